@@ -1,0 +1,4 @@
+export * from './algorithms.js';
+export * from './key.js';
+export * from './sign1.js';
+export * from './mac0.js';

@@ -1,0 +1,113 @@
+/**
+ * COSE_Key (RFC 9052 §7) <-> node:crypto KeyObject.
+ */
+import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { KakuninError } from '../cbor/errors.js';
+import { asBytes, asInt, asMap } from '../cbor/read.js';
+
+const KTY_OKP = 1;
+const KTY_EC2 = 2;
+
+/** COSE curve identifiers -> JWK/OpenSSL names and coordinate length. */
+const EC_CURVES = new Map<number, { jwk: string; openssl: string; size: number; oid: string }>([
+  [1, { jwk: 'P-256', openssl: 'prime256v1', size: 32, oid: '06082a8648ce3d030107' }],
+  [2, { jwk: 'P-384', openssl: 'secp384r1', size: 48, oid: '06052b81040022' }],
+  [3, { jwk: 'P-521', openssl: 'secp521r1', size: 66, oid: '06052b81040023' }],
+  [256, { jwk: 'brainpoolP256r1', openssl: 'brainpoolP256r1', size: 32, oid: '06092b2403030208010107' }],
+  [257, { jwk: 'brainpoolP320r1', openssl: 'brainpoolP320r1', size: 40, oid: '06092b2403030208010109' }],
+  [258, { jwk: 'brainpoolP384r1', openssl: 'brainpoolP384r1', size: 48, oid: '06092b240303020801010b' }],
+  [259, { jwk: 'brainpoolP512r1', openssl: 'brainpoolP512r1', size: 64, oid: '06092b240303020801010d' }],
+]);
+const OKP_CURVES = new Map<number, { jwk: string; size: number }>([
+  [4, { jwk: 'X25519', size: 32 }],
+  [5, { jwk: 'X448', size: 56 }],
+  [6, { jwk: 'Ed25519', size: 32 }],
+  [7, { jwk: 'Ed448', size: 57 }],
+]);
+
+function bad(message: string): never {
+  throw new KakuninError('COSE_KEY_INVALID', message);
+}
+
+const b64u = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url');
+
+/** DER SubjectPublicKeyInfo for an EC point given as bytes (compressed or uncompressed). */
+function ecSpki(curveOid: string, point: Uint8Array): Buffer {
+  const oidPart = Buffer.from(`06072a8648ce3d0201${curveOid}`, 'hex');
+  const algId = Buffer.concat([derHead(0x30, oidPart.length), oidPart]);
+  const bitString = Buffer.concat([derHead(0x03, point.length + 1), Buffer.of(0), point]);
+  const body = Buffer.concat([algId, bitString]);
+  return Buffer.concat([derHead(0x30, body.length), body]);
+}
+
+function derHead(tag: number, len: number): Buffer {
+  if (len < 0x80) return Buffer.of(tag, len);
+  if (len < 0x100) return Buffer.of(tag, 0x81, len);
+  return Buffer.of(tag, 0x82, len >> 8, len & 0xff);
+}
+
+/** A decoded COSE_Key map -> public (or, with `d`, private) KeyObject. Compressed EC points
+ * (y given as a bool, RFC 9053 §7.1.1) are expanded by OpenSSL. */
+export function coseKeyToKeyObject(coseKey: unknown, options: { private?: boolean } = {}): KeyObject {
+  const m = asMap(coseKey, 'COSE_Key', 'COSE_KEY_INVALID');
+  const kty = m.get(1);
+  const crv = m.get(-1);
+  try {
+    if (kty === KTY_EC2) {
+      const curve = EC_CURVES.get(asInt(crv, 'COSE_Key crv', 'COSE_KEY_INVALID'));
+      if (!curve) bad(`unsupported EC2 curve ${String(crv)}`);
+      const x = asBytes(m.get(-2), 'COSE_Key x', 'COSE_KEY_INVALID');
+      if (x.length !== curve.size) bad(`EC2 x must be ${curve.size} bytes`);
+      const y = m.get(-3);
+      if (options.private) {
+        const d = asBytes(m.get(-4), 'COSE_Key d', 'COSE_KEY_INVALID');
+        const pub = coseKeyToKeyObject(coseKey).export({ format: 'jwk' });
+        return createPrivateKey({ key: { ...pub, d: b64u(d) }, format: 'jwk' });
+      }
+      if (typeof y === 'boolean') {
+        return createPublicKey({ key: ecSpki(curve.oid, Buffer.concat([Buffer.of(y ? 3 : 2), x])), format: 'der', type: 'spki' });
+      }
+      const yb = asBytes(y, 'COSE_Key y', 'COSE_KEY_INVALID');
+      if (yb.length !== curve.size) bad(`EC2 y must be ${curve.size} bytes`);
+      // SPKI rather than JWK: OpenSSL checks that the point is on the curve either way, and SPKI also
+      // covers brainpool curves, which node's JWK import does not.
+      return createPublicKey({ key: ecSpki(curve.oid, Buffer.concat([Buffer.of(4), x, yb])), format: 'der', type: 'spki' });
+    }
+    if (kty === KTY_OKP) {
+      const curve = OKP_CURVES.get(asInt(crv, 'COSE_Key crv', 'COSE_KEY_INVALID'));
+      if (!curve) bad(`unsupported OKP curve ${String(crv)}`);
+      const x = asBytes(m.get(-2), 'COSE_Key x', 'COSE_KEY_INVALID');
+      if (x.length !== curve.size) bad(`OKP x must be ${curve.size} bytes`);
+      const jwk: JsonWebKey = { kty: 'OKP', crv: curve.jwk, x: b64u(x) };
+      if (options.private) {
+        jwk.d = b64u(asBytes(m.get(-4), 'COSE_Key d', 'COSE_KEY_INVALID'));
+        return createPrivateKey({ key: jwk, format: 'jwk' });
+      }
+      return createPublicKey({ key: jwk, format: 'jwk' });
+    }
+  } catch (e) {
+    if (e instanceof KakuninError) throw e;
+    bad(`COSE_Key rejected by OpenSSL: ${(e as Error).message}`);
+  }
+  return bad(`unsupported key type ${String(kty)}`);
+}
+
+/** KeyObject -> COSE_Key map (public part, or with `d` for a private key when asked). */
+export function keyObjectToCoseKey(key: KeyObject, options: { includePrivate?: boolean } = {}): Map<number, unknown> {
+  const jwk = key.export({ format: 'jwk' });
+  const out = new Map<number, unknown>();
+  const bytes = (s: string | undefined): Uint8Array => new Uint8Array(Buffer.from(s ?? '', 'base64url'));
+  if (jwk.kty === 'EC') {
+    const entry = [...EC_CURVES].find(([, c]) => c.jwk === jwk.crv);
+    if (!entry) throw new TypeError(`no COSE curve for ${jwk.crv}`);
+    out.set(1, KTY_EC2).set(-1, entry[0]).set(-2, bytes(jwk.x)).set(-3, bytes(jwk.y));
+  } else if (jwk.kty === 'OKP') {
+    const entry = [...OKP_CURVES].find(([, c]) => c.jwk === jwk.crv);
+    if (!entry) throw new TypeError(`no COSE curve for ${jwk.crv}`);
+    out.set(1, KTY_OKP).set(-1, entry[0]).set(-2, bytes(jwk.x));
+  } else {
+    throw new TypeError(`no COSE_Key form for a ${jwk.kty} key`);
+  }
+  if (options.includePrivate && jwk.d) out.set(-4, bytes(jwk.d));
+  return out;
+}

@@ -1,0 +1,130 @@
+/**
+ * COSE_Sign1 (RFC 9052 §4.2): parse, verify and create.
+ */
+import { sign, verify, type KeyObject } from 'node:crypto';
+import { decodeCbor } from '../cbor/decode.js';
+import { cborHead, concat, encodeCbor } from '../cbor/encode.js';
+import { KakuninError } from '../cbor/errors.js';
+import { asArray, asBytes, asMap } from '../cbor/read.js';
+import { Tagged } from '../cbor/types.js';
+import { algorithmForKey, ecdsaSignatureLength, keyCurve, signatureAlgorithm } from './algorithms.js';
+
+export const HEADER = { alg: 1, crit: 2, contentType: 3, kid: 4, x5chain: 33 } as const;
+
+export interface CoseSign1 {
+  /** The protected header bucket exactly as received; signatures cover these bytes. */
+  protectedBytes: Uint8Array;
+  protectedHeaders: Map<unknown, unknown>;
+  unprotectedHeaders: Map<unknown, unknown>;
+  /** null when the payload is detached (deviceSignature, readerAuth). */
+  payload: Uint8Array | null;
+  signature: Uint8Array;
+}
+
+function bad(message: string): never {
+  throw new KakuninError('COSE_INVALID', message);
+}
+
+const EMPTY_MAP = new Map<unknown, unknown>();
+
+/** Protected headers: an empty bstr means no headers; otherwise a map, decoded from the exact bytes. */
+export function decodeProtected(bytes: Uint8Array): Map<unknown, unknown> {
+  if (bytes.length === 0) return EMPTY_MAP;
+  return asMap(decodeCbor(bytes, { maxDepth: 8 }), 'protected header', 'COSE_INVALID');
+}
+
+/** Accepts the untagged array or tag 18 around it. */
+export function parseCoseSign1(value: unknown): CoseSign1 {
+  if (value instanceof Tagged) {
+    if (value.tag !== 18) bad(`expected COSE_Sign1 (tag 18), got tag ${value.tag}`);
+    value = value.value;
+  }
+  const a = asArray(value, 'COSE_Sign1', 'COSE_INVALID');
+  if (a.length !== 4) bad(`COSE_Sign1 must have 4 elements, has ${a.length}`);
+  const protectedBytes = asBytes(a[0], 'COSE_Sign1 protected', 'COSE_INVALID');
+  const payload = a[2] === null ? null : asBytes(a[2], 'COSE_Sign1 payload', 'COSE_INVALID');
+  return {
+    protectedBytes,
+    protectedHeaders: decodeProtected(protectedBytes),
+    unprotectedHeaders: asMap(a[1], 'COSE_Sign1 unprotected', 'COSE_INVALID'),
+    payload,
+    signature: asBytes(a[3], 'COSE_Sign1 signature', 'COSE_INVALID'),
+  };
+}
+
+/** A header parameter from either bucket, the protected one first. */
+export function header(msg: { protectedHeaders: Map<unknown, unknown>; unprotectedHeaders: Map<unknown, unknown> }, label: number): unknown {
+  return msg.protectedHeaders.has(label) ? msg.protectedHeaders.get(label) : msg.unprotectedHeaders.get(label);
+}
+
+/** Assembles a Sig_structure / MAC_structure by hand: the protected bytes and the payload go in
+ * exactly as they are, and nothing is re-encoded. */
+export function toBeSigned(context: 'Signature1' | 'MAC0', protectedBytes: Uint8Array, externalAad: Uint8Array, payload: Uint8Array): Uint8Array {
+  const ctx = Buffer.from(context, 'ascii');
+  return concat(
+    Uint8Array.of(0x84),
+    cborHead(3, ctx.length),
+    ctx,
+    cborHead(2, protectedBytes.length),
+    protectedBytes,
+    cborHead(2, externalAad.length),
+    externalAad,
+    cborHead(2, payload.length),
+    payload,
+  );
+}
+
+export interface VerifyOptions {
+  /** For a detached payload (payload null in the message). */
+  detachedPayload?: Uint8Array;
+  externalAad?: Uint8Array;
+}
+
+/**
+ * Verifies a COSE_Sign1 with `key`. `alg` comes from the protected header only (an unprotected
+ * alg could be swapped by an attacker). Returns false on a wrong signature; throws
+ * KakuninError('COSE_INVALID') when the message cannot be checked at all (no or unknown alg, a key
+ * that does not fit the alg, payload both attached and detached).
+ */
+export function verifyCoseSign1(msg: CoseSign1, key: KeyObject, options: VerifyOptions = {}): boolean {
+  const algId = msg.protectedHeaders.get(HEADER.alg);
+  if (typeof algId !== 'number') bad('alg missing from the protected header');
+  const alg = signatureAlgorithm(algId);
+  if (!alg) bad(`unsupported signature algorithm ${algId}`);
+  const curve = keyCurve(key);
+  if (!alg.curves.includes(curve)) bad(`a ${curve} key cannot verify ${alg.name}`);
+  if (msg.protectedHeaders.has(HEADER.crit)) bad('critical header parameters are not supported');
+  let payload = msg.payload;
+  if (options.detachedPayload) {
+    if (payload !== null) bad('payload is both attached and detached');
+    payload = options.detachedPayload;
+  }
+  if (payload === null) bad('detached payload not supplied');
+  const data = toBeSigned('Signature1', msg.protectedBytes, options.externalAad ?? new Uint8Array(0), payload);
+  if (alg.hash) {
+    if (msg.signature.length !== ecdsaSignatureLength(curve)) return false;
+    return verify(alg.hash, data, { key, dsaEncoding: 'ieee-p1363' }, msg.signature);
+  }
+  return verify(null, data, key, msg.signature);
+}
+
+export interface SignOptions {
+  /** DER certificates, leaf first. One goes in as a bstr, several as an array (ISO 18013-5 §9.1.2.4). */
+  x5chain?: Uint8Array[];
+  detached?: boolean;
+  externalAad?: Uint8Array;
+  /** Extra unprotected header parameters. */
+  unprotected?: Map<unknown, unknown>;
+}
+
+/** Creates a COSE_Sign1 array `[protected, unprotected, payload|null, signature]`. */
+export function createCoseSign1(payload: Uint8Array, key: KeyObject, options: SignOptions = {}): unknown[] {
+  const alg = algorithmForKey(key);
+  const protectedBytes = encodeCbor(new Map([[HEADER.alg, alg]]));
+  const unprotected = new Map<unknown, unknown>(options.unprotected ?? []);
+  if (options.x5chain?.length) unprotected.set(HEADER.x5chain, options.x5chain.length === 1 ? options.x5chain[0] : options.x5chain);
+  const data = toBeSigned('Signature1', protectedBytes, options.externalAad ?? new Uint8Array(0), payload);
+  const spec = signatureAlgorithm(alg)!;
+  const signature = spec.hash ? sign(spec.hash, data, { key, dsaEncoding: 'ieee-p1363' }) : sign(null, data, key);
+  return [protectedBytes, unprotected, options.detached ? null : payload, new Uint8Array(signature)];
+}
