@@ -1,0 +1,60 @@
+/**
+ * age_over: "is the holder at least N?" Asks for age_over_NN alone; when the purpose allows a
+ * fallback, DCQL claim_sets let a wallet without age_over_NN send age_in_years, then birth_date.
+ * Whatever arrives, only the boolean is reported.
+ */
+import { MDL, MY_NUMBER_CARD, NS_23220, NS_MDL, resolveDocType } from './documents.js';
+import { ageAt, fullDateParts, issuerElement } from './elements.js';
+import type { DocumentAsk, ElementRef, Purpose } from './purpose.js';
+
+export interface AgeOverOptions {
+  name?: string;
+  threshold?: number;
+  /** Allow age_in_years and birth_date when the wallet has no age_over_NN element. */
+  allowFallback?: boolean;
+  documents?: string[];
+  trustSets?: string[];
+  label?: { ja: string; en: string };
+}
+
+const AGE_NAMESPACE: Record<string, string> = { [MY_NUMBER_CARD]: NS_23220, [MDL]: NS_MDL };
+
+export function ageOverPurpose(options: AgeOverOptions = {}): Purpose {
+  const threshold = options.threshold ?? 20;
+  if (!Number.isInteger(threshold) || threshold < 0 || threshold > 99) {
+    throw new RangeError(`age_over threshold must be an integer 0..99, got ${threshold}`);
+  }
+  const nn = String(threshold).padStart(2, '0');
+  const ageOverId = `age_over_${nn}`;
+  const docTypes = (options.documents ?? [MY_NUMBER_CARD, MDL]).map(resolveDocType);
+  for (const docType of docTypes) {
+    if (!AGE_NAMESPACE[docType]) throw new RangeError(`age_over cannot use document ${docType}`);
+  }
+  const documents: DocumentAsk[] = docTypes.map((docType) => {
+    const ns = AGE_NAMESPACE[docType];
+    const element = (identifier: string): ElementRef[] => [{ namespace: ns, identifier, intentToRetain: false }];
+    const claimSets = [element(ageOverId)];
+    if (options.allowFallback) claimSets.push(element('age_in_years'), element('birth_date'));
+    return { docType, claimSets };
+  });
+
+  return {
+    name: options.name ?? 'age_over',
+    label: options.label ?? { ja: `${threshold}歳以上`, en: `${threshold} or over` },
+    documents,
+    trustSets: options.trustSets ?? [],
+    decide(document, at) {
+      const ns = AGE_NAMESPACE[document.docType];
+      const flag = issuerElement(document, ns, ageOverId);
+      if (typeof flag === 'boolean') return { kind: 'age_over', threshold, over: flag };
+      if (!options.allowFallback) return { missing: true };
+      const years = issuerElement(document, ns, 'age_in_years');
+      if (typeof years === 'number' && Number.isInteger(years)) {
+        return { kind: 'age_over', threshold, over: years >= threshold };
+      }
+      const birth = fullDateParts(issuerElement(document, ns, 'birth_date'));
+      if (birth) return { kind: 'age_over', threshold, over: ageAt(birth, at) >= threshold };
+      return { missing: true };
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * kyc: name, address and birth date (plus the portrait when configured), which the merchant keeps,
+ * so intent_to_retain is true. Attributes are reported under the same keys whatever the document.
+ */
+import { MDL, MY_NUMBER_CARD, NS_23220, NS_23220_JP, NS_MDL, resolveDocType } from './documents.js';
+import { issuerElement, reportable } from './elements.js';
+import type { DocumentAsk, ElementRef, Purpose } from './purpose.js';
+
+export interface KycOptions {
+  name?: string;
+  portrait?: boolean;
+  documents?: string[];
+  trustSets?: string[];
+  label?: { ja: string; en: string };
+}
+
+type Source = { namespace: string; identifier: string };
+/** Reported attribute -> the elements it is made of (joined with a space when several). */
+const SOURCES: Record<string, Record<string, Source[]>> = {
+  [MY_NUMBER_CARD]: {
+    name: [{ namespace: NS_23220_JP, identifier: 'full_name_unicode' }],
+    address: [{ namespace: NS_23220_JP, identifier: 'resident_address_unicode' }],
+    birth_date: [{ namespace: NS_23220, identifier: 'birth_date' }],
+    portrait: [{ namespace: NS_23220_JP, identifier: 'portrait' }],
+  },
+  [MDL]: {
+    name: [
+      { namespace: NS_MDL, identifier: 'given_name' },
+      { namespace: NS_MDL, identifier: 'family_name' },
+    ],
+    address: [{ namespace: NS_MDL, identifier: 'resident_address' }],
+    birth_date: [{ namespace: NS_MDL, identifier: 'birth_date' }],
+    portrait: [{ namespace: NS_MDL, identifier: 'portrait' }],
+  },
+};
+
+export function kycPurpose(options: KycOptions = {}): Purpose {
+  const attributes = ['name', 'address', 'birth_date', ...(options.portrait ? ['portrait'] : [])];
+  const docTypes = (options.documents ?? [MY_NUMBER_CARD, MDL]).map(resolveDocType);
+  const documents: DocumentAsk[] = docTypes.map((docType) => {
+    const sources = SOURCES[docType];
+    if (!sources) throw new RangeError(`kyc cannot use document ${docType}`);
+    const claims: ElementRef[] = attributes.flatMap((a) => sources[a].map((s) => ({ ...s, intentToRetain: true })));
+    return { docType, claimSets: [claims] };
+  });
+
+  return {
+    name: options.name ?? 'kyc',
+    label: options.label ?? { ja: '本人確認', en: 'Identity check' },
+    documents,
+    trustSets: options.trustSets ?? [],
+    decide(document) {
+      const sources = SOURCES[document.docType];
+      if (!sources) return { missing: true };
+      const out: Record<string, string | number | boolean> = {};
+      for (const attribute of attributes) {
+        const parts = sources[attribute].map((s) => reportable(issuerElement(document, s.namespace, s.identifier)));
+        if (parts.some((p) => p === undefined)) return { missing: true };
+        out[attribute] = parts.length === 1 ? (parts[0] as string | number | boolean) : parts.join(' ');
+      }
+      return { kind: 'attributes', attributes: out };
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * What a purpose is: the fewest elements to ask each accepted document for, and how to reduce the
+ * verified elements to the decision it reports. Requests and decisions are plain data so that the
+ * protocol layer can turn an ask into DCQL or a DeviceRequest and the service can store a decision.
+ */
+import type { DocumentResult, FailureCode, VerificationResult } from '../mdoc/result.js';
+
+export interface ElementRef {
+  namespace: string;
+  identifier: string;
+  /** ISO 18013-5 IntentToRetain: the verifier will keep the value after the transaction. */
+  intentToRetain: boolean;
+}
+
+/**
+ * The ask for one docType. `claimSets` are alternatives in order of preference (DCQL claim_sets):
+ * the wallet answers with the first it can satisfy. Protocols without alternatives (an ISO
+ * DeviceRequest) send the first set only, which is always the minimal one.
+ */
+export interface DocumentAsk {
+  docType: string;
+  claimSets: ElementRef[][];
+}
+
+/** Failure codes of the policy layer, on top of the verification failure codes of DESIGN.md. */
+export type PolicyFailureCode =
+  | FailureCode
+  /** No document of a type the purpose accepts was presented. */
+  | 'DOCUMENT_NOT_ACCEPTED'
+  /** The document verified, but its trust anchor is not in a trust set the purpose accepts. */
+  | 'ISSUER_NOT_ACCEPTED'
+  /** The verification produced no valid document, with no more specific code. */
+  | 'VERIFICATION_FAILED';
+
+/** The minimal answer a purpose reports. Only the fields the purpose is configured to report. */
+export type DecisionValue =
+  | { kind: 'age_over'; threshold: number; over: boolean }
+  | { kind: 'residency'; resident: boolean; code?: string }
+  | { kind: 'attributes'; attributes: Record<string, string | number | boolean> };
+
+export interface Decision {
+  purpose: string;
+  outcome: 'verified' | 'failed';
+  /** Present when outcome is verified. */
+  value?: DecisionValue;
+  /** The document the decision rests on. No personal data: docType and the issuer's public identity. */
+  docType?: string;
+  issuer?: { subject: string; country?: string; trustSet?: string; anchor?: string };
+  failureCodes: PolicyFailureCode[];
+}
+
+export interface Purpose {
+  name: string;
+  /** What the page shows on the button and over the result. */
+  label: { ja: string; en: string };
+  /** Documents it accepts, in order of preference, with what to ask each for. */
+  documents: DocumentAsk[];
+  /** Trust-store sets whose anchors it accepts; empty means every anchor in the trust store. */
+  trustSets: string[];
+  /** Reduces a verified document of an accepted type to the decision value; `at` is the verification time. */
+  decide(document: DocumentResult, at: Date): DecisionValue | { missing: true };
+}
+
+export type { VerificationResult };

@@ -1,0 +1,77 @@
+/**
+ * residency: "does the holder live in one of these municipalities?" The My Number Card carries the
+ * 市区町村コード (local_gov_code_unicode, 6 digits with the check digit, e.g. 131016 for 千代田区);
+ * an mDL has no such code, so a purpose that accepts mDLs names which element to compare
+ * (resident_city or resident_postal_code) and the accepted values.
+ */
+import { MDL, MY_NUMBER_CARD, NS_23220_JP, NS_MDL } from './documents.js';
+import { issuerElement } from './elements.js';
+import type { DocumentAsk, Purpose } from './purpose.js';
+
+export interface ResidencyOptions {
+  name?: string;
+  /** 市区町村コード accepted from the My Number Card. */
+  municipalities: string[];
+  /** Accept mDLs by comparing this element with these values. Without it, mDLs are not accepted. */
+  mdl?: { element: 'resident_city' | 'resident_postal_code'; values: string[] };
+  /** Report the code (or mDL value) that matched, not just the boolean. */
+  reportCode?: boolean;
+  trustSets?: string[];
+  label?: { ja: string; en: string };
+}
+
+export function residencyPurpose(options: ResidencyOptions): Purpose {
+  if (options.municipalities.length === 0 && !options.mdl) {
+    throw new RangeError('residency needs at least one municipality code or an mdl rule');
+  }
+  for (const code of options.municipalities) {
+    if (!/^\d{5,6}$/.test(code)) throw new RangeError(`residency: "${code}" is not a 5 or 6 digit 市区町村コード`);
+  }
+  const documents: DocumentAsk[] = [];
+  if (options.municipalities.length > 0) {
+    documents.push({
+      docType: MY_NUMBER_CARD,
+      claimSets: [[{ namespace: NS_23220_JP, identifier: 'local_gov_code_unicode', intentToRetain: false }]],
+    });
+  }
+  if (options.mdl) {
+    documents.push({
+      docType: MDL,
+      claimSets: [[{ namespace: NS_MDL, identifier: options.mdl.element, intentToRetain: false }]],
+    });
+  }
+  // Codes are compared on their first five digits too, so that a list written without the check
+  // digit (13101) matches a card that carries it (131016).
+  const accepted = new Set(options.municipalities.map((c) => c.slice(0, 5)));
+  const mdlValues = new Set((options.mdl?.values ?? []).map(normalise));
+
+  return {
+    name: options.name ?? 'residency',
+    label: options.label ?? { ja: '住民確認', en: 'Residency' },
+    documents,
+    trustSets: options.trustSets ?? [],
+    decide(document) {
+      if (document.docType === MY_NUMBER_CARD) {
+        const code = issuerElement(document, NS_23220_JP, 'local_gov_code_unicode');
+        if (typeof code !== 'string') return { missing: true };
+        const resident = accepted.has(code.trim().slice(0, 5));
+        return options.reportCode && resident
+          ? { kind: 'residency', resident, code: code.trim() }
+          : { kind: 'residency', resident };
+      }
+      if (document.docType === MDL && options.mdl) {
+        const value = issuerElement(document, NS_MDL, options.mdl.element);
+        if (typeof value !== 'string') return { missing: true };
+        const resident = mdlValues.has(normalise(value));
+        return options.reportCode && resident
+          ? { kind: 'residency', resident, code: value.trim() }
+          : { kind: 'residency', resident };
+      }
+      return { missing: true };
+    },
+  };
+}
+
+function normalise(value: string): string {
+  return value.normalize('NFKC').trim().toUpperCase();
+}
