@@ -2,10 +2,12 @@
  * The shipped trust anchors: every side file matches its certificate, production sets hold no test
  * roots, and the fingerprints the sources publish are the ones we ship.
  */
+import 'reflect-metadata';
 import { createHash, X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadTrustStore } from '../../src/trust/store.js';
 
 const CERTS = join(import.meta.dirname, '../../certs');
 const PRODUCTION = ['jp-jlis', 'apple', 'google-wallet', 'us-aamva', 'us-states'];
@@ -66,6 +68,18 @@ describe('certs/', () => {
       '4fa86d55a1da105ee3ab1706a60d2f80841d473773419b309d85df1b407b29e5',
     ]);
     expect(sha('us-aamva')).toHaveLength(14);
-    expect(sha('vical-roots')).toContain('3b545614be42ef018b1c1050ebce9b96fa33ecec0c7115b8e70664c6454c5104');
+    expect(sha('us-aamva/vical-signer-roots')).toContain('3b545614be42ef018b1c1050ebce9b96fa33ecec0c7115b8e70664c6454c5104');
+    expect(anchors('test/vical-signer-roots').every((a) => a.side.test === true)).toBe(true);
+  });
+
+  it('loads as a trust store without test roots or VICAL signer roots', () => {
+    const store = loadTrustStore([CERTS]);
+    const shas = new Set(store.anchors.map((a) => a.certificate.sha256));
+    expect(store.sets.sort()).toEqual([...PRODUCTION].sort());
+    expect(store.anchors.every((a) => !a.test)).toBe(true);
+    expect(shas.has('3b545614be42ef018b1c1050ebce9b96fa33ecec0c7115b8e70664c6454c5104')).toBe(false);
+    for (const { side } of anchors('test')) expect(shas.has(side.sha256 as string)).toBe(false);
+    const withTest = loadTrustStore([CERTS], { includeTest: true });
+    expect(withTest.sets).toContain('test');
   });
 });
