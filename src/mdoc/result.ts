@@ -25,7 +25,9 @@ export type FailureCode =
   | 'STATUS_UNAVAILABLE'
   | 'ELEMENT_NOT_REQUESTED'
   | 'ELEMENT_MISSING'
-  | 'TRANSCRIPT_MISSING';
+  | 'TRANSCRIPT_MISSING'
+  /** deviceMac needs the reader's ephemeral private key, and none was given. */
+  | 'READER_KEY_MISSING';
 
 /** Names of the checks, in the order the pipeline runs them. */
 export type CheckName =

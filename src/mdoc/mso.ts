@@ -1,0 +1,96 @@
+/**
+ * MobileSecurityObject (ISO 18013-5 §9.1.2.4), the issuer-signed payload of issuerAuth.
+ */
+import { decodeCbor } from '../cbor/decode.js';
+import { KakuninError } from '../cbor/errors.js';
+import { asBytes, asDate, asEmbedded, asInt, asMap, asText, required } from '../cbor/read.js';
+
+export const DIGEST_ALGORITHMS = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' } as const;
+export type DigestAlgorithm = keyof typeof DIGEST_ALGORITHMS;
+
+export interface KeyAuthorizations {
+  nameSpaces: string[];
+  dataElements: Map<string, string[]>;
+}
+
+export interface MobileSecurityObject {
+  version: string;
+  digestAlgorithm: DigestAlgorithm;
+  /** namespace -> digestID -> digest */
+  valueDigests: Map<string, Map<number, Uint8Array>>;
+  deviceKey: unknown;
+  keyAuthorizations?: KeyAuthorizations;
+  docType: string;
+  validityInfo: { signed: Date; validFrom: Date; validUntil: Date; expectedUpdate?: Date };
+  status?: Map<unknown, unknown>;
+}
+
+const CODE = 'MSO_INVALID';
+
+/** Decodes the issuerAuth payload (#6.24(bstr .cbor MSO)) and checks its structure. Throws
+ * KakuninError MSO_INVALID. */
+export function parseMso(payload: Uint8Array): MobileSecurityObject {
+  let m: Map<unknown, unknown>;
+  try {
+    m = asMap(decodeCbor(asEmbedded(decodeCbor(payload), 'issuerAuth payload', CODE).bytes), 'MSO', CODE);
+  } catch (e) {
+    if (e instanceof KakuninError && e.code === CODE) throw e;
+    throw new KakuninError(CODE, `MSO is not valid CBOR: ${(e as Error).message}`);
+  }
+  const version = asText(required(m, 'version', 'MSO', CODE), 'MSO.version', CODE);
+  if (version !== '1.0' && version !== '1.1') throw new KakuninError(CODE, `unsupported MSO version "${version}"`);
+  const alg = asText(required(m, 'digestAlgorithm', 'MSO', CODE), 'MSO.digestAlgorithm', CODE);
+  if (!(alg in DIGEST_ALGORITHMS)) throw new KakuninError(CODE, `digest algorithm ${alg} is not SHA-256, SHA-384 or SHA-512`);
+  const size = { 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 }[alg as DigestAlgorithm];
+  const valueDigests = new Map<string, Map<number, Uint8Array>>();
+  for (const [ns, digests] of asMap(required(m, 'valueDigests', 'MSO', CODE), 'MSO.valueDigests', CODE)) {
+    const byId = new Map<number, Uint8Array>();
+    for (const [id, d] of asMap(digests, `MSO.valueDigests ${String(ns)}`, CODE)) {
+      const digest = asBytes(d, 'MSO digest', CODE);
+      if (digest.length !== size) throw new KakuninError(CODE, `a ${alg} digest must be ${size} bytes`);
+      byId.set(asInt(id, 'MSO digestID', CODE), digest);
+    }
+    valueDigests.set(asText(ns, 'MSO.valueDigests namespace', CODE), byId);
+  }
+  const dki = asMap(required(m, 'deviceKeyInfo', 'MSO', CODE), 'MSO.deviceKeyInfo', CODE);
+  const vi = asMap(required(m, 'validityInfo', 'MSO', CODE), 'MSO.validityInfo', CODE);
+  const validityInfo = {
+    signed: asDate(required(vi, 'signed', 'validityInfo', CODE), 'validityInfo.signed', CODE),
+    validFrom: asDate(required(vi, 'validFrom', 'validityInfo', CODE), 'validityInfo.validFrom', CODE),
+    validUntil: asDate(required(vi, 'validUntil', 'validityInfo', CODE), 'validityInfo.validUntil', CODE),
+    expectedUpdate: vi.has('expectedUpdate') ? asDate(vi.get('expectedUpdate'), 'validityInfo.expectedUpdate', CODE) : undefined,
+  };
+  if (validityInfo.validUntil.getTime() <= validityInfo.validFrom.getTime()) {
+    throw new KakuninError(CODE, 'validityInfo.validUntil is not after validFrom');
+  }
+  if (validityInfo.validFrom.getTime() < validityInfo.signed.getTime()) {
+    throw new KakuninError(CODE, 'validityInfo.validFrom is before signed');
+  }
+  const mso: MobileSecurityObject = {
+    version,
+    digestAlgorithm: alg as DigestAlgorithm,
+    valueDigests,
+    deviceKey: required(dki, 'deviceKey', 'deviceKeyInfo', CODE),
+    docType: asText(required(m, 'docType', 'MSO', CODE), 'MSO.docType', CODE),
+    validityInfo,
+  };
+  const ka = dki.get('keyAuthorizations');
+  if (ka !== undefined) {
+    const kam = asMap(ka, 'keyAuthorizations', CODE);
+    const nameSpaces = kam.has('nameSpaces') ? asArrayOfText(kam.get('nameSpaces'), 'keyAuthorizations.nameSpaces') : [];
+    const dataElements = new Map<string, string[]>();
+    if (kam.has('dataElements')) {
+      for (const [ns, elems] of asMap(kam.get('dataElements'), 'keyAuthorizations.dataElements', CODE)) {
+        dataElements.set(asText(ns, 'keyAuthorizations namespace', CODE), asArrayOfText(elems, 'keyAuthorizations.dataElements'));
+      }
+    }
+    mso.keyAuthorizations = { nameSpaces, dataElements };
+  }
+  if (m.has('status')) mso.status = asMap(m.get('status'), 'MSO.status', CODE);
+  return mso;
+}
+
+function asArrayOfText(v: unknown, what: string): string[] {
+  if (!Array.isArray(v)) throw new KakuninError(CODE, `${what}: expected array`);
+  return v.map((x) => asText(x, what, CODE));
+}

@@ -1,0 +1,4 @@
+export * from './certificate.js';
+export * from './store.js';
+export * from './chain.js';
+export * from './revocation.js';
