@@ -1,0 +1,48 @@
+/**
+ * A verification session as the service stores it. `secrets` holds what the protocol layer needs to
+ * open and check the answer (nonce, ephemeral private key as JWK, client_id, origin): it lives only
+ * in the store, with the session's TTL, and is never logged or returned by the API.
+ */
+import type { Decision } from '../policy/index.js';
+
+export type VerificationState = 'pending' | 'retrieved' | 'verified' | 'failed' | 'expired';
+
+export const FINAL_STATES: ReadonlySet<VerificationState> = new Set(['verified', 'failed', 'expired']);
+
+export interface VerificationSession {
+  id: string;
+  purpose: string;
+  state: VerificationState;
+  createdAt: string;
+  /** When the pending session (or, once answered, the result) is gone. */
+  expiresAt: string;
+  /** The merchant's webhook for the receipt, if any. */
+  webhookUrl?: string;
+  /** Protocol state to answer the wallet and open its response. Never logged, never returned. */
+  secrets: Record<string, unknown>;
+  /** Public request material: the QR link and the DC API argument, returned by the create call. */
+  request: { qrUri?: string; dcapi?: unknown };
+  decision?: Decision;
+  receipt?: string;
+}
+
+/** What GET /v1/verifications/{id} and the SSE stream carry: the minimal result only. */
+export interface SessionEvent {
+  id: string;
+  state: VerificationState;
+  purpose: string;
+  expires_at: string;
+  decision?: Decision;
+  receipt?: string;
+}
+
+export function publicView(s: VerificationSession): SessionEvent {
+  return {
+    id: s.id,
+    state: s.state,
+    purpose: s.purpose,
+    expires_at: s.expiresAt,
+    ...(s.decision ? { decision: s.decision } : {}),
+    ...(s.receipt ? { receipt: s.receipt } : {}),
+  };
+}

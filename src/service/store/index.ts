@@ -1,0 +1,3 @@
+export * from './session-store.js';
+export { MemorySessionStore } from './memory-store.js';
+export { RedisSessionStore } from './redis-store.js';

@@ -1,0 +1,91 @@
+/**
+ * The single-process store. Entries carry their own deadline; reads treat a passed deadline as gone,
+ * and a sweep (unref'd, so it never keeps the process alive) frees memory.
+ */
+import { EventEmitter } from 'node:events';
+import { publicView, type SessionEvent, type VerificationSession } from '../session.js';
+import { DEFAULT_TIMINGS, type Lookup, type SessionStore, type StoreTimings } from './session-store.js';
+
+interface Entry<T> {
+  value: T;
+  deadline: number;
+}
+
+export class MemorySessionStore implements SessionStore {
+  readonly kind = 'memory' as const;
+  private readonly sessions = new Map<string, Entry<string>>();
+  private readonly tombstones = new Map<string, Entry<boolean>>();
+  private readonly events = new EventEmitter();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly timings: StoreTimings = DEFAULT_TIMINGS,
+  ) {
+    this.events.setMaxListeners(0);
+    this.sweeper = setInterval(() => this.sweep(), 30_000);
+    this.sweeper.unref();
+  }
+
+  async create(session: VerificationSession, ttlSeconds: number): Promise<void> {
+    const now = this.now();
+    // Stored as JSON so that callers never share mutable objects with the store, as with Redis.
+    this.sessions.set(session.id, { value: JSON.stringify(session), deadline: now + ttlSeconds * 1000 });
+    this.tombstones.set(session.id, { value: false, deadline: now + (ttlSeconds + this.timings.tombstoneSeconds) * 1000 });
+  }
+
+  async get(id: string): Promise<Lookup> {
+    const entry = this.live(this.sessions, id);
+    if (entry) return { status: 'found', session: JSON.parse(entry.value) as VerificationSession };
+    return this.live(this.tombstones, id) ? { status: 'expired' } : { status: 'unknown' };
+  }
+
+  async update(session: VerificationSession, ttlSeconds: number): Promise<boolean> {
+    if (!this.live(this.sessions, session.id)) return false;
+    const now = this.now();
+    this.sessions.set(session.id, { value: JSON.stringify(session), deadline: now + ttlSeconds * 1000 });
+    const tomb = this.tombstones.get(session.id);
+    const tombDeadline = now + (ttlSeconds + this.timings.tombstoneSeconds) * 1000;
+    this.tombstones.set(session.id, { value: tomb?.value ?? false, deadline: Math.max(tomb?.deadline ?? 0, tombDeadline) });
+    this.events.emit(session.id, publicView(session));
+    return true;
+  }
+
+  async claim(id: string): Promise<boolean> {
+    const tomb = this.live(this.tombstones, id);
+    if (!tomb || tomb.value) return false;
+    tomb.value = true;
+    return true;
+  }
+
+  async subscribe(id: string, listener: (event: SessionEvent) => void): Promise<() => void> {
+    this.events.on(id, listener);
+    return () => this.events.off(id, listener);
+  }
+
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.events.removeAllListeners();
+  }
+
+  private live<T>(map: Map<string, Entry<T>>, id: string): Entry<T> | undefined {
+    const entry = map.get(id);
+    if (!entry) return undefined;
+    if (entry.deadline <= this.now()) {
+      map.delete(id);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const map of [this.sessions, this.tombstones] as Map<string, Entry<unknown>>[]) {
+      for (const [id, e] of map) if (e.deadline <= now) map.delete(id);
+    }
+  }
+}
