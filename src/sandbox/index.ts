@@ -1,0 +1,5 @@
+export * from './certificates.js';
+export * from './issuer.js';
+export * from './issuer-cose.js';
+export * from './issuer-documents.js';
+export * from './issuer-device-response.js';

@@ -1,0 +1,156 @@
+/**
+ * The holder's side of a sandbox mdoc: a DeviceResponse (ISO/IEC 18013-5 §8.3.2.1.2.2) for a given
+ * SessionTranscript, disclosing the selected elements and authenticating the device with
+ * deviceSignature or deviceMac (§9.1.3).
+ *
+ * DeviceAuthenticationBytes are made by encoding the structure with encodeCbor — a separate path
+ * from the verifier, which assembles them from the transcript bytes as received.
+ */
+import { createHash, diffieHellman, hkdfSync, type KeyObject } from 'node:crypto';
+import { decodeCbor } from '../cbor/decode.js';
+import { embed, encodeCbor } from '../cbor/encode.js';
+import { EncodedCbor } from '../cbor/types.js';
+import type { ElementValues, IssuedMdoc } from './issuer.js';
+import { sandboxMac0Detached, sandboxSign1 } from './issuer-cose.js';
+
+export type DeviceAuthKind =
+  /** deviceSignature: COSE_Sign1 with the device key over DeviceAuthenticationBytes. */
+  | { kind: 'signature' }
+  /** deviceMac: COSE_Mac0 with EMacKey from ECDH(device key, reader ephemeral key). */
+  | { kind: 'mac'; readerPublicKey: KeyObject }
+  /** No deviceAuth at all (an empty deviceAuth map): a defect. */
+  | { kind: 'none' };
+
+export interface DeviceDefects {
+  /** Sign or MAC with this private key instead of the device key the MSO holds. */
+  deviceKey?: KeyObject;
+  /** Authenticate a different SessionTranscript (CBOR bytes) than the one asked for. */
+  sessionTranscript?: Uint8Array;
+  /** docType inside DeviceAuthentication instead of the document's. */
+  docType?: string;
+  /** Flip a bit of the signature or MAC tag. */
+  corrupt?: boolean;
+  /** Leave deviceSigned out of the document. */
+  omitDeviceSigned?: boolean;
+  /** docType of the Document (not of the MSO) instead of the issued one. */
+  documentDocType?: string;
+}
+
+export interface PresentedDocument {
+  mdoc: IssuedMdoc;
+  /** Elements to disclose by namespace; all issued elements when not given. */
+  disclose?: Record<string, string[]>;
+  /** Device-signed elements (DeviceNameSpaces). */
+  deviceNameSpaces?: ElementValues;
+  deviceAuth: DeviceAuthKind;
+  defects?: DeviceDefects;
+}
+
+export interface DeviceResponseOptions {
+  /** SessionTranscript CBOR bytes, with or without the #6.24 wrapper. */
+  sessionTranscript: Uint8Array;
+  documents: PresentedDocument[];
+  /** docType -> error code (§8.3.2.1.2.3). */
+  documentErrors?: Record<string, number>;
+  status?: number;
+  version?: string;
+}
+
+/** The transcript as a value, from bytes with or without the #6.24 wrapper. Only transcripts that
+ * re-encode to the same bytes are accepted: DeviceAuthentication is built by re-encoding, and a
+ * silent difference would make the sandbox sign something other than what it was given. */
+export function sandboxTranscriptValue(bytes: Uint8Array): unknown {
+  let value = decodeCbor(bytes);
+  let inner = bytes;
+  if (value instanceof EncodedCbor) {
+    inner = value.bytes;
+    value = decodeCbor(inner);
+  }
+  const again = encodeCbor(value);
+  if (Buffer.compare(Buffer.from(again), Buffer.from(inner)) !== 0) {
+    throw new TypeError('sandbox: SessionTranscript is not in the encoding cbor-x produces; give canonically encoded bytes');
+  }
+  return value;
+}
+
+/** EMacKey = HKDF-SHA256(ECDH(device private, reader public), salt = SHA-256(SessionTranscriptBytes),
+ * info "EMacKey", L = 32) (§9.1.3.5). SessionTranscriptBytes is the #6.24-wrapped transcript. */
+export function sandboxEMacKey(devicePrivateKey: KeyObject, readerPublicKey: KeyObject, transcript: unknown): Uint8Array {
+  const shared = diffieHellman({ privateKey: devicePrivateKey, publicKey: readerPublicKey });
+  const salt = createHash('sha256').update(encodeCbor(embed(transcript))).digest();
+  return new Uint8Array(hkdfSync('sha256', shared, salt, Buffer.from('EMacKey', 'ascii'), 32));
+}
+
+/** DeviceAuthenticationBytes = #6.24(bstr .cbor ["DeviceAuthentication", SessionTranscript, DocType,
+ * DeviceNameSpacesBytes]) (§9.1.3.4), by encoding the structure. */
+export function sandboxDeviceAuthenticationBytes(transcript: unknown, docType: string, deviceNameSpacesBytes: EncodedCbor): Uint8Array {
+  return encodeCbor(embed(['DeviceAuthentication', transcript, docType, deviceNameSpacesBytes]));
+}
+
+function selectItems(mdoc: IssuedMdoc, disclose: Record<string, string[]> | undefined): Map<string, EncodedCbor[]> {
+  const out = new Map<string, EncodedCbor[]>();
+  for (const [ns, items] of mdoc.items) {
+    if (disclose && !disclose[ns]) continue;
+    const chosen = items.filter((i) => !disclose || disclose[ns].includes(i.elementIdentifier)).map((i) => i.bytes);
+    if (chosen.length > 0) out.set(ns, chosen);
+  }
+  if (disclose) {
+    for (const [ns, ids] of Object.entries(disclose)) {
+      for (const id of ids) {
+        if (!mdoc.items.get(ns)?.some((i) => i.elementIdentifier === id)) throw new TypeError(`sandbox: ${ns}/${id} was not issued`);
+      }
+    }
+  }
+  return out;
+}
+
+function toMap(values: ElementValues | undefined): Map<string, Map<string, unknown>> {
+  const out = new Map<string, Map<string, unknown>>();
+  for (const [ns, elements] of Object.entries(values ?? {})) out.set(ns, new Map(Object.entries(elements)));
+  return out;
+}
+
+function documentFor(doc: PresentedDocument, transcript: unknown): Map<string, unknown> {
+  const defects = doc.defects ?? {};
+  const docType = defects.documentDocType ?? doc.mdoc.docType;
+  const document = new Map<string, unknown>([
+    ['docType', docType],
+    ['issuerSigned', new Map<string, unknown>([
+      ['nameSpaces', selectItems(doc.mdoc, doc.disclose)],
+      ['issuerAuth', doc.mdoc.issuerAuth],
+    ])],
+  ]);
+  if (defects.omitDeviceSigned) return document;
+
+  const deviceNameSpacesBytes = embed(toMap(doc.deviceNameSpaces));
+  const authTranscript = defects.sessionTranscript ? sandboxTranscriptValue(defects.sessionTranscript) : transcript;
+  const deviceAuthenticationBytes = sandboxDeviceAuthenticationBytes(authTranscript, defects.docType ?? docType, deviceNameSpacesBytes);
+  const key = defects.deviceKey ?? doc.mdoc.devicePrivateKey;
+  const deviceAuth = new Map<string, unknown>();
+  if (doc.deviceAuth.kind === 'signature') {
+    const sig = sandboxSign1(deviceAuthenticationBytes, key, { detached: true });
+    if (defects.corrupt) (sig[3] as Uint8Array)[3] ^= 0x01;
+    deviceAuth.set('deviceSignature', sig);
+  } else if (doc.deviceAuth.kind === 'mac') {
+    const mac = sandboxMac0Detached(deviceAuthenticationBytes, sandboxEMacKey(key, doc.deviceAuth.readerPublicKey, authTranscript));
+    if (defects.corrupt) (mac[3] as Uint8Array)[3] ^= 0x01;
+    deviceAuth.set('deviceMac', mac);
+  }
+  document.set('deviceSigned', new Map<string, unknown>([
+    ['nameSpaces', deviceNameSpacesBytes],
+    ['deviceAuth', deviceAuth],
+  ]));
+  return document;
+}
+
+/** A DeviceResponse as CBOR bytes. */
+export function createDeviceResponse(options: DeviceResponseOptions): Uint8Array {
+  const transcript = sandboxTranscriptValue(options.sessionTranscript);
+  const response = new Map<string, unknown>([['version', options.version ?? '1.0']]);
+  if (options.documents.length > 0) response.set('documents', options.documents.map((d) => documentFor(d, transcript)));
+  if (options.documentErrors && Object.keys(options.documentErrors).length > 0) {
+    response.set('documentErrors', Object.entries(options.documentErrors).map(([docType, code]) => new Map([[docType, code]])));
+  }
+  response.set('status', options.status ?? 0);
+  return encodeCbor(response);
+}
