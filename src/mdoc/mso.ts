@@ -3,7 +3,7 @@
  */
 import { decodeCbor } from '../cbor/decode.js';
 import { KakuninError } from '../cbor/errors.js';
-import { asBytes, asDate, asEmbedded, asInt, asMap, asText, required } from '../cbor/read.js';
+import { asBytes, asEmbedded, asInt, asMap, asText, required } from '../cbor/read.js';
 
 export const DIGEST_ALGORITHMS = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' } as const;
 export type DigestAlgorithm = keyof typeof DIGEST_ALGORITHMS;
@@ -55,10 +55,10 @@ export function parseMso(payload: Uint8Array): MobileSecurityObject {
   const dki = asMap(required(m, 'deviceKeyInfo', 'MSO', CODE), 'MSO.deviceKeyInfo', CODE);
   const vi = asMap(required(m, 'validityInfo', 'MSO', CODE), 'MSO.validityInfo', CODE);
   const validityInfo = {
-    signed: asDate(required(vi, 'signed', 'validityInfo', CODE), 'validityInfo.signed', CODE),
-    validFrom: asDate(required(vi, 'validFrom', 'validityInfo', CODE), 'validityInfo.validFrom', CODE),
-    validUntil: asDate(required(vi, 'validUntil', 'validityInfo', CODE), 'validityInfo.validUntil', CODE),
-    expectedUpdate: vi.has('expectedUpdate') ? asDate(vi.get('expectedUpdate'), 'validityInfo.expectedUpdate', CODE) : undefined,
+    signed: asTdate(required(vi, 'signed', 'validityInfo', CODE), 'validityInfo.signed'),
+    validFrom: asTdate(required(vi, 'validFrom', 'validityInfo', CODE), 'validityInfo.validFrom'),
+    validUntil: asTdate(required(vi, 'validUntil', 'validityInfo', CODE), 'validityInfo.validUntil'),
+    expectedUpdate: vi.has('expectedUpdate') ? asTdate(vi.get('expectedUpdate'), 'validityInfo.expectedUpdate') : undefined,
   };
   if (validityInfo.validUntil.getTime() <= validityInfo.validFrom.getTime()) {
     throw new KakuninError(CODE, 'validityInfo.validUntil is not after validFrom');
@@ -86,8 +86,20 @@ export function parseMso(payload: Uint8Array): MobileSecurityObject {
     }
     mso.keyAuthorizations = { nameSpaces, dataElements };
   }
-  if (m.has('status')) mso.status = asMap(m.get('status'), 'MSO.status', CODE);
+  // Apple's developer test mDL sends status: null; null carries no status information, as absent.
+  const status = m.get('status');
+  if (status !== undefined && status !== null) mso.status = asMap(status, 'MSO.status', CODE);
   return mso;
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** tdate is #6.0(tstr). Some production issuers (the SPRIND/Bundesdruckerei PID) omit the tag; the
+ * string is the same RFC 3339 date-time the issuer signed, so it is accepted, strictly formatted. */
+function asTdate(v: unknown, what: string): Date {
+  if (v instanceof Date) return v;
+  if (typeof v === 'string' && RFC3339.test(v)) return new Date(v);
+  throw new KakuninError(CODE, `${what}: expected tdate (tag 0)`);
 }
 
 function asArrayOfText(v: unknown, what: string): string[] {

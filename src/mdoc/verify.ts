@@ -156,21 +156,29 @@ function checkDeviceAuth(
   const signature = deviceAuth.get('deviceSignature');
   const mac = deviceAuth.get('deviceMac');
   let ok = false;
-  if (signature === undefined && mac === undefined) {
+  if (!deviceAuth.has('deviceSignature') && !deviceAuth.has('deviceMac')) {
     checks.fail(name, 'DEVICE_AUTH_MISSING', 'deviceAuth has neither deviceSignature nor deviceMac');
+  } else if (deviceAuth.has('deviceSignature') && deviceAuth.has('deviceMac')) {
+    // ISO 18013-5 allows exactly one; a wallet sending both (even one as undefined) is ambiguous.
+    checks.fail(name, 'DEVICE_AUTH_INVALID', 'deviceAuth has both deviceSignature and deviceMac');
   } else if (!transcript) {
     checks.notRun(name, 'TRANSCRIPT_MISSING', 'no SessionTranscript given: device authentication cannot be checked');
   } else if (!mso) {
     checks.notRun(name, 'MSO_INVALID', 'no readable MSO: the device key is unknown');
-  } else if (mac !== undefined && signature === undefined && !options.readerEphemeralKey) {
+  } else if (mac !== undefined && !options.readerEphemeralKey) {
     checks.notRun(name, 'READER_KEY_MISSING', "deviceMac needs the reader's ephemeral private key");
   } else {
     ok = checks.run(name, 'DEVICE_AUTH_INVALID', () => {
-      if (signature !== undefined && mac !== undefined) fail('DEVICE_AUTH_INVALID', 'deviceAuth has both deviceSignature and deviceMac');
       const deviceKey = coseKeyToKeyObject(mso.deviceKey);
       const payload = deviceAuthenticationBytes(transcript, doc.docType, nameSpaces);
       if (signature !== undefined) {
-        if (!verifyCoseSign1(parseCoseSign1(signature), deviceKey, { detachedPayload: payload })) {
+        const sign1 = parseCoseSign1(signature);
+        // ISO 18013-5 sends the payload detached. Some wallets (@auth0/mdl) attach it; that is
+        // accepted only when it is exactly the DeviceAuthenticationBytes the verifier built itself.
+        if (sign1.payload !== null && !Buffer.from(sign1.payload).equals(payload)) {
+          fail('DEVICE_AUTH_INVALID', 'deviceSignature carries a payload other than this session\'s DeviceAuthenticationBytes');
+        }
+        if (!verifyCoseSign1(sign1, deviceKey, sign1.payload === null ? { detachedPayload: payload } : {})) {
           fail('DEVICE_AUTH_INVALID', 'deviceSignature does not verify with the MSO device key for this session');
         }
         return 'deviceSignature';
@@ -244,7 +252,7 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
   else checks.pass('issuer_certificate_chain', `anchored at "${chain.anchor!.name}"`);
   if (chain.profile) checks.fail('issuer_certificate_profile', chain.profile.code, chain.profile.message);
   else if (chain.anchor) checks.pass('issuer_certificate_profile');
-  else checks.notRun('issuer_certificate_profile', 'ISSUER_CERT_UNTRUSTED', 'no chain to a trust anchor');
+  else checks.notRun('issuer_certificate_profile', chain.chain?.code ?? 'ISSUER_CERT_UNTRUSTED', 'no chain to a trust anchor');
 
   // Issuer signature over the MSO.
   if (!issuerAuth) checks.notRun('issuer_signature', 'ISSUER_SIGNATURE_INVALID', 'issuerAuth is not a COSE_Sign1');

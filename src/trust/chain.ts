@@ -68,13 +68,12 @@ function buildPath(x5chain: Uint8Array[], store: TrustStore): CachedPath {
   let anchor: TrustAnchor | undefined;
   const unused = certs.slice(1);
   for (let hops = 0; hops <= MAX_CHAIN_LENGTH && !anchor; hops++) {
-    // The current certificate may itself be an anchor (some issuers send the IACA in x5chain).
-    if (current !== ds) {
-      const self = store.anchorFor(current);
-      if (self) {
-        anchor = self;
-        break;
-      }
+    // The current certificate may itself be an anchor: issuers send the IACA in x5chain, and test
+    // issuers' self-made DS certificates are trusted directly (the profile check still applies).
+    const self = store.anchorFor(current);
+    if (self) {
+      anchor = self;
+      break;
     }
     const byAnchor = store.candidates(current.issuer).find((a) => issuedBy(current, a.certificate));
     if (byAnchor) {

@@ -1,0 +1,51 @@
+/**
+ * `kakunin <command>`: the command-line entry point. Each command lives in its own module and is
+ * loaded only when used, so `kakunin verify` does not pay for the HTTP service.
+ */
+import { UsageError } from './input.js';
+import type { CliIo } from './verify.js';
+
+const USAGE = `kakunin: verifier for ISO/IEC 18013-5 mdoc credentials
+
+Commands:
+  verify RESPONSE [options]   verify a DeviceResponse (kakunin verify --help)
+  help                        this text`;
+
+const io: CliIo = {
+  out: (s) => process.stdout.write(s + '\n'),
+  err: (s) => process.stderr.write(s + '\n'),
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'verify':
+      return (await import('./verify.js')).runVerify(rest, io);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      io.out(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      io.err(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      io.err(`kakunin: ${e.message}`);
+      process.exitCode = 2;
+      return;
+    }
+    // A failure the commands did not anticipate: report it without a stack trace full of paths,
+    // and exit 2 (the input could not be processed), never 0 or 1.
+    io.err(`kakunin: internal error: ${(e as Error)?.message ?? String(e)}`);
+    process.exitCode = 2;
+  },
+);
