@@ -7,3 +7,8 @@ export * from './session-keys.js';
 export * from './session-cipher.js';
 export * from './session-messages.js';
 export * from './device-request.js';
+export * from './transport.js';
+export * from './loopback-transport.js';
+export * from './engagement.js';
+export * from './reader-session.js';
+export * from './read-mdoc.js';

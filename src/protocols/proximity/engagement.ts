@@ -1,0 +1,29 @@
+/**
+ * An engagement as the session needs it: the DeviceEngagement, the handover for the transcript and
+ * the transports offered, whichever way (QR or NFC) it arrived.
+ */
+import type { ProximityHandover } from '../transcript/iso-proximity.js';
+import { parseMdocUri, type DeviceEngagement } from './device-engagement.js';
+import { parseHandoverSelect } from './nfc-handover.js';
+import type { DeviceRetrievalMethod } from './retrieval-methods.js';
+
+export interface Engagement {
+  deviceEngagement: DeviceEngagement;
+  handover: ProximityHandover;
+  retrievalMethods: DeviceRetrievalMethod[];
+}
+
+export function engagementFromQr(text: string): Engagement {
+  const deviceEngagement = parseMdocUri(text);
+  return { deviceEngagement, handover: { kind: 'qr' }, retrievalMethods: deviceEngagement.retrievalMethods };
+}
+
+/** `handoverRequest` is the reader's own Handover Request for negotiated handover, null for static. */
+export function engagementFromNfc(handoverSelect: Uint8Array, handoverRequest: Uint8Array | null): Engagement {
+  const nfc = parseHandoverSelect(handoverSelect);
+  return {
+    deviceEngagement: nfc.deviceEngagement,
+    handover: { kind: 'nfc', handoverSelect: nfc.handoverSelect, handoverRequest },
+    retrievalMethods: nfc.retrievalMethods,
+  };
+}
