@@ -1,0 +1,153 @@
+/**
+ * The verifier's own signing identity: the key and certificate chain that sign readerAuth (Annex C,
+ * ISO 18013-5) and OpenID4VP request objects. In development a private root and a leaf with a
+ * dNSName SAN for the configured host are generated once into a git-ignored folder (.kakunin/);
+ * in production the real certificate and key are configured (docs/verifier-certificates.md).
+ */
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import { createHash, createPrivateKey, createPublicKey, KeyObject, randomBytes, webcrypto, type KeyObject as KO } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KakuninError } from '../../cbor/index.js';
+
+const crypto = webcrypto as unknown as Crypto;
+
+/** ISO 18013-5 Annex B: extendedKeyUsage of an mdoc reader authentication certificate. */
+export const OID_MDL_READER_AUTH_EKU = '1.0.18013.5.1.6';
+
+export interface VerifierIdentity {
+  privateKey: KO;
+  /** DER, leaf first, without the trust anchor (HAIP: the anchor is not sent). */
+  x5chain: Uint8Array[];
+  /** DNS names of the leaf's subjectAltName. */
+  dnsNames: string[];
+}
+
+export type ClientIdPrefix = 'x509_hash' | 'x509_san_dns';
+
+/** OpenID4VP 1.0 §5.9.3 client_id for this identity. HAIP requires x509_hash for signed requests. */
+export function clientIdFor(identity: VerifierIdentity, prefix: ClientIdPrefix = 'x509_hash', host?: string): string {
+  if (prefix === 'x509_hash') {
+    return `x509_hash:${createHash('sha256').update(identity.x5chain[0]).digest('base64url')}`;
+  }
+  const name = host ?? identity.dnsNames[0];
+  if (!name || !identity.dnsNames.includes(name)) {
+    throw new KakuninError('INVALID_ARGUMENT', `the verifier certificate has no dNSName SAN ${String(name)}`);
+  }
+  return `x509_san_dns:${name}`;
+}
+
+function dnsNamesOf(cert: x509.X509Certificate): string[] {
+  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
+  return san ? san.names.items.filter((n) => n.type === 'dns').map((n) => n.value) : [];
+}
+
+function pemBlocks(text: string): Uint8Array[] {
+  return [...text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map(
+    (m) => new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ''), 'base64')),
+  );
+}
+
+/** Loads a configured identity: a PEM with the leaf first (intermediates may follow, no root) and
+ * the leaf's private key (PKCS#8 or SEC1 PEM). The key must match the certificate. */
+export function loadVerifierIdentity(certificatePemFile: string, privateKeyPemFile: string): VerifierIdentity {
+  const x5chain = pemBlocks(readFileSync(certificatePemFile, 'utf8'));
+  if (!x5chain.length) throw new KakuninError('INVALID_ARGUMENT', `${certificatePemFile}: no certificate found`);
+  const privateKey = createPrivateKey(readFileSync(privateKeyPemFile, 'utf8'));
+  const leaf = new x509.X509Certificate(x5chain[0] as BufferSource);
+  const fromCert = Buffer.from(new Uint8Array(leaf.publicKey.rawData));
+  const fromKey = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  if (Buffer.compare(fromCert, fromKey) !== 0) {
+    throw new KakuninError('INVALID_ARGUMENT', `${privateKeyPemFile} does not hold the key of ${certificatePemFile}`);
+  }
+  return { privateKey, x5chain, dnsNames: dnsNamesOf(leaf) };
+}
+
+function randomSerial(): string {
+  const b = randomBytes(16);
+  b[0] = (b[0] & 0x7f) | 0x01;
+  return b.toString('hex');
+}
+
+const DAY = 86_400_000;
+
+/** A development reader root and leaf for `host`. Not trusted by any wallet: for the sandbox wallet
+ * and local tests only. */
+export async function createDevelopmentIdentity(host: string, now: Date): Promise<VerifierIdentity & { rootDer: Uint8Array; rootPem: string; leafPem: string; keyPem: string }> {
+  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as EcKeyGenParams & EcdsaParams;
+  const rootKeys = (await crypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const leafKeys = (await crypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const notBefore = new Date(now.getTime() - DAY);
+  const root = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: randomSerial(),
+      name: `C=JP, O=kakunin development, CN=kakunin development reader root`,
+      notBefore,
+      notAfter: new Date(notBefore.getTime() + 3 * 365 * DAY),
+      keys: rootKeys,
+      signingAlgorithm: alg,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(rootKeys.publicKey, false, crypto),
+      ],
+    },
+    crypto,
+  );
+  const leaf = await x509.X509CertificateGenerator.create(
+    {
+      serialNumber: randomSerial(),
+      subject: `C=JP, O=kakunin development, CN=${host.replace(/([,+"\\<>;=])/g, '\\$1')}`,
+      issuer: root.subject,
+      notBefore,
+      notAfter: new Date(notBefore.getTime() + 365 * DAY),
+      publicKey: leafKeys.publicKey,
+      signingKey: rootKeys.privateKey,
+      signingAlgorithm: alg,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([OID_MDL_READER_AUTH_EKU], true),
+        new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: host }], false),
+        await x509.SubjectKeyIdentifierExtension.create(leafKeys.publicKey, false, crypto),
+        await x509.AuthorityKeyIdentifierExtension.create(root, false, crypto),
+      ],
+    },
+    crypto,
+  );
+  const privateKey = KeyObject.from(leafKeys.privateKey as unknown as webcrypto.CryptoKey) as KO;
+  return {
+    privateKey,
+    x5chain: [new Uint8Array(leaf.rawData)],
+    dnsNames: [host],
+    rootDer: new Uint8Array(root.rawData),
+    rootPem: root.toString('pem'),
+    leafPem: leaf.toString('pem'),
+    keyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+  };
+}
+
+/**
+ * The development identity in `dir` (default `.kakunin/`) for `host`: loaded when present and made
+ * for that host and still valid at `now`, generated otherwise. The private key file is written
+ * with mode 0600.
+ */
+export async function loadOrCreateDevelopmentIdentity(host: string, now: Date, dir = '.kakunin'): Promise<VerifierIdentity & { rootDer: Uint8Array }> {
+  const certFile = join(dir, 'reader.pem');
+  const keyFile = join(dir, 'reader.key.pem');
+  const rootFile = join(dir, 'reader-root.pem');
+  if (existsSync(certFile) && existsSync(keyFile) && existsSync(rootFile)) {
+    const identity = loadVerifierIdentity(certFile, keyFile);
+    const leaf = new x509.X509Certificate(identity.x5chain[0] as BufferSource);
+    if (identity.dnsNames.includes(host) && leaf.notAfter > now && leaf.notBefore <= now) {
+      return { ...identity, rootDer: pemBlocks(readFileSync(rootFile, 'utf8'))[0] };
+    }
+  }
+  const made = await createDevelopmentIdentity(host, now);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(rootFile, made.rootPem);
+  writeFileSync(certFile, made.leafPem);
+  writeFileSync(keyFile, made.keyPem, { mode: 0o600 });
+  return made;
+}

@@ -1,0 +1,102 @@
+/**
+ * OpenID4VP 1.0 Authorization Request for mso_mdoc, as a signed Request Object (JAR, RFC 9101):
+ * JOSE header typ oauth-authz-req+jwt, alg from the key, x5c = the verifier's chain without the
+ * anchor (HAIP 1.0). Used for the redirect/QR flow (direct_post.jwt, fetched via request_uri) and
+ * for openid4vp-v1-signed over the DC API (dc_api.jwt, with expected_origins).
+ */
+import { createHash, type KeyObject } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { KakuninError } from '../../cbor/index.js';
+import type { VerifierIdentity } from '../keys/verifier-identity.js';
+import { toDcqlQuery, type DcqlQuery } from '../request/dcql.js';
+import type { PresentationRequest } from '../request/presentation-request.js';
+import { ENCRYPTED_RESPONSE_ENC_VALUES, type ResponseEncryptionJwk } from './encryption-key.js';
+
+export type ResponseMode = 'direct_post.jwt' | 'dc_api.jwt';
+
+export interface AuthorizationRequestInput {
+  request: PresentationRequest;
+  nonce: string;
+  responseMode: ResponseMode;
+  encryptionJwk: ResponseEncryptionJwk;
+  /** Required for signed requests; omitted from unsigned DC API requests (§A.2). */
+  clientId?: string;
+  /** direct_post.jwt only. */
+  responseUri?: string;
+  /** direct_post.jwt: lets the frontend match the response to its session. */
+  state?: string;
+  /** DC API signed requests only. */
+  expectedOrigins?: string[];
+}
+
+export interface AuthorizationRequestObject {
+  response_type: 'vp_token';
+  response_mode: ResponseMode;
+  nonce: string;
+  dcql_query: DcqlQuery;
+  client_metadata: {
+    jwks: { keys: ResponseEncryptionJwk[] };
+    encrypted_response_enc_values_supported: string[];
+    vp_formats_supported: { mso_mdoc: Record<string, number[]> };
+  };
+  client_id?: string;
+  response_uri?: string;
+  state?: string;
+  expected_origins?: string[];
+  aud?: string;
+  iat?: number;
+}
+
+/** COSE algorithm identifiers we verify: ES256/384/512, EdDSA (issuerAuth), plus deviceMac on P-256. */
+const MDOC_ALGS = { issuerauth_alg_values: [-7, -35, -36, -8], deviceauth_alg_values: [-7, -35, -36, -8, -65537] };
+
+export function authorizationRequestObject(input: AuthorizationRequestInput): AuthorizationRequestObject {
+  const o: AuthorizationRequestObject = {
+    response_type: 'vp_token',
+    response_mode: input.responseMode,
+    nonce: input.nonce,
+    dcql_query: toDcqlQuery(input.request),
+    client_metadata: {
+      jwks: { keys: [input.encryptionJwk] },
+      encrypted_response_enc_values_supported: [...ENCRYPTED_RESPONSE_ENC_VALUES],
+      vp_formats_supported: { mso_mdoc: MDOC_ALGS },
+    },
+  };
+  if (input.clientId) o.client_id = input.clientId;
+  if (input.responseMode === 'direct_post.jwt') {
+    if (!input.responseUri) throw new KakuninError('INVALID_ARGUMENT', 'direct_post.jwt needs a response_uri');
+    o.response_uri = input.responseUri;
+    if (input.state) o.state = input.state;
+  }
+  if (input.expectedOrigins?.length) o.expected_origins = input.expectedOrigins;
+  return o;
+}
+
+function joseAlg(key: KeyObject): string {
+  if (key.asymmetricKeyType === 'ed25519') return 'EdDSA';
+  const crv = key.asymmetricKeyDetails?.namedCurve;
+  if (crv === 'prime256v1') return 'ES256';
+  if (crv === 'secp384r1') return 'ES384';
+  if (crv === 'secp521r1') return 'ES512';
+  throw new KakuninError('INVALID_ARGUMENT', `cannot sign a request object with a ${String(crv ?? key.asymmetricKeyType)} key`);
+}
+
+/** Signs the Request Object. `iat` is passed in (seconds) so callers control time. */
+export async function signRequestObject(claims: AuthorizationRequestObject, identity: VerifierIdentity, iat: number): Promise<string> {
+  if (!claims.client_id) throw new KakuninError('INVALID_ARGUMENT', 'a signed request object needs client_id');
+  const payload: Record<string, unknown> = { ...claims, iat };
+  // §5.8: static discovery (no wallet metadata fetched) uses the symbolic audience.
+  if (claims.response_mode === 'direct_post.jwt') payload.aud = 'https://self-issued.me/v2';
+  return new SignJWT(payload)
+    .setProtectedHeader({
+      alg: joseAlg(identity.privateKey),
+      typ: 'oauth-authz-req+jwt',
+      x5c: identity.x5chain.map((c) => Buffer.from(c).toString('base64')),
+    })
+    .sign(identity.privateKey);
+}
+
+/** x509_hash value of a DER certificate (base64url SHA-256). */
+export function x509Hash(der: Uint8Array): string {
+  return createHash('sha256').update(der).digest('base64url');
+}

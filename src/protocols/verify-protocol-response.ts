@@ -1,0 +1,203 @@
+/**
+ * One entry point for verifying a presentation that arrived over an online protocol, given only
+ * what the verifier itself sent (origin, encryptionInfo, nonce, client_id, response_uri, keys):
+ * decrypt, rebuild the SessionTranscript, verify each DeviceResponse through the core, and check
+ * the returned elements against the request when one is given. Stateless: replay protection is
+ * the job of the request state (flows), which calls this after consuming its state.
+ */
+import type { JsonWebKey, KeyObject } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
+import type { VerificationError, VerificationResult } from '../mdoc/result.js';
+import { verifyDeviceResponse } from '../mdoc/verify.js';
+import type { RevocationChecker } from '../trust/revocation.js';
+import type { TrustStore } from '../trust/store.js';
+import { openAnnexCResponse } from './dcapi/open-annex-c.js';
+import { ProtocolError } from './errors.js';
+import { decryptAuthorizationResponse, parseVpToken } from './oid4vp/authorization-response.js';
+import { checkRequestedElements } from './request/element-check.js';
+import type { PresentationRequest } from './request/presentation-request.js';
+import { jwkThumbprint } from './transcript/jwk-thumbprint.js';
+import { openID4VPDCAPISessionTranscript } from './transcript/openid4vp-dcapi-handover.js';
+import { openID4VPSessionTranscript } from './transcript/openid4vp-handover.js';
+
+export type ProtocolName = 'org-iso-mdoc' | 'openid4vp-dcapi' | 'openid4vp';
+
+export type ProtocolResponseInput =
+  | { protocol: 'org-iso-mdoc'; origin: string; encryptionInfo: string; recipientPrivateKey: KeyObject }
+  | {
+      protocol: 'openid4vp-dcapi';
+      origin: string;
+      nonce: string;
+      /** dc_api.jwt: the key from client_metadata. Without it the response must be unencrypted (dc_api). */
+      recipientPrivateKey?: KeyObject;
+      /** The kid sent with the key; checked against the JWE header when given. */
+      kid?: string;
+    }
+  | { protocol: 'openid4vp'; clientId: string; responseUri: string; nonce: string; recipientPrivateKey?: KeyObject; kid?: string };
+
+export interface ProtocolVerifyOptions {
+  trust: TrustStore;
+  at: Date;
+  clockSkewSeconds?: number;
+  revocation?: RevocationChecker;
+  /** What was asked; enables ELEMENT_NOT_REQUESTED / ELEMENT_MISSING / DOCUMENT_MISSING. */
+  request?: PresentationRequest;
+  /** Upper bound on the response size in bytes (or UTF-16 units for strings). Default 4 MiB. */
+  maxResponseBytes?: number;
+}
+
+export interface ProtocolVerificationResult extends VerificationResult {
+  protocol: ProtocolName;
+  /** SessionTranscript the verifier rebuilt, hex; shows what device authentication was checked against. */
+  sessionTranscript: string;
+  /** For OpenID4VP: the credential query id each document answered, by document index. */
+  credentialIds?: string[];
+}
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+function sizeOf(response: unknown): number {
+  if (typeof response === 'string') return response.length;
+  if (response instanceof Uint8Array) return response.length;
+  try {
+    return JSON.stringify(response)?.length ?? 0;
+  } catch {
+    throw new ProtocolError('RESPONSE_MALFORMED', 'the response cannot be read as JSON');
+  }
+}
+
+export function checkResponseSize(response: unknown, max = DEFAULT_MAX_RESPONSE_BYTES): void {
+  const n = sizeOf(response);
+  if (n > max) throw new ProtocolError('RESPONSE_TOO_LARGE', `the response is ${n} bytes, more than the limit of ${max}`);
+}
+
+/** The OpenID4VP response parameters: {response: JWE}, {vp_token}, a DigitalCredential, or the bare JWE. */
+function oid4vpParams(response: unknown): { jwe?: string; params?: Record<string, unknown> } {
+  let v = response;
+  if (v instanceof Uint8Array) v = Buffer.from(v).toString('utf8');
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (!t.startsWith('{')) {
+      // A form-encoded direct_post body or the bare JWE.
+      if (t.includes('=')) {
+        const form = new URLSearchParams(t);
+        if (form.has('response')) return { jwe: form.get('response')! };
+        if (form.has('vp_token') || form.has('error')) return { params: Object.fromEntries(form) };
+      }
+      return { jwe: t };
+    }
+    try {
+      v = JSON.parse(t);
+    } catch {
+      throw new ProtocolError('RESPONSE_MALFORMED', 'the response is neither JSON nor a JWE');
+    }
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ProtocolError('RESPONSE_MALFORMED', 'the response must be a JSON object or a JWE');
+  const o = v as Record<string, unknown>;
+  if (typeof o.protocol === 'string' && !o.protocol.startsWith('openid4vp-v1-')) {
+    throw new ProtocolError('PROTOCOL_UNSUPPORTED', `expected an openid4vp-v1-* response, got ${o.protocol.slice(0, 40)}`);
+  }
+  const data = (o.data && typeof o.data === 'object' ? o.data : o) as Record<string, unknown>;
+  if (typeof data.response === 'string') return { jwe: data.response };
+  return { params: data };
+}
+
+/** Opens an OpenID4VP response into its parameters, decrypting when a key is given. */
+export async function openOid4vpResponse(response: unknown, key: { recipientPrivateKey?: KeyObject; kid?: string }): Promise<Record<string, unknown>> {
+  const { jwe, params } = oid4vpParams(response);
+  if (key.recipientPrivateKey) {
+    if (!jwe) {
+      // An encrypted response was asked for; a plaintext one could have been injected by anyone.
+      if (params && typeof params.error === 'string') return params;
+      throw new ProtocolError('RESPONSE_ENCRYPTION_MISMATCH', 'an encrypted response was requested, a plaintext one arrived');
+    }
+    return decryptAuthorizationResponse(jwe, { privateKey: key.recipientPrivateKey, kid: key.kid });
+  }
+  if (!params) throw new ProtocolError('RESPONSE_ENCRYPTION_MISMATCH', 'an encrypted response arrived but no recipient key was given');
+  return params;
+}
+
+function thumbprintOf(key: KeyObject | undefined): Uint8Array | null {
+  if (!key) return null;
+  return jwkThumbprint(createPublicKey(key).export({ format: 'jwk' }) as JsonWebKey);
+}
+
+/** Verifies DeviceResponses (one per vp_token entry element) and merges them into one result. */
+export function verifyPresentations(
+  presentations: { credentialId?: string; deviceResponse: Uint8Array }[],
+  sessionTranscript: Uint8Array,
+  options: ProtocolVerifyOptions,
+  protocol: ProtocolName,
+): ProtocolVerificationResult {
+  const documents: VerificationResult['documents'] = [];
+  const errors: VerificationError[] = [];
+  const credentialIds: string[] = [];
+  const documentErrors: Record<string, number> = {};
+  let valid = presentations.length > 0;
+  let status: number | undefined;
+  for (const p of presentations) {
+    let result = verifyDeviceResponse(p.deviceResponse, {
+      trust: options.trust,
+      at: options.at,
+      sessionTranscript,
+      clockSkewSeconds: options.clockSkewSeconds,
+      revocation: options.revocation,
+    });
+    if (options.request) {
+      const candidates = p.credentialId === undefined ? undefined : options.request.documents.filter((d) => d.id === p.credentialId);
+      result = checkRequestedElements(result, options.request, candidates);
+    }
+    const offset = documents.length;
+    documents.push(...result.documents);
+    errors.push(...result.errors.map((e) => (e.document === undefined ? e : { ...e, document: e.document + offset })));
+    for (let i = 0; i < result.documents.length; i++) credentialIds.push(p.credentialId ?? '');
+    Object.assign(documentErrors, result.documentErrors ?? {});
+    valid &&= result.valid;
+    status = status ?? result.status;
+  }
+  const out: ProtocolVerificationResult = { valid, documents, errors, protocol, sessionTranscript: Buffer.from(sessionTranscript).toString('hex') };
+  if (status !== undefined) out.status = status;
+  if (Object.keys(documentErrors).length) out.documentErrors = documentErrors;
+  if (protocol !== 'org-iso-mdoc') out.credentialIds = credentialIds;
+  return out;
+}
+
+/** Decrypts (where needed) and rebuilds the SessionTranscript from the verifier's own parameters. */
+export async function openProtocolResponse(
+  response: unknown,
+  input: ProtocolResponseInput,
+  maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES,
+): Promise<{ sessionTranscript: Uint8Array; presentations: { credentialId?: string; deviceResponse: Uint8Array }[]; params?: Record<string, unknown> }> {
+  checkResponseSize(response, maxResponseBytes);
+  switch (input.protocol) {
+    case 'org-iso-mdoc': {
+      const opened = await openAnnexCResponse(response, input);
+      return { sessionTranscript: opened.sessionTranscript, presentations: [{ deviceResponse: opened.deviceResponse }] };
+    }
+    case 'openid4vp-dcapi':
+    case 'openid4vp': {
+      const params = await openOid4vpResponse(response, input);
+      const tokens = parseVpToken(params);
+      const jwkThumbprint = thumbprintOf(input.recipientPrivateKey);
+      const sessionTranscript =
+        input.protocol === 'openid4vp'
+          ? openID4VPSessionTranscript({ clientId: input.clientId, nonce: input.nonce, jwkThumbprint, responseUri: input.responseUri })
+          : openID4VPDCAPISessionTranscript({ origin: input.origin, nonce: input.nonce, jwkThumbprint });
+      const presentations = [...tokens].flatMap(([credentialId, list]) => list.map((deviceResponse) => ({ credentialId, deviceResponse })));
+      return { sessionTranscript, presentations, params };
+    }
+    default:
+      throw new ProtocolError('PROTOCOL_UNSUPPORTED', `unknown protocol ${String((input as { protocol: unknown }).protocol).slice(0, 40)}`);
+  }
+}
+
+/**
+ * Verifies a response from any of the three online protocols. Envelope failures (decryption,
+ * malformed, wrong protocol, too large) throw a ProtocolError with its code; everything about the
+ * DeviceResponse itself is in the returned result.
+ */
+export async function verifyProtocolResponse(response: unknown, input: ProtocolResponseInput, options: ProtocolVerifyOptions): Promise<ProtocolVerificationResult> {
+  const opened = await openProtocolResponse(response, input, options.maxResponseBytes);
+  // A vp_token entry for a credential query we never sent fails as ELEMENT_NOT_REQUESTED in the result.
+  return verifyPresentations(opened.presentations, opened.sessionTranscript, options, input.protocol);
+}
