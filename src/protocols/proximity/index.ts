@@ -12,3 +12,6 @@ export * from './loopback-transport.js';
 export * from './engagement.js';
 export * from './reader-session.js';
 export * from './read-mdoc.js';
+export * from './apdu.js';
+export * from './type4-tag.js';
+export * from './nfc-transport.js';
