@@ -1,0 +1,166 @@
+/**
+ * Fetching trust material (CRLs, status lists, VICALs) from URLs that come from certificates and
+ * MSOs, i.e. from whoever made the credential. That makes every URL attacker-chosen, so:
+ * - only http: and https:, no credentials in the URL;
+ * - the host is resolved once, every address is checked against private, loopback, link-local,
+ *   CGNAT, multicast and reserved ranges, and the socket connects to that checked address (no
+ *   second lookup an attacker could rebind);
+ * - redirects are followed at most 3 times, each hop checked the same way;
+ * - a size cap and a timeout on the whole exchange.
+ * Loopback/private ranges are allowed only when configured (tests, a sandbox on 127.0.0.1).
+ */
+import { lookup as dnsLookup } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { KakuninError } from '../cbor/errors.js';
+
+export interface FetchPolicy {
+  /** Allow 127.0.0.0/8 and ::1 (tests, a local sandbox). Default false. */
+  allowLoopback?: boolean;
+  /** Allow RFC 1918 / ULA / link-local ranges (an intranet mirror). Default false. */
+  allowPrivate?: boolean;
+  maxBytes?: number;
+  timeoutMs?: number;
+  maxRedirects?: number;
+}
+
+export interface FetchResult {
+  url: string;
+  status: number;
+  contentType?: string;
+  body: Uint8Array;
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+const PRIVATE = new BlockList();
+for (const [net, bits] of [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['169.254.0.0', 16]] as const) PRIVATE.addSubnet(net, bits, 'ipv4');
+PRIVATE.addSubnet('fc00::', 7, 'ipv6');
+PRIVATE.addSubnet('fe80::', 10, 'ipv6');
+
+/** Never reachable on purpose, whatever the configuration. */
+const RESERVED = new BlockList();
+for (const [net, bits] of [
+  ['0.0.0.0', 8], ['100.64.0.0', 10], ['192.0.0.0', 24], ['192.0.2.0', 24], ['198.18.0.0', 15],
+  ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+] as const) RESERVED.addSubnet(net, bits, 'ipv4');
+RESERVED.addAddress('::', 'ipv6');
+RESERVED.addSubnet('ff00::', 8, 'ipv6');
+RESERVED.addSubnet('2001:db8::', 32, 'ipv6');
+RESERVED.addSubnet('64:ff9b::', 96, 'ipv6');
+
+/** Why `address` may not be contacted under `policy`, or undefined when it may. */
+export function blockedReason(address: string, policy: FetchPolicy): string | undefined {
+  let a = address;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
+  if (mapped) a = mapped[1];
+  const family = isIP(a);
+  if (family === 0) return 'not an IP address';
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  if (RESERVED.check(a, type)) return 'reserved address range';
+  if (LOOPBACK.check(a, type)) return policy.allowLoopback ? undefined : 'loopback address';
+  if (PRIVATE.check(a, type)) return policy.allowPrivate ? undefined : 'private address range';
+  return undefined;
+}
+
+function blocked(message: string): never {
+  throw new KakuninError('FETCH_BLOCKED', message);
+}
+
+/** Checks the URL's form; the addresses are checked at connect time by `guardedLookup`. */
+export function checkUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    blocked('not a URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') blocked(`scheme ${url.protocol} not allowed`);
+  if (url.username || url.password) blocked('credentials in URL not allowed');
+  return url;
+}
+
+function guardedLookup(policy: FetchPolicy): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { all: true, family: 0 }, (err, addresses) => {
+      if (err) return callback(err, '', 0);
+      const list = addresses as { address: string; family: number }[];
+      for (const a of list) {
+        const why = blockedReason(a.address, policy);
+        if (why) return callback(new KakuninError('FETCH_BLOCKED', `${hostname} resolves to a ${why}`), '', 0);
+      }
+      const first = list[0];
+      if (!first) return callback(new KakuninError('FETCH_FAILED', `${hostname} has no address`), '', 0);
+      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: typeof list) => void)(null, list);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+function once(url: URL, policy: Required<FetchPolicy>, deadline: number): Promise<{ status: number; location?: string; contentType?: string; body: Uint8Array }> {
+  return new Promise((resolve, reject) => {
+    const literal = isIP(url.hostname.replace(/^\[|\]$/g, ''));
+    if (literal) {
+      const why = blockedReason(url.hostname.replace(/^\[|\]$/g, ''), policy);
+      if (why) return reject(new KakuninError('FETCH_BLOCKED', `${url.hostname} is a ${why}`));
+    }
+    const mod = url.protocol === 'https:' ? https : http;
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) return reject(new KakuninError('FETCH_FAILED', 'timed out'));
+    const req = mod.request(url, { method: 'GET', lookup: guardedLookup(policy), timeout: remaining, headers: { accept: '*/*', 'user-agent': 'kakunin' } }, (res) => {
+      const status = res.statusCode ?? 0;
+      const location = res.headers.location;
+      const contentType = res.headers['content-type'];
+      const declared = Number(res.headers['content-length'] ?? 0);
+      if (declared > policy.maxBytes) {
+        res.destroy();
+        return reject(new KakuninError('FETCH_FAILED', `response larger than ${policy.maxBytes} bytes`));
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > policy.maxBytes) {
+          res.destroy();
+          reject(new KakuninError('FETCH_FAILED', `response larger than ${policy.maxBytes} bytes`));
+          return;
+        }
+        chunks.push(c);
+      });
+      res.on('end', () => resolve({ status, location, contentType, body: new Uint8Array(Buffer.concat(chunks)) }));
+      res.on('error', (e) => reject(new KakuninError('FETCH_FAILED', e.message)));
+    });
+    const timer = setTimeout(() => req.destroy(new KakuninError('FETCH_FAILED', 'timed out')), remaining);
+    req.on('close', () => clearTimeout(timer));
+    req.on('timeout', () => req.destroy(new KakuninError('FETCH_FAILED', 'timed out')));
+    req.on('error', (e) => reject(e instanceof KakuninError ? e : new KakuninError('FETCH_FAILED', e.message)));
+    req.end();
+  });
+}
+
+/** GET `raw` under `policy`. Non-2xx answers are FETCH_FAILED; refused destinations FETCH_BLOCKED. */
+export async function fetchTrustMaterial(raw: string, policy: FetchPolicy = {}): Promise<FetchResult> {
+  const p: Required<FetchPolicy> = {
+    allowLoopback: policy.allowLoopback ?? false,
+    allowPrivate: policy.allowPrivate ?? false,
+    maxBytes: policy.maxBytes ?? 10 * 1024 * 1024,
+    timeoutMs: policy.timeoutMs ?? 10_000,
+    maxRedirects: policy.maxRedirects ?? 3,
+  };
+  // Date.now here bounds network waiting only; it is never a verification time.
+  const deadline = Date.now() + p.timeoutMs;
+  let url = checkUrl(raw);
+  for (let hop = 0; ; hop++) {
+    const res = await once(url, p, deadline);
+    if (res.status >= 300 && res.status < 400 && res.location) {
+      if (hop >= p.maxRedirects) throw new KakuninError('FETCH_FAILED', 'too many redirects');
+      url = checkUrl(new URL(res.location, url).toString());
+      continue;
+    }
+    if (res.status < 200 || res.status > 299) throw new KakuninError('FETCH_FAILED', `HTTP ${res.status} from ${url.host}`);
+    return { url: url.toString(), status: res.status, contentType: res.contentType, body: res.body };
+  }
+}

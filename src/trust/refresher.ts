@@ -1,0 +1,111 @@
+/**
+ * Keeps CRLs and status lists current in the background: every `intervalMs` (plus random jitter,
+ * so a fleet of verifiers does not hit an issuer in step) it fetches what is due and hands the
+ * bytes to RevocationLists, which verifies them and keeps the last good copy on any failure.
+ * Verification never waits on this: it reads whatever copy is held.
+ */
+import { KakuninError } from '../cbor/errors.js';
+import { fetchTrustMaterial, type FetchPolicy } from './fetch.js';
+import type { ListTarget, RevocationLists } from './revocation-lists.js';
+
+export interface RefresherOptions {
+  lists: RevocationLists;
+  /** The service clock (trust/ never reads the time itself). */
+  now: () => Date;
+  intervalMs: number;
+  /** Fraction of the interval added at random, 0..1. Default 0.1. */
+  jitter?: number;
+  fetchPolicy?: FetchPolicy;
+  /** Replaceable for tests; defaults to the SSRF-guarded fetch. */
+  fetch?: (url: string) => Promise<Uint8Array>;
+  random?: () => number;
+  /** Called after each list attempt (for logs: URL, outcome, code; no personal data exists here). */
+  onResult?: (r: RefreshResult) => void;
+}
+
+export interface RefreshResult {
+  url: string;
+  kind: string;
+  ok: boolean;
+  code?: string;
+  message?: string;
+}
+
+export class TrustRefresher {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<RefreshResult[]>;
+  private stopped = true;
+  /** Completed rounds, for metrics. */
+  rounds = 0;
+  lastRoundAt?: Date;
+
+  constructor(private readonly options: RefresherOptions) {}
+
+  private fetchBytes(url: string): Promise<Uint8Array> {
+    if (this.options.fetch) return this.options.fetch(url);
+    return fetchTrustMaterial(url, this.options.fetchPolicy).then((r) => r.body);
+  }
+
+  private async one(target: ListTarget): Promise<RefreshResult> {
+    const { lists, now } = this.options;
+    try {
+      const bytes = await this.fetchBytes(target.url);
+      lists.accept(target, bytes, now());
+      return { url: target.url, kind: target.kind, ok: true };
+    } catch (e) {
+      const code = e instanceof KakuninError ? e.code : 'FETCH_FAILED';
+      lists.fail(target, e instanceof KakuninError ? e : new KakuninError(code, (e as Error).message), now());
+      return { url: target.url, kind: target.kind, ok: false, code, message: (e as Error).message };
+    }
+  }
+
+  /** Fetches everything due now. Concurrent calls share one round. */
+  refreshOnce(): Promise<RefreshResult[]> {
+    if (this.running) return this.running;
+    this.running = (async () => {
+      try {
+        const due = this.options.lists.due(this.options.now());
+        const results: RefreshResult[] = [];
+        // A few at a time: enough to keep up, not enough to look like a flood to an issuer.
+        for (let i = 0; i < due.length; i += 4) {
+          results.push(...(await Promise.all(due.slice(i, i + 4).map((t) => this.one(t)))));
+        }
+        for (const r of results) this.options.onResult?.(r);
+        this.rounds++;
+        this.lastRoundAt = this.options.now();
+        return results;
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  /** Delay before the next round: the interval plus up to `jitter` of it. */
+  nextDelay(): number {
+    const j = Math.min(Math.max(this.options.jitter ?? 0.1, 0), 1);
+    return Math.round(this.options.intervalMs * (1 + j * (this.options.random ?? Math.random)()));
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const loop = () => {
+      if (this.stopped) return;
+      this.refreshOnce()
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.stopped) return;
+          this.timer = setTimeout(loop, this.nextDelay());
+          this.timer.unref();
+        });
+    };
+    loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+}

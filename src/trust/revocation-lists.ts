@@ -1,0 +1,235 @@
+/**
+ * The RevocationChecker the verification pipeline calls: it answers from CRLs and status lists
+ * already fetched and verified, and never touches the network. What it lacks it records as
+ * wanted, for the refresher to fetch; until then the answer is `unavailable`, never `good`.
+ *
+ * Each list keeps its last good copy. A new copy replaces it only after it verifies (signature,
+ * signer, freshness, not older than the one held); otherwise the error is recorded next to the old
+ * copy, which stays in use until it is itself out of date. The age of every copy is reported.
+ */
+import { createHash } from 'node:crypto';
+import { KakuninError } from '../cbor/errors.js';
+import { parseCertificate } from './certificate.js';
+import { crlDistributionPoints, normalizeSerial, verifyCrl, type ParsedCrl } from './crl.js';
+import type { RevocationChecker, RevocationStatus } from './revocation.js';
+import { readMsoStatus, statusAt, verifyStatusListToken, type VerifiedList } from './status-list.js';
+import type { TrustStore } from './store.js';
+
+export type ListKind = 'crl' | 'status_list';
+
+export interface ListTarget {
+  url: string;
+  kind: ListKind;
+  /** CRL: DER of the certificate that must have signed it. */
+  issuer?: Uint8Array;
+  /** Status list: the signer certificate the MSO names, if any. */
+  certificate?: Uint8Array;
+}
+
+export interface ListError {
+  code: string;
+  message: string;
+  at: string;
+}
+
+interface Entry {
+  target: ListTarget;
+  issuerSha?: string;
+  crl?: ParsedCrl;
+  list?: VerifiedList;
+  lastSuccess?: Date;
+  lastAttempt?: Date;
+  lastError?: ListError;
+  /** The copy may answer until then. */
+  validUntil?: Date;
+  /** A fresh copy should be fetched after then. */
+  refreshAfter?: Date;
+}
+
+export interface ListMetrics {
+  url: string;
+  kind: ListKind;
+  lastSuccess?: string;
+  lastAttempt?: string;
+  /** Seconds since the copy in use was fetched; undefined when there is none. */
+  ageSeconds?: number;
+  validUntil?: string;
+  /** The copy in use can answer at `at`. */
+  usable: boolean;
+  lastError?: ListError;
+}
+
+export interface RevocationListsOptions {
+  /** IACAs: status-list signers must chain to one of them. */
+  trust: TrustStore;
+  unavailablePolicy: 'fail' | 'warn';
+  /** How long a copy without its own expiry may answer. Default 24 h. */
+  maxAgeSeconds?: number;
+  /** How often to re-fetch a list that gives no ttl. Default 1 h. */
+  refreshSeconds?: number;
+  clockSkewSeconds?: number;
+}
+
+const sha = (der: Uint8Array) => createHash('sha256').update(der).digest('hex');
+const plus = (d: Date, s: number) => new Date(d.getTime() + s * 1000);
+
+export class RevocationLists implements RevocationChecker {
+  readonly unavailablePolicy: 'fail' | 'warn';
+  private readonly entries = new Map<string, Entry>();
+  private readonly crlsByIssuer = new Map<string, Set<string>>();
+  private readonly maxAge: number;
+  private readonly refresh: number;
+
+  constructor(private readonly options: RevocationListsOptions) {
+    this.unavailablePolicy = options.unavailablePolicy;
+    this.maxAge = options.maxAgeSeconds ?? 86_400;
+    this.refresh = options.refreshSeconds ?? 3_600;
+  }
+
+  private key(t: ListTarget): string {
+    return `${t.kind} ${t.url}`;
+  }
+
+  /** Registers a list to fetch. Idempotent. */
+  want(target: ListTarget): void {
+    const k = this.key(target);
+    if (this.entries.has(k)) return;
+    const issuerSha = target.issuer ? sha(target.issuer) : undefined;
+    this.entries.set(k, { target, issuerSha });
+    if (target.kind === 'crl' && issuerSha) {
+      const set = this.crlsByIssuer.get(issuerSha) ?? new Set<string>();
+      set.add(k);
+      this.crlsByIssuer.set(issuerSha, set);
+    }
+  }
+
+  /** CRLs of self-issued trust anchors: those are the CRLs that cover their document signers. */
+  wantTrustStoreCrls(): number {
+    let n = 0;
+    for (const a of this.options.trust.anchors) {
+      if (a.certificate.subject !== a.certificate.issuer) continue;
+      for (const url of crlDistributionPoints(a.certificate.der)) {
+        this.want({ url, kind: 'crl', issuer: a.certificate.der });
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Lists never fetched, or due for a fresh copy at `at`. */
+  due(at: Date): ListTarget[] {
+    return [...this.entries.values()].filter((e) => !e.lastSuccess || !e.refreshAfter || e.refreshAfter <= at).map((e) => e.target);
+  }
+
+  /** Verifies `bytes` as the new copy of `target`; keeps the old copy when it does not verify. */
+  accept(target: ListTarget, bytes: Uint8Array, at: Date): void {
+    this.want(target);
+    const e = this.entries.get(this.key(target))!;
+    e.lastAttempt = at;
+    try {
+      if (target.kind === 'crl') {
+        if (!target.issuer) throw new KakuninError('CRL_UNTRUSTED', 'no issuer certificate to verify the CRL with');
+        const crl = verifyCrl(bytes, parseCertificate(target.issuer), { at, clockSkewSeconds: this.options.clockSkewSeconds });
+        if (e.crl && crl.thisUpdate < e.crl.thisUpdate) throw new KakuninError('CRL_EXPIRED', 'CRL is older than the copy held');
+        e.crl = crl;
+        e.validUntil = crl.nextUpdate ?? plus(at, this.maxAge);
+        const next = plus(at, this.refresh);
+        e.refreshAfter = crl.nextUpdate && crl.nextUpdate < next ? crl.nextUpdate : next;
+      } else {
+        const list = verifyStatusListToken(bytes, {
+          anchors: this.options.trust.anchors.map((a) => a.certificate.der),
+          at,
+          uri: target.url,
+          certificate: target.certificate,
+          clockSkewSeconds: this.options.clockSkewSeconds,
+        });
+        if (e.list && list.iat < e.list.iat) throw new KakuninError('STATUS_LIST_EXPIRED', 'list is older than the copy held');
+        e.list = list;
+        e.validUntil = list.exp ?? plus(at, this.maxAge);
+        e.refreshAfter = plus(at, Math.min(list.ttlSeconds ?? this.refresh, this.maxAge));
+      }
+      e.lastSuccess = at;
+      e.lastError = undefined;
+    } catch (err) {
+      this.fail(target, err, at);
+      throw err;
+    }
+  }
+
+  /** Records a failed fetch or verification; the copy held stays. */
+  fail(target: ListTarget, err: unknown, at: Date): void {
+    this.want(target);
+    const e = this.entries.get(this.key(target))!;
+    e.lastAttempt = at;
+    const code = err instanceof KakuninError ? err.code : 'FETCH_FAILED';
+    e.lastError = { code, message: (err as Error).message, at: at.toISOString() };
+  }
+
+  private usable(e: Entry, at: Date): boolean {
+    return !!e.lastSuccess && !!e.validUntil && at <= e.validUntil;
+  }
+
+  checkCertificate(certificate: Uint8Array, issuer: Uint8Array, at: Date): RevocationStatus {
+    const issuerSha = sha(issuer);
+    let keys = this.crlsByIssuer.get(issuerSha);
+    if (!keys || keys.size === 0) {
+      const urls = crlDistributionPoints(certificate);
+      for (const url of urls) this.want({ url, kind: 'crl', issuer });
+      if (urls.length === 0) return { status: 'unavailable', message: 'no CRL is known for this issuer and the certificate names no CRL distribution point' };
+      keys = this.crlsByIssuer.get(issuerSha)!;
+    }
+    const serial = normalizeSerial(parseCertificate(certificate).node.serialNumber);
+    let checked = false;
+    for (const k of keys) {
+      const e = this.entries.get(k)!;
+      if (!e.crl || !this.usable(e, at)) continue;
+      checked = true;
+      const when = e.crl.revoked.get(serial);
+      if (when && when <= at) return { status: 'revoked', message: `certificate revoked on ${when.toISOString()} (CRL ${e.target.url})` };
+    }
+    if (checked) return { status: 'good' };
+    return { status: 'unavailable', message: `no current CRL for the issuer (${[...keys].map((k) => this.entries.get(k)!.lastError?.code ?? 'not fetched yet').join(', ')})` };
+  }
+
+  checkMsoStatus(status: Map<unknown, unknown>, at: Date): RevocationStatus {
+    let ref;
+    try {
+      ref = readMsoStatus(status);
+    } catch (e) {
+      return { status: 'unavailable', message: (e as Error).message };
+    }
+    const target: ListTarget = { url: ref.uri, kind: 'status_list', certificate: ref.certificate };
+    const e = this.entries.get(this.key(target));
+    if (!e) {
+      this.want(target);
+      return { status: 'unavailable', message: 'status list not fetched yet' };
+    }
+    if (!e.list || !this.usable(e, at)) {
+      return { status: 'unavailable', message: `no current status list (${e.lastError?.code ?? 'not fetched yet'})` };
+    }
+    if (ref.kind === 'status_list') {
+      if (e.list.kind !== 'status_list') return { status: 'unavailable', message: 'URI serves an identifier list, MSO expects a status list' };
+      const v = statusAt(e.list, ref.idx);
+      if (v === undefined) return { status: 'unavailable', message: 'index beyond the end of the status list' };
+      if (v === 0) return { status: 'good' };
+      return { status: 'revoked', message: v === 1 ? 'status list: invalid' : v === 2 ? 'status list: suspended' : `status list: status ${v}` };
+    }
+    if (e.list.kind !== 'identifier_list') return { status: 'unavailable', message: 'URI serves a status list, MSO expects an identifier list' };
+    if (e.list.identifiers.has(Buffer.from(ref.id).toString('hex'))) return { status: 'revoked', message: 'identifier list: listed' };
+    return { status: 'good' };
+  }
+
+  /** Per-list state for /metrics and `kakunin trust list`. */
+  metrics(at: Date): ListMetrics[] {
+    return [...this.entries.values()].map((e) => ({
+      url: e.target.url,
+      kind: e.target.kind,
+      lastSuccess: e.lastSuccess?.toISOString(),
+      lastAttempt: e.lastAttempt?.toISOString(),
+      ageSeconds: e.lastSuccess ? Math.max(0, Math.round((at.getTime() - e.lastSuccess.getTime()) / 1000)) : undefined,
+      validUntil: e.validUntil?.toISOString(),
+      usable: this.usable(e, at),
+      lastError: e.lastError,
+    }));
+  }
+}

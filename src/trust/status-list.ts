@@ -1,0 +1,167 @@
+/**
+ * mdoc status (ISO/IEC 18013-5 second edition, MSO `status`): either an IETF Token Status List
+ * (draft-ietf-oauth-status-list, CWT form) or an ISO identifier list, both CWTs in a COSE_Sign1
+ * signed by a key whose certificate (in the MSO `certificate` field or the token's x5chain) chains
+ * to a trusted IACA.
+ *
+ * Status List Token claims: 2 sub (the list URI), 6 iat, 4 exp, 65534 ttl,
+ *   65533 status_list {bits: 1|2|4|8, lst: zlib(DEFLATE) bytes}. Status 0 = valid, 1 = invalid,
+ *   2 = suspended; entry i sits at bit i*bits, least significant bit first.
+ * Identifier list claims: 2 sub, 6 iat, 4 exp, 65534 ttl, 65530 {identifiers: {* bstr => map}}:
+ *   a document whose id is listed is revoked.
+ */
+import { inflateSync } from 'node:zlib';
+import { decodeCbor } from '../cbor/decode.js';
+import { KakuninError } from '../cbor/errors.js';
+import { asBytes, asInt, asMap, asText, required } from '../cbor/read.js';
+import { parseCoseSign1, verifyCoseSign1 } from '../cose/sign1.js';
+import { verifySignerPath, type SignerPath } from './revocation-path.js';
+import { x5chainOf } from './vical.js';
+
+export const TYP_STATUS_LIST = 'application/statuslist+cwt';
+export const TYP_IDENTIFIER_LIST = 'application/identifierlist+cwt';
+export const CLAIM = { sub: 2, exp: 4, iat: 6, identifierList: 65530, statusList: 65533, ttl: 65534 } as const;
+/** COSE header parameter `typ` (RFC 9596). */
+const HEADER_TYP = 16;
+export const MAX_LIST_BYTES = 10 * 1024 * 1024;
+/** A decompressed list beyond this is refused (a zlib bomb costs nothing to send). */
+export const MAX_LIST_INFLATED = 64 * 1024 * 1024;
+
+const CODE = 'STATUS_LIST_MALFORMED';
+
+export type MsoStatusReference =
+  | { kind: 'status_list'; uri: string; idx: number; certificate?: Uint8Array }
+  | { kind: 'identifier_list'; uri: string; id: Uint8Array; certificate?: Uint8Array };
+
+/** Reads the MSO `status` map. Throws STATUS_LIST_MALFORMED when neither form can be read. */
+export function readMsoStatus(status: Map<unknown, unknown>): MsoStatusReference {
+  const cert = (m: Map<unknown, unknown>) => (m.has('certificate') ? asBytes(m.get('certificate'), 'status certificate', CODE) : undefined);
+  if (status.has('status_list')) {
+    const m = asMap(status.get('status_list'), 'status.status_list', CODE);
+    const idx = asInt(required(m, 'idx', 'status_list', CODE), 'status_list.idx', CODE);
+    if (idx < 0) throw new KakuninError(CODE, 'status_list.idx is negative');
+    return { kind: 'status_list', uri: asText(required(m, 'uri', 'status_list', CODE), 'status_list.uri', CODE), idx, certificate: cert(m) };
+  }
+  if (status.has('identifier_list')) {
+    const m = asMap(status.get('identifier_list'), 'status.identifier_list', CODE);
+    return {
+      kind: 'identifier_list',
+      uri: asText(required(m, 'uri', 'identifier_list', CODE), 'identifier_list.uri', CODE),
+      id: asBytes(required(m, 'id', 'identifier_list', CODE), 'identifier_list.id', CODE),
+      certificate: cert(m),
+    };
+  }
+  throw new KakuninError(CODE, 'MSO status has neither status_list nor identifier_list');
+}
+
+export interface StatusListBase {
+  sub: string;
+  iat: Date;
+  exp?: Date;
+  ttlSeconds?: number;
+  signerPath: SignerPath;
+}
+
+export interface StatusList extends StatusListBase {
+  kind: 'status_list';
+  bits: 1 | 2 | 4 | 8;
+  /** Decompressed list. */
+  lst: Uint8Array;
+}
+
+export interface IdentifierList extends StatusListBase {
+  kind: 'identifier_list';
+  /** Listed identifiers, hex. */
+  identifiers: Set<string>;
+}
+
+export type VerifiedList = StatusList | IdentifierList;
+
+export interface VerifyListOptions {
+  /** DER certificates of trusted IACAs (a list signer chains to one of them). */
+  anchors: Uint8Array[];
+  at: Date;
+  /** The URI the list was fetched from: `sub` must equal it (a list for another URI is a swap). */
+  uri: string;
+  /** The `certificate` the MSO names, when it names one: it must be the signer. */
+  certificate?: Uint8Array;
+  clockSkewSeconds?: number;
+}
+
+function date(v: unknown, what: string): Date {
+  const n = asInt(v, what, CODE);
+  return new Date(n * 1000);
+}
+
+/**
+ * Verifies a Status List Token or identifier list CWT. Throws STATUS_LIST_MALFORMED,
+ * STATUS_LIST_SIGNATURE_INVALID, STATUS_LIST_UNTRUSTED or STATUS_LIST_EXPIRED.
+ */
+export function verifyStatusListToken(bytes: Uint8Array, options: VerifyListOptions): VerifiedList {
+  if (bytes.length > MAX_LIST_BYTES) throw new KakuninError(CODE, `list larger than ${MAX_LIST_BYTES} bytes`);
+  let sign1;
+  let claims: Map<unknown, unknown>;
+  let chain: Uint8Array[];
+  try {
+    sign1 = parseCoseSign1(decodeCbor(bytes));
+    if (sign1.payload === null) throw new KakuninError(CODE, 'no payload');
+    claims = asMap(decodeCbor(sign1.payload), 'CWT claims', CODE);
+    chain = x5chainOf(sign1, CODE);
+  } catch (e) {
+    if (e instanceof KakuninError && e.code.startsWith('STATUS_LIST_')) throw e;
+    throw new KakuninError(CODE, (e as Error).message);
+  }
+  const typ = sign1.protectedHeaders.get(HEADER_TYP);
+  if (typ !== TYP_STATUS_LIST && typ !== TYP_IDENTIFIER_LIST) throw new KakuninError(CODE, `unexpected typ ${String(typ)}`);
+  if (options.certificate) {
+    if (chain.length > 0 && !Buffer.from(chain[0]).equals(Buffer.from(options.certificate))) {
+      throw new KakuninError('STATUS_LIST_UNTRUSTED', 'list signer is not the certificate the MSO names');
+    }
+    if (chain.length === 0) chain = [options.certificate];
+  }
+  const signerPath = verifySignerPath(chain, options.anchors, options.at, { kind: 'STATUS_LIST' });
+  let ok: boolean;
+  try {
+    ok = verifyCoseSign1(sign1, signerPath.signer.publicKey);
+  } catch (e) {
+    throw new KakuninError('STATUS_LIST_SIGNATURE_INVALID', (e as Error).message);
+  }
+  if (!ok) throw new KakuninError('STATUS_LIST_SIGNATURE_INVALID', 'list signature does not verify');
+
+  const sub = asText(required(claims, CLAIM.sub, 'CWT', CODE), 'sub', CODE);
+  if (sub !== options.uri) throw new KakuninError('STATUS_LIST_UNTRUSTED', 'list sub does not match the URI it was fetched for');
+  const iat = date(required(claims, CLAIM.iat, 'CWT', CODE), 'iat');
+  const exp = claims.has(CLAIM.exp) ? date(claims.get(CLAIM.exp), 'exp') : undefined;
+  const ttlSeconds = claims.has(CLAIM.ttl) ? asInt(claims.get(CLAIM.ttl), 'ttl', CODE) : undefined;
+  const skew = (options.clockSkewSeconds ?? 300) * 1000;
+  if (iat.getTime() > options.at.getTime() + skew) throw new KakuninError('STATUS_LIST_EXPIRED', `list issued in the future (${iat.toISOString()})`);
+  if (exp && exp.getTime() < options.at.getTime()) throw new KakuninError('STATUS_LIST_EXPIRED', `list expired ${exp.toISOString()}`);
+  const base = { sub, iat, exp, ttlSeconds, signerPath };
+
+  if (typ === TYP_STATUS_LIST) {
+    const sl = asMap(required(claims, CLAIM.statusList, 'CWT', CODE), 'status_list', CODE);
+    const bits = asInt(required(sl, 'bits', 'status_list', CODE), 'bits', CODE);
+    if (bits !== 1 && bits !== 2 && bits !== 4 && bits !== 8) throw new KakuninError(CODE, `bits must be 1, 2, 4 or 8, not ${bits}`);
+    const compressed = asBytes(required(sl, 'lst', 'status_list', CODE), 'lst', CODE);
+    let lst: Uint8Array;
+    try {
+      lst = new Uint8Array(inflateSync(compressed, { maxOutputLength: MAX_LIST_INFLATED }));
+    } catch (e) {
+      throw new KakuninError(CODE, `lst is not zlib data within ${MAX_LIST_INFLATED} bytes`);
+    }
+    return { kind: 'status_list', ...base, bits, lst };
+  }
+  const il = asMap(required(claims, CLAIM.identifierList, 'CWT', CODE), 'identifier_list', CODE);
+  const ids = asMap(required(il, 'identifiers', 'identifier_list', CODE), 'identifiers', CODE);
+  const identifiers = new Set<string>();
+  for (const k of ids.keys()) identifiers.add(Buffer.from(asBytes(k, 'identifier', CODE)).toString('hex'));
+  return { kind: 'identifier_list', ...base, identifiers };
+}
+
+/** The status value at `idx`, or undefined when the list is shorter than that. */
+export function statusAt(list: StatusList, idx: number): number | undefined {
+  const bitIndex = idx * list.bits;
+  const byte = Math.floor(bitIndex / 8);
+  if (byte >= list.lst.length) return undefined;
+  return (list.lst[byte] >> (bitIndex % 8)) & ((1 << list.bits) - 1);
+}
