@@ -1,0 +1,83 @@
+/**
+ * One W3C Digital Credentials API request offering every protocol kakunin verifies, so whichever
+ * wallet the browser has can answer: `org-iso-mdoc` (ISO 18013-7 Annex C; Apple Wallet) and
+ * `openid4vp-v1-signed` / `-unsigned` (OpenID4VP 1.0 Appendix A; Google Wallet).
+ * The page passes the result to navigator.credentials.get(); the answer goes to
+ * receiveDigitalCredentialResponse with the same id.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { KakuninError } from '../../cbor/index.js';
+import { b64u } from '../errors.js';
+import { clientIdFor, type ClientIdPrefix, type VerifierIdentity } from '../keys/verifier-identity.js';
+import { createResponseEncryptionKey } from '../oid4vp/encryption-key.js';
+import { authorizationRequestObject, signRequestObject } from '../oid4vp/request-object.js';
+import { createDeviceRequest } from '../request/device-request.js';
+import { validatePresentationRequest, type PresentationRequest } from '../request/presentation-request.js';
+import { newNonce, newRequestId, privateJwk, saveState, type PresentationState } from '../state/presentation-state.js';
+import type { RequestStateStore } from '../state/request-state-store.js';
+import { dcapiSessionTranscript } from '../transcript/dcapi-handover.js';
+import { createEncryptionInfo } from './encryption-info.js';
+
+export type DcApiProtocol = 'org-iso-mdoc' | 'openid4vp-v1-signed' | 'openid4vp-v1-unsigned';
+
+export interface DigitalCredentialRequestInput {
+  request: PresentationRequest;
+  /** The origin of the page that calls the API, e.g. https://shop.example. */
+  origin: string;
+  /** Signs readerAuth and the OpenID4VP request object. Apple requires readerAuth. */
+  identity?: VerifierIdentity;
+  clientIdPrefix?: ClientIdPrefix;
+  /** Default: org-iso-mdoc plus openid4vp-v1-signed (with an identity) or -unsigned (without). */
+  protocols?: DcApiProtocol[];
+  at: Date;
+  ttlSeconds?: number;
+  store: RequestStateStore;
+}
+
+export interface DigitalCredentialRequest {
+  id: string;
+  expiresAt: Date;
+  /** The argument of navigator.credentials.get(). */
+  credentialRequestOptions: { digital: { requests: { protocol: DcApiProtocol; data: Record<string, unknown> }[] } };
+}
+
+export async function createDigitalCredentialRequest(input: DigitalCredentialRequestInput): Promise<DigitalCredentialRequest> {
+  const request = validatePresentationRequest(input.request);
+  const origin = new URL(input.origin).origin;
+  if (origin !== input.origin.replace(/\/$/, '')) throw new KakuninError('INVALID_ARGUMENT', `origin ${input.origin} is not a bare origin`);
+  const protocols = input.protocols ?? ['org-iso-mdoc', input.identity ? 'openid4vp-v1-signed' : 'openid4vp-v1-unsigned'];
+  if (protocols.includes('openid4vp-v1-signed') && !input.identity) throw new KakuninError('INVALID_ARGUMENT', 'openid4vp-v1-signed needs a verifier identity');
+  const ttl = input.ttlSeconds ?? 300;
+  const state: PresentationState = { flow: 'dcapi', request, origin, createdAt: input.at.getTime(), expiresAt: input.at.getTime() + ttl * 1000 };
+  const requests: DigitalCredentialRequest['credentialRequestOptions']['digital']['requests'] = [];
+
+  if (protocols.includes('org-iso-mdoc')) {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const encryptionInfo = createEncryptionInfo(new Uint8Array(randomBytes(16)), publicKey);
+    const transcript = dcapiSessionTranscript({ encryptionInfo: encryptionInfo.encoded, origin });
+    const deviceRequest = createDeviceRequest(request, transcript, input.identity);
+    requests.push({ protocol: 'org-iso-mdoc', data: { deviceRequest: b64u(deviceRequest), encryptionInfo: encryptionInfo.encoded } });
+    state.annexC = { encryptionInfo: encryptionInfo.encoded, recipientKey: privateJwk(privateKey) };
+  }
+
+  const oidProtocols = protocols.filter((p) => p !== 'org-iso-mdoc');
+  if (oidProtocols.length) {
+    const key = createResponseEncryptionKey();
+    const nonce = newNonce();
+    state.oid4vp = { nonce, encryptionKey: privateJwk(key.privateKey), kid: key.publicJwk.kid, dcApiProtocols: oidProtocols };
+    for (const protocol of oidProtocols) {
+      if (protocol === 'openid4vp-v1-unsigned') {
+        // §A.2: client_id and expected_origins are not used in unsigned requests.
+        requests.push({ protocol, data: { ...authorizationRequestObject({ request, nonce, responseMode: 'dc_api.jwt', encryptionJwk: key.publicJwk }) } });
+      } else {
+        const clientId = clientIdFor(input.identity!, input.clientIdPrefix ?? 'x509_hash');
+        const claims = authorizationRequestObject({ request, nonce, responseMode: 'dc_api.jwt', encryptionJwk: key.publicJwk, clientId, expectedOrigins: [origin] });
+        requests.push({ protocol, data: { request: await signRequestObject(claims, input.identity!, Math.floor(input.at.getTime() / 1000)) } });
+        state.oid4vp.clientId = clientId;
+      }
+    }
+  }
+  const id = newRequestId();
+  await saveState(input.store, id, state);
+  return { id, expiresAt: new Date(state.expiresAt), credentialRequestOptions: { digital: { requests } } };
+}

@@ -1,0 +1,55 @@
+/**
+ * Receives what navigator.credentials.get() returned ({protocol, data}) for request `id`, opens it
+ * with the keys kept in the request state, rebuilds the SessionTranscript from that state, and
+ * verifies. The state is used up only after the response decrypted with this request's key.
+ */
+import { ProtocolError } from '../errors.js';
+import { consumeState, keyFromJwk, loadState } from '../state/presentation-state.js';
+import type { RequestStateStore } from '../state/request-state-store.js';
+import {
+  checkResponseSize,
+  openProtocolResponse,
+  verifyPresentations,
+  type ProtocolResponseInput,
+  type ProtocolVerificationResult,
+  type ProtocolVerifyOptions,
+} from '../verify-protocol-response.js';
+
+export interface DigitalCredentialResponseInput extends Omit<ProtocolVerifyOptions, 'request'> {
+  id: string;
+  /** The DigitalCredential as JSON ({protocol, data}) or its parsed object. */
+  response: unknown;
+  store: RequestStateStore;
+}
+
+function protocolOf(response: unknown): { protocol: string; body: unknown } {
+  let v = response;
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      throw new ProtocolError('RESPONSE_MALFORMED', 'the DC API response is not JSON');
+    }
+  }
+  if (!v || typeof v !== 'object' || typeof (v as Record<string, unknown>).protocol !== 'string') {
+    throw new ProtocolError('RESPONSE_MALFORMED', 'the DC API response has no protocol');
+  }
+  return { protocol: (v as Record<string, string>).protocol, body: v };
+}
+
+export async function receiveDigitalCredentialResponse(input: DigitalCredentialResponseInput): Promise<ProtocolVerificationResult> {
+  checkResponseSize(input.response, input.maxResponseBytes);
+  const state = await loadState(input.store, input.id, input.at, 'dcapi');
+  const { protocol, body } = protocolOf(input.response);
+  let sent: ProtocolResponseInput;
+  if (protocol === 'org-iso-mdoc' && state.annexC) {
+    sent = { protocol, origin: state.origin!, encryptionInfo: state.annexC.encryptionInfo, recipientPrivateKey: keyFromJwk(state.annexC.recipientKey) };
+  } else if (state.oid4vp?.dcApiProtocols?.includes(protocol)) {
+    sent = { protocol: 'openid4vp-dcapi', origin: state.origin!, nonce: state.oid4vp.nonce, recipientPrivateKey: keyFromJwk(state.oid4vp.encryptionKey), kid: state.oid4vp.kid };
+  } else {
+    throw new ProtocolError('PROTOCOL_UNSUPPORTED', `this request did not offer ${protocol.slice(0, 40)}`);
+  }
+  const opened = await openProtocolResponse(body, sent, input.maxResponseBytes);
+  await consumeState(input.store, input.id);
+  return verifyPresentations(opened.presentations, opened.sessionTranscript, { ...input, request: state.request }, sent.protocol);
+}

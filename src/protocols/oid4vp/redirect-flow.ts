@@ -1,0 +1,93 @@
+/**
+ * OpenID4VP 1.0 without the DC API (HAIP 1.0 §5.1): a QR code (cross-device) or link (same-device)
+ * carrying client_id and request_uri; the wallet fetches the signed request object from
+ * request_uri and POSTs the encrypted response (direct_post.jwt) to response_uri.
+ */
+import { KakuninError } from '../../cbor/index.js';
+import { ProtocolError } from '../errors.js';
+import { clientIdFor, type ClientIdPrefix, type VerifierIdentity } from '../keys/verifier-identity.js';
+import { validatePresentationRequest, type PresentationRequest } from '../request/presentation-request.js';
+import { consumeState, keyFromJwk, loadState, newNonce, newRequestId, privateJwk, saveState, type PresentationState } from '../state/presentation-state.js';
+import type { RequestStateStore } from '../state/request-state-store.js';
+import { checkResponseSize, openProtocolResponse, verifyPresentations, type ProtocolVerificationResult, type ProtocolVerifyOptions } from '../verify-protocol-response.js';
+import { createResponseEncryptionKey } from './encryption-key.js';
+import { authorizationRequestObject, signRequestObject } from './request-object.js';
+
+export interface OpenID4VPRequestInput {
+  request: PresentationRequest;
+  identity: VerifierIdentity;
+  clientIdPrefix?: ClientIdPrefix;
+  /** URL where the wallet GETs the request object, per request id. */
+  requestUri: (id: string) => string;
+  /** URL where the wallet POSTs the response, per request id. */
+  responseUri: (id: string) => string;
+  /** Wallet invocation scheme or universal link. Default openid4vp:// (§8 static configuration). */
+  walletUrl?: string;
+  at: Date;
+  ttlSeconds?: number;
+  store: RequestStateStore;
+}
+
+export interface OpenID4VPRequest {
+  id: string;
+  expiresAt: Date;
+  /** The link / QR code content: client_id + request_uri. */
+  walletUrl: string;
+  requestObject: string;
+}
+
+export async function createOpenID4VPRequest(input: OpenID4VPRequestInput): Promise<OpenID4VPRequest> {
+  const request = validatePresentationRequest(input.request);
+  const id = newRequestId();
+  const clientId = clientIdFor(input.identity, input.clientIdPrefix ?? 'x509_hash');
+  const responseUri = input.responseUri(id);
+  if (!/^https:\/\//.test(responseUri) && !/^http:\/\/(localhost|127\.0\.0\.1)[:/]/.test(responseUri)) {
+    throw new KakuninError('INVALID_ARGUMENT', 'response_uri must be https');
+  }
+  const key = createResponseEncryptionKey();
+  const nonce = newNonce();
+  const claims = authorizationRequestObject({ request, nonce, responseMode: 'direct_post.jwt', encryptionJwk: key.publicJwk, clientId, responseUri, state: id });
+  const requestObject = await signRequestObject(claims, input.identity, Math.floor(input.at.getTime() / 1000));
+  const ttl = input.ttlSeconds ?? 300;
+  const state: PresentationState = {
+    flow: 'openid4vp',
+    request,
+    createdAt: input.at.getTime(),
+    expiresAt: input.at.getTime() + ttl * 1000,
+    oid4vp: { nonce, encryptionKey: privateJwk(key.privateKey), kid: key.publicJwk.kid, clientId, responseUri, requestObject },
+  };
+  await saveState(input.store, id, state);
+  const url = new URL(input.walletUrl ?? 'openid4vp://');
+  url.searchParams.set('client_id', clientId);
+  url.searchParams.set('request_uri', input.requestUri(id));
+  return { id, expiresAt: new Date(state.expiresAt), walletUrl: url.toString(), requestObject };
+}
+
+/** The signed request object for GET request_uri (content type application/oauth-authz-req+jwt). */
+export async function getRequestObject(store: RequestStateStore, id: string, at: Date): Promise<string> {
+  const state = await loadState(store, id, at, 'openid4vp');
+  return state.oid4vp!.requestObject!;
+}
+
+export interface DirectPostInput extends Omit<ProtocolVerifyOptions, 'request'> {
+  id: string;
+  /** The POST body: form-encoded string, or the parsed form as an object ({response}). */
+  body: unknown;
+  store: RequestStateStore;
+}
+
+export async function receiveDirectPost(input: DirectPostInput): Promise<ProtocolVerificationResult> {
+  checkResponseSize(input.body, input.maxResponseBytes);
+  const state = await loadState(input.store, input.id, input.at, 'openid4vp');
+  const sent = state.oid4vp!;
+  const opened = await openProtocolResponse(
+    input.body,
+    { protocol: 'openid4vp', clientId: sent.clientId!, responseUri: sent.responseUri!, nonce: sent.nonce, recipientPrivateKey: keyFromJwk(sent.encryptionKey), kid: sent.kid },
+    input.maxResponseBytes,
+  );
+  if (opened.params && opened.params.state !== undefined && opened.params.state !== input.id) {
+    throw new ProtocolError('RESPONSE_MALFORMED', 'the response state does not belong to this request');
+  }
+  await consumeState(input.store, input.id);
+  return verifyPresentations(opened.presentations, opened.sessionTranscript, { ...input, request: state.request }, 'openid4vp');
+}

@@ -1,0 +1,74 @@
+/**
+ * The JSON kept per request between sending it and receiving the answer. Private keys are stored
+ * as JWK so a shared store can hold them; they live only as long as the request (minutes).
+ */
+import { createPrivateKey, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
+import type { PresentationRequest } from '../request/presentation-request.js';
+import { ProtocolError } from '../errors.js';
+import type { RequestStateStore } from './request-state-store.js';
+
+export interface Oid4vpSent {
+  nonce: string;
+  /** Private JWK of the response-encryption key. */
+  encryptionKey: JsonWebKey;
+  kid: string;
+  clientId?: string;
+  responseUri?: string;
+  /** The signed request object, served at request_uri. */
+  requestObject?: string;
+  /** Protocol identifiers offered over the DC API (openid4vp-v1-signed / -unsigned). */
+  dcApiProtocols?: string[];
+}
+
+export interface AnnexCSent {
+  encryptionInfo: string;
+  recipientKey: JsonWebKey;
+}
+
+export interface PresentationState {
+  flow: 'dcapi' | 'openid4vp';
+  request: PresentationRequest;
+  createdAt: number;
+  expiresAt: number;
+  /** The page origin the DC API call is made from (DC API flow). */
+  origin?: string;
+  annexC?: AnnexCSent;
+  oid4vp?: Oid4vpSent;
+}
+
+export function newRequestId(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+export function newNonce(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function privateJwk(key: KeyObject): JsonWebKey {
+  return key.export({ format: 'jwk' });
+}
+
+export function keyFromJwk(jwk: JsonWebKey): KeyObject {
+  return createPrivateKey({ key: jwk, format: 'jwk' });
+}
+
+export async function saveState(store: RequestStateStore, id: string, state: PresentationState): Promise<void> {
+  const ttl = Math.max(1, Math.ceil((state.expiresAt - state.createdAt) / 1000));
+  await store.put(id, JSON.stringify(state), ttl);
+}
+
+/** Reads the state for `id` without using it up; unknown, used and expired states are errors. */
+export async function loadState(store: RequestStateStore, id: string, at: Date, flow: PresentationState['flow']): Promise<PresentationState> {
+  const raw = typeof id === 'string' && id.length <= 128 ? await store.get(id) : undefined;
+  if (raw === undefined) throw new ProtocolError('NONCE_REPLAYED', 'no open request with this id: unknown, already answered or expired');
+  const state = JSON.parse(raw) as PresentationState;
+  if (state.flow !== flow) throw new ProtocolError('PROTOCOL_UNSUPPORTED', `request ${id.slice(0, 16)} is not a ${flow} request`);
+  if (at.getTime() >= state.expiresAt) throw new ProtocolError('REQUEST_EXPIRED', 'the request has expired');
+  return state;
+}
+
+/** Uses the state up. Called only once a response has proven itself (it decrypted with this
+ * request's key), so garbage sent to a request id cannot burn the real holder's session. */
+export async function consumeState(store: RequestStateStore, id: string): Promise<void> {
+  if ((await store.consume(id)) === undefined) throw new ProtocolError('NONCE_REPLAYED', 'this request was already answered');
+}

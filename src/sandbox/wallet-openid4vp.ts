@@ -1,0 +1,123 @@
+/**
+ * Sandbox wallet, OpenID4VP 1.0: answers a request object (signed JAR or unsigned DC API data)
+ * over the DC API (dc_api.jwt, OpenID4VPDCAPIHandover) or by redirect (direct_post.jwt,
+ * OpenID4VPHandover). Checks typ, x5c chain, client_id against the certificate (x509_hash /
+ * x509_san_dns) and expected_origins; computes the JWK thumbprint with jose (the verifier has its
+ * own); encrypts to the key in client_metadata with the kid it carries.
+ */
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import { createHash, createPublicKey } from 'node:crypto';
+import { calculateJwkThumbprint, CompactEncrypt, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { encodeCbor } from '../cbor/index.js';
+import { WalletRefusal, type SandboxWallet, type WalletElementRef } from './wallet.js';
+
+type Params = Record<string, any>;
+
+async function verifiedParams(wallet: SandboxWallet, jws: string): Promise<Params> {
+  const head = decodeProtectedHeader(jws);
+  if (head.typ !== 'oauth-authz-req+jwt') throw new WalletRefusal('invalid_request', `request object typ ${String(head.typ)}`);
+  const chain = (head.x5c ?? []).map((c) => new Uint8Array(Buffer.from(c, 'base64')));
+  const leaf = await wallet.checkVerifierChain(chain);
+  const key = createPublicKey({ key: Buffer.from(leaf.publicKey.rawData), format: 'der', type: 'spki' });
+  let payload: Params;
+  try {
+    payload = JSON.parse(Buffer.from((await compactVerify(jws, key)).payload).toString('utf8'));
+  } catch {
+    throw new WalletRefusal('invalid_request', 'request object signature does not verify');
+  }
+  const clientId = String(payload.client_id ?? '');
+  if (clientId.startsWith('x509_hash:')) {
+    if (clientId.slice(10) !== createHash('sha256').update(chain[0]).digest('base64url')) throw new WalletRefusal('invalid_client', 'x509_hash does not match the certificate');
+  } else if (clientId.startsWith('x509_san_dns:')) {
+    const san = leaf.getExtension(x509.SubjectAlternativeNameExtension);
+    if (!san?.names.items.some((n) => n.type === 'dns' && n.value === clientId.slice(13))) throw new WalletRefusal('invalid_client', 'x509_san_dns not in the certificate');
+  } else {
+    throw new WalletRefusal('invalid_client', `unsupported client_id ${clientId}`);
+  }
+  return payload;
+}
+
+function askedFromDcql(params: Params): { id: string; docType: string; asked: WalletElementRef[] }[] {
+  const creds = params.dcql_query?.credentials;
+  if (!Array.isArray(creds)) throw new WalletRefusal('invalid_request', 'no dcql_query');
+  return creds
+    .filter((c: Params) => c.format === 'mso_mdoc')
+    .map((c: Params) => ({
+      id: c.id,
+      docType: c.meta?.doctype_value,
+      asked: (c.claims ?? []).map((cl: Params) => ({ nameSpace: cl.path[0], elementIdentifier: cl.path[1] })),
+    }));
+}
+
+async function encryptResponse(wallet: SandboxWallet, params: Params, payload: Params): Promise<string> {
+  const jwk = (params.client_metadata?.jwks?.keys ?? []).find((k: JWK) => k.kty === 'EC' && k.crv === 'P-256' && k.alg === 'ECDH-ES') as JWK | undefined;
+  if (!jwk) throw new WalletRefusal('invalid_request', 'no usable encryption key');
+  const offered: string[] = params.client_metadata?.encrypted_response_enc_values_supported ?? ['A128GCM'];
+  const enc = wallet.behaviour.enc ?? (offered.includes('A256GCM') ? 'A256GCM' : 'A128GCM');
+  return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: 'ECDH-ES', enc, ...(jwk.kid ? { kid: jwk.kid } : {}) })
+    .encrypt(await importJWK(jwk, 'ECDH-ES'));
+}
+
+async function thumbprint(params: Params): Promise<Uint8Array> {
+  const jwk = (params.client_metadata?.jwks?.keys ?? [])[0] as JWK;
+  return new Uint8Array(Buffer.from(await calculateJwkThumbprint(jwk, 'sha256'), 'base64url'));
+}
+
+function vpToken(wallet: SandboxWallet, params: Params, sessionTranscript: Uint8Array): Record<string, string[]> {
+  for (const q of askedFromDcql(params)) {
+    const selection = wallet.select(q.docType, q.asked);
+    if (selection) return { [q.id]: [Buffer.from(wallet.deviceResponse(selection, sessionTranscript)).toString('base64url')] };
+  }
+  throw new WalletRefusal('access_denied', 'no matching credential');
+}
+
+/** DC API: `data` is what the page put in the request for this protocol; `origin` is what the browser reports. */
+export async function answerOpenID4VPOverDcApi(
+  wallet: SandboxWallet,
+  protocol: string,
+  data: Params,
+  origin: string,
+): Promise<{ protocol: string; data: { response: string } }> {
+  let params: Params;
+  if (protocol === 'openid4vp-v1-signed') {
+    if (wallet.behaviour.skipRequestChecks) params = JSON.parse(Buffer.from(String(data.request).split('.')[1], 'base64url').toString('utf8'));
+    else params = await verifiedParams(wallet, String(data.request));
+    if (!wallet.behaviour.skipRequestChecks && !(params.expected_origins ?? []).includes(origin)) {
+      throw new WalletRefusal('invalid_request', 'origin not in expected_origins');
+    }
+  } else if (protocol === 'openid4vp-v1-unsigned') {
+    params = data;
+  } else {
+    throw new WalletRefusal('invalid_request', `unsupported protocol ${protocol}`);
+  }
+  if (params.response_mode !== 'dc_api.jwt') throw new WalletRefusal('invalid_request', 'sandbox wallet answers dc_api.jwt only');
+  const info = encodeCbor([origin, params.nonce, await thumbprint(params)]);
+  const sessionTranscript = encodeCbor([null, null, ['OpenID4VPDCAPIHandover', new Uint8Array(createHash('sha256').update(info).digest())]]);
+  const response = await encryptResponse(wallet, params, { vp_token: vpToken(wallet, params, sessionTranscript) });
+  return { protocol, data: { response } };
+}
+
+/** Redirect / QR: the wallet got `walletUrl`, fetches the request object with `fetchRequestObject`
+ * and returns the form body it POSTs to response_uri. */
+export async function answerOpenID4VPRedirect(
+  wallet: SandboxWallet,
+  walletUrl: string,
+  fetchRequestObject: (requestUri: string) => Promise<string>,
+): Promise<{ responseUri: string; body: string; state?: string }> {
+  const url = new URL(walletUrl);
+  const requestUri = url.searchParams.get('request_uri');
+  const clientId = url.searchParams.get('client_id');
+  if (!requestUri || !clientId) throw new WalletRefusal('invalid_request', 'client_id and request_uri are required');
+  const params = await verifiedParams(wallet, await fetchRequestObject(requestUri));
+  // §5.10: the client_id in the URL and in the request object must be the same.
+  if (params.client_id !== clientId) throw new WalletRefusal('invalid_request', 'client_id mismatch');
+  if (params.response_mode !== 'direct_post.jwt') throw new WalletRefusal('invalid_request', 'sandbox wallet answers direct_post.jwt only');
+  const info = encodeCbor([params.client_id, params.nonce, await thumbprint(params), params.response_uri]);
+  const sessionTranscript = encodeCbor([null, null, ['OpenID4VPHandover', new Uint8Array(createHash('sha256').update(info).digest())]]);
+  const payload: Params = { vp_token: vpToken(wallet, params, sessionTranscript) };
+  if (params.state) payload.state = params.state;
+  const response = await encryptResponse(wallet, params, payload);
+  return { responseUri: params.response_uri, body: new URLSearchParams({ response }).toString(), state: params.state };
+}
