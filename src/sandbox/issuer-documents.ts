@@ -41,6 +41,7 @@ export const SAMPLE_MNC_PERSON: Readonly<MyNumberCardPerson> = Object.freeze({
   fullName: '確認 花子',
   residentAddress: '東京都千代田区千代田1-1',
   localGovCode: '131016',
+  // Fictional, but with a correct check digit (8) so format checks downstream treat it as real.
   individualNumber: '123456789018',
 });
 
