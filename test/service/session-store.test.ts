@@ -56,6 +56,13 @@ describe.each([
     expect(await store.get(s.id)).toEqual({ status: 'unknown' });
   });
 
+  it('resolves an alias to its id while the tombstone lives', async () => {
+    const s = session();
+    await store.create(s, 60, `alias-${s.id}`);
+    expect(await store.resolve(`alias-${s.id}`)).toBe(s.id);
+    expect(await store.resolve('nope')).toBeUndefined();
+  });
+
   it('lets exactly one caller claim the answer', async () => {
     const s = session();
     await store.create(s, 60);

@@ -15,6 +15,7 @@ export class MemorySessionStore implements SessionStore {
   readonly kind = 'memory' as const;
   private readonly sessions = new Map<string, Entry<string>>();
   private readonly tombstones = new Map<string, Entry<boolean>>();
+  private readonly aliases = new Map<string, Entry<string>>();
   private readonly events = new EventEmitter();
   private readonly sweeper: NodeJS.Timeout;
 
@@ -27,8 +28,9 @@ export class MemorySessionStore implements SessionStore {
     this.sweeper.unref();
   }
 
-  async create(session: VerificationSession, ttlSeconds: number): Promise<void> {
+  async create(session: VerificationSession, ttlSeconds: number, alias?: string): Promise<void> {
     const now = this.now();
+    if (alias) this.aliases.set(alias, { value: session.id, deadline: now + (ttlSeconds + this.timings.tombstoneSeconds) * 1000 });
     // Stored as JSON so that callers never share mutable objects with the store, as with Redis.
     this.sessions.set(session.id, { value: JSON.stringify(session), deadline: now + ttlSeconds * 1000 });
     this.tombstones.set(session.id, { value: false, deadline: now + (ttlSeconds + this.timings.tombstoneSeconds) * 1000 });
@@ -38,6 +40,10 @@ export class MemorySessionStore implements SessionStore {
     const entry = this.live(this.sessions, id);
     if (entry) return { status: 'found', session: JSON.parse(entry.value) as VerificationSession };
     return this.live(this.tombstones, id) ? { status: 'expired' } : { status: 'unknown' };
+  }
+
+  async resolve(alias: string): Promise<string | undefined> {
+    return this.live(this.aliases, alias)?.value;
   }
 
   async update(session: VerificationSession, ttlSeconds: number): Promise<boolean> {
@@ -84,7 +90,7 @@ export class MemorySessionStore implements SessionStore {
 
   private sweep(): void {
     const now = this.now();
-    for (const map of [this.sessions, this.tombstones] as Map<string, Entry<unknown>>[]) {
+    for (const map of [this.sessions, this.tombstones, this.aliases] as Map<string, Entry<unknown>>[]) {
       for (const [id, e] of map) if (e.deadline <= now) map.delete(id);
     }
   }

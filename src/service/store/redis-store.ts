@@ -5,6 +5,7 @@
  *
  *   {prefix}s:{id}   session JSON, EX ttl
  *   {prefix}t:{id}   tombstone "1", EX ttl + tombstoneSeconds (410 after the session is gone)
+ *   {prefix}a:{alias} the id, EX as the tombstone (the QR's name for the session)
  *   {prefix}c:{id}   answer claim, SET NX: the first answer wins, on whichever instance it lands
  *   {prefix}e:{id}   pub/sub channel of public session events
  */
@@ -32,9 +33,10 @@ export class RedisSessionStore implements SessionStore {
     return new RedisSessionStore(redis, prefix, timings);
   }
 
-  async create(session: VerificationSession, ttlSeconds: number): Promise<void> {
-    await this.redis
-      .multi()
+  async create(session: VerificationSession, ttlSeconds: number, alias?: string): Promise<void> {
+    const tx = this.redis.multi();
+    if (alias) tx.set(this.key('a', alias), session.id, 'EX', ttlSeconds + this.timings.tombstoneSeconds);
+    await tx
       .set(this.key('s', session.id), JSON.stringify(session), 'EX', ttlSeconds)
       .set(this.key('t', session.id), '1', 'EX', ttlSeconds + this.timings.tombstoneSeconds)
       .exec();
@@ -44,6 +46,10 @@ export class RedisSessionStore implements SessionStore {
     const [json, tomb] = await this.redis.mget(this.key('s', id), this.key('t', id));
     if (json) return { status: 'found', session: JSON.parse(json) as VerificationSession };
     return tomb ? { status: 'expired' } : { status: 'unknown' };
+  }
+
+  async resolve(alias: string): Promise<string | undefined> {
+    return (await this.redis.get(this.key('a', alias))) ?? undefined;
   }
 
   async update(session: VerificationSession, ttlSeconds: number): Promise<boolean> {
@@ -119,7 +125,7 @@ export class RedisSessionStore implements SessionStore {
     return sub;
   }
 
-  private key(kind: 's' | 't' | 'c' | 'e', id: string): string {
+  private key(kind: 's' | 't' | 'a' | 'c' | 'e', id: string): string {
     return `${this.prefix}${kind}:${id}`;
   }
 }

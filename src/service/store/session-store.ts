@@ -12,9 +12,15 @@ export type Lookup = { status: 'found'; session: VerificationSession } | { statu
 
 export interface SessionStore {
   readonly kind: 'memory' | 'redis';
-  /** Stores a new session for `ttlSeconds`, and its tombstone. */
-  create(session: VerificationSession, ttlSeconds: number): Promise<void>;
+  /**
+   * Stores a new session for `ttlSeconds`, and its tombstone. `alias` is a second random name for it,
+   * the one that goes into the QR code and the wallet's URLs, so that whoever sees the QR cannot
+   * read the result, which only the creator's id gives.
+   */
+  create(session: VerificationSession, ttlSeconds: number, alias?: string): Promise<void>;
   get(id: string): Promise<Lookup>;
+  /** The id an alias stands for, as long as the id's tombstone lives. */
+  resolve(alias: string): Promise<string | undefined>;
   /** Replaces a live session (same id), with a new TTL, and publishes the change. False when it is gone. */
   update(session: VerificationSession, ttlSeconds: number): Promise<boolean>;
   /** The right to answer `id`: true for the first caller only. Held as long as the tombstone. */

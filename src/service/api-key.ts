@@ -1,0 +1,20 @@
+/**
+ * API keys for the merchant-facing create call. Compared through SHA-256 digests with
+ * timingSafeEqual so neither the key's length nor its prefix leaks through timing.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { ServiceError } from './errors.js';
+
+export function requireApiKey(keys: string[]): (req: Request, res: Response, next: NextFunction) => void {
+  const digests = keys.map((k) => createHash('sha256').update(k).digest());
+  return (req, _res, next) => {
+    if (digests.length === 0) return next();
+    const auth = req.get('authorization');
+    const presented = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : req.get('x-api-key');
+    if (!presented) return next(new ServiceError(401, 'API_KEY_REQUIRED', 'send the API key as "Authorization: Bearer <key>" or "X-API-Key"'));
+    const d = createHash('sha256').update(presented).digest();
+    if (!digests.some((k) => timingSafeEqual(k, d))) return next(new ServiceError(401, 'API_KEY_INVALID', 'the API key is not valid'));
+    next();
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * The HTTP API and the pages. Routes are thin: parse and validate, call a function of
+ * verifications.ts, shape the answer. Client errors are ServiceErrors (4xx with a code); anything
+ * else is logged without request data and answered 500.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { requireApiKey } from './api-key.js';
+import type { ServiceContext } from './context.js';
+import { notFound, ServiceError } from './errors.js';
+import { streamEvents } from './sse.js';
+import {
+  createVerificationSchema,
+  dcapiResponseSchema,
+  directPostSchema,
+  validateBody,
+  walletRequestPostSchema,
+} from './validation.js';
+import { acceptDcapiResponse, acceptDirectPost, createVerification, getVerification, requestObject, type CreateInput } from './verifications.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const PUBLIC_DIR = join(ROOT, 'public');
+export const OPENAPI_FILE = join(ROOT, 'docs', 'openapi.json');
+
+/** Wallet answers carry a DeviceResponse, portraits included: generous, but bounded. */
+const WALLET_BODY_LIMIT = '1mb';
+const API_BODY_LIMIT = '16kb';
+
+export interface AppExtras {
+  /** Extra routes mounted before the 404 handler (the sandbox wallet in demo mode). */
+  extraRoutes?: express.Router;
+}
+
+export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  const openapi = readFileSync(OPENAPI_FILE, 'utf8');
+
+  // Access log and the HTTP counter: route pattern and status, never the URL's ids or a body.
+  app.use((req, res, next) => {
+    const started = performance.now();
+    res.on('finish', () => {
+      const route = (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : 'static');
+      ctx.metrics.http.inc({ route, status: `${Math.floor(res.statusCode / 100)}xx` });
+      ctx.logger.debug({ method: req.method, route, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'http');
+    });
+    next();
+  });
+  app.use((_req, res, next) => {
+    res.set({ 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' });
+    next();
+  });
+
+  const json = (limit: string) => express.json({ limit, type: ['application/json', 'application/*+json'] });
+  const form = express.urlencoded({ extended: false, limit: WALLET_BODY_LIMIT, parameterLimit: 20 });
+  // The page, the merchant's script and the wallet may sit on other origins: reading a result needs
+  // its unguessable id, never a cookie, so a wildcard origin without credentials is safe.
+  const cors = (req: Request, res: Response, next: NextFunction) => {
+    res.set({ 'access-control-allow-origin': '*', 'access-control-allow-headers': 'content-type', 'access-control-allow-methods': 'GET, POST' });
+    if (req.method === 'OPTIONS') return void res.status(204).end();
+    next();
+  };
+  const noStore = (_req: Request, res: Response, next: NextFunction) => {
+    res.set('cache-control', 'no-store');
+    next();
+  };
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', async (_req, res) => {
+    const store = await ctx.store.ping();
+    res.status(store ? 200 : 503).json({ status: store ? 'ready' : 'not ready', store: ctx.store.kind });
+  });
+  app.get('/metrics', (_req, res) => void res.type('text/plain; version=0.0.4').send(ctx.metrics.render()));
+  app.get('/openapi.json', (_req, res) => void res.type('application/json').send(openapi));
+  app.get('/.well-known/jwks.json', (_req, res) => void res.set('cache-control', 'public, max-age=300').json(ctx.receipts.jwks));
+  app.get('/v1/config', (_req, res) =>
+    void res.json({
+      sandbox: ctx.config.sandbox,
+      api_key_required: ctx.config.apiKeys.length > 0,
+      purposes: [...ctx.purposes.values()].map((p) => ({ name: p.name, label: p.label, documents: p.documents.map((d) => d.docType) })),
+    }),
+  );
+
+  app.post('/v1/verifications', noStore, requireApiKey(ctx.config.apiKeys), json(API_BODY_LIMIT), async (req, res) => {
+    const body = validateBody<CreateInput>(createVerificationSchema, req.body ?? {});
+    res.status(201).json(await createVerification(ctx, body));
+  });
+  app.options('/v1/verifications/:id{/:action}', cors);
+  app.get('/v1/verifications/:id', cors, noStore, async (req, res) => {
+    res.json(await getVerification(ctx, String(req.params.id)));
+  });
+  app.get('/v1/verifications/:id/events', cors, async (req, res) => {
+    await streamEvents(ctx, req, res, String(req.params.id));
+  });
+  app.post('/v1/verifications/:id/dcapi-response', cors, noStore, json(WALLET_BODY_LIMIT), async (req, res) => {
+    const body = validateBody<{ protocol: string; data: unknown }>(dcapiResponseSchema, req.body ?? {});
+    res.json(await acceptDcapiResponse(ctx, String(req.params.id), body));
+  });
+
+  // Wallet-facing OpenID4VP endpoints, addressed by the session's alias (the QR's name for it).
+  const sendJar = (res: Response, jar: string) => void res.status(200).type('application/oauth-authz-req+jwt').set('cache-control', 'no-store').send(jar);
+  app.get('/v1/wallet/:handle/request', async (req, res) => {
+    sendJar(res, await requestObject(ctx, String(req.params.handle)));
+  });
+  app.post('/v1/wallet/:handle/request', form, async (req, res) => {
+    const body = validateBody<{ wallet_nonce?: string }>(walletRequestPostSchema, req.body ?? {});
+    sendJar(res, await requestObject(ctx, String(req.params.handle), body.wallet_nonce));
+  });
+  app.post('/v1/wallet/:handle/response', noStore, form, async (req, res) => {
+    const body = validateBody<Record<string, string>>(directPostSchema, req.body ?? {});
+    await acceptDirectPost(ctx, String(req.params.handle), body);
+    // Cross-device flow: nothing to redirect to (OpenID4VP 1.0 §8.2: an empty JSON object).
+    res.status(200).json({});
+  });
+
+  if (extras.extraRoutes) app.use(extras.extraRoutes);
+
+  app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
+  app.use((_req, _res, next) => next(notFound('path')));
+
+  // Express 5 passes rejected promises here. Body-parser errors carry a status and a type.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (err instanceof ServiceError) {
+      res.status(err.status).json({ error: err.code, message: err.message });
+      return;
+    }
+    const e = err as { status?: number; type?: string; message?: string };
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      const code =
+        e.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : e.type === 'entity.parse.failed' ? 'INVALID_JSON' : e.type === 'encoding.unsupported' ? 'UNSUPPORTED_ENCODING' : 'BAD_REQUEST';
+      res.status(e.status).json({ error: code, message: code === 'INVALID_JSON' ? 'the body is not valid JSON' : (e.message ?? 'bad request') });
+      return;
+    }
+    ctx.logger.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'internal error');
+    res.status(500).json({ error: 'INTERNAL', message: 'internal error' });
+  });
+  return app;
+}

@@ -1,0 +1,158 @@
+/**
+ * Service configuration: read once at start from the environment and the command line, checked, and
+ * frozen. Anything wrong stops start-up with a message that names the setting.
+ */
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ServiceConfig {
+  host: string;
+  port: number;
+  /** The URL wallets and browsers reach this service at (request_uri, response_uri, pages, iss). */
+  publicUrl: string;
+  /** Sandbox mode: the sandbox issuer's IACA is trusted, no API key, the demo wallet is on. */
+  sandbox: boolean;
+  /** Keys accepted in `Authorization: Bearer` or `X-API-Key`. Empty only in sandbox mode. */
+  apiKeys: string[];
+  redisUrl?: string;
+  purposesFile?: string;
+  /** 市区町村コード of the built-in residency purpose. */
+  municipalities?: string[];
+  /** Folder of trust anchors (certs/<set>/...). */
+  trustDir: string;
+  /** Trust sets to load; empty: every production set in trustDir. */
+  trustSets: string[];
+  receiptKeyFile?: string;
+  verifierCertFile?: string;
+  verifierKeyFile?: string;
+  webhookUrl?: string;
+  pendingTtlSeconds: number;
+  resultTtlSeconds: number;
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** `--name value` and `--name=value` flags; flags win over the environment. */
+export function parseArgs(args: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('--')) throw new ConfigError(`unexpected argument "${a}" (flags look like --port 8080)`);
+    const eq = a.indexOf('=');
+    if (eq > 0) out[a.slice(2, eq)] = a.slice(eq + 1);
+    else if (i + 1 < args.length && !args[i + 1].startsWith('--')) out[a.slice(2)] = args[++i];
+    else out[a.slice(2)] = 'true';
+  }
+  return out;
+}
+
+const FLAGS: Record<string, string> = {
+  host: 'HOST',
+  port: 'PORT',
+  'public-url': 'PUBLIC_URL',
+  'redis-url': 'REDIS_URL',
+  'api-keys': 'KAKUNIN_API_KEYS',
+  purposes: 'KAKUNIN_PURPOSES_FILE',
+  municipalities: 'KAKUNIN_MUNICIPALITIES',
+  'trust-dir': 'KAKUNIN_TRUST_DIR',
+  'trust-sets': 'KAKUNIN_TRUST_SETS',
+  'receipt-key': 'KAKUNIN_RECEIPT_KEY_FILE',
+  'verifier-cert': 'KAKUNIN_VERIFIER_CERT_FILE',
+  'verifier-key': 'KAKUNIN_VERIFIER_KEY_FILE',
+  webhook: 'KAKUNIN_WEBHOOK_URL',
+  'pending-ttl': 'KAKUNIN_PENDING_TTL',
+  'result-ttl': 'KAKUNIN_RESULT_TTL',
+  'log-level': 'LOG_LEVEL',
+  sandbox: 'KAKUNIN_SANDBOX',
+};
+
+export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolean }): ServiceConfig {
+  const flags = parseArgs(args);
+  for (const name of Object.keys(flags)) {
+    if (!(name in FLAGS)) throw new ConfigError(`unknown flag --${name} (known: ${Object.keys(FLAGS).map((f) => `--${f}`).join(', ')})`);
+  }
+  const get = (flag: string): string | undefined => {
+    const v = flags[flag] ?? env[FLAGS[flag]];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const int = (flag: string, fallback: number, min: number, max: number): number => {
+    const raw = get(flag);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new ConfigError(`--${flag} / ${FLAGS[flag]} must be an integer ${min}..${max}, got "${raw}"`);
+    }
+    return n;
+  };
+  const list = (flag: string): string[] =>
+    (get(flag) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const bool = (flag: string, fallback: boolean): boolean => {
+    const raw = get(flag);
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes'].includes(raw)) return true;
+    if (['0', 'false', 'no'].includes(raw)) return false;
+    throw new ConfigError(`--${flag} / ${FLAGS[flag]} must be true or false, got "${raw}"`);
+  };
+
+  const sandbox = bool('sandbox', defaults.sandbox);
+  const port = int('port', 8080, 0, 65535);
+  const host = get('host') ?? (sandbox ? '127.0.0.1' : '0.0.0.0');
+  const publicUrl = (get('public-url') ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  let parsedUrl: URL;
+  try {
+    parsedUrl = new URL(publicUrl);
+  } catch {
+    throw new ConfigError(`--public-url / PUBLIC_URL is not a URL: "${publicUrl}"`);
+  }
+  if (parsedUrl.protocol !== 'https:' && !(parsedUrl.protocol === 'http:' && isLoopback(parsedUrl.hostname))) {
+    // Wallets only talk to https verifiers; plain http is for this machine.
+    throw new ConfigError(`--public-url / PUBLIC_URL must be https (http only for localhost), got "${publicUrl}"`);
+  }
+  const apiKeys = list('api-keys');
+  if (!sandbox && apiKeys.length === 0) {
+    throw new ConfigError('KAKUNIN_API_KEYS (or --api-keys) is required outside sandbox mode: a comma-separated list of keys');
+  }
+  for (const k of apiKeys) if (k.length < 16) throw new ConfigError('each API key must be at least 16 characters');
+  const redisUrl = get('redis-url');
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError(`REDIS_URL must start with redis:// or rediss://`);
+  const webhookUrl = get('webhook');
+  if (webhookUrl && !/^https?:\/\//.test(webhookUrl)) throw new ConfigError('KAKUNIN_WEBHOOK_URL must be an http(s) URL');
+  const verifierCertFile = get('verifier-cert');
+  const verifierKeyFile = get('verifier-key');
+  if (!!verifierCertFile !== !!verifierKeyFile) {
+    throw new ConfigError('KAKUNIN_VERIFIER_CERT_FILE and KAKUNIN_VERIFIER_KEY_FILE go together');
+  }
+  const municipalities = list('municipalities');
+  return Object.freeze({
+    host,
+    port,
+    publicUrl,
+    sandbox,
+    apiKeys,
+    ...(redisUrl ? { redisUrl } : {}),
+    ...(get('purposes') ? { purposesFile: get('purposes') } : {}),
+    ...(municipalities.length ? { municipalities } : {}),
+    trustDir: get('trust-dir') ?? 'certs',
+    trustSets: list('trust-sets'),
+    ...(get('receipt-key') ? { receiptKeyFile: get('receipt-key') } : {}),
+    ...(verifierCertFile ? { verifierCertFile, verifierKeyFile } : {}),
+    ...(webhookUrl ? { webhookUrl } : {}),
+    pendingTtlSeconds: int('pending-ttl', 300, 10, 3600),
+    resultTtlSeconds: int('result-ttl', 120, 10, 3600),
+    logLevel: get('log-level') ?? 'info',
+  });
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+}

@@ -1,0 +1,27 @@
+/**
+ * Everything a request handler needs, built once at start (build-context.ts) and passed down:
+ * no module-level state, so tests build as many services as they like in one process.
+ */
+import type { Purpose } from '../policy/index.js';
+import type { TrustStore } from '../trust/index.js';
+import type { ServiceConfig } from './config.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import type { ReceiptSigner } from './receipts.js';
+import type { SessionStore } from './store/index.js';
+import type { WalletProtocols } from './wallet-protocols.js';
+import type { WebhookOutcome, WebhookDelivery } from './webhook.js';
+
+export interface ServiceContext {
+  config: ServiceConfig;
+  store: SessionStore;
+  purposes: Map<string, Purpose>;
+  trust: TrustStore;
+  receipts: ReceiptSigner;
+  metrics: Metrics;
+  logger: Logger;
+  protocols: WalletProtocols;
+  /** The clock, injected so tests can move time. */
+  now: () => Date;
+  deliverWebhook: (d: WebhookDelivery) => Promise<WebhookOutcome>;
+}

@@ -1,0 +1,97 @@
+/**
+ * The signed receipt: a compact JWS (ES256) over the decision and nothing more, so a merchant's
+ * backend can keep proof of the check without keeping personal data it did not ask for. The public
+ * key is served at /.well-known/jwks.json. Several instances must share one key (RECEIPT_KEY_FILE);
+ * without one, each process makes its own and says so at start.
+ */
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { CompactSign, compactVerify, type JWK } from 'jose';
+import type { Decision } from '../policy/index.js';
+
+export const RECEIPT_TYP = 'kakunin-receipt+jwt';
+
+export interface ReceiptClaims {
+  iss: string;
+  /** The verification id. */
+  sub: string;
+  jti: string;
+  iat: number;
+  purpose: string;
+  outcome: Decision['outcome'];
+  decision?: Record<string, unknown>;
+  doc_type?: string;
+  issuer?: { subject: string; country?: string; trust_set?: string };
+  failure_codes: string[];
+}
+
+export class ReceiptSigner {
+  readonly kid: string;
+  readonly publicJwk: JWK;
+
+  constructor(
+    private readonly privateKey: KeyObject,
+    readonly issuer: string,
+  ) {
+    const jwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
+    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw new Error('the receipt key must be an EC P-256 private key');
+    // RFC 7638 thumbprint as kid, so the kid changes exactly when the key does.
+    const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
+    this.kid = createHash('sha256').update(canonical).digest('base64url');
+    this.publicJwk = { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, kid: this.kid, use: 'sig', alg: 'ES256' };
+  }
+
+  static fromPemFile(path: string, issuer: string): ReceiptSigner {
+    return new ReceiptSigner(createPrivateKey(readFileSync(path)), issuer);
+  }
+
+  static ephemeral(issuer: string): ReceiptSigner {
+    return new ReceiptSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, issuer);
+  }
+
+  get jwks(): { keys: JWK[] } {
+    return { keys: [this.publicJwk] };
+  }
+
+  async sign(verificationId: string, decision: Decision, at: Date): Promise<string> {
+    const claims = receiptClaims(this.issuer, verificationId, decision, at);
+    return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+      .setProtectedHeader({ alg: 'ES256', kid: this.kid, typ: RECEIPT_TYP })
+      .sign(this.privateKey);
+  }
+
+  /** For tests and the merchant demo: checks a receipt against this signer's public key. */
+  async verify(receipt: string): Promise<ReceiptClaims> {
+    const { payload, protectedHeader } = await compactVerify(receipt, createPublicKey(this.privateKey), { algorithms: ['ES256'] });
+    if (protectedHeader.typ !== RECEIPT_TYP) throw new Error('not a kakunin receipt');
+    return JSON.parse(new TextDecoder().decode(payload)) as ReceiptClaims;
+  }
+}
+
+export function receiptClaims(iss: string, id: string, decision: Decision, at: Date): ReceiptClaims {
+  const value = decision.value;
+  let reported: Record<string, unknown> | undefined;
+  if (value?.kind === 'age_over') reported = { over: value.over, threshold: value.threshold };
+  else if (value?.kind === 'residency') reported = { resident: value.resident, ...(value.code ? { code: value.code } : {}) };
+  else if (value?.kind === 'attributes') reported = { ...value.attributes };
+  return {
+    iss,
+    sub: id,
+    jti: id,
+    iat: Math.floor(at.getTime() / 1000),
+    purpose: decision.purpose,
+    outcome: decision.outcome,
+    ...(reported ? { decision: reported } : {}),
+    ...(decision.docType ? { doc_type: decision.docType } : {}),
+    ...(decision.issuer
+      ? {
+          issuer: {
+            subject: decision.issuer.subject,
+            ...(decision.issuer.country ? { country: decision.issuer.country } : {}),
+            ...(decision.issuer.trustSet ? { trust_set: decision.issuer.trustSet } : {}),
+          },
+        }
+      : {}),
+    failure_codes: decision.failureCodes,
+  };
+}

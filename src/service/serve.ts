@@ -1,0 +1,123 @@
+/**
+ * `kakunin serve` and `kakunin demo`, as functions the CLI dispatcher calls. Both start the same
+ * service; demo turns sandbox mode on, holds a demo wallet whose IACA it trusts, and prints a
+ * walkthrough. They shut down gracefully on SIGTERM / SIGINT: stop accepting, finish what is in
+ * flight, close the store.
+ */
+import type { Server } from 'node:http';
+import express from 'express';
+import { TrustStore } from '../trust/index.js';
+import { createApp } from './app.js';
+import { buildContext, type BuildOptions } from './build-context.js';
+import { ConfigError, loadConfig, type ServiceConfig } from './config.js';
+import type { ServiceContext } from './context.js';
+import { DemoWallet } from './demo-wallet.js';
+import { badRequest } from './errors.js';
+
+export interface RunningService {
+  url: string;
+  ctx: ServiceContext;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export interface RunOptions extends BuildOptions {
+  env?: Record<string, string | undefined>;
+  /** Install SIGTERM/SIGINT handlers (the CLI does; tests do not). */
+  signals?: boolean;
+  /** Print the walkthrough (demo). */
+  quiet?: boolean;
+}
+
+export async function runServe(args: string[], options: RunOptions = {}): Promise<RunningService> {
+  const config = loadConfig(args, options.env ?? process.env, { sandbox: false });
+  return start(config, options);
+}
+
+export async function runDemo(args: string[], options: RunOptions = {}): Promise<RunningService> {
+  const config = loadConfig(args, options.env ?? process.env, { sandbox: true });
+  if (!config.sandbox) throw new ConfigError('kakunin demo always runs in sandbox mode');
+  const wallet = await DemoWallet.create((options.now ?? (() => new Date()))());
+  const extraTrust = TrustStore.fromCertificates([wallet.iaca.der], { set: 'sandbox', name: 'kakunin sandbox IACA', test: true });
+  const running = await start(config, { ...options, extraTrust: options.extraTrust ? TrustStore.merge(extraTrust, options.extraTrust) : extraTrust }, wallet);
+  if (!options.quiet) {
+    process.stdout.write(
+      [
+        '',
+        `  kakunin demo is running: ${running.url}/`,
+        '',
+        '  1. Open the counter page:  ' + `${running.url}/`,
+        '  2. Press 20歳以上 (20 or over).',
+        '  3. Press "サンドボックスのウォレットで応答 / Answer with the sandbox wallet": the demo wallet',
+        '     (a sandbox My Number Card, born 1990-04-01, 千代田区) reads the QR code and answers.',
+        '  4. The page turns green: ✓ 20歳以上. Press 次のお客様 / Next customer to start again.',
+        '',
+        `  Merchant checkout demo: ${running.url}/merchant.html     API: ${running.url}/openapi.json`,
+        '  Sandbox mode: the sandbox IACA is trusted, no API key. Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+  }
+  return running;
+}
+
+async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWallet): Promise<RunningService> {
+  const ctx = await buildContext(config, options);
+  const extraRoutes = wallet ? sandboxWalletRoutes(ctx, wallet) : undefined;
+  const app = createApp(ctx, extraRoutes ? { extraRoutes } : {});
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  // Behind a load balancer idle keep-alive sockets must outlive the balancer's, or requests fail.
+  server.keepAliveTimeout = 65_000;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
+  ctx.logger.info({ port, host: config.host }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      ctx.logger.info('shutting down');
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        // SSE streams never end by themselves: end idle and streaming connections.
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
+      });
+      await ctx.store.close();
+    })());
+  if (options.signals) {
+    const onSignal = () => void close().then(() => process.exit(0));
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  return { url, ctx, server, close };
+}
+
+/** Demo only: the sandbox wallet, answering the way a phone would, driven from the page. */
+function sandboxWalletRoutes(_ctx: ServiceContext, wallet: DemoWallet): express.Router {
+  const router = express.Router();
+  router.post('/v1/sandbox/wallet/scan', express.json({ limit: '16kb' }), async (req, res) => {
+    const uri = (req.body as { uri?: unknown } | undefined)?.uri;
+    if (typeof uri !== 'string' || !uri.startsWith('openid4vp://')) throw badRequest('INVALID_REQUEST', 'body.uri must be the openid4vp:// link of the QR code');
+    let status: number;
+    try {
+      status = (await wallet.answerQr(uri)).status;
+    } catch (e) {
+      throw badRequest('WALLET_CANNOT_ANSWER', (e as Error).message);
+    }
+    res.status(status === 200 ? 200 : 502).json({ wallet_post_status: status });
+  });
+  router.post('/v1/sandbox/wallet/dcapi', express.json({ limit: '64kb' }), async (req, res) => {
+    const body = req.body as { argument?: unknown; origin?: unknown } | undefined;
+    if (!body || typeof body.origin !== 'string') throw badRequest('INVALID_REQUEST', 'body needs argument and origin');
+    try {
+      res.json(await wallet.answerDcapi(body.argument, body.origin));
+    } catch (e) {
+      throw badRequest('WALLET_CANNOT_ANSWER', (e as Error).message);
+    }
+  });
+  return router;
+}

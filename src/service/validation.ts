@@ -1,0 +1,61 @@
+/**
+ * JSON Schemas of the request bodies (also referenced by the OpenAPI document), compiled once.
+ * Anything that does not match is a 400 with code INVALID_REQUEST and the first problem named.
+ */
+import { Ajv, type ValidateFunction } from 'ajv';
+import { badRequest } from './errors.js';
+
+export const createVerificationSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['purpose'],
+  properties: {
+    purpose: { type: 'string', minLength: 1, maxLength: 64 },
+    options: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        origin: { type: 'string', pattern: '^https?://[^/]+$', maxLength: 256 },
+        webhook_url: { type: 'string', pattern: '^https?://', maxLength: 2048 },
+      },
+    },
+  },
+} as const;
+
+export const dcapiResponseSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['protocol', 'data'],
+  properties: {
+    protocol: { type: 'string', minLength: 1, maxLength: 64 },
+    data: { anyOf: [{ type: 'object' }, { type: 'string', maxLength: 1_000_000 }] },
+  },
+} as const;
+
+export const walletRequestPostSchema = {
+  type: 'object',
+  properties: { wallet_nonce: { type: 'string', maxLength: 256 }, wallet_metadata: { type: 'string', maxLength: 65536 } },
+} as const;
+
+export const directPostSchema = {
+  type: 'object',
+  required: ['response'],
+  properties: { response: { type: 'string', minLength: 1, maxLength: 1_000_000 }, state: { type: 'string', maxLength: 256 } },
+} as const;
+
+const ajv = new Ajv({ allErrors: false, strict: true });
+const compiled = new Map<object, ValidateFunction>();
+
+export function validateBody<T>(schema: object, body: unknown): T {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  if (!validate(body)) {
+    const e = validate.errors?.[0];
+    const extra = e?.params && 'additionalProperty' in e.params ? ` "${String(e.params.additionalProperty)}"` : '';
+    throw badRequest('INVALID_REQUEST', `body${e?.instancePath ?? ''} ${e?.message ?? 'is invalid'}${extra}`);
+  }
+  return body as T;
+}

@@ -1,0 +1,192 @@
+/**
+ * The verification lifecycle, as plain functions the routes call: create, serve the request object,
+ * accept one answer (direct_post.jwt or DC API), verify, decide, sign, notify.
+ *
+ * States: pending -> (retrieved) -> verified | failed; a session nobody answers expires.
+ * "verified" means the check completed (an "over 20: no" is verified); "failed" means the answer
+ * did not verify and the failure codes say why.
+ */
+import { randomBytes } from 'node:crypto';
+import QRCode from 'qrcode';
+import { KakuninError } from '../cbor/index.js';
+import { verifyDeviceResponse, type FailureCode, type VerificationResult } from '../mdoc/index.js';
+import { reduceToDecision, type Decision } from '../policy/index.js';
+import type { ServiceContext } from './context.js';
+import { badRequest, conflict, gone, notFound, ServiceError } from './errors.js';
+import { FINAL_STATES, publicView, type SessionEvent, type VerificationSession } from './session.js';
+import type { OpenedResponse } from './wallet-protocols.js';
+
+export interface CreateInput {
+  purpose: string;
+  options?: { origin?: string; webhook_url?: string };
+}
+
+export interface CreateOutput {
+  id: string;
+  purpose: string;
+  state: 'pending';
+  qr: { svg: string; uri: string };
+  dcapi: unknown;
+  expires_at: string;
+  links: { self: string; events: string; dcapi_response: string };
+}
+
+const ID_PATTERN = /^[A-Za-z0-9_-]{22,64}$/;
+
+/** 128 random bits, base64url: unguessable, so the id itself is the right to read the result. */
+function newId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export async function createVerification(ctx: ServiceContext, input: CreateInput): Promise<CreateOutput> {
+  const purpose = ctx.purposes.get(input.purpose);
+  if (!purpose) throw new ServiceError(400, 'UNKNOWN_PURPOSE', `unknown purpose; known: ${[...ctx.purposes.keys()].join(', ')}`);
+  const origin = input.options?.origin ?? new URL(ctx.config.publicUrl).origin;
+  const id = newId();
+  const handle = newId();
+  const base = ctx.config.publicUrl;
+  const prepared = await ctx.protocols.prepare({
+    documents: purpose.documents,
+    requestUri: `${base}/v1/wallet/${handle}/request`,
+    responseUri: `${base}/v1/wallet/${handle}/response`,
+    origin,
+  });
+  const now = ctx.now();
+  const expiresAt = new Date(now.getTime() + ctx.config.pendingTtlSeconds * 1000).toISOString();
+  const webhookUrl = input.options?.webhook_url ?? ctx.config.webhookUrl;
+  const session: VerificationSession = {
+    id,
+    purpose: purpose.name,
+    state: 'pending',
+    createdAt: now.toISOString(),
+    expiresAt,
+    ...(webhookUrl ? { webhookUrl } : {}),
+    secrets: { ...prepared.secrets, origin },
+    request: { qrUri: prepared.qrUri, dcapi: prepared.dcapi },
+  };
+  await ctx.store.create(session, ctx.config.pendingTtlSeconds, handle);
+  ctx.metrics.created.inc({ purpose: purpose.name });
+  ctx.logger.info({ verification: id, purpose: purpose.name }, 'verification created');
+  const svg = await QRCode.toString(prepared.qrUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  return {
+    id,
+    purpose: purpose.name,
+    state: 'pending',
+    qr: { svg, uri: prepared.qrUri },
+    dcapi: prepared.dcapi,
+    expires_at: expiresAt,
+    links: {
+      self: `${base}/v1/verifications/${id}`,
+      events: `${base}/v1/verifications/${id}/events`,
+      dcapi_response: `${base}/v1/verifications/${id}/dcapi-response`,
+    },
+  };
+}
+
+export async function findSession(ctx: ServiceContext, id: string): Promise<VerificationSession> {
+  if (!ID_PATTERN.test(id)) throw notFound();
+  const found = await ctx.store.get(id);
+  if (found.status === 'unknown') throw notFound();
+  if (found.status === 'expired') throw gone();
+  return found.session;
+}
+
+async function findByHandle(ctx: ServiceContext, handle: string): Promise<VerificationSession> {
+  if (!ID_PATTERN.test(handle)) throw notFound();
+  const id = await ctx.store.resolve(handle);
+  if (!id) throw notFound();
+  return findSession(ctx, id);
+}
+
+export async function getVerification(ctx: ServiceContext, id: string): Promise<SessionEvent> {
+  return publicView(await findSession(ctx, id));
+}
+
+/** request_uri (GET, or POST with wallet_nonce): the signed request object. */
+export async function requestObject(ctx: ServiceContext, handle: string, walletNonce?: string): Promise<string> {
+  const session = await findByHandle(ctx, handle);
+  if (FINAL_STATES.has(session.state)) throw conflict();
+  const jar = await ctx.protocols.requestObject(session.secrets, walletNonce ? { walletNonce } : undefined);
+  if (session.state === 'pending') {
+    await ctx.store.update({ ...session, state: 'retrieved' }, remainingSeconds(ctx, session));
+  }
+  return jar;
+}
+
+/** response_uri (direct_post.jwt): the wallet's encrypted answer. */
+export async function acceptDirectPost(ctx: ServiceContext, handle: string, form: Record<string, string>): Promise<SessionEvent> {
+  const session = await findByHandle(ctx, handle);
+  return answer(ctx, session, () => ctx.protocols.openDirectPost(session.secrets, form));
+}
+
+/** The page hands over what navigator.credentials.get returned. */
+export async function acceptDcapiResponse(ctx: ServiceContext, id: string, credential: { protocol: string; data: unknown }): Promise<SessionEvent> {
+  const session = await findSession(ctx, id);
+  return answer(ctx, session, () => ctx.protocols.openDcapi(session.secrets, credential));
+}
+
+async function answer(ctx: ServiceContext, session: VerificationSession, open: () => Promise<OpenedResponse>): Promise<SessionEvent> {
+  if (FINAL_STATES.has(session.state)) throw conflict();
+  const started = performance.now();
+  let opened: OpenedResponse;
+  try {
+    opened = await open();
+  } catch (e) {
+    // An answer that cannot be opened (wrong key, bad envelope) is a client error; the session
+    // stays open for the real answer.
+    if (e instanceof KakuninError) throw badRequest(e.code, e.message);
+    throw e;
+  }
+  // Only now, with a response that opened under this session's keys, is the single answer taken.
+  if (!(await ctx.store.claim(session.id))) throw conflict();
+  const at = ctx.now();
+  const purpose = ctx.purposes.get(session.purpose);
+  if (!purpose) throw new ServiceError(500, 'PURPOSE_GONE', 'the purpose of this verification is no longer configured');
+  let result: VerificationResult;
+  try {
+    result = verifyDeviceResponse(opened.deviceResponse, { trust: ctx.trust, at, sessionTranscript: opened.sessionTranscript });
+    if (opened.checkElements) result = opened.checkElements(result);
+  } catch (e) {
+    // The pipeline reports failures as results; a thrown KakuninError still becomes a failed
+    // verification with its code rather than a 500, and the claim stays taken.
+    if (!(e instanceof KakuninError)) throw e;
+    result = { valid: false, documents: [], errors: [{ code: e.code as FailureCode, message: e.message }] };
+  }
+  const decision = reduceToDecision(purpose, result, at);
+  return finish(ctx, session, decision, at, performance.now() - started);
+}
+
+async function finish(ctx: ServiceContext, session: VerificationSession, decision: Decision, at: Date, elapsedMs: number): Promise<SessionEvent> {
+  const receipt = await ctx.receipts.sign(session.id, decision, at);
+  const done: VerificationSession = {
+    ...session,
+    state: decision.outcome === 'verified' ? 'verified' : 'failed',
+    expiresAt: new Date(at.getTime() + ctx.config.resultTtlSeconds * 1000).toISOString(),
+    // The wallet-facing secrets have done their job; they are not kept with the result.
+    secrets: {},
+    decision,
+    receipt,
+  };
+  if (!(await ctx.store.update(done, ctx.config.resultTtlSeconds))) throw gone();
+  ctx.metrics.verifications.inc({ purpose: session.purpose, outcome: done.state });
+  for (const code of decision.failureCodes) ctx.metrics.failures.inc({ purpose: session.purpose, code });
+  ctx.metrics.latency.observe({ purpose: session.purpose }, elapsedMs / 1000);
+  ctx.logger.info(
+    { verification: session.id, purpose: session.purpose, outcome: done.state, failureCodes: decision.failureCodes, docType: decision.docType, ms: Math.round(elapsedMs) },
+    'verification finished',
+  );
+  if (session.webhookUrl) {
+    const url = session.webhookUrl;
+    void ctx.deliverWebhook({ url, verificationId: session.id, receipt }).then((outcome) => {
+      ctx.metrics.webhooks.inc({ result: outcome.delivered ? 'delivered' : 'failed' });
+      const log = { verification: session.id, attempts: outcome.attempts, ...(outcome.delivered ? {} : { reason: outcome.reason }) };
+      if (outcome.delivered) ctx.logger.info(log, 'webhook delivered');
+      else ctx.logger.warn(log, 'webhook not delivered');
+    });
+  }
+  return publicView(done);
+}
+
+function remainingSeconds(ctx: ServiceContext, session: VerificationSession): number {
+  return Math.max(1, Math.ceil((Date.parse(session.expiresAt) - ctx.now().getTime()) / 1000));
+}

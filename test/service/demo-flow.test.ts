@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDemo, type RunningService } from '../../src/service/serve.js';
+import { DemoWallet } from '../../src/service/demo-wallet.js';
+import { capturingLogger, freePort } from './helpers.js';
+
+let svc: RunningService;
+const log = capturingLogger();
+
+beforeAll(async () => {
+  const port = await freePort();
+  svc = await runDemo(['--port', String(port)], { env: {}, quiet: true, logger: log.logger });
+});
+afterAll(async () => svc?.close());
+
+async function create(purpose: string) {
+  const res = await fetch(`${svc.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purpose }) });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; qr: { uri: string; svg: string }; dcapi: unknown; expires_at: string };
+}
+
+describe('demo service, OpenID4VP by QR with the sandbox wallet', () => {
+  it('creates, serves the request, takes the answer and reports only the decision', async () => {
+    const v = await create('age_over');
+    expect(v.qr.uri).toMatch(/^openid4vp:\/\/\?client_id=x509_hash%3A/);
+    expect(v.qr.svg).toContain('<svg');
+    expect(v.qr.uri).not.toContain(v.id);
+    const scan = await fetch(`${svc.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: v.qr.uri }) });
+    expect(await scan.json()).toEqual({ wallet_post_status: 200 });
+    const result = (await (await fetch(`${svc.url}/v1/verifications/${v.id}`)).json()) as Record<string, any>;
+    expect(result.state).toBe('verified');
+    expect(result.decision).toMatchObject({ outcome: 'verified', value: { kind: 'age_over', threshold: 20, over: true }, docType: 'org.iso.23220.1.jp.mnc', failureCodes: [] });
+    const claims = await svc.ctx.receipts.verify(result.receipt);
+    expect(claims).toMatchObject({ sub: v.id, purpose: 'age_over', outcome: 'verified', decision: { over: true, threshold: 20 }, doc_type: 'org.iso.23220.1.jp.mnc' });
+    expect(JSON.stringify(claims)).not.toMatch(/1990|花子|千代田/);
+    // No personal data and no secrets in the logs.
+    expect(log.lines.join('\n')).not.toMatch(/1990|花子|千代田|"d":|nonce/);
+  });
+
+  it('answers a second response with 409 and keeps the first result', async () => {
+    const v = await create('residency');
+    const wallet = (svc as unknown as { wallet?: DemoWallet }).wallet;
+    void wallet;
+    const scan = () => fetch(`${svc.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: v.qr.uri }) });
+    expect((await scan()).status).toBe(200);
+    const second = await scan();
+    expect(second.status).toBe(400); // the wallet cannot even fetch the request any more: 409 from request_uri
+    const body = (await second.json()) as { message: string };
+    expect(body.message).toContain('409');
+    const result = (await (await fetch(`${svc.url}/v1/verifications/${v.id}`)).json()) as Record<string, any>;
+    expect(result.decision.value).toEqual({ kind: 'residency', resident: true });
+  });
+
+  it('serves the DC API path (openid4vp-v1-signed) through the page endpoint', async () => {
+    const v = await create('kyc');
+    const origin = new URL(svc.url).origin;
+    const cred = await (await fetch(`${svc.url}/v1/sandbox/wallet/dcapi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ argument: v.dcapi, origin }) })).json();
+    const res = await fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-response`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cred) });
+    expect(res.status).toBe(200);
+    const result = (await res.json()) as Record<string, any>;
+    expect(result.decision.value).toEqual({ kind: 'attributes', attributes: { name: '確認 花子', address: '東京都千代田区千代田1-1', birth_date: '1990-04-01' } });
+    const again = await fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-response`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cred) });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ error: 'ALREADY_ANSWERED' });
+  });
+});
