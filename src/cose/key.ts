@@ -61,16 +61,20 @@ export function coseKeyToKeyObject(coseKey: unknown, options: { private?: boolea
       const y = m.get(-3);
       if (options.private) {
         const d = asBytes(m.get(-4), 'COSE_Key d', 'COSE_KEY_INVALID');
-        const pub = coseKeyToKeyObject(coseKey).export({ format: 'jwk' });
-        return createPrivateKey({ key: { ...pub, d: b64u(d) }, format: 'jwk' });
+        if (d.length !== curve.size) bad(`EC2 d must be ${curve.size} bytes`);
+        // SEC1 ECPrivateKey DER { version 1, d, [0] curve }: works for every curve OpenSSL knows.
+        const oid = Buffer.from(curve.oid, 'hex');
+        const body = Buffer.concat([Buffer.of(0x02, 0x01, 0x01, 0x04, d.length), d, derHead(0xa0, oid.length), oid]);
+        return createPrivateKey({ key: Buffer.concat([derHead(0x30, body.length), body]), format: 'der', type: 'sec1' });
       }
       if (typeof y === 'boolean') {
         return createPublicKey({ key: ecSpki(curve.oid, Buffer.concat([Buffer.of(y ? 3 : 2), x])), format: 'der', type: 'spki' });
       }
       const yb = asBytes(y, 'COSE_Key y', 'COSE_KEY_INVALID');
       if (yb.length !== curve.size) bad(`EC2 y must be ${curve.size} bytes`);
-      // SPKI rather than JWK: OpenSSL checks that the point is on the curve either way, and SPKI also
-      // covers brainpool curves, which node's JWK import does not.
+      // OpenSSL checks that the point is on the curve either way. JWK import is the faster path in
+      // node (no OSSL_DECODER round); brainpool curves have no JWK form there and go through SPKI.
+      if (curve.jwk.startsWith('P-')) return createPublicKey({ key: { kty: 'EC', crv: curve.jwk, x: b64u(x), y: b64u(yb) }, format: 'jwk' });
       return createPublicKey({ key: ecSpki(curve.oid, Buffer.concat([Buffer.of(4), x, yb])), format: 'der', type: 'spki' });
     }
     if (kty === KTY_OKP) {
@@ -94,14 +98,28 @@ export function coseKeyToKeyObject(coseKey: unknown, options: { private?: boolea
 
 /** KeyObject -> COSE_Key map (public part, or with `d` for a private key when asked). */
 export function keyObjectToCoseKey(key: KeyObject, options: { includePrivate?: boolean } = {}): Map<number, unknown> {
-  const jwk = key.export({ format: 'jwk' });
   const out = new Map<number, unknown>();
   const bytes = (s: string | undefined): Uint8Array => new Uint8Array(Buffer.from(s ?? '', 'base64url'));
-  if (jwk.kty === 'EC') {
-    const entry = [...EC_CURVES].find(([, c]) => c.jwk === jwk.crv);
-    if (!entry) throw new TypeError(`no COSE curve for ${jwk.crv}`);
-    out.set(1, KTY_EC2).set(-1, entry[0]).set(-2, bytes(jwk.x)).set(-3, bytes(jwk.y));
-  } else if (jwk.kty === 'OKP') {
+  if (key.asymmetricKeyType === 'ec') {
+    // Through SPKI rather than JWK: node has no JWK form for brainpool curves.
+    const curveName = key.asymmetricKeyDetails?.namedCurve;
+    const entry = [...EC_CURVES].find(([, c]) => c.openssl === curveName);
+    if (!entry) throw new TypeError(`no COSE curve for ${curveName}`);
+    const size = entry[1].size;
+    const pub = key.type === 'private' ? createPublicKey(key) : key;
+    const point = pub.export({ type: 'spki', format: 'der' }).subarray(-(2 * size + 1));
+    out.set(1, KTY_EC2).set(-1, entry[0]).set(-2, new Uint8Array(point.subarray(1, 1 + size))).set(-3, new Uint8Array(point.subarray(1 + size)));
+    if (options.includePrivate && key.type === 'private') {
+      const der = key.export({ type: 'sec1', format: 'der' });
+      // SEC1 ECPrivateKey: SEQUENCE { INTEGER 1, OCTET STRING d, ... }; d follows the version.
+      const off = der[1] & 0x80 ? 2 + (der[1] & 0x7f) : 2;
+      const dLen = der[off + 4];
+      out.set(-4, new Uint8Array(der.subarray(off + 5, off + 5 + dLen)));
+    }
+    return out;
+  }
+  const jwk = key.export({ format: 'jwk' });
+  if (jwk.kty === 'OKP') {
     const entry = [...OKP_CURVES].find(([, c]) => c.jwk === jwk.crv);
     if (!entry) throw new TypeError(`no COSE curve for ${jwk.crv}`);
     out.set(1, KTY_OKP).set(-1, entry[0]).set(-2, bytes(jwk.x));
@@ -110,4 +128,27 @@ export function keyObjectToCoseKey(key: KeyObject, options: { includePrivate?: b
   }
   if (options.includePrivate && jwk.d) out.set(-4, bytes(jwk.d));
   return out;
+}
+
+const publicKeyCache = new Map<string, KeyObject>();
+const PUBLIC_KEY_CACHE_MAX = 512;
+
+/**
+ * coseKeyToKeyObject for public keys, remembering recent imports. Importing a key costs about as
+ * much as verifying a signature with it, and the result depends only on kty, crv, x and y, so a
+ * holder presenting the same mdoc again (a counter re-scanning, a retried request) skips it.
+ */
+export function cosePublicKey(coseKey: unknown): KeyObject {
+  const m = asMap(coseKey, 'COSE_Key', 'COSE_KEY_INVALID');
+  const x = m.get(-2);
+  const y = m.get(-3);
+  if (!(x instanceof Uint8Array)) return coseKeyToKeyObject(coseKey);
+  const id = `${String(m.get(1))}|${String(m.get(-1))}|${b64u(x)}|${y instanceof Uint8Array ? b64u(y) : String(y)}`;
+  let key = publicKeyCache.get(id);
+  if (!key) {
+    key = coseKeyToKeyObject(coseKey);
+    if (publicKeyCache.size >= PUBLIC_KEY_CACHE_MAX) publicKeyCache.delete(publicKeyCache.keys().next().value!);
+    publicKeyCache.set(id, key);
+  }
+  return key;
 }

@@ -8,7 +8,7 @@ import { decodeCbor } from '../cbor/decode.js';
 import { KakuninError } from '../cbor/errors.js';
 import { asBytes, asInt, asMap, asText } from '../cbor/read.js';
 import type { EncodedCbor } from '../cbor/types.js';
-import { coseKeyToKeyObject } from '../cose/key.js';
+import { cosePublicKey } from '../cose/key.js';
 import { parseCoseMac0, verifyCoseMac0 } from '../cose/mac0.js';
 import { HEADER, header, parseCoseSign1, verifyCoseSign1, type CoseSign1 } from '../cose/sign1.js';
 import { verifyIssuerChain } from '../trust/chain.js';
@@ -169,7 +169,7 @@ function checkDeviceAuth(
     checks.notRun(name, 'READER_KEY_MISSING', "deviceMac needs the reader's ephemeral private key");
   } else {
     ok = checks.run(name, 'DEVICE_AUTH_INVALID', () => {
-      const deviceKey = coseKeyToKeyObject(mso.deviceKey);
+      const deviceKey = cosePublicKey(mso.deviceKey);
       const payload = deviceAuthenticationBytes(transcript, doc.docType, nameSpaces);
       if (signature !== undefined) {
         const sign1 = parseCoseSign1(signature);

@@ -22,6 +22,8 @@ export interface ParsedCertificate {
   publicKey: KeyObject;
   /** basicConstraints cA. */
   isCA: boolean;
+  /** basicConstraints pathLenConstraint, when set. */
+  pathLength?: number;
   /** Key usage bits (x509.KeyUsageFlags) or undefined when the extension is absent. */
   keyUsage?: number;
   extendedKeyUsage?: string[];
@@ -57,6 +59,7 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
       notAfter: px.notAfter,
       publicKey: node.publicKey,
       isCA: bc?.ca === true,
+      pathLength: bc?.pathLength,
       keyUsage: ku?.usages,
       extendedKeyUsage: eku?.usages.map(String),
       country,

@@ -103,8 +103,12 @@ function checkProfile(path: ParsedCertificate[], anchor: TrustAnchor): Finding |
   if (!ds.extendedKeyUsage?.includes(EKU_MDL_DS)) {
     return fail('ISSUER_CERT_PROFILE', `document signer certificate lacks extendedKeyUsage ${EKU_MDL_DS}`);
   }
-  for (const ca of issuers) {
+  for (const [i, ca] of issuers.entries()) {
     if (!ca.isCA) return fail('ISSUER_CERT_PROFILE', `issuer ${describe(ca)} is not a CA`);
+    // issuers[i] has i intermediate CAs below it on this path.
+    if (ca.pathLength !== undefined && i > ca.pathLength) {
+      return fail('ISSUER_CERT_PROFILE', `issuer ${describe(ca)} allows ${ca.pathLength} intermediate CAs below it, the path has ${i}`);
+    }
     if (ca.keyUsage !== undefined && !(ca.keyUsage & KEY_USAGE.keyCertSign)) {
       return fail('ISSUER_CERT_PROFILE', `issuer ${describe(ca)} lacks keyUsage keyCertSign`);
     }
@@ -118,7 +122,8 @@ function checkProfile(path: ParsedCertificate[], anchor: TrustAnchor): Finding |
 
 function cacheKey(x5chain: Uint8Array[], store: TrustStore): string {
   let key = store.id;
-  for (const c of x5chain) key += '|' + Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('base64');
+  // latin1 maps each byte to one char: the cheapest exact-bytes key.
+  for (const c of x5chain) key += '|' + Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('latin1');
   return key;
 }
 

@@ -1,0 +1,101 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runVerify } from '../../src/cli/verify.js';
+import { VECTORS } from '../helpers/vectors.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const A = `${VECTORS}iso18013-5-annexD-multipaz/`;
+const UTOPIA = `${VECTORS}iso18013-5-annexD-certs-nlwallet/utopia_iaca_cert.pem`;
+const annexDArgs = [`${A}device_response.hex`, '--transcript', `${A}session_transcript_bytes.hex`, '--reader-key', `${A}ephemeral_reader_key_d.hex`, '--trust', UTOPIA];
+
+async function run(args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await runVerify(args, { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n') });
+  return { code, out, err };
+}
+
+describe('kakunin verify', () => {
+  it('exits 0 with a readable summary for a valid response', async () => {
+    const r = await run([...annexDArgs, '--at', '2021-01-07T00:00:00Z']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^DeviceResponse: VALID \(1 document\)/);
+    expect(r.out).toContain('[ok  ] device_authentication: deviceMac');
+    expect(r.out).not.toContain('Doe'); // values only in --json
+  });
+
+  it('prints the documented JSON and exits 1 when invalid', async () => {
+    const r = await run([...annexDArgs, '--at', '2026-11-21T00:00:00Z', '--json']);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.out);
+    expect(Object.keys(j)).toEqual(['valid', 'documents', 'errors']);
+    expect(j.valid).toBe(false);
+    expect(j.documents[0]).toMatchObject({ docType: 'org.iso.18013.5.1.mDL', valid: false, issuer: { subject: 'CN=utopia ds, C=US' } });
+    expect(j.documents[0].elements.issuerSigned['org.iso.18013.5.1'].family_name).toBe('Doe');
+    expect(j.documents[0].elements.issuerSigned['org.iso.18013.5.1'].portrait.bytes).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(j.documents[0].checks[0]).toEqual({ check: 'issuer_certificate_chain', status: 'fail', code: 'ISSUER_CERT_EXPIRED', message: expect.any(String) });
+    // Every failed check's code is in errors.
+    const failed = j.documents[0].checks.filter((c: { status: string }) => c.status !== 'pass').map((c: { code: string }) => c.code);
+    expect(j.errors.map((e: { code: string }) => e.code)).toEqual(failed);
+  });
+
+  it('reads raw CBOR and base64url as well as hex, and a transcript without the tag-24 wrapper', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kakunin-cli-'));
+    const { readFileSync } = await import('node:fs');
+    const hexText = readFileSync(`${A}device_response.hex`, 'utf8').trim();
+    writeFileSync(join(dir, 'r.cbor'), Buffer.from(hexText, 'hex'));
+    writeFileSync(join(dir, 'r.b64u'), Buffer.from(hexText, 'hex').toString('base64url'));
+    const st = Buffer.from(readFileSync(`${A}session_transcript_bytes.hex`, 'utf8').trim(), 'hex');
+    writeFileSync(join(dir, 'st.cbor'), st.subarray(5)); // strip d8 18 59 xx xx
+    for (const f of ['r.cbor', 'r.b64u']) {
+      const r = await run([join(dir, f), '--transcript', join(dir, 'st.cbor'), '--reader-key', `${A}ephemeral_reader_key_d.hex`, '--trust', UTOPIA, '--at', '2021-01-07T00:00:00Z']);
+      expect(r.code).toBe(0);
+    }
+  });
+
+  it('reports CBOR_MALFORMED for garbage and exits 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kakunin-cli-'));
+    writeFileSync(join(dir, 'bad.bin'), Buffer.from([0xa1, 0x61, 0x61]));
+    const r = await run([join(dir, 'bad.bin'), '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).errors[0].code).toBe('CBOR_MALFORMED');
+  });
+
+  it('exits 2 on usage errors and unreadable files', async () => {
+    expect((await run([])).code).toBe(2);
+    expect((await run(['/nonexistent/file'])).code).toBe(2);
+    expect((await run([...annexDArgs, '--at', 'yesterday'])).code).toBe(2);
+    expect((await run([...annexDArgs, '--bogus'])).code).toBe(2);
+    expect((await run([`${A}device_response.hex`, '--trust', '/nonexistent'])).code).toBe(2);
+    const r = await run([`${A}device_response.hex`, '--reader-key', `${A}device_response.hex`]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/not a P-256 private key/);
+  });
+});
+
+describe('the installed command (bin/kakunin.js on the compiled build)', () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'pipe' });
+  }, 120_000);
+
+  it('verifies the Annex D example and exits 0', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/kakunin.js'), 'verify', ...annexDArgs, '--at', '2021-01-07T00:00:00Z'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/VALID/);
+  });
+
+  it('uses the shipped production trust sets by default (Annex D is a test root: untrusted)', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/kakunin.js'), 'verify', `${A}device_response.hex`, '--json'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout).errors.map((e: { code: string }) => e.code)).toContain('ISSUER_CERT_UNTRUSTED');
+  });
+
+  it('exits 2 for an unknown command', () => {
+    expect(spawnSync(process.execPath, [join(ROOT, 'bin/kakunin.js'), 'frobnicate'], { encoding: 'utf8' }).status).toBe(2);
+  });
+});
