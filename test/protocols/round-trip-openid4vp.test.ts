@@ -1,0 +1,124 @@
+/**
+ * OpenID4VP 1.0 by QR code / link (HAIP: signed request by request_uri, direct_post.jwt) end to end
+ * with the sandbox wallet.
+ */
+import { describe, expect, it } from 'vitest';
+import { MDL_DOCTYPE, MNC_NS } from '../../src/sandbox/index.js';
+import { answerOpenID4VPRedirect } from '../../src/sandbox/wallet-openid4vp.js';
+import { SandboxWallet, WalletRefusal } from '../../src/sandbox/wallet.js';
+import { createDevelopmentIdentity } from '../../src/protocols/keys/verifier-identity.js';
+import { createOpenID4VPRequest, getRequestObject, receiveDirectPost } from '../../src/protocols/oid4vp/redirect-flow.js';
+import { AGE_AND_RESIDENCE, world, type World } from './fixtures.js';
+
+const BASE = 'https://verifier.example';
+
+async function ask(w: World, prefix: 'x509_hash' | 'x509_san_dns' = 'x509_hash', request = AGE_AND_RESIDENCE) {
+  return createOpenID4VPRequest({
+    request,
+    identity: w.identity,
+    clientIdPrefix: prefix,
+    requestUri: (id) => `${BASE}/request/${id}`,
+    responseUri: (id) => `${BASE}/response/${id}`,
+    at: w.at,
+    store: w.store,
+  });
+}
+
+/** The wallet's HTTP GET of request_uri, served from the verifier's state. */
+const fetcher = (w: World) => async (uri: string) => getRequestObject(w.store, uri.slice(`${BASE}/request/`.length), w.at);
+
+describe('OpenID4VP redirect / QR round trips', () => {
+  for (const prefix of ['x509_hash', 'x509_san_dns'] as const) {
+    it(`client_id ${prefix}: signed request, direct_post.jwt, verified`, async () => {
+      const w = await world();
+      const req = await ask(w, prefix);
+      expect(req.walletUrl).toMatch(/^openid4vp:\/\/\?client_id=/);
+      const claims = JSON.parse(Buffer.from(req.requestObject.split('.')[1], 'base64url').toString());
+      expect(claims).toMatchObject({ response_type: 'vp_token', response_mode: 'direct_post.jwt', aud: 'https://self-issued.me/v2', state: req.id });
+      const posted = await answerOpenID4VPRedirect(w.wallet(), req.walletUrl, fetcher(w));
+      expect(posted.responseUri).toBe(`${BASE}/response/${req.id}`);
+      const r = await receiveDirectPost({ id: req.id, body: posted.body, store: w.store, trust: w.trust, at: w.at });
+      expect(r.errors).toEqual([]);
+      expect(r.valid).toBe(true);
+      expect(r.protocol).toBe('openid4vp');
+      expect(r.documents[0].elements.issuerSigned[MNC_NS]).toEqual({ age_over_20: true });
+    });
+  }
+
+  it('falls back to the mDL when the holder has no My Number Card', async () => {
+    const w = await world();
+    const req = await ask(w);
+    const wallet = w.wallet();
+    (wallet.options as { credentials: typeof w.credentials }).credentials = w.credentials.filter((c) => c.docType === MDL_DOCTYPE);
+    const posted = await answerOpenID4VPRedirect(wallet, req.walletUrl, fetcher(w));
+    const r = await receiveDirectPost({ id: req.id, body: posted.body, store: w.store, trust: w.trust, at: w.at });
+    expect(r.valid).toBe(true);
+    expect(r.credentialIds).toEqual(['mdl']);
+  });
+
+  it('replay of the POST fails with NONCE_REPLAYED', async () => {
+    const w = await world();
+    const req = await ask(w);
+    const posted = await answerOpenID4VPRedirect(w.wallet(), req.walletUrl, fetcher(w));
+    expect((await receiveDirectPost({ id: req.id, body: posted.body, store: w.store, trust: w.trust, at: w.at })).valid).toBe(true);
+    await expect(receiveDirectPost({ id: req.id, body: posted.body, store: w.store, trust: w.trust, at: w.at })).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
+  });
+
+  it('a response posted to another request is refused (other key) and leaves both requests usable', async () => {
+    const w = await world();
+    const a = await ask(w);
+    const b = await ask(w);
+    const postedA = await answerOpenID4VPRedirect(w.wallet(), a.walletUrl, fetcher(w));
+    await expect(receiveDirectPost({ id: b.id, body: postedA.body, store: w.store, trust: w.trust, at: w.at })).rejects.toMatchObject({ code: 'RESPONSE_ENCRYPTION_MISMATCH' });
+    expect((await receiveDirectPost({ id: a.id, body: postedA.body, store: w.store, trust: w.trust, at: w.at })).valid).toBe(true);
+    expect(w.store.size).toBe(1);
+  });
+
+  it('expired request: REQUEST_EXPIRED', async () => {
+    const w = await world();
+    const req = await ask(w);
+    const posted = await answerOpenID4VPRedirect(w.wallet(), req.walletUrl, fetcher(w));
+    await expect(receiveDirectPost({ id: req.id, body: posted.body, store: w.store, trust: w.trust, at: new Date(w.at.getTime() + 600_000) })).rejects.toMatchObject({
+      code: 'REQUEST_EXPIRED',
+    });
+  });
+
+  it('a MITM serving a modified request object is refused by the wallet', async () => {
+    const w = await world();
+    const req = await ask(w);
+    const tampering = async (uri: string) => {
+      const jws = await fetcher(w)(uri);
+      const [h, p, s] = jws.split('.');
+      const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+      claims.response_uri = 'https://attacker.example/collect';
+      return `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`;
+    };
+    await expect(answerOpenID4VPRedirect(w.wallet(), req.walletUrl, tampering)).rejects.toBeInstanceOf(WalletRefusal);
+  });
+
+  it('plaintext, garbage and wallet-error bodies get their codes and change no state', async () => {
+    const w = await world();
+    const req = await ask(w);
+    await expect(receiveDirectPost({ id: req.id, body: 'vp_token=%7B%7D', store: w.store, trust: w.trust, at: w.at })).rejects.toMatchObject({ code: 'RESPONSE_ENCRYPTION_MISMATCH' });
+    await expect(receiveDirectPost({ id: req.id, body: 'response=garbage', store: w.store, trust: w.trust, at: w.at })).rejects.toMatchObject({ code: 'RESPONSE_MALFORMED' });
+    await expect(receiveDirectPost({ id: req.id, body: 'error=access_denied', store: w.store, trust: w.trust, at: w.at })).rejects.toMatchObject({ code: 'WALLET_ERROR' });
+    expect(w.store.size).toBe(1);
+  });
+
+  it('extra elements: ELEMENT_NOT_REQUESTED', async () => {
+    const w = await world();
+    const req = await ask(w);
+    const posted = await answerOpenID4VPRedirect(w.wallet({ extraElements: [{ nameSpace: MNC_NS, elementIdentifier: 'birth_date' }] }), req.walletUrl, fetcher(w));
+    const r = await receiveDirectPost({ id: req.id, body: posted.body, store: w.store, trust: w.trust, at: w.at });
+    expect(r.valid).toBe(false);
+    expect(r.errors.map((e) => e.code)).toEqual(['ELEMENT_NOT_REQUESTED']);
+  });
+
+  it('the wallet refuses a request signed by a verifier it does not trust', async () => {
+    const w = await world();
+    const req = await ask(w);
+    const otherRoot = (await createDevelopmentIdentity('other.example', w.at)).rootDer;
+    const stranger = new SandboxWallet({ credentials: w.credentials, trustedReaderRoots: [otherRoot], now: () => new Date() });
+    await expect(answerOpenID4VPRedirect(stranger, req.walletUrl, fetcher(w))).rejects.toThrow(/trusted reader root/);
+  });
+});
