@@ -1,0 +1,144 @@
+/**
+ * `kakunin trust import-vical FILE --root PEM --into SET [--certs DIR] [--at RFC3339] [--allow-stale] [--test] [--json]`
+ * `kakunin trust list [--certs DIR] [--test-roots] [--json]`
+ * Exit codes: 0 done, 1 the VICAL was rejected (bad signature, untrusted, expired, malformed),
+ * 2 usage error or unreadable file.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { KakuninError } from '../cbor/errors.js';
+import { readCertificates } from '../trust/certificate.js';
+import { loadTrustStore } from '../trust/store.js';
+import { verifyVical } from '../trust/vical.js';
+import { importVical } from '../trust/vical-import.js';
+import { UsageError } from './input.js';
+import { DEFAULT_TRUST_DIR, parseAt, type CliIo } from './verify.js';
+
+export const TRUST_USAGE = `Usage:
+  kakunin trust import-vical FILE --root PEM --into SET [options]
+      verify a signed VICAL (ISO 18013-5 Annex C) and write its IACAs into certs/SET
+      --root PEM       VICAL signer root (or pinned signer) certificate; repeatable
+      --into SET       trust set folder name (e.g. us-aamva)
+      --certs DIR      certs folder (default: the shipped certs/)
+      --at RFC3339     verify as of this time (default: now)
+      --allow-stale    accept a VICAL whose nextUpdate has passed (archived copy)
+      --test           mark the imported anchors as test anchors
+  kakunin trust list [--certs DIR] [--test-roots] [--json]
+      set, subject, country, SHA-256, validity and source of every trust anchor
+Exit: 0 done, 1 VICAL rejected, 2 usage error or unreadable file.`;
+
+function readOrUsage(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        root: { type: 'string', multiple: true },
+        into: { type: 'string' },
+        certs: { type: 'string' },
+        at: { type: 'string' },
+        'allow-stale': { type: 'boolean' },
+        test: { type: 'boolean' },
+        'test-roots': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function importCommand(args: ReturnType<typeof parse>, io: CliIo): number {
+  const v = args.values;
+  const [file, ...extra] = args.positionals;
+  if (!file || extra.length) throw new UsageError('give exactly one VICAL FILE');
+  if (!v.root?.length) throw new UsageError('--root PEM is required');
+  if (!v.into || !/^[a-z0-9][a-z0-9-]*$/.test(v.into)) throw new UsageError('--into SET: a trust set name (lower case, digits, dashes)');
+  if ((v.into === 'test' || v.into === 'sandbox') && !v.test) throw new UsageError(`--into ${v.into} needs --test`);
+  const roots = v.root.flatMap((p) => readCertificates(readOrUsage(p)));
+  if (roots.length === 0) throw new UsageError('--root: no certificate found');
+  const at = parseAt(v.at);
+  const bytes = readOrUsage(file);
+  let verified;
+  try {
+    verified = verifyVical(bytes, { roots, at, allowStale: v['allow-stale'] === true });
+  } catch (e) {
+    if (e instanceof KakuninError) {
+      io.err(`kakunin trust: VICAL rejected: ${e.code}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+  const result = importVical(verified, { certsDir: v.certs ?? DEFAULT_TRUST_DIR, set: v.into, source: file, test: v.test === true, at });
+  const { vical } = verified;
+  if (v.json) {
+    io.out(JSON.stringify({ vicalProvider: vical.vicalProvider, vicalIssueID: vical.vicalIssueID, date: vical.date.toISOString(), nextUpdate: vical.nextUpdate?.toISOString(), ...result }, null, 2));
+  } else {
+    io.out(`${vical.vicalProvider} VICAL ${vical.vicalIssueID ?? ''} of ${vical.date.toISOString()}: signature valid (signer ${verified.signerPath.signer.subject.split('\n').join(', ')})`);
+    io.out(`${result.written.length} IACAs written to ${v.into}, ${result.removed.length} removed`);
+    for (const w of result.written) io.out(`  ${w.sha256.slice(0, 16)}  ${w.subject}${w.warnings.length ? `  [${w.warnings.join('; ')}]` : ''}`);
+  }
+  return 0;
+}
+
+function listCommand(args: ReturnType<typeof parse>, io: CliIo): number {
+  const v = args.values;
+  if (args.positionals.length) throw new UsageError('list takes no arguments');
+  let store;
+  try {
+    store = loadTrustStore([v.certs ?? DEFAULT_TRUST_DIR], { includeTest: v['test-roots'] === true });
+  } catch (e) {
+    throw new UsageError(`trust: ${(e as Error).message}`);
+  }
+  const rows = store.anchors.map((a) => ({
+    set: a.set,
+    name: a.name,
+    subject: a.certificate.subject.split('\n').join(', '),
+    country: a.country,
+    sha256: a.certificate.sha256,
+    notBefore: a.certificate.notBefore.toISOString(),
+    notAfter: a.certificate.notAfter.toISOString(),
+    docTypes: a.docTypes ?? [],
+    source: a.source,
+    test: a.test,
+  }));
+  if (v.json) {
+    io.out(JSON.stringify(rows, null, 2));
+    return 0;
+  }
+  for (const r of rows) {
+    io.out(`${r.set}\t${r.country ?? '--'}\t${r.sha256}\t${r.notBefore.slice(0, 10)}..${r.notAfter.slice(0, 10)}\t${r.subject}\t${r.source ?? ''}${r.test ? '\t[TEST]' : ''}`);
+  }
+  io.out(`${rows.length} anchors in ${store.sets.length} sets${rows.some((r) => r.test) ? ' (test anchors included)' : ''}`);
+  return 0;
+}
+
+export async function runTrust(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    const args = parse(rest);
+    if (args.values.help || command === undefined || command === 'help' || command === '--help') {
+      io.out(TRUST_USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === 'import-vical') return importCommand(args, io);
+    if (command === 'list') return listCommand(args, io);
+    throw new UsageError(`unknown trust command "${command}"`);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`kakunin trust: ${e.message}\n\n${TRUST_USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runTrust } from '../../src/cli/trust.js';
+
+const VEC = join(import.meta.dirname, '../vectors');
+const CERTS = join(import.meta.dirname, '../../certs');
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) }, out, err };
+}
+
+describe('kakunin trust', () => {
+  it('import-vical writes the AAMVA IACAs into a set; list shows them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kakunin-cli-'));
+    const a = io();
+    const code = await runTrust(['import-vical', join(VEC, 'aamva-vical-isomdl/aamva-vical-2025-11-18-1763491092481.cbor'), '--root', join(CERTS, 'us-aamva/vical-signer-roots/aamva-dts-root-ca.pem'), '--into', 'us-aamva', '--certs', dir, '--at', '2025-11-18T20:00:00Z', '--json'], a.io);
+    expect(a.err).toEqual([]);
+    expect(code).toBe(0);
+    const summary = JSON.parse(a.out[0]);
+    expect(summary).toMatchObject({ vicalProvider: 'AAMVA', vicalIssueID: 227602, set: 'us-aamva' });
+    expect(summary.written).toHaveLength(14);
+    expect(readdirSync(join(dir, 'us-aamva'))).toHaveLength(28);
+    const b = io();
+    expect(await runTrust(['list', '--certs', dir, '--json'], b.io)).toBe(0);
+    const rows = JSON.parse(b.out[0]);
+    expect(rows).toHaveLength(14);
+    expect(rows[0]).toMatchObject({ set: 'us-aamva', country: 'US', docTypes: ['org.iso.18013.5.1.mDL'] });
+    expect(Object.keys(rows[0]).sort()).toEqual(['country', 'docTypes', 'name', 'notAfter', 'notBefore', 'set', 'sha256', 'source', 'subject', 'test']);
+  });
+
+  it('rejects the VICAL today (signer certificate expired 2026-04-18) with exit 1 and a code', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kakunin-cli-'));
+    const a = io();
+    const code = await runTrust(['import-vical', join(VEC, 'aamva-vical-isomdl/aamva-vical-2025-11-18-1763491092481.cbor'), '--root', join(CERTS, 'us-aamva/vical-signer-roots/aamva-dts-root-ca.pem'), '--into', 'us-aamva', '--certs', dir, '--at', '2026-11-21T00:00:00Z', '--allow-stale'], a.io);
+    expect(code).toBe(1);
+    expect(a.err[0]).toContain('VICAL_EXPIRED');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('rejects the Austroads VICAL under the AAMVA root', async () => {
+    const a = io();
+    const code = await runTrust(['import-vical', join(VEC, 'vicals-multipaz-parser-test/austroads_vical_2024-09-19.cbor'), '--root', join(CERTS, 'us-aamva/vical-signer-roots/aamva-dts-root-ca.pem'), '--into', 'au', '--certs', mkdtempSync(join(tmpdir(), 'k-')), '--at', '2024-09-20T00:00:00Z'], a.io);
+    expect(code).toBe(1);
+    expect(a.err[0]).toContain('VICAL_UNTRUSTED');
+  });
+
+  it('usage errors exit 2', async () => {
+    for (const args of [[], ['frobnicate'], ['import-vical'], ['import-vical', 'x.cbor', '--into', 'x'], ['import-vical', '/nonexistent', '--root', '/nonexistent', '--into', 'x'], ['import-vical', 'x', '--root', 'y', '--into', 'test'], ['list', '--bogus']]) {
+      const a = io();
+      expect(await runTrust(args, a.io)).toBe(2);
+    }
+  });
+
+  it('list shows the shipped production sets, and test roots only when asked', async () => {
+    const a = io();
+    expect(await runTrust(['list'], a.io)).toBe(0);
+    const text = a.out.join('\n');
+    expect(text).toContain('jp-jlis\tJP\t6e8a3108609316961d142426ce842b7927fd281755317056e1574eb9ede80a0e\t2025-01-29..2030-05-28');
+    expect(text).not.toContain('[TEST]');
+    const b = io();
+    expect(await runTrust(['list', '--test-roots'], b.io)).toBe(0);
+    expect(b.out.join('\n')).toContain('utopia');
+    expect(b.out.join('\n')).toContain('[TEST]');
+  });
+});
