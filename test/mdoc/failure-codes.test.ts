@@ -252,6 +252,38 @@ describe('issuer certificate', () => {
   });
 });
 
+describe('IACA profile', () => {
+  for (const [name, defects] of [
+    ['IACA is not a CA', { notCa: true }],
+    ['IACA keyUsage lacks keyCertSign', { noKeyCertSign: true }],
+  ] as const) {
+    it(`ISSUER_CERT_PROFILE: ${name}`, async () => {
+      const root = await createIaca({ ...IACA_VALIDITY, commonName: `bad IACA ${name}`, defects });
+      const ds = await createDocumentSigner(root, DS_VALIDITY);
+      const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, AT), signer: ds, validity: MSO_VALIDITY });
+      const bytes = createDeviceResponse({ sessionTranscript: TRANSCRIPT, documents: [{ mdoc, deviceAuth: { kind: 'signature' } }] });
+      expectOnly(verifyDeviceResponse(bytes, { trust: TrustStore.fromCertificates([root.der]), at: AT, sessionTranscript: TRANSCRIPT }), {
+        issuer_certificate_profile: fail('ISSUER_CERT_PROFILE'),
+      });
+    });
+  }
+});
+
+describe('several documents', () => {
+  it('one bad document makes the response invalid; errors name its index; the good one stays valid', async () => {
+    const good = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, AT), signer: signers.get('P-256')!, validity: MSO_VALIDITY });
+    const bad = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, AT), signer: signers.get('P-384')!, validity: MSO_VALIDITY, defects: { forgeSignature: true } });
+    const bytes = createDeviceResponse({
+      sessionTranscript: TRANSCRIPT,
+      documents: [{ mdoc: good, deviceAuth: { kind: 'signature' } }, { mdoc: bad, deviceAuth: { kind: 'mac', readerPublicKey: reader.publicKey } }],
+    });
+    const result = verifyDeviceResponse(bytes, { trust, at: AT, sessionTranscript: TRANSCRIPT, readerEphemeralKey: reader.privateKey });
+    expect(result.valid).toBe(false);
+    expect(result.documents.map((d) => [d.docType, d.valid])).toEqual([[MNC_DOCTYPE, true], [MDL_DOCTYPE, false]]);
+    expect(result.errors).toEqual([expect.objectContaining({ code: 'ISSUER_SIGNATURE_INVALID', document: 1 })]);
+  });
+});
+
 describe('issuer signature and MSO', () => {
   it('ISSUER_SIGNATURE_INVALID: a bit flipped in the signature', async () => {
     expectOnly(await run({ issue: { defects: { forgeSignature: true } } }), { issuer_signature: fail('ISSUER_SIGNATURE_INVALID') });
