@@ -38,8 +38,6 @@ function rawSign(key: KeyObject, hash: 'sha256' | 'sha384' | 'sha512' | null, da
 export interface SandboxSign1Options {
   /** DER certificates for the x5chain header, leaf first: one as a bstr, several as an array. */
   x5chain?: Uint8Array[];
-  /** Put x5chain in the protected header instead of the unprotected one. */
-  x5chainProtected?: boolean;
   detached?: boolean;
   /** Sign with this alg value in the header while using `key`'s own algorithm (a mismatch defect). */
   algOverride?: number;
@@ -52,7 +50,8 @@ export function sandboxSign1(payload: Uint8Array, key: KeyObject, options: Sandb
   const unprotected = new Map<number, unknown>();
   if (options.x5chain?.length) {
     const value = options.x5chain.length === 1 ? options.x5chain[0] : options.x5chain;
-    (options.x5chainProtected ? protectedMap : unprotected).set(LABEL_X5CHAIN, value);
+    // ISO 18013-5 §9.1.2.4 puts x5chain in the unprotected header.
+    unprotected.set(LABEL_X5CHAIN, value);
   }
   const protectedBytes = encodeCbor(protectedMap);
   const sigStructure = encodeCbor(['Signature1', protectedBytes, new Uint8Array(0), payload]);
