@@ -72,7 +72,7 @@ export interface ListSigner {
 }
 
 /** statuses[i] = status of index i (1 bit each). */
-export function makeStatusList(uri: string, statuses: number[], signer: ListSigner, iat: Date, exp?: Date, ttl?: number): Uint8Array {
+export function makeStatusList(uri: string, statuses: number[], signer: ListSigner, iat: Date, exp?: Date, ttl?: number, rawLst?: Uint8Array): Uint8Array {
   const bytes = new Uint8Array(Math.ceil(statuses.length / 8));
   statuses.forEach((s, i) => {
     if (s) bytes[i >> 3] |= 1 << (i & 7);
@@ -80,7 +80,7 @@ export function makeStatusList(uri: string, statuses: number[], signer: ListSign
   const claims = new Map<number, unknown>([
     [2, uri],
     [6, Math.floor(iat.getTime() / 1000)],
-    [65533, new Map<string, unknown>([['bits', 1], ['lst', new Uint8Array(deflateSync(bytes))]])],
+    [65533, new Map<string, unknown>([['bits', 1], ['lst', rawLst ?? new Uint8Array(deflateSync(bytes))]])],
   ]);
   if (exp) claims.set(4, Math.floor(exp.getTime() / 1000));
   if (ttl) claims.set(65534, ttl);
