@@ -294,6 +294,10 @@ describe('issuer signature and MSO', () => {
     expectOnly(await run({ issue: { defects: { signWithKey: other.keys.privateKey } } }), { issuer_signature: fail('ISSUER_SIGNATURE_INVALID') });
   });
 
+  it('ISSUER_SIGNATURE_INVALID: protected alg (ES384) does not fit the P-256 DS key', async () => {
+    expectOnly(await run({ issue: { defects: { algOverride: -35 } } }), { issuer_signature: fail('ISSUER_SIGNATURE_INVALID') });
+  });
+
   it('ISSUER_SIGNATURE_INVALID: MSO changed after signing', async () => {
     const later = new Date('2027-12-01T00:00:00Z');
     const result = await run({
