@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/service/logger.js';
+import { runServe, type RunningService } from '../../src/service/serve.js';
+import { DemoWallet } from '../../src/service/demo-wallet.js';
+import { TrustStore } from '../../src/trust/index.js';
+import { freePort } from './helpers.js';
+
+const KEY = 'api-test-key-0123456789';
+let svc: RunningService;
+let wallet: DemoWallet;
+let now = new Date();
+
+beforeAll(async () => {
+  wallet = await DemoWallet.create(new Date());
+  svc = await runServe(['--port', String(await freePort()), '--api-keys', KEY, '--pending-ttl', '10'], {
+    env: {},
+    logger: createLogger('silent'),
+    extraTrust: TrustStore.fromCertificates([wallet.iaca.der], { set: 'sandbox' }),
+    now: () => now,
+  });
+  svc.url = `http://localhost:${(svc.server.address() as { port: number }).port}`;
+});
+afterAll(async () => svc?.close());
+
+const post = (path: string, body: unknown, headers: Record<string, string> = { authorization: `Bearer ${KEY}` }) =>
+  fetch(`${svc.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+describe('HTTP API', () => {
+  it('requires the API key outside sandbox mode', async () => {
+    expect((await post('/v1/verifications', { purpose: 'age_over' }, {})).status).toBe(401);
+    const bad = await post('/v1/verifications', { purpose: 'age_over' }, { 'x-api-key': 'wrong-key-0123456789' });
+    expect(bad.status).toBe(401);
+    expect(await bad.json()).toMatchObject({ error: 'API_KEY_INVALID' });
+    expect((await post('/v1/verifications', { purpose: 'age_over' }, { 'x-api-key': KEY })).status).toBe(201);
+  });
+
+  it.each([
+    ['{"purpose":', 400, 'INVALID_JSON'],
+    [{ purpose: 'selfie' }, 400, 'UNKNOWN_PURPOSE'],
+    [{ purpose: 'age_over', extra: 1 }, 400, 'INVALID_REQUEST'],
+    [{ purpose: 'age_over', options: { origin: 'javascript:alert(1)' } }, 400, 'INVALID_REQUEST'],
+    [{ purpose: 'x'.repeat(20_000) }, 413, 'PAYLOAD_TOO_LARGE'],
+  ])('answers bad input with a 4xx and a code (%#)', async (body, status, code) => {
+    const res = await post('/v1/verifications', body);
+    expect(res.status).toBe(status);
+    expect(await res.json()).toMatchObject({ error: code });
+  });
+
+  it('answers unknown ids 404 and expired ones 410', async () => {
+    expect((await fetch(`${svc.url}/v1/verifications/AAAAAAAAAAAAAAAAAAAAAA`)).status).toBe(404);
+    expect((await fetch(`${svc.url}/v1/verifications/..%2f..%2fetc`)).status).toBe(404);
+    expect((await fetch(`${svc.url}/v1/wallet/AAAAAAAAAAAAAAAAAAAAAA/request`)).status).toBe(404);
+    const v = (await (await post('/v1/verifications', { purpose: 'age_over' })).json()) as { id: string; qr: { uri: string } };
+    expect((await fetch(`${svc.url}/v1/verifications/${v.id}`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 10_500));
+    const res = await fetch(`${svc.url}/v1/verifications/${v.id}`);
+    expect(res.status).toBe(410);
+    expect(await res.json()).toMatchObject({ error: 'EXPIRED' });
+    const requestUri = new URL(v.qr.uri).searchParams.get('request_uri')!;
+    expect((await fetch(requestUri.replace(/^http:\/\/localhost:\d+/, svc.url))).status).toBe(410);
+  }, 20_000);
+
+  it('rejects wallet answers that do not open, and leaves the session open for the real one', async () => {
+    const v = (await (await post('/v1/verifications', { purpose: 'age_over' })).json()) as { id: string; qr: { uri: string } };
+    const responseUri = new URL(new URL(v.qr.uri).searchParams.get('request_uri')!).pathname.replace(/request$/, 'response');
+    const junk = await fetch(`${svc.url}${responseUri}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'response=not-a-jwe' });
+    expect(junk.status).toBe(400);
+    expect(await junk.json()).toMatchObject({ error: 'RESPONSE_MALFORMED' });
+    const noField = await fetch(`${svc.url}${responseUri}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'x=1' });
+    expect(noField.status).toBe(400);
+    const dc = await post(`/v1/verifications/${v.id}/dcapi-response`, { protocol: 'openid4vp-v1-unsigned', data: {} }, {});
+    expect(dc.status).toBe(400);
+    expect(await dc.json()).toMatchObject({ error: 'PROTOCOL_UNSUPPORTED' });
+    const viaLocal: typeof fetch = (input, init) => fetch(String(input).replace(/^http:\/\/localhost:\d+/, svc.url), init);
+    expect((await wallet.answerQr(v.qr.uri, viaLocal)).status).toBe(200);
+    expect(((await (await fetch(`${svc.url}/v1/verifications/${v.id}`)).json()) as { state: string }).state).toBe('verified');
+  });
+
+  it('serves the OpenAPI document, the JWKS, health and Prometheus metrics', async () => {
+    const openapi = (await (await fetch(`${svc.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(openapi.openapi).toBe('3.1.0');
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/verifications', '/v1/verifications/{id}', '/v1/verifications/{id}/events', '/v1/verifications/{id}/dcapi-response', '/v1/wallet/{handle}/request', '/v1/wallet/{handle}/response']));
+    const jwks = (await (await fetch(`${svc.url}/.well-known/jwks.json`)).json()) as { keys: Record<string, string>[] };
+    expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', kid: svc.ctx.receipts.kid });
+    expect(jwks.keys[0].d).toBeUndefined();
+    expect(await (await fetch(`${svc.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${svc.url}/readyz`)).json()).toEqual({ status: 'ready', store: 'memory' });
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    expect(metrics).toContain('kakunin_verifications_total{purpose="age_over",outcome="verified"} 1');
+    expect(metrics).toMatch(/kakunin_verification_duration_seconds_count\{purpose="age_over"\} 1/);
+    expect(metrics).not.toMatch(/[A-Za-z0-9_-]{22}"/); // no ids in labels
+  });
+});

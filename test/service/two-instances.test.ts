@@ -1,0 +1,90 @@
+/**
+ * Two instances behind one public URL, sharing Redis: the verification is created on A, the wallet's
+ * request fetch and answer land on B, and A's SSE stream and GET see the result.
+ */
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DemoWallet } from '../../src/service/demo-wallet.js';
+import { createLogger } from '../../src/service/logger.js';
+import { runServe, type RunningService } from '../../src/service/serve.js';
+import { RedisSessionStore } from '../../src/service/store/index.js';
+import { TrustStore } from '../../src/trust/index.js';
+import { freePort } from './helpers.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+let a: RunningService;
+let b: RunningService;
+let wallet: DemoWallet;
+const publicUrl = 'http://localhost:65000'; // the "load balancer"; never listened on
+
+beforeAll(async () => {
+  wallet = await DemoWallet.create(new Date());
+  const trust = TrustStore.fromCertificates([wallet.iaca.der], { set: 'sandbox' });
+  const dir = mkdtempSync(join(tmpdir(), 'kakunin-two-'));
+  const keyFile = join(dir, 'receipt.pem');
+  writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  const prefix = `kakunin-two:${randomUUID()}:`;
+  const start = async () =>
+    runServe(['--port', String(await freePort()), '--public-url', publicUrl, '--receipt-key', keyFile, '--api-keys', 'test-key-0123456789abcdef'], {
+      env: {},
+      logger: createLogger('silent'),
+      extraTrust: trust,
+      store: RedisSessionStore.connect(REDIS_URL, prefix),
+    });
+  a = await start();
+  b = await start();
+});
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+});
+
+const local = (svc: RunningService) => `http://localhost:${(svc.server.address() as { port: number }).port}`;
+
+describe('two instances on one Redis', () => {
+  it('serve one verification: created on A, answered on B, seen on A', async () => {
+    const created = await fetch(`${local(a)}/v1/verifications`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer test-key-0123456789abcdef' },
+      body: JSON.stringify({ purpose: 'age_over' }),
+    });
+    expect(created.status).toBe(201);
+    const v = (await created.json()) as { id: string; qr: { uri: string } };
+
+    // A's SSE stream, opened before the answer.
+    const events: string[] = [];
+    const stream = await fetch(`${local(a)}/v1/verifications/${v.id}/events`);
+    const reading = (async () => {
+      const reader = stream.body!.getReader();
+      let text = '';
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      for (const m of text.matchAll(/^event: (\w+)$/gm)) events.push(m[1]);
+    })();
+
+    // The wallet reaches the load balancer, which sends it to B.
+    const viaB: typeof fetch = (input, init) => fetch(String(input).replace(publicUrl, local(b)), init);
+    const posted = await wallet.answerQr(v.qr.uri, viaB);
+    expect(posted.status).toBe(200);
+    await reading;
+    expect(events).toEqual(['pending', 'retrieved', 'verified']);
+
+    const onA = (await (await fetch(`${local(a)}/v1/verifications/${v.id}`)).json()) as { state: string; receipt: string; decision: { value: unknown } };
+    expect(onA.state).toBe('verified');
+    expect(onA.decision.value).toEqual({ kind: 'age_over', threshold: 20, over: true });
+    // Both instances sign with the shared key and publish the same JWKS.
+    expect(await (await fetch(`${local(a)}/.well-known/jwks.json`)).json()).toEqual(await (await fetch(`${local(b)}/.well-known/jwks.json`)).json());
+    expect((await b.ctx.receipts.verify(onA.receipt)).sub).toBe(v.id);
+
+    // A second answer, on A this time, is refused and the first result stands.
+    const viaA: typeof fetch = (input, init) => fetch(String(input).replace(publicUrl, local(a)), init);
+    await expect(wallet.answerQr(v.qr.uri, viaA)).rejects.toThrow('request_uri answered 409');
+    expect((await fetch(`${local(a)}/readyz`)).status).toBe(200);
+  });
+});
