@@ -26,6 +26,8 @@ const DAY = 86_400_000;
 export interface World {
   at: Date;
   trust: TrustStore;
+  /** The sandbox IACA (DER), for tests that write a trust file. */
+  iacaDer: Uint8Array;
   identity: Awaited<ReturnType<typeof createDevelopmentIdentity>>;
   credentials: IssuedMdoc[];
   store: MemoryRequestStateStore;
@@ -44,6 +46,7 @@ async function build(): Promise<Omit<World, 'store' | 'wallet'>> {
   return {
     at,
     trust: TrustStore.fromCertificates([iaca.der], { set: 'sandbox' }),
+    iacaDer: iaca.der,
     identity: await createDevelopmentIdentity('verifier.example', at),
     credentials: [mnc, mdl],
   };
