@@ -209,7 +209,15 @@ class Reader {
     // Integers, strings, booleans and null are compared by value by the Map itself (integers decode to
     // one canonical number/bigint whatever their head length); other keys by their encoding.
     let encodedKeys: Set<string> | undefined;
-    const entry = (): void => {
+    if (n !== -1 && n > (this.buf.length - this.pos) / 2) this.fail('map longer than the input');
+    for (let i = 0; n === -1 || i < n; i++) {
+      if (n === -1) {
+        this.need(1);
+        if (this.buf[this.pos] === 0xff) {
+          this.pos++;
+          break;
+        }
+      }
       const keyStart = this.pos;
       const key = this.item(inner);
       if (key !== null && typeof key === 'object') {
@@ -221,19 +229,7 @@ class Reader {
         this.fail('duplicate map key');
       }
       out.set(key, this.item(inner));
-    };
-    if (n === -1) {
-      for (;;) {
-        this.need(1);
-        if (this.buf[this.pos] === 0xff) {
-          this.pos++;
-          return out;
-        }
-        entry();
-      }
     }
-    if (n > (this.buf.length - this.pos) / 2) this.fail('map longer than the input');
-    for (let i = 0; i < n; i++) entry();
     return out;
   }
 

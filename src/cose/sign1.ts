@@ -3,7 +3,7 @@
  */
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { decodeCbor } from '../cbor/decode.js';
-import { cborHead, concat, encodeCbor } from '../cbor/encode.js';
+import { cborHead, encodeCbor } from '../cbor/encode.js';
 import { KakuninError } from '../cbor/errors.js';
 import { asArray, asBytes, asMap } from '../cbor/read.js';
 import { Tagged } from '../cbor/types.js';
@@ -57,21 +57,22 @@ export function header(msg: { protectedHeaders: Map<unknown, unknown>; unprotect
   return msg.protectedHeaders.has(label) ? msg.protectedHeaders.get(label) : msg.unprotectedHeaders.get(label);
 }
 
+const SIGNATURE1 = Uint8Array.of(0x6a, ...Buffer.from('Signature1', 'ascii'));
+const MAC0 = Uint8Array.of(0x64, ...Buffer.from('MAC0', 'ascii'));
+
 /** Assembles a Sig_structure / MAC_structure by hand: the protected bytes and the payload go in
  * exactly as they are, and nothing is re-encoded. */
 export function toBeSigned(context: 'Signature1' | 'MAC0', protectedBytes: Uint8Array, externalAad: Uint8Array, payload: Uint8Array): Uint8Array {
-  const ctx = Buffer.from(context, 'ascii');
-  return concat(
-    Uint8Array.of(0x84),
-    cborHead(3, ctx.length),
-    ctx,
-    cborHead(2, protectedBytes.length),
-    protectedBytes,
-    cborHead(2, externalAad.length),
-    externalAad,
-    cborHead(2, payload.length),
-    payload,
-  );
+  const ctx = context === 'Signature1' ? SIGNATURE1 : MAC0;
+  const heads = [cborHead(2, protectedBytes.length), cborHead(2, externalAad.length), cborHead(2, payload.length)];
+  const out = Buffer.allocUnsafe(1 + ctx.length + heads[0].length + protectedBytes.length + heads[1].length + externalAad.length + heads[2].length + payload.length);
+  let off = 0;
+  out[off++] = 0x84;
+  for (const part of [ctx, heads[0], protectedBytes, heads[1], externalAad, heads[2], payload]) {
+    out.set(part, off);
+    off += part.length;
+  }
+  return out;
 }
 
 export interface VerifyOptions {

@@ -3,7 +3,8 @@
  * result out. Pure: no I/O, no clock (DESIGN.md). Each document goes through a list of named checks;
  * a check that cannot run is "not_run" and keeps the document from being valid.
  */
-import { createHash, type KeyObject } from 'node:crypto';
+import { type KeyObject } from 'node:crypto';
+import { digest } from './digest.js';
 import { decodeCbor } from '../cbor/decode.js';
 import { KakuninError } from '../cbor/errors.js';
 import { asBytes, asInt, asMap, asText } from '../cbor/read.js';
@@ -125,7 +126,7 @@ function checkDigests(doc: Document, mso: MobileSecurityObject, checks: Checks):
       }
       seenIds.add(item.digestID);
       seenElements.add(item.elementIdentifier);
-      const actual = createHash(hash).update(raw.tagged).digest();
+      const actual = digest(hash, raw.tagged);
       if (!actual.equals(expected)) {
         problems.push(`${ns}/${item.elementIdentifier}: digest does not match the MSO`);
         continue;
