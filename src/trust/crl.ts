@@ -69,7 +69,9 @@ export function parseCrl(input: Uint8Array): ParsedCrl & { signature: Uint8Array
   const tbs = tbsOf(der);
   let crl: x509.X509Crl;
   try {
-    crl = new x509.X509Crl(new Uint8Array(der));
+    // asn1js stops at 10,000 nodes by default, about 2,000 revoked entries: too few for a real
+    // CRL. Every node takes at least two bytes, so half the size bounds it without a real limit lost.
+    crl = new x509.X509Crl(new Uint8Array(der), { berOptions: { maxNodes: Math.ceil(der.length / 2) + 16, maxDepth: 32 } });
   } catch (e) {
     bad(`unreadable CRL: ${(e as Error).message}`);
   }

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { describe, expect, it } from 'vitest';
+import { createDocumentSigner, createIaca } from '../../src/sandbox/index.js';
+import { parseCertificate } from '../../src/trust/certificate.js';
+import { crlDistributionPoints, parseCrl, verifyCrl } from '../../src/trust/crl.js';
+import { makeCrl } from './helpers/lists.js';
+
+describe('CRL', () => {
+  it('reads a 10,000-entry CRL (past the ASN.1 parser default node limit) and finds a revoked serial', async () => {
+    const iaca = await createIaca({ notBefore: new Date('2025-01-01'), notAfter: new Date('2035-01-01') });
+    const ds = await createDocumentSigner(iaca, { notBefore: new Date('2026-01-01'), notAfter: new Date('2027-01-01') });
+    const entries = Array.from({ length: 10_000 }, (_, i) => ({ serial: (0x100000 + i).toString(16), date: new Date('2026-05-01') }));
+    entries.push({ serial: ds.certificate.serialNumber, date: new Date('2026-05-02') });
+    const der = await makeCrl(iaca, entries, new Date('2026-05-31'), new Date('2026-06-07'));
+    const crl = verifyCrl(der, parseCertificate(iaca.der), { at: new Date('2026-06-01') });
+    expect(crl.revoked.size).toBe(10_001);
+    expect(crl.revoked.get(ds.certificate.serialNumber.replace(/^0+/, '').toLowerCase())?.toISOString()).toBe('2026-05-02T00:00:00.000Z');
+  }, 60_000);
+
+  it('rejects trailing bytes and non-CRL input with CRL_MALFORMED', async () => {
+    const iaca = await createIaca({ notBefore: new Date('2025-01-01'), notAfter: new Date('2035-01-01') });
+    const der = await makeCrl(iaca, [], new Date('2026-05-31'), new Date('2026-06-07'));
+    const padded = new Uint8Array([...der, 0]);
+    expect(() => parseCrl(padded)).toThrow(expect.objectContaining({ code: 'CRL_MALFORMED' }));
+    expect(() => parseCrl(iaca.der)).toThrow(expect.objectContaining({ code: 'CRL_MALFORMED' }));
+    expect(() => parseCrl(new Uint8Array(0))).toThrow(expect.objectContaining({ code: 'CRL_MALFORMED' }));
+  });
+
+  it('reads the J-LIS root CRL distribution point', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { readCertificates } = await import('../../src/trust/certificate.js');
+    const der = readCertificates(readFileSync(new URL('../../certs/jp-jlis/mncmdocRootCA.pem', import.meta.url)))[0];
+    expect(crlDistributionPoints(der)).toEqual(['https://dts.mdoc-iaca.digital.go.jp/certificate/latest/mnc.crl']);
+  });
+});
