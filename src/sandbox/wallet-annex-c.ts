@@ -20,13 +20,18 @@ function fromB64u(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'base64url'));
 }
 
+/** The wallet's own SessionTranscript value: [null, null, ["dcapi", SHA-256(CBOR([encryptionInfo, origin]))]]. */
+export function walletAnnexCTranscriptValue(encryptionInfo: string, origin: string): unknown[] {
+  const handoverInfoHash = createHash('sha256').update(encodeCbor([encryptionInfo, origin])).digest();
+  return [null, null, ['dcapi', new Uint8Array(handoverInfoHash)]];
+}
+
 export async function answerAnnexC(wallet: SandboxWallet, data: AnnexCRequestData, origin: string): Promise<{ protocol: 'org-iso-mdoc'; data: { response: string } }> {
   const info = decodeCbor(fromB64u(data.encryptionInfo)) as unknown[];
   if (!Array.isArray(info) || info[0] !== 'dcapi') throw new WalletRefusal('invalid_request', 'not an Annex C EncryptionInfo');
   const recipientPublicKey = coseKeyToKeyObject((info[1] as Map<string, unknown>).get('recipientPublicKey'));
 
-  const handoverInfoHash = createHash('sha256').update(encodeCbor([data.encryptionInfo, origin])).digest();
-  const sessionTranscriptValue = [null, null, ['dcapi', new Uint8Array(handoverInfoHash)]];
+  const sessionTranscriptValue = walletAnnexCTranscriptValue(data.encryptionInfo, origin);
   const sessionTranscript = encodeCbor(sessionTranscriptValue);
 
   const deviceRequest = decodeCbor(fromB64u(data.deviceRequest)) as Map<string, unknown>;

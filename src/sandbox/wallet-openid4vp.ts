@@ -60,6 +60,18 @@ async function encryptResponse(wallet: SandboxWallet, params: Params, payload: P
     .encrypt(await importJWK(jwk, 'ECDH-ES'));
 }
 
+/** The wallet's own OpenID4VPDCAPIHandover SessionTranscript (OpenID4VP 1.0 B.2.6.2). */
+export function walletDcApiTranscript(origin: string, nonce: string, jwkThumbprint: Uint8Array | null): Uint8Array {
+  const info = encodeCbor([origin, nonce, jwkThumbprint]);
+  return encodeCbor([null, null, ['OpenID4VPDCAPIHandover', new Uint8Array(createHash('sha256').update(info).digest())]]);
+}
+
+/** The wallet's own OpenID4VPHandover SessionTranscript (OpenID4VP 1.0 B.2.6.1). */
+export function walletRedirectTranscript(clientId: string, nonce: string, jwkThumbprint: Uint8Array | null, responseUri: string): Uint8Array {
+  const info = encodeCbor([clientId, nonce, jwkThumbprint, responseUri]);
+  return encodeCbor([null, null, ['OpenID4VPHandover', new Uint8Array(createHash('sha256').update(info).digest())]]);
+}
+
 async function thumbprint(params: Params): Promise<Uint8Array> {
   const jwk = (params.client_metadata?.jwks?.keys ?? [])[0] as JWK;
   return new Uint8Array(Buffer.from(await calculateJwkThumbprint(jwk, 'sha256'), 'base64url'));
@@ -93,8 +105,7 @@ export async function answerOpenID4VPOverDcApi(
     throw new WalletRefusal('invalid_request', `unsupported protocol ${protocol}`);
   }
   if (params.response_mode !== 'dc_api.jwt') throw new WalletRefusal('invalid_request', 'sandbox wallet answers dc_api.jwt only');
-  const info = encodeCbor([origin, params.nonce, await thumbprint(params)]);
-  const sessionTranscript = encodeCbor([null, null, ['OpenID4VPDCAPIHandover', new Uint8Array(createHash('sha256').update(info).digest())]]);
+  const sessionTranscript = walletDcApiTranscript(origin, params.nonce, await thumbprint(params));
   const response = await encryptResponse(wallet, params, { vp_token: vpToken(wallet, params, sessionTranscript) });
   return { protocol, data: { response } };
 }
@@ -114,8 +125,7 @@ export async function answerOpenID4VPRedirect(
   // §5.10: the client_id in the URL and in the request object must be the same.
   if (params.client_id !== clientId) throw new WalletRefusal('invalid_request', 'client_id mismatch');
   if (params.response_mode !== 'direct_post.jwt') throw new WalletRefusal('invalid_request', 'sandbox wallet answers direct_post.jwt only');
-  const info = encodeCbor([params.client_id, params.nonce, await thumbprint(params), params.response_uri]);
-  const sessionTranscript = encodeCbor([null, null, ['OpenID4VPHandover', new Uint8Array(createHash('sha256').update(info).digest())]]);
+  const sessionTranscript = walletRedirectTranscript(params.client_id, params.nonce, await thumbprint(params), params.response_uri);
   const payload: Params = { vp_token: vpToken(wallet, params, sessionTranscript) };
   if (params.state) payload.state = params.state;
   const response = await encryptResponse(wallet, params, payload);
