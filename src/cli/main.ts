@@ -8,8 +8,14 @@ import type { CliIo } from './verify.js';
 const USAGE = `kakunin: verifier for ISO/IEC 18013-5 mdoc credentials
 
 Commands:
-  verify RESPONSE [options]   verify a DeviceResponse (kakunin verify --help)
-  help                        this text`;
+  demo [options]              the service in sandbox mode with a walkthrough (a sandbox wallet answers)
+  serve [options]             the verifier service (HTTP API, counter and merchant pages)
+  verify RESPONSE [options]   verify a DeviceResponse, or a DC API / OpenID4VP response with --protocol
+  reader --purpose P          in-person ISO 18013-5 reader (QR or NFC engagement)
+  trust list | import-vical   inspect and update the trust sets
+  help                        this text
+
+Each command takes --help.`;
 
 const io: CliIo = {
   out: (s) => process.stdout.write(s + '\n'),
@@ -21,6 +27,27 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'verify':
       return (await import('./verify.js')).runVerify(rest, io);
+    case 'trust':
+      return (await import('./trust.js')).runTrust(rest, io);
+    case 'reader':
+      return (await import('./reader.js')).runReader(rest, { ...io, stdin: process.stdin });
+    case 'serve':
+    case 'demo': {
+      const service = await import('../service/serve.js');
+      const { ConfigError } = await import('../service/config.js');
+      try {
+        await (command === 'serve' ? service.runServe : service.runDemo)(rest, { signals: true });
+      } catch (e) {
+        // A bad configuration stops start-up with a message that names the problem.
+        if (e instanceof ConfigError) {
+          io.err(`kakunin ${command}: ${e.message}`);
+          return 2;
+        }
+        throw e;
+      }
+      // The service keeps the process alive until SIGTERM/SIGINT.
+      return 0;
+    }
     case undefined:
     case 'help':
     case '--help':

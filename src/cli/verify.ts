@@ -72,10 +72,7 @@ export async function runVerify(argv: string[], io: CliIo): Promise<number> {
   }
   const v = args.values as Record<string, string | string[] | boolean | undefined>;
   if (v.protocol !== undefined) {
-    // Wired to the protocol layer's CLI once it lands (src/cli/verify-protocol.ts).
-    const modulePath = './verify-protocol.js';
-    const mod = (await import(modulePath)) as { runProtocolVerify(argv: string[], io: CliIo): Promise<number> };
-    return mod.runProtocolVerify(argv, io);
+    return (await import('./verify-protocol.js')).runProtocolVerify(argv, io);
   }
   const known = new Set(['transcript', 'reader-key', 'trust', 'test-roots', 'at', 'clock-skew', 'protocol', 'json', 'help']);
   const unknown = Object.keys(v).filter((k) => !known.has(k));
