@@ -35,6 +35,8 @@ export interface TrustAnchor {
 }
 
 export const TEST_SETS = new Set(['test', 'sandbox']);
+/** Roots that sign VICALs, kept beside a set (certs/<set>/vical-signer-roots/): never IACAs. */
+const NOT_ANCHORS = new Set(['vical-signer-roots']);
 const CERT_EXTENSIONS = new Set(['.pem', '.der', '.crt', '.cer']);
 
 let storeCounter = 0;
@@ -125,7 +127,7 @@ function loadFolder(dir: string, set: string, options: LoadOptions, depth: numbe
   for (const entry of readdirSync(dir).sort()) {
     const path = join(dir, entry);
     if (statSync(path).isDirectory()) {
-      if (depth > 0) continue;
+      if (depth > 0 || NOT_ANCHORS.has(entry)) continue;
       if (TEST_SETS.has(entry) && !options.includeTest) continue;
       if (options.sets && !options.sets.includes(entry)) continue;
       out.push(...loadFolder(path, entry, options, depth + 1));

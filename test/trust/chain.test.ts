@@ -148,3 +148,12 @@ describe('loadTrustStore', () => {
     expect(store.anchors.some((a) => a.certificate.subject.includes('utopia'))).toBe(false);
   });
 });
+
+describe('loadTrustStore on a single set folder', () => {
+  it('never loads the VICAL signer roots kept beside a set as IACAs', () => {
+    const store = loadTrustStore([new URL('../../certs/us-aamva', import.meta.url).pathname]);
+    expect(store.anchors.length).toBeGreaterThan(0);
+    expect(store.anchors.some((a) => /AAMVA/i.test(a.certificate.subject) && /DTS|Digital Trust/i.test(a.certificate.subject))).toBe(false);
+    expect(store.sets).toEqual(['us-aamva']);
+  });
+});
