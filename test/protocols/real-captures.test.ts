@@ -151,3 +151,22 @@ describe('OIDF conformance: Samsung Wallet deviceMac', () => {
     expect(check(r, 'device_authentication')).toBe('pass');
   });
 });
+
+describe('Apple Verify-with-Wallet sample (HPKE envelope opened in dcapi-annex-c.test.ts)', () => {
+  const A = 'apple-verify-with-wallet-sample-kokukuma';
+  const verifyAt = (at: string) =>
+    verifyDeviceResponse(vector(A, 'derived_identity_DeviceResponse.cbor'), {
+      trust: pemStore(A, 'mdoc_testdata_issuer_root.pem'),
+      at: new Date(at),
+      sessionTranscript: vector(A, 'derived_session_transcript.cbor'),
+    });
+  it('the DeviceResponse inside is valid as of 2022-06-01 with the AppleIdentityPresentment transcript', () => {
+    const r = verifyAt('2022-06-01T00:00:00Z');
+    expect(codes(r)).toEqual([]);
+    expect(r.valid).toBe(true);
+    expect(check(r, 'device_authentication')).toBe('pass');
+  });
+  it('and expired now', () => {
+    expect(codes(verifyAt('2025-08-20T00:00:00Z'))).toContain('MSO_EXPIRED');
+  });
+});

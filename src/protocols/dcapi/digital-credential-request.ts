@@ -29,6 +29,8 @@ export interface DigitalCredentialRequestInput {
   clientIdPrefix?: ClientIdPrefix;
   /** Default: org-iso-mdoc plus openid4vp-v1-signed (with an identity) or -unsigned (without). */
   protocols?: DcApiProtocol[];
+  /** DeviceRequest version for org-iso-mdoc; default "1.0". */
+  deviceRequestVersion?: '1.0' | '1.1';
   at: Date;
   ttlSeconds?: number;
   store: RequestStateStore;
@@ -55,7 +57,7 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const encryptionInfo = createEncryptionInfo(new Uint8Array(randomBytes(16)), publicKey);
     const transcript = dcapiSessionTranscript({ encryptionInfo: encryptionInfo.encoded, origin });
-    const deviceRequest = createDeviceRequest(request, transcript, input.identity);
+    const deviceRequest = createDeviceRequest(request, transcript, input.identity, input.deviceRequestVersion);
     requests.push({ protocol: 'org-iso-mdoc', data: { deviceRequest: b64u(deviceRequest), encryptionInfo: encryptionInfo.encoded } });
     state.annexC = { encryptionInfo: encryptionInfo.encoded, recipientKey: privateJwk(privateKey) };
   }

@@ -31,7 +31,12 @@ export function readerAuthenticationBytes(sessionTranscript: Uint8Array, itemsRe
   return embedBytes(inner).tagged;
 }
 
-export function createDeviceRequest(request: PresentationRequest, sessionTranscript: Uint8Array, reader?: ReaderIdentity): Uint8Array {
+/**
+ * `version` "1.0" by default; "1.1" (ISO 18013-5 second edition) is accepted for wallets that want
+ * the newer version string. Both carry per-DocRequest readerAuth over ReaderAuthentication; the 1.1
+ * additions (deviceRequestInfo, readerAuthAll) are not produced.
+ */
+export function createDeviceRequest(request: PresentationRequest, sessionTranscript: Uint8Array, reader?: ReaderIdentity, version: '1.0' | '1.1' = '1.0'): Uint8Array {
   const docRequests = request.documents.map((doc) => {
     const items = itemsRequest(doc);
     const docRequest = new Map<string, unknown>([['itemsRequest', items]]);
@@ -41,6 +46,6 @@ export function createDeviceRequest(request: PresentationRequest, sessionTranscr
     }
     return docRequest;
   });
-  return encodeCbor(new Map<string, unknown>([['version', '1.0'], ['docRequests', docRequests]]));
+  return encodeCbor(new Map<string, unknown>([['version', version], ['docRequests', docRequests]]));
 }
 
