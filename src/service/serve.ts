@@ -14,6 +14,8 @@ import type { ServiceContext } from './context.js';
 import { DemoWallet } from './demo-wallet.js';
 import { badRequest } from './errors.js';
 
+export { ConfigError };
+
 export interface RunningService {
   url: string;
   ctx: ServiceContext;

@@ -1,0 +1,43 @@
+# kakunin verifier service.
+#   docker build -t kakunin .
+#   docker run --rm -p 8080:8080 -e KAKUNIN_MODE=demo kakunin                 # the demo, sandbox mode
+#   docker run --rm -p 8080:8080 -e KAKUNIN_API_KEYS=... -e PUBLIC_URL=https://verify.example \
+#     -e KAKUNIN_RECEIPT_KEY_FILE=/run/secrets/receipt.pem kakunin            # the service
+# With Redis for several instances: compose.yaml.
+
+# --- build: compile TypeScript with the dev dependencies --------------------------------------
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npx tsc -p tsconfig.build.json
+
+# --- production dependencies only -----------------------------------------------------------------
+FROM node:24-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
+
+# --- runtime: non-root, no build tools ------------------------------------------------------------
+FROM node:24-slim
+ENV NODE_ENV=production \
+    PORT=8080 \
+    HOST=0.0.0.0 \
+    KAKUNIN_MODE=serve \
+    KAKUNIN_TRUST_DIR=/app/certs
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY certs ./certs
+COPY public ./public
+COPY docs/openapi.json ./docs/openapi.json
+# The development verifier certificate (when none is configured) is written to .kakunin/.
+RUN mkdir -p /app/.kakunin && chown node:node /app/.kakunin
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "dist/service/main.js"]

@@ -1,0 +1,6 @@
+/** The service process of `npm run bench:http`: `kakunin serve` with the flags given. */
+import { runServe } from '../src/service/serve.js';
+import { createLogger } from '../src/service/logger.js';
+
+const svc = await runServe(process.argv.slice(2), { signals: true, logger: createLogger('warn') });
+process.stdout.write(`ready ${svc.url}\n`);

@@ -1,0 +1,99 @@
+/**
+ * `npm run bench:http`: complete OpenID4VP flows against one service process on loopback, with
+ * the memory store and then the Redis store. One flow = create (POST /v1/verifications), fetch the
+ * signed request (GET request_uri), post the encrypted DeviceResponse (direct_post.jwt), read the
+ * result (GET /v1/verifications/{id}). The wallet side (DeviceResponse, JWE) runs in this process,
+ * the service in a child process, so each has a core of the two.
+ *
+ * Prints flows/s, p50 and p99 flow latency, and the ratio to the core's verifications/s measured
+ * here on the same kind of DeviceResponse, so the HTTP layer's overhead is visible.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { verifyDeviceResponse } from '../src/mdoc/index.js';
+import { createDeviceResponse } from '../src/sandbox/index.js';
+import { DemoWallet } from '../src/service/demo-wallet.js';
+import { openID4VPSessionTranscript } from '../src/protocols/transcript/index.js';
+import { TrustStore } from '../src/trust/index.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONCURRENCY = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const KEY = 'bench-api-key-0123456789';
+
+async function startServer(port: number, trustDir: string, redis: boolean): Promise<ChildProcess> {
+  const args = ['--import', 'tsx', fileURLToPath(new URL('./http-server.ts', import.meta.url)), '--port', String(port), '--public-url', `http://127.0.0.1:${port}`, '--trust-dir', trustDir, '--api-keys', KEY, ...(redis ? ['--redis-url', REDIS_URL] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, REDIS_URL: '' } });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
+  });
+  return child;
+}
+
+async function flow(base: string, wallet: DemoWallet): Promise<void> {
+  const created = await fetch(`${base}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: '{"purpose":"age_over"}' });
+  if (created.status !== 201) throw new Error(`create: ${created.status}`);
+  const v = (await created.json()) as { id: string; qr: { uri: string } };
+  const posted = await wallet.answerQr(v.qr.uri);
+  if (posted.status !== 200) throw new Error(`answer: ${posted.status}`);
+  await posted.body?.cancel();
+  const result = (await (await fetch(`${base}/v1/verifications/${v.id}`)).json()) as { state: string };
+  if (result.state !== 'verified') throw new Error(`result: ${result.state}`);
+}
+
+async function run(label: string, base: string, wallet: DemoWallet): Promise<number> {
+  for (let i = 0; i < 20; i++) await flow(base, wallet); // warm-up
+  const latencies: number[] = [];
+  const end = performance.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        await flow(base, wallet);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  latencies.sort((x, y) => x - y);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(1);
+  const rate = latencies.length / SECONDS;
+  console.log(`${label.padEnd(14)} flows/s: ${rate.toFixed(1).padStart(7)}   p50: ${q(0.5)} ms   p99: ${q(0.99)} ms   (${latencies.length} flows, ${CONCURRENCY} concurrent)`);
+  return rate;
+}
+
+function coreRate(wallet: DemoWallet): number {
+  const transcript = openID4VPSessionTranscript({ clientId: 'x509_hash:bench', nonce: 'n', jwkThumbprint: null, responseUri: 'https://bench/response' });
+  const mdoc = (wallet as unknown as { documents: Parameters<typeof createDeviceResponse>[0]['documents'][0]['mdoc'][] }).documents[0];
+  const bytes = createDeviceResponse({ sessionTranscript: transcript, documents: [{ mdoc, disclose: { 'org.iso.23220.1': ['age_over_20'] }, deviceAuth: { kind: 'signature' } }] });
+  const trust = TrustStore.fromCertificates([wallet.iaca.der], { set: 'bench' });
+  const at = new Date();
+  let n = 0;
+  const end = performance.now() + 3000;
+  while (performance.now() < end) {
+    if (!verifyDeviceResponse(bytes, { trust, at, sessionTranscript: transcript }).valid) throw new Error('core verification failed');
+    n++;
+  }
+  return n / 3;
+}
+
+const wallet = await DemoWallet.create(new Date());
+const trustDir = mkdtempSync(join(tmpdir(), 'kakunin-bench-'));
+mkdirSync(join(trustDir, 'bench'));
+writeFileSync(join(trustDir, 'bench', 'iaca.pem'), wallet.iaca.pem);
+const core = coreRate(wallet);
+console.log(`core verifyDeviceResponse (same document, one process): ${core.toFixed(0)} verifications/s`);
+for (const redis of [false, true]) {
+  const port = 18_700 + (redis ? 1 : 0);
+  const child = await startServer(port, trustDir, redis);
+  try {
+    const rate = await run(redis ? 'redis store' : 'memory store', `http://127.0.0.1:${port}`, wallet);
+    console.log(`${''.padEnd(14)} ratio to core verifications/s: ${(rate / core).toFixed(3)}`);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+process.exit(0);
