@@ -9,6 +9,9 @@ import type { EncodedCbor } from '../cbor/types.js';
 
 /** Most documents accepted in one response. */
 export const MAX_DOCUMENTS = 16;
+/** Most IssuerSignedItems accepted in one namespace of one document: far above any real document
+ * (an mDL has about 40 elements), low enough that a hostile response cannot make us hash millions. */
+export const MAX_ELEMENTS_PER_NAMESPACE = 1024;
 
 export interface Document {
   docType: string;
@@ -38,9 +41,13 @@ function parseDocument(value: unknown, index: number): Document {
   if (ns !== undefined) {
     for (const [k, v] of asMap(ns, `${where}.issuerSigned.nameSpaces`)) {
       const name = asText(k, `${where} namespace name`);
+      const items = asArray(v, `${where} namespace ${name}`);
+      if (items.length > MAX_ELEMENTS_PER_NAMESPACE) {
+        throw new KakuninError('CBOR_MALFORMED', `${where} namespace ${name} has ${items.length} elements, more than ${MAX_ELEMENTS_PER_NAMESPACE}`);
+      }
       issuerNameSpaces.set(
         name,
-        asArray(v, `${where} namespace ${name}`).map((item, i) => asEmbedded(item, `${where} ${name}[${i}]`)),
+        items.map((item, i) => asEmbedded(item, `${where} ${name}[${i}]`)),
       );
     }
   }
