@@ -1,3 +1,4 @@
 export * from './session-store.js';
 export { MemorySessionStore } from './memory-store.js';
 export { RedisSessionStore } from './redis-store.js';
+export { RedisRequestStateStore } from './redis-request-state-store.js';
