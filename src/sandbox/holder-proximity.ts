@@ -14,7 +14,7 @@ import { ProximityError } from '../protocols/proximity/errors.js';
 import { buildHandoverSelect, parseHandoverRequest } from '../protocols/proximity/nfc-handover.js';
 import { encodeRetrievalMethod, type DeviceRetrievalMethod } from '../protocols/proximity/retrieval-methods.js';
 import { SessionCipher } from '../protocols/proximity/session-cipher.js';
-import { deriveSessionKeys, generateEphemeralKey, type EphemeralKey } from '../protocols/proximity/session-keys.js';
+import { deriveSessionKeys, generateEphemeralKey, type EphemeralCurve, type EphemeralKey } from '../protocols/proximity/session-keys.js';
 import { decodeSessionData, decodeSessionEstablishment, encodeSessionData, STATUS } from '../protocols/proximity/session-messages.js';
 import type { SessionTransport } from '../protocols/proximity/transport.js';
 import { createDeviceResponse, type PresentedDocument } from './issuer-device-response.js';
@@ -46,6 +46,8 @@ export interface HolderProximityOptions {
   retrievalMethods?: DeviceRetrievalMethod[];
   /** Refuse requests whose readerAuth is missing or does not verify (as Apple Wallet does). */
   requireReaderAuth?: boolean;
+  /** Curve of EDeviceKey (default P-256); the reader must follow it. */
+  eDeviceCurve?: EphemeralCurve;
   /** Extra DeviceEngagement keys (a v1.1 engagement, e.g. 5 OriginInfos / 6 Capabilities). */
   extraEngagementKeys?: Map<number, unknown>;
   defects?: HolderProximityDefects;
@@ -68,13 +70,14 @@ const DEFAULT_BLE: DeviceRetrievalMethod = {
 };
 
 export class SandboxProximityHolder {
-  readonly eDeviceKey: EphemeralKey = generateEphemeralKey();
+  readonly eDeviceKey: EphemeralKey;
   private readonly options: HolderProximityOptions;
   private handover: ProximityHandover = { kind: 'qr' };
   private deviceEngagementBytes: Uint8Array | undefined;
 
   constructor(options: HolderProximityOptions) {
     this.options = options;
+    this.eDeviceKey = generateEphemeralKey(options.eDeviceCurve);
   }
 
   /** DeviceEngagement: version 1.1 when extra keys are given, as current wallets send. */

@@ -48,6 +48,17 @@ describe('in-person age check over loopback', () => {
     expect(reader.pendingReceives + mdoc.pendingReceives).toBe(0);
   });
 
+  it.each(['P-384', 'brainpoolP256r1', 'X25519'] as const)('EDeviceKey on %s: the reader follows the curve', async (eDeviceCurve) => {
+    // deviceSignature: deviceMac would need the MSO device key on the same curve as EReaderKey.
+    const wallet = holder({ eDeviceCurve, deviceAuth: 'signature' });
+    const engagement = engagementFromQr(wallet.qrEngagement());
+    const { reader, mdoc } = createLoopbackPair();
+    const served = wallet.serve(mdoc, 2000);
+    const { result } = await readMdoc({ engagement, transport: reader, timeoutMs: 2000, requests: AGE_OVER_20, verify: { trust: fx.trust, at: AT } });
+    expect((await served).end).toBe('terminated-by-reader');
+    expect(result.valid).toBe(true);
+  });
+
   it('a v1.1 engagement with extra keys keeps its bytes and verifies', async () => {
     const wallet = holder({ extraEngagementKeys: new Map<number, unknown>([[5, [[1, 1, 'https://example.jp']]], [6, new Map([[2, true]])]]) });
     const engagement = engagementFromQr(wallet.qrEngagement());
@@ -206,5 +217,18 @@ describe('sessions that go wrong', () => {
     expect(error).toMatchObject({ code: 'SESSION_TERMINATED' });
     expect((error as Error).message).toContain('(11)');
     expect(report.end).toBe('status-sent');
+  });
+});
+
+describe('an engagement the session cannot start from', () => {
+  it('EReaderKey on another curve than EDeviceKey: ENGAGEMENT_INVALID and the link is released', async () => {
+    const wallet = holder();
+    const engagement = engagementFromQr(wallet.qrEngagement());
+    const { reader } = createLoopbackPair();
+    const { generateEphemeralKey } = await import('../../src/protocols/proximity/index.js');
+    await expect(
+      readMdoc({ engagement, transport: reader, timeoutMs: 500, eReaderKey: generateEphemeralKey('P-384'), requests: AGE_OVER_20, verify: { trust: fx.trust, at: AT } }),
+    ).rejects.toMatchObject({ code: 'ENGAGEMENT_INVALID' });
+    expect(reader.closed).toBe(true);
   });
 });

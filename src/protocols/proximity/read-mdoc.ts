@@ -19,7 +19,14 @@ export interface ReadMdocOutcome {
 }
 
 export async function readMdoc(options: ReadMdocOptions): Promise<ReadMdocOutcome> {
-  const session = new ReaderSession(options);
+  let session: ReaderSession;
+  try {
+    session = new ReaderSession(options);
+  } catch (e) {
+    // An engagement the session cannot even start from still releases the link.
+    await options.transport.close();
+    throw e;
+  }
   try {
     const { deviceResponse } = await session.request(options.requests);
     const result = verifyDeviceResponse(deviceResponse, {

@@ -10,7 +10,7 @@ import { buildDeviceRequest, type ItemsRequest, type ReaderIdentity } from './de
 import type { Engagement } from './engagement.js';
 import { ProximityError } from './errors.js';
 import { SessionCipher } from './session-cipher.js';
-import { deriveSessionKeys, generateEphemeralKey, type EphemeralKey } from './session-keys.js';
+import { curveOf, deriveSessionKeys, generateEphemeralKey, type EphemeralKey } from './session-keys.js';
 import { decodeSessionData, encodeSessionData, encodeSessionEstablishment, STATUS } from './session-messages.js';
 import type { SessionTransport } from './transport.js';
 
@@ -46,14 +46,18 @@ export class ReaderSession {
   private ended = false;
 
   constructor(private readonly options: ReaderSessionOptions) {
-    this.eReaderKey = options.eReaderKey ?? generateEphemeralKey();
     const de = options.engagement.deviceEngagement;
+    this.eReaderKey = options.eReaderKey ?? generateEphemeralKey(curveOf(de.eDeviceKey));
     this.sessionTranscript = proximitySessionTranscript({
       deviceEngagement: de.bytes,
       eReaderKey: this.eReaderKey.coseKeyBytes,
       handover: options.engagement.handover,
     });
-    this.cipher = new SessionCipher(deriveSessionKeys(this.eReaderKey.privateKey, de.eDeviceKey, this.sessionTranscript), 'reader');
+    try {
+      this.cipher = new SessionCipher(deriveSessionKeys(this.eReaderKey.privateKey, de.eDeviceKey, this.sessionTranscript), 'reader');
+    } catch (e) {
+      throw new ProximityError('ENGAGEMENT_INVALID', `no key agreement with EDeviceKey: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   /** The reader's ephemeral private key: the verification core needs it for deviceMac. */

@@ -7,6 +7,7 @@ import { createHash, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObjec
 import { embedBytes } from '../../cbor/index.js';
 import { encodeCbor } from '../../cbor/index.js';
 import { keyObjectToCoseKey } from '../../cose/index.js';
+import { ProximityError } from './errors.js';
 
 export interface SessionKeys {
   skReader: Uint8Array;
@@ -45,8 +46,30 @@ export interface EphemeralKey {
   coseKeyBytes: Uint8Array;
 }
 
-/** A fresh P-256 key for one session (EReaderKey on the reader, EDeviceKey in the sandbox wallet). */
-export function generateEphemeralKey(): EphemeralKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  return { privateKey, publicKey, coseKeyBytes: encodeCbor(keyObjectToCoseKey(publicKey)) };
+export type EphemeralCurve = 'P-256' | 'P-384' | 'P-521' | 'brainpoolP256r1' | 'brainpoolP384r1' | 'brainpoolP512r1' | 'X25519' | 'X448';
+
+const OPENSSL_CURVE: Record<string, string> = {
+  'P-256': 'prime256v1',
+  'P-384': 'secp384r1',
+  'P-521': 'secp521r1',
+  brainpoolP256r1: 'brainpoolP256r1',
+  brainpoolP384r1: 'brainpoolP384r1',
+  brainpoolP512r1: 'brainpoolP512r1',
+};
+
+/** A fresh key for one session (EReaderKey on the reader, EDeviceKey in the sandbox wallet). */
+export function generateEphemeralKey(curve: EphemeralCurve = 'P-256'): EphemeralKey {
+  const pair =
+    curve === 'X25519' ? generateKeyPairSync('x25519') : curve === 'X448' ? generateKeyPairSync('x448') : generateKeyPairSync('ec', { namedCurve: OPENSSL_CURVE[curve] });
+  return { privateKey: pair.privateKey, publicKey: pair.publicKey, coseKeyBytes: encodeCbor(keyObjectToCoseKey(pair.publicKey)) };
+}
+
+/** EReaderKey must be on EDeviceKey's curve (§9.1.5.2): the curve of a peer's public key. */
+export function curveOf(key: KeyObject): EphemeralCurve {
+  if (key.asymmetricKeyType === 'x25519') return 'X25519';
+  if (key.asymmetricKeyType === 'x448') return 'X448';
+  const named = key.asymmetricKeyDetails?.namedCurve;
+  const entry = Object.entries(OPENSSL_CURVE).find(([, v]) => v === named);
+  if (!entry) throw new ProximityError('ENGAGEMENT_INVALID', `EDeviceKey on an unsupported curve ${named ?? key.asymmetricKeyType}`);
+  return entry[0] as EphemeralCurve;
 }
