@@ -54,7 +54,14 @@ function describe(c: ParsedCertificate): string {
 function buildPath(x5chain: Uint8Array[], store: TrustStore): CachedPath {
   if (x5chain.length === 0) return { path: [], chain: fail('ISSUER_CERT_MISSING', 'issuerAuth carries no x5chain certificate') };
   if (x5chain.length > MAX_CHAIN_LENGTH) {
-    return { path: [], chain: fail('ISSUER_CERT_UNTRUSTED', `x5chain has ${x5chain.length} certificates, more than ${MAX_CHAIN_LENGTH}`) };
+    // Still read the DS so that the issuer signature can be checked and reported on its own.
+    let ds: ParsedCertificate | undefined;
+    try {
+      ds = parseCertificate(x5chain[0]);
+    } catch {
+      ds = undefined;
+    }
+    return { ds, path: ds ? [ds] : [], chain: fail('ISSUER_CERT_UNTRUSTED', `x5chain has ${x5chain.length} certificates, more than ${MAX_CHAIN_LENGTH}`) };
   }
   let certs: ParsedCertificate[];
   try {
