@@ -27,6 +27,7 @@ export const VERIFY_PROTOCOL_USAGE = `Usage: kakunin verify RESPONSE --protocol 
   --recipient-key FILE        PKCS8 PEM or JWK JSON with "d" (the key the response was encrypted to)
   --kid KID                   require this kid in the JWE header
   --trust PATH, --test-roots, --at RFC3339, --clock-skew S, --json   as for kakunin verify
+Values that may start with "-" (base64url nonces) are safest as --nonce=VALUE.
 Exit: 0 all documents valid, 1 invalid or undecryptable, 2 usage error or unreadable file.`;
 
 const PROTOCOLS = ['org-iso-mdoc', 'openid4vp-dcapi', 'openid4vp'] as const;

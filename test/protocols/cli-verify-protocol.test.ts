@@ -85,13 +85,14 @@ describe('kakunin verify --protocol openid4vp-dcapi / openid4vp (sandbox wallet 
     writeFileSync(join(d, 'response.json'), JSON.stringify(answer));
     writeFileSync(join(d, 'key.jwk'), JSON.stringify(key.privateKey.export({ format: 'jwk' })));
     writeFileSync(join(d, 'iaca.der'), w.iacaDer);
-    const args = [join(d, 'response.json'), '--protocol', 'openid4vp-dcapi', '--origin', ORIGIN, '--nonce', nonce, '--recipient-key', join(d, 'key.jwk'), '--trust', join(d, 'iaca.der'), '--kid', key.publicJwk.kid];
+    // --name=value: base64url values may start with "-", which parseArgs would take for an option.
+    const args = [join(d, 'response.json'), '--protocol', 'openid4vp-dcapi', '--origin', ORIGIN, `--nonce=${nonce}`, '--recipient-key', join(d, 'key.jwk'), '--trust', join(d, 'iaca.der'), `--kid=${key.publicJwk.kid}`];
     const r = await run(args);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain('VALID');
     // Another nonce: the transcript differs, device authentication fails, exit 1.
-    const wrong = await run([...args.slice(0, 6), 'other-nonce', ...args.slice(7)]);
+    const wrong = await run([...args.slice(0, 5), '--nonce=other-nonce', ...args.slice(6)]);
     expect(wrong.code).toBe(1);
     expect(wrong.out).toContain('DEVICE_AUTH_INVALID');
   });
@@ -114,7 +115,7 @@ describe('kakunin verify --protocol openid4vp-dcapi / openid4vp (sandbox wallet 
     writeFileSync(join(d, 'iaca.der'), w.iacaDer);
     const r = await run([
       join(d, 'body.txt'), '--protocol', 'openid4vp',
-      '--client-id', state.oid4vp.clientId, '--response-uri', state.oid4vp.responseUri, '--nonce', state.oid4vp.nonce,
+      `--client-id=${state.oid4vp.clientId}`, `--response-uri=${state.oid4vp.responseUri}`, `--nonce=${state.oid4vp.nonce}`,
       '--recipient-key', join(d, 'key.pem'), '--trust', join(d, 'iaca.der'), '--json',
     ]);
     expect(r.err).toBe('');

@@ -25,7 +25,7 @@ export function createResponseEncryptionKey(): ResponseEncryptionKey {
   const jwk = publicKey.export({ format: 'jwk' });
   return {
     privateKey,
-    publicJwk: { kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y!, use: 'enc', alg: 'ECDH-ES', kid: randomBytes(8).toString('base64url') },
+    publicJwk: { kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y!, use: 'enc', alg: 'ECDH-ES', kid: randomBytes(8).toString('hex') },
   };
 }
 
