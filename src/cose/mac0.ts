@@ -3,39 +3,21 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { encodeCbor } from '../cbor/encode.js';
-import { KakuninError } from '../cbor/errors.js';
-import { asArray, asBytes, asMap } from '../cbor/read.js';
-import { Tagged } from '../cbor/types.js';
 import { COSE_ALG } from './algorithms.js';
-import { decodeProtected, HEADER, toBeSigned } from './sign1.js';
+import { coseInvalid, parseCoseMessage, type CoseMessage } from './message.js';
+import { HEADER, toBeSigned } from './sign1.js';
 
-export interface CoseMac0 {
-  protectedBytes: Uint8Array;
-  protectedHeaders: Map<unknown, unknown>;
-  unprotectedHeaders: Map<unknown, unknown>;
-  payload: Uint8Array | null;
+export interface CoseMac0 extends Omit<CoseMessage, 'last'> {
   tag: Uint8Array;
 }
 
 function bad(message: string): never {
-  throw new KakuninError('COSE_INVALID', message);
+  return coseInvalid(message);
 }
 
 export function parseCoseMac0(value: unknown): CoseMac0 {
-  if (value instanceof Tagged) {
-    if (value.tag !== 17) bad(`expected COSE_Mac0 (tag 17), got tag ${value.tag}`);
-    value = value.value;
-  }
-  const a = asArray(value, 'COSE_Mac0', 'COSE_INVALID');
-  if (a.length !== 4) bad(`COSE_Mac0 must have 4 elements, has ${a.length}`);
-  const protectedBytes = asBytes(a[0], 'COSE_Mac0 protected', 'COSE_INVALID');
-  return {
-    protectedBytes,
-    protectedHeaders: decodeProtected(protectedBytes),
-    unprotectedHeaders: asMap(a[1], 'COSE_Mac0 unprotected', 'COSE_INVALID'),
-    payload: a[2] === null ? null : asBytes(a[2], 'COSE_Mac0 payload', 'COSE_INVALID'),
-    tag: asBytes(a[3], 'COSE_Mac0 tag', 'COSE_INVALID'),
-  };
+  const { last, ...rest } = parseCoseMessage(value, 'COSE_Mac0', 17);
+  return { ...rest, tag: last };
 }
 
 /** Verifies the tag in constant time. `alg` must be HMAC 256/256 in the protected header. */

@@ -2,55 +2,27 @@
  * COSE_Sign1 (RFC 9052 §4.2): parse, verify and create.
  */
 import { sign, verify, type KeyObject } from 'node:crypto';
-import { decodeCbor } from '../cbor/decode.js';
 import { cborHead, encodeCbor } from '../cbor/encode.js';
-import { KakuninError } from '../cbor/errors.js';
-import { asArray, asBytes, asMap } from '../cbor/read.js';
-import { Tagged } from '../cbor/types.js';
+import { coseInvalid, decodeProtected, parseCoseMessage, type CoseMessage } from './message.js';
 import { algorithmForKey, ecdsaSignatureLength, keyCurve, signatureAlgorithm } from './algorithms.js';
 
 export const HEADER = { alg: 1, crit: 2, contentType: 3, kid: 4, x5chain: 33 } as const;
 
-export interface CoseSign1 {
-  /** The protected header bucket exactly as received; signatures cover these bytes. */
-  protectedBytes: Uint8Array;
-  protectedHeaders: Map<unknown, unknown>;
-  unprotectedHeaders: Map<unknown, unknown>;
-  /** null when the payload is detached (deviceSignature, readerAuth). */
-  payload: Uint8Array | null;
+export interface CoseSign1 extends Omit<CoseMessage, 'last'> {
   signature: Uint8Array;
 }
 
 function bad(message: string): never {
-  throw new KakuninError('COSE_INVALID', message);
-}
-
-const EMPTY_MAP = new Map<unknown, unknown>();
-
-/** Protected headers: an empty bstr means no headers; otherwise a map, decoded from the exact bytes. */
-export function decodeProtected(bytes: Uint8Array): Map<unknown, unknown> {
-  if (bytes.length === 0) return EMPTY_MAP;
-  return asMap(decodeCbor(bytes, { maxDepth: 8 }), 'protected header', 'COSE_INVALID');
+  return coseInvalid(message);
 }
 
 /** Accepts the untagged array or tag 18 around it. */
 export function parseCoseSign1(value: unknown): CoseSign1 {
-  if (value instanceof Tagged) {
-    if (value.tag !== 18) bad(`expected COSE_Sign1 (tag 18), got tag ${value.tag}`);
-    value = value.value;
-  }
-  const a = asArray(value, 'COSE_Sign1', 'COSE_INVALID');
-  if (a.length !== 4) bad(`COSE_Sign1 must have 4 elements, has ${a.length}`);
-  const protectedBytes = asBytes(a[0], 'COSE_Sign1 protected', 'COSE_INVALID');
-  const payload = a[2] === null ? null : asBytes(a[2], 'COSE_Sign1 payload', 'COSE_INVALID');
-  return {
-    protectedBytes,
-    protectedHeaders: decodeProtected(protectedBytes),
-    unprotectedHeaders: asMap(a[1], 'COSE_Sign1 unprotected', 'COSE_INVALID'),
-    payload,
-    signature: asBytes(a[3], 'COSE_Sign1 signature', 'COSE_INVALID'),
-  };
+  const { last, ...rest } = parseCoseMessage(value, 'COSE_Sign1', 18);
+  return { ...rest, signature: last };
 }
+
+export { decodeProtected };
 
 /** A header parameter from either bucket, the protected one first. */
 export function header(msg: { protectedHeaders: Map<unknown, unknown>; unprotectedHeaders: Map<unknown, unknown> }, label: number): unknown {
