@@ -9,6 +9,7 @@ import {
   buildHandoverRequest,
   engagementFromNfc,
   engagementFromQr,
+  probePcsc,
   ProximityError,
   readTagEngagement,
   waitForCard,
@@ -39,6 +40,17 @@ export const READER_HANDOVER_REQUEST_METHODS = [
 ];
 
 export async function waitForEngagement(sources: EngagementSources): Promise<WaitedEngagement> {
+  let nfc = sources.nfc;
+  if (nfc && sources.stdin) {
+    // Without a PC/SC binding the QR path still serves the counter: say so once, up front.
+    try {
+      await probePcsc(sources.pcscModules);
+    } catch (e) {
+      if (!(e instanceof ProximityError && e.code === 'TRANSPORT_UNAVAILABLE')) throw e;
+      sources.notice(e.message);
+      nfc = false;
+    }
+  }
   const abort = new AbortController();
   const attempts: Promise<WaitedEngagement>[] = [];
   let rl: ReturnType<typeof createInterface> | undefined;
@@ -64,7 +76,7 @@ export async function waitForEngagement(sources: EngagementSources): Promise<Wai
       }),
     );
   }
-  if (sources.nfc) {
+  if (nfc) {
     attempts.push(
       (async () => {
         const card = await waitForCard({ timeoutMs: sources.timeoutMs, signal: abort.signal, modules: sources.pcscModules });
@@ -76,13 +88,7 @@ export async function waitForEngagement(sources: EngagementSources): Promise<Wai
           await card.release();
           throw e;
         }
-      })().catch((e: unknown) => {
-        if (e instanceof ProximityError && e.code === 'TRANSPORT_UNAVAILABLE' && sources.stdin) {
-          sources.notice(e.message);
-          return new Promise<WaitedEngagement>(() => undefined); // NFC is out; the QR path decides.
-        }
-        throw e;
-      }),
+      })(),
     );
   }
   if (attempts.length === 0) throw new ProximityError('TRANSPORT_UNAVAILABLE', 'nothing to wait on: no QR input and NFC is off');

@@ -186,7 +186,8 @@ export async function runReader(argv: string[], io: ReaderIo, deps: ReaderDeps =
   const useQr = !v['no-qr'];
   const useNfc = !v['no-nfc'];
   if (!reader) io.err('note: no --reader-key/--reader-cert: the request goes without readerAuth (Apple Wallet will refuse it)');
-  io.err(`waiting for a phone: ${[useQr ? 'scan or paste an mdoc: QR code' : '', useNfc ? 'or tap on the NFC reader' : ''].filter(Boolean).join(' ')} (timeout ${timeoutMs / 1000} s)`);
+  const ways = [useQr ? 'scan or paste an mdoc: QR code' : '', useNfc ? 'tap the phone on the NFC reader' : ''].filter(Boolean).join(', or ');
+  io.err(`waiting for a phone: ${ways} (timeout ${timeoutMs / 1000} s)`);
 
   let waited: WaitedEngagement | undefined;
   let transport: SessionTransport | undefined;

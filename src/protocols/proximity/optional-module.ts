@@ -13,7 +13,8 @@ export async function importOptional<T>(candidates: string[], purpose: string, h
       const mod = (await import(name)) as { default?: T } & T;
       return (mod.default ?? mod) as T;
     } catch (e) {
-      failures.push(`${name}: ${(e as Error).message.split('\n')[0]}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      failures.push(code === 'ERR_MODULE_NOT_FOUND' ? `${name}: not installed` : `${name}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
   throw new ProximityError('TRANSPORT_UNAVAILABLE', `${purpose} needs an optional package that is not installed or does not load here. ${howToInstall} (tried ${failures.join('; ')})`);

@@ -35,8 +35,16 @@ export interface CardConnection {
   release(): Promise<void>;
 }
 
+const DEFAULT_MODULES = ['@pokusew/pcsclite', 'pcsclite'];
+
+/** Loads the PC/SC binding without touching a reader: TRANSPORT_UNAVAILABLE naming what to install
+ * when there is none, so a counter PC learns it at start-up, not at the first tap. */
+export async function probePcsc(modules?: string[]): Promise<void> {
+  await importOptional<unknown>(modules ?? DEFAULT_MODULES, 'NFC through a PC/SC reader', PCSC_INSTALL);
+}
+
 export async function waitForCard(options: { timeoutMs: number; signal?: AbortSignal; /** Packages to try; default @pokusew/pcsclite, then pcsclite. */ modules?: string[] }): Promise<CardConnection> {
-  const factory = await importOptional<() => Pcsc>(options.modules ?? ['@pokusew/pcsclite', 'pcsclite'], 'NFC through a PC/SC reader', PCSC_INSTALL);
+  const factory = await importOptional<() => Pcsc>(options.modules ?? DEFAULT_MODULES, 'NFC through a PC/SC reader', PCSC_INSTALL);
   const pcsc = factory();
   let released = false;
   const closeAll = (): void => {
