@@ -32,22 +32,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'reader':
       return (await import('./reader.js')).runReader(rest, { ...io, stdin: process.stdin });
     case 'serve':
-    case 'demo': {
-      const service = await import('../service/serve.js');
-      const { ConfigError } = await import('../service/config.js');
-      try {
-        await (command === 'serve' ? service.runServe : service.runDemo)(rest, { signals: true });
-      } catch (e) {
-        // A bad configuration stops start-up with a message that names the problem.
-        if (e instanceof ConfigError) {
-          io.err(`kakunin ${command}: ${e.message}`);
-          return 2;
-        }
-        throw e;
-      }
-      // The service keeps the process alive until SIGTERM/SIGINT.
+    case 'demo':
+      // Runs until SIGTERM/SIGINT; a start-up problem prints one line naming it and exits 1.
+      await (await import('../service/main.js')).startFromCommandLine([command, ...rest]);
       return 0;
-    }
     case undefined:
     case 'help':
     case '--help':
