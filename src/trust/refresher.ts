@@ -31,10 +31,13 @@ export interface RefreshResult {
   message?: string;
 }
 
+const NUDGE_DELAY_MS = 1000;
+
 export class TrustRefresher {
   private timer?: NodeJS.Timeout;
   private running?: Promise<RefreshResult[]>;
   private stopped = true;
+  private nudged = false;
   /** Completed rounds, for metrics. */
   rounds = 0;
   lastRoundAt?: Date;
@@ -90,17 +93,34 @@ export class TrustRefresher {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    const loop = () => {
-      if (this.stopped) return;
-      this.refreshOnce()
-        .catch(() => undefined)
-        .finally(() => {
-          if (this.stopped) return;
-          this.timer = setTimeout(loop, this.nextDelay());
-          this.timer.unref();
-        });
-    };
-    loop();
+    this.loop();
+  }
+
+  private loop(): void {
+    if (this.stopped) return;
+    this.timer = undefined;
+    this.nudged = false;
+    this.refreshOnce()
+      .catch(() => undefined)
+      .finally(() => this.schedule(this.nudged ? NUDGE_DELAY_MS : this.nextDelay()));
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.loop(), delayMs);
+    this.timer.unref();
+  }
+
+  /**
+   * A list was just asked for on the hot path: fetch it in a second rather than at the next
+   * interval, so that only the first verification that needs it goes without.
+   */
+  nudge(): void {
+    if (this.stopped || this.nudged) return;
+    this.nudged = true;
+    // A round under way picks the nudge up when it ends (see loop).
+    if (!this.running) this.schedule(NUDGE_DELAY_MS);
   }
 
   async stop(): Promise<void> {

@@ -68,6 +68,13 @@ export interface RevocationListsOptions {
   /** How often to re-fetch a list that gives no ttl. Default 1 h. */
   refreshSeconds?: number;
   clockSkewSeconds?: number;
+  /** At most this many lists are tracked (default 512): list URLs come from credentials, so an
+   * unbounded table would let presented credentials grow memory and the refresher's work. */
+  maxLists?: number;
+  /** Called with the exact bytes of each copy that verified (to persist the last good copy). */
+  onAccepted?: (target: ListTarget, bytes: Uint8Array, fetchedAt: Date) => void;
+  /** Called when a list is first asked for (the service nudges its refresher). */
+  onWanted?: (target: ListTarget) => void;
 }
 
 const sha = (der: Uint8Array) => createHash('sha256').update(der).digest('hex');
@@ -90,10 +97,11 @@ export class RevocationLists implements RevocationChecker {
     return `${t.kind} ${t.url}`;
   }
 
-  /** Registers a list to fetch. Idempotent. */
+  /** Registers a list to fetch. Idempotent. Beyond `maxLists` new lists are not tracked (they stay unavailable). */
   want(target: ListTarget): void {
     const k = this.key(target);
     if (this.entries.has(k)) return;
+    if (this.entries.size >= (this.options.maxLists ?? 512)) return;
     const issuerSha = target.issuer ? sha(target.issuer) : undefined;
     this.entries.set(k, { target, issuerSha });
     if (target.kind === 'crl' && issuerSha) {
@@ -101,6 +109,7 @@ export class RevocationLists implements RevocationChecker {
       set.add(k);
       this.crlsByIssuer.set(issuerSha, set);
     }
+    this.options.onWanted?.(target);
   }
 
   /** CRLs of self-issued trust anchors: those are the CRLs that cover their document signers. */
@@ -121,10 +130,15 @@ export class RevocationLists implements RevocationChecker {
     return [...this.entries.values()].filter((e) => !e.lastSuccess || !e.refreshAfter || e.refreshAfter <= at).map((e) => e.target);
   }
 
-  /** Verifies `bytes` as the new copy of `target`; keeps the old copy when it does not verify. */
-  accept(target: ListTarget, bytes: Uint8Array, at: Date): void {
+  /**
+   * Verifies `bytes` as the new copy of `target` at `at`; keeps the old copy when it does not verify.
+   * `fetchedAt` (default `at`) is when the bytes were fetched: a copy restored from the cache after a
+   * restart keeps its real age and refresh schedule, yet is verified again as of `at`.
+   */
+  accept(target: ListTarget, bytes: Uint8Array, at: Date, fetchedAt: Date = at): void {
     this.want(target);
-    const e = this.entries.get(this.key(target))!;
+    const e = this.entries.get(this.key(target));
+    if (!e) throw new KakuninError('REVOCATION_LISTS_FULL', 'too many revocation lists tracked');
     e.lastAttempt = at;
     try {
       if (target.kind === 'crl') {
@@ -132,8 +146,8 @@ export class RevocationLists implements RevocationChecker {
         const crl = verifyCrl(bytes, parseCertificate(target.issuer), { at, clockSkewSeconds: this.options.clockSkewSeconds });
         if (e.crl && crl.thisUpdate < e.crl.thisUpdate) throw new KakuninError('CRL_EXPIRED', 'CRL is older than the copy held');
         e.crl = crl;
-        e.validUntil = crl.nextUpdate ?? plus(at, this.maxAge);
-        const next = plus(at, this.refresh);
+        e.validUntil = crl.nextUpdate ?? plus(fetchedAt, this.maxAge);
+        const next = plus(fetchedAt, this.refresh);
         e.refreshAfter = crl.nextUpdate && crl.nextUpdate < next ? crl.nextUpdate : next;
       } else {
         const list = verifyStatusListToken(bytes, {
@@ -145,21 +159,24 @@ export class RevocationLists implements RevocationChecker {
         });
         if (e.list && list.iat < e.list.iat) throw new KakuninError('STATUS_LIST_EXPIRED', 'list is older than the copy held');
         e.list = list;
-        e.validUntil = list.exp ?? plus(at, this.maxAge);
-        e.refreshAfter = plus(at, Math.min(list.ttlSeconds ?? this.refresh, this.maxAge));
+        e.validUntil = list.exp ?? plus(fetchedAt, this.maxAge);
+        e.refreshAfter = plus(fetchedAt, Math.min(list.ttlSeconds ?? this.refresh, this.maxAge));
       }
-      e.lastSuccess = at;
+      e.lastSuccess = fetchedAt;
       e.lastError = undefined;
     } catch (err) {
       this.fail(target, err, at);
       throw err;
     }
+    // Outside the try: a failure to persist is the caller's to report, not a bad list.
+    this.options.onAccepted?.(target, bytes, fetchedAt);
   }
 
   /** Records a failed fetch or verification; the copy held stays. */
   fail(target: ListTarget, err: unknown, at: Date): void {
     this.want(target);
-    const e = this.entries.get(this.key(target))!;
+    const e = this.entries.get(this.key(target));
+    if (!e) return;
     e.lastAttempt = at;
     const code = err instanceof KakuninError ? err.code : 'FETCH_FAILED';
     e.lastError = { code, message: (err as Error).message, at: at.toISOString() };
@@ -176,7 +193,8 @@ export class RevocationLists implements RevocationChecker {
       const urls = crlDistributionPoints(certificate);
       for (const url of urls) this.want({ url, kind: 'crl', issuer });
       if (urls.length === 0) return { status: 'unavailable', message: 'no CRL is known for this issuer and the certificate names no CRL distribution point' };
-      keys = this.crlsByIssuer.get(issuerSha)!;
+      keys = this.crlsByIssuer.get(issuerSha);
+      if (!keys) return { status: 'unavailable', message: 'too many revocation lists tracked to add this one' };
     }
     const serial = normalizeSerial(parseCertificate(certificate).node.serialNumber);
     let checked = false;
