@@ -29,8 +29,13 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./verify.js')).runVerify(rest, io);
     case 'trust':
       return (await import('./trust.js')).runTrust(rest, io);
-    case 'reader':
-      return (await import('./reader.js')).runReader(rest, { ...io, stdin: process.stdin });
+    case 'reader': {
+      const code = await (await import('./reader.js')).runReader(rest, { ...io, stdin: process.stdin });
+      // Radio libraries (bleno, noble, pcsclite) keep native handles open after the session is torn
+      // down; the reader's work is done, so leave once what it printed has been written.
+      await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+      process.exit(code);
+    }
     case 'serve':
     case 'demo':
       // Runs until SIGTERM/SIGINT; a start-up problem prints one line naming it and exits 1.
