@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { requireApiKey } from './api-key.js';
+import { rateLimitByApiKey, rateLimitByIp, securityHeaders } from './security.js';
 import type { ServiceContext } from './context.js';
 import { notFound, ServiceError } from './errors.js';
 import { streamEvents } from './sse.js';
@@ -49,10 +50,7 @@ export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.
     });
     next();
   });
-  app.use((_req, res, next) => {
-    res.set({ 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' });
-    next();
-  });
+  app.use(securityHeaders({ publicDir: PUBLIC_DIR, https: ctx.config.publicUrl.startsWith('https:') }));
 
   const json = (limit: string) => express.json({ limit, type: ['application/json', 'application/*+json'] });
   const form = express.urlencoded({ extended: false, limit: WALLET_BODY_LIMIT, parameterLimit: 20 });
@@ -84,7 +82,9 @@ export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.
     }),
   );
 
-  app.post('/v1/verifications', noStore, requireApiKey(ctx.config.apiKeys), json(API_BODY_LIMIT), async (req, res) => {
+  const perIp = rateLimitByIp({ perMinute: ctx.config.rateLimitPerIp });
+  const perKey = rateLimitByApiKey({ perMinute: ctx.config.rateLimitPerKey });
+  app.post('/v1/verifications', noStore, perIp, requireApiKey(ctx.config.apiKeys), perKey, json(API_BODY_LIMIT), async (req, res) => {
     const body = validateBody<CreateInput>(createVerificationSchema, req.body ?? {});
     res.status(201).json(await createVerification(ctx, body));
   });
@@ -128,6 +128,8 @@ export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.
       return;
     }
     if (err instanceof ServiceError) {
+      // 503s are passing (the store is away): tell clients when to come back.
+      if (err.status === 503 && !res.get('retry-after')) res.set('retry-after', '5');
       res.status(err.status).json({ error: err.code, message: err.message });
       return;
     }

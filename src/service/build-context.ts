@@ -12,6 +12,8 @@ import { Metrics } from './metrics.js';
 import { createProtocolAdapter } from './protocol-adapter.js';
 import { ReceiptSigner } from './receipts.js';
 import { MemorySessionStore, RedisSessionStore, type SessionStore } from './store/index.js';
+import { guardedFetch } from './ssrf.js';
+import { storeUnavailableAs503 } from './store-unavailable.js';
 import { deliverWebhook, DEFAULT_WEBHOOK_OPTIONS } from './webhook.js';
 
 export interface BuildOptions {
@@ -48,7 +50,8 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     logger.warn('no verifier certificate configured (KAKUNIN_VERIFIER_CERT_FILE): using a development certificate that no real wallet trusts');
   }
 
-  const store = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl) : new MemorySessionStore());
+  const store = storeUnavailableAs503(options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl) : new MemorySessionStore()));
+  const webhookFetch = guardedFetch({ allowPrivate: config.webhookAllowPrivate, allowLoopback: config.webhookAllowPrivate });
   logger.info(
     { store: store.kind, purposes: [...purposes.keys()], trustSets: trust.sets, anchors: trust.anchors.length, sandbox: config.sandbox, publicUrl: config.publicUrl },
     'configuration loaded',
@@ -63,6 +66,6 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     logger,
     protocols: createProtocolAdapter({ identity, now }),
     now,
-    deliverWebhook: (d) => deliverWebhook(d, DEFAULT_WEBHOOK_OPTIONS),
+    deliverWebhook: (d) => deliverWebhook(d, { ...DEFAULT_WEBHOOK_OPTIONS, fetch: webhookFetch }),
   };
 }

@@ -32,6 +32,11 @@ export interface ServiceConfig {
   verifierCertFile?: string;
   verifierKeyFile?: string;
   webhookUrl?: string;
+  /** Let webhooks reach private and loopback addresses (an intranet backend). Default false. */
+  webhookAllowPrivate: boolean;
+  /** Verifications created per minute, per client IP and per API key; 0 turns a limit off. */
+  rateLimitPerIp: number;
+  rateLimitPerKey: number;
   pendingTtlSeconds: number;
   resultTtlSeconds: number;
   logLevel: string;
@@ -67,6 +72,9 @@ const FLAGS: Record<string, string> = {
   'verifier-cert': 'KAKUNIN_VERIFIER_CERT_FILE',
   'verifier-key': 'KAKUNIN_VERIFIER_KEY_FILE',
   webhook: 'KAKUNIN_WEBHOOK_URL',
+  'webhook-allow-private': 'KAKUNIN_WEBHOOK_ALLOW_PRIVATE',
+  'rate-limit-ip': 'KAKUNIN_RATE_LIMIT_IP',
+  'rate-limit-key': 'KAKUNIN_RATE_LIMIT_KEY',
   'pending-ttl': 'KAKUNIN_PENDING_TTL',
   'result-ttl': 'KAKUNIN_RESULT_TTL',
   'log-level': 'LOG_LEVEL',
@@ -147,6 +155,9 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     ...(get('receipt-key') ? { receiptKeyFile: get('receipt-key') } : {}),
     ...(verifierCertFile ? { verifierCertFile, verifierKeyFile } : {}),
     ...(webhookUrl ? { webhookUrl } : {}),
+    webhookAllowPrivate: bool('webhook-allow-private', false),
+    rateLimitPerIp: int('rate-limit-ip', 120, 0, 1_000_000),
+    rateLimitPerKey: int('rate-limit-key', 1200, 0, 1_000_000),
     pendingTtlSeconds: int('pending-ttl', 300, 10, 3600),
     resultTtlSeconds: int('result-ttl', 120, 10, 3600),
     logLevel: get('log-level') ?? 'info',

@@ -13,6 +13,7 @@ import { verifyDeviceResponse, type FailureCode, type VerificationResult } from 
 import { reduceToDecision, type Decision } from '../policy/index.js';
 import type { ServiceContext } from './context.js';
 import { badRequest, conflict, gone, notFound, ServiceError } from './errors.js';
+import { checkWebhookUrl } from './ssrf.js';
 import { FINAL_STATES, publicView, type SessionEvent, type VerificationSession } from './session.js';
 import type { OpenedResponse } from './wallet-protocols.js';
 
@@ -54,6 +55,7 @@ export async function createVerification(ctx: ServiceContext, input: CreateInput
   const now = ctx.now();
   const expiresAt = new Date(now.getTime() + ctx.config.pendingTtlSeconds * 1000).toISOString();
   const webhookUrl = input.options?.webhook_url ?? ctx.config.webhookUrl;
+  if (input.options?.webhook_url) checkWebhookUrl(input.options.webhook_url, { allowPrivate: ctx.config.webhookAllowPrivate, allowLoopback: ctx.config.webhookAllowPrivate });
   const session: VerificationSession = {
     id,
     purpose: purpose.name,

@@ -110,7 +110,9 @@ function once(url: URL, policy: Required<FetchPolicy>, deadline: number): Promis
     const mod = url.protocol === 'https:' ? https : http;
     const remaining = deadline - Date.now();
     if (remaining <= 0) return reject(new KakuninError('FETCH_FAILED', 'timed out'));
-    const req = mod.request(url, { method: 'GET', lookup: guardedLookup(policy), timeout: remaining, headers: { accept: '*/*', 'user-agent': 'kakunin' } }, (res) => {
+    // agent: false: a pooled keep-alive socket to the same host:port (opened under another policy)
+    // would skip guardedLookup altogether.
+    const req = mod.request(url, { method: 'GET', agent: false, lookup: guardedLookup(policy), timeout: remaining, headers: { accept: '*/*', 'user-agent': 'kakunin' } }, (res) => {
       const status = res.statusCode ?? 0;
       const location = res.headers.location;
       const contentType = res.headers['content-type'];
