@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { KakuninError } from '../cbor/errors.js';
 import { readCertificates } from '../trust/certificate.js';
+import { DEFAULT_REVOCATION_CACHE_DIR, RevocationCache } from '../trust/revocation-cache.js';
 import { loadTrustStore } from '../trust/store.js';
 import { verifyVical } from '../trust/vical.js';
 import { importVical } from '../trust/vical-import.js';
@@ -23,8 +24,12 @@ export const TRUST_USAGE = `Usage:
       --at RFC3339     verify as of this time (default: now)
       --allow-stale    accept a VICAL whose nextUpdate has passed (archived copy)
       --test           mark the imported anchors as test anchors
-  kakunin trust list [--certs DIR] [--test-roots] [--json]
-      set, subject, country, SHA-256, validity and source of every trust anchor
+  kakunin trust list [--certs DIR] [--test-roots] [--revocation-cache DIR] [--json]
+      set, subject, country, SHA-256, validity and source of every trust anchor, then the
+      revocation lists the service holds (URL, kind, age, valid until, last error)
+  kakunin trust lists [--revocation-cache DIR] [--json]
+      the revocation lists only (--revocation-cache: the service's KAKUNIN_REVOCATION_CACHE,
+      default ${DEFAULT_REVOCATION_CACHE_DIR})
 Exit: 0 done, 1 VICAL rejected, 2 usage error or unreadable file.`;
 
 function readOrUsage(path: string): Uint8Array {
@@ -49,6 +54,7 @@ function parse(argv: string[]) {
         'allow-stale': { type: 'boolean' },
         test: { type: 'boolean' },
         'test-roots': { type: 'boolean' },
+        'revocation-cache': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean' },
       },
@@ -120,6 +126,64 @@ function listCommand(args: ReturnType<typeof parse>, io: CliIo): number {
     io.out(`${r.set}\t${r.country ?? '--'}\t${r.sha256}\t${r.notBefore.slice(0, 10)}..${r.notAfter.slice(0, 10)}\t${r.subject}\t${r.source ?? ''}${r.test ? '\t[TEST]' : ''}`);
   }
   io.out(`${rows.length} anchors in ${store.sets.length} sets${rows.some((r) => r.test) ? ' (test anchors included)' : ''}`);
+  const dir = v['revocation-cache'] ?? DEFAULT_REVOCATION_CACHE_DIR;
+  const at = new Date();
+  io.out('');
+  printRevocationLists(revocationRows(dir, at, (m) => io.err(`kakunin trust: ${m}`)), dir, at, io);
+  return 0;
+}
+
+interface ListRow {
+  url: string;
+  kind: string;
+  fetchedAt?: string;
+  ageSeconds?: number;
+  validUntil?: string;
+  lastAttempt?: string;
+  lastError?: { code: string; message: string; at: string };
+}
+
+/** What the service's cache says about each list. The CLI shows it; only the service verifies and uses it. */
+function revocationRows(dir: string, at: Date, warn: (m: string) => void): ListRow[] {
+  const cache = new RevocationCache(dir);
+  return cache
+    .load((message, detail) => warn(`${message}: ${detail.file}`))
+    .map(({ state, bytes }) => ({
+      url: state.url,
+      kind: state.kind,
+      ...(bytes && state.fetchedAt ? { fetchedAt: state.fetchedAt, ageSeconds: Math.max(0, Math.round((at.getTime() - Date.parse(state.fetchedAt)) / 1000)) } : {}),
+      ...(state.validUntil ? { validUntil: state.validUntil } : {}),
+      ...(state.lastAttempt ? { lastAttempt: state.lastAttempt } : {}),
+      ...(state.lastError ? { lastError: state.lastError } : {}),
+    }));
+}
+
+function age(seconds: number | undefined): string {
+  if (seconds === undefined) return 'never fetched';
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h`;
+  return `${Math.round(seconds / 86_400)}d`;
+}
+
+function printRevocationLists(rows: ListRow[], dir: string, at: Date, io: CliIo): void {
+  io.out(`revocation lists (${dir}):`);
+  if (rows.length === 0) io.out('  none cached (the service writes them here once it has fetched them)');
+  for (const r of rows) {
+    const expired = r.validUntil && Date.parse(r.validUntil) < at.getTime() ? ' [EXPIRED]' : '';
+    const err = r.lastError ? `\tlast error ${r.lastError.code} at ${r.lastError.at}: ${r.lastError.message}` : '';
+    io.out(`  ${r.kind}\t${r.url}\tage ${age(r.ageSeconds)}\tvalid until ${r.validUntil ?? '--'}${expired}${err}`);
+  }
+}
+
+function listsCommand(args: ReturnType<typeof parse>, io: CliIo): number {
+  if (args.positionals.length) throw new UsageError('lists takes no arguments');
+  const dir = args.values['revocation-cache'] ?? DEFAULT_REVOCATION_CACHE_DIR;
+  // The CLI reports the time it runs at; nothing here is verified against it.
+  const at = new Date();
+  const rows = revocationRows(dir, at, (m) => io.err(`kakunin trust: ${m}`));
+  if (args.values.json) io.out(JSON.stringify(rows, null, 2));
+  else printRevocationLists(rows, dir, at, io);
   return 0;
 }
 
@@ -133,6 +197,7 @@ export async function runTrust(argv: string[], io: CliIo): Promise<number> {
     }
     if (command === 'import-vical') return importCommand(args, io);
     if (command === 'list') return listCommand(args, io);
+    if (command === 'lists') return listsCommand(args, io);
     throw new UsageError(`unknown trust command "${command}"`);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -2,7 +2,7 @@
  * Start-up: everything is read and checked here, once, before the port opens. A bad setting, purposes
  * file, trust folder or key stops the process with a message that names it.
  */
-import { loadPurposes } from '../policy/index.js';
+import { loadPurposes, MY_NUMBER_CARD, type Purpose } from '../policy/index.js';
 import { loadOrCreateDevelopmentIdentity, loadVerifierIdentity } from '../protocols/keys/verifier-identity.js';
 import { loadTrustStore, TrustStore } from '../trust/index.js';
 import type { ServiceConfig } from './config.js';
@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { createProtocolAdapter } from './protocol-adapter.js';
 import { ReceiptSigner } from './receipts.js';
+import { ServiceRevocation } from './revocation.js';
 import { MemorySessionStore, RedisSessionStore, type SessionStore } from './store/index.js';
 import { guardedFetch } from './ssrf.js';
 import { storeUnavailableAs503 } from './store-unavailable.js';
@@ -22,16 +23,65 @@ export interface BuildOptions {
   /** Extra anchors (the demo wallet's sandbox IACA). */
   extraTrust?: TrustStore;
   store?: SessionStore;
+  /** Replaces the SSRF-guarded fetch of revocation lists (tests). */
+  revocationFetch?: (url: string) => Promise<Uint8Array>;
+}
+
+/** The residency preset's issuers: the My Number Card is issued under J-LIS only. */
+const RESIDENCY_TRUST_SETS = ['jp-jlis'];
+
+/**
+ * Each purpose verifies against a store holding only the trust sets it accepts, so an anchor it does
+ * not accept never even builds a chain (reduce.ts checks the set again on the decision). The built-in
+ * residency purpose, when no trust sets are configured for it, accepts J-LIS only (and the sandbox
+ * set in sandbox mode, for the demo's sandbox My Number Card).
+ */
+export function trustPerPurpose(
+  purposes: Map<string, Purpose>,
+  trust: TrustStore,
+  sandbox: boolean,
+): { purposes: Map<string, Purpose>; trust: Map<string, TrustStore>; unmatched: { purpose: string; sets: string[] }[] } {
+  const out = new Map<string, Purpose>();
+  const stores = new Map<string, TrustStore>();
+  const unmatched: { purpose: string; sets: string[] }[] = [];
+  for (const [name, p] of purposes) {
+    let purpose = p;
+    const cardOnly = p.documents.length > 0 && p.documents.every((d) => d.docType === MY_NUMBER_CARD);
+    if (name === 'residency' && p.trustSets.length === 0 && cardOnly) {
+      purpose = { ...p, trustSets: sandbox ? [...RESIDENCY_TRUST_SETS, 'sandbox'] : RESIDENCY_TRUST_SETS };
+    }
+    out.set(name, purpose);
+    if (purpose.trustSets.length === 0) {
+      stores.set(name, trust);
+      continue;
+    }
+    const restricted = trust.restrict(purpose.trustSets);
+    if (restricted.anchors.length === 0) unmatched.push({ purpose: name, sets: purpose.trustSets });
+    stores.set(name, restricted);
+  }
+  return { purposes: out, trust: stores, unmatched };
 }
 
 export async function buildContext(config: ServiceConfig, options: BuildOptions = {}): Promise<ServiceContext> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? (() => new Date());
-  const purposes = loadPurposes(config.purposesFile, { ...(config.municipalities ? { municipalities: config.municipalities } : {}) });
+  const loaded = loadPurposes(config.purposesFile, { ...(config.municipalities ? { municipalities: config.municipalities } : {}) });
 
   let trust = loadTrustStore([config.trustDir], config.trustSets.length ? { sets: config.trustSets } : {});
   if (options.extraTrust) trust = TrustStore.merge(trust, options.extraTrust);
   if (trust.anchors.length === 0) throw new Error(`no trust anchors found in ${config.trustDir}`);
+  const testSets = [...new Set(trust.anchors.filter((a) => a.test).map((a) => a.set))];
+  if (testSets.length > 0) {
+    logger.warn(
+      { testTrustSets: testSets, anchors: trust.anchors.filter((a) => a.test).length, sandbox: config.sandbox },
+      'TEST TRUST ANCHORS ARE TRUSTED: credentials from test and sandbox issuers will verify. Never run this configuration in production.',
+    );
+  }
+  const perPurpose = trustPerPurpose(loaded, trust, config.sandbox);
+  const purposes = perPurpose.purposes;
+  for (const u of perPurpose.unmatched) {
+    logger.warn({ purpose: u.purpose, trustSets: u.sets, loadedSets: trust.sets }, 'purpose accepts no loaded trust set: its verifications will all fail');
+  }
 
   const issuer = config.publicUrl;
   let receipts: ReceiptSigner;
@@ -51,6 +101,23 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
   }
 
   const store = storeUnavailableAs503(options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl) : new MemorySessionStore()));
+  const metrics = new Metrics();
+  let revocation: ServiceRevocation | undefined;
+  if (config.revocation === 'off') {
+    logger.warn('revocation checking is off (KAKUNIN_REVOCATION=off): revoked issuers and credentials are not detected');
+  } else {
+    revocation = new ServiceRevocation({
+      mode: config.revocation,
+      trust,
+      logger,
+      now,
+      metrics,
+      ...(config.revocationCacheDir ? { cacheDir: config.revocationCacheDir } : {}),
+      intervalSeconds: config.revocationRefreshSeconds,
+      allowPrivate: config.revocationAllowPrivate,
+      ...(options.revocationFetch ? { fetch: options.revocationFetch } : {}),
+    });
+  }
   const webhookFetch = guardedFetch({ allowPrivate: config.webhookAllowPrivate, allowLoopback: config.webhookAllowPrivate });
   logger.info(
     { store: store.kind, purposes: [...purposes.keys()], trustSets: trust.sets, anchors: trust.anchors.length, sandbox: config.sandbox, publicUrl: config.publicUrl },
@@ -61,8 +128,10 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     store,
     purposes,
     trust,
+    purposeTrust: perPurpose.trust,
+    ...(revocation ? { revocation } : {}),
     receipts,
-    metrics: new Metrics(),
+    metrics,
     logger,
     protocols: createProtocolAdapter({ identity, now }),
     now,

@@ -40,6 +40,14 @@ export interface ServiceConfig {
   pendingTtlSeconds: number;
   resultTtlSeconds: number;
   logLevel: string;
+  /** CRL / status list checking: fail (default in serve), warn (default in sandbox), off. */
+  revocation: 'fail' | 'warn' | 'off';
+  /** Folder for the last good copy of each list; undefined ("none"): memory only. */
+  revocationCacheDir?: string;
+  /** Seconds between background refresh rounds (each list also has its own schedule). */
+  revocationRefreshSeconds: number;
+  /** Let list URLs reach loopback and private addresses (tests, an intranet mirror). Default false. */
+  revocationAllowPrivate: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -78,6 +86,10 @@ const FLAGS: Record<string, string> = {
   'pending-ttl': 'KAKUNIN_PENDING_TTL',
   'result-ttl': 'KAKUNIN_RESULT_TTL',
   'log-level': 'LOG_LEVEL',
+  revocation: 'KAKUNIN_REVOCATION',
+  'revocation-cache': 'KAKUNIN_REVOCATION_CACHE',
+  'revocation-refresh': 'KAKUNIN_REVOCATION_REFRESH',
+  'revocation-allow-private': 'KAKUNIN_REVOCATION_ALLOW_PRIVATE',
   sandbox: 'KAKUNIN_SANDBOX',
 };
 
@@ -141,6 +153,12 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     throw new ConfigError('KAKUNIN_VERIFIER_CERT_FILE and KAKUNIN_VERIFIER_KEY_FILE go together');
   }
   const municipalities = list('municipalities');
+  // Fail closed in production; the sandbox issuers publish no CRLs, so the demo warns instead.
+  const revocation = get('revocation') ?? (sandbox ? 'warn' : 'fail');
+  if (revocation !== 'fail' && revocation !== 'warn' && revocation !== 'off') {
+    throw new ConfigError(`--revocation / KAKUNIN_REVOCATION must be fail, warn or off, got "${revocation}"`);
+  }
+  const revocationCache = get('revocation-cache') ?? '.kakunin/revocation';
   return Object.freeze({
     host,
     port,
@@ -161,6 +179,10 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     pendingTtlSeconds: int('pending-ttl', 300, 10, 3600),
     resultTtlSeconds: int('result-ttl', 120, 10, 3600),
     logLevel: get('log-level') ?? 'info',
+    revocation,
+    ...(revocationCache !== 'none' ? { revocationCacheDir: revocationCache } : {}),
+    revocationRefreshSeconds: int('revocation-refresh', 300, 5, 86_400),
+    revocationAllowPrivate: bool('revocation-allow-private', false),
   });
 }
 

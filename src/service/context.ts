@@ -8,6 +8,7 @@ import type { ServiceConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { ReceiptSigner } from './receipts.js';
+import type { ServiceRevocation } from './revocation.js';
 import type { SessionStore } from './store/index.js';
 import type { WalletProtocols } from './wallet-protocols.js';
 import type { WebhookOutcome, WebhookDelivery } from './webhook.js';
@@ -17,6 +18,10 @@ export interface ServiceContext {
   store: SessionStore;
   purposes: Map<string, Purpose>;
   trust: TrustStore;
+  /** The trust store each purpose verifies against (only the sets it accepts). */
+  purposeTrust: Map<string, TrustStore>;
+  /** CRLs and status lists; absent when KAKUNIN_REVOCATION=off. */
+  revocation?: ServiceRevocation;
   receipts: ReceiptSigner;
   metrics: Metrics;
   logger: Logger;

@@ -1,6 +1,8 @@
 /**
- * Prometheus text exposition, written by hand: three counters and one histogram do not need a
- * library. Labels are purposes, outcomes, failure codes and route names: never ids or personal data.
+ * Prometheus text exposition, written by hand: a few counters and one histogram do not need a
+ * library. Labels are purposes, outcomes, failure codes, route names and the URLs of issuers'
+ * revocation lists: never ids or personal data. Values that live elsewhere (the revocation lists'
+ * state) are read at scrape time by collectors.
  */
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -53,6 +55,21 @@ class Histogram {
   }
 }
 
+export interface Sample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** A gauge whose samples are computed at scrape time. */
+export function renderGauge(name: string, help: string, samples: readonly Sample[]): string {
+  return [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...samples.map((s) => `${name}${labelText(s.labels)} ${s.value}`)].join('\n');
+}
+
+/** A counter kept by someone else (the refresher), rendered at scrape time. */
+export function renderCounter(name: string, help: string, samples: readonly Sample[]): string {
+  return [`# HELP ${name} ${help}`, `# TYPE ${name} counter`, ...samples.map((s) => `${name}${labelText(s.labels)} ${s.value}`)].join('\n');
+}
+
 function labelText(labels: Record<string, string>): string {
   const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
   return parts.length ? `{${parts.join(',')}}` : '';
@@ -65,8 +82,15 @@ export class Metrics {
   readonly latency = new Histogram('kakunin_verification_duration_seconds', 'Time to open, verify and decide a wallet response, by purpose.');
   readonly http = new Counter('kakunin_http_responses_total', 'HTTP responses, by route and status class.');
   readonly webhooks = new Counter('kakunin_webhook_deliveries_total', 'Webhook deliveries, by result.');
+  readonly revocationUnavailableAccepted = new Counter(
+    'kakunin_revocation_unavailable_accepted_total',
+    'Documents accepted under KAKUNIN_REVOCATION=warn although no current CRL / status list could answer, by purpose.',
+  );
+  /** Rendered after the counters above, at each scrape. */
+  readonly collectors: (() => string)[] = [];
 
   render(): string {
-    return [this.created, this.verifications, this.failures, this.latency, this.http, this.webhooks].map((m) => m.render()).join('\n') + '\n';
+    const own = [this.created, this.verifications, this.failures, this.latency, this.http, this.webhooks, this.revocationUnavailableAccepted].map((m) => m.render());
+    return [...own, ...this.collectors.map((c) => c())].join('\n') + '\n';
   }
 }

@@ -77,11 +77,14 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
   ctx.logger.info({ port, host: config.host }, 'listening');
+  // Revocation lists are fetched in the background from now on; verifications never wait for them.
+  ctx.revocation?.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       ctx.logger.info('shutting down');
+      await ctx.revocation?.stop();
       await new Promise<void>((r) => {
         server.close(() => r());
         // SSE streams never end by themselves: end idle and streaming connections.

@@ -65,23 +65,28 @@ export class TrustRefresher {
   /** Fetches everything due now. Concurrent calls share one round. */
   refreshOnce(): Promise<RefreshResult[]> {
     if (this.running) return this.running;
-    this.running = (async () => {
-      try {
-        const due = this.options.lists.due(this.options.now());
-        const results: RefreshResult[] = [];
-        // A few at a time: enough to keep up, not enough to look like a flood to an issuer.
-        for (let i = 0; i < due.length; i += 4) {
-          results.push(...(await Promise.all(due.slice(i, i + 4).map((t) => this.one(t)))));
-        }
-        for (const r of results) this.options.onResult?.(r);
-        this.rounds++;
-        this.lastRoundAt = this.options.now();
-        return results;
-      } finally {
-        this.running = undefined;
-      }
-    })();
-    return this.running;
+    const round = this.round();
+    this.running = round;
+    // Cleared once settled, and only after the assignment above: a round with nothing due settles
+    // at once, and clearing from inside it would leave a stale promise that every later call reused.
+    const clear = () => {
+      if (this.running === round) this.running = undefined;
+    };
+    round.then(clear, clear);
+    return round;
+  }
+
+  private async round(): Promise<RefreshResult[]> {
+    const due = this.options.lists.due(this.options.now());
+    const results: RefreshResult[] = [];
+    // A few at a time: enough to keep up, not enough to look like a flood to an issuer.
+    for (let i = 0; i < due.length; i += 4) {
+      results.push(...(await Promise.all(due.slice(i, i + 4).map((t) => this.one(t)))));
+    }
+    for (const r of results) this.options.onResult?.(r);
+    this.rounds++;
+    this.lastRoundAt = this.options.now();
+    return results;
   }
 
   /** Delay before the next round: the interval plus up to `jitter` of it. */

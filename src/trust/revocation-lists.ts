@@ -125,6 +125,11 @@ export class RevocationLists implements RevocationChecker {
     return n;
   }
 
+  /** Every list tracked (what it is, not its state). */
+  targets(): ListTarget[] {
+    return [...this.entries.values()].map((e) => e.target);
+  }
+
   /** Lists never fetched, or due for a fresh copy at `at`. */
   due(at: Date): ListTarget[] {
     return [...this.entries.values()].filter((e) => !e.lastSuccess || !e.refreshAfter || e.refreshAfter <= at).map((e) => e.target);

@@ -29,7 +29,7 @@ beforeAll(async () => {
   const prefix = `kakunin-two:${randomUUID()}:`;
   const start = async () =>
     runServe(['--port', String(await freePort()), '--public-url', publicUrl, '--receipt-key', keyFile, '--api-keys', 'test-key-0123456789abcdef'], {
-      env: {},
+      env: { KAKUNIN_REVOCATION: 'off' },
       logger: createLogger('silent'),
       extraTrust: trust,
       store: RedisSessionStore.connect(REDIS_URL, prefix),

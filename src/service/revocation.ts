@@ -1,0 +1,146 @@
+/**
+ * Revocation in the service: one RevocationLists (the checker every verification is given), one
+ * TrustRefresher that keeps it current in the background, and the on-disk cache of last good
+ * copies. Built at start, started after the port opens, stopped on shutdown. The hot path only
+ * reads what is held; a list it learns of (a status list URI in an MSO) nudges the refresher.
+ *
+ * Modes (KAKUNIN_REVOCATION): `fail` (default in serve) fails a document when no current list can
+ * answer (STATUS_UNAVAILABLE); `warn` (default in sandbox/demo) lets such a document through,
+ * counted and logged, with the check still reported as not run; `off` checks nothing (the
+ * revocation checks are then absent from results).
+ */
+import { RevocationCache } from '../trust/revocation-cache.js';
+import { RevocationLists, type ListTarget } from '../trust/revocation-lists.js';
+import { TrustRefresher, type RefreshResult } from '../trust/refresher.js';
+import type { TrustStore } from '../trust/store.js';
+import type { Logger } from './logger.js';
+import { renderCounter, renderGauge, type Metrics } from './metrics.js';
+
+export type RevocationMode = 'fail' | 'warn' | 'off';
+
+export interface ServiceRevocationOptions {
+  mode: Exclude<RevocationMode, 'off'>;
+  /** The full trust store: CRL issuers and status-list signers are checked against it. */
+  trust: TrustStore;
+  logger: Logger;
+  now: () => Date;
+  metrics: Metrics;
+  /** Folder for last good copies; undefined keeps them in memory only. */
+  cacheDir?: string;
+  intervalSeconds: number;
+  /** Let list URLs reach loopback and private addresses (tests, an intranet mirror). */
+  allowPrivate: boolean;
+  /** Replaceable for tests. */
+  fetch?: (url: string) => Promise<Uint8Array>;
+}
+
+export class ServiceRevocation {
+  readonly lists: RevocationLists;
+  readonly refresher: TrustRefresher;
+  readonly cache?: RevocationCache;
+  readonly mode: 'fail' | 'warn';
+  private restoring = false;
+  private readonly attempts = new Map<string, number>();
+
+  constructor(private readonly options: ServiceRevocationOptions) {
+    const { logger, now } = options;
+    this.mode = options.mode;
+    if (options.cacheDir) this.cache = new RevocationCache(options.cacheDir);
+    this.lists = new RevocationLists({
+      trust: options.trust,
+      unavailablePolicy: options.mode,
+      onAccepted: (target, bytes, fetchedAt) => this.persist(target, bytes, fetchedAt),
+      onWanted: () => this.refresher?.nudge(),
+    });
+    this.refresher = new TrustRefresher({
+      lists: this.lists,
+      now,
+      intervalMs: options.intervalSeconds * 1000,
+      fetchPolicy: { allowLoopback: options.allowPrivate, allowPrivate: options.allowPrivate },
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      onResult: (r) => this.recordResult(r),
+    });
+    const crls = this.lists.wantTrustStoreCrls();
+    let restored = 0;
+    if (this.cache) {
+      this.restoring = true;
+      try {
+        restored = this.cache.restore(this.lists, options.trust, now(), (message, detail) => logger.warn(detail, message));
+      } catch (e) {
+        logger.warn({ dir: this.cache.dir, reason: (e as Error).message }, 'revocation cache: cannot be read, starting without it');
+      } finally {
+        this.restoring = false;
+      }
+    }
+    logger.info({ mode: this.mode, anchorCrls: crls, restoredFromCache: restored, cacheDir: options.cacheDir ?? null }, 'revocation checking on');
+    options.metrics.collectors.push(() => this.renderMetrics());
+  }
+
+  /** The checker handed to verifyDeviceResponse. */
+  get checker(): RevocationLists {
+    return this.lists;
+  }
+
+  start(): void {
+    this.refresher.start();
+  }
+
+  /** Stops the timer. A fetch under way is not waited for beyond `graceMs` (it cannot be cancelled). */
+  async stop(graceMs = 1000): Promise<void> {
+    await Promise.race([this.refresher.stop(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+  }
+
+  private persist(target: ListTarget, bytes: Uint8Array, fetchedAt: Date): void {
+    if (!this.cache || this.restoring) return;
+    try {
+      const m = this.lists.metrics(fetchedAt).find((x) => x.url === target.url && x.kind === target.kind);
+      this.cache.saveCopy(target, bytes, fetchedAt, m?.validUntil);
+    } catch (e) {
+      this.options.logger.warn({ url: target.url, kind: target.kind, reason: (e as Error).message }, 'revocation cache: cannot write the last good copy');
+    }
+  }
+
+  private recordResult(r: RefreshResult): void {
+    const key = `${r.kind}\0${r.ok ? 'ok' : (r.code ?? 'FETCH_FAILED')}`;
+    this.attempts.set(key, (this.attempts.get(key) ?? 0) + 1);
+    // List URLs come from certificates and MSOs: issuer infrastructure, never personal data.
+    if (r.ok) this.options.logger.debug({ url: r.url, kind: r.kind }, 'revocation list refreshed');
+    else this.options.logger.warn({ url: r.url, kind: r.kind, code: r.code, reason: r.message }, 'revocation list not refreshed; the last good copy stays in use');
+    if (!this.cache) return;
+    try {
+      const at = this.options.now();
+      const target = this.lists.targets().find((t) => t.url === r.url && t.kind === r.kind);
+      const m = this.lists.metrics(at).filter((x) => x.url === r.url && x.kind === r.kind);
+      this.cache.saveStates(m, target ? [target] : []);
+    } catch (e) {
+      this.options.logger.warn({ url: r.url, reason: (e as Error).message }, 'revocation cache: cannot write the list state');
+    }
+  }
+
+  renderMetrics(): string {
+    const at = this.options.now();
+    const lists = this.lists.metrics(at);
+    const labels = (m: { url: string; kind: string }) => ({ url: m.url, kind: m.kind });
+    const seconds = (iso?: string) => (iso ? Date.parse(iso) / 1000 : undefined);
+    const samples = (f: (m: (typeof lists)[number]) => number | undefined) =>
+      lists.flatMap((m) => {
+        const v = f(m);
+        return v === undefined ? [] : [{ labels: labels(m), value: v }];
+      });
+    return [
+      renderGauge('kakunin_revocation_list_last_success_timestamp_seconds', 'When the copy in use of each CRL / status list was fetched (Unix time).', samples((m) => seconds(m.lastSuccess))),
+      renderGauge('kakunin_revocation_list_age_seconds', 'Age of the copy in use of each CRL / status list.', samples((m) => m.ageSeconds)),
+      renderGauge('kakunin_revocation_list_valid_until_timestamp_seconds', 'Until when the copy in use may answer (nextUpdate / exp, Unix time).', samples((m) => seconds(m.validUntil))),
+      renderGauge('kakunin_revocation_list_usable', '1 when the copy in use can answer now, 0 when verifications needing it get STATUS_UNAVAILABLE.', samples((m) => (m.usable ? 1 : 0))),
+      renderCounter('kakunin_revocation_refresh_rounds_total', 'Background refresh rounds completed.', [{ labels: {}, value: this.refresher.rounds }]),
+      renderCounter(
+        'kakunin_revocation_refresh_attempts_total',
+        'List fetches by the refresher, by kind and result (ok or the error code).',
+        [...this.attempts].map(([k, value]) => {
+          const [kind, result] = k.split('\0');
+          return { labels: { kind, result }, value };
+        }),
+      ),
+    ].join('\n');
+  }
+}

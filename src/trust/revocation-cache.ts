@@ -1,0 +1,180 @@
+/**
+ * The last good copy of each CRL and status list, on disk, so that a restart (or `kakunin trust
+ * list`) still has it. One pair of files per list, named by a hash of kind and URL:
+ *   <key>.bin   the exact bytes that verified (never re-encoded)
+ *   <key>.json  what the list is (URL, kind, issuer or signer certificate) and its state
+ *               (fetched at, valid until, last attempt, last error)
+ * A file is only a hint: a restored copy is verified again, against the trust store of the process
+ * that loads it, before it may answer anything. Writes go to a temporary file and are renamed into
+ * place, so a crash never leaves a half-written copy under the real name.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ListError, ListKind, ListMetrics, ListTarget, RevocationLists } from './revocation-lists.js';
+import type { TrustStore } from './store.js';
+
+export const DEFAULT_REVOCATION_CACHE_DIR = '.kakunin/revocation';
+
+export interface CachedListState {
+  url: string;
+  kind: ListKind;
+  /** CRL: the issuer certificate it must be signed by (base64 DER). */
+  issuer?: string;
+  /** Status list: the signer certificate the MSO named (base64 DER). */
+  certificate?: string;
+  /** When the copy in <key>.bin was fetched. */
+  fetchedAt?: string;
+  validUntil?: string;
+  lastAttempt?: string;
+  lastError?: ListError;
+}
+
+export interface CachedList {
+  state: CachedListState;
+  /** The last good copy, when there is one. */
+  bytes?: Uint8Array;
+}
+
+export type CacheWarning = (message: string, detail: { file: string; code?: string }) => void;
+
+const KINDS: ReadonlySet<string> = new Set(['crl', 'status_list']);
+
+export function cacheKey(kind: ListKind, url: string): string {
+  return createHash('sha256').update(`${kind} ${url}`).digest('hex').slice(0, 32);
+}
+
+function b64(bytes: Uint8Array | undefined): string | undefined {
+  return bytes ? Buffer.from(bytes).toString('base64') : undefined;
+}
+
+function isState(v: unknown): v is CachedListState {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Record<string, unknown>;
+  const optString = (k: string) => s[k] === undefined || typeof s[k] === 'string';
+  return (
+    typeof s.url === 'string' &&
+    typeof s.kind === 'string' &&
+    KINDS.has(s.kind) &&
+    ['issuer', 'certificate', 'fetchedAt', 'validUntil', 'lastAttempt'].every(optString) &&
+    (s.lastError === undefined || (typeof s.lastError === 'object' && s.lastError !== null))
+  );
+}
+
+export class RevocationCache {
+  constructor(readonly dir: string) {}
+
+  private write(name: string, data: string | Uint8Array): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const path = join(this.dir, name);
+    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(tmp, data, { mode: 0o600 });
+    renameSync(tmp, path);
+  }
+
+  private readState(key: string): CachedListState | undefined {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(join(this.dir, `${key}.json`), 'utf8'));
+      return isState(parsed) ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores a copy that has just verified. */
+  saveCopy(target: ListTarget, bytes: Uint8Array, fetchedAt: Date, validUntil?: string): void {
+    const key = cacheKey(target.kind, target.url);
+    this.write(`${key}.bin`, bytes);
+    const state: CachedListState = {
+      url: target.url,
+      kind: target.kind,
+      ...(target.issuer ? { issuer: b64(target.issuer) } : {}),
+      ...(target.certificate ? { certificate: b64(target.certificate) } : {}),
+      fetchedAt: fetchedAt.toISOString(),
+      ...(validUntil ? { validUntil } : {}),
+      lastAttempt: fetchedAt.toISOString(),
+    };
+    this.write(`${key}.json`, JSON.stringify(state, null, 2));
+  }
+
+  /** Records the outcome of the latest attempts (last attempt, last error) beside each copy. */
+  saveStates(metrics: readonly ListMetrics[], targets: readonly ListTarget[]): void {
+    const byKey = new Map(targets.map((t) => [cacheKey(t.kind, t.url), t]));
+    for (const m of metrics) {
+      const key = cacheKey(m.kind, m.url);
+      const target = byKey.get(key);
+      const previous = this.readState(key);
+      // The copy on disk is described by what was written with it; only the attempt fields move.
+      const state: CachedListState = {
+        url: m.url,
+        kind: m.kind,
+        ...(previous?.issuer ? { issuer: previous.issuer } : target?.issuer ? { issuer: b64(target.issuer) } : {}),
+        ...(previous?.certificate ? { certificate: previous.certificate } : target?.certificate ? { certificate: b64(target.certificate) } : {}),
+        ...(previous?.fetchedAt ? { fetchedAt: previous.fetchedAt } : {}),
+        ...(previous?.validUntil ? { validUntil: previous.validUntil } : {}),
+        ...(m.lastAttempt ? { lastAttempt: m.lastAttempt } : {}),
+        ...(m.lastError ? { lastError: m.lastError } : {}),
+      };
+      this.write(`${key}.json`, JSON.stringify(state, null, 2));
+    }
+  }
+
+  /** Every list the folder describes. Unreadable or malformed files are reported and skipped. */
+  load(warn: CacheWarning = () => undefined): CachedList[] {
+    if (!existsSync(this.dir)) return [];
+    const out: CachedList[] = [];
+    for (const name of readdirSync(this.dir).sort()) {
+      if (!/^[0-9a-f]{32}\.json$/.test(name)) continue;
+      const key = name.slice(0, 32);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(readFileSync(join(this.dir, name), 'utf8'));
+      } catch {
+        warn('revocation cache: unreadable state file ignored', { file: name });
+        continue;
+      }
+      if (!isState(parsed) || cacheKey(parsed.kind, parsed.url) !== key) {
+        warn('revocation cache: malformed state file ignored', { file: name });
+        continue;
+      }
+      const bin = join(this.dir, `${key}.bin`);
+      out.push({ state: parsed, ...(parsed.fetchedAt && existsSync(bin) ? { bytes: new Uint8Array(readFileSync(bin)) } : {}) });
+    }
+    return out;
+  }
+
+  /**
+   * Puts the cached copies back into `lists`, each verified again as of `at`. A CRL is restored
+   * only for an issuer that is a trust anchor of `trust` (the cache cannot introduce an issuer);
+   * a status list is checked against `trust` by RevocationLists itself. Returns how many answered.
+   */
+  restore(lists: RevocationLists, trust: TrustStore, at: Date, warn: CacheWarning = () => undefined): number {
+    const anchors = new Set(trust.anchors.map((a) => a.certificate.sha256));
+    let restored = 0;
+    for (const { state, bytes } of this.load(warn)) {
+      const file = `${cacheKey(state.kind, state.url)}.bin`;
+      const issuer = state.issuer ? new Uint8Array(Buffer.from(state.issuer, 'base64')) : undefined;
+      const certificate = state.certificate ? new Uint8Array(Buffer.from(state.certificate, 'base64')) : undefined;
+      if (state.kind === 'crl' && (!issuer || !anchors.has(createHash('sha256').update(issuer).digest('hex')))) {
+        warn('revocation cache: CRL of an issuer that is not a trust anchor here ignored', { file });
+        continue;
+      }
+      const target: ListTarget = { url: state.url, kind: state.kind, ...(issuer ? { issuer } : {}), ...(certificate ? { certificate } : {}) };
+      if (!bytes) {
+        // Known, never fetched with success: fetch it again without waiting for a credential to name it.
+        lists.want(target);
+        continue;
+      }
+      const fetchedAt = new Date(state.fetchedAt!);
+      try {
+        if (Number.isNaN(fetchedAt.getTime()) || fetchedAt > at) throw new Error('fetchedAt is not a past time');
+        lists.accept(target, bytes, at, fetchedAt);
+        restored++;
+      } catch (e) {
+        const code = (e as { code?: unknown }).code;
+        warn('revocation cache: cached copy does not verify, ignored', { file, ...(typeof code === 'string' ? { code } : {}) });
+      }
+    }
+    return restored;
+  }
+}
