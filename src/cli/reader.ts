@@ -91,14 +91,14 @@ function readIdentity(keyPath: string | undefined, certPaths: string[] | undefin
   } catch (e) {
     throw new UsageError(`--reader-key: ${(e as Error).message}`);
   }
-  const certificateChain = certPaths.map((p) => {
+  const x5chain = certPaths.map((p) => {
     try {
       return new Uint8Array(new X509Certificate(readFileSync(p)).raw);
     } catch (e) {
       throw new UsageError(`--reader-cert ${p}: ${(e as Error).message}`);
     }
   });
-  return { privateKey, certificateChain };
+  return { privateKey, x5chain };
 }
 
 export function decisionText(purpose: Purpose, decision: Decision): string {

@@ -9,7 +9,7 @@ import { decodeEmbedded, embedBytes, encodeCbor } from '../cbor/index.js';
 import { coseKeyToKeyObject } from '../cose/index.js';
 import { proximitySessionTranscript, type ProximityHandover } from '../protocols/transcript/iso-proximity.js';
 import { mdocUri } from '../protocols/proximity/device-engagement.js';
-import { parseDeviceRequest, verifyReaderAuth } from '../protocols/proximity/device-request.js';
+import { parseDeviceRequest, verifyReaderAuth } from '../protocols/request/parse-device-request.js';
 import { ProximityError } from '../protocols/proximity/errors.js';
 import { buildHandoverSelect, parseHandoverRequest } from '../protocols/proximity/nfc-handover.js';
 import { encodeRetrievalMethod, type DeviceRetrievalMethod } from '../protocols/proximity/retrieval-methods.js';

@@ -33,6 +33,6 @@ export async function makeFixtures(): Promise<Fixtures> {
     trust: TrustStore.fromCertificates([iaca.der], { name: 'sandbox iaca', set: 'sandbox' }),
     mnc,
     mdl,
-    reader: { privateKey: readerCert.keys.privateKey, certificateChain: [readerCert.der] },
+    reader: { privateKey: readerCert.keys.privateKey, x5chain: [readerCert.der] },
   };
 }

@@ -6,7 +6,9 @@ export * from './nfc-handover.js';
 export * from './session-keys.js';
 export * from './session-cipher.js';
 export * from './session-messages.js';
-export * from './device-request.js';
+// The DeviceRequest a session carries is the one every protocol builds (request/).
+export * from '../request/device-request.js';
+export * from '../request/parse-device-request.js';
 export * from './transport.js';
 export * from './loopback-transport.js';
 export * from './engagement.js';

@@ -5,7 +5,7 @@
 import type { VerifyOptions } from '../../mdoc/verify.js';
 import { verifyDeviceResponse } from '../../mdoc/verify.js';
 import type { VerificationResult } from '../../mdoc/result.js';
-import type { ItemsRequest } from './device-request.js';
+import type { ItemsRequest } from '../request/device-request.js';
 import { ReaderSession, type ReaderSessionOptions } from './reader-session.js';
 
 export interface ReadMdocOptions extends ReaderSessionOptions {

@@ -6,7 +6,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { proximitySessionTranscript } from '../transcript/iso-proximity.js';
-import { buildDeviceRequest, type ItemsRequest, type ReaderIdentity } from './device-request.js';
+import { buildDeviceRequest, type ItemsRequest, type ReaderIdentity } from '../request/device-request.js';
 import type { Engagement } from './engagement.js';
 import { ProximityError } from './errors.js';
 import { SessionCipher } from './session-cipher.js';

@@ -1,14 +1,23 @@
 /**
- * PresentationRequest -> ISO 18013-5 DeviceRequest (§8.3.2.1.2.1) with readerAuth on each
- * DocRequest: a detached COSE_Sign1 over ReaderAuthenticationBytes =
- * #6.24(["ReaderAuthentication", SessionTranscript, ItemsRequestBytes]) (§9.1.4), x5chain = the
- * verifier's reader certificate chain (leaf first, no root). The transcript and the ItemsRequest
- * go in as the exact bytes, so the signature covers what the wallet will rebuild.
+ * ISO 18013-5 DeviceRequest (§8.3.2.1.2.1) with readerAuth on each DocRequest: a detached
+ * COSE_Sign1 over ReaderAuthenticationBytes = #6.24(["ReaderAuthentication", SessionTranscript,
+ * ItemsRequestBytes]) (§9.1.4), x5chain = the verifier's reader certificate chain (leaf first, no
+ * root). One builder serves every protocol that carries a DeviceRequest: ISO 18013-7 Annex C over
+ * the DC API and the in-person session. The transcript and the ItemsRequest go in as the exact
+ * bytes, so the signature covers what the wallet will rebuild.
  */
 import type { KeyObject } from 'node:crypto';
 import { concat, embed, embedBytes, encodeCbor, type EncodedCbor } from '../../cbor/index.js';
 import { createCoseSign1 } from '../../cose/index.js';
+import { sessionTranscriptForms } from '../../mdoc/session-transcript.js';
 import { elementsByNameSpace, type PresentationRequest, type RequestedDocument } from './presentation-request.js';
+
+/** ItemsRequest of §8.3.2.1.2.1, before encoding. */
+export interface ItemsRequest {
+  docType: string;
+  /** namespace -> element identifier -> IntentToRetain */
+  nameSpaces: Record<string, Record<string, boolean>>;
+}
 
 export interface ReaderIdentity {
   privateKey: KeyObject;
@@ -16,29 +25,41 @@ export interface ReaderIdentity {
   x5chain: Uint8Array[];
 }
 
-export function itemsRequest(doc: RequestedDocument): EncodedCbor {
-  const nameSpaces = new Map<string, Map<string, boolean>>();
+export function itemsRequestFor(doc: RequestedDocument): ItemsRequest {
+  const nameSpaces: Record<string, Record<string, boolean>> = {};
   for (const [ns, elements] of elementsByNameSpace(doc)) {
-    nameSpaces.set(ns, new Map(elements.map((e) => [e.elementIdentifier, e.intentToRetain ?? false])));
+    nameSpaces[ns] = Object.fromEntries(elements.map((e) => [e.elementIdentifier, e.intentToRetain ?? false]));
   }
-  return embed(new Map<string, unknown>([['docType', doc.docType], ['nameSpaces', nameSpaces]]));
+  return { docType: doc.docType, nameSpaces };
 }
 
-/** ReaderAuthenticationBytes, assembled from the exact transcript and ItemsRequestBytes. */
+/** ItemsRequestBytes: the exact bytes readerAuth signs and the wallet hashes. */
+export function encodeItemsRequest(request: ItemsRequest): EncodedCbor {
+  const nameSpaces = new Map<string, Map<string, boolean>>();
+  for (const [ns, elements] of Object.entries(request.nameSpaces)) nameSpaces.set(ns, new Map(Object.entries(elements)));
+  return embed(new Map<string, unknown>([['docType', request.docType], ['nameSpaces', nameSpaces]]));
+}
+
+/**
+ * ReaderAuthenticationBytes, assembled from the exact transcript and ItemsRequestBytes. The
+ * transcript may come bare or as SessionTranscriptBytes (#6.24): the in-person session keeps the
+ * tagged form for its HKDF salt, the online handovers the bare one.
+ */
 export function readerAuthenticationBytes(sessionTranscript: Uint8Array, itemsRequestBytes: EncodedCbor): Uint8Array {
   const label = encodeCbor('ReaderAuthentication');
-  const inner = concat(Uint8Array.of(0x83), label, sessionTranscript, itemsRequestBytes.tagged);
+  const inner = concat(Uint8Array.of(0x83), label, sessionTranscriptForms(sessionTranscript).bytes, itemsRequestBytes.tagged);
   return embedBytes(inner).tagged;
 }
 
 /**
  * `version` "1.0" by default; "1.1" (ISO 18013-5 second edition) is accepted for wallets that want
  * the newer version string. Both carry per-DocRequest readerAuth over ReaderAuthentication; the 1.1
- * additions (deviceRequestInfo, readerAuthAll) are not produced.
+ * additions (deviceRequestInfo, readerAuthAll) are not produced. Without `reader` the DocRequests
+ * go unsigned (Apple Wallet then refuses).
  */
-export function createDeviceRequest(request: PresentationRequest, sessionTranscript: Uint8Array, reader?: ReaderIdentity, version: '1.0' | '1.1' = '1.0'): Uint8Array {
-  const docRequests = request.documents.map((doc) => {
-    const items = itemsRequest(doc);
+export function buildDeviceRequest(requests: ItemsRequest[], sessionTranscript: Uint8Array, reader?: ReaderIdentity, version: '1.0' | '1.1' = '1.0'): Uint8Array {
+  const docRequests = requests.map((r) => {
+    const items = encodeItemsRequest(r);
     const docRequest = new Map<string, unknown>([['itemsRequest', items]]);
     if (reader) {
       const payload = readerAuthenticationBytes(sessionTranscript, items);
@@ -49,3 +70,7 @@ export function createDeviceRequest(request: PresentationRequest, sessionTranscr
   return encodeCbor(new Map<string, unknown>([['version', version], ['docRequests', docRequests]]));
 }
 
+/** The DeviceRequest for a protocol-independent PresentationRequest: one DocRequest per document. */
+export function createDeviceRequest(request: PresentationRequest, sessionTranscript: Uint8Array, reader?: ReaderIdentity, version: '1.0' | '1.1' = '1.0'): Uint8Array {
+  return buildDeviceRequest(request.documents.map(itemsRequestFor), sessionTranscript, reader, version);
+}
