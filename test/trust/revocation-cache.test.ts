@@ -1,0 +1,112 @@
+/**
+ * The on-disk cache of last good revocation lists: what is written, what is restored (verified
+ * again, issuer must be an anchor), what is ignored with a warning, and what `kakunin trust lists`
+ * shows from it.
+ */
+import 'reflect-metadata';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runTrust } from '../../src/cli/trust.js';
+import { createIaca, type SandboxCa } from '../../src/sandbox/index.js';
+import { cacheKey, RevocationCache } from '../../src/trust/revocation-cache.js';
+import { RevocationLists, type ListTarget } from '../../src/trust/revocation-lists.js';
+import { TrustStore } from '../../src/trust/store.js';
+import { makeCrl } from './helpers/lists.js';
+
+const AT = new Date('2026-06-01T00:00:00Z');
+const VALIDITY = { notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: new Date('2035-01-01T00:00:00Z') };
+const URL_ = 'http://crl.example/iaca.crl';
+let iaca: SandboxCa;
+let other: SandboxCa;
+let crl: Uint8Array;
+let trust: TrustStore;
+
+beforeAll(async () => {
+  iaca = await createIaca({ ...VALIDITY, crlDistributionPoint: URL_ });
+  other = await createIaca({ ...VALIDITY, commonName: 'other' });
+  crl = await makeCrl(iaca, [], new Date('2026-05-31T00:00:00Z'), new Date('2026-06-07T00:00:00Z'));
+  trust = TrustStore.fromCertificates([iaca.der], { set: 'sandbox' });
+});
+
+function filled(): { dir: string; target: ListTarget } {
+  const dir = mkdtempSync(join(tmpdir(), 'kakunin-cache-'));
+  const cache = new RevocationCache(dir);
+  const lists = new RevocationLists({ trust, unavailablePolicy: 'fail', onAccepted: (t, b, at) => cache.saveCopy(t, b, at, '2026-06-07T00:00:00.000Z') });
+  const target: ListTarget = { url: URL_, kind: 'crl', issuer: iaca.der };
+  lists.accept(target, crl, AT);
+  return { dir, target };
+}
+
+describe('RevocationCache', () => {
+  it('writes the exact bytes and a state file, and restores with the real age', () => {
+    const { dir } = filled();
+    const key = cacheKey('crl', URL_);
+    expect(readdirSync(dir).sort()).toEqual([`${key}.bin`, `${key}.json`]);
+    const lists = new RevocationLists({ trust, unavailablePolicy: 'fail' });
+    expect(new RevocationCache(dir).restore(lists, trust, new Date(AT.getTime() + 3600_000))).toBe(1);
+    expect(lists.metrics(new Date(AT.getTime() + 3600_000))[0]).toMatchObject({ url: URL_, usable: true, ageSeconds: 3600, lastSuccess: AT.toISOString() });
+    expect(lists.checkCertificate(iaca.der, iaca.der, AT).status).toBe('good');
+  });
+
+  it('never trusts a cached CRL that does not verify now, whose issuer is not an anchor here, or whose files are corrupt', () => {
+    const warnings: string[] = [];
+    const warn = (m: string, d: { file: string; code?: string }) => warnings.push(`${m} ${d.code ?? ''}`);
+    const { dir } = filled();
+    // Expired by now: re-verification refuses it.
+    const lists = new RevocationLists({ trust, unavailablePolicy: 'fail' });
+    expect(new RevocationCache(dir).restore(lists, trust, new Date('2026-07-01T00:00:00Z'), warn)).toBe(0);
+    expect(warnings.pop()).toContain('CRL_EXPIRED');
+    // Another process that does not trust this IACA.
+    expect(new RevocationCache(dir).restore(new RevocationLists({ trust, unavailablePolicy: 'fail' }), TrustStore.fromCertificates([other.der]), AT, warn)).toBe(0);
+    expect(warnings.pop()).toContain('not a trust anchor');
+    // Flipped bytes, a broken state file, a state file under the wrong name.
+    const key = cacheKey('crl', URL_);
+    const bytes = new Uint8Array(crl);
+    bytes[bytes.length - 3] ^= 1;
+    writeFileSync(join(dir, `${key}.bin`), bytes);
+    writeFileSync(join(dir, `${'a'.repeat(32)}.json`), '{');
+    writeFileSync(join(dir, `${'b'.repeat(32)}.json`), JSON.stringify({ url: URL_, kind: 'crl' }));
+    const fresh = new RevocationLists({ trust, unavailablePolicy: 'fail' });
+    expect(new RevocationCache(dir).restore(fresh, trust, AT, warn)).toBe(0);
+    expect(warnings.join('\n')).toMatch(/unreadable state file/);
+    expect(warnings.join('\n')).toMatch(/malformed state file/);
+    expect(warnings.join('\n')).toMatch(/does not verify, ignored CRL_SIGNATURE_INVALID/);
+    expect(fresh.checkCertificate(iaca.der, iaca.der, AT).status).toBe('unavailable');
+  });
+
+  it('a missing folder is an empty cache', () => {
+    expect(new RevocationCache(join(tmpdir(), 'kakunin-no-such-dir-x')).load()).toEqual([]);
+  });
+});
+
+describe('kakunin trust lists / list', () => {
+  const io = () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { out, err, io: { out: (s: string) => out.push(s), err: (s: string) => err.push(s) } };
+  };
+
+  it('shows URL, kind, age, valid until and last error of each cached list', async () => {
+    const { dir, target } = filled();
+    new RevocationCache(dir).saveStates(
+      [{ url: URL_, kind: 'crl', usable: true, lastAttempt: '2026-06-01T01:00:00.000Z', lastError: { code: 'FETCH_FAILED', message: 'HTTP 503 from crl.example', at: '2026-06-01T01:00:00.000Z' } }],
+      [target],
+    );
+    const a = io();
+    expect(await runTrust(['lists', '--revocation-cache', dir, '--json'], a.io)).toBe(0);
+    const rows = JSON.parse(a.out[0]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ url: URL_, kind: 'crl', fetchedAt: AT.toISOString(), validUntil: '2026-06-07T00:00:00.000Z', lastError: { code: 'FETCH_FAILED' } });
+    expect(rows[0].ageSeconds).toBeGreaterThan(0);
+    const b = io();
+    expect(await runTrust(['list', '--revocation-cache', dir], b.io)).toBe(0);
+    const text = b.out.join('\n');
+    expect(text).toContain('revocation lists');
+    expect(text).toMatch(new RegExp(`crl\\t${URL_.replace(/\./g, '\\.')}\\tage \\d+[smhd]\\tvalid until 2026-06-07T00:00:00.000Z.*last error FETCH_FAILED`));
+    const c = io();
+    expect(await runTrust(['lists', '--revocation-cache', join(dir, 'none')], c.io)).toBe(0);
+    expect(c.out.join('\n')).toContain('none cached');
+  });
+});
