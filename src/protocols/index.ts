@@ -19,3 +19,4 @@ export * from './dcapi/digital-credential-response.js';
 export * from './state/request-state-store.js';
 export * from './state/presentation-state.js';
 export * from './verify-protocol-response.js';
+export * from './proximity/index.js';
