@@ -13,6 +13,7 @@ import { verifyDeviceResponse, type FailureCode, type VerificationResult } from 
 import { reduceToDecision, type Decision } from '../policy/index.js';
 import type { ServiceContext } from './context.js';
 import { badRequest, conflict, gone, notFound, ServiceError } from './errors.js';
+import { acceptUnavailableRevocation } from './revocation-warn.js';
 import { checkWebhookUrl } from './ssrf.js';
 import { FINAL_STATES, publicView, type SessionEvent, type VerificationSession } from './session.js';
 import type { OpenedResponse } from './wallet-protocols.js';
@@ -146,8 +147,11 @@ async function answer(ctx: ServiceContext, session: VerificationSession, open: (
   if (!purpose) throw new ServiceError(500, 'PURPOSE_GONE', 'the purpose of this verification is no longer configured');
   let result: VerificationResult;
   try {
-    result = verifyDeviceResponse(opened.deviceResponse, { trust: ctx.trust, at, sessionTranscript: opened.sessionTranscript });
+    const trust = ctx.purposeTrust.get(purpose.name) ?? ctx.trust;
+    const revocation = ctx.revocation?.checker;
+    result = verifyDeviceResponse(opened.deviceResponse, { trust, at, sessionTranscript: opened.sessionTranscript, ...(revocation ? { revocation } : {}) });
     if (opened.checkElements) result = opened.checkElements(result);
+    result = withRevocationPolicy(ctx, purpose.name, result);
   } catch (e) {
     // The pipeline reports failures as results; a thrown KakuninError still becomes a failed
     // verification with its code rather than a 500, and the claim stays taken.
@@ -156,6 +160,17 @@ async function answer(ctx: ServiceContext, session: VerificationSession, open: (
   }
   const decision = reduceToDecision(purpose, result, at);
   return finish(ctx, session, decision, at, performance.now() - started);
+}
+
+/** KAKUNIN_REVOCATION=warn: a document short only of a revocation answer passes, counted and logged. */
+function withRevocationPolicy(ctx: ServiceContext, purpose: string, result: VerificationResult): VerificationResult {
+  if (ctx.revocation?.mode !== 'warn') return result;
+  const { result: out, accepted } = acceptUnavailableRevocation(result);
+  if (accepted > 0) {
+    ctx.metrics.revocationUnavailableAccepted.inc({ purpose }, accepted);
+    ctx.logger.warn({ purpose, documents: accepted }, 'accepted without a current revocation answer (KAKUNIN_REVOCATION=warn)');
+  }
+  return out;
 }
 
 async function finish(ctx: ServiceContext, session: VerificationSession, decision: Decision, at: Date, elapsedMs: number): Promise<SessionEvent> {

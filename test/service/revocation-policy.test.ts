@@ -59,7 +59,7 @@ describe('warn policy', () => {
     const cases: CheckResult[][] = [
       [{ check: 'status', status: 'fail', code: 'STATUS_REVOKED', message: 'x' }],
       [{ check: 'issuer_revocation', status: 'fail', code: 'STATUS_UNAVAILABLE', message: 'x' }],
-      [{ check: 'status', status: 'not_run', code: 'STATUS_UNAVAILABLE', message: 'x' }, { check: 'device_signature', status: 'not_run', code: 'TRANSCRIPT_MISSING', message: 'x' }],
+      [{ check: 'status', status: 'not_run', code: 'STATUS_UNAVAILABLE', message: 'x' }, { check: 'device_authentication', status: 'not_run', code: 'TRANSCRIPT_MISSING', message: 'x' }],
       [{ check: 'status', status: 'not_run', code: 'STATUS_UNAVAILABLE', message: 'x' }, { check: 'value_digests', status: 'fail', code: 'DIGEST_MISMATCH', message: 'x' }],
     ];
     for (const extra of cases) {
