@@ -33,11 +33,8 @@ import {
   type SandboxCertificate,
   type SandboxCurve,
 } from '../../src/sandbox/index.js';
+import { AT, DS_VALIDITY, IACA_VALIDITY, MSO_VALIDITY, sandboxIssuer } from '../helpers/sandbox-issuer.js';
 
-const AT = new Date('2026-06-01T00:00:00Z');
-const IACA_VALIDITY = { notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: new Date('2035-01-01T00:00:00Z') };
-const DS_VALIDITY = { notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') };
-const MSO_VALIDITY = { signed: new Date('2026-05-01T00:00:00Z'), validFrom: new Date('2026-05-01T00:00:00Z'), validUntil: new Date('2026-12-01T00:00:00Z') };
 const TRANSCRIPT = encodeCbor([null, null, ['OpenID4VPHandover', new Uint8Array(createHash('sha256').update('failure-codes').digest())]]);
 
 const iacas = new Map<SandboxCurve, SandboxCa>();
@@ -47,9 +44,9 @@ let reader: { privateKey: KeyObject; publicKey: KeyObject };
 
 beforeAll(async () => {
   for (const curve of ['P-256', 'P-384', 'P-521', 'Ed25519'] as SandboxCurve[]) {
-    const iaca = await createIaca({ curve, ...IACA_VALIDITY, commonName: `kakunin sandbox IACA ${curve}` });
+    const { iaca, ds } = await sandboxIssuer({ curve, commonName: `kakunin sandbox IACA ${curve}` });
     iacas.set(curve, iaca);
-    signers.set(curve, await createDocumentSigner(iaca, { curve, ...DS_VALIDITY }));
+    signers.set(curve, ds);
   }
   trust = TrustStore.fromCertificates([...iacas.values()].map((c) => c.der), { set: 'sandbox' });
   reader = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -192,8 +189,7 @@ describe('issuer certificate', () => {
   });
 
   it('ISSUER_CERT_UNTRUSTED: a well-formed IACA that is not in the trust store', async () => {
-    const stranger = await createIaca({ ...IACA_VALIDITY, commonName: 'not trusted IACA' });
-    const ds = await createDocumentSigner(stranger, DS_VALIDITY);
+    const { ds } = await sandboxIssuer({ commonName: 'not trusted IACA' });
     expectOnly(await run({ signer: ds }), {
       issuer_certificate_chain: fail('ISSUER_CERT_UNTRUSTED'),
       issuer_certificate_profile: notRun('ISSUER_CERT_UNTRUSTED'),
@@ -201,8 +197,7 @@ describe('issuer certificate', () => {
   });
 
   it('ISSUER_CERT_UNTRUSTED: same subject as a trusted IACA, different key', async () => {
-    const impostor = await createIaca({ ...IACA_VALIDITY, commonName: 'kakunin sandbox IACA P-256' });
-    const ds = await createDocumentSigner(impostor, DS_VALIDITY);
+    const { ds } = await sandboxIssuer({ commonName: 'kakunin sandbox IACA P-256' });
     expectOnly(await run({ signer: ds }), {
       issuer_certificate_chain: fail('ISSUER_CERT_UNTRUSTED'),
       issuer_certificate_profile: notRun('ISSUER_CERT_UNTRUSTED'),

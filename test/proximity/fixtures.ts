@@ -1,19 +1,10 @@
 /** A sandbox issuer, a My Number Card and an mDL, and a reader certificate, shared by the session tests. */
-import { TrustStore } from '../../src/trust/store.js';
-import {
-  createDocumentSigner,
-  createIaca,
-  issueMdoc,
-  MDL_DOCTYPE,
-  mdlElements,
-  MNC_DOCTYPE,
-  myNumberCardElements,
-  type IssuedMdoc,
-} from '../../src/sandbox/index.js';
+import { createDocumentSigner, createIaca, MDL_DOCTYPE, MNC_DOCTYPE, type IssuedMdoc } from '../../src/sandbox/index.js';
 import type { ReaderIdentity } from '../../src/protocols/proximity/index.js';
+import type { TrustStore } from '../../src/trust/store.js';
+import { IACA_VALIDITY, issueSample, sandboxIssuer } from '../helpers/sandbox-issuer.js';
 
-export const AT = new Date('2026-06-01T00:00:00Z');
-const VALIDITY = { signed: new Date('2026-05-01T00:00:00Z'), validFrom: new Date('2026-05-01T00:00:00Z'), validUntil: new Date('2027-05-01T00:00:00Z') };
+export { AT } from '../helpers/sandbox-issuer.js';
 
 export interface Fixtures {
   trust: TrustStore;
@@ -23,16 +14,13 @@ export interface Fixtures {
 }
 
 export async function makeFixtures(): Promise<Fixtures> {
-  const iaca = await createIaca({ notBefore: new Date('2026-01-01T00:00:00Z') });
-  const ds = await createDocumentSigner(iaca);
-  const mnc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, AT), signer: ds, validity: VALIDITY });
-  const mdl = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, AT), signer: ds, validity: VALIDITY });
-  const readerRoot = await createIaca({ commonName: 'kakunin sandbox reader root', notBefore: new Date('2026-01-01T00:00:00Z') });
+  const { ds, trust } = await sandboxIssuer();
+  const readerRoot = await createIaca({ ...IACA_VALIDITY, commonName: 'kakunin sandbox reader root' });
   const readerCert = await createDocumentSigner(readerRoot, { commonName: 'kakunin sandbox reader' });
   return {
-    trust: TrustStore.fromCertificates([iaca.der], { name: 'sandbox iaca', set: 'sandbox' }),
-    mnc,
-    mdl,
+    trust,
+    mnc: await issueSample(ds, MNC_DOCTYPE),
+    mdl: await issueSample(ds, MDL_DOCTYPE),
     reader: { privateKey: readerCert.keys.privateKey, x5chain: [readerCert.der] },
   };
 }

@@ -5,22 +5,17 @@ import { cborHead, concat, decodeCbor, EncodedCbor, encodeCbor, Tagged } from '.
 import { coseKeyToKeyObject, parseCoseMac0, parseCoseSign1, verifyCoseMac0, verifyCoseSign1 } from '../../src/cose/index.js';
 import {
   createDeviceResponse,
-  createDocumentSigner,
-  createIaca,
-  issueMdoc,
   MNC_DOCTYPE,
   MNC_JP_NS,
   MNC_NS,
-  myNumberCardElements,
   sandboxDeviceAuthenticationBytes,
   sandboxEMacKey,
   sandboxMac0Detached,
   type IssuedMdoc,
 } from '../../src/sandbox/index.js';
+import { issueSample, sandboxIssuer } from '../helpers/sandbox-issuer.js';
 
 type M = Map<unknown, unknown>;
-const AT = new Date('2026-06-01T00:00:00Z');
-const VALIDITY = { signed: new Date('2026-05-01T00:00:00Z'), validFrom: new Date('2026-05-01T00:00:00Z'), validUntil: new Date('2027-05-01T00:00:00Z') };
 /** An OpenID4VP-style transcript: [null, null, [handover name, hash]]. */
 const TRANSCRIPT = encodeCbor([null, null, ['OpenID4VPHandover', new Uint8Array(createHash('sha256').update('sandbox').digest())]]);
 
@@ -35,9 +30,8 @@ function handAssembled(transcript: Uint8Array, docType: string, deviceNameSpaces
 let mdoc: IssuedMdoc;
 
 beforeAll(async () => {
-  const iaca = await createIaca({ notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2035-01-01T00:00:00Z') });
-  const ds = await createDocumentSigner(iaca);
-  mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, AT), signer: ds, validity: VALIDITY, keyAuthorizations: { nameSpaces: ['org.example.device'] } });
+  const { ds } = await sandboxIssuer();
+  mdoc = await issueSample(ds, MNC_DOCTYPE, { keyAuthorizations: { nameSpaces: ['org.example.device'] } });
 });
 
 describe('sandbox DeviceResponse', () => {

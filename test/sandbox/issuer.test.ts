@@ -4,7 +4,6 @@ import { decodeCbor, EncodedCbor, FullDate } from '../../src/cbor/index.js';
 import { coseKeyToKeyObject } from '../../src/cose/index.js';
 import {
   createDocumentSigner,
-  createIaca,
   issueMdoc,
   MDL_DOCTYPE,
   mdlElements,
@@ -16,9 +15,8 @@ import {
   type SandboxCertificate,
   type SandboxCurve,
 } from '../../src/sandbox/index.js';
+import { AT, MSO_VALIDITY, sandboxIssuer } from '../helpers/sandbox-issuer.js';
 
-const AT = new Date('2026-06-01T00:00:00Z');
-const VALIDITY = { signed: new Date('2026-05-01T00:00:00Z'), validFrom: new Date('2026-05-01T00:00:00Z'), validUntil: new Date('2027-05-01T00:00:00Z') };
 
 type M = Map<unknown, unknown>;
 
@@ -45,14 +43,13 @@ let iaca: SandboxCa;
 let ds: SandboxCertificate;
 
 beforeAll(async () => {
-  iaca = await createIaca({ notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2035-01-01T00:00:00Z') });
-  ds = await createDocumentSigner(iaca);
+  ({ iaca, ds } = await sandboxIssuer());
 });
 
 describe('sandbox issuer: My Number Card', () => {
   it('issues every element as a tag-24 IssuerSignedItem whose digest is in the signed MSO', async () => {
     const nameSpaces = myNumberCardElements(undefined, AT);
-    const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces, signer: ds, validity: VALIDITY });
+    const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces, signer: ds, validity: MSO_VALIDITY });
     expect(nameSpaces[MNC_NS].age_over_20).toBe(true);
     expect(nameSpaces[MNC_NS].age_in_years).toBe(36);
     expect(nameSpaces[MNC_JP_NS].local_gov_code_unicode).toBe('131016');
@@ -62,8 +59,8 @@ describe('sandbox issuer: My Number Card', () => {
     expect(mso.get('digestAlgorithm')).toBe('SHA-256');
     expect(mso.get('docType')).toBe(MNC_DOCTYPE);
     const vi = mso.get('validityInfo') as M;
-    expect((vi.get('signed') as Date).toISOString()).toBe(VALIDITY.signed.toISOString());
-    expect((vi.get('validUntil') as Date).toISOString()).toBe(VALIDITY.validUntil.toISOString());
+    expect((vi.get('signed') as Date).toISOString()).toBe(MSO_VALIDITY.signed.toISOString());
+    expect((vi.get('validUntil') as Date).toISOString()).toBe(MSO_VALIDITY.validUntil.toISOString());
     const digests = mso.get('valueDigests') as Map<string, Map<number, Uint8Array>>;
     expect([...digests.keys()].sort()).toEqual([MNC_NS, MNC_JP_NS]);
 
@@ -87,7 +84,7 @@ describe('sandbox issuer: My Number Card', () => {
   });
 
   it('signs issuerAuth with the DS key and carries the DS in the unprotected x5chain', async () => {
-    const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, AT), signer: ds, validity: VALIDITY });
+    const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, AT), signer: ds, validity: MSO_VALIDITY });
     const [protectedBytes, unprotected] = mdoc.issuerAuth as [Uint8Array, M];
     expect((decodeCbor(protectedBytes) as M).get(1)).toBe(-7);
     expect(unprotected.get(33)).toEqual(ds.der);
@@ -102,9 +99,8 @@ describe('sandbox issuer: My Number Card', () => {
 describe('sandbox issuer: keys and digest algorithms', () => {
   for (const curve of ['P-384', 'P-521', 'Ed25519'] as SandboxCurve[]) {
     it(`signs with a ${curve} DS, verified by node:crypto`, async () => {
-      const root = await createIaca({ curve, notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2035-01-01T00:00:00Z') });
-      const signer = await createDocumentSigner(root, { curve });
-      const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, AT), signer, validity: VALIDITY, deviceCurve: curve });
+      const { ds: signer } = await sandboxIssuer({ curve });
+      const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, AT), signer, validity: MSO_VALIDITY, deviceCurve: curve });
       expect(verifySign1(mdoc.issuerAuth, signer.keys.publicKey)).toBe(true);
       expect(mdoc.devicePublicKey.asymmetricKeyType).toBe(curve === 'Ed25519' ? 'ed25519' : 'ec');
     });
@@ -112,7 +108,7 @@ describe('sandbox issuer: keys and digest algorithms', () => {
 
   for (const [name, hash] of [['SHA-384', 'sha384'], ['SHA-512', 'sha512']] as const) {
     it(`digests with ${name}`, async () => {
-      const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, AT), signer: ds, validity: VALIDITY, digestAlgorithm: name });
+      const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, AT), signer: ds, validity: MSO_VALIDITY, digestAlgorithm: name });
       const mso = msoOf(mdoc.issuerAuth);
       expect(mso.get('digestAlgorithm')).toBe(name);
       const item = mdoc.items.get('org.iso.18013.5.1')![0];
@@ -126,7 +122,7 @@ describe('sandbox issuer: keys and digest algorithms', () => {
       docType: MDL_DOCTYPE,
       nameSpaces: mdlElements(undefined, AT),
       signer: ds,
-      validity: VALIDITY,
+      validity: MSO_VALIDITY,
       keyAuthorizations: { nameSpaces: ['org.iso.wallet'], dataElements: { 'org.iso.18013.5.1': ['age_over_18'] } },
       status: new Map([['status_list', new Map<string, unknown>([['idx', 7], ['uri', 'https://sandbox.kakunin.invalid/sl']])]]),
     });
@@ -150,7 +146,7 @@ describe('sandbox issuer: defects on purpose', () => {
 
   it('wrong digest, altered value, omitted digest: only the target element breaks', async () => {
     for (const defects of [{ wrongDigest: target }, { alterValueAfterSigning: { ...target, value: 'Mallory' } }, { omitDigest: target }]) {
-      const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: nameSpaces(), signer: ds, validity: VALIDITY, defects });
+      const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: nameSpaces(), signer: ds, validity: MSO_VALIDITY, defects });
       expect(digestOk(mdoc, 'family_name')).toBe(false);
       expect(digestOk(mdoc, 'given_name')).toBe(true);
       expect(verifySign1(mdoc.issuerAuth, ds.keys.publicKey)).toBe(true);
@@ -158,7 +154,7 @@ describe('sandbox issuer: defects on purpose', () => {
   });
 
   it('MSO docType, version and digestAlgorithm can be wrong while the signature stays valid', async () => {
-    const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: nameSpaces(), signer: ds, validity: VALIDITY, digestAlgorithm: 'MD5', defects: { msoDocType: MNC_DOCTYPE, msoVersion: '2.0' } });
+    const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: nameSpaces(), signer: ds, validity: MSO_VALIDITY, digestAlgorithm: 'MD5', defects: { msoDocType: MNC_DOCTYPE, msoVersion: '2.0' } });
     const mso = msoOf(mdoc.issuerAuth);
     expect(mso.get('docType')).toBe(MNC_DOCTYPE);
     expect(mso.get('version')).toBe('2.0');
@@ -169,13 +165,13 @@ describe('sandbox issuer: defects on purpose', () => {
   it('forged signature, foreign signing key, MSO altered after signing: the signature fails', async () => {
     const other = await createDocumentSigner(iaca);
     for (const defects of [{ forgeSignature: true }, { signWithKey: other.keys.privateKey }, { alterMsoAfterSigning: (m: Map<string, unknown>) => m.set('docType', 'x') }]) {
-      const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: nameSpaces(), signer: ds, validity: VALIDITY, defects });
+      const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: nameSpaces(), signer: ds, validity: MSO_VALIDITY, defects });
       expect(verifySign1(mdoc.issuerAuth, ds.keys.publicKey)).toBe(false);
     }
   });
 
   it('leaves x5chain out on request', async () => {
-    const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: nameSpaces(), signer: ds, validity: VALIDITY, defects: { omitX5chain: true } });
+    const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: nameSpaces(), signer: ds, validity: MSO_VALIDITY, defects: { omitX5chain: true } });
     expect((mdoc.issuerAuth[1] as M).has(33)).toBe(false);
     expect(verifySign1(mdoc.issuerAuth, ds.keys.publicKey)).toBe(true);
   });
