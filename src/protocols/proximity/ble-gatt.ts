@@ -6,6 +6,7 @@
 import { hkdfSync } from 'node:crypto';
 import type { EncodedCbor } from '../../cbor/index.js';
 import { ProximityError } from './errors.js';
+import { MessageQueue } from './message-queue.js';
 import type { SessionTransport } from './transport.js';
 
 const BASE = '-a123-48ce-896b-4c76973373e6';
@@ -52,8 +53,7 @@ export function bleChunks(message: Uint8Array, mtu: number): Uint8Array[] {
 export class GattMessageTransport implements SessionTransport {
   private parts: Uint8Array[] = [];
   private size = 0;
-  private readonly inbox: Uint8Array[] = [];
-  private waiter: { resolve(m: Uint8Array): void; reject(e: Error): void; timer: NodeJS.Timeout } | undefined;
+  private readonly queue: MessageQueue;
   private isClosed = false;
   private failure: Error | undefined;
 
@@ -66,7 +66,9 @@ export class GattMessageTransport implements SessionTransport {
       teardown(): Promise<void>;
       maxMessageBytes?: number;
     },
-  ) {}
+  ) {
+    this.queue = new MessageQueue(name);
+  }
 
   get closed(): boolean {
     return this.isClosed;
@@ -83,24 +85,14 @@ export class GattMessageTransport implements SessionTransport {
       const message = new Uint8Array(Buffer.concat(this.parts));
       this.parts = [];
       this.size = 0;
-      const w = this.waiter;
-      if (w) {
-        this.waiter = undefined;
-        clearTimeout(w.timer);
-        w.resolve(message);
-      } else this.inbox.push(message);
+      this.queue.push(message);
     }
   }
 
   /** Called by the adapter when the mdoc writes State 0x02 or disconnects. */
   onLinkLost(error: Error = new ProximityError('TRANSPORT_FAILED', `${this.name}: the mdoc disconnected`)): void {
     this.failure ??= error;
-    const w = this.waiter;
-    if (w) {
-      this.waiter = undefined;
-      clearTimeout(w.timer);
-      w.reject(error);
-    }
+    this.queue.fail(error);
   }
 
   async send(message: Uint8Array): Promise<void> {
@@ -109,16 +101,11 @@ export class GattMessageTransport implements SessionTransport {
   }
 
   receive(timeoutMs: number): Promise<Uint8Array> {
-    if (this.inbox.length) return Promise.resolve(this.inbox.shift()!);
+    const queued = this.queue.next();
+    if (queued) return Promise.resolve(queued);
     if (this.failure) return Promise.reject(this.failure);
     if (this.isClosed) return Promise.reject(new ProximityError('TRANSPORT_FAILED', `${this.name}: closed`));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiter = undefined;
-        reject(new ProximityError('SESSION_TIMEOUT', `${this.name}: no message within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiter = { resolve, reject, timer };
-    });
+    return this.queue.wait(timeoutMs);
   }
 
   async close(): Promise<void> {

@@ -3,23 +3,19 @@
  * phone walking away: the other end's pending and later receives fail with TRANSPORT_FAILED.
  */
 import { ProximityError } from './errors.js';
+import { MessageQueue } from './message-queue.js';
 import type { SessionTransport } from './transport.js';
-
-interface Waiter {
-  resolve(message: Uint8Array): void;
-  reject(error: Error): void;
-  timer: NodeJS.Timeout;
-}
 
 class LoopbackEnd implements SessionTransport {
   peer!: LoopbackEnd;
-  private readonly inbox: Uint8Array[] = [];
-  private waiter: Waiter | undefined;
+  private readonly queue: MessageQueue;
   private isClosed = false;
   /** Every message this end sent, for tests that replay or inspect traffic. */
   readonly sent: Uint8Array[] = [];
 
-  constructor(readonly name: string) {}
+  constructor(readonly name: string) {
+    this.queue = new MessageQueue(name);
+  }
 
   get closed(): boolean {
     return this.isClosed;
@@ -27,53 +23,29 @@ class LoopbackEnd implements SessionTransport {
 
   /** Timers still armed on this end: zero after a clean teardown. */
   get pendingReceives(): number {
-    return this.waiter ? 1 : 0;
+    return this.queue.waiting ? 1 : 0;
   }
 
   async send(message: Uint8Array): Promise<void> {
     if (this.isClosed) throw new ProximityError('TRANSPORT_FAILED', `${this.name}: send on a closed transport`);
     if (this.peer.isClosed) throw new ProximityError('TRANSPORT_FAILED', `${this.name}: the other side has gone away`);
     this.sent.push(message);
-    this.peer.deliver(Uint8Array.from(message));
-  }
-
-  private deliver(message: Uint8Array): void {
-    const w = this.waiter;
-    if (w) {
-      this.waiter = undefined;
-      clearTimeout(w.timer);
-      w.resolve(message);
-    } else this.inbox.push(message);
+    this.peer.queue.push(Uint8Array.from(message));
   }
 
   receive(timeoutMs: number): Promise<Uint8Array> {
-    if (this.inbox.length) return Promise.resolve(this.inbox.shift()!);
+    const queued = this.queue.next();
+    if (queued) return Promise.resolve(queued);
     if (this.isClosed) return Promise.reject(new ProximityError('TRANSPORT_FAILED', `${this.name}: receive on a closed transport`));
     if (this.peer.isClosed) return Promise.reject(new ProximityError('TRANSPORT_FAILED', `${this.name}: the other side has gone away`));
-    if (this.waiter) return Promise.reject(new ProximityError('TRANSPORT_FAILED', `${this.name}: a receive is already pending`));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiter = undefined;
-        reject(new ProximityError('SESSION_TIMEOUT', `${this.name}: no message within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiter = { resolve, reject, timer };
-    });
-  }
-
-  private fail(error: Error): void {
-    const w = this.waiter;
-    if (w) {
-      this.waiter = undefined;
-      clearTimeout(w.timer);
-      w.reject(error);
-    }
+    return this.queue.wait(timeoutMs);
   }
 
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
-    this.fail(new ProximityError('TRANSPORT_FAILED', `${this.name}: closed`));
-    this.peer.fail(new ProximityError('TRANSPORT_FAILED', `${this.peer.name}: the other side has gone away`));
+    this.queue.fail(new ProximityError('TRANSPORT_FAILED', `${this.name}: closed`));
+    this.peer.queue.fail(new ProximityError('TRANSPORT_FAILED', `${this.peer.name}: the other side has gone away`));
   }
 }
 
