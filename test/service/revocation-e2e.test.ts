@@ -136,8 +136,8 @@ describe('revocation through the service (KAKUNIN_REVOCATION=fail)', () => {
     // No explicit refresh: the list URI learnt on the hot path nudges the background refresher.
     const deadline = Date.now() + 5000;
     while (!(lists.hits.get('/status') ?? 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    await svc.ctx.revocation!.refresher.refreshOnce();
     expect(lists.hits.get('/status')).toBe(1);
+    await svc.ctx.revocation!.refresher.refreshOnce();
     const second = await verifyWith(revokedMdoc);
     expect(second.state).toBe('failed');
     expect(second.decision.failureCodes).toEqual(['STATUS_REVOKED']);
