@@ -12,7 +12,7 @@ import { Metrics } from './metrics.js';
 import { createProtocolAdapter } from './protocol-adapter.js';
 import { ReceiptSigner } from './receipts.js';
 import { ServiceRevocation } from './revocation.js';
-import { MemorySessionStore, RedisSessionStore, type SessionStore } from './store/index.js';
+import { MemorySessionStore, RedisSessionStore, requestStateStoreFor, type SessionStore } from './store/index.js';
 import { guardedFetch } from './ssrf.js';
 import { storeUnavailableAs503 } from './store-unavailable.js';
 import { deliverWebhook, DEFAULT_WEBHOOK_OPTIONS } from './webhook.js';
@@ -100,7 +100,8 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     logger.warn('no verifier certificate configured (KAKUNIN_VERIFIER_CERT_FILE): using a development certificate that no real wallet trusts');
   }
 
-  const store = storeUnavailableAs503(options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl) : new MemorySessionStore()));
+  const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl) : new MemorySessionStore());
+  const store = storeUnavailableAs503(sessions);
   const metrics = new Metrics();
   let revocation: ServiceRevocation | undefined;
   if (config.revocation === 'off') {
@@ -133,7 +134,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     receipts,
     metrics,
     logger,
-    protocols: createProtocolAdapter({ identity, now }),
+    protocols: createProtocolAdapter({ identity, now, states: requestStateStoreFor(sessions, now) }),
     now,
     deliverWebhook: (d) => deliverWebhook(d, { ...DEFAULT_WEBHOOK_OPTIONS, fetch: webhookFetch }),
   };

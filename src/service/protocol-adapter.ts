@@ -1,28 +1,23 @@
 /**
- * WalletProtocols on top of src/protocols/: one session offers three ways to answer, all bound to
- * the same nonce and to keys made for this session only:
- *   - OpenID4VP 1.0 by QR / redirect: request_uri -> signed request object, direct_post.jwt;
- *   - DC API `openid4vp-v1-signed` (Google Wallet, Chrome): signed request, dc_api.jwt;
- *   - DC API `org-iso-mdoc` (Apple Wallet, Safari; ISO 18013-7 Annex C): DeviceRequest with
- *     readerAuth, HPKE-encrypted DeviceResponse.
- * The SessionTranscript is always rebuilt from what this side sent, never taken from the wallet.
- * Private keys are kept in the session as JWK (the session store is the only place they live).
+ * WalletProtocols on the protocol layer's flows (src/protocols/). One session offers three ways to
+ * answer, each a flow with its own request state (nonce, ephemeral keys) in the RequestStateStore:
+ *   - OpenID4VP 1.0 by QR / redirect: createOpenID4VPRequest, getRequestObject, receiveDirectPost;
+ *   - DC API `org-iso-mdoc` (Apple Wallet, Safari; ISO 18013-7 Annex C) and
+ *   - DC API `openid4vp-v1-signed` (Google Wallet, Chrome): createDigitalCredentialRequest,
+ *     receiveDigitalCredentialResponse.
+ * The flows rebuild the SessionTranscript from what was sent, check the elements against what was
+ * asked, and use a request state once (a replayed answer gets NONCE_REPLAYED, on any instance
+ * sharing the store). What is the service's own is here: purposes to PresentationRequests.
  */
-import { createPrivateKey, generateKeyPairSync, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
-import type { VerificationResult } from '../mdoc/result.js';
 import type { DocumentAsk } from '../policy/index.js';
-import { createEncryptionInfo } from '../protocols/dcapi/encryption-info.js';
-import { openAnnexCResponse } from '../protocols/dcapi/open-annex-c.js';
-import { b64u, ProtocolError } from '../protocols/errors.js';
-import { clientIdFor, type VerifierIdentity } from '../protocols/keys/verifier-identity.js';
-import { decryptAuthorizationResponse, parseVpToken } from '../protocols/oid4vp/authorization-response.js';
-import { createResponseEncryptionKey, type ResponseEncryptionJwk } from '../protocols/oid4vp/encryption-key.js';
-import { authorizationRequestObject, signRequestObject } from '../protocols/oid4vp/request-object.js';
-import { createDeviceRequest } from '../protocols/request/device-request.js';
-import { checkRequestedElements } from '../protocols/request/element-check.js';
+import { createDigitalCredentialRequest, type DcApiProtocol } from '../protocols/dcapi/digital-credential-request.js';
+import { receiveDigitalCredentialResponse } from '../protocols/dcapi/digital-credential-response.js';
+import { ProtocolError } from '../protocols/errors.js';
+import type { VerifierIdentity } from '../protocols/keys/verifier-identity.js';
+import { createOpenID4VPRequest, getRequestObject, receiveDirectPost } from '../protocols/oid4vp/redirect-flow.js';
 import type { PresentationRequest, RequestedDocument } from '../protocols/request/presentation-request.js';
-import { dcapiSessionTranscript, jwkThumbprint, openID4VPDCAPISessionTranscript, openID4VPSessionTranscript } from '../protocols/transcript/index.js';
-import type { OpenedResponse, PrepareInput, PreparedRequest, WalletProtocols } from './wallet-protocols.js';
+import type { RequestStateStore } from '../protocols/state/request-state-store.js';
+import type { PrepareInput, PreparedRequest, RequestRefs, WalletProtocols } from './wallet-protocols.js';
 
 const DOC_ALIAS: Record<string, string> = { 'org.iso.23220.1.jp.mnc': 'mnc', 'org.iso.18013.5.1.mDL': 'mdl' };
 
@@ -43,7 +38,7 @@ export function dcqlRequest(documents: DocumentAsk[]): PresentationRequest {
   return { documents: out };
 }
 
-/** ISO DeviceRequest (no alternatives): each document's primary claim set. */
+/** ISO DeviceRequest (no alternatives within a docType): each document's primary claim set. */
 export function isoRequest(documents: DocumentAsk[]): PresentationRequest {
   return {
     documents: documents.map((d, j) => ({ id: DOC_ALIAS[d.docType] ?? `doc${j}`, docType: d.docType, elements: d.claimSets[0].map(toRequested) })),
@@ -54,140 +49,54 @@ function toRequested(e: { namespace: string; identifier: string; intentToRetain:
   return { nameSpace: e.namespace, elementIdentifier: e.identifier, intentToRetain: e.intentToRetain };
 }
 
-interface Secrets {
-  nonce: string;
-  clientId: string;
-  responseUri: string;
-  origin: string;
-  /** Response encryption key (OpenID4VP, both flows): private JWK, and the public JWK as sent. */
-  encPrivate: JsonWebKey;
-  encPublic: ResponseEncryptionJwk;
-  /** Annex C: the encryptionInfo string as sent and the HPKE recipient key. */
-  annexCEncryptionInfo: string;
-  annexCPrivate: JsonWebKey;
-  dcql: PresentationRequest;
-  iso: PresentationRequest;
-}
-
-const toJwk = (k: KeyObject): JsonWebKey => k.export({ format: 'jwk' });
-const fromJwk = (jwk: JsonWebKey): KeyObject => createPrivateKey({ key: jwk, format: 'jwk' });
-
 export interface ProtocolAdapterOptions {
   identity: VerifierIdentity;
+  /** Request states: memory for one instance, Redis for several. */
+  states: RequestStateStore;
   now: () => Date;
 }
 
-export function createProtocolAdapter({ identity, now }: ProtocolAdapterOptions): WalletProtocols {
-  const clientId = clientIdFor(identity, 'x509_hash');
+export function createProtocolAdapter({ identity, states, now }: ProtocolAdapterOptions): WalletProtocols {
+  /** One DC API request per protocol: a DeviceRequest cannot carry DCQL's alternatives. */
+  const dcapiRequest = (request: PresentationRequest, protocol: DcApiProtocol, input: PrepareInput, at: Date) =>
+    createDigitalCredentialRequest({ request, origin: input.origin, identity, protocols: [protocol], at, ttlSeconds: input.ttlSeconds, store: states });
 
   return {
     async prepare(input: PrepareInput): Promise<PreparedRequest> {
-      const nonce = randomBytes(32).toString('base64url');
-      const enc = createResponseEncryptionKey();
+      const at = now();
       const dcql = dcqlRequest(input.documents);
-      const iso = isoRequest(input.documents);
-
-      // Annex C: its own HPKE key and nonce bytes; readerAuth signs the transcript the wallet will rebuild.
-      const hpke = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const encryptionInfo = createEncryptionInfo(Buffer.from(nonce, 'base64url'), hpke.publicKey);
-      const annexCTranscript = dcapiSessionTranscript({ encryptionInfo: encryptionInfo.encoded, origin: input.origin });
-      const deviceRequest = createDeviceRequest(iso, annexCTranscript, identity);
-
-      const dcApiJar = await signRequestObject(
-        authorizationRequestObject({ request: dcql, nonce, responseMode: 'dc_api.jwt', encryptionJwk: enc.publicJwk, clientId, expectedOrigins: [input.origin] }),
+      const redirect = await createOpenID4VPRequest({
+        request: dcql,
         identity,
-        Math.floor(now().getTime() / 1000),
-      );
-      const secrets: Secrets = {
-        nonce,
-        clientId,
+        requestUri: input.requestUri,
         responseUri: input.responseUri,
-        origin: input.origin,
-        encPrivate: toJwk(enc.privateKey),
-        encPublic: enc.publicJwk,
-        annexCEncryptionInfo: encryptionInfo.encoded,
-        annexCPrivate: toJwk(hpke.privateKey),
-        dcql,
-        iso,
-      };
-      const qrUri = `openid4vp://?client_id=${encodeURIComponent(clientId)}&request_uri=${encodeURIComponent(input.requestUri)}`;
+        at,
+        ttlSeconds: input.ttlSeconds,
+        store: states,
+      });
+      const annexC = await dcapiRequest(isoRequest(input.documents), 'org-iso-mdoc', input, at);
+      const openid4vp = await dcapiRequest(dcql, 'openid4vp-v1-signed', input, at);
       return {
-        secrets: secrets as unknown as Record<string, unknown>,
-        qrUri,
+        refs: { oid4vp: redirect.id, dcapi: { 'org-iso-mdoc': annexC.id, 'openid4vp-v1-signed': openid4vp.id } },
+        qrUri: redirect.walletUrl,
         dcapi: {
-          digital: {
-            requests: [
-              { protocol: 'org-iso-mdoc', data: { deviceRequest: b64u(deviceRequest), encryptionInfo: encryptionInfo.encoded } },
-              { protocol: 'openid4vp-v1-signed', data: { request: dcApiJar } },
-            ],
-          },
+          digital: { requests: [...annexC.credentialRequestOptions.digital.requests, ...openid4vp.credentialRequestOptions.digital.requests] },
         },
       };
     },
 
-    async requestObject(raw, walletPost): Promise<string> {
-      const s = raw as unknown as Secrets;
-      const claims = authorizationRequestObject({
-        request: s.dcql,
-        nonce: s.nonce,
-        responseMode: 'direct_post.jwt',
-        encryptionJwk: s.encPublic,
-        clientId: s.clientId,
-        responseUri: s.responseUri,
-      });
-      // OpenID4VP 1.0 §5.10: a request fetched by POST with wallet_nonce must echo it.
-      const withNonce = walletPost?.walletNonce ? { ...claims, wallet_nonce: walletPost.walletNonce } : claims;
-      return signRequestObject(withNonce, identity, Math.floor(now().getTime() / 1000));
+    requestObject(refs: RequestRefs, walletNonce?: string): Promise<string> {
+      return getRequestObject(states, refs.oid4vp, now(), walletNonce ? { walletNonce, identity } : undefined);
     },
 
-    async openDirectPost(raw, form): Promise<OpenedResponse> {
-      const s = raw as unknown as Secrets;
-      const payload = await decryptAuthorizationResponse(form.response, { privateKey: fromJwk(s.encPrivate), kid: s.encPublic.kid });
-      const { deviceResponse, answered } = pickVpToken(payload, s.dcql);
-      const sessionTranscript = openID4VPSessionTranscript({
-        clientId: s.clientId,
-        nonce: s.nonce,
-        jwkThumbprint: jwkThumbprint(s.encPublic),
-        responseUri: s.responseUri,
-      });
-      return { deviceResponse, sessionTranscript, checkElements: (r) => checkRequestedElements(r, s.dcql, [answered]) };
+    async receiveDirectPost(refs, form, verify) {
+      return receiveDirectPost({ ...verify, id: refs.oid4vp, body: form, store: states });
     },
 
-    async openDcapi(raw, credential): Promise<OpenedResponse> {
-      const s = raw as unknown as Secrets;
-      if (credential.protocol === 'org-iso-mdoc') {
-        const opened = await openAnnexCResponse(credential.data, {
-          encryptionInfo: s.annexCEncryptionInfo,
-          origin: s.origin,
-          recipientPrivateKey: fromJwk(s.annexCPrivate),
-        });
-        return { ...opened, checkElements: (r) => checkRequestedElements(r, s.iso) };
-      }
-      if (credential.protocol === 'openid4vp-v1-signed') {
-        const data = credential.data as { response?: unknown } | undefined;
-        if (!data || typeof data !== 'object' || typeof data.response !== 'string') {
-          throw new ProtocolError('RESPONSE_MALFORMED', 'dc_api.jwt data must be {response: JWE}');
-        }
-        const payload = await decryptAuthorizationResponse(data.response, { privateKey: fromJwk(s.encPrivate), kid: s.encPublic.kid });
-        const { deviceResponse, answered } = pickVpToken(payload, s.dcql);
-        const sessionTranscript = openID4VPDCAPISessionTranscript({ origin: s.origin, nonce: s.nonce, jwkThumbprint: jwkThumbprint(s.encPublic) });
-        return { deviceResponse, sessionTranscript, checkElements: (r) => checkRequestedElements(r, s.dcql, [answered]) };
-      }
-      throw new ProtocolError('PROTOCOL_UNSUPPORTED', `protocol ${credential.protocol.slice(0, 64)} was not offered`);
+    async receiveDcapi(refs, credential, verify) {
+      const id = Object.hasOwn(refs.dcapi, credential.protocol) ? refs.dcapi[credential.protocol] : undefined;
+      if (!id) throw new ProtocolError('PROTOCOL_UNSUPPORTED', `protocol ${credential.protocol.slice(0, 64)} was not offered`);
+      return receiveDigitalCredentialResponse({ ...verify, id, response: credential, store: states });
     },
   };
 }
-
-/** The one vp_token entry that answers a credential query of ours, and its single DeviceResponse. */
-function pickVpToken(payload: Record<string, unknown>, request: PresentationRequest): { deviceResponse: Uint8Array; answered: RequestedDocument } {
-  const token = parseVpToken(payload);
-  for (const doc of request.documents) {
-    const presentations = token.get(doc.id);
-    if (!presentations) continue;
-    if (presentations.length !== 1) throw new ProtocolError('RESPONSE_MALFORMED', `vp_token.${doc.id} must hold exactly one presentation`);
-    return { deviceResponse: presentations[0], answered: doc };
-  }
-  throw new ProtocolError('RESPONSE_MALFORMED', 'vp_token answers none of the credential queries of this request');
-}
-
-export type { VerificationResult };

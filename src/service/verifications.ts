@@ -9,14 +9,14 @@
 import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
 import { KakuninError } from '../cbor/index.js';
-import { verifyDeviceResponse, type FailureCode, type VerificationResult } from '../mdoc/index.js';
+import type { VerificationResult } from '../mdoc/index.js';
 import { reduceToDecision, type Decision } from '../policy/index.js';
 import type { ServiceContext } from './context.js';
 import { badRequest, conflict, gone, notFound, ServiceError } from './errors.js';
 import { acceptUnavailableRevocation } from './revocation-warn.js';
 import { checkWebhookUrl } from './ssrf.js';
 import { FINAL_STATES, publicView, type SessionEvent, type VerificationSession } from './session.js';
-import type { OpenedResponse } from './wallet-protocols.js';
+import type { PreparedRequest, RequestRefs, VerifyOptions } from './wallet-protocols.js';
 
 export interface CreateInput {
   purpose: string;
@@ -45,14 +45,22 @@ export async function createVerification(ctx: ServiceContext, input: CreateInput
   if (!purpose) throw new ServiceError(400, 'UNKNOWN_PURPOSE', `unknown purpose; known: ${[...ctx.purposes.keys()].join(', ')}`);
   const origin = input.options?.origin ?? new URL(ctx.config.publicUrl).origin;
   const id = newId();
-  const handle = newId();
   const base = ctx.config.publicUrl;
-  const prepared = await ctx.protocols.prepare({
-    documents: purpose.documents,
-    requestUri: `${base}/v1/wallet/${handle}/request`,
-    responseUri: `${base}/v1/wallet/${handle}/response`,
-    origin,
-  });
+  let prepared: PreparedRequest;
+  try {
+    // The wallet's URLs name the OpenID4VP request state, never the session id (the right to read).
+    prepared = await ctx.protocols.prepare({
+      documents: purpose.documents,
+      requestUri: (handle) => `${base}/v1/wallet/${handle}/request`,
+      responseUri: (handle) => `${base}/v1/wallet/${handle}/response`,
+      origin,
+      ttlSeconds: ctx.config.pendingTtlSeconds,
+    });
+  } catch (e) {
+    // The protocol layer refuses an origin it cannot bind a request to.
+    if (e instanceof KakuninError && e.code === 'INVALID_ARGUMENT') throw badRequest('INVALID_REQUEST', e.message);
+    throw e;
+  }
   const now = ctx.now();
   const expiresAt = new Date(now.getTime() + ctx.config.pendingTtlSeconds * 1000).toISOString();
   const webhookUrl = input.options?.webhook_url ?? ctx.config.webhookUrl;
@@ -64,10 +72,10 @@ export async function createVerification(ctx: ServiceContext, input: CreateInput
     createdAt: now.toISOString(),
     expiresAt,
     ...(webhookUrl ? { webhookUrl } : {}),
-    secrets: { ...prepared.secrets, origin },
+    secrets: { ...prepared.refs },
     request: { qrUri: prepared.qrUri, dcapi: prepared.dcapi },
   };
-  await ctx.store.create(session, ctx.config.pendingTtlSeconds, handle);
+  await ctx.store.create(session, ctx.config.pendingTtlSeconds, prepared.refs.oid4vp);
   ctx.metrics.created.inc({ purpose: purpose.name });
   ctx.logger.info({ verification: id, purpose: purpose.name }, 'verification created');
   const svg = await QRCode.toString(prepared.qrUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
@@ -109,7 +117,7 @@ export async function getVerification(ctx: ServiceContext, id: string): Promise<
 export async function requestObject(ctx: ServiceContext, handle: string, walletNonce?: string): Promise<string> {
   const session = await findByHandle(ctx, handle);
   if (FINAL_STATES.has(session.state)) throw conflict();
-  const jar = await ctx.protocols.requestObject(session.secrets, walletNonce ? { walletNonce } : undefined);
+  const jar = await opening(() => ctx.protocols.requestObject(refsOf(session), walletNonce));
   if (session.state === 'pending') {
     await ctx.store.update({ ...session, state: 'retrieved' }, remainingSeconds(ctx, session));
   }
@@ -119,45 +127,31 @@ export async function requestObject(ctx: ServiceContext, handle: string, walletN
 /** response_uri (direct_post.jwt): the wallet's encrypted answer. */
 export async function acceptDirectPost(ctx: ServiceContext, handle: string, form: Record<string, string>): Promise<SessionEvent> {
   const session = await findByHandle(ctx, handle);
-  return answer(ctx, session, () => ctx.protocols.openDirectPost(session.secrets, form));
+  return answer(ctx, session, (verify) => ctx.protocols.receiveDirectPost(refsOf(session), form, verify));
 }
 
 /** The page hands over what navigator.credentials.get returned. */
 export async function acceptDcapiResponse(ctx: ServiceContext, id: string, credential: { protocol: string; data: unknown }): Promise<SessionEvent> {
   const session = await findSession(ctx, id);
-  return answer(ctx, session, () => ctx.protocols.openDcapi(session.secrets, credential));
+  return answer(ctx, session, (verify) => ctx.protocols.receiveDcapi(refsOf(session), credential, verify));
 }
 
-async function answer(ctx: ServiceContext, session: VerificationSession, open: () => Promise<OpenedResponse>): Promise<SessionEvent> {
+/**
+ * Takes one answer. The protocol layer opens it with the session's request state and uses that state
+ * up only once the answer decrypted under its keys; an answer that does not open is a client error
+ * and changes nothing, so the real answer can still come.
+ */
+async function answer(ctx: ServiceContext, session: VerificationSession, receive: (verify: VerifyOptions) => Promise<VerificationResult>): Promise<SessionEvent> {
   if (FINAL_STATES.has(session.state)) throw conflict();
-  const started = performance.now();
-  let opened: OpenedResponse;
-  try {
-    opened = await open();
-  } catch (e) {
-    // An answer that cannot be opened (wrong key, bad envelope) is a client error; the session
-    // stays open for the real answer.
-    if (e instanceof KakuninError) throw badRequest(e.code, e.message);
-    throw e;
-  }
-  // Only now, with a response that opened under this session's keys, is the single answer taken.
-  if (!(await ctx.store.claim(session.id))) throw conflict();
-  const at = ctx.now();
   const purpose = ctx.purposes.get(session.purpose);
   if (!purpose) throw new ServiceError(500, 'PURPOSE_GONE', 'the purpose of this verification is no longer configured');
-  let result: VerificationResult;
-  try {
-    const trust = ctx.purposeTrust.get(purpose.name) ?? ctx.trust;
-    const revocation = ctx.revocation?.checker;
-    result = verifyDeviceResponse(opened.deviceResponse, { trust, at, sessionTranscript: opened.sessionTranscript, ...(revocation ? { revocation } : {}) });
-    if (opened.checkElements) result = opened.checkElements(result);
-    result = withRevocationPolicy(ctx, purpose.name, result);
-  } catch (e) {
-    // The pipeline reports failures as results; a thrown KakuninError still becomes a failed
-    // verification with its code rather than a 500, and the claim stays taken.
-    if (!(e instanceof KakuninError)) throw e;
-    result = { valid: false, documents: [], errors: [{ code: e.code as FailureCode, message: e.message }] };
-  }
+  const started = performance.now();
+  const at = ctx.now();
+  const trust = ctx.purposeTrust.get(purpose.name) ?? ctx.trust;
+  const revocation = ctx.revocation?.checker;
+  const result = withRevocationPolicy(ctx, purpose.name, await opening(() => receive({ trust, at, ...(revocation ? { revocation } : {}) })));
+  // The request state is used up; of several ways to answer, the first to get here wins the session.
+  if (!(await ctx.store.claim(session.id))) throw conflict();
   const decision = reduceToDecision(purpose, result, at);
   return finish(ctx, session, decision, at, performance.now() - started);
 }
@@ -171,6 +165,24 @@ function withRevocationPolicy(ctx: ServiceContext, purpose: string, result: Veri
     ctx.logger.warn({ purpose, documents: accepted }, 'accepted without a current revocation answer (KAKUNIN_REVOCATION=warn)');
   }
   return out;
+}
+
+/** Protocol-layer errors about the wallet's input, as 4xx with their code. */
+async function opening<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (!(e instanceof KakuninError)) throw e;
+    // The request state was used up by an earlier answer (a replay, perhaps on another instance).
+    if (e.code === 'NONCE_REPLAYED') throw new ServiceError(409, e.code, e.message);
+    if (e.code === 'REQUEST_EXPIRED') throw new ServiceError(410, e.code, e.message);
+    if (e.code === 'RESPONSE_TOO_LARGE') throw new ServiceError(413, e.code, e.message);
+    throw badRequest(e.code, e.message);
+  }
+}
+
+function refsOf(session: VerificationSession): RequestRefs {
+  return session.secrets as unknown as RequestRefs;
 }
 
 async function finish(ctx: ServiceContext, session: VerificationSession, decision: Decision, at: Date, elapsedMs: number): Promise<SessionEvent> {

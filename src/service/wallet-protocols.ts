@@ -1,46 +1,57 @@
 /**
  * What the service needs from the protocol layer (src/protocols/), in the service's own terms: make
- * the wallet requests for a session, serve the signed request object, and open a wallet's answer
- * into DeviceResponse bytes and the SessionTranscript to verify them with. The implementation
- * (protocol-adapter.ts) is the only service file that knows protocol details.
+ * the wallet requests for a session, serve the signed request object, and receive a wallet's answer
+ * as a verified result. The implementation (protocol-adapter.ts) is the only service file that
+ * knows protocol details; the keys and nonces live in the protocol layer's RequestStateStore.
  */
 import type { VerificationResult } from '../mdoc/result.js';
 import type { DocumentAsk } from '../policy/index.js';
+import type { ProtocolVerifyOptions } from '../protocols/verify-protocol-response.js';
 
 export interface PrepareInput {
   /** What the purpose asks for. */
   documents: DocumentAsk[];
-  /** request_uri for OpenID4VP by QR / redirect. */
-  requestUri: string;
-  /** response_uri for direct_post.jwt. */
-  responseUri: string;
+  /** request_uri for OpenID4VP by QR / redirect, given the handle that names the request. */
+  requestUri: (handle: string) => string;
+  /** response_uri for direct_post.jwt, given the same handle. */
+  responseUri: (handle: string) => string;
   /** The web origin the DC API call will come from (the page's origin). */
   origin: string;
+  /** How long the wallet has to answer. */
+  ttlSeconds: number;
+}
+
+/**
+ * Ids of the request states a session's answers are opened with, one per way to answer. They are
+ * references only: the nonces and private keys stay in the RequestStateStore, used up by the answer.
+ */
+export interface RequestRefs {
+  /** The OpenID4VP redirect request; also the handle in the wallet's URLs. */
+  oid4vp: string;
+  /** DC API protocol identifier -> its request state. */
+  dcapi: Record<string, string>;
 }
 
 export interface PreparedRequest {
-  /** JSON-serialisable state to keep in the session: nonces, ephemeral private keys as JWK, etc. */
-  secrets: Record<string, unknown>;
+  refs: RequestRefs;
   /** What the QR code carries: openid4vp://?client_id=...&request_uri=... */
   qrUri: string;
   /** The argument for navigator.credentials.get. */
   dcapi: unknown;
 }
 
-export interface OpenedResponse {
-  deviceResponse: Uint8Array;
-  /** SessionTranscript CBOR bytes. */
-  sessionTranscript: Uint8Array;
-  /** After verification: flags elements not requested and requested elements missing. */
-  checkElements?: (result: VerificationResult) => VerificationResult;
-}
+/** Everything the core needs to verify, but what was asked (that comes from the request state). */
+export type VerifyOptions = Omit<ProtocolVerifyOptions, 'request'>;
 
 export interface WalletProtocols {
   prepare(input: PrepareInput): Promise<PreparedRequest>;
   /** The signed request object (JAR) for request_uri; `walletNonce` from a POST to request_uri. */
-  requestObject(secrets: Record<string, unknown>, walletPost?: { walletNonce?: string }): Promise<string>;
-  /** Opens a direct_post.jwt body (form fields). */
-  openDirectPost(secrets: Record<string, unknown>, form: Record<string, string>): Promise<OpenedResponse>;
-  /** Opens what navigator.credentials.get returned ({protocol, data}), as received by the page. */
-  openDcapi(secrets: Record<string, unknown>, credential: { protocol: string; data: unknown }): Promise<OpenedResponse>;
+  requestObject(refs: RequestRefs, walletNonce?: string): Promise<string>;
+  /**
+   * Opens a direct_post.jwt body (form fields), uses up its request state and verifies. Throws a
+   * KakuninError (ProtocolError) with a code, and changes no state, when the answer does not open.
+   */
+  receiveDirectPost(refs: RequestRefs, form: Record<string, string>, verify: VerifyOptions): Promise<VerificationResult>;
+  /** The same for what navigator.credentials.get returned ({protocol, data}), as received by the page. */
+  receiveDcapi(refs: RequestRefs, credential: { protocol: string; data: unknown }, verify: VerifyOptions): Promise<VerificationResult>;
 }

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo, type RunningService } from '../../src/service/serve.js';
-import { DemoWallet } from '../../src/service/demo-wallet.js';
 import { capturingLogger, freePort } from './helpers.js';
 
 let svc: RunningService;
@@ -38,8 +37,6 @@ describe('demo service, OpenID4VP by QR with the sandbox wallet', () => {
 
   it('answers a second response with 409 and keeps the first result', async () => {
     const v = await create('residency');
-    const wallet = (svc as unknown as { wallet?: DemoWallet }).wallet;
-    void wallet;
     const scan = () => fetch(`${svc.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: v.qr.uri }) });
     expect((await scan()).status).toBe(200);
     const second = await scan();
@@ -53,7 +50,10 @@ describe('demo service, OpenID4VP by QR with the sandbox wallet', () => {
   it('serves the DC API path (openid4vp-v1-signed) through the page endpoint', async () => {
     const v = await create('kyc');
     const origin = new URL(svc.url).origin;
-    const cred = await (await fetch(`${svc.url}/v1/sandbox/wallet/dcapi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ argument: v.dcapi, origin }) })).json();
+    // Chrome with Google Wallet: the wallet is handed the openid4vp-v1-signed request.
+    const argument = { digital: { requests: (v.dcapi as { digital: { requests: { protocol: string }[] } }).digital.requests.filter((r) => r.protocol === 'openid4vp-v1-signed') } };
+    const cred = (await (await fetch(`${svc.url}/v1/sandbox/wallet/dcapi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ argument, origin }) })).json()) as { protocol: string };
+    expect(cred.protocol).toBe('openid4vp-v1-signed');
     const res = await fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-response`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cred) });
     expect(res.status).toBe(200);
     const result = (await res.json()) as Record<string, any>;

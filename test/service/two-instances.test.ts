@@ -12,6 +12,7 @@ import { createLogger } from '../../src/service/logger.js';
 import { runServe, type RunningService } from '../../src/service/serve.js';
 import { RedisSessionStore } from '../../src/service/store/index.js';
 import { TrustStore } from '../../src/trust/index.js';
+import type { RequestRefs } from '../../src/service/wallet-protocols.js';
 import { freePort } from './helpers.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -86,5 +87,38 @@ describe('two instances on one Redis', () => {
     const viaA: typeof fetch = (input, init) => fetch(String(input).replace(publicUrl, local(a)), init);
     await expect(wallet.answerQr(v.qr.uri, viaA)).rejects.toThrow('request_uri answered 409');
     expect((await fetch(`${local(a)}/readyz`)).status).toBe(200);
+  });
+
+  it('refuse a replayed answer on the other instance: the nonce is used up in Redis', async () => {
+    const created = await fetch(`${local(a)}/v1/verifications`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer test-key-0123456789abcdef' },
+      body: JSON.stringify({ purpose: 'age_over' }),
+    });
+    const v = (await created.json()) as { id: string; qr: { uri: string } };
+    const lookup = await a.ctx.store.get(v.id);
+    if (lookup.status !== 'found') throw new Error('the session is not in Redis');
+    const refs = lookup.session.secrets as unknown as RequestRefs;
+    // The wallet's answer, captured on its way to the load balancer, then sent to both instances at once.
+    let answer: { path: string; body: string } | undefined;
+    const capture: typeof fetch = async (input, init) => {
+      if (init?.method !== 'POST') return fetch(String(input).replace(publicUrl, local(b)), init);
+      answer = { path: String(input).slice(publicUrl.length), body: String(init.body) };
+      return new Response('{}');
+    };
+    await wallet.answerQr(v.qr.uri, capture);
+    const post = (svc: RunningService) =>
+      fetch(`${local(svc)}${answer!.path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: answer!.body });
+    const [onA, onB] = await Promise.all([post(a), post(b)]);
+    expect([onA.status, onB.status].sort()).toEqual([200, 409]);
+    const refused = onA.status === 409 ? onA : onB;
+    expect(['ALREADY_ANSWERED', 'NONCE_REPLAYED']).toContain(((await refused.json()) as { error: string }).error);
+    // Whichever instance took it, the request state is gone for the other one too.
+    for (const svc of [a, b]) {
+      await expect(
+        svc.ctx.protocols.receiveDirectPost(refs, Object.fromEntries(new URLSearchParams(answer!.body)), { trust: svc.ctx.trust, at: new Date() }),
+      ).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
+    }
+    expect(((await (await fetch(`${local(b)}/v1/verifications/${v.id}`)).json()) as { state: string }).state).toBe('verified');
   });
 });

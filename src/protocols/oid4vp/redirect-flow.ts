@@ -3,6 +3,7 @@
  * carrying client_id and request_uri; the wallet fetches the signed request object from
  * request_uri and POSTs the encrypted response (direct_post.jwt) to response_uri.
  */
+import { decodeJwt } from 'jose';
 import { KakuninError } from '../../cbor/index.js';
 import { ProtocolError } from '../errors.js';
 import { clientIdFor, type ClientIdPrefix, type VerifierIdentity } from '../keys/verifier-identity.js';
@@ -11,7 +12,7 @@ import { consumeState, keyFromJwk, loadState, newNonce, newRequestId, privateJwk
 import type { RequestStateStore } from '../state/request-state-store.js';
 import { checkResponseSize, openProtocolResponse, verifyPresentations, type ProtocolVerificationResult, type ProtocolVerifyOptions } from '../verify-protocol-response.js';
 import { createResponseEncryptionKey } from './encryption-key.js';
-import { authorizationRequestObject, signRequestObject } from './request-object.js';
+import { authorizationRequestObject, signRequestObject, type AuthorizationRequestObject } from './request-object.js';
 
 export interface OpenID4VPRequestInput {
   request: PresentationRequest;
@@ -63,10 +64,21 @@ export async function createOpenID4VPRequest(input: OpenID4VPRequestInput): Prom
   return { id, expiresAt: new Date(state.expiresAt), walletUrl: url.toString(), requestObject };
 }
 
-/** The signed request object for GET request_uri (content type application/oauth-authz-req+jwt). */
-export async function getRequestObject(store: RequestStateStore, id: string, at: Date): Promise<string> {
+/**
+ * The signed request object for request_uri (content type application/oauth-authz-req+jwt). A wallet
+ * that POSTs to request_uri with a wallet_nonce (§5.10) gets it echoed in a freshly signed object.
+ */
+export async function getRequestObject(
+  store: RequestStateStore,
+  id: string,
+  at: Date,
+  walletPost?: { walletNonce: string; identity: VerifierIdentity },
+): Promise<string> {
   const state = await loadState(store, id, at, 'openid4vp');
-  return state.oid4vp!.requestObject!;
+  const sent = state.oid4vp!.requestObject!;
+  if (!walletPost) return sent;
+  const claims = { ...(decodeJwt(sent) as unknown as AuthorizationRequestObject), wallet_nonce: walletPost.walletNonce };
+  return signRequestObject(claims, walletPost.identity, Math.floor(at.getTime() / 1000));
 }
 
 export interface DirectPostInput extends Omit<ProtocolVerifyOptions, 'request'> {

@@ -2,3 +2,4 @@ export * from './session-store.js';
 export { MemorySessionStore } from './memory-store.js';
 export { RedisSessionStore } from './redis-store.js';
 export { RedisRequestStateStore } from './redis-request-state-store.js';
+export { requestStateStoreFor } from './request-state-store.js';

@@ -10,6 +10,7 @@
  *   {prefix}e:{id}   pub/sub channel of public session events
  */
 import { Redis } from 'ioredis';
+import { RedisRequestStateStore } from './redis-request-state-store.js';
 import { publicView, type SessionEvent, type VerificationSession } from '../session.js';
 import { DEFAULT_TIMINGS, type Lookup, type SessionStore, type StoreTimings } from './session-store.js';
 
@@ -91,6 +92,11 @@ export class RedisSessionStore implements SessionStore {
         sub.unsubscribe(channel).catch(() => undefined);
       }
     };
+  }
+
+  /** The protocol layer's request states on this connection, under this prefix: shared by every instance. */
+  requestStateStore(): RedisRequestStateStore {
+    return new RedisRequestStateStore(this.redis, `${this.prefix}rs:`);
   }
 
   async ping(): Promise<boolean> {

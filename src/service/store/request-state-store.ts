@@ -1,0 +1,25 @@
+/**
+ * The RequestStateStore the protocol flows keep their nonces and ephemeral keys in, chosen to match
+ * the session store: with sessions in Redis, request states are in the same Redis, so an answer
+ * landing on any instance finds its state and a replay on any instance finds it used up. While
+ * Redis is away the calls fail as 503 STORE_UNAVAILABLE (retry), like the session store's.
+ */
+import { MemoryRequestStateStore, type RequestStateStore } from '../../protocols/state/request-state-store.js';
+import { ServiceError } from '../errors.js';
+import { RedisSessionStore } from './redis-store.js';
+import type { SessionStore } from './session-store.js';
+
+export function requestStateStoreFor(sessions: SessionStore, now: () => Date): RequestStateStore {
+  if (!(sessions instanceof RedisSessionStore)) return new MemoryRequestStateStore(() => now().getTime());
+  const states = sessions.requestStateStore();
+  const unavailable = () => new ServiceError(503, 'STORE_UNAVAILABLE', 'the session store is unavailable; retry shortly');
+  return {
+    put: (id, state, ttlSeconds) => states.put(id, state, ttlSeconds).catch((e: unknown) => Promise.reject(isCollision(e) ? e : unavailable())),
+    get: (id) => states.get(id).catch(() => Promise.reject(unavailable())),
+    consume: (id) => states.consume(id).catch(() => Promise.reject(unavailable())),
+  };
+}
+
+function isCollision(e: unknown): boolean {
+  return e instanceof Error && e.message === 'request state id collision';
+}
