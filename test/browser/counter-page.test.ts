@@ -1,9 +1,9 @@
 /**
  * The pages in a real browser: Debian's chromium driven by playwright-core. The DC API path gets a
- * navigator.credentials.get backed by the sandbox wallet (the demo's /v1/sandbox/wallet/dcapi).
+ * navigator.credentials.get backed by the sandbox wallet, answering org-iso-mdoc or openid4vp-v1-signed.
  */
 import { execSync } from 'node:child_process';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo, type RunningService } from '../../src/service/serve.js';
 import { createLogger } from '../../src/service/logger.js';
@@ -13,6 +13,36 @@ function chromiumPath(): string {
   const path = execSync('command -v chromium || command -v chromium-browser || true', { shell: '/bin/sh' }).toString().trim();
   if (!path) throw new Error('chromium is not installed: apt-get install -y chromium');
   return path;
+}
+
+/**
+ * Gives the page a navigator.credentials.get backed by the sandbox wallet (the demo's
+ * /v1/sandbox/wallet/dcapi). With `protocol`, the browser hands the wallet only the request in that
+ * protocol, as Safari (org-iso-mdoc) or Chrome (openid4vp-v1-*) do; the wallet answers the first it
+ * is given. Returns the protocols of the answers the page then posts to the service.
+ */
+async function withSandboxWallet(page: Page, protocol?: string): Promise<string[]> {
+  const posted: string[] = [];
+  page.on('request', (req) => {
+    if (req.method() === 'POST' && req.url().endsWith('/dcapi-response')) posted.push((req.postDataJSON() as { protocol: string }).protocol);
+  });
+  await page.addInitScript((only) => {
+    Object.defineProperty(navigator, 'credentials', {
+      configurable: true,
+      value: {
+        get: async (argument: { digital: { requests: { protocol: string }[] } }) => {
+          const requests = argument.digital.requests.filter((r) => only === null || r.protocol === only);
+          const res = await fetch('/v1/sandbox/wallet/dcapi', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ argument: { digital: { requests } }, origin: location.origin }),
+          });
+          return res.json();
+        },
+      },
+    });
+  }, protocol ?? null);
+  return posted;
 }
 
 let svc: RunningService;
@@ -45,29 +75,29 @@ describe('counter page', () => {
     await page.close();
   });
 
-  it('switches to English and uses the browser wallet (DC API) backed by the sandbox wallet', async () => {
+  it('switches to English and uses the browser wallet (DC API openid4vp-v1-signed, as Chrome with Google Wallet)', async () => {
     const page = await browser.newPage({ locale: 'ja-JP' });
-    await page.addInitScript(() => {
-      Object.defineProperty(navigator, 'credentials', {
-        configurable: true,
-        value: {
-          get: async (argument: unknown) => {
-            const res = await fetch('/v1/sandbox/wallet/dcapi', {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ argument, origin: location.origin }),
-            });
-            return res.json();
-          },
-        },
-      });
-    });
+    const posted = await withSandboxWallet(page, 'openid4vp-v1-signed');
     await page.goto(`${svc.url}/`);
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('button', { name: 'Residency' }).click();
     await page.getByRole('button', { name: "Use this browser's wallet" }).click();
     await page.locator('#result.ok').waitFor({ timeout: 10_000 });
     expect(await page.locator('#result-headline').textContent()).toBe('Resident');
+    expect(posted).toEqual(['openid4vp-v1-signed']);
+    await page.close();
+  });
+
+  it('uses the browser wallet answering org-iso-mdoc (ISO 18013-7 Annex C, as Safari with Apple Wallet)', async () => {
+    const page = await browser.newPage({ locale: 'ja-JP' });
+    const posted = await withSandboxWallet(page, 'org-iso-mdoc');
+    await page.goto(`${svc.url}/`);
+    await page.getByRole('button', { name: '20歳以上' }).click();
+    await page.getByRole('button', { name: 'このブラウザのウォレットを使う' }).click();
+    await page.locator('#result.ok').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#result-mark').textContent()).toBe('✓');
+    expect(await page.locator('#result-headline').textContent()).toBe('20歳以上です');
+    expect(posted).toEqual(['org-iso-mdoc']);
     await page.close();
   });
 });
@@ -75,15 +105,7 @@ describe('counter page', () => {
 describe('merchant demo page', () => {
   it('checks out with the browser wallet and shows the signed receipt', async () => {
     const page = await browser.newPage({ locale: 'en-US' });
-    await page.addInitScript(() => {
-      Object.defineProperty(navigator, 'credentials', {
-        configurable: true,
-        value: {
-          get: async (argument: unknown) =>
-            (await fetch('/v1/sandbox/wallet/dcapi', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ argument, origin: location.origin }) })).json(),
-        },
-      });
-    });
+    await withSandboxWallet(page);
     await page.goto(`${svc.url}/merchant.html`);
     await page.getByRole('button', { name: 'Check age and buy' }).click();
     await page.getByRole('button', { name: "Use this browser's wallet" }).click();
