@@ -26,10 +26,15 @@ export interface VerifierIdentity {
 
 export type ClientIdPrefix = 'x509_hash' | 'x509_san_dns';
 
+/** x509_hash value of a DER certificate (base64url SHA-256 of the leaf, OpenID4VP 1.0 §5.9.3). */
+export function x509Hash(der: Uint8Array): string {
+  return createHash('sha256').update(der).digest('base64url');
+}
+
 /** OpenID4VP 1.0 §5.9.3 client_id for this identity. HAIP requires x509_hash for signed requests. */
 export function clientIdFor(identity: VerifierIdentity, prefix: ClientIdPrefix = 'x509_hash', host?: string): string {
   if (prefix === 'x509_hash') {
-    return `x509_hash:${createHash('sha256').update(identity.x5chain[0]).digest('base64url')}`;
+    return `x509_hash:${x509Hash(identity.x5chain[0])}`;
   }
   const name = host ?? identity.dnsNames[0];
   if (!name || !identity.dnsNames.includes(name)) {

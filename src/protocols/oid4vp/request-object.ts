@@ -4,7 +4,7 @@
  * anchor (HAIP 1.0). Used for the redirect/QR flow (direct_post.jwt, fetched via request_uri) and
  * for openid4vp-v1-signed over the DC API (dc_api.jwt, with expected_origins).
  */
-import { createHash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { KakuninError } from '../../cbor/index.js';
 import type { VerifierIdentity } from '../keys/verifier-identity.js';
@@ -94,9 +94,4 @@ export async function signRequestObject(claims: AuthorizationRequestObject, iden
       x5c: identity.x5chain.map((c) => Buffer.from(c).toString('base64')),
     })
     .sign(identity.privateKey);
-}
-
-/** x509_hash value of a DER certificate (base64url SHA-256). */
-export function x509Hash(der: Uint8Array): string {
-  return createHash('sha256').update(der).digest('base64url');
 }
