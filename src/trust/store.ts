@@ -7,7 +7,6 @@
  * Anchors are matched by subject and key, never by file hash, so a re-encoded or re-issued copy of
  * the same root (same key, same name) is the same anchor.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { KakuninError } from '../cbor/errors.js';
@@ -155,8 +154,4 @@ export function loadTrustStore(paths: string[], options: LoadOptions = {}): Trus
     else anchors.push(...loadFile(p, basename(p, extname(p))));
   }
   return new TrustStore(anchors);
-}
-
-export function sha256Hex(der: Uint8Array): string {
-  return createHash('sha256').update(der).digest('hex');
 }
