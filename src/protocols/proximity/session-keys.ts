@@ -4,9 +4,9 @@
  * SessionTranscriptBytes is the transcript wrapped in tag 24, exactly as the mdoc hashes it.
  */
 import { createHash, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
-import { embedBytes } from '../../cbor/index.js';
 import { encodeCbor } from '../../cbor/index.js';
 import { keyObjectToCoseKey } from '../../cose/index.js';
+import { sessionTranscriptForms } from '../../mdoc/session-transcript.js';
 import { ProximityError } from './errors.js';
 
 export interface SessionKeys {
@@ -16,9 +16,7 @@ export interface SessionKeys {
 
 /** `#6.24(bstr .cbor SessionTranscript)` for transcript bytes given with or without the wrapper. */
 export function sessionTranscriptBytes(sessionTranscript: Uint8Array): Uint8Array {
-  // 0xd8 0x18 is tag 24; a bare SessionTranscript is an array (0x83).
-  if (sessionTranscript[0] === 0xd8 && sessionTranscript[1] === 0x18) return sessionTranscript;
-  return embedBytes(sessionTranscript).tagged;
+  return sessionTranscriptForms(sessionTranscript).tagged;
 }
 
 export function deriveKey(sharedSecret: Uint8Array, sessionTranscript: Uint8Array, info: string): Uint8Array {
