@@ -38,7 +38,8 @@ or an NFC tap on a PC/SC reader. Runs the ISO 18013-5 session and prints the min
   --reader-cert FILE    PEM/DER reader certificate (chain: repeat, leaf first)
   --trust PATH          trust anchors (default: the shipped certs/); repeatable
   --test-roots          also accept the test and sandbox sets
-  --post URL            POST the decision (JSON, no personal data) to a kakunin service
+  --post URL            POST the decision (JSON) to a kakunin service; age_over and residency
+                        carry only yes/no, kyc carries the verified attributes (use https)
   --post-token TOKEN    bearer token for --post
   --json                print the decision as JSON
 Exit: 0 verified, 1 not verified or the session failed, 2 usage error or missing hardware/library.`;
