@@ -234,3 +234,12 @@ describe('a second answer', () => {
     expect((await read(v.id)).state).toBe('pending');
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('names every code these flows answer with', async () => {
+    const doc = await (await fetch(`${base}/openapi.json`)).text();
+    for (const code of ['ALREADY_ANSWERED', 'NONCE_REPLAYED', 'REQUEST_EXPIRED', 'RESPONSE_DECRYPTION_FAILED', 'RESPONSE_MALFORMED', 'PROTOCOL_UNSUPPORTED', 'org-iso-mdoc', 'openid4vp-v1-signed', 'wallet_nonce']) {
+      expect(doc).toContain(code);
+    }
+  });
+});
