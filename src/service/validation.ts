@@ -15,7 +15,8 @@ export const createVerificationSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        origin: { type: 'string', pattern: '^https?://[^/]+$', maxLength: 256 },
+        // An ASCII host (browsers serialize origins in punycode) and a port up to 65535: nothing new URL() rejects.
+        origin: { type: 'string', pattern: '^https?://[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?$', maxLength: 256 },
         webhook_url: { type: 'string', pattern: '^https?://', maxLength: 2048 },
       },
     },

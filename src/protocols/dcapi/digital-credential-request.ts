@@ -45,7 +45,12 @@ export interface DigitalCredentialRequest {
 
 export async function createDigitalCredentialRequest(input: DigitalCredentialRequestInput): Promise<DigitalCredentialRequest> {
   const request = validatePresentationRequest(input.request);
-  const origin = new URL(input.origin).origin;
+  let origin: string;
+  try {
+    origin = new URL(input.origin).origin;
+  } catch {
+    throw new KakuninError('INVALID_ARGUMENT', 'origin is not a URL');
+  }
   if (origin !== input.origin.replace(/\/$/, '')) throw new KakuninError('INVALID_ARGUMENT', `origin ${input.origin} is not a bare origin`);
   const protocols = input.protocols ?? ['org-iso-mdoc', input.identity ? 'openid4vp-v1-signed' : 'openid4vp-v1-unsigned'];
   if (protocols.includes('openid4vp-v1-signed') && !input.identity) throw new KakuninError('INVALID_ARGUMENT', 'openid4vp-v1-signed needs a verifier identity');
