@@ -3,7 +3,6 @@
  * prints it (Multipaz transcription in test/vectors/iso18013-5-annexD-multipaz).
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeCbor, decodeEmbedded, asArray, asEmbedded } from '../../src/cbor/index.js';
 import { coseKeyToKeyObject } from '../../src/cose/index.js';
@@ -28,18 +27,17 @@ import {
   STATUS,
   verifyReaderAuth,
 } from '../../src/protocols/proximity/index.js';
+import { bin, hex as vectorHex } from '../helpers/vectors.js';
 
-const dir = new URL('../vectors/iso18013-5-annexD-multipaz/', import.meta.url);
-const hex = (name: string): Uint8Array => new Uint8Array(Buffer.from(readFileSync(new URL(`${name}.hex`, dir), 'utf8').trim(), 'hex'));
+const hex = (name: string): Uint8Array => vectorHex(`iso18013-5-annexD-multipaz/${name}.hex`);
 const h = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const file = (url: URL): Uint8Array => new Uint8Array(readFileSync(url));
 
 function p256(name: string, withPrivate: boolean): KeyObject {
-  const x = Buffer.from(readFileSync(new URL(`${name}_x.hex`, dir), 'utf8').trim(), 'hex').toString('base64url');
-  const y = Buffer.from(readFileSync(new URL(`${name}_y.hex`, dir), 'utf8').trim(), 'hex').toString('base64url');
+  const x = Buffer.from(hex(`${name}_x`)).toString('base64url');
+  const y = Buffer.from(hex(`${name}_y`)).toString('base64url');
   const jwk = { kty: 'EC', crv: 'P-256', x, y };
   if (!withPrivate) return createPublicKey({ key: jwk, format: 'jwk' });
-  const d = Buffer.from(readFileSync(new URL(`${name}_d.hex`, dir), 'utf8').trim(), 'hex').toString('base64url');
+  const d = Buffer.from(hex(`${name}_d`)).toString('base64url');
   return createPrivateKey({ key: { ...jwk, d }, format: 'jwk' });
 }
 
@@ -54,7 +52,7 @@ describe('Annex D DeviceEngagement (QR form, D.3.1)', () => {
     expect(de.version).toBe('1.0');
     expect(de.cipherSuite).toBe(1);
     const jwk = de.eDeviceKey.export({ format: 'jwk' });
-    expect(Buffer.from(jwk.x!, 'base64url').toString('hex')).toBe(readFileSync(new URL('ephemeral_device_key_x.hex', dir), 'utf8').trim());
+    expect(Buffer.from(jwk.x!, 'base64url').toString('hex')).toBe(h(hex('ephemeral_device_key_x')));
     expect(de.retrievalMethods).toEqual([
       { type: 'ble', peripheralServerMode: false, centralClientMode: true, centralClientUuid: '45efef74-2b2c-4837-a9a3-b0e1d05a6917', peripheralServerUuid: undefined },
     ]);
@@ -146,7 +144,7 @@ describe('Annex D readerAuth (D.4.1.1)', () => {
 });
 
 describe('Annex D EMacKey and deviceMac through the verification core', () => {
-  const trust = TrustStore.fromCertificates([file(new URL('../vectors/iso18013-5-annexD-certs-nlwallet/utopia_iaca_cert.der', import.meta.url))], { name: 'utopia iaca', set: 'test' });
+  const trust = TrustStore.fromCertificates([bin('iso18013-5-annexD-certs-nlwallet/utopia_iaca_cert.der')], { name: 'utopia iaca', set: 'test' });
 
   it('EMacKey = HKDF(ECDH(SDeviceKey, EReaderKey), SHA-256(SessionTranscriptBytes), "EMacKey")', () => {
     const k = deriveEMacKey(p256('ephemeral_reader_key', true), p256('static_device_key', false), sessionTranscriptForms(transcriptBytes));

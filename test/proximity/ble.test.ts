@@ -4,7 +4,6 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hkdfSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   bleChunks,
   bleIdent,
@@ -18,6 +17,7 @@ import {
   type BleRetrieval,
 } from '../../src/protocols/proximity/index.js';
 import { SandboxProximityHolder } from '../../src/sandbox/holder-proximity.js';
+import { hex } from '../helpers/vectors.js';
 import { AT, makeFixtures, type Fixtures } from './fixtures.js';
 
 let fx: Fixtures;
@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 
 const annexDEngagement = parseDeviceEngagement(
-  new Uint8Array(Buffer.from(readFileSync(new URL('../vectors/iso18013-5-annexD-multipaz/device_engagement.hex', import.meta.url), 'utf8').trim(), 'hex')),
+  hex('iso18013-5-annexD-multipaz/device_engagement.hex'),
 );
 
 describe('BLE framing and Ident', () => {

@@ -3,7 +3,6 @@
  * and mutated Annex D bytes never slip through as something else.
  */
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { encodeCbor, embedBytes } from '../../src/cbor/index.js';
 import {
@@ -17,9 +16,9 @@ import {
   parseNdefMessage,
   ProximityError,
 } from '../../src/protocols/proximity/index.js';
+import { hex as vectorHex } from '../helpers/vectors.js';
 
-const dir = new URL('../vectors/iso18013-5-annexD-multipaz/', import.meta.url);
-const hex = (name: string): Uint8Array => new Uint8Array(Buffer.from(readFileSync(new URL(`${name}.hex`, dir), 'utf8').trim(), 'hex'));
+const hex = (name: string): Uint8Array => vectorHex(`iso18013-5-annexD-multipaz/${name}.hex`);
 const deBytes = hex('device_engagement');
 
 function code(fn: () => unknown): string | undefined {
