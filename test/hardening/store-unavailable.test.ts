@@ -1,0 +1,83 @@
+/**
+ * While Redis is away, clients get 503 STORE_UNAVAILABLE with Retry-After (never a bare 500), and
+ * /readyz says not ready; once Redis is there, the same instance serves again without a restart.
+ * A private TCP proxy in front of the machine's Redis plays "away" (the real Redis is not touched).
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/service/logger.js';
+import { runDemo, type RunningService } from '../../src/service/serve.js';
+import { RedisSessionStore } from '../../src/service/store/index.js';
+import { freePort } from '../service/helpers.js';
+
+const REDIS_PORT = Number(new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379').port || 6379);
+let proxy: Server | undefined;
+const sockets = new Set<Socket>();
+let proxyPort: number;
+let svc: RunningService;
+
+function openProxy(): Promise<void> {
+  proxy = createServer((c) => {
+    const up = connect(REDIS_PORT, '127.0.0.1');
+    sockets.add(c).add(up);
+    const drop = () => (c.destroy(), up.destroy(), sockets.delete(c), sockets.delete(up));
+    c.on('error', drop).on('close', drop);
+    up.on('error', drop).on('close', drop);
+    c.pipe(up).pipe(c);
+  });
+  return new Promise((r) => proxy!.listen(proxyPort, '127.0.0.1', () => r()));
+}
+
+function closeProxy(): Promise<void> {
+  const closed = new Promise<void>((r) => (proxy?.listening ? proxy.close(() => r()) : r()));
+  for (const s of sockets) s.destroy();
+  sockets.clear();
+  return closed;
+}
+
+beforeAll(async () => {
+  proxyPort = await freePort();
+  await openProxy();
+  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent'), store: RedisSessionStore.connect(`redis://127.0.0.1:${proxyPort}`, `kakunin-hardening:${randomUUID()}:`) });
+});
+afterAll(async () => {
+  await closeProxy();
+  await svc?.close();
+});
+
+const create = () => fetch(`${svc.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purpose: 'age_over' }) });
+
+describe('Redis away', () => {
+  it('503 STORE_UNAVAILABLE with Retry-After while it is away; serves again when it is back', async () => {
+    const before = await create();
+    expect(before.status).toBe(201);
+    const { id } = (await before.json()) as { id: string };
+
+    await closeProxy();
+    const started = performance.now();
+    const during = await create();
+    expect(during.status).toBe(503);
+    expect(Number(during.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await during.json()).toMatchObject({ error: 'STORE_UNAVAILABLE' });
+    const read = await fetch(`${svc.url}/v1/verifications/${id}`);
+    expect(read.status).toBe(503);
+    expect(read.headers.get('retry-after')).not.toBeNull();
+    expect((await fetch(`${svc.url}/readyz`)).status).toBe(503);
+    // Answers rather than hanging the client: ioredis gives up on a command after two reconnect
+    // attempts (up to ~2 s apart once it has been retrying for a while), so about 4 s per request.
+    const elapsed = performance.now() - started;
+    console.log(`store away: 3 requests answered 503 in ${Math.round(elapsed)} ms`);
+    expect(elapsed).toBeLessThan(20_000);
+
+    await openProxy();
+    let after = 0;
+    for (let i = 0; i < 50 && after !== 201; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = (await create()).status;
+    }
+    expect(after).toBe(201);
+    expect((await fetch(`${svc.url}/v1/verifications/${id}`)).status).toBe(200);
+    expect((await fetch(`${svc.url}/readyz`)).status).toBe(200);
+  });
+});
