@@ -67,7 +67,7 @@ async function run(label: string, base: string, wallet: DemoWallet): Promise<num
 
 function coreRate(wallet: DemoWallet): number {
   const transcript = openID4VPSessionTranscript({ clientId: 'x509_hash:bench', nonce: 'n', jwkThumbprint: null, responseUri: 'https://bench/response' });
-  const mdoc = (wallet as unknown as { documents: Parameters<typeof createDeviceResponse>[0]['documents'][0]['mdoc'][] }).documents[0];
+  const mdoc = wallet.wallet.options.credentials[0];
   const bytes = createDeviceResponse({ sessionTranscript: transcript, documents: [{ mdoc, disclose: { 'org.iso.23220.1': ['age_over_20'] }, deviceAuth: { kind: 'signature' } }] });
   const trust = TrustStore.fromCertificates([wallet.iaca.der], { set: 'bench' });
   const at = new Date();
