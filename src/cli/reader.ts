@@ -15,7 +15,6 @@ import {
   openBlePeripheralServer,
   ProximityError,
   readMdoc,
-  type Engagement,
   type ItemsRequest,
   type ReaderIdentity,
   type SessionTransport,
