@@ -256,10 +256,11 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
   else checks.notRun('issuer_certificate_profile', chain.chain?.code ?? 'ISSUER_CERT_UNTRUSTED', 'no chain to a trust anchor');
 
   // Issuer signature over the MSO.
+  let issuerSigned = false;
   if (!issuerAuth) checks.notRun('issuer_signature', 'ISSUER_SIGNATURE_INVALID', 'issuerAuth is not a COSE_Sign1');
   else if (!ds) checks.notRun('issuer_signature', 'ISSUER_CERT_MISSING', 'no document signer certificate to verify with');
   else {
-    checks.run('issuer_signature', 'ISSUER_SIGNATURE_INVALID', () => {
+    issuerSigned = checks.run('issuer_signature', 'ISSUER_SIGNATURE_INVALID', () => {
       if (!verifyCoseSign1(issuerAuth, ds.publicKey)) fail('ISSUER_SIGNATURE_INVALID', 'issuerAuth signature does not verify with the document signer key');
     });
   }
@@ -310,7 +311,13 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
       }
       report(checks, 'issuer_revocation', outcome, 'ISSUER_CERT_REVOKED', rev.unavailablePolicy);
     } else checks.notRun('issuer_revocation', 'ISSUER_CERT_UNTRUSTED', 'no chain to check');
-    if (mso?.status) report(checks, 'status', rev.checkMsoStatus(mso.status, options.at), 'STATUS_REVOKED', rev.unavailablePolicy);
+    if (mso?.status) {
+      // The status URI comes from the MSO: follow it only when a trusted issuer signed it, or an
+      // unsigned mdoc could make the verifier fetch a URL of its choosing.
+      if (chain.anchor && !chain.chain && issuerSigned) {
+        report(checks, 'status', rev.checkMsoStatus(mso.status, options.at), 'STATUS_REVOKED', rev.unavailablePolicy);
+      } else checks.notRun('status', 'ISSUER_SIGNATURE_INVALID', 'the MSO is not authenticated: its status reference is not followed');
+    }
   }
 
   result.valid = checks.list.every((c) => c.status === 'pass');

@@ -480,6 +480,22 @@ describe('revocation (pipeline reaction to a RevocationChecker)', () => {
     });
   });
 
+  it('an unauthenticated MSO: its status reference is not followed', async () => {
+    const asked: unknown[] = [];
+    const checker = new ListRevocationChecker(new Set(), new Set(), true);
+    const spy: RevocationChecker = {
+      unavailablePolicy: 'fail',
+      checkCertificate: (c) => checker.checkCertificate(c),
+      checkMsoStatus: (st) => {
+        asked.push(st);
+        return { status: 'good' };
+      },
+    };
+    const result = await run({ issue: { status: status(3), defects: { forgeSignature: true } }, verify: { revocation: spy } });
+    expect(asked).toEqual([]);
+    expect(result.documents[0].checks.find((c) => c.check === 'status')).toMatchObject({ status: 'not_run', code: 'ISSUER_SIGNATURE_INVALID' });
+  });
+
   it('STATUS_UNAVAILABLE: no list, policy fail', async () => {
     expectOnly(await run({ issue: { status: status(3) }, verify: { revocation: new ListRevocationChecker(new Set(), new Set(), false, 'fail') } }), {
       issuer_revocation: fail('STATUS_UNAVAILABLE'),
