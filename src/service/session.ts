@@ -1,7 +1,7 @@
 /**
- * A verification session as the service stores it. `secrets` holds what the protocol layer needs to
- * open and check the answer (nonce, ephemeral private key as JWK, client_id, origin): it lives only
- * in the store, with the session's TTL, and is never logged or returned by the API.
+ * A verification session as the service stores it. `secrets` holds the ids of the protocol layer's
+ * request states (RequestRefs: the nonces and ephemeral private keys themselves are in the
+ * RequestStateStore, used once); it is never logged or returned by the API.
  */
 import type { Decision } from '../policy/index.js';
 
@@ -18,7 +18,7 @@ export interface VerificationSession {
   expiresAt: string;
   /** The merchant's webhook for the receipt, if any. */
   webhookUrl?: string;
-  /** Protocol state to answer the wallet and open its response. Never logged, never returned. */
+  /** Which request states answer the wallet and open its response (RequestRefs). Never logged, never returned. */
   secrets: Record<string, unknown>;
   /** Public request material: the QR link and the DC API argument, returned by the create call. */
   request: { qrUri?: string; dcapi?: unknown };
