@@ -42,7 +42,7 @@ export async function createOpenID4VPRequest(input: OpenID4VPRequestInput): Prom
   const id = newRequestId();
   const clientId = clientIdFor(input.identity, input.clientIdPrefix ?? 'x509_hash');
   const responseUri = input.responseUri(id);
-  if (!/^https:\/\//.test(responseUri) && !/^http:\/\/(localhost|127\.0\.0\.1)[:/]/.test(responseUri)) {
+  if (!/^https:\/\//.test(responseUri) && !/^http:\/\/(localhost|127\.0\.0\.1|\[::1\])[:/]/.test(responseUri)) {
     throw new KakuninError('INVALID_ARGUMENT', 'response_uri must be https');
   }
   const key = createResponseEncryptionKey();
