@@ -301,7 +301,7 @@ async function main(): Promise<number> {
   writeFileSync(join(dir, 'iaca.der'), iaca.der);
   writeFileSync(join(dir, 'receipt.pem'), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
   publicUrl = `http://127.0.0.1:${await freePort()}`; // the load balancer's name; never listened on
-  const env = { PUBLIC_URL: publicUrl, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, KAKUNIN_API_KEYS: API_KEY, KAKUNIN_RECEIPT_KEY_FILE: join(dir, 'receipt.pem'), LOAD_IACA_FILE: join(dir, 'iaca.der') };
+  const env = { PUBLIC_URL: publicUrl, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, KAKUNIN_API_KEYS: API_KEY, KAKUNIN_RECEIPT_KEY_FILE: join(dir, 'receipt.pem'), LOAD_IACA_FILE: join(dir, 'iaca.der'), KAKUNIN_REVOCATION: 'warn' };
   instances = [new Instance('A', await freePort(), env), new Instance('B', await freePort(), env)];
   await Promise.all(instances.map((i) => i.start()));
   const wallet = new SandboxWallet({ credentials: [mnc], now: () => new Date() });

@@ -10,7 +10,7 @@ import { issueMdoc, MNC_DOCTYPE, myNumberCardElements } from '../../src/sandbox/
 import { answerAnnexC } from '../../src/sandbox/wallet-annex-c.js';
 import { answerOpenID4VPOverDcApi, answerOpenID4VPRedirect } from '../../src/sandbox/wallet-openid4vp.js';
 import { SandboxWallet } from '../../src/sandbox/wallet.js';
-import { runServe, type RunningService } from '../../src/service/serve.js';
+import { runDemo, type RunningService } from '../../src/service/serve.js';
 import { TrustStore } from '../../src/trust/store.js';
 import { capturingLogger, freePort } from '../service/helpers.js';
 import { CANARY, hardeningWorld, type HardeningWorld } from './fixtures.js';
@@ -56,10 +56,13 @@ beforeAll(async () => {
   });
   wallet = new SandboxWallet({ credentials: [mnc], now: () => new Date() });
   const port = await freePort();
-  svc = await runServe(['--port', String(port), '--public-url', `http://127.0.0.1:${port}`, '--api-keys', API_KEY, '--municipalities', '131016'], {
+  // Sandbox mode: the sandbox IACA is accepted for every purpose (residency accepts only J-LIS
+  // otherwise) and revocation runs in "warn" mode (the sandbox IACA publishes no CRL).
+  svc = await runDemo(['--port', String(port), '--public-url', `http://127.0.0.1:${port}`, '--municipalities', '131016'], {
     env: {},
+    quiet: true,
     logger: log.logger,
-    extraTrust: TrustStore.fromCertificates([w.iaca.der], { set: 'sandbox' }),
+    extraTrust: TrustStore.fromCertificates([w.iaca.der], { set: 'sandbox', test: true }),
   });
 }, 60_000);
 
