@@ -98,5 +98,9 @@ export function createProtocolAdapter({ identity, states, now }: ProtocolAdapter
       if (!id) throw new ProtocolError('PROTOCOL_UNSUPPORTED', `protocol ${credential.protocol.slice(0, 64)} was not offered`);
       return receiveDigitalCredentialResponse({ ...verify, id, response: credential, store: states });
     },
+
+    async release(refs) {
+      await Promise.all([refs.oid4vp, ...Object.values(refs.dcapi)].map((id) => states.consume(id)));
+    },
   };
 }

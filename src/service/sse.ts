@@ -31,8 +31,11 @@ export async function streamEvents(ctx: ServiceContext, req: Request, res: Respo
     unsubscribe();
     res.end();
   };
+  // The re-read below and the subscription can both deliver the same change: send each state once.
+  let last: string | undefined;
   const send = (event: SessionEvent) => {
-    if (closed) return;
+    if (closed || event.state === last) return;
+    last = event.state;
     res.write(`event: ${event.state}\ndata: ${JSON.stringify(event)}\n\n`);
     if (FINAL_STATES.has(event.state)) close();
   };

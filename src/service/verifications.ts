@@ -152,6 +152,9 @@ async function answer(ctx: ServiceContext, session: VerificationSession, receive
   const result = withRevocationPolicy(ctx, purpose.name, await opening(() => receive({ trust, at, ...(revocation ? { revocation } : {}) })));
   // The request state is used up; of several ways to answer, the first to get here wins the session.
   if (!(await ctx.store.claim(session.id))) throw conflict();
+  // The other ways to answer close now: their nonces and private keys go at once, not at their TTL.
+  // Should the store fail here, they still expire with the session; the answer is not lost for it.
+  await ctx.protocols.release(refsOf(session)).catch(() => undefined);
   const decision = reduceToDecision(purpose, result, at);
   return finish(ctx, session, decision, at, performance.now() - started);
 }

@@ -54,4 +54,6 @@ export interface WalletProtocols {
   receiveDirectPost(refs: RequestRefs, form: Record<string, string>, verify: VerifyOptions): Promise<VerificationResult>;
   /** The same for what navigator.credentials.get returned ({protocol, data}), as received by the page. */
   receiveDcapi(refs: RequestRefs, credential: { protocol: string; data: unknown }, verify: VerifyOptions): Promise<VerificationResult>;
+  /** Uses up every request state of the session: once it has its answer, no other way stays open. */
+  release(refs: RequestRefs): Promise<void>;
 }

@@ -206,6 +206,9 @@ describe('OpenID4VP by QR: request_uri and response_uri (direct_post.jwt)', () =
 describe('a second answer', () => {
   it('gets 409 whichever way it comes, and the first result stands', async () => {
     const v = await create();
+    const lookup = await svc.ctx.store.get(v.id);
+    if (lookup.status !== 'found') throw new Error('no session');
+    const refs = lookup.session.secrets as unknown as RequestRefs;
     // First: a holder under 20, by the Apple path. The check completes: verified, over: false.
     const first = await postDcapi(v.id, await minor.answerDcapi(offering(v, 'org-iso-mdoc'), origin));
     expect(first.status).toBe(200);
@@ -221,6 +224,9 @@ describe('a second answer', () => {
     const result = await read(v.id);
     expect(result.decision).toEqual(firstResult.decision);
     expect(result.receipt).toBe(firstResult.receipt);
+    // Every request state of the session was used up with the first answer, not only the one it used.
+    await expect(svc.ctx.protocols.requestObject(refs)).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
+    await expect(svc.ctx.protocols.receiveDcapi(refs, second, { trust: svc.ctx.trust, at: new Date() })).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
   });
 
   it('refuses a protocol the session did not offer, and the wallet errors are coded', async () => {
