@@ -232,6 +232,7 @@ async function oneFlow(wallet: SandboxWallet): Promise<void> {
   const v = (await created.json()) as { id: string; qr: { uri: string } };
   let walletAccepted = false;
   let postFailure: string | undefined;
+  const postTrace: string[] = [];
   try {
     const posted = await answerOpenID4VPRedirect(wallet, v.qr.uri, async (uri) => {
       const r = await lb(uri);
@@ -240,7 +241,9 @@ async function oneFlow(wallet: SandboxWallet): Promise<void> {
     });
     // The wallet posts; with no reply (instance died) it posts again. A 409 then means the first one landed.
     for (let attempt = 0; attempt < 3; attempt++) {
+      const sent = ((performance.now() - t0) / 1000).toFixed(1);
       const r = await lb(posted.responseUri, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: posted.body });
+      postTrace.push(`POST at ${sent} s -> ${r.status}`);
       if (r.status === 200 || r.status === 409) {
         walletAccepted = true;
         await r.body?.cancel();
@@ -272,7 +275,7 @@ async function oneFlow(wallet: SandboxWallet): Promise<void> {
   }
   finished.push({ id: v.id, receipt, walletAccepted });
   if (lastState === 'verified') stats.completed++;
-  else if (walletAccepted) stats.lost.push(`${v.id}: wallet answer accepted, state ${lastState}`);
+  else if (walletAccepted) stats.lost.push(`${v.id}: wallet answer accepted, state ${lastState} (${postTrace.join(', ')})`);
   else fail(postFailure ?? lastState);
 }
 
