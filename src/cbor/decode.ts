@@ -32,6 +32,9 @@ export const DEFAULT_LIMITS: Readonly<DecodeLimits> = Object.freeze({
 });
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** Node's native latin1 slice (on every Uint8Array); feature-checked so the decoder still works
+ * where Buffer differs. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
 
 /** RFC 3339 date-time, the only form tag 0 may carry. */
 const TDATE = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -42,9 +45,14 @@ class Reader {
   items = 0;
   constructor(
     readonly buf: Uint8Array,
-    readonly view: DataView,
+    private dataView: DataView | undefined,
     readonly limits: DecodeLimits,
   ) {}
+
+  /** Created on first use: most inputs need no multi-byte float or 64-bit read. */
+  get view(): DataView {
+    return (this.dataView ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
+  }
 
   fail(message: string): never {
     throw new CborError(`${message} at byte ${this.pos}`);
@@ -63,13 +71,15 @@ class Reader {
         return this.buf[this.pos++];
       case 25: {
         this.need(2);
-        const v = this.view.getUint16(this.pos);
+        const v = (this.buf[this.pos] << 8) | this.buf[this.pos + 1];
         this.pos += 2;
         return v;
       }
       case 26: {
         this.need(4);
-        const v = this.view.getUint32(this.pos);
+        const b = this.buf;
+        const p = this.pos;
+        const v = b[p] * 0x1000000 + ((b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]);
         this.pos += 4;
         return v;
       }
@@ -156,19 +166,26 @@ class Reader {
       return text ? this.text(joined) : joined;
     }
     this.need(n);
-    const bytes = this.buf.subarray(this.pos, this.pos + n);
+    const start = this.pos;
     this.pos += n;
-    return text ? this.text(bytes) : bytes;
+    if (text) {
+      // Most mdoc strings are short ASCII (map keys, element identifiers). ASCII is valid UTF-8 by
+      // construction and latin1 decoding of it is exact, and much cheaper than TextDecoder.
+      const buf = this.buf;
+      let ascii = true;
+      for (let i = start; i < start + n; i++) {
+        if (buf[i] > 0x7f) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii && latin1Slice) return latin1Slice.call(buf, start, start + n);
+      return this.text(buf.subarray(start, start + n));
+    }
+    return this.buf.subarray(start, start + n);
   }
 
   text(bytes: Uint8Array): string {
-    // Most mdoc strings are short ASCII (map keys, element identifiers): building those directly is
-    // several times faster than TextDecoder, and ASCII is valid UTF-8 by construction.
-    if (bytes.length <= 32) {
-      let ascii = true;
-      for (let i = 0; i < bytes.length; i++) if (bytes[i] > 0x7f) ascii = false;
-      if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
-    }
     try {
       return utf8.decode(bytes);
     } catch {
@@ -317,12 +334,12 @@ function halfToNumber(h: number): number {
  * over a limit, followed by trailing bytes, or holding a duplicate map key.
  * The result may hold views into `input` (byte strings, EncodedCbor): do not mutate it afterwards.
  */
-export function decodeCbor(input: Uint8Array, limits: Partial<DecodeLimits> = {}): unknown {
+export function decodeCbor(input: Uint8Array, limits: Partial<DecodeLimits> = DEFAULT_LIMITS): unknown {
   const lim = limits === DEFAULT_LIMITS ? DEFAULT_LIMITS : { ...DEFAULT_LIMITS, ...limits };
   if (!(input instanceof Uint8Array)) throw new CborError('input is not a byte array');
   if (input.length === 0) throw new CborError('empty input');
   if (input.length > lim.maxBytes) throw new CborError(`input of ${input.length} bytes exceeds the limit of ${lim.maxBytes}`);
-  const reader = new Reader(input, new DataView(input.buffer, input.byteOffset, input.byteLength), lim);
+  const reader = new Reader(input, undefined, lim);
   let value: unknown;
   try {
     value = reader.item(0);

@@ -23,7 +23,9 @@ export function sessionTranscriptForms(input: Uint8Array): SessionTranscriptForm
     throw new KakuninError('TRANSCRIPT_MISSING', `SessionTranscript is not CBOR: ${(e as Error).message}`);
   }
   if (value instanceof EncodedCbor) {
-    if (!Array.isArray(decodeCbor(value.bytes))) throw new KakuninError('TRANSCRIPT_MISSING', 'SessionTranscript must be an array');
+    // The wrapper decoded strictly; of the content only the shape matters here (a malformed
+    // transcript cannot match what the device signed).
+    if (value.bytes.length === 0 || value.bytes[0] >> 5 !== 4) throw new KakuninError('TRANSCRIPT_MISSING', 'SessionTranscript must be an array');
     return { bytes: value.bytes, tagged: input };
   }
   if (!Array.isArray(value)) throw new KakuninError('TRANSCRIPT_MISSING', 'SessionTranscript must be an array');
