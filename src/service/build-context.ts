@@ -100,7 +100,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     logger.warn('no verifier certificate configured (KAKUNIN_VERIFIER_CERT_FILE): using a development certificate that no real wallet trusts');
   }
 
-  const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl) : new MemorySessionStore());
+  const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl, undefined, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs }) : new MemorySessionStore());
   const store = storeUnavailableAs503(sessions);
   const metrics = new Metrics();
   let revocation: ServiceRevocation | undefined;

@@ -21,6 +21,8 @@ export interface ServiceConfig {
   /** Keys accepted in `Authorization: Bearer` or `X-API-Key`. Empty only in sandbox mode. */
   apiKeys: string[];
   redisUrl?: string;
+  /** A Redis command with no reply after this many ms fails (503), so a mute Redis never hangs a request. */
+  redisCommandTimeoutMs: number;
   purposesFile?: string;
   /** 市区町村コード of the built-in residency purpose. */
   municipalities?: string[];
@@ -71,6 +73,7 @@ const FLAGS: Record<string, string> = {
   port: 'PORT',
   'public-url': 'PUBLIC_URL',
   'redis-url': 'REDIS_URL',
+  'redis-command-timeout': 'KAKUNIN_REDIS_COMMAND_TIMEOUT_MS',
   'api-keys': 'KAKUNIN_API_KEYS',
   purposes: 'KAKUNIN_PURPOSES_FILE',
   municipalities: 'KAKUNIN_MUNICIPALITIES',
@@ -166,6 +169,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     sandbox,
     apiKeys,
     ...(redisUrl ? { redisUrl } : {}),
+    redisCommandTimeoutMs: int('redis-command-timeout', 2000, 100, 60_000),
     ...(get('purposes') ? { purposesFile: get('purposes') } : {}),
     ...(municipalities.length ? { municipalities } : {}),
     trustDir: get('trust-dir') ?? 'certs',

@@ -100,7 +100,7 @@ export function createProtocolAdapter({ identity, states, now }: ProtocolAdapter
     },
 
     async release(refs) {
-      await Promise.all([refs.oid4vp, ...Object.values(refs.dcapi)].map((id) => states.consume(id)));
+      await Promise.all([refs.oid4vp, ...Object.values(refs.dcapi)].map((id) => states.release(id)));
     },
   };
 }

@@ -11,6 +11,7 @@ import QRCode from 'qrcode';
 import { KakuninError } from '../cbor/index.js';
 import type { VerificationResult } from '../mdoc/index.js';
 import { reduceToDecision, type Decision } from '../policy/index.js';
+import { answerDigest } from '../protocols/state/answer-digest.js';
 import type { ServiceContext } from './context.js';
 import { badRequest, conflict, gone, notFound, ServiceError } from './errors.js';
 import { acceptUnavailableRevocation } from './revocation-warn.js';
@@ -127,21 +128,32 @@ export async function requestObject(ctx: ServiceContext, handle: string, walletN
 /** response_uri (direct_post.jwt): the wallet's encrypted answer. */
 export async function acceptDirectPost(ctx: ServiceContext, handle: string, form: Record<string, string>): Promise<SessionEvent> {
   const session = await findByHandle(ctx, handle);
-  return answer(ctx, session, (verify) => ctx.protocols.receiveDirectPost(refsOf(session), form, verify));
+  return answer(ctx, session, form, (verify) => ctx.protocols.receiveDirectPost(refsOf(session), form, verify));
 }
 
 /** The page hands over what navigator.credentials.get returned. */
 export async function acceptDcapiResponse(ctx: ServiceContext, id: string, credential: { protocol: string; data: unknown }): Promise<SessionEvent> {
   const session = await findSession(ctx, id);
-  return answer(ctx, session, (verify) => ctx.protocols.receiveDcapi(refsOf(session), credential, verify));
+  return answer(ctx, session, credential, (verify) => ctx.protocols.receiveDcapi(refsOf(session), credential, verify));
 }
 
 /**
- * Takes one answer. The protocol layer opens it with the session's request state and uses that state
- * up only once the answer decrypted under its keys; an answer that does not open is a client error
- * and changes nothing, so the real answer can still come.
+ * Takes one answer, so that each session gets exactly one result and no answer is lost:
+ *  1. the protocol layer opens it with the session's request state and uses that state up for this
+ *     answer's digest only once it decrypted under its keys (an answer that does not open is a
+ *     client error and changes nothing, so the real answer can still come);
+ *  2. the session's claim goes to the first answer; the same answer again re-takes it;
+ *  3. the result is written once, compare-and-set on the claim (`complete`);
+ *  4. then the request states are deleted.
+ * If this instance dies or the store fails anywhere before 3, the wallet's retry of the same POST,
+ * on any instance, passes 1 and 2 again and writes the result. Any other answer gets 409.
  */
-async function answer(ctx: ServiceContext, session: VerificationSession, receive: (verify: VerifyOptions) => Promise<VerificationResult>): Promise<SessionEvent> {
+async function answer(
+  ctx: ServiceContext,
+  session: VerificationSession,
+  received: unknown,
+  receive: (verify: VerifyOptions) => Promise<VerificationResult>,
+): Promise<SessionEvent> {
   if (FINAL_STATES.has(session.state)) throw conflict();
   const purpose = ctx.purposes.get(session.purpose);
   if (!purpose) throw new ServiceError(500, 'PURPOSE_GONE', 'the purpose of this verification is no longer configured');
@@ -150,13 +162,12 @@ async function answer(ctx: ServiceContext, session: VerificationSession, receive
   const trust = ctx.purposeTrust.get(purpose.name) ?? ctx.trust;
   const revocation = ctx.revocation?.checker;
   const result = withRevocationPolicy(ctx, purpose.name, await opening(() => receive({ trust, at, ...(revocation ? { revocation } : {}) })));
-  // The request state is used up; of several ways to answer, the first to get here wins the session.
-  if (!(await ctx.store.claim(session.id))) throw conflict();
-  // The other ways to answer close now: their nonces and private keys go at once, not at their TTL.
-  // Should the store fail here, they still expire with the session; the answer is not lost for it.
-  await ctx.protocols.release(refsOf(session)).catch(() => undefined);
+  // The protocol layer accepted it, so it has the shape the digest needs (no throw here).
+  const digest = answerDigest(received);
+  // Of several ways to answer, the first answer to get here wins the session.
+  if (!(await ctx.store.claim(session.id, digest))) throw conflict();
   const decision = reduceToDecision(purpose, result, at);
-  return finish(ctx, session, decision, at, performance.now() - started);
+  return finish(ctx, session, digest, decision, at, performance.now() - started);
 }
 
 /** KAKUNIN_REVOCATION=warn: a document short only of a revocation answer passes, counted and logged. */
@@ -188,7 +199,7 @@ function refsOf(session: VerificationSession): RequestRefs {
   return session.secrets as unknown as RequestRefs;
 }
 
-async function finish(ctx: ServiceContext, session: VerificationSession, decision: Decision, at: Date, elapsedMs: number): Promise<SessionEvent> {
+async function finish(ctx: ServiceContext, session: VerificationSession, digest: string, decision: Decision, at: Date, elapsedMs: number): Promise<SessionEvent> {
   const receipt = await ctx.receipts.sign(session.id, decision, at);
   const done: VerificationSession = {
     ...session,
@@ -199,7 +210,13 @@ async function finish(ctx: ServiceContext, session: VerificationSession, decisio
     decision,
     receipt,
   };
-  if (!(await ctx.store.update(done, ctx.config.resultTtlSeconds))) throw gone();
+  const outcome = await ctx.store.complete(done, ctx.config.resultTtlSeconds, digest);
+  if (outcome === 'gone') throw gone();
+  // A copy of this answer, running at the same time on this or another instance, wrote it first.
+  if (outcome === 'taken') throw conflict();
+  // The ways to answer close now: nonces and private keys go at once, not at their TTL. Should the
+  // store fail here, they expire on their own; the result is written, nothing is lost for it.
+  await ctx.protocols.release(refsOf(session)).catch(() => undefined);
   ctx.metrics.verifications.inc({ purpose: session.purpose, outcome: done.state });
   for (const code of decision.failureCodes) ctx.metrics.failures.inc({ purpose: session.purpose, code });
   ctx.metrics.latency.observe({ purpose: session.purpose }, elapsedMs / 1000);

@@ -48,12 +48,13 @@ export interface WalletProtocols {
   /** The signed request object (JAR) for request_uri; `walletNonce` from a POST to request_uri. */
   requestObject(refs: RequestRefs, walletNonce?: string): Promise<string>;
   /**
-   * Opens a direct_post.jwt body (form fields), uses up its request state and verifies. Throws a
-   * KakuninError (ProtocolError) with a code, and changes no state, when the answer does not open.
+   * Opens a direct_post.jwt body (form fields), uses up its request state for this answer (the same
+   * answer again may repeat this, see RequestStateStore) and verifies. Throws a KakuninError
+   * (ProtocolError) with a code, and changes no state, when the answer does not open.
    */
   receiveDirectPost(refs: RequestRefs, form: Record<string, string>, verify: VerifyOptions): Promise<VerificationResult>;
   /** The same for what navigator.credentials.get returned ({protocol, data}), as received by the page. */
   receiveDcapi(refs: RequestRefs, credential: { protocol: string; data: unknown }, verify: VerifyOptions): Promise<VerificationResult>;
-  /** Uses up every request state of the session: once it has its answer, no other way stays open. */
+  /** Deletes every request state of the session: once it has its result, no way to answer stays open. */
   release(refs: RequestRefs): Promise<void>;
 }

@@ -69,14 +69,17 @@ describe('garbage DeviceResponses in a vp_token', () => {
 });
 
 describe('MemoryRequestStateStore', () => {
-  it('consume gives a state once; expiry follows the injected clock', async () => {
+  it('consume gives a state to one answer (and its repeats); expiry follows the injected clock', async () => {
     let now = 1_000_000;
     const store = new MemoryRequestStateStore(() => now);
     await store.put('a', '{"x":1}', 10);
     await expect(store.put('a', '{}', 10)).rejects.toThrow();
     expect(await store.get('a')).toBe('{"x":1}');
-    expect(await store.consume('a')).toBe('{"x":1}');
-    expect(await store.consume('a')).toBeUndefined();
+    expect(await store.consume('a', 'answer')).toBe('{"x":1}');
+    expect(await store.consume('a', 'another')).toBeUndefined();
+    expect(await store.consume('a', 'answer')).toBe('{"x":1}');
+    now += 10_000;
+    expect(await store.consume('a', 'answer')).toBeUndefined();
     await store.put('b', '{}', 10);
     now += 10_000;
     expect(await store.get('b')).toBeUndefined();

@@ -74,12 +74,20 @@ describe('DC API round trips with the sandbox wallet', () => {
     expect((await receiveDigitalCredentialResponse({ id: req.id, response, store: w.store, trust: w.trust, at: w.at })).valid).toBe(true);
   });
 
-  it('a replayed response fails with NONCE_REPLAYED', async () => {
+  it('another answer to a used request fails with NONCE_REPLAYED; the same one again only until released', async () => {
     const w = await world();
     const req = await ask(w);
     const response = await answerAnnexC(w.wallet(), offered(req, 'org-iso-mdoc') as any, ORIGIN);
-    expect((await receiveDigitalCredentialResponse({ id: req.id, response, store: w.store, trust: w.trust, at: w.at })).valid).toBe(true);
-    await expect(receiveDigitalCredentialResponse({ id: req.id, response, store: w.store, trust: w.trust, at: w.at })).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
+    const receive = (r: unknown) => receiveDigitalCredentialResponse({ id: req.id, response: r, store: w.store, trust: w.trust, at: w.at });
+    expect((await receive(response)).valid).toBe(true);
+    // A second answer (fresh HPKE encapsulation, same wallet and request) is a replay of the nonce.
+    const second = await answerAnnexC(w.wallet(), offered(req, 'org-iso-mdoc') as any, ORIGIN);
+    await expect(receive(second)).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
+    // The first answer's own retry (its result may not have been stored) verifies again...
+    expect((await receive(response)).valid).toBe(true);
+    // ...until the caller, its result stored, releases the request.
+    await w.store.release(req.id);
+    await expect(receive(response)).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
   });
 
   it('an answer after the request expired fails with REQUEST_EXPIRED', async () => {
@@ -169,6 +177,8 @@ describe('DC API round trips with the sandbox wallet', () => {
     expect(w.store.size).toBe(1);
     const good = await answerAnnexC(w.wallet(), offered(req, 'org-iso-mdoc') as any, ORIGIN);
     expect((await receiveDigitalCredentialResponse({ ...base, response: good })).valid).toBe(true);
+    expect(await w.store.get(req.id)).toBeUndefined(); // used up: no longer open
+    await w.store.release(req.id);
     expect(w.store.size).toBe(0);
   });
 });

@@ -56,12 +56,20 @@ describe('OpenID4VP redirect / QR round trips', () => {
     expect(r.credentialIds).toEqual(['mdl']);
   });
 
-  it('replay of the POST fails with NONCE_REPLAYED', async () => {
+  it('another POST to a used request fails with NONCE_REPLAYED; the same POST again only until released', async () => {
     const w = await world();
     const req = await ask(w);
     const posted = await answerOpenID4VPRedirect(w.wallet(), req.walletUrl, fetcher(w));
-    expect((await receiveDirectPost({ id: req.id, body: posted.body, store: w.store, trust: w.trust, at: w.at })).valid).toBe(true);
-    await expect(receiveDirectPost({ id: req.id, body: posted.body, store: w.store, trust: w.trust, at: w.at })).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
+    // A second answer, made before the first is posted (after it, request_uri is closed).
+    const second = await answerOpenID4VPRedirect(w.wallet(), req.walletUrl, fetcher(w));
+    expect(second.body).not.toBe(posted.body);
+    const receive = (body: string) => receiveDirectPost({ id: req.id, body, store: w.store, trust: w.trust, at: w.at });
+    expect((await receive(posted.body)).valid).toBe(true);
+    await expect(receive(second.body)).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
+    // The same POST retried (its reply was lost) is the same answer: it verifies again until released.
+    expect((await receive(posted.body)).valid).toBe(true);
+    await w.store.release(req.id);
+    await expect(receive(posted.body)).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
   });
 
   it('a response posted to another request is refused (other key) and leaves both requests usable', async () => {
@@ -71,7 +79,9 @@ describe('OpenID4VP redirect / QR round trips', () => {
     const postedA = await answerOpenID4VPRedirect(w.wallet(), a.walletUrl, fetcher(w));
     await expect(receiveDirectPost({ id: b.id, body: postedA.body, store: w.store, trust: w.trust, at: w.at })).rejects.toMatchObject({ code: 'RESPONSE_ENCRYPTION_MISMATCH' });
     expect((await receiveDirectPost({ id: a.id, body: postedA.body, store: w.store, trust: w.trust, at: w.at })).valid).toBe(true);
-    expect(w.store.size).toBe(1);
+    // a is used up (kept for its own retry until released), b still open.
+    expect(await w.store.get(a.id)).toBeUndefined();
+    expect(await w.store.get(b.id)).toBeDefined();
   });
 
   it('expired request: REQUEST_EXPIRED', async () => {

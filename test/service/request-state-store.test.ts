@@ -8,22 +8,55 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redis = new Redis(REDIS_URL);
 afterAll(async () => void (await redis.quit()));
 
-describe('Redis RequestStateStore', () => {
-  const store = new RedisRequestStateStore(redis, `kakunin-test-rs:${randomUUID()}:`);
+describe.each([
+  ['memory', () => new MemoryRequestStateStore()],
+  ['Redis', () => new RedisRequestStateStore(redis, `kakunin-test-rs:${randomUUID()}:`)],
+] as const)('%s RequestStateStore', (_name, make) => {
+  const store = make();
 
-  it('stores, reads, and consumes exactly once', async () => {
+  it('stores, reads, and gives a state to one answer only', async () => {
     await store.put('a', '{"nonce":"n"}', 60);
     await expect(store.put('a', 'x', 60)).rejects.toThrow('collision');
     expect(await store.get('a')).toBe('{"nonce":"n"}');
-    const both = await Promise.all([store.consume('a'), store.consume('a')]);
+    // Two different answers at once: one gets the state.
+    const both = await Promise.all([store.consume('a', 'answer-1'), store.consume('a', 'answer-2')]);
     expect(both.filter(Boolean)).toEqual(['{"nonce":"n"}']);
-    expect(await store.get('a')).toBeUndefined();
+    const winner = both[0] ? 'answer-1' : 'answer-2';
+    const loser = both[0] ? 'answer-2' : 'answer-1';
+    expect(await store.get('a')).toBeUndefined(); // no longer open
+    expect(await store.get('a', loser)).toBeUndefined();
+    expect(await store.consume('a', loser)).toBeUndefined();
+    expect(await store.consume('a', 'answer-3')).toBeUndefined();
+    // The winning answer sent again (a retry) reads and consumes it again.
+    expect(await store.get('a', winner)).toBe('{"nonce":"n"}');
+    expect(await store.consume('a', winner)).toBe('{"nonce":"n"}');
   });
 
-  it('forgets state at its TTL', async () => {
+  it('gives the state to every copy of the same answer, and to no other', async () => {
+    await store.put('c', 's', 60);
+    const copies = await Promise.all([1, 2, 3, 4, 5].map(() => store.consume('c', 'same')));
+    expect(copies).toEqual(['s', 's', 's', 's', 's']);
+    expect(await store.consume('c', 'other')).toBeUndefined();
+  });
+
+  it('forgets a released state at once, for every answer', async () => {
+    await store.put('d', 's', 60);
+    expect(await store.consume('d', 'x')).toBe('s');
+    await store.release('d');
+    expect(await store.get('d', 'x')).toBeUndefined();
+    expect(await store.consume('d', 'x')).toBeUndefined();
+    await store.release('d'); // gone already: no error
+    await store.put('d', 's2', 60); // the id is free again (ids are random; this only shows nothing is left)
+    expect(await store.get('d')).toBe('s2');
+  });
+
+  it('forgets state, used or not, at its TTL', async () => {
     await store.put('b', 's', 1);
+    await store.put('e', 's', 1);
+    expect(await store.consume('e', 'x')).toBe('s');
     await new Promise((r) => setTimeout(r, 1100));
-    expect(await store.consume('b')).toBeUndefined();
+    expect(await store.consume('b', 'x')).toBeUndefined();
+    expect(await store.get('e', 'x')).toBeUndefined();
   });
 });
 
@@ -46,8 +79,13 @@ describe('the request states the service uses', () => {
       const onB = requestStateStoreFor(b, () => new Date());
       await onA.put('r1', '{"nonce":"n"}', 60);
       expect(await redis.get(`${prefix}rs:r1`)).toBe('{"nonce":"n"}');
-      const [x, y] = await Promise.all([onA.consume('r1'), onB.consume('r1')]);
+      const [x, y] = await Promise.all([onA.consume('r1', 'answer-1'), onB.consume('r1', 'answer-2')]);
       expect([x, y].filter(Boolean)).toEqual(['{"nonce":"n"}']);
+      // The answer that got it, retried on the other instance, gets it again there.
+      const winner = x ? 'answer-1' : 'answer-2';
+      expect(await (x ? onB : onA).consume('r1', winner)).toBe('{"nonce":"n"}');
+      await onB.release('r1');
+      expect(await redis.exists(`${prefix}rs:r1`, `${prefix}rs:r1:used`)).toBe(0);
       await expect(onA.put('r2', 's', 60)).resolves.toBeUndefined();
       await expect(onB.put('r2', 's', 60)).rejects.toThrow('collision');
     } finally {
@@ -62,7 +100,8 @@ describe('the request states the service uses', () => {
       const states = requestStateStoreFor(away, () => new Date());
       await expect(states.put('r', 's', 60)).rejects.toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
       await expect(states.get('r')).rejects.toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
-      await expect(states.consume('r')).rejects.toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
+      await expect(states.consume('r', 'x')).rejects.toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
+      await expect(states.release('r')).rejects.toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
     } finally {
       await away.close();
     }

@@ -63,12 +63,50 @@ describe.each([
     expect(await store.resolve('nope')).toBeUndefined();
   });
 
-  it('lets exactly one caller claim the answer', async () => {
+  it('lets exactly one answer claim the session; the same answer may re-take the claim', async () => {
     const s = session();
     await store.create(s, 60);
-    const claims = await Promise.all(Array.from({ length: 8 }, () => store.claim(s.id)));
+    const answers = Array.from({ length: 8 }, (_, i) => `answer-${i}`);
+    const claims = await Promise.all(answers.map((a) => store.claim(s.id, a)));
     expect(claims.filter(Boolean)).toHaveLength(1);
-    expect(await store.claim(randomUUID())).toBe(false);
+    const holder = answers[claims.indexOf(true)];
+    // The holder's retry (its instance died before the result) takes it again; the others never.
+    expect(await store.claim(s.id, holder)).toBe(true);
+    for (const other of answers.filter((a) => a !== holder)) expect(await store.claim(s.id, other)).toBe(false);
+    expect(await store.claim(randomUUID(), holder)).toBe(false);
+  });
+
+  it('writes exactly one result, for the answer holding the claim, and nothing overwrites it', async () => {
+    const s = session();
+    await store.create(s, 60);
+    const events: string[] = [];
+    await store.subscribe(s.id, (e) => events.push(e.state));
+    expect(await store.complete({ ...s, state: 'verified' }, 60, 'a')).toBe('taken'); // not claimed yet
+    expect(await store.claim(s.id, 'a')).toBe(true);
+    expect(await store.complete({ ...s, state: 'verified' }, 60, 'b')).toBe('taken'); // another answer
+    // Five copies of the same answer finishing at once: one writes.
+    const outcomes = await Promise.all([1, 2, 3, 4, 5].map((n) => store.complete({ ...s, state: 'verified', receipt: `r${n}` }, 60, 'a')));
+    expect(outcomes.filter((o) => o === 'written')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'taken')).toHaveLength(4);
+    const written = await store.get(s.id);
+    if (written.status !== 'found') throw new Error('result not stored');
+    expect(written.session.receipt).toBe(`r${outcomes.indexOf('written') + 1}`);
+    // After the result: no claim (not even the same answer), no second result, no state change.
+    expect(await store.claim(s.id, 'a')).toBe(false);
+    expect(await store.complete({ ...s, state: 'failed' }, 60, 'a')).toBe('taken');
+    expect(await store.update({ ...s, state: 'retrieved' }, 60)).toBe(false);
+    expect(await store.get(s.id)).toEqual(written);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(events).toEqual(['verified']);
+  });
+
+  it('answers gone for a result whose session expired', async () => {
+    const s = session();
+    await store.create(s, 1);
+    expect(await store.claim(s.id, 'a')).toBe(true);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await store.complete({ ...s, state: 'verified' }, 60, 'a')).toBe('gone');
+    expect(await store.get(s.id)).toEqual({ status: 'expired' });
   });
 
   it('is ready', async () => {
@@ -87,9 +125,12 @@ describe('two Redis stores on one Redis', () => {
     expect((await b.get(s.id)).status).toBe('found');
     const seen: string[] = [];
     await a.subscribe(s.id, (e) => seen.push(e.state));
-    expect(await b.claim(s.id)).toBe(true);
-    expect(await a.claim(s.id)).toBe(false);
-    await b.update({ ...s, state: 'failed' }, 60);
+    expect(await b.claim(s.id, 'answer-1')).toBe(true);
+    expect(await a.claim(s.id, 'answer-2')).toBe(false);
+    // B died before the result; the same answer, retried on A, finishes.
+    expect(await a.claim(s.id, 'answer-1')).toBe(true);
+    expect(await a.complete({ ...s, state: 'failed' }, 60, 'answer-1')).toBe('written');
+    expect(await b.complete({ ...s, state: 'verified' }, 60, 'answer-1')).toBe('taken');
     await new Promise((r) => setTimeout(r, 100));
     expect(seen).toEqual(['failed']);
   });

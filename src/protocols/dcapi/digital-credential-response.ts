@@ -4,6 +4,7 @@
  * verifies. The state is used up only after the response decrypted with this request's key.
  */
 import { ProtocolError } from '../errors.js';
+import { answerDigest } from '../state/answer-digest.js';
 import { consumeState, keyFromJwk, loadState } from '../state/presentation-state.js';
 import type { RequestStateStore } from '../state/request-state-store.js';
 import {
@@ -39,7 +40,8 @@ function protocolOf(response: unknown): { protocol: string; body: unknown } {
 
 export async function receiveDigitalCredentialResponse(input: DigitalCredentialResponseInput): Promise<ProtocolVerificationResult> {
   checkResponseSize(input.response, input.maxResponseBytes);
-  const state = await loadState(input.store, input.id, input.at, 'dcapi');
+  const digest = answerDigest(input.response);
+  const state = await loadState(input.store, input.id, input.at, 'dcapi', digest);
   const { protocol, body } = protocolOf(input.response);
   let sent: ProtocolResponseInput;
   if (protocol === 'org-iso-mdoc' && state.annexC) {
@@ -50,6 +52,6 @@ export async function receiveDigitalCredentialResponse(input: DigitalCredentialR
     throw new ProtocolError('PROTOCOL_UNSUPPORTED', `this request did not offer ${protocol.slice(0, 40)}`);
   }
   const opened = await openProtocolResponse(body, sent, input.maxResponseBytes);
-  await consumeState(input.store, input.id);
+  await consumeState(input.store, input.id, digest);
   return verifyPresentations(opened.presentations, opened.sessionTranscript, { ...input, request: state.request }, sent.protocol);
 }

@@ -8,6 +8,7 @@ import { KakuninError } from '../../cbor/index.js';
 import { ProtocolError } from '../errors.js';
 import { clientIdFor, type ClientIdPrefix, type VerifierIdentity } from '../keys/verifier-identity.js';
 import { validatePresentationRequest, type PresentationRequest } from '../request/presentation-request.js';
+import { answerDigest } from '../state/answer-digest.js';
 import { consumeState, keyFromJwk, loadState, newNonce, newRequestId, privateJwk, saveState, type PresentationState } from '../state/presentation-state.js';
 import type { RequestStateStore } from '../state/request-state-store.js';
 import { checkResponseSize, openProtocolResponse, verifyPresentations, type ProtocolVerificationResult, type ProtocolVerifyOptions } from '../verify-protocol-response.js';
@@ -90,7 +91,8 @@ export interface DirectPostInput extends Omit<ProtocolVerifyOptions, 'request'> 
 
 export async function receiveDirectPost(input: DirectPostInput): Promise<ProtocolVerificationResult> {
   checkResponseSize(input.body, input.maxResponseBytes);
-  const state = await loadState(input.store, input.id, input.at, 'openid4vp');
+  const digest = answerDigest(input.body);
+  const state = await loadState(input.store, input.id, input.at, 'openid4vp', digest);
   const sent = state.oid4vp!;
   const opened = await openProtocolResponse(
     input.body,
@@ -100,6 +102,6 @@ export async function receiveDirectPost(input: DirectPostInput): Promise<Protoco
   if (opened.params && opened.params.state !== undefined && opened.params.state !== input.id) {
     throw new ProtocolError('RESPONSE_MALFORMED', 'the response state does not belong to this request');
   }
-  await consumeState(input.store, input.id);
+  await consumeState(input.store, input.id, digest);
   return verifyPresentations(opened.presentations, opened.sessionTranscript, { ...input, request: state.request }, 'openid4vp');
 }

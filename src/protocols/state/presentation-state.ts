@@ -57,9 +57,18 @@ export async function saveState(store: RequestStateStore, id: string, state: Pre
   await store.put(id, JSON.stringify(state), ttl);
 }
 
-/** Reads the state for `id` without using it up; unknown, used and expired states are errors. */
-export async function loadState(store: RequestStateStore, id: string, at: Date, flow: PresentationState['flow']): Promise<PresentationState> {
-  const raw = typeof id === 'string' && id.length <= 128 ? await store.get(id) : undefined;
+/**
+ * Reads the state for `id` without using it up; unknown, used and expired states are errors. With
+ * `answerDigest`, a state already used up by that same answer is read too: its retry may finish.
+ */
+export async function loadState(
+  store: RequestStateStore,
+  id: string,
+  at: Date,
+  flow: PresentationState['flow'],
+  answerDigest?: string,
+): Promise<PresentationState> {
+  const raw = typeof id === 'string' && id.length <= 128 ? await store.get(id, answerDigest) : undefined;
   if (raw === undefined) throw new ProtocolError('NONCE_REPLAYED', 'no open request with this id: unknown, already answered or expired');
   const state = JSON.parse(raw) as PresentationState;
   if (state.flow !== flow) throw new ProtocolError('PROTOCOL_UNSUPPORTED', `request ${id.slice(0, 16)} is not a ${flow} request`);
@@ -67,8 +76,9 @@ export async function loadState(store: RequestStateStore, id: string, at: Date, 
   return state;
 }
 
-/** Uses the state up. Called only once a response has proven itself (it decrypted with this
- * request's key), so garbage sent to a request id cannot burn the real holder's session. */
-export async function consumeState(store: RequestStateStore, id: string): Promise<void> {
-  if ((await store.consume(id)) === undefined) throw new ProtocolError('NONCE_REPLAYED', 'this request was already answered');
+/** Uses the state up for this answer. Called only once a response has proven itself (it decrypted
+ * with this request's key), so garbage sent to a request id cannot burn the real holder's session.
+ * The same answer again passes (a retry); another answer is a replay. */
+export async function consumeState(store: RequestStateStore, id: string, answerDigest: string): Promise<void> {
+  if ((await store.consume(id, answerDigest)) === undefined) throw new ProtocolError('NONCE_REPLAYED', 'this request was already answered');
 }

@@ -1,22 +1,35 @@
 /**
  * Where a verifier keeps what it sent until the answer comes back: nonce, keys, origin, client_id.
- * The SessionTranscript is rebuilt from this, never from the response. A state is used once:
- * `consume` removes it atomically, so a replayed response finds nothing (NONCE_REPLAYED).
+ * The SessionTranscript is rebuilt from this, never from the response.
+ *
+ * A state answers one answer. `consume` does not delete it: it marks it, atomically, as used up by
+ * that answer's digest (answer-digest.ts). The same answer sent again — a retry after the instance
+ * that took it died, or after the store failed mid-way — gets the state again and may finish the
+ * work; any other answer gets nothing (NONCE_REPLAYED). Once the result is written the caller
+ * `release`s the state; otherwise it goes at its TTL.
  * Values are JSON so that a shared store (Redis, by the service) can hold them.
  */
 
 export interface RequestStateStore {
   /** Stores `state` under `id` for `ttlSeconds`; fails if `id` exists. */
   put(id: string, state: string, ttlSeconds: number): Promise<void>;
-  /** Reads without using up. */
-  get(id: string): Promise<string | undefined>;
-  /** Reads and deletes in one step; at most one caller gets the value. */
-  consume(id: string): Promise<string | undefined>;
+  /**
+   * Reads without using up: an open state, or one used up by `answerDigest` (that answer's retry).
+   * Without a digest, only an open state.
+   */
+  get(id: string, answerDigest?: string): Promise<string | undefined>;
+  /**
+   * Uses the state up for the answer `answerDigest`, in one atomic step: the first answer and its
+   * repeats get the value; a different answer gets undefined.
+   */
+  consume(id: string, answerDigest: string): Promise<string | undefined>;
+  /** Deletes the state (its answer has a result, or the session closed); no-op if it is gone. */
+  release(id: string): Promise<void>;
 }
 
 /** In-process store for one instance and for tests. Expiry is checked against an injected clock. */
 export class MemoryRequestStateStore implements RequestStateStore {
-  private readonly entries = new Map<string, { value: string; expiresAt: number }>();
+  private readonly entries = new Map<string, { value: string; expiresAt: number; usedBy?: string }>();
   constructor(private readonly now: () => number = Date.now) {}
 
   async put(id: string, state: string, ttlSeconds: number): Promise<void> {
@@ -25,24 +38,36 @@ export class MemoryRequestStateStore implements RequestStateStore {
     this.entries.set(id, { value: state, expiresAt: this.now() + ttlSeconds * 1000 });
   }
 
-  async get(id: string): Promise<string | undefined> {
+  async get(id: string, answerDigest?: string): Promise<string | undefined> {
+    const e = this.live(id);
+    if (!e || (e.usedBy !== undefined && e.usedBy !== answerDigest)) return undefined;
+    return e.value;
+  }
+
+  async consume(id: string, answerDigest: string): Promise<string | undefined> {
+    // No await between the read and the mark: atomic within this process.
+    const e = this.live(id);
+    if (!e) return undefined;
+    if (e.usedBy === undefined) e.usedBy = answerDigest;
+    return e.usedBy === answerDigest ? e.value : undefined;
+  }
+
+  async release(id: string): Promise<void> {
+    this.entries.delete(id);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private live(id: string) {
     const e = this.entries.get(id);
     if (!e) return undefined;
     if (e.expiresAt <= this.now()) {
       this.entries.delete(id);
       return undefined;
     }
-    return e.value;
-  }
-
-  async consume(id: string): Promise<string | undefined> {
-    const value = await this.get(id);
-    this.entries.delete(id);
-    return value;
-  }
-
-  get size(): number {
-    return this.entries.size;
+    return e;
   }
 
   private sweep(): void {

@@ -1,5 +1,5 @@
 export * from './session-store.js';
 export { MemorySessionStore } from './memory-store.js';
-export { RedisSessionStore } from './redis-store.js';
+export { RedisSessionStore, type RedisOptions } from './redis-store.js';
 export { RedisRequestStateStore } from './redis-request-state-store.js';
 export { requestStateStoreFor } from './request-state-store.js';

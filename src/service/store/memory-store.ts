@@ -4,7 +4,10 @@
  */
 import { EventEmitter } from 'node:events';
 import { publicView, type SessionEvent, type VerificationSession } from '../session.js';
-import { DEFAULT_TIMINGS, type Lookup, type SessionStore, type StoreTimings } from './session-store.js';
+import { DEFAULT_TIMINGS, type CompleteOutcome, type Lookup, type SessionStore, type StoreTimings } from './session-store.js';
+
+/** The tombstone's claim: no answer yet, the digest of the answer that holds it, or its result written. */
+type Claim = { held?: string; done?: true };
 
 interface Entry<T> {
   value: T;
@@ -14,7 +17,7 @@ interface Entry<T> {
 export class MemorySessionStore implements SessionStore {
   readonly kind = 'memory' as const;
   private readonly sessions = new Map<string, Entry<string>>();
-  private readonly tombstones = new Map<string, Entry<boolean>>();
+  private readonly tombstones = new Map<string, Entry<Claim>>();
   private readonly aliases = new Map<string, Entry<string>>();
   private readonly events = new EventEmitter();
   private readonly sweeper: NodeJS.Timeout;
@@ -33,7 +36,7 @@ export class MemorySessionStore implements SessionStore {
     if (alias) this.aliases.set(alias, { value: session.id, deadline: now + (ttlSeconds + this.timings.tombstoneSeconds) * 1000 });
     // Stored as JSON so that callers never share mutable objects with the store, as with Redis.
     this.sessions.set(session.id, { value: JSON.stringify(session), deadline: now + ttlSeconds * 1000 });
-    this.tombstones.set(session.id, { value: false, deadline: now + (ttlSeconds + this.timings.tombstoneSeconds) * 1000 });
+    this.tombstones.set(session.id, { value: {}, deadline: now + (ttlSeconds + this.timings.tombstoneSeconds) * 1000 });
   }
 
   async get(id: string): Promise<Lookup> {
@@ -47,21 +50,35 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async update(session: VerificationSession, ttlSeconds: number): Promise<boolean> {
-    if (!this.live(this.sessions, session.id)) return false;
+    if (!this.live(this.sessions, session.id) || this.live(this.tombstones, session.id)?.value.done) return false;
+    this.write(session, ttlSeconds);
+    return true;
+  }
+
+  async claim(id: string, answerDigest: string): Promise<boolean> {
+    const tomb = this.live(this.tombstones, id);
+    if (!tomb || tomb.value.done) return false;
+    tomb.value.held ??= answerDigest;
+    return tomb.value.held === answerDigest;
+  }
+
+  async complete(session: VerificationSession, ttlSeconds: number, answerDigest: string): Promise<CompleteOutcome> {
+    const tomb = this.live(this.tombstones, session.id);
+    if (!tomb) return 'gone';
+    if (tomb.value.done || tomb.value.held !== answerDigest) return 'taken';
+    if (!this.live(this.sessions, session.id)) return 'gone';
+    tomb.value.done = true;
+    this.write(session, ttlSeconds);
+    return 'written';
+  }
+
+  private write(session: VerificationSession, ttlSeconds: number): void {
     const now = this.now();
     this.sessions.set(session.id, { value: JSON.stringify(session), deadline: now + ttlSeconds * 1000 });
     const tomb = this.tombstones.get(session.id);
     const tombDeadline = now + (ttlSeconds + this.timings.tombstoneSeconds) * 1000;
-    this.tombstones.set(session.id, { value: tomb?.value ?? false, deadline: Math.max(tomb?.deadline ?? 0, tombDeadline) });
+    this.tombstones.set(session.id, { value: tomb?.value ?? {}, deadline: Math.max(tomb?.deadline ?? 0, tombDeadline) });
     this.events.emit(session.id, publicView(session));
-    return true;
-  }
-
-  async claim(id: string): Promise<boolean> {
-    const tomb = this.live(this.tombstones, id);
-    if (!tomb || tomb.value) return false;
-    tomb.value = true;
-    return true;
   }
 
   async subscribe(id: string, listener: (event: SessionEvent) => void): Promise<() => void> {

@@ -1,10 +1,31 @@
 /**
- * The protocol layer's RequestStateStore (src/protocols/state/) in Redis, so that request state and
- * its single-use nonce are shared by every instance: `consume` is GETDEL, atomic in Redis, so of
- * two instances receiving the same response only one gets the state.
+ * The protocol layer's RequestStateStore (src/protocols/state/) in Redis, so that request states and
+ * their single-use nonces are shared by every instance.
+ *
+ *   {prefix}{id}      the state JSON, EX ttl
+ *   {prefix}{id}:used the digest of the answer that used it up, with the state's remaining TTL
+ *
+ * `consume` is one Lua script, atomic in Redis: of several instances receiving answers for one
+ * request, the first answer marks the state and every copy of that same answer reads it again
+ * (a retry may finish the work after the instance that took it died); a different answer gets nil.
  */
 import type { Redis } from 'ioredis';
 import type { RequestStateStore } from '../../protocols/state/request-state-store.js';
+
+// KEYS[1] state, KEYS[2] used-by; ARGV[1] answer digest.
+const CONSUME = `
+local value = redis.call('GET', KEYS[1])
+if not value then return false end
+local usedBy = redis.call('GET', KEYS[2])
+if not usedBy then
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl <= 0 then return false end
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ttl)
+  return value
+end
+if usedBy == ARGV[1] then return value end
+return false
+`;
 
 export class RedisRequestStateStore implements RequestStateStore {
   constructor(
@@ -17,11 +38,22 @@ export class RedisRequestStateStore implements RequestStateStore {
     if (ok !== 'OK') throw new Error('request state id collision');
   }
 
-  async get(id: string): Promise<string | undefined> {
-    return (await this.redis.get(this.prefix + id)) ?? undefined;
+  async get(id: string, answerDigest?: string): Promise<string | undefined> {
+    const [value, usedBy] = await this.redis.mget(this.prefix + id, this.usedKey(id));
+    if (!value || (usedBy !== null && usedBy !== answerDigest)) return undefined;
+    return value;
   }
 
-  async consume(id: string): Promise<string | undefined> {
-    return (await this.redis.getdel(this.prefix + id)) ?? undefined;
+  async consume(id: string, answerDigest: string): Promise<string | undefined> {
+    const value = (await this.redis.eval(CONSUME, 2, this.prefix + id, this.usedKey(id), answerDigest)) as string | null;
+    return value ?? undefined;
+  }
+
+  async release(id: string): Promise<void> {
+    await this.redis.del(this.prefix + id, this.usedKey(id));
+  }
+
+  private usedKey(id: string): string {
+    return `${this.prefix}${id}:used`;
   }
 }

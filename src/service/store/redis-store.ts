@@ -6,13 +6,64 @@
  *   {prefix}s:{id}   session JSON, EX ttl
  *   {prefix}t:{id}   tombstone "1", EX ttl + tombstoneSeconds (410 after the session is gone)
  *   {prefix}a:{alias} the id, EX as the tombstone (the QR's name for the session)
- *   {prefix}c:{id}   answer claim, SET NX: the first answer wins, on whichever instance it lands
+ *   {prefix}c:{id}   answer claim: the digest of the answer that holds it, then "done" once its
+ *                    result is written (Lua scripts, atomic: the first answer wins on whichever
+ *                    instance it lands; its retry may re-take it; one result, never overwritten)
  *   {prefix}e:{id}   pub/sub channel of public session events
  */
 import { Redis } from 'ioredis';
 import { RedisRequestStateStore } from './redis-request-state-store.js';
 import { publicView, type SessionEvent, type VerificationSession } from '../session.js';
-import { DEFAULT_TIMINGS, type Lookup, type SessionStore, type StoreTimings } from './session-store.js';
+import { DEFAULT_TIMINGS, type CompleteOutcome, type Lookup, type SessionStore, type StoreTimings } from './session-store.js';
+
+/** The claim's value once the result is written; never a digest (those are 43 base64url chars). */
+const DONE = 'done';
+
+// KEYS: t, c; ARGV: answer digest. 1 = held by this answer.
+const CLAIM = `
+local held = redis.call('GET', KEYS[2])
+if held then
+  if held == ARGV[1] then return 1 end
+  return 0
+end
+local ttl = redis.call('TTL', KEYS[1])
+if ttl <= 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'EX', ttl)
+return 1
+`;
+
+// KEYS: s, t, c, e; ARGV: session JSON, ttl, tombstone ttl, public event. 1 = written.
+const UPDATE = `
+if redis.call('GET', KEYS[3]) == '${DONE}' then return 0 end
+if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'XX') then return 0 end
+redis.call('EXPIRE', KEYS[2], ARGV[3], 'GT')
+redis.call('PUBLISH', KEYS[4], ARGV[4])
+return 1
+`;
+
+// KEYS: s, t, c, e; ARGV: session JSON, ttl, tombstone ttl, public event, answer digest.
+// 1 = written, 0 = taken (another answer holds the claim, or the result is written), -1 = gone.
+const COMPLETE = `
+local held = redis.call('GET', KEYS[3])
+if not held then
+  if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+  return 0
+end
+if held ~= ARGV[5] then return 0 end
+if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'XX') then return -1 end
+redis.call('SET', KEYS[3], '${DONE}', 'KEEPTTL')
+redis.call('EXPIRE', KEYS[2], ARGV[3], 'GT')
+redis.call('PUBLISH', KEYS[4], ARGV[4])
+return 1
+`;
+
+export interface RedisOptions {
+  /**
+   * A command with no reply after this long fails (then 503 STORE_UNAVAILABLE): a Redis that accepts
+   * connections but never answers must not hang requests. Default 2000.
+   */
+  commandTimeoutMs?: number;
+}
 
 export class RedisSessionStore implements SessionStore {
   readonly kind = 'redis' as const;
@@ -25,9 +76,9 @@ export class RedisSessionStore implements SessionStore {
     private readonly timings: StoreTimings = DEFAULT_TIMINGS,
   ) {}
 
-  static connect(url: string, prefix?: string, timings?: StoreTimings): RedisSessionStore {
+  static connect(url: string, prefix?: string, timings?: StoreTimings, options: RedisOptions = {}): RedisSessionStore {
     // Commands fail fast while Redis is away instead of queueing without bound; /readyz reports it.
-    const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true, commandTimeout: options.commandTimeoutMs ?? 2000 });
     redis.on('error', () => {
       /* reported through ping() and the failing request; ioredis reconnects by itself */
     });
@@ -54,23 +105,27 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async update(session: VerificationSession, ttlSeconds: number): Promise<boolean> {
-    // XX: only while the session is alive, so an update never resurrects an expired one.
-    const ok = await this.redis.set(this.key('s', session.id), JSON.stringify(session), 'EX', ttlSeconds, 'XX');
-    if (ok !== 'OK') return false;
-    const tombTtl = ttlSeconds + this.timings.tombstoneSeconds;
-    await this.redis
-      .multi()
-      .expire(this.key('t', session.id), tombTtl, 'GT')
-      .publish(this.key('e', session.id), JSON.stringify(publicView(session)))
-      .exec();
-    return true;
+    // XX: only while the session is alive, so an update never resurrects an expired one; and never
+    // over a written result.
+    const written = await this.redis.eval(UPDATE, 4, ...this.sessionKeys(session.id), ...this.writeArgs(session, ttlSeconds));
+    return written === 1;
   }
 
-  async claim(id: string): Promise<boolean> {
-    const ttl = await this.redis.ttl(this.key('t', id));
-    if (ttl <= 0) return false;
-    const ok = await this.redis.set(this.key('c', id), '1', 'EX', ttl, 'NX');
-    return ok === 'OK';
+  async claim(id: string, answerDigest: string): Promise<boolean> {
+    return (await this.redis.eval(CLAIM, 2, this.key('t', id), this.key('c', id), answerDigest)) === 1;
+  }
+
+  async complete(session: VerificationSession, ttlSeconds: number, answerDigest: string): Promise<CompleteOutcome> {
+    const outcome = await this.redis.eval(COMPLETE, 4, ...this.sessionKeys(session.id), ...this.writeArgs(session, ttlSeconds), answerDigest);
+    return outcome === 1 ? 'written' : outcome === 0 ? 'taken' : 'gone';
+  }
+
+  private sessionKeys(id: string): string[] {
+    return [this.key('s', id), this.key('t', id), this.key('c', id), this.key('e', id)];
+  }
+
+  private writeArgs(session: VerificationSession, ttlSeconds: number): (string | number)[] {
+    return [JSON.stringify(session), ttlSeconds, ttlSeconds + this.timings.tombstoneSeconds, JSON.stringify(publicView(session))];
   }
 
   async subscribe(id: string, listener: (event: SessionEvent) => void): Promise<() => void> {

@@ -15,8 +15,9 @@ export function requestStateStoreFor(sessions: SessionStore, now: () => Date): R
   const unavailable = () => new ServiceError(503, 'STORE_UNAVAILABLE', 'the session store is unavailable; retry shortly');
   return {
     put: (id, state, ttlSeconds) => states.put(id, state, ttlSeconds).catch((e: unknown) => Promise.reject(isCollision(e) ? e : unavailable())),
-    get: (id) => states.get(id).catch(() => Promise.reject(unavailable())),
-    consume: (id) => states.consume(id).catch(() => Promise.reject(unavailable())),
+    get: (id, answerDigest) => states.get(id, answerDigest).catch(() => Promise.reject(unavailable())),
+    consume: (id, answerDigest) => states.consume(id, answerDigest).catch(() => Promise.reject(unavailable())),
+    release: (id) => states.release(id).catch(() => Promise.reject(unavailable())),
   };
 }
 
