@@ -2,6 +2,8 @@
  * While Redis is away, clients get 503 STORE_UNAVAILABLE with Retry-After (never a bare 500), and
  * /readyz says not ready; once Redis is there, the same instance serves again without a restart.
  * A private TCP proxy in front of the machine's Redis plays "away" (the real Redis is not touched).
+ * A Redis that accepts connections and never answers (a loopback server that reads and says
+ * nothing) is the same: each command gives up after the command timeout.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -80,4 +82,39 @@ describe('Redis away', () => {
     expect((await fetch(`${svc.url}/v1/verifications/${id}`)).status).toBe(200);
     expect((await fetch(`${svc.url}/readyz`)).status).toBe(200);
   });
+});
+
+describe('Redis that accepts connections but never answers', () => {
+  it('503 STORE_UNAVAILABLE with Retry-After after the command timeout, not a hang', async () => {
+    const held = new Set<Socket>();
+    const mute = createServer((c) => {
+      held.add(c);
+      c.on('error', () => undefined).on('close', () => held.delete(c));
+      c.resume(); // reads every command, answers none
+    });
+    const port = await freePort();
+    await new Promise<void>((r) => mute.listen(port, '127.0.0.1', () => r()));
+    const store = RedisSessionStore.connect(`redis://127.0.0.1:${port}`, `kakunin-mute:${randomUUID()}:`, undefined, { commandTimeoutMs: 300 });
+    const silent = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent'), store });
+    try {
+      expect(held.size).toBeGreaterThan(0); // connected: the TCP side is fine
+      const started = performance.now();
+      const created = await fetch(`${silent.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purpose: 'age_over' }) });
+      const read = await fetch(`${silent.url}/v1/verifications/${'A'.repeat(22)}`);
+      const ready = await fetch(`${silent.url}/readyz`);
+      const elapsed = performance.now() - started;
+      console.log(`mute Redis: 3 requests answered in ${Math.round(elapsed)} ms (command timeout 300 ms)`);
+      expect(created.status).toBe(503);
+      expect(Number(created.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await created.json()).toMatchObject({ error: 'STORE_UNAVAILABLE' });
+      expect(read.status).toBe(503);
+      expect(read.headers.get('retry-after')).not.toBeNull();
+      expect(ready.status).toBe(503);
+      expect(elapsed).toBeLessThan(5_000);
+    } finally {
+      for (const c of held) c.destroy();
+      await new Promise<void>((r) => mute.close(() => r()));
+      await silent.close();
+    }
+  }, 30_000);
 });
