@@ -87,7 +87,7 @@ describe('the request states the service uses', () => {
       await onB.release('r1');
       expect(await redis.exists(`${prefix}rs:r1`, `${prefix}rs:r1:used`)).toBe(0);
       await expect(onA.put('r2', 's', 60)).resolves.toBeUndefined();
-      await expect(onB.put('r2', 's', 60)).rejects.toThrow('collision');
+      await expect(onB.put('r2', 'another state', 60)).rejects.toThrow('collision');
     } finally {
       await a.close();
       await b.close();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemorySessionStore, RedisSessionStore, type SessionStore } from '../../src/service/store/index.js';
+import { MemorySessionStore, RedisRequestStateStore, RedisSessionStore, type SessionStore } from '../../src/service/store/index.js';
 import type { SessionEvent, VerificationSession } from '../../src/service/session.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -133,5 +134,45 @@ describe('two Redis stores on one Redis', () => {
     expect(await b.complete({ ...s, state: 'verified' }, 60, 'answer-1')).toBe('taken');
     await new Promise((r) => setTimeout(r, 100));
     expect(seen).toEqual(['failed']);
+  });
+});
+
+/**
+ * ioredis re-sends the commands in flight when a connection drops (autoResendUnfulfilledCommands):
+ * a command may run twice, and only the second reply arrives. This Redis runs every write twice
+ * and answers with the second reply.
+ */
+function twiceRunningRedis(): Redis {
+  const redis = new Redis(REDIS_URL);
+  return new Proxy(redis, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop !== 'eval' && prop !== 'set') return typeof value === 'function' ? value.bind(target) : value;
+      return async (...args: unknown[]) => {
+        await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+      };
+    },
+  });
+}
+
+describe('Redis writes re-sent after a lost reply', () => {
+  it('still give the answer the first run earned', async () => {
+    const prefix = `kakunin-test:${randomUUID()}:`;
+    const store = new RedisSessionStore(twiceRunningRedis(), prefix);
+    stores.push(store);
+    const s = session();
+    await store.create(s, 60);
+    expect(await store.claim(s.id, 'a')).toBe(true);
+    expect(await store.complete({ ...s, state: 'verified' }, 60, 'a')).toBe('written');
+    expect(await store.claim(s.id, 'a')).toBe(false);
+    expect(await store.complete({ ...s, state: 'failed' }, 60, 'a')).toBe('taken');
+    const statesRedis = twiceRunningRedis();
+    const states = new RedisRequestStateStore(statesRedis, `${prefix}rs:`);
+    await states.put('r', 'state', 60);
+    await expect(states.put('r', 'other', 60)).rejects.toThrow('collision');
+    expect(await states.consume('r', 'a')).toBe('state');
+    expect(await states.consume('r', 'b')).toBeUndefined();
+    await statesRedis.quit();
   });
 });

@@ -35,7 +35,10 @@ export class RedisRequestStateStore implements RequestStateStore {
 
   async put(id: string, state: string, ttlSeconds: number): Promise<void> {
     const ok = await this.redis.set(this.prefix + id, state, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX');
-    if (ok !== 'OK') throw new Error('request state id collision');
+    if (ok === 'OK') return;
+    // Ids are 144 random bits: what is there is, in practice, this very write, run once already and
+    // re-sent by ioredis after a reconnect lost its reply. Only someone else's value is a collision.
+    if ((await this.redis.get(this.prefix + id)) !== state) throw new Error('request state id collision');
   }
 
   async get(id: string, answerDigest?: string): Promise<string | undefined> {

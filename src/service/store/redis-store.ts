@@ -11,13 +11,18 @@
  *                    instance it lands; its retry may re-take it; one result, never overwritten)
  *   {prefix}e:{id}   pub/sub channel of public session events
  */
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisRequestStateStore } from './redis-request-state-store.js';
 import { publicView, type SessionEvent, type VerificationSession } from '../session.js';
 import { DEFAULT_TIMINGS, type CompleteOutcome, type Lookup, type SessionStore, type StoreTimings } from './session-store.js';
 
-/** The claim's value once the result is written; never a digest (those are 43 base64url chars). */
-const DONE = 'done';
+/**
+ * The claim's value once the result is written is DONE + a token of the call that wrote it: never a
+ * digest (base64url has no ':'), and a command ioredis re-sends after a reconnect (the first one ran,
+ * its reply was lost) recognises its own write instead of taking it for another's.
+ */
+const DONE = 'done:';
 
 // KEYS: t, c; ARGV: answer digest. 1 = held by this answer.
 const CLAIM = `
@@ -34,24 +39,26 @@ return 1
 
 // KEYS: s, t, c, e; ARGV: session JSON, ttl, tombstone ttl, public event. 1 = written.
 const UPDATE = `
-if redis.call('GET', KEYS[3]) == '${DONE}' then return 0 end
+local held = redis.call('GET', KEYS[3])
+if held and string.sub(held, 1, ${DONE.length}) == '${DONE}' then return 0 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'XX') then return 0 end
 redis.call('EXPIRE', KEYS[2], ARGV[3], 'GT')
 redis.call('PUBLISH', KEYS[4], ARGV[4])
 return 1
 `;
 
-// KEYS: s, t, c, e; ARGV: session JSON, ttl, tombstone ttl, public event, answer digest.
-// 1 = written, 0 = taken (another answer holds the claim, or the result is written), -1 = gone.
+// KEYS: s, t, c, e; ARGV: session JSON, ttl, tombstone ttl, public event, answer digest, call token.
+// 1 = written (by this call), 0 = taken (another answer holds the claim, or the result is written), -1 = gone.
 const COMPLETE = `
 local held = redis.call('GET', KEYS[3])
 if not held then
   if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
   return 0
 end
+if held == '${DONE}' .. ARGV[6] then return 1 end
 if held ~= ARGV[5] then return 0 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'XX') then return -1 end
-redis.call('SET', KEYS[3], '${DONE}', 'KEEPTTL')
+redis.call('SET', KEYS[3], '${DONE}' .. ARGV[6], 'KEEPTTL')
 redis.call('EXPIRE', KEYS[2], ARGV[3], 'GT')
 redis.call('PUBLISH', KEYS[4], ARGV[4])
 return 1
@@ -116,7 +123,8 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async complete(session: VerificationSession, ttlSeconds: number, answerDigest: string): Promise<CompleteOutcome> {
-    const outcome = await this.redis.eval(COMPLETE, 4, ...this.sessionKeys(session.id), ...this.writeArgs(session, ttlSeconds), answerDigest);
+    const token = randomBytes(12).toString('base64url');
+    const outcome = await this.redis.eval(COMPLETE, 4, ...this.sessionKeys(session.id), ...this.writeArgs(session, ttlSeconds), answerDigest, token);
     return outcome === 1 ? 'written' : outcome === 0 ? 'taken' : 'gone';
   }
 
