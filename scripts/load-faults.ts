@@ -12,7 +12,7 @@
  * load balancer would: a refused connection goes to the other instance; 503 is retried after
  * Retry-After; a wallet re-sends its answer when the first POST got no reply.
  *
- * Reported: flows completed and failed (failures by code), 503s seen, and two invariants:
+ * Reported: flows completed and failed (failures by code; any 5xx but 503 fails the run), 503s seen, and two invariants:
  * no verification silently lost (a wallet answer accepted with 200, or a 409 after a lost reply,
  * always ends as a final result) and none given two results (every read of a finished
  * verification returns the same receipt). After the faults, a last batch must all complete:
@@ -165,9 +165,13 @@ const stats = {
   status503: 0,
   retryAfterMissing: 0,
   connectionRetries: 0,
+  /** Wallet answers whose POST was sent again (no reply, or 503) and then got 200 / 409. */
+  answersResent: { finished: 0, alreadyAnswered: 0 },
   lost: [] as string[],
   doubled: [] as string[],
   noCode: [] as string[],
+  /** 5xx other than 503: a bug, even with a code (INTERNAL says only that something broke). */
+  internal: [] as string[],
 };
 const fail = (code: string) => stats.failed.set(code, (stats.failed.get(code) ?? 0) + 1);
 
@@ -177,7 +181,7 @@ let rr = 0;
 
 /** A load balancer in front of both instances: round robin over live ones, a refused or reset
  * connection is retried on the other, 503 is retried after Retry-After (at most 45 s in all). */
-async function lb(url: string, init: RequestInit = {}): Promise<Response> {
+async function lb(url: string, init: RequestInit = {}, trace?: { resent: number }): Promise<Response> {
   const deadline = performance.now() + 45_000;
   for (let attempt = 0; ; attempt++) {
     const inst = instances[rr++ % instances.length];
@@ -187,12 +191,14 @@ async function lb(url: string, init: RequestInit = {}): Promise<Response> {
       res = await fetch(target, { ...init, signal: AbortSignal.timeout(15_000) });
     } catch {
       stats.connectionRetries++;
+      if (trace) trace.resent++;
       if (performance.now() > deadline) throw new Error('NO_INSTANCE');
       await sleep(100);
       continue;
     }
     if (res.status === 503) {
       stats.status503++;
+      if (trace) trace.resent++;
       const ra = res.headers.get('retry-after');
       if (!ra) stats.retryAfterMissing++;
       await res.body?.cancel();
@@ -207,6 +213,7 @@ async function lb(url: string, init: RequestInit = {}): Promise<Response> {
 async function errorCode(res: Response): Promise<string> {
   try {
     const body = (await res.json()) as { error?: unknown };
+    if (res.status >= 500 && res.status !== 503) stats.internal.push(`HTTP ${res.status} ${String(body.error)}`);
     if (typeof body.error === 'string') return body.error;
   } catch {
     /* not JSON */
@@ -242,8 +249,11 @@ async function oneFlow(wallet: SandboxWallet): Promise<void> {
     // The wallet posts; with no reply (instance died) it posts again. A 409 then means the first one landed.
     for (let attempt = 0; attempt < 3; attempt++) {
       const sent = ((performance.now() - t0) / 1000).toFixed(1);
-      const r = await lb(posted.responseUri, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: posted.body });
-      postTrace.push(`POST at ${sent} s -> ${r.status}`);
+      const trace = { resent: 0 };
+      const r = await lb(posted.responseUri, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: posted.body }, trace);
+      postTrace.push(`POST at ${sent} s${trace.resent ? ` (sent again ${trace.resent}x)` : ''} -> ${r.status}`);
+      if (trace.resent > 0 && r.status === 200) stats.answersResent.finished++;
+      if (trace.resent > 0 && r.status === 409) stats.answersResent.alreadyAnswered++;
       if (r.status === 200 || r.status === 409) {
         walletAccepted = true;
         await r.body?.cancel();
@@ -332,7 +342,7 @@ async function main(): Promise<number> {
     log('Redis reachable again');
   })();
   await Promise.all([load, faults]);
-  const underLoad = { ...stats, failed: new Map(stats.failed) };
+  const underLoad = { ...stats, failed: new Map(stats.failed), answersResent: { ...stats.answersResent } };
   log(`load over: ${stats.flows} flows, ${stats.completed} completed`);
 
   // Recovery: both instances ready, and a last batch completes without a single failure.
@@ -361,7 +371,9 @@ async function main(): Promise<number> {
   console.log(`  failed, visibly, by code: ${failedTotal}${failedTotal ? ' — ' + [...underLoad.failed].map(([k, v]) => `${k} ${v}`).join(', ') : ''}`);
   console.log(`  503 answers seen (retried): ${underLoad.status503}, without Retry-After: ${underLoad.retryAfterMissing}`);
   console.log(`  refused connections (retried on the other instance): ${underLoad.connectionRetries}`);
+  console.log(`  answers sent again (no reply or 503), then finished: ${underLoad.answersResent.finished}, then 409 (result already written): ${underLoad.answersResent.alreadyAnswered}`);
   console.log(`  failures without a code:  ${stats.noCode.length}`);
+  console.log(`  internal errors (5xx but 503): ${stats.internal.length}${stats.internal.length ? ' — ' + stats.internal.slice(0, 5).join(', ') : ''}`);
   console.log(`  silently lost:            ${stats.lost.length}${stats.lost.length ? '\n    ' + stats.lost.slice(0, 10).join('\n    ') : ''}`);
   console.log(`  given two results:        ${stats.doubled.length}`);
   console.log(`  recovered by itself:      /readyz ${ready.join(', ')}; after the faults ${stats.flows - before.flows} flows, ${stats.completed - before.completed} completed`);
@@ -369,7 +381,7 @@ async function main(): Promise<number> {
   await Promise.all(instances.map((i) => i.stop()));
   await proxy.close();
   await redis.stop();
-  const ok = stats.lost.length === 0 && stats.doubled.length === 0 && stats.noCode.length === 0 && underLoad.retryAfterMissing === 0 && recovered && ready.every((s) => s === 200);
+  const ok = stats.lost.length === 0 && stats.doubled.length === 0 && stats.noCode.length === 0 && stats.internal.length === 0 && underLoad.retryAfterMissing === 0 && recovered && ready.every((s) => s === 200);
   console.log(ok ? 'PASS' : 'FAIL');
   return ok ? 0 : 1;
 }
