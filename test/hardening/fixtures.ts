@@ -20,9 +20,9 @@ import {
 } from '../../src/sandbox/index.js';
 import { TrustStore } from '../../src/trust/store.js';
 
-export const AT = new Date('2026-06-01T00:00:00Z');
-export const IACA_VALIDITY = { notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: new Date('2035-01-01T00:00:00Z') };
-export const MSO_VALIDITY = { signed: new Date('2026-05-01T00:00:00Z'), validFrom: new Date('2026-05-01T00:00:00Z'), validUntil: new Date('2026-12-01T00:00:00Z') };
+import { AT, IACA_VALIDITY, MSO_VALIDITY } from '../helpers/sandbox-issuer.js';
+
+export { AT, IACA_VALIDITY, MSO_VALIDITY };
 
 /** A fictional person whose every value is unique enough to grep for (the canary of leak tests). */
 export const CANARY: MyNumberCardPerson = {
