@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { createDocumentSigner, createIaca, issueMdoc, MNC_DOCTYPE, myNumberCardElements } from '../src/sandbox/index.js';
 import { answerOpenID4VPRedirect } from '../src/sandbox/wallet-openid4vp.js';
 import { SandboxWallet } from '../src/sandbox/wallet.js';
+import { freePort } from '../test/service/helpers.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const API_KEY = 'load-test-key-0123456789abcdef';
@@ -43,17 +44,6 @@ const REDIS_SERVER = flag('redis-server', 'redis-server');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const log = (msg: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${msg}`);
 let t0 = performance.now();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 // --- Redis (private) and the TCP proxy in front of it --------------------------------------------
 class PrivateRedis {
