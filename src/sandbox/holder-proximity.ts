@@ -36,6 +36,8 @@ export interface HolderProximityDefects {
   silent?: boolean;
   /** Send this instead of a SessionData message. */
   rawAnswer?: Uint8Array;
+  /** Also disclose these elements, asked for or not (a wallet that over-discloses). */
+  discloseExtra?: Record<string, string[]>;
 }
 
 export interface HolderProximityOptions {
@@ -221,6 +223,9 @@ export class SandboxProximityHolder {
       for (const [ns, elements] of Object.entries(r.nameSpaces)) {
         const held = Object.keys(elements).filter((id) => mdoc.items.get(ns)?.some((i) => i.elementIdentifier === id));
         if (held.length) disclose[ns] = held;
+      }
+      for (const [ns, ids] of Object.entries(this.options.defects?.discloseExtra ?? {})) {
+        disclose[ns] = [...new Set([...(disclose[ns] ?? []), ...ids])];
       }
       documents.push({
         mdoc,

@@ -59,6 +59,18 @@ describe('in-person age check over loopback', () => {
     expect(result.valid).toBe(true);
   });
 
+  it('a wallet that discloses more than asked (birth date with age_over_20) fails ELEMENT_NOT_REQUESTED', async () => {
+    const wallet = holder({ defects: { discloseExtra: { 'org.iso.23220.1': ['birth_date'] } } });
+    const engagement = engagementFromQr(wallet.qrEngagement());
+    const { reader, mdoc } = createLoopbackPair();
+    const served = wallet.serve(mdoc, 2000);
+    const { result } = await readMdoc({ engagement, transport: reader, timeoutMs: 2000, requests: AGE_OVER_20, verify: { trust: fx.trust, at: AT } });
+    await served;
+    expect(result.valid).toBe(false);
+    expect(result.documents[0].valid).toBe(false);
+    expect(result.errors.map((e) => e.code)).toEqual(['ELEMENT_NOT_REQUESTED']);
+  });
+
   it('a v1.1 engagement with extra keys keeps its bytes and verifies', async () => {
     const wallet = holder({ extraEngagementKeys: new Map<number, unknown>([[5, [[1, 1, 'https://example.jp']]], [6, new Map([[2, true]])]]) });
     const engagement = engagementFromQr(wallet.qrEngagement());

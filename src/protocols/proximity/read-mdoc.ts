@@ -6,6 +6,8 @@ import type { VerifyOptions } from '../../mdoc/verify.js';
 import { verifyDeviceResponse } from '../../mdoc/verify.js';
 import type { VerificationResult } from '../../mdoc/result.js';
 import type { ItemsRequest } from '../request/device-request.js';
+import { checkRequestedElements } from '../request/element-check.js';
+import type { RequestedDocument } from '../request/presentation-request.js';
 import { ReaderSession, type ReaderSessionOptions } from './reader-session.js';
 
 export interface ReadMdocOptions extends ReaderSessionOptions {
@@ -29,13 +31,27 @@ export async function readMdoc(options: ReadMdocOptions): Promise<ReadMdocOutcom
   }
   try {
     const { deviceResponse } = await session.request(options.requests);
-    const result = verifyDeviceResponse(deviceResponse, {
+    const verified = verifyDeviceResponse(deviceResponse, {
       ...options.verify,
       sessionTranscript: session.sessionTranscript,
       readerEphemeralKey: session.readerEphemeralKey,
     });
+    // As online: only what was asked (ELEMENT_NOT_REQUESTED) and all of it (ELEMENT_MISSING).
+    const asked = options.requests.map(requestedDocument);
+    const result = checkRequestedElements(verified, { documents: asked });
     return { result, sessionTranscript: session.sessionTranscript };
   } finally {
     await session.terminate();
   }
+}
+
+/** The ItemsRequest the reader sent, in the form the element check reads. */
+function requestedDocument(request: ItemsRequest): RequestedDocument {
+  return {
+    id: request.docType,
+    docType: request.docType,
+    elements: Object.entries(request.nameSpaces).flatMap(([nameSpace, elements]) =>
+      Object.entries(elements).map(([elementIdentifier, intentToRetain]) => ({ nameSpace, elementIdentifier, intentToRetain })),
+    ),
+  };
 }
