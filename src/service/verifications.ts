@@ -44,6 +44,8 @@ function newId(): string {
 export async function createVerification(ctx: ServiceContext, input: CreateInput): Promise<CreateOutput> {
   const purpose = ctx.purposes.get(input.purpose);
   if (!purpose) throw new ServiceError(400, 'UNKNOWN_PURPOSE', `unknown purpose; known: ${[...ctx.purposes.keys()].join(', ')}`);
+  // Refuse a bad webhook before any request state or key is made for this verification.
+  if (input.options?.webhook_url) checkWebhookUrl(input.options.webhook_url, { allowPrivate: ctx.config.webhookAllowPrivate, allowLoopback: ctx.config.webhookAllowPrivate });
   const origin = input.options?.origin ?? new URL(ctx.config.publicUrl).origin;
   const id = newId();
   const base = ctx.config.publicUrl;
@@ -65,7 +67,6 @@ export async function createVerification(ctx: ServiceContext, input: CreateInput
   const now = ctx.now();
   const expiresAt = new Date(now.getTime() + ctx.config.pendingTtlSeconds * 1000).toISOString();
   const webhookUrl = input.options?.webhook_url ?? ctx.config.webhookUrl;
-  if (input.options?.webhook_url) checkWebhookUrl(input.options.webhook_url, { allowPrivate: ctx.config.webhookAllowPrivate, allowLoopback: ctx.config.webhookAllowPrivate });
   const session: VerificationSession = {
     id,
     purpose: purpose.name,
