@@ -6,12 +6,17 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { ServiceError } from './errors.js';
 
+/** The key a client sent, as "Authorization: Bearer <key>" or "X-API-Key". */
+export function presentedApiKey(req: Request): string | undefined {
+  const auth = req.get('authorization');
+  return auth?.startsWith('Bearer ') ? auth.slice(7).trim() : req.get('x-api-key');
+}
+
 export function requireApiKey(keys: string[]): (req: Request, res: Response, next: NextFunction) => void {
   const digests = keys.map((k) => createHash('sha256').update(k).digest());
   return (req, _res, next) => {
     if (digests.length === 0) return next();
-    const auth = req.get('authorization');
-    const presented = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : req.get('x-api-key');
+    const presented = presentedApiKey(req);
     if (!presented) return next(new ServiceError(401, 'API_KEY_REQUIRED', 'send the API key as "Authorization: Bearer <key>" or "X-API-Key"'));
     const d = createHash('sha256').update(presented).digest();
     if (!digests.some((k) => timingSafeEqual(k, d))) return next(new ServiceError(401, 'API_KEY_INVALID', 'the API key is not valid'));

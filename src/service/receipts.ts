@@ -4,10 +4,11 @@
  * key is served at /.well-known/jwks.json. Several instances must share one key (RECEIPT_KEY_FILE);
  * without one, each process makes its own and says so at start.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CompactSign, compactVerify, type JWK } from 'jose';
 import type { Decision } from '../policy/index.js';
+import { jwkThumbprint } from '../protocols/transcript/jwk-thumbprint.js';
 
 export const RECEIPT_TYP = 'kakunin-receipt+jwt';
 
@@ -36,8 +37,7 @@ export class ReceiptSigner {
     const jwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
     if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw new Error('the receipt key must be an EC P-256 private key');
     // RFC 7638 thumbprint as kid, so the kid changes exactly when the key does.
-    const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
-    this.kid = createHash('sha256').update(canonical).digest('base64url');
+    this.kid = Buffer.from(jwkThumbprint(jwk as JsonWebKey)).toString('base64url');
     this.publicJwk = { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, kid: this.kid, use: 'sig', alg: 'ES256' };
   }
 

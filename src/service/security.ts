@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NextFunction, Request, Response } from 'express';
+import { presentedApiKey } from './api-key.js';
 import { ServiceError } from './errors.js';
 
 /** SHA-256 sources of the inline <script> blocks of the HTML pages in `publicDir`. */
@@ -125,8 +126,7 @@ export function rateLimitByIp(limit: RateLimit): (req: Request, res: Response, n
 export function rateLimitByApiKey(limit: RateLimit): (req: Request, res: Response, next: NextFunction) => void {
   const buckets = new TokenBuckets(limit.perMinute);
   return (req, res, next) => {
-    const auth = req.get('authorization');
-    const presented = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : req.get('x-api-key');
+    const presented = presentedApiKey(req);
     if (!presented) return next();
     const wait = buckets.take(createHash('sha256').update(presented).digest('base64url'));
     next(wait ? limited(res, wait, 'API key') : undefined);

@@ -6,6 +6,7 @@
 import type { KeyObject } from 'node:crypto';
 import { compactDecrypt, decodeProtectedHeader } from 'jose';
 import { b64uDecode, ProtocolError } from '../errors.js';
+import { ENCRYPTED_RESPONSE_ENC_VALUES } from './encryption-key.js';
 
 export interface DecryptExpectations {
   privateKey: KeyObject;
@@ -25,7 +26,7 @@ export async function decryptAuthorizationResponse(jwe: string, expect: DecryptE
   } catch (e) {
     throw new ProtocolError('RESPONSE_MALFORMED', 'the JWE protected header cannot be read', { cause: e });
   }
-  const encValues = expect.encValues ?? ['A128GCM', 'A256GCM'];
+  const encValues: readonly string[] = expect.encValues ?? ENCRYPTED_RESPONSE_ENC_VALUES;
   if (header.alg !== 'ECDH-ES') throw new ProtocolError('RESPONSE_ENCRYPTION_MISMATCH', `JWE alg ${String(header.alg)} is not the ECDH-ES the request offered`);
   if (typeof header.enc !== 'string' || !encValues.includes(header.enc)) {
     throw new ProtocolError('RESPONSE_ENCRYPTION_MISMATCH', `JWE enc ${String(header.enc)} was not offered`);
