@@ -6,11 +6,9 @@
  * reserved ranges, and the socket connects to the checked address. Private ranges only when the
  * operator configured them (KAKUNIN_WEBHOOK_ALLOW_PRIVATE).
  */
-import { lookup as dnsLookup } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
-import { blockedReason, checkUrl, type FetchPolicy } from '../trust/fetch.js';
+import { blockedLiteral, checkUrl, guardedLookup } from '../trust/fetch.js';
 import { ServiceError } from './errors.js';
 
 export interface OutgoingPolicy {
@@ -26,22 +24,8 @@ export function checkWebhookUrl(raw: string, policy: OutgoingPolicy): void {
   } catch (e) {
     throw new ServiceError(400, 'WEBHOOK_URL_BLOCKED', `webhook_url: ${(e as Error).message}`);
   }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const why = isIP(host) ? blockedReason(host, policy) : host === 'localhost' && !policy.allowLoopback ? 'loopback address' : undefined;
+  const why = blockedLiteral(url, policy) ?? (url.hostname === 'localhost' && !policy.allowLoopback ? 'loopback address' : undefined);
   if (why) throw new ServiceError(400, 'WEBHOOK_URL_BLOCKED', `webhook_url points to a ${why}`);
-}
-
-function guardedLookup(policy: FetchPolicy): LookupFunction {
-  return (hostname, options, callback) => {
-    dnsLookup(hostname, { all: true, family: 0 }, (err, addresses) => {
-      if (err) return callback(err, '', 0);
-      const list = addresses as { address: string; family: number }[];
-      const bad = list.map((a) => blockedReason(a.address, policy)).find(Boolean);
-      if (bad || list.length === 0) return callback(Object.assign(new Error(`${hostname}: ${bad ?? 'no address'}`), { code: 'FETCH_BLOCKED' }), '', 0);
-      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: typeof list) => void)(null, list);
-      callback(null, list[0].address, list[0].family);
-    });
-  };
 }
 
 /**
@@ -58,11 +42,8 @@ export function guardedFetch(policy: OutgoingPolicy): typeof fetch {
       } catch (e) {
         return reject(e);
       }
-      const host = url.hostname.replace(/^\[|\]$/g, '');
-      if (isIP(host)) {
-        const why = blockedReason(host, policy);
-        if (why) return reject(Object.assign(new Error(`${host}: ${why}`), { code: 'FETCH_BLOCKED' }));
-      }
+      const why = blockedLiteral(url, policy);
+      if (why) return reject(Object.assign(new Error(`${url.hostname}: ${why}`), { code: 'FETCH_BLOCKED' }));
       const mod = url.protocol === 'https:' ? https : http;
       // agent: false: never reuse a pooled socket, whose address was checked under another policy.
       const req = mod.request(url, { method: init.method ?? 'GET', agent: false, headers: init.headers as Record<string, string>, lookup: guardedLookup(policy), signal: init.signal ?? undefined }, (res) => {

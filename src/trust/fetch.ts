@@ -70,6 +70,12 @@ function blocked(message: string): never {
   throw new KakuninError('FETCH_BLOCKED', message);
 }
 
+/** Why a URL whose host is a literal IP address (no lookup happens for those) is blocked, if it is. */
+export function blockedLiteral(url: URL, policy: FetchPolicy): string | undefined {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return isIP(host) ? blockedReason(host, policy) : undefined;
+}
+
 /** Checks the URL's form; the addresses are checked at connect time by `guardedLookup`. */
 export function checkUrl(raw: string): URL {
   let url: URL;
@@ -83,7 +89,9 @@ export function checkUrl(raw: string): URL {
   return url;
 }
 
-function guardedLookup(policy: FetchPolicy): LookupFunction {
+/** A `lookup` for http(s).request that refuses a host when any of its addresses is blocked, so the
+ * socket connects only to an address that was checked. */
+export function guardedLookup(policy: FetchPolicy): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { all: true, family: 0 }, (err, addresses) => {
       if (err) return callback(err, '', 0);
@@ -102,11 +110,8 @@ function guardedLookup(policy: FetchPolicy): LookupFunction {
 
 function once(url: URL, policy: Required<FetchPolicy>, deadline: number): Promise<{ status: number; location?: string; contentType?: string; body: Uint8Array }> {
   return new Promise((resolve, reject) => {
-    const literal = isIP(url.hostname.replace(/^\[|\]$/g, ''));
-    if (literal) {
-      const why = blockedReason(url.hostname.replace(/^\[|\]$/g, ''), policy);
-      if (why) return reject(new KakuninError('FETCH_BLOCKED', `${url.hostname} is a ${why}`));
-    }
+    const why = blockedLiteral(url, policy);
+    if (why) return reject(new KakuninError('FETCH_BLOCKED', `${url.hostname} is a ${why}`));
     const mod = url.protocol === 'https:' ? https : http;
     const remaining = deadline - Date.now();
     if (remaining <= 0) return reject(new KakuninError('FETCH_FAILED', 'timed out'));
