@@ -12,7 +12,7 @@ import { Metrics } from './metrics.js';
 import { createProtocolAdapter } from './protocol-adapter.js';
 import { ReceiptSigner } from './receipts.js';
 import { ServiceRevocation } from './revocation.js';
-import { MemorySessionStore, RedisSessionStore, requestStateStoreFor, type SessionStore } from './store/index.js';
+import { MemorySessionStore, RedisSessionStore, requestStateStoreFor, StoreCipher, type SessionStore } from './store/index.js';
 import { guardedFetch } from './ssrf.js';
 import { storeUnavailableAs503 } from './store-unavailable.js';
 import { deliverWebhook, DEFAULT_WEBHOOK_OPTIONS } from './webhook.js';
@@ -100,7 +100,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     logger.warn('no verifier certificate configured (KAKUNIN_VERIFIER_CERT_FILE): using a development certificate that no real wallet trusts');
   }
 
-  const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl, undefined, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs }) : new MemorySessionStore());
+  const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl, storeCipher(config, logger), undefined, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs }) : new MemorySessionStore());
   const store = storeUnavailableAs503(sessions);
   const metrics = new Metrics();
   let revocation: ServiceRevocation | undefined;
@@ -138,4 +138,16 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     now,
     deliverWebhook: (d) => deliverWebhook(d, { ...DEFAULT_WEBHOOK_OPTIONS, fetch: webhookFetch }),
   };
+}
+
+/**
+ * The key Redis values are sealed under. config.ts requires KAKUNIN_STORE_KEY with Redis outside
+ * sandbox mode; the sandbox and the demo may run without it, on a key made for this process.
+ */
+function storeCipher(config: ServiceConfig, logger: Logger): StoreCipher {
+  const onUnreadable = (reason: string) =>
+    logger.error({ reason }, 'a Redis value did not decrypt (answered 503 STORE_UNAVAILABLE): check that KAKUNIN_STORE_KEY is the same on every instance');
+  if (config.storeKey) return StoreCipher.fromKey(config.storeKey, onUnreadable);
+  logger.warn('KAKUNIN_STORE_KEY is not set: Redis values are sealed with a key made for this process only; a second instance cannot read these sessions');
+  return StoreCipher.generate(onUnreadable);
 }

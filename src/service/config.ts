@@ -2,6 +2,7 @@
  * Service configuration: read once at start from the environment and the command line, checked, and
  * frozen. Anything wrong stops start-up with a message that names the setting.
  */
+import { parseStoreKey } from './store/store-cipher.js';
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -21,6 +22,11 @@ export interface ServiceConfig {
   /** Keys accepted in `Authorization: Bearer` or `X-API-Key`. Empty only in sandbox mode. */
   apiKeys: string[];
   redisUrl?: string;
+  /**
+   * AES-256-GCM key for everything written to and published through Redis (sessions, request states,
+   * events): 32 bytes. Required with Redis outside sandbox mode, the same on every instance.
+   */
+  storeKey?: Uint8Array;
   /** A Redis command with no reply after this many ms fails (503), so a mute Redis never hangs a request. */
   redisCommandTimeoutMs: number;
   purposesFile?: string;
@@ -74,6 +80,7 @@ const FLAGS: Record<string, string> = {
   'public-url': 'PUBLIC_URL',
   'redis-url': 'REDIS_URL',
   'redis-command-timeout': 'KAKUNIN_REDIS_COMMAND_TIMEOUT_MS',
+  'store-key': 'KAKUNIN_STORE_KEY',
   'api-keys': 'KAKUNIN_API_KEYS',
   purposes: 'KAKUNIN_PURPOSES_FILE',
   municipalities: 'KAKUNIN_MUNICIPALITIES',
@@ -148,6 +155,18 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
   for (const k of apiKeys) if (k.length < 16) throw new ConfigError('each API key must be at least 16 characters');
   const redisUrl = get('redis-url');
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError(`REDIS_URL must start with redis:// or rediss://`);
+  const storeKeyText = get('store-key');
+  const storeKey = storeKeyText === undefined ? undefined : parseStoreKey(storeKeyText);
+  if (storeKeyText !== undefined && !storeKey) {
+    throw new ConfigError('KAKUNIN_STORE_KEY (or --store-key) must be 32 random bytes in base64url (43 characters)');
+  }
+  if (redisUrl && !storeKey && !sandbox) {
+    // Sessions and request states in Redis hold personal data and private keys: sealed, under one key
+    // every instance shares (a key made per process would leave each instance unable to read the others').
+    throw new ConfigError(
+      "KAKUNIN_STORE_KEY (or --store-key) is required with REDIS_URL outside sandbox mode: the same 32-byte base64url key on every instance, e.g. node -e \"console.log(crypto.randomBytes(32).toString('base64url'))\"",
+    );
+  }
   const webhookUrl = get('webhook');
   if (webhookUrl && !/^https?:\/\//.test(webhookUrl)) throw new ConfigError('KAKUNIN_WEBHOOK_URL must be an http(s) URL');
   const verifierCertFile = get('verifier-cert');
@@ -169,6 +188,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     sandbox,
     apiKeys,
     ...(redisUrl ? { redisUrl } : {}),
+    ...(storeKey ? { storeKey } : {}),
     redisCommandTimeoutMs: int('redis-command-timeout', 2000, 100, 60_000),
     ...(get('purposes') ? { purposesFile: get('purposes') } : {}),
     ...(municipalities.length ? { municipalities } : {}),

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/service/logger.js';
 import { runDemo, type RunningService } from '../../src/service/serve.js';
-import { RedisSessionStore } from '../../src/service/store/index.js';
+import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
 import { freePort } from '../service/helpers.js';
 
 const REDIS_PORT = Number(new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379').port || 6379);
@@ -41,7 +41,7 @@ function closeProxy(): Promise<void> {
 beforeAll(async () => {
   proxyPort = await freePort();
   await openProxy();
-  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent'), store: RedisSessionStore.connect(`redis://127.0.0.1:${proxyPort}`, `kakunin-hardening:${randomUUID()}:`) });
+  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent'), store: RedisSessionStore.connect(`redis://127.0.0.1:${proxyPort}`, StoreCipher.generate(), `kakunin-hardening:${randomUUID()}:`) });
 });
 afterAll(async () => {
   await closeProxy();
@@ -94,7 +94,7 @@ describe('Redis that accepts connections but never answers', () => {
     });
     const port = await freePort();
     await new Promise<void>((r) => mute.listen(port, '127.0.0.1', () => r()));
-    const store = RedisSessionStore.connect(`redis://127.0.0.1:${port}`, `kakunin-mute:${randomUUID()}:`, undefined, { commandTimeoutMs: 300 });
+    const store = RedisSessionStore.connect(`redis://127.0.0.1:${port}`, StoreCipher.generate(), `kakunin-mute:${randomUUID()}:`, undefined, { commandTimeoutMs: 300 });
     const silent = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent'), store });
     try {
       expect(held.size).toBeGreaterThan(0); // connected: the TCP side is fine

@@ -17,7 +17,7 @@ import { DemoWallet } from '../../src/service/demo-wallet.js';
 import { createLogger } from '../../src/service/logger.js';
 import { runServe, type RunningService } from '../../src/service/serve.js';
 import type { VerificationSession } from '../../src/service/session.js';
-import { RedisRequestStateStore, RedisSessionStore, type CompleteOutcome } from '../../src/service/store/index.js';
+import { RedisRequestStateStore, RedisSessionStore, StoreCipher, type CompleteOutcome } from '../../src/service/store/index.js';
 import { TrustStore } from '../../src/trust/index.js';
 import { freePort } from './helpers.js';
 
@@ -58,6 +58,7 @@ class InterruptedStore extends RedisSessionStore {
 
 const prefix = `kakunin-crash:${randomUUID()}:`;
 const redis = new Redis(REDIS_URL);
+const cipher = StoreCipher.generate(); // one KAKUNIN_STORE_KEY for both instances
 let storeA: InterruptedStore;
 let a: RunningService;
 let b: RunningService;
@@ -76,9 +77,9 @@ beforeAll(async () => {
       extraTrust: trust,
       store,
     });
-  storeA = new InterruptedStore(new Redis(REDIS_URL, { maxRetriesPerRequest: 2 }), prefix);
+  storeA = new InterruptedStore(new Redis(REDIS_URL, { maxRetriesPerRequest: 2 }), cipher, prefix);
   a = await start(storeA);
-  b = await start(RedisSessionStore.connect(REDIS_URL, prefix));
+  b = await start(RedisSessionStore.connect(REDIS_URL, cipher, prefix));
 });
 afterAll(async () => {
   await a?.close();

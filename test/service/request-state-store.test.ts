@@ -2,15 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryRequestStateStore } from '../../src/protocols/state/request-state-store.js';
-import { MemorySessionStore, RedisRequestStateStore, RedisSessionStore, requestStateStoreFor } from '../../src/service/store/index.js';
+import { MemorySessionStore, RedisRequestStateStore, RedisSessionStore, requestStateStoreFor, StoreCipher } from '../../src/service/store/index.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redis = new Redis(REDIS_URL);
+/** The store key every Redis store in this file shares, as instances do. */
+const cipher = StoreCipher.generate();
 afterAll(async () => void (await redis.quit()));
 
 describe.each([
   ['memory', () => new MemoryRequestStateStore()],
-  ['Redis', () => new RedisRequestStateStore(redis, `kakunin-test-rs:${randomUUID()}:`)],
+  ['Redis', () => new RedisRequestStateStore(redis, cipher, `kakunin-test-rs:${randomUUID()}:`)],
 ] as const)('%s RequestStateStore', (_name, make) => {
   const store = make();
 
@@ -72,13 +74,16 @@ describe('the request states the service uses', () => {
 
   it('live in the sessions Redis, under its prefix, shared by every instance', async () => {
     const prefix = `kakunin-test-sessions:${randomUUID()}:`;
-    const a = RedisSessionStore.connect(REDIS_URL, prefix);
-    const b = RedisSessionStore.connect(REDIS_URL, prefix);
+    const a = RedisSessionStore.connect(REDIS_URL, cipher, prefix);
+    const b = RedisSessionStore.connect(REDIS_URL, cipher, prefix);
     try {
       const onA = requestStateStoreFor(a, () => new Date());
       const onB = requestStateStoreFor(b, () => new Date());
       await onA.put('r1', '{"nonce":"n"}', 60);
-      expect(await redis.get(`${prefix}rs:r1`)).toBe('{"nonce":"n"}');
+      // Sealed at rest: the raw value is not the state, and opens under its own key name.
+      const raw = (await redis.get(`${prefix}rs:r1`))!;
+      expect(raw).not.toContain('nonce');
+      expect(cipher.open(`${prefix}rs:r1`, raw)).toBe('{"nonce":"n"}');
       const [x, y] = await Promise.all([onA.consume('r1', 'answer-1'), onB.consume('r1', 'answer-2')]);
       expect([x, y].filter(Boolean)).toEqual(['{"nonce":"n"}']);
       // The answer that got it, retried on the other instance, gets it again there.
@@ -95,7 +100,7 @@ describe('the request states the service uses', () => {
   });
 
   it('fail as 503 STORE_UNAVAILABLE while Redis is away', async () => {
-    const away = RedisSessionStore.connect('redis://127.0.0.1:1', `kakunin-test-away:${randomUUID()}:`);
+    const away = RedisSessionStore.connect('redis://127.0.0.1:1', cipher, `kakunin-test-away:${randomUUID()}:`);
     try {
       const states = requestStateStoreFor(away, () => new Date());
       await expect(states.put('r', 's', 60)).rejects.toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemorySessionStore, RedisRequestStateStore, RedisSessionStore, type SessionStore } from '../../src/service/store/index.js';
+import { MemorySessionStore, RedisRequestStateStore, RedisSessionStore, StoreCipher, type SessionStore } from '../../src/service/store/index.js';
 import type { SessionEvent, VerificationSession } from '../../src/service/session.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The store key every Redis store in this file shares, as instances do. */
+const cipher = StoreCipher.generate();
 
 function session(id = randomUUID()): VerificationSession {
   return {
@@ -25,7 +27,7 @@ afterAll(async () => {
 
 describe.each([
   ['memory', () => new MemorySessionStore(Date.now, { tombstoneSeconds: 2 })],
-  ['redis', () => RedisSessionStore.connect(REDIS_URL, `kakunin-test:${randomUUID()}:`, { tombstoneSeconds: 2 })],
+  ['redis', () => RedisSessionStore.connect(REDIS_URL, cipher, `kakunin-test:${randomUUID()}:`, { tombstoneSeconds: 2 })],
 ] as const)('%s session store', (_name, make) => {
   const store = make();
   stores.push(store);
@@ -118,8 +120,8 @@ describe.each([
 describe('two Redis stores on one Redis', () => {
   it('see the same sessions, claims and events', async () => {
     const prefix = `kakunin-test:${randomUUID()}:`;
-    const a = RedisSessionStore.connect(REDIS_URL, prefix);
-    const b = RedisSessionStore.connect(REDIS_URL, prefix);
+    const a = RedisSessionStore.connect(REDIS_URL, cipher, prefix);
+    const b = RedisSessionStore.connect(REDIS_URL, cipher, prefix);
     stores.push(a, b);
     const s = session();
     await a.create(s, 60);
@@ -159,7 +161,7 @@ function twiceRunningRedis(): Redis {
 describe('Redis writes re-sent after a lost reply', () => {
   it('still give the answer the first run earned', async () => {
     const prefix = `kakunin-test:${randomUUID()}:`;
-    const store = new RedisSessionStore(twiceRunningRedis(), prefix);
+    const store = new RedisSessionStore(twiceRunningRedis(), cipher, prefix);
     stores.push(store);
     const s = session();
     await store.create(s, 60);
@@ -168,7 +170,7 @@ describe('Redis writes re-sent after a lost reply', () => {
     expect(await store.claim(s.id, 'a')).toBe(false);
     expect(await store.complete({ ...s, state: 'failed' }, 60, 'a')).toBe('taken');
     const statesRedis = twiceRunningRedis();
-    const states = new RedisRequestStateStore(statesRedis, `${prefix}rs:`);
+    const states = new RedisRequestStateStore(statesRedis, cipher, `${prefix}rs:`);
     await states.put('r', 'state', 60);
     await expect(states.put('r', 'other', 60)).rejects.toThrow('collision');
     expect(await states.consume('r', 'a')).toBe('state');

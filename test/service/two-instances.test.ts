@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoWallet } from '../../src/service/demo-wallet.js';
 import { createLogger } from '../../src/service/logger.js';
 import { runServe, type RunningService } from '../../src/service/serve.js';
-import { RedisSessionStore } from '../../src/service/store/index.js';
+import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
 import { TrustStore } from '../../src/trust/index.js';
 import type { RequestRefs } from '../../src/service/wallet-protocols.js';
 import { freePort } from './helpers.js';
@@ -28,12 +28,13 @@ beforeAll(async () => {
   const keyFile = join(dir, 'receipt.pem');
   writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
   const prefix = `kakunin-two:${randomUUID()}:`;
+  const cipher = StoreCipher.generate(); // one KAKUNIN_STORE_KEY for both instances
   const start = async () =>
     runServe(['--port', String(await freePort()), '--public-url', publicUrl, '--receipt-key', keyFile, '--api-keys', 'test-key-0123456789abcdef'], {
       env: { KAKUNIN_REVOCATION: 'off' },
       logger: createLogger('silent'),
       extraTrust: trust,
-      store: RedisSessionStore.connect(REDIS_URL, prefix),
+      store: RedisSessionStore.connect(REDIS_URL, cipher, prefix),
     });
   a = await start();
   b = await start();

@@ -3,3 +3,4 @@ export { MemorySessionStore } from './memory-store.js';
 export { RedisSessionStore, type RedisOptions } from './redis-store.js';
 export { RedisRequestStateStore } from './redis-request-state-store.js';
 export { requestStateStoreFor } from './request-state-store.js';
+export { StoreCipher, StoreValueUnreadable, parseStoreKey, STORE_KEY_BYTES, type UnreadableReason } from './store-cipher.js';

@@ -2,7 +2,7 @@
  * The protocol layer's RequestStateStore (src/protocols/state/) in Redis, so that request states and
  * their single-use nonces are shared by every instance.
  *
- *   {prefix}{id}      the state JSON, EX ttl
+ *   {prefix}{id}      the state JSON, sealed (store-cipher.ts: it holds private keys and nonces), EX ttl
  *   {prefix}{id}:used the digest of the answer that used it up, with the state's remaining TTL
  *
  * `consume` is one Lua script, atomic in Redis: of several instances receiving answers for one
@@ -11,8 +11,9 @@
  */
 import type { Redis } from 'ioredis';
 import type { RequestStateStore } from '../../protocols/state/request-state-store.js';
+import type { StoreCipher } from './store-cipher.js';
 
-// KEYS[1] state, KEYS[2] used-by; ARGV[1] answer digest.
+// KEYS[1] state, KEYS[2] used-by; ARGV[1] answer digest. Returns the sealed state; never looks inside.
 const CONSUME = `
 local value = redis.call('GET', KEYS[1])
 if not value then return false end
@@ -30,26 +31,30 @@ return false
 export class RedisRequestStateStore implements RequestStateStore {
   constructor(
     private readonly redis: Redis,
+    private readonly cipher: StoreCipher,
     private readonly prefix = 'kakunin:rs:',
   ) {}
 
   async put(id: string, state: string, ttlSeconds: number): Promise<void> {
-    const ok = await this.redis.set(this.prefix + id, state, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX');
+    const key = this.prefix + id;
+    const ok = await this.redis.set(key, this.cipher.seal(key, state), 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX');
     if (ok === 'OK') return;
     // Ids are 144 random bits: what is there is, in practice, this very write, run once already and
     // re-sent by ioredis after a reconnect lost its reply. Only someone else's value is a collision.
-    if ((await this.redis.get(this.prefix + id)) !== state) throw new Error('request state id collision');
+    // Compared opened, as plaintext: what matters is the state, not which sealed copy of it is there.
+    const there = await this.redis.get(key);
+    if (there === null || this.cipher.open(key, there) !== state) throw new Error('request state id collision');
   }
 
   async get(id: string, answerDigest?: string): Promise<string | undefined> {
     const [value, usedBy] = await this.redis.mget(this.prefix + id, this.usedKey(id));
     if (!value || (usedBy !== null && usedBy !== answerDigest)) return undefined;
-    return value;
+    return this.cipher.open(this.prefix + id, value);
   }
 
   async consume(id: string, answerDigest: string): Promise<string | undefined> {
     const value = (await this.redis.eval(CONSUME, 2, this.prefix + id, this.usedKey(id), answerDigest)) as string | null;
-    return value ?? undefined;
+    return value === null ? undefined : this.cipher.open(this.prefix + id, value);
   }
 
   async release(id: string): Promise<void> {

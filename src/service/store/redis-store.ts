@@ -3,17 +3,22 @@
  * (Redis does the expiry, so no instance needs a sweeper). Changes are published on a channel per
  * session; each instance holds one subscriber connection and fans messages out to its SSE streams.
  *
- *   {prefix}s:{id}   session JSON, EX ttl
+ *   {prefix}s:{id}   session JSON, sealed, EX ttl
  *   {prefix}t:{id}   tombstone "1", EX ttl + tombstoneSeconds (410 after the session is gone)
- *   {prefix}a:{alias} the id, EX as the tombstone (the QR's name for the session)
+ *   {prefix}a:{alias} the id, sealed, EX as the tombstone (the QR's name for the session)
  *   {prefix}c:{id}   answer claim: the digest of the answer that holds it, then "done" once its
  *                    result is written (Lua scripts, atomic: the first answer wins on whichever
  *                    instance it lands; its retry may re-take it; one result, never overwritten)
- *   {prefix}e:{id}   pub/sub channel of public session events
+ *   {prefix}e:{id}   pub/sub channel of public session events, each sealed
+ *
+ * Sealed (store-cipher.ts): AES-256-GCM under the store key, the key or channel name as AAD. The Lua
+ * scripts never look inside a sealed value: what they compare (tombstone, claim digest, done token)
+ * stays plain and holds no personal data. A value that does not open fails the call (503).
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisRequestStateStore } from './redis-request-state-store.js';
+import type { StoreCipher } from './store-cipher.js';
 import { publicView, type SessionEvent, type VerificationSession } from '../session.js';
 import { DEFAULT_TIMINGS, type CompleteOutcome, type Lookup, type SessionStore, type StoreTimings } from './session-store.js';
 
@@ -79,36 +84,38 @@ export class RedisSessionStore implements SessionStore {
 
   constructor(
     private readonly redis: Redis,
+    private readonly cipher: StoreCipher,
     private readonly prefix = 'kakunin:',
     private readonly timings: StoreTimings = DEFAULT_TIMINGS,
   ) {}
 
-  static connect(url: string, prefix?: string, timings?: StoreTimings, options: RedisOptions = {}): RedisSessionStore {
+  static connect(url: string, cipher: StoreCipher, prefix?: string, timings?: StoreTimings, options: RedisOptions = {}): RedisSessionStore {
     // Commands fail fast while Redis is away instead of queueing without bound; /readyz reports it.
     const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true, commandTimeout: options.commandTimeoutMs ?? 2000 });
     redis.on('error', () => {
       /* reported through ping() and the failing request; ioredis reconnects by itself */
     });
-    return new RedisSessionStore(redis, prefix, timings);
+    return new RedisSessionStore(redis, cipher, prefix, timings);
   }
 
   async create(session: VerificationSession, ttlSeconds: number, alias?: string): Promise<void> {
     const tx = this.redis.multi();
-    if (alias) tx.set(this.key('a', alias), session.id, 'EX', ttlSeconds + this.timings.tombstoneSeconds);
+    if (alias) tx.set(this.key('a', alias), this.seal(this.key('a', alias), session.id), 'EX', ttlSeconds + this.timings.tombstoneSeconds);
     await tx
-      .set(this.key('s', session.id), JSON.stringify(session), 'EX', ttlSeconds)
+      .set(this.key('s', session.id), this.seal(this.key('s', session.id), JSON.stringify(session)), 'EX', ttlSeconds)
       .set(this.key('t', session.id), '1', 'EX', ttlSeconds + this.timings.tombstoneSeconds)
       .exec();
   }
 
   async get(id: string): Promise<Lookup> {
-    const [json, tomb] = await this.redis.mget(this.key('s', id), this.key('t', id));
-    if (json) return { status: 'found', session: JSON.parse(json) as VerificationSession };
+    const [sealed, tomb] = await this.redis.mget(this.key('s', id), this.key('t', id));
+    if (sealed) return { status: 'found', session: JSON.parse(this.cipher.open(this.key('s', id), sealed)) as VerificationSession };
     return tomb ? { status: 'expired' } : { status: 'unknown' };
   }
 
   async resolve(alias: string): Promise<string | undefined> {
-    return (await this.redis.get(this.key('a', alias))) ?? undefined;
+    const sealed = await this.redis.get(this.key('a', alias));
+    return sealed === null ? undefined : this.cipher.open(this.key('a', alias), sealed);
   }
 
   async update(session: VerificationSession, ttlSeconds: number): Promise<boolean> {
@@ -133,7 +140,16 @@ export class RedisSessionStore implements SessionStore {
   }
 
   private writeArgs(session: VerificationSession, ttlSeconds: number): (string | number)[] {
-    return [JSON.stringify(session), ttlSeconds, ttlSeconds + this.timings.tombstoneSeconds, JSON.stringify(publicView(session))];
+    return [
+      this.seal(this.key('s', session.id), JSON.stringify(session)),
+      ttlSeconds,
+      ttlSeconds + this.timings.tombstoneSeconds,
+      this.seal(this.key('e', session.id), JSON.stringify(publicView(session))),
+    ];
+  }
+
+  private seal(name: string, plaintext: string): string {
+    return this.cipher.seal(name, plaintext);
   }
 
   async subscribe(id: string, listener: (event: SessionEvent) => void): Promise<() => void> {
@@ -159,7 +175,7 @@ export class RedisSessionStore implements SessionStore {
 
   /** The protocol layer's request states on this connection, under this prefix: shared by every instance. */
   requestStateStore(): RedisRequestStateStore {
-    return new RedisRequestStateStore(this.redis, `${this.prefix}rs:`);
+    return new RedisRequestStateStore(this.redis, this.cipher, `${this.prefix}rs:`);
   }
 
   async ping(): Promise<boolean> {
@@ -184,7 +200,9 @@ export class RedisSessionStore implements SessionStore {
       if (!set) return;
       let event: SessionEvent;
       try {
-        event = JSON.parse(message) as SessionEvent;
+        // A message that does not open (another key, altered) is dropped: the stream's next re-read
+        // of the session fails as 503 instead, and the cipher reports it.
+        event = JSON.parse(this.cipher.open(channel, message)) as SessionEvent;
       } catch {
         return;
       }
