@@ -315,7 +315,7 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
       // The status URI comes from the MSO: follow it only when a trusted issuer signed it, or an
       // unsigned mdoc could make the verifier fetch a URL of its choosing.
       if (chain.anchor && !chain.chain && issuerSigned) {
-        report(checks, 'status', rev.checkMsoStatus(mso.status, options.at), 'STATUS_REVOKED', rev.unavailablePolicy);
+        report(checks, 'status', rev.checkMsoStatus(mso.status, options.at, chain.anchor.certificate.der), 'STATUS_REVOKED', rev.unavailablePolicy);
       } else checks.notRun('status', 'ISSUER_SIGNATURE_INVALID', 'the MSO is not authenticated: its status reference is not followed');
     }
   }

@@ -12,8 +12,10 @@ export type RevocationStatus =
 export interface RevocationChecker {
   /** Is `certificate` (DER), issued by `issuer` (DER), revoked at `at`? */
   checkCertificate(certificate: Uint8Array, issuer: Uint8Array, at: Date): RevocationStatus;
-  /** The MSO `status` entry (decoded CBOR map: status_list / identifier_list), at `at`. */
-  checkMsoStatus(status: Map<unknown, unknown>, at: Date): RevocationStatus;
+  /** The MSO `status` entry (decoded CBOR map: status_list / identifier_list), at `at`. `anchor` is
+   * the DER of the trust anchor the document chained to: only a list whose signer chains to that
+   * same anchor may answer for it. */
+  checkMsoStatus(status: Map<unknown, unknown>, at: Date, anchor: Uint8Array): RevocationStatus;
   /** When a list cannot be had: 'fail' reports STATUS_UNAVAILABLE as a failure, 'warn' as not_run. */
   readonly unavailablePolicy: 'fail' | 'warn';
 }
