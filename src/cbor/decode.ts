@@ -267,7 +267,11 @@ class Reader {
       }
       case 1: {
         if (typeof value !== 'number') this.fail('tag 1 must wrap a number');
-        return new Date((value as number) * 1000);
+        const d = new Date((value as number) * 1000);
+        // NaN, infinities and epochs past JS's date range make an Invalid Date, which compares false
+        // with everything: refuse it here rather than let it reach a validity check.
+        if (Number.isNaN(d.getTime())) this.fail('tag 1 epoch time out of range');
+        return d;
       }
       case 1004:
         if (typeof value !== 'string' || !FULL_DATE.test(value)) this.fail('tag 1004 must wrap an RFC 3339 full-date');

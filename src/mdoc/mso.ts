@@ -97,8 +97,8 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
 /** tdate is #6.0(tstr). Some production issuers (the SPRIND/Bundesdruckerei PID) omit the tag; the
  * string is the same RFC 3339 date-time the issuer signed, so it is accepted, strictly formatted. */
 function asTdate(v: unknown, what: string): Date {
-  if (v instanceof Date) return v;
-  if (typeof v === 'string' && RFC3339.test(v)) return new Date(v);
+  const d = v instanceof Date ? v : typeof v === 'string' && RFC3339.test(v) ? new Date(v) : undefined;
+  if (d && !Number.isNaN(d.getTime())) return d;
   throw new KakuninError(CODE, `${what}: expected tdate (tag 0)`);
 }
 

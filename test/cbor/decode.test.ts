@@ -131,3 +131,11 @@ describe('decodeCbor', () => {
     }
   });
 });
+
+describe('dates out of range', () => {
+  it('refuses tag 1 with NaN, infinity or an epoch past the JS date range', () => {
+    for (const hexValue of ['c1 f9 7e00', 'c1 f9 7c00', 'c1 fb 7e37e43c8800759c']) {
+      expect(() => decodeCbor(new Uint8Array(Buffer.from(hexValue.replace(/\s+/g, ''), 'hex')))).toThrow(/tag 1 epoch time out of range/);
+    }
+  });
+});

@@ -290,3 +290,25 @@ describe('OIDF conformance suite fixtures', () => {
     expect(c.device_authentication).toBe('fail:DEVICE_AUTH_INVALID');
   });
 });
+
+describe('unsigned hostile MSO dates', () => {
+  it('an MSO with epoch dates NaN or 1e300 is MSO_INVALID, never a throw', async () => {
+    const { encodeCbor, embed, Tagged } = await import('../../src/cbor/index.js');
+    for (const bad of [NaN, 1e300]) {
+      const d = new Tagged(1, bad);
+      const mso = new Map<string, unknown>([
+        ['version', '1.0'],
+        ['digestAlgorithm', 'SHA-256'],
+        ['valueDigests', new Map()],
+        ['deviceKeyInfo', new Map([['deviceKey', new Map()]])],
+        ['docType', 'x'],
+        ['validityInfo', new Map([['signed', d], ['validFrom', d], ['validUntil', d]])],
+      ]);
+      const issuerAuth = [encodeCbor(new Map([[1, -7]])), new Map(), encodeCbor(embed(mso)), new Uint8Array(64)];
+      const response = encodeCbor(new Map<string, unknown>([['version', '1.0'], ['documents', [new Map<string, unknown>([['docType', 'x'], ['issuerSigned', new Map<string, unknown>([['issuerAuth', issuerAuth]])]])]], ['status', 0]]));
+      const r = verifyDeviceResponse(response, { trust: new TrustStore([]), at: TODAY });
+      expect(r.valid).toBe(false);
+      expect(checkMap(r).mso_structure).toBe('fail:MSO_INVALID');
+    }
+  });
+});
