@@ -23,6 +23,9 @@ export interface CachedListState {
   issuer?: string;
   /** Status list: the signer certificate the MSO named (base64 DER). */
   certificate?: string;
+  /** Status list: the trust anchor its signer must chain to (base64 DER). One file per URL: when
+   * documents of two issuers name the same URL, the copy last verified is the one kept. */
+  anchor?: string;
   /** When the copy in <key>.bin was fetched. */
   fetchedAt?: string;
   validUntil?: string;
@@ -56,7 +59,7 @@ function isState(v: unknown): v is CachedListState {
     typeof s.url === 'string' &&
     typeof s.kind === 'string' &&
     KINDS.has(s.kind) &&
-    ['issuer', 'certificate', 'fetchedAt', 'validUntil', 'lastAttempt'].every(optString) &&
+    ['issuer', 'certificate', 'anchor', 'fetchedAt', 'validUntil', 'lastAttempt'].every(optString) &&
     (s.lastError === undefined || (typeof s.lastError === 'object' && s.lastError !== null))
   );
 }
@@ -90,6 +93,7 @@ export class RevocationCache {
       kind: target.kind,
       ...(target.issuer ? { issuer: b64(target.issuer) } : {}),
       ...(target.certificate ? { certificate: b64(target.certificate) } : {}),
+      ...(target.anchor ? { anchor: b64(target.anchor) } : {}),
       fetchedAt: fetchedAt.toISOString(),
       ...(validUntil ? { validUntil } : {}),
       lastAttempt: fetchedAt.toISOString(),
@@ -110,6 +114,7 @@ export class RevocationCache {
         kind: m.kind,
         ...(previous?.issuer ? { issuer: previous.issuer } : target?.issuer ? { issuer: b64(target.issuer) } : {}),
         ...(previous?.certificate ? { certificate: previous.certificate } : target?.certificate ? { certificate: b64(target.certificate) } : {}),
+        ...(previous?.anchor ? { anchor: previous.anchor } : target?.anchor ? { anchor: b64(target.anchor) } : {}),
         ...(previous?.fetchedAt ? { fetchedAt: previous.fetchedAt } : {}),
         ...(previous?.validUntil ? { validUntil: previous.validUntil } : {}),
         ...(m.lastAttempt ? { lastAttempt: m.lastAttempt } : {}),
@@ -146,7 +151,8 @@ export class RevocationCache {
   /**
    * Puts the cached copies back into `lists`, each verified again as of `at`. A CRL is restored
    * only for an issuer that is a trust anchor of `trust` (the cache cannot introduce an issuer);
-   * a status list is checked against `trust` by RevocationLists itself. Returns how many answered.
+   * a status list is checked by RevocationLists itself against its recorded anchor, which must be a
+   * trust anchor of `trust`. Returns how many answered.
    */
   restore(lists: RevocationLists, trust: TrustStore, at: Date, warn: CacheWarning = () => undefined): number {
     const anchors = new Set(trust.anchors.map((a) => a.certificate.sha256));
@@ -155,11 +161,12 @@ export class RevocationCache {
       const file = `${cacheKey(state.kind, state.url)}.bin`;
       const issuer = state.issuer ? new Uint8Array(Buffer.from(state.issuer, 'base64')) : undefined;
       const certificate = state.certificate ? new Uint8Array(Buffer.from(state.certificate, 'base64')) : undefined;
+      const anchor = state.anchor ? new Uint8Array(Buffer.from(state.anchor, 'base64')) : undefined;
       if (state.kind === 'crl' && (!issuer || !anchors.has(createHash('sha256').update(issuer).digest('hex')))) {
         warn('revocation cache: CRL of an issuer that is not a trust anchor here ignored', { file });
         continue;
       }
-      const target: ListTarget = { url: state.url, kind: state.kind, ...(issuer ? { issuer } : {}), ...(certificate ? { certificate } : {}) };
+      const target: ListTarget = { url: state.url, kind: state.kind, ...(issuer ? { issuer } : {}), ...(certificate ? { certificate } : {}), ...(anchor ? { anchor } : {}) };
       if (!bytes) {
         // Known, never fetched with success: fetch it again without waiting for a credential to name it.
         lists.want(target);

@@ -24,6 +24,30 @@ export interface ListTarget {
   issuer?: Uint8Array;
   /** Status list: the signer certificate the MSO names, if any. */
   certificate?: Uint8Array;
+  /** Status list: DER of the trust anchor of the documents that name it. Its signer must chain to
+   * this anchor and no other: a list is only evidence about the issuer whose anchor it chains to. */
+  anchor?: Uint8Array;
+}
+
+/** SHA-256 of a certificate's DER, from the parse cache when it parses (it does on the hot path). */
+function certificateSha(der: Uint8Array): string {
+  try {
+    return parseCertificate(der).sha256;
+  } catch {
+    return createHash('sha256').update(der).digest('hex');
+  }
+}
+
+/**
+ * What identifies a tracked list. A status list is tracked per (URI, anchor, MSO-named signer): the
+ * same URI named by documents of two issuers is two lists, each verified for its own issuer, so a
+ * list verified for one issuer never answers for another.
+ */
+export function listKey(t: ListTarget): string {
+  if (t.kind === 'crl') return `crl ${t.url}`;
+  const anchor = t.anchor ? certificateSha(t.anchor) : '-';
+  const certificate = t.certificate ? certificateSha(t.certificate) : '-';
+  return `status_list ${t.url} ${anchor} ${certificate}`;
 }
 
 export interface ListError {
@@ -77,7 +101,6 @@ export interface RevocationListsOptions {
   onWanted?: (target: ListTarget) => void;
 }
 
-const sha = (der: Uint8Array) => createHash('sha256').update(der).digest('hex');
 const plus = (d: Date, s: number) => new Date(d.getTime() + s * 1000);
 
 export class RevocationLists implements RevocationChecker {
@@ -94,7 +117,7 @@ export class RevocationLists implements RevocationChecker {
   }
 
   private key(t: ListTarget): string {
-    return `${t.kind} ${t.url}`;
+    return listKey(t);
   }
 
   /** Registers a list to fetch. Idempotent. Beyond `maxLists` new lists are not tracked (they stay unavailable). */
@@ -102,7 +125,7 @@ export class RevocationLists implements RevocationChecker {
     const k = this.key(target);
     if (this.entries.has(k)) return;
     if (this.entries.size >= (this.options.maxLists ?? 512)) return;
-    const issuerSha = target.issuer ? sha(target.issuer) : undefined;
+    const issuerSha = target.issuer ? certificateSha(target.issuer) : undefined;
     this.entries.set(k, { target, issuerSha });
     if (target.kind === 'crl' && issuerSha) {
       const set = this.crlsByIssuer.get(issuerSha) ?? new Set<string>();
@@ -155,8 +178,13 @@ export class RevocationLists implements RevocationChecker {
         const next = plus(fetchedAt, this.refresh);
         e.refreshAfter = crl.nextUpdate && crl.nextUpdate < next ? crl.nextUpdate : next;
       } else {
+        // Only the anchor of the documents that name the list, and only while it is trusted here
+        // (a cached target cannot bring its own anchor).
+        const anchorSha = target.anchor && certificateSha(target.anchor);
+        const anchor = anchorSha && this.options.trust.anchors.find((a) => a.certificate.sha256 === anchorSha);
+        if (!anchor) throw new KakuninError('STATUS_LIST_UNTRUSTED', 'the list is not tied to a trust anchor of this verifier');
         const list = verifyStatusListToken(bytes, {
-          anchors: this.options.trust.anchors.map((a) => a.certificate.der),
+          anchors: [anchor.certificate.der],
           at,
           uri: target.url,
           certificate: target.certificate,
@@ -192,7 +220,7 @@ export class RevocationLists implements RevocationChecker {
   }
 
   checkCertificate(certificate: Uint8Array, issuer: Uint8Array, at: Date): RevocationStatus {
-    const issuerSha = sha(issuer);
+    const issuerSha = certificateSha(issuer);
     let keys = this.crlsByIssuer.get(issuerSha);
     if (!keys || keys.size === 0) {
       const urls = crlDistributionPoints(certificate);
@@ -214,15 +242,19 @@ export class RevocationLists implements RevocationChecker {
     return { status: 'unavailable', message: `no current CRL for the issuer (${[...keys].map((k) => this.entries.get(k)!.lastError?.code ?? 'not fetched yet').join(', ')})` };
   }
 
-  checkMsoStatus(status: Map<unknown, unknown>, at: Date): RevocationStatus {
+  checkMsoStatus(status: Map<unknown, unknown>, at: Date, anchor: Uint8Array): RevocationStatus {
     let ref;
+    let key: string;
+    const target: ListTarget = { url: '', kind: 'status_list', anchor };
     try {
       ref = readMsoStatus(status);
+      target.url = ref.uri;
+      if (ref.certificate) target.certificate = ref.certificate;
+      key = this.key(target);
     } catch (e) {
       return { status: 'unavailable', message: (e as Error).message };
     }
-    const target: ListTarget = { url: ref.uri, kind: 'status_list', certificate: ref.certificate };
-    const e = this.entries.get(this.key(target));
+    const e = this.entries.get(key);
     if (!e) {
       this.want(target);
       return { status: 'unavailable', message: 'status list not fetched yet' };

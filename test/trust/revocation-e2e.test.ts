@@ -182,10 +182,10 @@ describe('MSO status: Token Status List and identifier list', () => {
 
   it('identifier list: a listed id is STATUS_REVOKED, an unlisted one passes', async () => {
     const { lists, refresher } = setup();
-    lists.checkMsoStatus(idAt([9, 9]), AT);
+    lists.checkMsoStatus(idAt([9, 9]), AT, iaca.der);
     await refresher.refreshOnce();
-    expect(lists.checkMsoStatus(idAt([9, 9]), AT)).toMatchObject({ status: 'revoked' });
-    expect(lists.checkMsoStatus(idAt([1, 2]), AT)).toEqual({ status: 'good' });
+    expect(lists.checkMsoStatus(idAt([9, 9]), AT, iaca.der)).toMatchObject({ status: 'revoked' });
+    expect(lists.checkMsoStatus(idAt([1, 2]), AT, iaca.der)).toEqual({ status: 'good' });
     lists.wantTrustStoreCrls();
     await refresher.refreshOnce();
     expect(check(await present(goodDs, idAt([9, 9])), lists, AT, 'status')).toMatchObject({ status: 'fail', code: 'STATUS_REVOKED' });
@@ -193,7 +193,7 @@ describe('MSO status: Token Status List and identifier list', () => {
 
   it('honours ttl for refresh and exp for use', async () => {
     const { lists, refresher, setNow } = setup();
-    lists.checkMsoStatus(statusAt(1), AT);
+    lists.checkMsoStatus(statusAt(1), AT, iaca.der);
     await refresher.refreshOnce();
     expect(lists.due(LATER(599))).toHaveLength(0);
     expect(lists.due(LATER(601))).toHaveLength(1);
@@ -201,12 +201,12 @@ describe('MSO status: Token Status List and identifier list', () => {
     const hitsBefore = server.hits.get('/status') ?? 0;
     await refresher.refreshOnce();
     expect(server.hits.get('/status')).toBe(hitsBefore + 1);
-    expect(lists.checkMsoStatus(statusAt(1), new Date('2026-06-02T00:00:01Z')).status).toBe('unavailable');
+    expect(lists.checkMsoStatus(statusAt(1), new Date('2026-06-02T00:00:01Z'), iaca.der).status).toBe('unavailable');
   });
 
   it('wrongly signed, untrusted, swapped or expired lists are rejected and the last good copy stays', async () => {
     const { lists, refresher, setNow } = setup();
-    lists.checkMsoStatus(statusAt(6), AT);
+    lists.checkMsoStatus(statusAt(6), AT, iaca.der);
     await refresher.refreshOnce();
     const good = server.files.get('/status')!;
     const strangerCa = await createIaca({ ...IACA_VALIDITY, commonName: 'stranger' });
@@ -227,7 +227,7 @@ describe('MSO status: Token Status List and identifier list', () => {
         setNow(LATER(3600));
         const [res] = await refresher.refreshOnce();
         expect(res).toMatchObject({ ok: false, code });
-        expect(lists.checkMsoStatus(statusAt(6), LATER(3600))).toMatchObject({ status: 'revoked' });
+        expect(lists.checkMsoStatus(statusAt(6), LATER(3600), iaca.der)).toMatchObject({ status: 'revoked' });
         expect(lists.metrics(LATER(3600))[0]).toMatchObject({ usable: true, ageSeconds: 3600, lastError: { code } });
       }
     } finally {
@@ -237,7 +237,51 @@ describe('MSO status: Token Status List and identifier list', () => {
 
   it('an MSO status the checker cannot read is unavailable, not good', () => {
     const { lists } = setup();
-    expect(lists.checkMsoStatus(new Map([['something_else', 1]]), AT).status).toBe('unavailable');
-    expect(lists.checkMsoStatus(new Map([['status_list', new Map<string, unknown>([['idx', -1], ['uri', 'x']])]]), AT).status).toBe('unavailable');
+    expect(lists.checkMsoStatus(new Map([['something_else', 1]]), AT, iaca.der).status).toBe('unavailable');
+    expect(lists.checkMsoStatus(new Map([['status_list', new Map<string, unknown>([['idx', -1], ['uri', 'x']])]]), AT, iaca.der).status).toBe('unavailable');
+  });
+});
+
+describe('MSO status across issuers', () => {
+  it('a status list signed under IACA B never answers for IACA A, even at the same URI', async () => {
+    const iacaB = await createIaca({ ...IACA_VALIDITY, commonName: 'kakunin sandbox IACA B' });
+    const dsB = await createDocumentSigner(iacaB, DS_VALIDITY);
+    const slB = await createDocumentSigner(iacaB, { ...DS_VALIDITY, commonName: 'IACA B status list signer' });
+    const both = TrustStore.fromCertificates([iaca.der, iacaB.der], { set: 'sandbox' });
+    const uri = `${server.base}/shared-status`;
+    // Index 3 revoked, index 4 valid, as IACA B's signer says.
+    server.files.set('/shared-status', makeStatusList(uri, [0, 0, 0, 1, 0], { key: slB.keys.privateKey, chain: [slB.der] }, new Date('2026-05-31T00:00:00Z')));
+    const ref = (idx: number) => new Map([['status_list', new Map<string, unknown>([['idx', idx], ['uri', uri]])]]);
+    const lists = new RevocationLists({ trust: both, unavailablePolicy: 'fail' });
+    const refresher = new TrustRefresher({ lists, now: () => AT, intervalMs: 60_000, fetchPolicy: { allowLoopback: true } });
+
+    // Both issuers' documents name the URI; each is a list of its own.
+    expect(lists.checkMsoStatus(ref(3), AT, iaca.der).status).toBe('unavailable');
+    expect(lists.checkMsoStatus(ref(3), AT, iacaB.der).status).toBe('unavailable');
+    expect(lists.targets()).toHaveLength(2);
+    const results = await refresher.refreshOnce();
+    expect(results.map((r) => r.ok).sort()).toEqual([false, true]);
+    expect(results.find((r) => !r.ok)).toMatchObject({ code: 'STATUS_LIST_UNTRUSTED' });
+
+    expect(lists.checkMsoStatus(ref(3), AT, iacaB.der)).toMatchObject({ status: 'revoked' });
+    expect(lists.checkMsoStatus(ref(4), AT, iacaB.der)).toEqual({ status: 'good' });
+    expect(lists.checkMsoStatus(ref(3), AT, iaca.der)).toMatchObject({ status: 'unavailable' });
+    expect(lists.checkMsoStatus(ref(4), AT, iaca.der)).toMatchObject({ status: 'unavailable' });
+
+    // Through the pipeline: B's revoked mdoc fails STATUS_REVOKED; A's mdoc gets nothing from B's list.
+    const verify = (bytes: Uint8Array) => verifyDeviceResponse(bytes, { trust: both, at: AT, sessionTranscript: TRANSCRIPT, revocation: lists }).documents[0].checks.find((c) => c.check === 'status');
+    expect(verify(await present(dsB, ref(3)))).toMatchObject({ status: 'fail', code: 'STATUS_REVOKED' });
+    expect(verify(await present(goodDs, ref(4)))).toMatchObject({ status: 'fail', code: 'STATUS_UNAVAILABLE' });
+    expect(verify(await present(goodDs, ref(3)))).toMatchObject({ status: 'fail', code: 'STATUS_UNAVAILABLE' });
+  });
+
+  it('a status list is never accepted for an anchor this verifier does not trust, nor without one', () => {
+    const lists = new RevocationLists({ trust, unavailablePolicy: 'fail' });
+    const uri = `${server.base}/status`;
+    const bytes = makeStatusList(uri, [0], listSigner, new Date('2026-05-31T00:00:00Z'));
+    expect(() => lists.accept({ url: uri, kind: 'status_list', anchor: impostor.der }, bytes, AT)).toThrow(expect.objectContaining({ code: 'STATUS_LIST_UNTRUSTED' }));
+    expect(() => lists.accept({ url: uri, kind: 'status_list' }, bytes, AT)).toThrow(expect.objectContaining({ code: 'STATUS_LIST_UNTRUSTED' }));
+    lists.accept({ url: uri, kind: 'status_list', anchor: iaca.der }, bytes, AT);
+    expect(lists.checkMsoStatus(new Map([['status_list', new Map<string, unknown>([['idx', 0], ['uri', uri]])]]), AT, iaca.der)).toEqual({ status: 'good' });
   });
 });
