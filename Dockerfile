@@ -3,7 +3,7 @@
 #   docker run --rm -p 8080:8080 -e KAKUNIN_MODE=demo kakunin                 # the demo, sandbox mode
 #   docker run --rm -p 8080:8080 -e KAKUNIN_API_KEYS=... -e PUBLIC_URL=https://verify.example \
 #     -e KAKUNIN_RECEIPT_KEY_FILE=/run/secrets/receipt.pem kakunin            # the service
-# With Redis for several instances: compose.yaml.
+# With Redis for several instances: compose.yaml (REDIS_URL needs KAKUNIN_STORE_KEY, shared by all).
 
 # --- build: compile TypeScript with the dev dependencies --------------------------------------
 FROM node:24-slim AS build

@@ -9,6 +9,7 @@
  * here on the same kind of DeviceResponse, so the HTTP layer's overhead is visible.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,8 @@ async function startServer(port: number, trustDir: string, redis: boolean): Prom
     // every answer under serve's default policy), and one client from one address would hit the
     // per-IP rate limit: both are switched off here, and said so in the output.
     '--revocation', 'off', '--rate-limit-ip', '0', '--rate-limit-key', '0', ...(redis ? ['--redis-url', REDIS_URL] : [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, REDIS_URL: '' } });
+  // Redis values are sealed (KAKUNIN_STORE_KEY, required by serve with Redis): the figures include it.
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, REDIS_URL: '', KAKUNIN_STORE_KEY: randomBytes(32).toString('base64url') } });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)));

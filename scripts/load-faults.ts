@@ -19,7 +19,7 @@
  * the service recovered by itself. Exit code 0 when all invariants hold.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -304,7 +304,7 @@ async function main(): Promise<number> {
   writeFileSync(join(dir, 'iaca.der'), iaca.der);
   writeFileSync(join(dir, 'receipt.pem'), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
   publicUrl = `http://127.0.0.1:${await freePort()}`; // the load balancer's name; never listened on
-  const env = { PUBLIC_URL: publicUrl, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, KAKUNIN_API_KEYS: API_KEY, KAKUNIN_RECEIPT_KEY_FILE: join(dir, 'receipt.pem'), LOAD_IACA_FILE: join(dir, 'iaca.der'), KAKUNIN_REVOCATION: 'warn' };
+  const env = { PUBLIC_URL: publicUrl, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, KAKUNIN_API_KEYS: API_KEY, KAKUNIN_STORE_KEY: randomBytes(32).toString('base64url'), KAKUNIN_RECEIPT_KEY_FILE: join(dir, 'receipt.pem'), LOAD_IACA_FILE: join(dir, 'iaca.der'), KAKUNIN_REVOCATION: 'warn' };
   instances = [new Instance('A', await freePort(), env), new Instance('B', await freePort(), env)];
   await Promise.all(instances.map((i) => i.start()));
   const wallet = new SandboxWallet({ credentials: [mnc], now: () => new Date() });

@@ -1,7 +1,7 @@
 /**
  * One kakunin service instance for scripts/load-faults.ts, as its own process (so the driver can
  * kill it with SIGKILL). Configuration from the environment: PORT, PUBLIC_URL, REDIS_URL,
- * KAKUNIN_API_KEYS, KAKUNIN_RECEIPT_KEY_FILE, and LOAD_IACA_FILE (the sandbox IACA, DER) to trust.
+ * KAKUNIN_API_KEYS, KAKUNIN_STORE_KEY (shared by the instances), KAKUNIN_RECEIPT_KEY_FILE, and LOAD_IACA_FILE (the sandbox IACA, DER) to trust.
  */
 import { readFileSync } from 'node:fs';
 import { createLogger } from '../src/service/logger.js';
