@@ -130,25 +130,3 @@ export function keyObjectToCoseKey(key: KeyObject, options: { includePrivate?: b
   return out;
 }
 
-const publicKeyCache = new Map<string, KeyObject>();
-const PUBLIC_KEY_CACHE_MAX = 512;
-
-/**
- * coseKeyToKeyObject for public keys, remembering recent imports. Importing a key costs about as
- * much as verifying a signature with it, and the result depends only on kty, crv, x and y, so a
- * holder presenting the same mdoc again (a counter re-scanning, a retried request) skips it.
- */
-export function cosePublicKey(coseKey: unknown): KeyObject {
-  const m = asMap(coseKey, 'COSE_Key', 'COSE_KEY_INVALID');
-  const x = m.get(-2);
-  const y = m.get(-3);
-  if (!(x instanceof Uint8Array)) return coseKeyToKeyObject(coseKey);
-  const id = `${String(m.get(1))}|${String(m.get(-1))}|${b64u(x)}|${y instanceof Uint8Array ? b64u(y) : String(y)}`;
-  let key = publicKeyCache.get(id);
-  if (!key) {
-    key = coseKeyToKeyObject(coseKey);
-    if (publicKeyCache.size >= PUBLIC_KEY_CACHE_MAX) publicKeyCache.delete(publicKeyCache.keys().next().value!);
-    publicKeyCache.set(id, key);
-  }
-  return key;
-}

@@ -80,7 +80,8 @@ export interface DocumentResult {
   issuer?: IssuerInfo;
   validity?: ValidityInfo;
   elements: {
-    /** Only elements whose digest matched the signed MSO. */
+    /** Only elements whose digest matched an MSO that a trusted issuer signed (issuer signature
+     * valid, chain to an anchor allowed to sign the docType, possibly expired); empty otherwise. */
     issuerSigned: NameSpaceValues;
     /** Only present when device authentication passed and the device key was authorised for them. */
     deviceSigned: NameSpaceValues;

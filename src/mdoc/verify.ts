@@ -9,11 +9,11 @@ import { decodeCbor } from '../cbor/decode.js';
 import { KakuninError } from '../cbor/errors.js';
 import { asBytes, asInt, asMap, asText } from '../cbor/read.js';
 import type { EncodedCbor } from '../cbor/types.js';
-import { cosePublicKey } from '../cose/key.js';
+import { coseKeyToKeyObject } from '../cose/key.js';
 import { parseCoseMac0, verifyCoseMac0 } from '../cose/mac0.js';
 import { HEADER, header, parseCoseSign1, verifyCoseSign1, type CoseSign1 } from '../cose/sign1.js';
 import { verifyIssuerChain } from '../trust/chain.js';
-import type { RevocationChecker } from '../trust/revocation.js';
+import type { RevocationChecker, RevocationStatus } from '../trust/revocation.js';
 import type { TrustStore } from '../trust/store.js';
 import { deriveEMacKey, deviceAuthenticationBytes } from './device-authentication.js';
 import { parseDeviceResponse, type Document } from './device-response.js';
@@ -170,7 +170,7 @@ function checkDeviceAuth(
     checks.notRun(name, 'READER_KEY_MISSING', "deviceMac needs the reader's ephemeral private key");
   } else {
     ok = checks.run(name, 'DEVICE_AUTH_INVALID', () => {
-      const deviceKey = cosePublicKey(mso.deviceKey);
+      const deviceKey = coseKeyToKeyObject(mso.deviceKey);
       const payload = deviceAuthenticationBytes(transcript, doc.docType, nameSpaces);
       if (signature !== undefined) {
         const sign1 = parseCoseSign1(signature);
@@ -292,7 +292,12 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
     else if (vi.signed < ds.notBefore || vi.signed > ds.notAfter) {
       checks.fail('mso_signed_within_certificate', 'MSO_SIGNED_OUTSIDE_CERT_VALIDITY', `MSO signed ${iso(vi.signed)}, outside the document signer's validity`);
     } else checks.pass('mso_signed_within_certificate');
-    result.elements.issuerSigned = checkDigests(doc, mso, checks);
+    const matched = checkDigests(doc, mso, checks);
+    // Values are reported only from an MSO a trusted issuer signed (an expired chain still says who
+    // signed them); on an unauthenticated MSO the digest check runs and reports, the values are not
+    // given out.
+    const authentic = issuerSigned && chain.anchor !== undefined && (!chain.chain || chain.chain.code === 'ISSUER_CERT_EXPIRED');
+    if (authentic) result.elements.issuerSigned = matched;
   } else {
     for (const c of ['mso_doctype', 'mso_validity', 'mso_signed_within_certificate', 'value_digests'] as const) {
       checks.notRun(c, 'MSO_INVALID', 'no readable MSO');
@@ -304,13 +309,18 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
   // Revocation, from lists the caller has already fetched.
   const rev = options.revocation;
   if (rev) {
-    if (chain.anchor && chain.path.length >= 2) {
-      let outcome = { status: 'good' } as ReturnType<RevocationChecker['checkCertificate']>;
+    if (!chain.anchor) checks.notRun('issuer_revocation', chain.chain?.code ?? 'ISSUER_CERT_UNTRUSTED', 'no chain to check');
+    else if (chain.path.length < 2) {
+      // A document signer trusted directly has no issuer to publish a CRL: no revocation answer
+      // exists, which the policy treats as any other unavailable list.
+      report(checks, 'issuer_revocation', { status: 'unavailable', message: 'the document signer is itself the trust anchor: no CRL covers it' }, 'ISSUER_CERT_REVOKED', rev.unavailablePolicy);
+    } else {
+      let outcome: RevocationStatus = { status: 'good' };
       for (let i = 0; i + 1 < chain.path.length && outcome.status === 'good'; i++) {
         outcome = rev.checkCertificate(chain.path[i].der, chain.path[i + 1].der, options.at);
       }
       report(checks, 'issuer_revocation', outcome, 'ISSUER_CERT_REVOKED', rev.unavailablePolicy);
-    } else checks.notRun('issuer_revocation', 'ISSUER_CERT_UNTRUSTED', 'no chain to check');
+    }
     if (mso?.status) {
       // The status URI comes from the MSO: follow it only when a trusted issuer signed it, or an
       // unsigned mdoc could make the verifier fetch a URL of its choosing.
@@ -327,7 +337,7 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
 function report(
   checks: Checks,
   check: CheckName,
-  outcome: ReturnType<RevocationChecker['checkCertificate']>,
+  outcome: RevocationStatus,
   revokedCode: FailureCode,
   policy: 'fail' | 'warn',
 ): void {

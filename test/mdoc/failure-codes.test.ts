@@ -496,6 +496,15 @@ describe('revocation (pipeline reaction to a RevocationChecker)', () => {
     expect(result.documents[0].checks.find((c) => c.check === 'status')).toMatchObject({ status: 'not_run', code: 'ISSUER_SIGNATURE_INVALID' });
   });
 
+  it('a document signer trusted directly has no CRL: STATUS_UNAVAILABLE under the policy, not ISSUER_CERT_UNTRUSTED', async () => {
+    const ds = signers.get('P-256')!;
+    const direct = TrustStore.fromCertificates([ds.der], { set: 'direct' });
+    const checker = new ListRevocationChecker(new Set(), new Set(), true, 'fail');
+    expectOnly(await run({ verify: { trust: direct, revocation: checker } }), { issuer_revocation: fail('STATUS_UNAVAILABLE') });
+    const warn = new ListRevocationChecker(new Set(), new Set(), true, 'warn');
+    expectOnly(await run({ verify: { trust: direct, revocation: warn } }), { issuer_revocation: notRun('STATUS_UNAVAILABLE') });
+  });
+
   it('STATUS_UNAVAILABLE: no list, policy fail', async () => {
     expectOnly(await run({ issue: { status: status(3) }, verify: { revocation: new ListRevocationChecker(new Set(), new Set(), false, 'fail') } }), {
       issuer_revocation: fail('STATUS_UNAVAILABLE'),
