@@ -43,9 +43,9 @@ const FULL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 class Reader {
   pos = 0;
   items = 0;
+  private dataView: DataView | undefined;
   constructor(
     readonly buf: Uint8Array,
-    private dataView: DataView | undefined,
     readonly limits: DecodeLimits,
   ) {}
 
@@ -343,7 +343,7 @@ export function decodeCbor(input: Uint8Array, limits: Partial<DecodeLimits> = DE
   if (!(input instanceof Uint8Array)) throw new CborError('input is not a byte array');
   if (input.length === 0) throw new CborError('empty input');
   if (input.length > lim.maxBytes) throw new CborError(`input of ${input.length} bytes exceeds the limit of ${lim.maxBytes}`);
-  const reader = new Reader(input, undefined, lim);
+  const reader = new Reader(input, lim);
   let value: unknown;
   try {
     value = reader.item(0);

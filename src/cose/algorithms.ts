@@ -23,8 +23,6 @@ export interface SignatureAlgorithm {
   hash: 'sha256' | 'sha384' | 'sha512' | null;
   /** OpenSSL curve names (EC) or key types (OKP) a key for this algorithm may have. */
   curves: readonly string[];
-  /** Length of an ECDSA signature in IEEE P1363 form (r || s); 0 where not applicable. */
-  signatureLength: number;
 }
 
 const P256 = ['prime256v1', 'brainpoolP256r1'];
@@ -32,15 +30,15 @@ const P384 = ['secp384r1', 'brainpoolP384r1'];
 const P521 = ['secp521r1', 'brainpoolP512r1'];
 
 const TABLE = new Map<number, SignatureAlgorithm>([
-  [COSE_ALG.ES256, { name: 'ES256', hash: 'sha256', curves: P256, signatureLength: 0 }],
-  [COSE_ALG.ES384, { name: 'ES384', hash: 'sha384', curves: P384, signatureLength: 0 }],
-  [COSE_ALG.ES512, { name: 'ES512', hash: 'sha512', curves: P521, signatureLength: 0 }],
-  [COSE_ALG.ESP256, { name: 'ESP256', hash: 'sha256', curves: ['prime256v1'], signatureLength: 64 }],
-  [COSE_ALG.ESP384, { name: 'ESP384', hash: 'sha384', curves: ['secp384r1'], signatureLength: 96 }],
-  [COSE_ALG.ESP512, { name: 'ESP512', hash: 'sha512', curves: ['secp521r1'], signatureLength: 132 }],
-  [COSE_ALG.EdDSA, { name: 'EdDSA', hash: null, curves: ['ed25519', 'ed448'], signatureLength: 0 }],
-  [COSE_ALG.Ed25519, { name: 'Ed25519', hash: null, curves: ['ed25519'], signatureLength: 64 }],
-  [COSE_ALG.Ed448, { name: 'Ed448', hash: null, curves: ['ed448'], signatureLength: 114 }],
+  [COSE_ALG.ES256, { name: 'ES256', hash: 'sha256', curves: P256 }],
+  [COSE_ALG.ES384, { name: 'ES384', hash: 'sha384', curves: P384 }],
+  [COSE_ALG.ES512, { name: 'ES512', hash: 'sha512', curves: P521 }],
+  [COSE_ALG.ESP256, { name: 'ESP256', hash: 'sha256', curves: ['prime256v1'] }],
+  [COSE_ALG.ESP384, { name: 'ESP384', hash: 'sha384', curves: ['secp384r1'] }],
+  [COSE_ALG.ESP512, { name: 'ESP512', hash: 'sha512', curves: ['secp521r1'] }],
+  [COSE_ALG.EdDSA, { name: 'EdDSA', hash: null, curves: ['ed25519', 'ed448'] }],
+  [COSE_ALG.Ed25519, { name: 'Ed25519', hash: null, curves: ['ed25519'] }],
+  [COSE_ALG.Ed448, { name: 'Ed448', hash: null, curves: ['ed448'] }],
 ]);
 
 const FIELD_BYTES: Record<string, number> = {

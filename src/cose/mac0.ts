@@ -11,10 +11,6 @@ export interface CoseMac0 extends Omit<CoseMessage, 'last'> {
   tag: Uint8Array;
 }
 
-function bad(message: string): never {
-  return coseInvalid(message);
-}
-
 export function parseCoseMac0(value: unknown): CoseMac0 {
   const { last, ...rest } = parseCoseMessage(value, 'COSE_Mac0', 17);
   return { ...rest, tag: last };
@@ -23,13 +19,13 @@ export function parseCoseMac0(value: unknown): CoseMac0 {
 /** Verifies the tag in constant time. `alg` must be HMAC 256/256 in the protected header. */
 export function verifyCoseMac0(msg: CoseMac0, key: Uint8Array, options: { detachedPayload?: Uint8Array; externalAad?: Uint8Array } = {}): boolean {
   const alg = msg.protectedHeaders.get(HEADER.alg);
-  if (alg !== COSE_ALG.HMAC256) bad(`unsupported MAC algorithm ${String(alg)} (only HMAC 256/256)`);
+  if (alg !== COSE_ALG.HMAC256) coseInvalid(`unsupported MAC algorithm ${String(alg)} (only HMAC 256/256)`);
   let payload = msg.payload;
   if (options.detachedPayload) {
-    if (payload !== null) bad('payload is both attached and detached');
+    if (payload !== null) coseInvalid('payload is both attached and detached');
     payload = options.detachedPayload;
   }
-  if (payload === null) bad('detached payload not supplied');
+  if (payload === null) coseInvalid('detached payload not supplied');
   const expected = createHmac('sha256', key).update(toBeSigned('MAC0', msg.protectedBytes, options.externalAad ?? new Uint8Array(0), payload)).digest();
   return msg.tag.length === expected.length && timingSafeEqual(expected, msg.tag);
 }

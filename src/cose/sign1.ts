@@ -3,6 +3,7 @@
  */
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { cborHead, encodeCbor } from '../cbor/encode.js';
+import { asArray, asBytes } from '../cbor/read.js';
 import { coseInvalid, decodeProtected, parseCoseMessage, type CoseMessage } from './message.js';
 import { algorithmForKey, ecdsaSignatureLength, keyCurve, signatureAlgorithm } from './algorithms.js';
 
@@ -10,10 +11,6 @@ export const HEADER = { alg: 1, crit: 2, contentType: 3, kid: 4, x5chain: 33 } a
 
 export interface CoseSign1 extends Omit<CoseMessage, 'last'> {
   signature: Uint8Array;
-}
-
-function bad(message: string): never {
-  return coseInvalid(message);
 }
 
 /** Accepts the untagged array or tag 18 around it. */
@@ -31,6 +28,15 @@ export function header(msg: { protectedHeaders: Map<unknown, unknown>; unprotect
 
 const SIGNATURE1 = Uint8Array.of(0x6a, ...Buffer.from('Signature1', 'ascii'));
 const MAC0 = Uint8Array.of(0x64, ...Buffer.from('MAC0', 'ascii'));
+
+/** x5chain (RFC 9360): one certificate as a bstr, several as an array; [] when absent. A malformed
+ * one fails with `code`, the caller's failure code. */
+export function x5chainOf(msg: { protectedHeaders: Map<unknown, unknown>; unprotectedHeaders: Map<unknown, unknown> }, code: string): Uint8Array[] {
+  const v = header(msg, HEADER.x5chain);
+  if (v === undefined) return [];
+  if (v instanceof Uint8Array) return [v];
+  return asArray(v, 'x5chain', code).map((c, i) => asBytes(c, `x5chain[${i}]`, code));
+}
 
 /** Assembles a Sig_structure / MAC_structure by hand: the protected bytes and the payload go in
  * exactly as they are, and nothing is re-encoded. */
@@ -61,18 +67,18 @@ export interface VerifyOptions {
  */
 export function verifyCoseSign1(msg: CoseSign1, key: KeyObject, options: VerifyOptions = {}): boolean {
   const algId = msg.protectedHeaders.get(HEADER.alg);
-  if (typeof algId !== 'number') bad('alg missing from the protected header');
+  if (typeof algId !== 'number') coseInvalid('alg missing from the protected header');
   const alg = signatureAlgorithm(algId);
-  if (!alg) bad(`unsupported signature algorithm ${algId}`);
+  if (!alg) coseInvalid(`unsupported signature algorithm ${algId}`);
   const curve = keyCurve(key);
-  if (!alg.curves.includes(curve)) bad(`a ${curve} key cannot verify ${alg.name}`);
-  if (msg.protectedHeaders.has(HEADER.crit)) bad('critical header parameters are not supported');
+  if (!alg.curves.includes(curve)) coseInvalid(`a ${curve} key cannot verify ${alg.name}`);
+  if (msg.protectedHeaders.has(HEADER.crit)) coseInvalid('critical header parameters are not supported');
   let payload = msg.payload;
   if (options.detachedPayload) {
-    if (payload !== null) bad('payload is both attached and detached');
+    if (payload !== null) coseInvalid('payload is both attached and detached');
     payload = options.detachedPayload;
   }
-  if (payload === null) bad('detached payload not supplied');
+  if (payload === null) coseInvalid('detached payload not supplied');
   const data = toBeSigned('Signature1', msg.protectedBytes, options.externalAad ?? new Uint8Array(0), payload);
   if (alg.hash) {
     if (msg.signature.length !== ecdsaSignatureLength(curve)) return false;

@@ -21,7 +21,6 @@ export interface Document {
   issuerAuth: unknown;
   /** deviceSigned, when present: DeviceNameSpacesBytes and deviceAuth. */
   deviceSigned?: { nameSpaces: EncodedCbor; deviceAuth: Map<unknown, unknown> };
-  errors?: Map<unknown, unknown>;
 }
 
 export interface DeviceResponse {
@@ -60,8 +59,6 @@ function parseDocument(value: unknown, index: number): Document {
       deviceAuth: asMap(dsm.get('deviceAuth'), `${where}.deviceSigned.deviceAuth`),
     };
   }
-  const errors = m.get('errors');
-  if (errors !== undefined) doc.errors = asMap(errors, `${where}.errors`);
   return doc;
 }
 

@@ -5,7 +5,12 @@ import { decodeCbor } from '../cbor/decode.js';
 import { KakuninError } from '../cbor/errors.js';
 import { asBytes, asEmbedded, asInt, asMap, asText, required } from '../cbor/read.js';
 
-export const DIGEST_ALGORITHMS = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' } as const;
+/** The MSO's digestAlgorithm names: node:crypto's name for each, and its digest length. */
+export const DIGEST_ALGORITHMS = {
+  'SHA-256': { node: 'sha256', size: 32 },
+  'SHA-384': { node: 'sha384', size: 48 },
+  'SHA-512': { node: 'sha512', size: 64 },
+} as const;
 export type DigestAlgorithm = keyof typeof DIGEST_ALGORITHMS;
 
 export interface KeyAuthorizations {
@@ -41,7 +46,7 @@ export function parseMso(payload: Uint8Array): MobileSecurityObject {
   if (version !== '1.0' && version !== '1.1') throw new KakuninError(CODE, `unsupported MSO version "${version}"`);
   const alg = asText(required(m, 'digestAlgorithm', 'MSO', CODE), 'MSO.digestAlgorithm', CODE);
   if (!(alg in DIGEST_ALGORITHMS)) throw new KakuninError(CODE, `digest algorithm ${alg} is not SHA-256, SHA-384 or SHA-512`);
-  const size = { 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 }[alg as DigestAlgorithm];
+  const { size } = DIGEST_ALGORITHMS[alg as DigestAlgorithm];
   const valueDigests = new Map<string, Map<number, Uint8Array>>();
   for (const [ns, digests] of asMap(required(m, 'valueDigests', 'MSO', CODE), 'MSO.valueDigests', CODE)) {
     const byId = new Map<number, Uint8Array>();

@@ -11,7 +11,7 @@ import { asBytes, asInt, asMap, asText } from '../cbor/read.js';
 import type { EncodedCbor } from '../cbor/types.js';
 import { coseKeyToKeyObject } from '../cose/key.js';
 import { parseCoseMac0, verifyCoseMac0 } from '../cose/mac0.js';
-import { HEADER, header, parseCoseSign1, verifyCoseSign1, type CoseSign1 } from '../cose/sign1.js';
+import { parseCoseSign1, verifyCoseSign1, x5chainOf, type CoseSign1 } from '../cose/sign1.js';
 import { verifyIssuerChain } from '../trust/chain.js';
 import type { RevocationChecker, RevocationStatus } from '../trust/revocation.js';
 import type { TrustStore } from '../trust/store.js';
@@ -67,14 +67,6 @@ function iso(d: Date): string {
   return d.toISOString().replace('.000Z', 'Z');
 }
 
-function x5chainOf(msg: CoseSign1): Uint8Array[] {
-  const v = header(msg, HEADER.x5chain);
-  if (v === undefined) return [];
-  if (v instanceof Uint8Array) return [v];
-  if (Array.isArray(v) && v.every((c) => c instanceof Uint8Array)) return v as Uint8Array[];
-  throw new KakuninError('ISSUER_CERT_MISSING', 'x5chain is neither a bstr nor an array of bstr');
-}
-
 interface IssuerSignedItem {
   digestID: number;
   elementIdentifier: string;
@@ -97,7 +89,7 @@ function fail(code: FailureCode, message: string): never {
 
 /** Digest every IssuerSignedItemBytes as received and keep the elements whose digest the MSO signed. */
 function checkDigests(doc: Document, mso: MobileSecurityObject, checks: Checks): NameSpaceValues {
-  const hash = DIGEST_ALGORITHMS[mso.digestAlgorithm];
+  const hash = DIGEST_ALGORITHMS[mso.digestAlgorithm].node;
   const verified: NameSpaceValues = {};
   const problems: string[] = [];
   let count = 0;
@@ -176,7 +168,7 @@ function checkDeviceAuth(
         const sign1 = parseCoseSign1(signature);
         // ISO 18013-5 sends the payload detached. Some wallets (@auth0/mdl) attach it; that is
         // accepted only when it is exactly the DeviceAuthenticationBytes the verifier built itself.
-        if (sign1.payload !== null && !Buffer.from(sign1.payload).equals(payload)) {
+        if (sign1.payload !== null && Buffer.compare(sign1.payload, payload) !== 0) {
           fail('DEVICE_AUTH_INVALID', 'deviceSignature carries a payload other than this session\'s DeviceAuthenticationBytes');
         }
         if (!verifyCoseSign1(sign1, deviceKey, sign1.payload === null ? { detachedPayload: payload } : {})) {
@@ -237,7 +229,7 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
   let x5chain: Uint8Array[] = [];
   try {
     issuerAuth = parseCoseSign1(doc.issuerAuth);
-    x5chain = x5chainOf(issuerAuth);
+    x5chain = x5chainOf(issuerAuth, 'ISSUER_CERT_MISSING');
   } catch (e) {
     checks.fail('document_structure', 'ISSUER_SIGNATURE_INVALID', `issuerAuth: ${(e as Error).message}`);
   }

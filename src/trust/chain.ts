@@ -32,13 +32,8 @@ export interface IssuerChain {
   profile?: Finding;
 }
 
-interface CachedPath {
-  ds?: ParsedCertificate;
-  path: ParsedCertificate[];
-  anchor?: TrustAnchor;
-  chain?: Finding;
-  profile?: Finding;
-}
+/** Everything about a path that does not depend on the time or the document. */
+type CachedPath = IssuerChain;
 
 const cache = new Map<string, CachedPath>();
 const CACHE_MAX = 1024;
