@@ -54,6 +54,10 @@ export interface ProtocolVerificationResult extends VerificationResult {
   credentialIds?: string[];
 }
 
+/** What the stateful flows return: the result, and the digest of the answer as received that used
+ * up the request state (the service claims the session with the same digest). */
+export type AnsweredVerificationResult = ProtocolVerificationResult & { answerDigest: string };
+
 export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 function sizeOf(response: unknown): number {
@@ -166,9 +170,8 @@ export function verifyPresentations(
 export async function openProtocolResponse(
   response: unknown,
   input: ProtocolResponseInput,
-  maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES,
 ): Promise<{ sessionTranscript: Uint8Array; presentations: { credentialId?: string; deviceResponse: Uint8Array }[]; params?: Record<string, unknown> }> {
-  checkResponseSize(response, maxResponseBytes);
+  // Callers check the size first (the flows before hashing the answer, verifyProtocolResponse below).
   switch (input.protocol) {
     case 'org-iso-mdoc': {
       const opened = await openAnnexCResponse(response, input);
@@ -197,7 +200,8 @@ export async function openProtocolResponse(
  * DeviceResponse itself is in the returned result.
  */
 export async function verifyProtocolResponse(response: unknown, input: ProtocolResponseInput, options: ProtocolVerifyOptions): Promise<ProtocolVerificationResult> {
-  const opened = await openProtocolResponse(response, input, options.maxResponseBytes);
+  checkResponseSize(response, options.maxResponseBytes);
+  const opened = await openProtocolResponse(response, input);
   // A vp_token entry for a credential query we never sent fails as ELEMENT_NOT_REQUESTED in the result.
   return verifyPresentations(opened.presentations, opened.sessionTranscript, options, input.protocol);
 }

@@ -11,13 +11,12 @@ import QRCode from 'qrcode';
 import { KakuninError } from '../cbor/index.js';
 import type { VerificationResult } from '../mdoc/index.js';
 import { reduceToDecision, type Decision } from '../policy/index.js';
-import { answerDigest } from '../protocols/state/answer-digest.js';
 import type { ServiceContext } from './context.js';
 import { badRequest, conflict, gone, notFound, ServiceError } from './errors.js';
 import { acceptUnavailableRevocation } from './revocation-warn.js';
 import { checkWebhookUrl } from './ssrf.js';
 import { FINAL_STATES, publicView, type SessionEvent, type VerificationSession } from './session.js';
-import type { PreparedRequest, RequestRefs, VerifyOptions } from './wallet-protocols.js';
+import type { AnsweredResult, PreparedRequest, RequestRefs, VerifyOptions } from './wallet-protocols.js';
 
 export interface CreateInput {
   purpose: string;
@@ -129,13 +128,13 @@ export async function requestObject(ctx: ServiceContext, handle: string, walletN
 /** response_uri (direct_post.jwt): the wallet's encrypted answer. */
 export async function acceptDirectPost(ctx: ServiceContext, handle: string, form: Record<string, string>): Promise<SessionEvent> {
   const session = await findByHandle(ctx, handle);
-  return answer(ctx, session, form, (verify) => ctx.protocols.receiveDirectPost(refsOf(session), form, verify));
+  return answer(ctx, session, (verify) => ctx.protocols.receiveDirectPost(refsOf(session), form, verify));
 }
 
 /** The page hands over what navigator.credentials.get returned. */
 export async function acceptDcapiResponse(ctx: ServiceContext, id: string, credential: { protocol: string; data: unknown }): Promise<SessionEvent> {
   const session = await findSession(ctx, id);
-  return answer(ctx, session, credential, (verify) => ctx.protocols.receiveDcapi(refsOf(session), credential, verify));
+  return answer(ctx, session, (verify) => ctx.protocols.receiveDcapi(refsOf(session), credential, verify));
 }
 
 /**
@@ -152,8 +151,7 @@ export async function acceptDcapiResponse(ctx: ServiceContext, id: string, crede
 async function answer(
   ctx: ServiceContext,
   session: VerificationSession,
-  received: unknown,
-  receive: (verify: VerifyOptions) => Promise<VerificationResult>,
+  receive: (verify: VerifyOptions) => Promise<AnsweredResult>,
 ): Promise<SessionEvent> {
   if (FINAL_STATES.has(session.state)) throw conflict();
   const purpose = ctx.purposes.get(session.purpose);
@@ -162,9 +160,10 @@ async function answer(
   const at = ctx.now();
   const trust = ctx.purposeTrust.get(purpose.name) ?? ctx.trust;
   const revocation = ctx.revocation?.checker;
-  const result = withRevocationPolicy(ctx, purpose.name, await opening(() => receive({ trust, at, ...(revocation ? { revocation } : {}) })));
-  // The protocol layer accepted it, so it has the shape the digest needs (no throw here).
-  const digest = answerDigest(received);
+  const answered = await opening(() => receive({ trust, at, ...(revocation ? { revocation } : {}) }));
+  const result = withRevocationPolicy(ctx, purpose.name, answered);
+  // The digest that used up the request state also claims the session.
+  const digest = answered.answerDigest;
   // Of several ways to answer, the first answer to get here wins the session.
   if (!(await ctx.store.claim(session.id, digest))) throw conflict();
   const decision = reduceToDecision(purpose, result, at);

@@ -5,6 +5,9 @@
  * knows protocol details; the keys and nonces live in the protocol layer's RequestStateStore.
  */
 import type { VerificationResult } from '../mdoc/result.js';
+
+/** A verified answer and the digest that used up its request state (the session is claimed with it). */
+export type AnsweredResult = VerificationResult & { answerDigest: string };
 import type { DocumentAsk } from '../policy/index.js';
 import type { ProtocolVerifyOptions } from '../protocols/verify-protocol-response.js';
 
@@ -52,9 +55,9 @@ export interface WalletProtocols {
    * answer again may repeat this, see RequestStateStore) and verifies. Throws a KakuninError
    * (ProtocolError) with a code, and changes no state, when the answer does not open.
    */
-  receiveDirectPost(refs: RequestRefs, form: Record<string, string>, verify: VerifyOptions): Promise<VerificationResult>;
+  receiveDirectPost(refs: RequestRefs, form: Record<string, string>, verify: VerifyOptions): Promise<AnsweredResult>;
   /** The same for what navigator.credentials.get returned ({protocol, data}), as received by the page. */
-  receiveDcapi(refs: RequestRefs, credential: { protocol: string; data: unknown }, verify: VerifyOptions): Promise<VerificationResult>;
+  receiveDcapi(refs: RequestRefs, credential: { protocol: string; data: unknown }, verify: VerifyOptions): Promise<AnsweredResult>;
   /** Deletes every request state of the session: once it has its result, no way to answer stays open. */
   release(refs: RequestRefs): Promise<void>;
 }

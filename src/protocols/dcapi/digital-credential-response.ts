@@ -11,8 +11,8 @@ import {
   checkResponseSize,
   openProtocolResponse,
   verifyPresentations,
+  type AnsweredVerificationResult,
   type ProtocolResponseInput,
-  type ProtocolVerificationResult,
   type ProtocolVerifyOptions,
 } from '../verify-protocol-response.js';
 
@@ -38,7 +38,7 @@ function protocolOf(response: unknown): { protocol: string; body: unknown } {
   return { protocol: (v as Record<string, string>).protocol, body: v };
 }
 
-export async function receiveDigitalCredentialResponse(input: DigitalCredentialResponseInput): Promise<ProtocolVerificationResult> {
+export async function receiveDigitalCredentialResponse(input: DigitalCredentialResponseInput): Promise<AnsweredVerificationResult> {
   checkResponseSize(input.response, input.maxResponseBytes);
   const digest = answerDigest(input.response);
   const state = await loadState(input.store, input.id, input.at, 'dcapi', digest);
@@ -51,7 +51,8 @@ export async function receiveDigitalCredentialResponse(input: DigitalCredentialR
   } else {
     throw new ProtocolError('PROTOCOL_UNSUPPORTED', `this request did not offer ${protocol.slice(0, 40)}`);
   }
-  const opened = await openProtocolResponse(body, sent, input.maxResponseBytes);
+  const opened = await openProtocolResponse(body, sent);
   await consumeState(input.store, input.id, digest);
-  return verifyPresentations(opened.presentations, opened.sessionTranscript, { ...input, request: state.request }, sent.protocol);
+  const result = verifyPresentations(opened.presentations, opened.sessionTranscript, { ...input, request: state.request }, sent.protocol);
+  return { ...result, answerDigest: digest };
 }

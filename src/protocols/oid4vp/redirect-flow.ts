@@ -11,7 +11,7 @@ import { validatePresentationRequest, type PresentationRequest } from '../reques
 import { answerDigest } from '../state/answer-digest.js';
 import { consumeState, keyFromJwk, loadState, newNonce, newRequestId, privateJwk, saveState, type PresentationState } from '../state/presentation-state.js';
 import type { RequestStateStore } from '../state/request-state-store.js';
-import { checkResponseSize, openProtocolResponse, verifyPresentations, type ProtocolVerificationResult, type ProtocolVerifyOptions } from '../verify-protocol-response.js';
+import { checkResponseSize, openProtocolResponse, verifyPresentations, type AnsweredVerificationResult, type ProtocolVerifyOptions } from '../verify-protocol-response.js';
 import { createResponseEncryptionKey } from './encryption-key.js';
 import { authorizationRequestObject, signRequestObject, type AuthorizationRequestObject } from './request-object.js';
 
@@ -89,7 +89,7 @@ export interface DirectPostInput extends Omit<ProtocolVerifyOptions, 'request'> 
   store: RequestStateStore;
 }
 
-export async function receiveDirectPost(input: DirectPostInput): Promise<ProtocolVerificationResult> {
+export async function receiveDirectPost(input: DirectPostInput): Promise<AnsweredVerificationResult> {
   checkResponseSize(input.body, input.maxResponseBytes);
   const digest = answerDigest(input.body);
   const state = await loadState(input.store, input.id, input.at, 'openid4vp', digest);
@@ -97,11 +97,11 @@ export async function receiveDirectPost(input: DirectPostInput): Promise<Protoco
   const opened = await openProtocolResponse(
     input.body,
     { protocol: 'openid4vp', clientId: sent.clientId!, responseUri: sent.responseUri!, nonce: sent.nonce, recipientPrivateKey: keyFromJwk(sent.encryptionKey), kid: sent.kid },
-    input.maxResponseBytes,
   );
   if (opened.params && opened.params.state !== undefined && opened.params.state !== input.id) {
     throw new ProtocolError('RESPONSE_MALFORMED', 'the response state does not belong to this request');
   }
   await consumeState(input.store, input.id, digest);
-  return verifyPresentations(opened.presentations, opened.sessionTranscript, { ...input, request: state.request }, 'openid4vp');
+  const result = verifyPresentations(opened.presentations, opened.sessionTranscript, { ...input, request: state.request }, 'openid4vp');
+  return { ...result, answerDigest: digest };
 }
