@@ -31,11 +31,12 @@ export interface PresetOptions {
 export const DEFAULT_MUNICIPALITIES = ['131016'];
 
 export function presetPurposes(options: PresetOptions = {}): Map<string, Purpose> {
-  const trustSets = options.trustSets ?? [];
+  // Given sets apply to every preset; otherwise each keeps its own default (residency: J-LIS).
+  const trustSets = options.trustSets ? { trustSets: options.trustSets } : {};
   const purposes = [
-    ageOverPurpose({ trustSets }),
-    residencyPurpose({ municipalities: options.municipalities ?? DEFAULT_MUNICIPALITIES, trustSets }),
-    kycPurpose({ trustSets }),
+    ageOverPurpose(trustSets),
+    residencyPurpose({ municipalities: options.municipalities ?? DEFAULT_MUNICIPALITIES, ...trustSets }),
+    kycPurpose(trustSets),
   ];
   return new Map(purposes.map((p) => [p.name, p]));
 }

@@ -8,6 +8,9 @@ import { MDL, MY_NUMBER_CARD, NS_23220_JP, NS_MDL } from './documents.js';
 import { issuerElement } from './elements.js';
 import type { DocumentAsk, Purpose } from './purpose.js';
 
+/** Issuers of the My Number Card. */
+export const RESIDENCY_TRUST_SETS: readonly string[] = ['jp-jlis'];
+
 export interface ResidencyOptions {
   name?: string;
   /** 市区町村コード accepted from the My Number Card. */
@@ -49,7 +52,9 @@ export function residencyPurpose(options: ResidencyOptions): Purpose {
     name: options.name ?? 'residency',
     label: options.label ?? { ja: '住民確認', en: 'Residency' },
     documents,
-    trustSets: options.trustSets ?? [],
+    // The My Number Card is issued under J-LIS only; a residency answer from any other issuer is
+    // not one. With an mDL rule configured, the operator names the sets.
+    trustSets: options.trustSets ?? (options.mdl ? [] : [...RESIDENCY_TRUST_SETS]),
     decide(document) {
       if (document.docType === MY_NUMBER_CARD) {
         const code = issuerElement(document, NS_23220_JP, 'local_gov_code_unicode');

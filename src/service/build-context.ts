@@ -2,7 +2,7 @@
  * Start-up: everything is read and checked here, once, before the port opens. A bad setting, purposes
  * file, trust folder or key stops the process with a message that names it.
  */
-import { loadPurposes, MY_NUMBER_CARD, type Purpose } from '../policy/index.js';
+import { loadPurposes, type Purpose } from '../policy/index.js';
 import { loadOrCreateDevelopmentIdentity, loadVerifierIdentity } from '../protocols/keys/verifier-identity.js';
 import { loadTrustStore, TrustStore } from '../trust/index.js';
 import type { ServiceConfig } from './config.js';
@@ -27,14 +27,11 @@ export interface BuildOptions {
   revocationFetch?: (url: string) => Promise<Uint8Array>;
 }
 
-/** The residency preset's issuers: the My Number Card is issued under J-LIS only. */
-const RESIDENCY_TRUST_SETS = ['jp-jlis'];
-
 /**
  * Each purpose verifies against a store holding only the trust sets it accepts, so an anchor it does
- * not accept never even builds a chain (reduce.ts checks the set again on the decision). The built-in
- * residency purpose, when no trust sets are configured for it, accepts J-LIS only (and the sandbox
- * set in sandbox mode, for the demo's sandbox My Number Card).
+ * not accept never even builds a chain (reduce.ts checks the set again on the decision). In sandbox
+ * mode a purpose that names its sets also accepts the sandbox set: the demo's documents are issued
+ * under it, for every purpose alike.
  */
 export function trustPerPurpose(
   purposes: Map<string, Purpose>,
@@ -45,11 +42,7 @@ export function trustPerPurpose(
   const stores = new Map<string, TrustStore>();
   const unmatched: { purpose: string; sets: string[] }[] = [];
   for (const [name, p] of purposes) {
-    let purpose = p;
-    const cardOnly = p.documents.length > 0 && p.documents.every((d) => d.docType === MY_NUMBER_CARD);
-    if (name === 'residency' && p.trustSets.length === 0 && cardOnly) {
-      purpose = { ...p, trustSets: sandbox ? [...RESIDENCY_TRUST_SETS, 'sandbox'] : RESIDENCY_TRUST_SETS };
-    }
+    const purpose = sandbox && p.trustSets.length > 0 && !p.trustSets.includes('sandbox') ? { ...p, trustSets: [...p.trustSets, 'sandbox'] } : p;
     out.set(name, purpose);
     if (purpose.trustSets.length === 0) {
       stores.set(name, trust);

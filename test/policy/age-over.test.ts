@@ -55,7 +55,7 @@ describe('age_over', () => {
   it('rejects documents and issuers the purpose does not accept', () => {
     const pid = verifiedDocument('eu.europa.ec.eudi.pid.1', { 'eu.europa.ec.eudi.pid.1': { age_over_18: true } });
     expect(reduceToDecision(ageOverPurpose(), resultOf(pid), at).failureCodes).toEqual(['DOCUMENT_NOT_ACCEPTED']);
-    const strict = ageOverPurpose({ trustSets: ['jp-mnc'] });
+    const strict = ageOverPurpose({ trustSets: ['jp-jlis'] });
     const us = verifiedDocument(MDL, { 'org.iso.18013.5.1': { age_over_20: true } }, 'aamva');
     expect(reduceToDecision(strict, resultOf(us), at).failureCodes).toEqual(['ISSUER_NOT_ACCEPTED']);
   });

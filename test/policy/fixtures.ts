@@ -4,7 +4,7 @@ import type { DocumentResult, VerificationResult } from '../../src/mdoc/result.j
 export function verifiedDocument(
   docType: string,
   issuerSigned: DocumentResult['elements']['issuerSigned'],
-  set = 'jp-mnc',
+  set = 'jp-jlis',
 ): DocumentResult {
   return {
     docType,

@@ -24,6 +24,14 @@ describe('residency', () => {
     expect(d.value).toEqual({ kind: 'residency', resident: true, code: '131016' });
   });
 
+  it('accepts the My Number Card from J-LIS only unless trust sets are configured', () => {
+    const p = residencyPurpose({ municipalities: ['131016'] });
+    expect(p.trustSets).toEqual(['jp-jlis']);
+    const elsewhere = verifiedDocument(MY_NUMBER_CARD, { [jp]: { local_gov_code_unicode: '131016' } }, 'us-aamva');
+    expect(reduceToDecision(p, resultOf(elsewhere), at).failureCodes).toEqual(['ISSUER_NOT_ACCEPTED']);
+    expect(residencyPurpose({ municipalities: ['131016'], trustSets: ['test'] }).trustSets).toEqual(['test']);
+  });
+
   it('accepts an mDL only with a configured element', () => {
     const p = residencyPurpose({ municipalities: [], mdl: { element: 'resident_postal_code', values: ['94105'] } });
     expect(p.documents.map((d) => d.docType)).toEqual([MDL]);
