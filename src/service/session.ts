@@ -20,8 +20,6 @@ export interface VerificationSession {
   webhookUrl?: string;
   /** Which request states answer the wallet and open its response (RequestRefs). Never logged, never returned. */
   secrets: Record<string, unknown>;
-  /** Public request material: the QR link and the DC API argument, returned by the create call. */
-  request: { qrUri?: string; dcapi?: unknown };
   decision?: Decision;
   receipt?: string;
 }

@@ -74,7 +74,6 @@ export async function createVerification(ctx: ServiceContext, input: CreateInput
     expiresAt,
     ...(webhookUrl ? { webhookUrl } : {}),
     secrets: { ...prepared.refs },
-    request: { qrUri: prepared.qrUri, dcapi: prepared.dcapi },
   };
   await ctx.store.create(session, ctx.config.pendingTtlSeconds, prepared.refs.oid4vp);
   ctx.metrics.created.inc({ purpose: purpose.name });

@@ -16,7 +16,6 @@ function session(id = randomUUID()): VerificationSession {
     createdAt: new Date().toISOString(),
     expiresAt: new Date(Date.now() + 300_000).toISOString(),
     secrets: { nonce: 'n' },
-    request: {},
   };
 }
 
