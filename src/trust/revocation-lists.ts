@@ -38,6 +38,25 @@ function certificateSha(der: Uint8Array): string {
   }
 }
 
+/** What checkCertificate needs of a certificate, worked out once per certificate (by SHA-256):
+ * reading the distribution points means a full @peculiar/x509 parse, far too slow per call. */
+interface CertificateFacts {
+  serial: string;
+  crlUrls: string[];
+}
+const facts = new Map<string, CertificateFacts>();
+const FACTS_MAX = 2048;
+
+function factsOf(der: Uint8Array): CertificateFacts {
+  const parsed = parseCertificate(der);
+  const hit = facts.get(parsed.sha256);
+  if (hit) return hit;
+  const f = { serial: normalizeSerial(parsed.node.serialNumber), crlUrls: crlDistributionPoints(der) };
+  if (facts.size >= FACTS_MAX) facts.delete(facts.keys().next().value!);
+  facts.set(parsed.sha256, f);
+  return f;
+}
+
 /**
  * What identifies a tracked list. A status list is tracked per (URI, anchor, MSO-named signer): the
  * same URI named by documents of two issuers is two lists, each verified for its own issuer, so a
@@ -221,15 +240,14 @@ export class RevocationLists implements RevocationChecker {
 
   checkCertificate(certificate: Uint8Array, issuer: Uint8Array, at: Date): RevocationStatus {
     const issuerSha = certificateSha(issuer);
+    const { serial, crlUrls } = factsOf(certificate);
     let keys = this.crlsByIssuer.get(issuerSha);
     if (!keys || keys.size === 0) {
-      const urls = crlDistributionPoints(certificate);
-      for (const url of urls) this.want({ url, kind: 'crl', issuer });
-      if (urls.length === 0) return { status: 'unavailable', message: 'no CRL is known for this issuer and the certificate names no CRL distribution point' };
+      for (const url of crlUrls) this.want({ url, kind: 'crl', issuer });
+      if (crlUrls.length === 0) return { status: 'unavailable', message: 'no CRL is known for this issuer and the certificate names no CRL distribution point' };
       keys = this.crlsByIssuer.get(issuerSha);
       if (!keys) return { status: 'unavailable', message: 'too many revocation lists tracked to add this one' };
     }
-    const serial = normalizeSerial(parseCertificate(certificate).node.serialNumber);
     let checked = false;
     for (const k of keys) {
       const e = this.entries.get(k)!;
