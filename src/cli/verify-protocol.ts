@@ -14,7 +14,7 @@ import { KakuninError } from '../cbor/index.js';
 import { verifyProtocolResponse, type ProtocolResponseInput } from '../protocols/verify-protocol-response.js';
 import { resultToJson, resultToText } from './format.js';
 import { readFile, UsageError } from './input.js';
-import { loadTrust, parseAt, type CliIo } from './verify.js';
+import { loadTrust, parseAt, parseSkew, type CliIo } from './verify.js';
 
 export const VERIFY_PROTOCOL_USAGE = `Usage: kakunin verify RESPONSE --protocol P [options]
 
@@ -114,8 +114,7 @@ export async function runProtocolVerify(argv: string[], io: CliIo): Promise<numb
     } else {
       input = { protocol: 'openid4vp', clientId: required(v, 'client-id'), responseUri: required(v, 'response-uri'), nonce: required(v, 'nonce'), recipientPrivateKey: key, kid };
     }
-    const skew = v['clock-skew'] === undefined ? undefined : Number(v['clock-skew']);
-    if (skew !== undefined && !(skew >= 0)) throw new UsageError('--clock-skew: a number of seconds');
+    const skew = parseSkew(v['clock-skew']);
     const trust = loadTrust(v.trust as string[] | undefined, v['test-roots'] === true);
     const at = parseAt(v.at as string | undefined);
     try {

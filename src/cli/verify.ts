@@ -47,6 +47,14 @@ export function parseAt(at: string | undefined): Date {
   return d;
 }
 
+/** --clock-skew: seconds, or undefined for the pipeline's default. */
+export function parseSkew(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const skew = Number(value);
+  if (!(skew >= 0)) throw new UsageError('--clock-skew: a number of seconds');
+  return skew;
+}
+
 export async function runVerify(argv: string[], io: CliIo): Promise<number> {
   let args;
   try {
@@ -88,8 +96,7 @@ export async function runVerify(argv: string[], io: CliIo): Promise<number> {
     const response = decodeBinaryText(readFile(args.positionals[0]));
     const sessionTranscript = typeof v.transcript === 'string' ? decodeBinaryText(readFile(v.transcript)) : undefined;
     const readerEphemeralKey = typeof v['reader-key'] === 'string' ? readReaderKey(v['reader-key']) : undefined;
-    const skew = v['clock-skew'] === undefined ? undefined : Number(v['clock-skew']);
-    if (skew !== undefined && !(skew >= 0)) throw new UsageError('--clock-skew: a number of seconds');
+    const skew = parseSkew(v['clock-skew']);
     const trust = loadTrust(v.trust as string[] | undefined, v['test-roots'] === true);
     const result = verifyDeviceResponse(response, {
       trust,

@@ -65,7 +65,7 @@ export async function runDemo(args: string[], options: RunOptions = {}): Promise
 
 async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWallet): Promise<RunningService> {
   const ctx = await buildContext(config, options);
-  const extraRoutes = wallet ? sandboxWalletRoutes(ctx, wallet) : undefined;
+  const extraRoutes = wallet ? sandboxWalletRoutes(wallet) : undefined;
   const app = createApp(ctx, extraRoutes ? { extraRoutes } : {});
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -102,7 +102,7 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
 }
 
 /** Demo only: the sandbox wallet, answering the way a phone would, driven from the page. */
-function sandboxWalletRoutes(_ctx: ServiceContext, wallet: DemoWallet): express.Router {
+function sandboxWalletRoutes(wallet: DemoWallet): express.Router {
   const router = express.Router();
   router.post('/v1/sandbox/wallet/scan', express.json({ limit: '16kb' }), async (req, res) => {
     const uri = (req.body as { uri?: unknown } | undefined)?.uri;
