@@ -2,11 +2,11 @@
  * X.509 CRLs (RFC 5280 §5) for IACAs and document signers. @peculiar/x509 reads the structure;
  * the signature is checked by node:crypto over the tbsCertList bytes exactly as received.
  */
-import 'reflect-metadata';
 import { verify } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import * as x509 from './x509.js';
 import { KakuninError } from '../cbor/errors.js';
 import type { ParsedCertificate } from './certificate.js';
+import { TRUST_CLOCK_SKEW_SECONDS } from './clock-skew.js';
 
 export const MAX_CRL_BYTES = 10 * 1024 * 1024;
 
@@ -52,6 +52,8 @@ function tbsOf(der: Uint8Array): Uint8Array {
   return der.subarray(outer.start, tbs.end);
 }
 
+/** Serial numbers compare as lower-case hex without leading zeros (CRLs, certificates and VICALs
+ * each print them their own way). */
 export function normalizeSerial(hex: string): string {
   return hex.toLowerCase().replace(/^0+(?=.)/, '');
 }
@@ -100,7 +102,7 @@ function sameName(a: string, b: string): boolean {
 
 export interface VerifyCrlOptions {
   at: Date;
-  /** Tolerated clock difference on thisUpdate, seconds. Default 300. */
+  /** Tolerated clock difference on thisUpdate, seconds. Default TRUST_CLOCK_SKEW_SECONDS. */
   clockSkewSeconds?: number;
 }
 
@@ -132,7 +134,7 @@ export function verifyCrl(input: Uint8Array, issuer: ParsedCertificate, options:
     throw new KakuninError('CRL_SIGNATURE_INVALID', (e as Error).message);
   }
   if (!ok) throw new KakuninError('CRL_SIGNATURE_INVALID', 'CRL signature does not verify with the issuer key');
-  const skew = (options.clockSkewSeconds ?? 300) * 1000;
+  const skew = (options.clockSkewSeconds ?? TRUST_CLOCK_SKEW_SECONDS) * 1000;
   if (crl.thisUpdate.getTime() > options.at.getTime() + skew) throw new KakuninError('CRL_EXPIRED', `CRL thisUpdate ${crl.thisUpdate.toISOString()} is in the future`);
   if (crl.nextUpdate && crl.nextUpdate.getTime() < options.at.getTime()) throw new KakuninError('CRL_EXPIRED', `CRL nextUpdate ${crl.nextUpdate.toISOString()} has passed`);
   const { der, issuer: iss, thisUpdate, nextUpdate, revoked, crlNumber } = crl;

@@ -12,6 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ListError, ListKind, ListMetrics, ListTarget, RevocationLists } from './revocation-lists.js';
+import { parseCertificate } from './certificate.js';
 import type { TrustStore } from './store.js';
 
 export const DEFAULT_REVOCATION_CACHE_DIR = '.kakunin/revocation';
@@ -62,6 +63,15 @@ function isState(v: unknown): v is CachedListState {
     ['issuer', 'certificate', 'anchor', 'fetchedAt', 'validUntil', 'lastAttempt'].every(optString) &&
     (s.lastError === undefined || (typeof s.lastError === 'object' && s.lastError !== null))
   );
+}
+
+/** SHA-256 of a certificate from the parse cache; undefined for bytes that are not one. */
+function shaOrUndefined(der: Uint8Array): string | undefined {
+  try {
+    return parseCertificate(der).sha256;
+  } catch {
+    return undefined;
+  }
 }
 
 export class RevocationCache {
@@ -162,7 +172,7 @@ export class RevocationCache {
       const issuer = state.issuer ? new Uint8Array(Buffer.from(state.issuer, 'base64')) : undefined;
       const certificate = state.certificate ? new Uint8Array(Buffer.from(state.certificate, 'base64')) : undefined;
       const anchor = state.anchor ? new Uint8Array(Buffer.from(state.anchor, 'base64')) : undefined;
-      if (state.kind === 'crl' && (!issuer || !anchors.has(createHash('sha256').update(issuer).digest('hex')))) {
+      if (state.kind === 'crl' && (!issuer || !anchors.has(shaOrUndefined(issuer) ?? ''))) {
         warn('revocation cache: CRL of an issuer that is not a trust anchor here ignored', { file });
         continue;
       }

@@ -15,6 +15,7 @@ import { decodeCbor } from '../cbor/decode.js';
 import { KakuninError } from '../cbor/errors.js';
 import { asBytes, asInt, asMap, asText, required } from '../cbor/read.js';
 import { parseCoseSign1, verifyCoseSign1 } from '../cose/sign1.js';
+import { TRUST_CLOCK_SKEW_SECONDS } from './clock-skew.js';
 import { verifySignerPath, type SignerPath } from './revocation-path.js';
 import { x5chainOf } from './vical.js';
 
@@ -133,7 +134,7 @@ export function verifyStatusListToken(bytes: Uint8Array, options: VerifyListOpti
   const iat = date(required(claims, CLAIM.iat, 'CWT', CODE), 'iat');
   const exp = claims.has(CLAIM.exp) ? date(claims.get(CLAIM.exp), 'exp') : undefined;
   const ttlSeconds = claims.has(CLAIM.ttl) ? asInt(claims.get(CLAIM.ttl), 'ttl', CODE) : undefined;
-  const skew = (options.clockSkewSeconds ?? 300) * 1000;
+  const skew = (options.clockSkewSeconds ?? TRUST_CLOCK_SKEW_SECONDS) * 1000;
   if (iat.getTime() > options.at.getTime() + skew) throw new KakuninError('STATUS_LIST_EXPIRED', `list issued in the future (${iat.toISOString()})`);
   if (exp && exp.getTime() < options.at.getTime()) throw new KakuninError('STATUS_LIST_EXPIRED', `list expired ${exp.toISOString()}`);
   const base = { sub, iat, exp, ttlSeconds, signerPath };

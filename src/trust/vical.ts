@@ -6,13 +6,14 @@
  * The VICAL is parsed from the payload bytes exactly as signed; certificates are taken as the DER
  * bytes inside it, never re-encoded.
  */
-import { createHash } from 'node:crypto';
 import { decodeCbor } from '../cbor/decode.js';
 import { KakuninError } from '../cbor/errors.js';
 import { asArray, asBytes, asDate, asInt, asMap, asText, required } from '../cbor/read.js';
 import { Tagged } from '../cbor/types.js';
 import { HEADER, header, parseCoseSign1, verifyCoseSign1 } from '../cose/sign1.js';
 import { parseCertificate } from './certificate.js';
+import { TRUST_CLOCK_SKEW_SECONDS } from './clock-skew.js';
+import { normalizeSerial } from './crl.js';
 import { verifySignerPath, type SignerPath } from './revocation-path.js';
 
 /** ISO 18013-5 Annex B extended key usage of a VICAL signer certificate. */
@@ -84,10 +85,6 @@ function serialHex(v: unknown, what: string): string {
   return n.toString(16);
 }
 
-function normalizeSerial(s: string): string {
-  return s.replace(/^0+(?=.)/, '').toLowerCase();
-}
-
 function parseCertificateInfo(v: unknown, i: number): VicalCertificateInfo {
   const what = `certificateInfos[${i}]`;
   const m = asMap(v, what, CODE);
@@ -104,7 +101,7 @@ function parseCertificateInfo(v: unknown, i: number): VicalCertificateInfo {
   }
   return {
     certificate,
-    sha256: createHash('sha256').update(certificate).digest('hex'),
+    sha256: cert.sha256,
     serialNumber,
     ski: asBytes(required(m, 'ski', what, CODE), `${what}.ski`, CODE),
     docTypes: textList(required(m, 'docType', what, CODE), `${what}.docType`),
@@ -117,7 +114,7 @@ function parseCertificateInfo(v: unknown, i: number): VicalCertificateInfo {
   };
 }
 
-export function parseVicalPayload(payload: Uint8Array): Vical {
+function parseVicalPayload(payload: Uint8Array): Vical {
   const m = asMap(decodeCbor(payload), 'VICAL', CODE);
   const issueId = m.get('vicalIssueID');
   return {
@@ -178,7 +175,7 @@ export function verifyVical(bytes: Uint8Array, options: VerifyVicalOptions): Ver
     throw new KakuninError('VICAL_SIGNATURE_INVALID', (e as Error).message);
   }
   if (!ok) throw new KakuninError('VICAL_SIGNATURE_INVALID', 'VICAL signature does not verify with the signer certificate');
-  if (vical.date.getTime() > options.at.getTime() + 5 * 60_000) {
+  if (vical.date.getTime() > options.at.getTime() + TRUST_CLOCK_SKEW_SECONDS * 1000) {
     throw new KakuninError('VICAL_EXPIRED', `VICAL dated ${vical.date.toISOString()}, after ${options.at.toISOString()}`);
   }
   if (!options.allowStale && vical.nextUpdate && vical.nextUpdate.getTime() < options.at.getTime()) {

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
 import { createDocumentSigner, createIaca } from '../../src/sandbox/index.js';
 import { parseCertificate } from '../../src/trust/certificate.js';
-import { crlDistributionPoints, parseCrl, verifyCrl } from '../../src/trust/crl.js';
+import { TRUST_CLOCK_SKEW_SECONDS } from '../../src/trust/clock-skew.js';
+import { crlDistributionPoints, normalizeSerial, parseCrl, verifyCrl } from '../../src/trust/crl.js';
 import { makeCrl } from './helpers/lists.js';
 
 describe('CRL', () => {
@@ -31,5 +32,21 @@ describe('CRL', () => {
     const { readCertificates } = await import('../../src/trust/certificate.js');
     const der = readCertificates(readFileSync(new URL('../../certs/jp-jlis/mncmdocRootCA.pem', import.meta.url)))[0];
     expect(crlDistributionPoints(der)).toEqual(['https://dts.mdoc-iaca.digital.go.jp/certificate/latest/mnc.crl']);
+  });
+
+  it('tolerates TRUST_CLOCK_SKEW_SECONDS of clock difference on thisUpdate, and no more', async () => {
+    const iaca = await createIaca({ notBefore: new Date('2025-01-01'), notAfter: new Date('2035-01-01') });
+    const at = new Date('2026-06-01T00:00:00Z');
+    const issuedIn = (s: number) => makeCrl(iaca, [], new Date(at.getTime() + s * 1000), new Date('2026-06-07'));
+    expect(verifyCrl(await issuedIn(TRUST_CLOCK_SKEW_SECONDS - 1), parseCertificate(iaca.der), { at }).revoked.size).toBe(0);
+    expect(() => verifyCrl(new Uint8Array(0), parseCertificate(iaca.der), { at })).toThrow(expect.objectContaining({ code: 'CRL_MALFORMED' }));
+    const late = await issuedIn(TRUST_CLOCK_SKEW_SECONDS + 1);
+    expect(() => verifyCrl(late, parseCertificate(iaca.der), { at })).toThrow(expect.objectContaining({ code: 'CRL_EXPIRED' }));
+  });
+
+  it('normalizes serials the way CRLs, certificates and VICALs print them', () => {
+    expect(normalizeSerial('00AB01')).toBe('ab01');
+    expect(normalizeSerial('0')).toBe('0');
+    expect(normalizeSerial('000')).toBe('0');
   });
 });
