@@ -58,6 +58,38 @@ export function normalizeSerial(hex: string): string {
   return hex.toLowerCase().replace(/^0+(?=.)/, '');
 }
 
+function unsupported(message: string): never {
+  throw new KakuninError('CRL_UNSUPPORTED', message);
+}
+
+const OID = { crlNumber: '2.5.29.20', authorityKeyIdentifier: '2.5.29.35', deltaCrlIndicator: '2.5.29.27', issuingDistributionPoint: '2.5.29.28' } as const;
+/** CRL extensions whose meaning this verifier takes into account. */
+const UNDERSTOOD = new Set<string>([OID.crlNumber, OID.authorityKeyIdentifier, OID.issuingDistributionPoint]);
+
+/**
+ * IssuingDistributionPoint (RFC 5280 §5.2.5): a CRL that covers only CA certificates, only some
+ * revocation reasons, or other issuers' certificates (indirect) says nothing complete about a
+ * document signer, so an absent serial would wrongly read as "good". Such a CRL is refused; one
+ * partitioned only by distribution point name or to end-entity certificates is complete for a DS
+ * whose distribution point led to it.
+ */
+function checkIssuingDistributionPoint(value: Uint8Array): void {
+  if (value[0] !== 0x30) bad('IssuingDistributionPoint is not a SEQUENCE');
+  const seq = derElement(value, 0);
+  if (seq.end !== value.length) bad('IssuingDistributionPoint has trailing bytes');
+  let pos = seq.start;
+  while (pos < seq.end) {
+    const tag = value[pos];
+    const el = derElement(value, pos);
+    const isTrue = el.end - el.start === 1 && value[el.start] !== 0;
+    if (tag === 0x82 && isTrue) unsupported('CRL covers only CA certificates (onlyContainsCACerts)');
+    if (tag === 0x83) unsupported('CRL covers only some revocation reasons (onlySomeReasons)');
+    if (tag === 0x84 && isTrue) unsupported('indirect CRL (indirectCRL)');
+    if (tag === 0x85 && isTrue) unsupported('CRL covers only attribute certificates (onlyContainsAttributeCerts)');
+    pos = el.end;
+  }
+}
+
 /** Accepts DER or PEM. */
 export function parseCrl(input: Uint8Array): ParsedCrl & { signature: Uint8Array; tbs: Uint8Array; algorithm: x509.HashedAlgorithm } {
   if (input.length > MAX_CRL_BYTES) bad(`CRL larger than ${MAX_CRL_BYTES} bytes`);
@@ -77,8 +109,18 @@ export function parseCrl(input: Uint8Array): ParsedCrl & { signature: Uint8Array
   } catch (e) {
     bad(`unreadable CRL: ${(e as Error).message}`);
   }
+  for (const ext of crl.extensions) {
+    if (ext.type === OID.deltaCrlIndicator) unsupported('delta CRL: not a complete list');
+    if (ext.type === OID.issuingDistributionPoint) checkIssuingDistributionPoint(new Uint8Array(ext.value));
+    else if (ext.critical && !UNDERSTOOD.has(ext.type)) unsupported(`unknown critical CRL extension ${ext.type}`);
+  }
   const revoked = new Map<string, Date>();
-  for (const entry of crl.entries) revoked.set(normalizeSerial(entry.serialNumber), entry.revocationDate);
+  for (const entry of crl.entries) {
+    // A critical entry extension (certificateIssuer of an indirect CRL, say) changes whose serial it is.
+    const critical = entry.extensions.find((e) => e.critical);
+    if (critical) unsupported(`critical CRL entry extension ${critical.type}`);
+    revoked.set(normalizeSerial(entry.serialNumber), entry.revocationDate);
+  }
   const number = crl.getExtension('2.5.29.20');
   return {
     der,
@@ -108,7 +150,9 @@ export interface VerifyCrlOptions {
 
 /**
  * Checks that `issuer` signed the CRL, names it as issuer, may sign CRLs, and that the CRL is
- * current at `at`. Throws CRL_MALFORMED, CRL_UNTRUSTED, CRL_SIGNATURE_INVALID or CRL_EXPIRED.
+ * current at `at`. Throws CRL_MALFORMED, CRL_UNSUPPORTED (a
+ * partitioned, delta or indirect CRL, or an unknown critical extension), CRL_UNTRUSTED,
+ * CRL_SIGNATURE_INVALID or CRL_EXPIRED.
  */
 export function verifyCrl(input: Uint8Array, issuer: ParsedCertificate, options: VerifyCrlOptions): ParsedCrl {
   const crl = parseCrl(input);

@@ -42,6 +42,7 @@ export async function makeCrl(
   revoked: { serial: string; date: Date }[],
   thisUpdate: Date,
   nextUpdate: Date,
+  extensions: x509.Extension[] = [],
 ): Promise<Uint8Array> {
   const crl = await x509.X509CrlGenerator.create(
     {
@@ -51,6 +52,7 @@ export async function makeCrl(
       signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams,
       signingKey: issuer.keys.cryptoKeys.privateKey,
       entries: revoked.map((r) => ({ serialNumber: r.serial, revocationDate: r.date })),
+      extensions,
     },
     crypto,
   );
