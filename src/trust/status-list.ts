@@ -14,10 +14,9 @@ import { inflateSync } from 'node:zlib';
 import { decodeCbor } from '../cbor/decode.js';
 import { KakuninError } from '../cbor/errors.js';
 import { asBytes, asInt, asMap, asText, required } from '../cbor/read.js';
-import { parseCoseSign1, verifyCoseSign1 } from '../cose/sign1.js';
+import { parseCoseSign1, verifyCoseSign1, x5chainOf } from '../cose/sign1.js';
 import { TRUST_CLOCK_SKEW_SECONDS } from './clock-skew.js';
 import { verifySignerPath, type SignerPath } from './revocation-path.js';
-import { x5chainOf } from './vical.js';
 
 export const TYP_STATUS_LIST = 'application/statuslist+cwt';
 export const TYP_IDENTIFIER_LIST = 'application/identifierlist+cwt';

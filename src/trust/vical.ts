@@ -10,7 +10,7 @@ import { decodeCbor } from '../cbor/decode.js';
 import { KakuninError } from '../cbor/errors.js';
 import { asArray, asBytes, asDate, asInt, asMap, asText, required } from '../cbor/read.js';
 import { Tagged } from '../cbor/types.js';
-import { HEADER, header, parseCoseSign1, verifyCoseSign1 } from '../cose/sign1.js';
+import { parseCoseSign1, verifyCoseSign1, x5chainOf } from '../cose/sign1.js';
 import { parseCertificate } from './certificate.js';
 import { TRUST_CLOCK_SKEW_SECONDS } from './clock-skew.js';
 import { normalizeSerial } from './crl.js';
@@ -125,14 +125,6 @@ function parseVicalPayload(payload: Uint8Array): Vical {
     nextUpdate: optionalDate(m, 'nextUpdate', 'VICAL'),
     certificateInfos: asArray(required(m, 'certificateInfos', 'VICAL', CODE), 'VICAL.certificateInfos', CODE).map(parseCertificateInfo),
   };
-}
-
-/** x5chain: one certificate as a bstr, several as an array (RFC 9360). */
-export function x5chainOf(msg: Parameters<typeof header>[0], code: string): Uint8Array[] {
-  const v = header(msg, HEADER.x5chain);
-  if (v === undefined) return [];
-  if (v instanceof Uint8Array) return [v];
-  return asArray(v, 'x5chain', code).map((c, i) => asBytes(c, `x5chain[${i}]`, code));
 }
 
 function rethrow(e: unknown, code: string): never {
