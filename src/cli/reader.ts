@@ -176,7 +176,7 @@ export async function runReader(argv: string[], io: ReaderIo, deps: ReaderDeps =
     const seconds = v.timeout === undefined ? 60 : Number(v.timeout);
     if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout: not a positive number of seconds: ${String(v.timeout)}`);
     timeoutMs = Math.round(seconds * 1000);
-    trust = loadTrust(v.trust as string[] | undefined, !!v['test-roots']);
+    trust = loadTrust(v.trust as string[] | undefined, !!v['test-roots'], io);
     reader = readIdentity(v['reader-key'] as string | undefined, v['reader-cert'] as string[] | undefined);
     if (v.post !== undefined && !/^https?:\/\//.test(v.post as string)) throw new UsageError(`--post: not an http(s) URL: ${String(v.post)}`);
   } catch (e) {

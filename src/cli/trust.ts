@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import { KakuninError } from '../cbor/errors.js';
 import { readCertificates } from '../trust/certificate.js';
 import { DEFAULT_REVOCATION_CACHE_DIR, RevocationCache } from '../trust/revocation-cache.js';
-import { loadTrustStore } from '../trust/store.js';
+import { SOLE_AUTHORITY_DOCTYPES } from '../trust/document-signer-profiles.js';
+import { loadTrustStore, type TrustAnchor } from '../trust/store.js';
 import { verifyVical } from '../trust/vical.js';
 import { importVical } from '../trust/vical-import.js';
 import { UsageError } from './input.js';
@@ -115,15 +116,18 @@ function listCommand(args: ReturnType<typeof parse>, io: CliIo): number {
     notBefore: a.certificate.notBefore.toISOString(),
     notAfter: a.certificate.notAfter.toISOString(),
     docTypes: a.docTypes ?? [],
+    maySign: maySign(a),
+    documentSignerEku: a.documentSignerEku,
     source: a.source,
     test: a.test,
   }));
+  for (const w of store.warnings) io.err(`kakunin trust: skipped ${w}`);
   if (v.json) {
     io.out(JSON.stringify(rows, null, 2));
     return 0;
   }
   for (const r of rows) {
-    io.out(`${r.set}\t${r.country ?? '--'}\t${r.sha256}\t${r.notBefore.slice(0, 10)}..${r.notAfter.slice(0, 10)}\t${r.subject}\t${r.source ?? ''}${r.test ? '\t[TEST]' : ''}`);
+    io.out(`${r.set}\t${r.country ?? '--'}\t${r.sha256}\t${r.notBefore.slice(0, 10)}..${r.notAfter.slice(0, 10)}\t${r.subject}\tmay sign: ${r.maySign}\t${r.source ?? ''}${r.test ? '\t[TEST]' : ''}`);
   }
   io.out(`${rows.length} anchors in ${store.sets.length} sets${rows.some((r) => r.test) ? ' (test anchors included)' : ''}`);
   const dir = v['revocation-cache'] ?? DEFAULT_REVOCATION_CACHE_DIR;
@@ -131,6 +135,13 @@ function listCommand(args: ReturnType<typeof parse>, io: CliIo): number {
   io.out('');
   printRevocationLists(revocationRows(dir, at, (m) => io.err(`kakunin trust: ${m}`)), dir, at, io);
   return 0;
+}
+
+/** What an anchor may sign, as verification decides it (trust/chain.ts). */
+function maySign(a: TrustAnchor): string {
+  if (a.docTypes?.length) return a.docTypes.join(', ');
+  const sole = Object.keys(SOLE_AUTHORITY_DOCTYPES);
+  return a.test ? 'any docType (test anchor)' : `any docType but ${sole.join(', ')}`;
 }
 
 interface ListRow {

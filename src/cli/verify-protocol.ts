@@ -115,7 +115,7 @@ export async function runProtocolVerify(argv: string[], io: CliIo): Promise<numb
       input = { protocol: 'openid4vp', clientId: required(v, 'client-id'), responseUri: required(v, 'response-uri'), nonce: required(v, 'nonce'), recipientPrivateKey: key, kid };
     }
     const skew = parseSkew(v['clock-skew']);
-    const trust = loadTrust(v.trust as string[] | undefined, v['test-roots'] === true);
+    const trust = loadTrust(v.trust as string[] | undefined, v['test-roots'] === true, io);
     const at = parseAt(v.at as string | undefined);
     try {
       const result = await verifyProtocolResponse(response, input, { trust, at, clockSkewSeconds: skew });

@@ -32,12 +32,18 @@ export interface CliIo {
   err: (s: string) => void;
 }
 
-export function loadTrust(paths: string[] | undefined, includeTest: boolean): TrustStore {
+/** The trust store of --trust (default: the package's certs). Files that cannot be used are
+ * reported on stderr and skipped; no anchor at all is a usage error. */
+export function loadTrust(paths: string[] | undefined, includeTest: boolean, io: Pick<CliIo, 'err'>): TrustStore {
+  let store: TrustStore;
   try {
-    return loadTrustStore(paths?.length ? paths : [DEFAULT_TRUST_DIR], { includeTest });
+    store = loadTrustStore(paths?.length ? paths : [DEFAULT_TRUST_DIR], { includeTest });
   } catch (e) {
     throw new UsageError(`trust: ${(e as Error).message}`);
   }
+  for (const w of store.warnings) io.err(`kakunin: trust: skipped ${w}`);
+  if (store.anchors.length === 0) throw new UsageError(`trust: no trust anchor in ${(paths?.length ? paths : [DEFAULT_TRUST_DIR]).join(', ')}`);
+  return store;
 }
 
 export function parseAt(at: string | undefined): Date {
@@ -97,7 +103,7 @@ export async function runVerify(argv: string[], io: CliIo): Promise<number> {
     const sessionTranscript = typeof v.transcript === 'string' ? decodeBinaryText(readFile(v.transcript)) : undefined;
     const readerEphemeralKey = typeof v['reader-key'] === 'string' ? readReaderKey(v['reader-key']) : undefined;
     const skew = parseSkew(v['clock-skew']);
-    const trust = loadTrust(v.trust as string[] | undefined, v['test-roots'] === true);
+    const trust = loadTrust(v.trust as string[] | undefined, v['test-roots'] === true, io);
     const result = verifyDeviceResponse(response, {
       trust,
       at: parseAt(v.at as string | undefined),

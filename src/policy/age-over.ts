@@ -4,7 +4,7 @@
  * Whatever arrives, only the boolean is reported.
  */
 import { MDL, MY_NUMBER_CARD, NS_23220, NS_MDL, resolveDocType } from './documents.js';
-import { ageAt, fullDateParts, issuerElement } from './elements.js';
+import { ageAt, calendarDate, fullDateParts, issuerElement } from './elements.js';
 import type { DocumentAsk, ElementRef, Purpose } from './purpose.js';
 
 export interface AgeOverOptions {
@@ -15,12 +15,17 @@ export interface AgeOverOptions {
   documents?: string[];
   trustSets?: string[];
   label?: { ja: string; en: string };
+  /** IANA time zone whose calendar date the birth_date fallback counts age on. Default Asia/Tokyo
+   * (DESIGN.md: age is computed on the calendar date in Japan, not UTC). */
+  timeZone?: string;
 }
 
 const AGE_NAMESPACE: Record<string, string> = { [MY_NUMBER_CARD]: NS_23220, [MDL]: NS_MDL };
 
 export function ageOverPurpose(options: AgeOverOptions = {}): Purpose {
   const threshold = options.threshold ?? 20;
+  const timeZone = options.timeZone ?? 'Asia/Tokyo';
+  calendarDate(new Date(0), timeZone); // an unknown zone fails here, at configuration, not per answer
   if (!Number.isInteger(threshold) || threshold < 0 || threshold > 99) {
     throw new RangeError(`age_over threshold must be an integer 0..99, got ${threshold}`);
   }
@@ -53,7 +58,7 @@ export function ageOverPurpose(options: AgeOverOptions = {}): Purpose {
         return { kind: 'age_over', threshold, over: years >= threshold };
       }
       const birth = fullDateParts(issuerElement(document, ns, 'birth_date'));
-      if (birth) return { kind: 'age_over', threshold, over: ageAt(birth, at) >= threshold };
+      if (birth) return { kind: 'age_over', threshold, over: ageAt(birth, at, timeZone) >= threshold };
       return { missing: true };
     },
   };

@@ -38,6 +38,7 @@ export const purposesConfigSchema = {
                 kind: {},
                 threshold: { type: 'integer', minimum: 0, maximum: 99 },
                 allowFallback: { type: 'boolean' },
+                timeZone: { type: 'string', minLength: 1, maxLength: 64 },
                 documents: documentList,
               },
             },

@@ -97,6 +97,7 @@ function purposeFromEntry(e: Record<string, unknown>): Purpose {
         ...common,
         ...(e.threshold !== undefined ? { threshold: e.threshold as number } : {}),
         allowFallback: e.allowFallback === true,
+        ...(e.timeZone ? { timeZone: e.timeZone as string } : {}),
         ...(e.documents ? { documents: e.documents as string[] } : {}),
       });
     case 'residency':

@@ -22,15 +22,28 @@ export function fullDateParts(value: unknown): { year: number; month: number; da
   return { year, month, day };
 }
 
+const calendars = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar date of `at` in `timeZone` (IANA name). Throws RangeError for an unknown zone. */
+export function calendarDate(at: Date, timeZone: string): { year: number; month: number; day: number } {
+  let f = calendars.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric', calendar: 'gregory', numberingSystem: 'latn' });
+    calendars.set(timeZone, f);
+  }
+  const parts = Object.fromEntries(f.formatToParts(at).map((p) => [p.type, p.value]));
+  return { year: Number(parts.year), month: Number(parts.month), day: Number(parts.day) };
+}
+
 /**
- * Whole years between a birth date and `at` (UTC calendar). Someone born on 29 February turns a year
- * older on 1 March in common years, which is how Japanese law (年齢計算ニ関スル法律) and most US
- * states count it.
+ * Whole years between a birth date and `at`, on the calendar of `timeZone` (the verifier's: a
+ * counter in Tokyo asks whether the customer is 20 today in Japan, whatever the UTC date). One turns
+ * a year older at the start of the birthday, and someone born on 29 February on 1 March in common
+ * years, which is how Japanese law (年齢計算ニ関スル法律: the age is reached when the day before the
+ * birthday ends) and most US states count it.
  */
-export function ageAt(birth: { year: number; month: number; day: number }, at: Date): number {
-  const y = at.getUTCFullYear();
-  const m = at.getUTCMonth() + 1;
-  const d = at.getUTCDate();
+export function ageAt(birth: { year: number; month: number; day: number }, at: Date, timeZone = 'UTC'): number {
+  const { year: y, month: m, day: d } = calendarDate(at, timeZone);
   let age = y - birth.year;
   if (m < birth.month || (m === birth.month && d < birth.day)) age -= 1;
   return age;

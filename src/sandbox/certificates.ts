@@ -14,8 +14,55 @@ import { KeyObject, randomBytes, webcrypto } from 'node:crypto';
 /** @peculiar/x509 is given the crypto provider per call, so no process-wide provider is set. */
 const crypto = webcrypto as unknown as Crypto;
 
-/** ISO 18013-5 §7.2.4 / Annex B: extendedKeyUsage of a mdoc document signer. */
+/** ISO 18013-5 §7.2.4 / Annex B: extendedKeyUsage of an mDL document signer. */
 export const OID_MDL_DS_EKU = '1.0.18013.5.1.2';
+/** ISO/IEC 23220-4: extendedKeyUsage of the document signer of other mdocs (My Number Card, Photo ID). */
+export const OID_MDOC_DS_EKU = '1.0.23220.4.1.2';
+
+/**
+ * Ways real issuers' certificates differ from the textbook, each seen in certificates in the wild,
+ * made on purpose so the verifier is tested against them.
+ */
+export interface CertificateQuirks {
+  /** CRLDistributionPoints whose value is wrapped in one more OCTET STRING (not readable as the
+   * extension; OpenSSL still reads the certificate). Non-critical. */
+  doubleWrappedCrlDistributionPoint?: string;
+  /** issuerAltName whose value is a whole Extension structure instead of GeneralNames. Non-critical. */
+  issuerAltNameAsExtension?: boolean;
+  /** An extension this OID, marked critical, that no verifier knows. */
+  unknownCriticalExtension?: string;
+  /** A non-critical extension of this many bytes (an oversized certificate). */
+  paddingExtensionBytes?: number;
+}
+
+/** DER header (tag + definite length) for `length` content bytes. */
+function derHeader(tag: number, length: number): number[] {
+  if (length < 0x80) return [tag, length];
+  const bytes: number[] = [];
+  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
+  return [tag, 0x80 | bytes.length, ...bytes];
+}
+
+function octetString(content: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array([...derHeader(0x04, content.length), ...content]);
+}
+
+function quirkExtensions(quirks: CertificateQuirks = {}): x509.Extension[] {
+  const out: x509.Extension[] = [];
+  if (quirks.doubleWrappedCrlDistributionPoint) {
+    const inner = new x509.CRLDistributionPointsExtension([quirks.doubleWrappedCrlDistributionPoint], false);
+    out.push(new x509.Extension('2.5.29.31', false, octetString(new Uint8Array(inner.value))));
+  }
+  if (quirks.issuerAltNameAsExtension) {
+    const whole = new x509.IssuerAlternativeNameExtension([{ type: 'url', value: 'https://sandbox.kakunin.invalid' }], false);
+    out.push(new x509.Extension('2.5.29.18', false, new Uint8Array(whole.rawData)));
+  }
+  if (quirks.unknownCriticalExtension) out.push(new x509.Extension(quirks.unknownCriticalExtension, true, new Uint8Array([0x05, 0x00])));
+  if (quirks.paddingExtensionBytes) {
+    out.push(new x509.Extension('1.3.6.1.4.1.99999.1', false, octetString(new Uint8Array(quirks.paddingExtensionBytes))));
+  }
+  return out;
+}
 
 export type SandboxCurve = 'P-256' | 'P-384' | 'P-521' | 'Ed25519';
 
@@ -152,6 +199,7 @@ export async function createIaca(options: IacaOptions = {}): Promise<SandboxCa> 
 }
 
 export interface IntermediateOptions {
+  quirks?: CertificateQuirks;
   curve?: SandboxCurve;
   country?: string;
   commonName?: string;
@@ -183,6 +231,7 @@ export async function createIntermediateCa(parent: SandboxCa, options: Intermedi
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
         await x509.SubjectKeyIdentifierExtension.create(keys.cryptoKeys.publicKey, false, crypto),
         await x509.AuthorityKeyIdentifierExtension.create(parent.keys.cryptoKeys.publicKey, false, crypto),
+        ...quirkExtensions(options.quirks),
       ],
     },
     crypto,
@@ -201,6 +250,10 @@ export interface DocumentSignerOptions {
   /** Default: notBefore + 365 days, capped at the issuer's notAfter (Annex B: at most 457 days). */
   notAfter?: Date;
   crlDistributionPoint?: string;
+  /** Document-signer extended key usages: default the mDL's (18013-5); a 23220-4 issuer (My Number
+   * Card, Photo ID) uses [OID_MDOC_DS_EKU], some issuers both. */
+  extendedKeyUsage?: string[];
+  quirks?: CertificateQuirks;
   defects?: {
     /** basicConstraints cA=true on the DS. */
     ca?: boolean;
@@ -224,15 +277,18 @@ export async function createDocumentSigner(issuer: SandboxCa, options: DocumentS
   const notAfter = options.notAfter ?? new Date(Math.min(notBefore.getTime() + 365 * DAY, issuer.notAfter.getTime()));
   const defects = options.defects ?? {};
   const extensions: x509.Extension[] = [new x509.KeyUsagesExtension(defects.keyUsage ?? x509.KeyUsageFlags.digitalSignature, true)];
-  const eku = defects.extendedKeyUsage ?? [OID_MDL_DS_EKU];
+  const eku = defects.extendedKeyUsage ?? options.extendedKeyUsage ?? [OID_MDL_DS_EKU];
   if (eku.length > 0) extensions.push(new x509.ExtendedKeyUsageExtension(eku, true));
   if (defects.ca) extensions.push(new x509.BasicConstraintsExtension(true, undefined, true));
   if (!defects.noKeyIdentifiers) {
     extensions.push(await x509.SubjectKeyIdentifierExtension.create(keys.cryptoKeys.publicKey, false, crypto));
     extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.cryptoKeys.publicKey, false, crypto));
   }
-  extensions.push(new x509.IssuerAlternativeNameExtension([{ type: 'url', value: 'https://sandbox.kakunin.invalid' }], false));
+  if (!options.quirks?.issuerAltNameAsExtension) {
+    extensions.push(new x509.IssuerAlternativeNameExtension([{ type: 'url', value: 'https://sandbox.kakunin.invalid' }], false));
+  }
   if (options.crlDistributionPoint) extensions.push(new x509.CRLDistributionPointsExtension([options.crlDistributionPoint], false));
+  extensions.push(...quirkExtensions(options.quirks));
   const cert = await x509.X509CertificateGenerator.create(
     {
       serialNumber: randomSerial(),

@@ -61,6 +61,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
   const loaded = loadPurposes(config.purposesFile, { ...(config.municipalities ? { municipalities: config.municipalities } : {}) });
 
   let trust = loadTrustStore([config.trustDir], config.trustSets.length ? { sets: config.trustSets } : {});
+  for (const warning of trust.warnings) logger.warn({ warning }, 'trust store: a file was skipped');
   if (options.extraTrust) trust = TrustStore.merge(trust, options.extraTrust);
   if (trust.anchors.length === 0) throw new Error(`no trust anchors found in ${config.trustDir}`);
   const testSets = [...new Set(trust.anchors.filter((a) => a.test).map((a) => a.set))];

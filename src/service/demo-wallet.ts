@@ -5,7 +5,7 @@
  * answers themselves (Annex C org-iso-mdoc, OpenID4VP over the DC API, OpenID4VP by QR) are the
  * sandbox wallet's, a separate implementation from the verifier's.
  */
-import { createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, mdlElements, MNC_DOCTYPE, myNumberCardElements, x5chainFor, type SandboxCa } from '../sandbox/index.js';
+import { createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, mdlElements, MNC_DOCTYPE, myNumberCardElements, OID_MDOC_DS_EKU, type SandboxCa } from '../sandbox/index.js';
 import { SandboxWallet } from '../sandbox/wallet.js';
 import { answerAnnexC, type AnnexCRequestData } from '../sandbox/wallet-annex-c.js';
 import { answerOpenID4VPOverDcApi, answerOpenID4VPRedirect } from '../sandbox/wallet-openid4vp.js';
@@ -32,9 +32,11 @@ export class DemoWallet {
   /** A fresh IACA, document signer and two documents valid around `at`. */
   static async create(at: Date, options: { birthDate?: string; localGovCode?: string } = {}): Promise<DemoWallet> {
     const iaca = await createIaca({ commonName: 'kakunin sandbox IACA', notBefore: new Date(at.getTime() - DAY), notAfter: new Date(at.getTime() + 400 * DAY) });
+    // As real issuers do: the mDL's signer carries the 18013-5 usage, the My Number Card's the
+    // ISO/IEC 23220-4 one (document-signer-profiles.ts).
     const ds = await createDocumentSigner(iaca);
+    const mncSigner = await createDocumentSigner(iaca, { extendedKeyUsage: [OID_MDOC_DS_EKU] });
     const validity = { signed: new Date(at.getTime() - 60_000), validFrom: new Date(at.getTime() - 60_000), validUntil: new Date(at.getTime() + 90 * DAY) };
-    const chain = x5chainFor(ds, iaca);
     const person = {
       birthDate: options.birthDate ?? '1990-04-01',
       sex: 2,
@@ -43,8 +45,8 @@ export class DemoWallet {
       localGovCode: options.localGovCode ?? '131016',
       individualNumber: '123456789018',
     };
-    const mnc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(person, at), signer: ds, chain, validity });
-    const mdl = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, at, [18, 20, 21]), signer: ds, chain, validity });
+    const mnc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(person, at), signer: mncSigner, chain: iaca.chain, validity });
+    const mdl = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, at, [18, 20, 21]), signer: ds, chain: iaca.chain, validity });
     // The demo wallet does not know the verifier's roots: it checks readerAuth and request-object
     // signatures, and the certificates' validity, against the wallet's own clock.
     return new DemoWallet(iaca, new SandboxWallet({ credentials: [mnc, mdl], now: () => new Date() }));

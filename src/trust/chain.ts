@@ -1,15 +1,20 @@
 /**
- * Document signer chain: from the x5chain of an issuerAuth to a trust anchor, with the ISO 18013-5
- * Annex B profile checks.
+ * Document signer chain: from the x5chain of an issuerAuth to a trust anchor, with the document
+ * signer profile of the docType (ISO 18013-5 Annex B for the mDL, ISO/IEC 23220-4 for the others:
+ * document-signer-profiles.ts) and RFC 5280's rule on critical extensions.
  *
- * What is cached, and why it is safe: the path (which certificates, which anchor), the signature
- * checks along it and the profile verdict depend only on the certificate bytes and the trust store,
- * so they are cached under (store id, exact x5chain bytes). Everything that depends on the time
- * (validity of each link) and on the document (docType the anchor may sign) is checked on every call.
+ * What is cached, and why it is safe: the path (which certificates, which anchor) and the signature
+ * checks along it depend only on the certificate bytes and the trust store, so a path that reached
+ * an anchor is kept by that store (bounded in bytes), under the exact x5chain bytes. Paths that did
+ * not reach an anchor are never kept: anyone can send those, and keeping them would let answers
+ * grow memory. Everything that depends on the time (validity of each link) or the document (the
+ * signer profile of its docType, the docTypes the anchor may sign) is checked on every call.
  */
+import { LRUCache } from 'lru-cache';
 import { KakuninError } from '../cbor/errors.js';
 import type { FailureCode } from '../mdoc/result.js';
-import { EKU_MDL_DS, issuedBy, KEY_USAGE, parseCertificate, type ParsedCertificate } from './certificate.js';
+import { issuedBy, KEY_USAGE, parseCertificate, type ParsedCertificate } from './certificate.js';
+import { documentSignerUsages, EKU, SOLE_AUTHORITY_DOCTYPES } from './document-signer-profiles.js';
 import type { TrustAnchor, TrustStore } from './store.js';
 
 /** Longest x5chain accepted (DS + intermediates). */
@@ -28,15 +33,22 @@ export interface IssuerChain {
   anchor?: TrustAnchor;
   /** Failure of path building (missing, untrusted, expired), if any. */
   chain?: Finding;
-  /** Failure of the Annex B profile, if any. */
+  /** Failure of the document signer profile, if any. */
   profile?: Finding;
 }
 
-/** Everything about a path that does not depend on the time or the document. */
-type CachedPath = IssuerChain;
+/** Paths that reached an anchor, kept by their trust store. */
+export type ChainCache = LRUCache<string, IssuerChain>;
 
-const cache = new Map<string, CachedPath>();
-const CACHE_MAX = 1024;
+/** Bytes of verified paths a trust store keeps (each entry costs about 4x its certificates' DER). */
+export const CHAIN_CACHE_BYTES = 8 * 1024 * 1024;
+
+export function createChainCache(maxBytes = CHAIN_CACHE_BYTES): ChainCache {
+  return new LRUCache<string, IssuerChain>({
+    maxSize: maxBytes,
+    sizeCalculation: (value, key) => key.length + 4 * value.path.reduce((n, c) => n + c.der.length, 0) + 256,
+  });
+}
 
 function fail(code: FailureCode, message: string): Finding {
   return { code, message };
@@ -46,7 +58,7 @@ function describe(c: ParsedCertificate): string {
   return `"${c.subject.replace(/\n/g, ', ')}"`;
 }
 
-function buildPath(x5chain: Uint8Array[], store: TrustStore): CachedPath {
+function buildPath(x5chain: Uint8Array[], store: TrustStore): IssuerChain {
   if (x5chain.length === 0) return { path: [], chain: fail('ISSUER_CERT_MISSING', 'issuerAuth carries no x5chain certificate') };
   if (x5chain.length > MAX_CHAIN_LENGTH) {
     // Still read the DS so that the issuer signature can be checked and reported on its own.
@@ -58,11 +70,15 @@ function buildPath(x5chain: Uint8Array[], store: TrustStore): CachedPath {
     }
     return { ds, path: ds ? [ds] : [], chain: fail('ISSUER_CERT_UNTRUSTED', `x5chain has ${x5chain.length} certificates, more than ${MAX_CHAIN_LENGTH}`) };
   }
-  let certs: ParsedCertificate[];
-  try {
-    certs = x5chain.map(parseCertificate);
-  } catch (e) {
-    return { path: [], chain: fail('ISSUER_CERT_MISSING', (e as KakuninError).message) };
+  const certs: ParsedCertificate[] = [];
+  for (const [i, der] of x5chain.entries()) {
+    try {
+      certs.push(parseCertificate(der));
+    } catch (e) {
+      // The certificate was sent: it is unreadable, not missing.
+      const ds = certs[0];
+      return { ds, path: ds ? [ds] : [], chain: fail('ISSUER_CERT_PROFILE', `x5chain certificate ${i + 1}: ${(e as KakuninError).message}`) };
+    }
   }
   const ds = certs[0];
   const path: ParsedCertificate[] = [ds];
@@ -91,20 +107,41 @@ function buildPath(x5chain: Uint8Array[], store: TrustStore): CachedPath {
   if (!anchor) {
     return { ds, path, chain: fail('ISSUER_CERT_UNTRUSTED', `no trust anchor issued ${describe(path[path.length - 1])}`) };
   }
-  return { ds, path, anchor, profile: checkProfile(path, anchor) };
+  return { ds, path, anchor };
 }
 
-/** ISO 18013-5 Annex B: the DS is an end-entity signing key for mdocs, every issuer above it is a CA
- * allowed to sign certificates, and the DS is in the IACA's country. */
-function checkProfile(path: ParsedCertificate[], anchor: TrustAnchor): Finding | undefined {
+const READER_AUTH = new Set<string>([EKU.MDL_READER_AUTH, EKU.MDOC_READER_AUTH]);
+
+/** The document signer's extended key usage for `docType` (document-signer-profiles.ts). */
+function checkDocumentSignerUsage(ds: ParsedCertificate, anchor: TrustAnchor, docType: string | undefined): Finding | undefined {
+  const accepted = documentSignerUsages(docType, anchor.documentSignerEku);
+  const found = ds.extendedKeyUsage ?? [];
+  if (found.some((u) => accepted.includes(u))) return undefined;
+  const what = docType ?? 'this document';
+  const has = ds.malformed.includes('2.5.29.37')
+    ? 'its extendedKeyUsage extension is malformed'
+    : found.length
+      ? `it has ${found.join(', ')}${found.some((u) => READER_AUTH.has(u)) ? ' (reader authentication, which never signs documents)' : ''}`
+      : 'it has no extendedKeyUsage';
+  return fail('ISSUER_CERT_PROFILE', `document signer for ${what} needs extendedKeyUsage ${accepted.join(' or ')}; ${has}`);
+}
+
+/** The DS is an end-entity signing key for mdocs of `docType`, every issuer above it is a CA
+ * allowed to sign certificates, no link carries a critical extension this verifier does not
+ * process (RFC 5280 §4.2), and the DS is in the IACA's country (Annex B). */
+function checkProfile(path: ParsedCertificate[], anchor: TrustAnchor, docType: string | undefined): Finding | undefined {
   const [ds, ...issuers] = path;
+  // The anchor itself is trusted by configuration: RFC 5280 does not process its extensions.
+  for (const c of path) {
+    if (c !== anchor.certificate && c.unusable) return fail('ISSUER_CERT_PROFILE', `certificate ${describe(c)}: ${c.unusable}`);
+  }
   if (ds.isCA) return fail('ISSUER_CERT_PROFILE', 'document signer certificate is a CA');
   if (ds.keyUsage === undefined || !(ds.keyUsage & KEY_USAGE.digitalSignature)) {
-    return fail('ISSUER_CERT_PROFILE', 'document signer certificate lacks keyUsage digitalSignature');
+    const why = ds.malformed.includes('2.5.29.15') ? ' (its keyUsage extension is malformed)' : '';
+    return fail('ISSUER_CERT_PROFILE', `document signer certificate lacks keyUsage digitalSignature${why}`);
   }
-  if (!ds.extendedKeyUsage?.includes(EKU_MDL_DS)) {
-    return fail('ISSUER_CERT_PROFILE', `document signer certificate lacks extendedKeyUsage ${EKU_MDL_DS}`);
-  }
+  const usage = checkDocumentSignerUsage(ds, anchor, docType);
+  if (usage) return usage;
   for (const [i, ca] of issuers.entries()) {
     if (!ca.isCA) return fail('ISSUER_CERT_PROFILE', `issuer ${describe(ca)} is not a CA`);
     // issuers[i] has i intermediate CAs below it on this path.
@@ -122,8 +159,24 @@ function checkProfile(path: ParsedCertificate[], anchor: TrustAnchor): Finding |
   return undefined;
 }
 
-function cacheKey(x5chain: Uint8Array[], store: TrustStore): string {
-  let key = store.id;
+/** May this anchor sign `docType`? Its side file's list when it has one; a docType that belongs to
+ * one authority only from an anchor that lists it. Test anchors (the `test` and `sandbox` sets,
+ * loaded only in sandbox or test mode) stand in for every issuer, that one included. */
+function checkDocType(anchor: TrustAnchor, docType: string | undefined): Finding | undefined {
+  if (docType === undefined) return undefined;
+  const allowed = anchor.docTypes ?? [];
+  if (allowed.length > 0) {
+    return allowed.includes(docType) ? undefined : fail('ISSUER_CERT_UNTRUSTED', `trust anchor "${anchor.name}" may not sign ${docType}`);
+  }
+  const sole = SOLE_AUTHORITY_DOCTYPES[docType];
+  if (sole && !anchor.test) {
+    return fail('ISSUER_CERT_UNTRUSTED', `${docType} is issued only by ${sole.authority}; trust anchor "${anchor.name}" does not list it`);
+  }
+  return undefined;
+}
+
+function cacheKey(x5chain: Uint8Array[]): string {
+  let key = '';
   // latin1 maps each byte to one char: the cheapest exact-bytes key.
   for (const c of x5chain) key += '|' + Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('latin1');
   return key;
@@ -133,17 +186,17 @@ function cacheKey(x5chain: Uint8Array[], store: TrustStore): string {
  * Checks the issuer's chain at time `at` for a document of `docType`.
  */
 export function verifyIssuerChain(x5chain: Uint8Array[], store: TrustStore, at: Date, docType?: string): IssuerChain {
-  const key = cacheKey(x5chain, store);
-  let cached = cache.get(key);
-  if (!cached) {
-    cached = buildPath(x5chain, store);
-    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
-    cache.set(key, cached);
+  const key = cacheKey(x5chain);
+  let path = store.chains.get(key);
+  if (!path) {
+    path = buildPath(x5chain, store);
+    if (path.anchor && !path.chain) store.chains.set(key, path);
   }
-  const result: IssuerChain = { ...cached };
+  const result: IssuerChain = { ...path };
   if (result.chain || !result.anchor) return result;
+  result.profile = checkProfile(result.path, result.anchor, docType);
   const t = at.getTime();
-  for (const c of cached.path) {
+  for (const c of result.path) {
     if (t < c.notBefore.getTime()) {
       result.chain = fail('ISSUER_CERT_EXPIRED', `certificate ${describe(c)} is not valid before ${c.notBefore.toISOString()}`);
       return result;
@@ -153,9 +206,6 @@ export function verifyIssuerChain(x5chain: Uint8Array[], store: TrustStore, at: 
       return result;
     }
   }
-  const allowed = result.anchor.docTypes;
-  if (docType !== undefined && allowed && allowed.length > 0 && !allowed.includes(docType)) {
-    result.chain = fail('ISSUER_CERT_UNTRUSTED', `trust anchor "${result.anchor.name}" may not sign ${docType}`);
-  }
+  result.chain = checkDocType(result.anchor, docType);
   return result;
 }

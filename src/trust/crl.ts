@@ -1,8 +1,12 @@
 /**
- * X.509 CRLs (RFC 5280 §5) for IACAs and document signers. @peculiar/x509 reads the structure;
- * the signature is checked by node:crypto over the tbsCertList bytes exactly as received.
+ * X.509 CRLs (RFC 5280 §5) for IACAs and document signers. @peculiar/asn1-x509 and @peculiar/x509
+ * read the structure (the tbsCertList kept as the exact bytes received); node:crypto checks the
+ * signature over those bytes. What a CRL must say to answer for a document signer is kakunin's own
+ * policy, below.
  */
 import { verify } from 'node:crypto';
+import { AsnParser, AsnConvert } from '@peculiar/asn1-schema';
+import { CertificateList, IssuingDistributionPoint } from '@peculiar/asn1-x509';
 import * as x509 from './x509.js';
 import { KakuninError } from '../cbor/errors.js';
 import type { ParsedCertificate } from './certificate.js';
@@ -12,7 +16,7 @@ export const MAX_CRL_BYTES = 10 * 1024 * 1024;
 
 export interface ParsedCrl {
   der: Uint8Array;
-  /** Issuer DN as node:crypto prints a certificate subject (one RDN per line). */
+  /** Issuer DN as node:crypto prints a certificate subject (one RDN per line), for messages. */
   issuer: string;
   thisUpdate: Date;
   nextUpdate?: Date;
@@ -25,31 +29,20 @@ function bad(message: string): never {
   throw new KakuninError('CRL_MALFORMED', message);
 }
 
-/** Length and header size of the DER element at `pos`. */
-function derElement(der: Uint8Array, pos: number): { start: number; end: number } {
-  if (pos + 2 > der.length) bad('truncated');
-  let len = der[pos + 1];
+/** The CertificateList must be the whole input: the ASN.1 reader stops after the first element and
+ * would accept trailing bytes. Reads the outer DER header only. */
+function checkWhole(der: Uint8Array): void {
+  if (der.length < 2 || der[0] !== 0x30) bad('not a DER SEQUENCE');
+  let len = der[1];
   let head = 2;
   if (len & 0x80) {
     const n = len & 0x7f;
-    if (n === 0 || n > 4 || pos + 2 + n > der.length) bad('bad DER length');
+    if (n === 0 || n > 4 || der.length < 2 + n) bad('bad DER length');
     len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + der[pos + 2 + i];
+    for (let i = 0; i < n; i++) len = len * 256 + der[2 + i];
     head += n;
   }
-  const end = pos + head + len;
-  if (end > der.length) bad('truncated');
-  return { start: pos + head, end };
-}
-
-/** CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue }. */
-function tbsOf(der: Uint8Array): Uint8Array {
-  if (der[0] !== 0x30) bad('not a DER SEQUENCE');
-  const outer = derElement(der, 0);
-  if (outer.end !== der.length) bad('trailing bytes');
-  if (der[outer.start] !== 0x30) bad('tbsCertList is not a SEQUENCE');
-  const tbs = derElement(der, outer.start);
-  return der.subarray(outer.start, tbs.end);
+  if (head + len !== der.length) bad(head + len > der.length ? 'truncated' : 'trailing bytes');
 }
 
 /** Serial numbers compare as lower-case hex without leading zeros (CRLs, certificates and VICALs
@@ -74,24 +67,20 @@ const UNDERSTOOD = new Set<string>([OID.crlNumber, OID.authorityKeyIdentifier, O
  * whose distribution point led to it.
  */
 function checkIssuingDistributionPoint(value: Uint8Array): void {
-  if (value[0] !== 0x30) bad('IssuingDistributionPoint is not a SEQUENCE');
-  const seq = derElement(value, 0);
-  if (seq.end !== value.length) bad('IssuingDistributionPoint has trailing bytes');
-  let pos = seq.start;
-  while (pos < seq.end) {
-    const tag = value[pos];
-    const el = derElement(value, pos);
-    const isTrue = el.end - el.start === 1 && value[el.start] !== 0;
-    if (tag === 0x82 && isTrue) unsupported('CRL covers only CA certificates (onlyContainsCACerts)');
-    if (tag === 0x83) unsupported('CRL covers only some revocation reasons (onlySomeReasons)');
-    if (tag === 0x84 && isTrue) unsupported('indirect CRL (indirectCRL)');
-    if (tag === 0x85 && isTrue) unsupported('CRL covers only attribute certificates (onlyContainsAttributeCerts)');
-    pos = el.end;
+  let idp: IssuingDistributionPoint;
+  try {
+    idp = AsnParser.parse(value, IssuingDistributionPoint);
+  } catch (e) {
+    bad(`IssuingDistributionPoint: ${(e as Error).message}`);
   }
+  if (idp.onlyContainsCACerts) unsupported('CRL covers only CA certificates (onlyContainsCACerts)');
+  if (idp.onlySomeReasons) unsupported('CRL covers only some revocation reasons (onlySomeReasons)');
+  if (idp.indirectCRL) unsupported('indirect CRL (indirectCRL)');
+  if (idp.onlyContainsAttributeCerts) unsupported('CRL covers only attribute certificates (onlyContainsAttributeCerts)');
 }
 
 /** Accepts DER or PEM. */
-export function parseCrl(input: Uint8Array): ParsedCrl & { signature: Uint8Array; tbs: Uint8Array; algorithm: x509.HashedAlgorithm } {
+export function parseCrl(input: Uint8Array): ParsedCrl & { signature: Uint8Array; tbs: Uint8Array; algorithm: x509.HashedAlgorithm; issuerDer: Uint8Array } {
   if (input.length > MAX_CRL_BYTES) bad(`CRL larger than ${MAX_CRL_BYTES} bytes`);
   let der = input;
   const head = Buffer.from(input.subarray(0, 64)).toString('latin1');
@@ -100,15 +89,21 @@ export function parseCrl(input: Uint8Array): ParsedCrl & { signature: Uint8Array
     if (!m) bad('PEM without an X509 CRL block');
     der = new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ''), 'base64'));
   }
-  const tbs = tbsOf(der);
+  checkWhole(der);
+  let asn: CertificateList;
   let crl: x509.X509Crl;
   try {
     // asn1js stops at 10,000 nodes by default, about 2,000 revoked entries: too few for a real
     // CRL. Every node takes at least two bytes, so half the size bounds it without a real limit lost.
-    crl = new x509.X509Crl(new Uint8Array(der), { berOptions: { maxNodes: Math.ceil(der.length / 2) + 16, maxDepth: 32 } });
+    asn = AsnParser.parse(der, CertificateList, { berOptions: { maxNodes: Math.ceil(der.length / 2) + 16, maxDepth: 32 } });
+    crl = new x509.X509Crl(asn);
   } catch (e) {
     bad(`unreadable CRL: ${(e as Error).message}`);
   }
+  if (!asn.tbsCertListRaw) bad('tbsCertList bytes not available');
+  // RFC 5280 §5.1.1.2: the algorithm inside the signed part must be the one outside it.
+  if (!asn.signatureAlgorithm.isEqual(asn.tbsCertList.signature)) bad('signature algorithm differs between tbsCertList and CertificateList');
+  const tbs = new Uint8Array(asn.tbsCertListRaw);
   for (const ext of crl.extensions) {
     if (ext.type === OID.deltaCrlIndicator) unsupported('delta CRL: not a complete list');
     if (ext.type === OID.issuingDistributionPoint) checkIssuingDistributionPoint(new Uint8Array(ext.value));
@@ -128,6 +123,7 @@ export function parseCrl(input: Uint8Array): ParsedCrl & { signature: Uint8Array
     signature: new Uint8Array(crl.signature),
     algorithm: crl.signatureAlgorithm,
     issuer: crl.issuerName.toString().split(', ').join('\n'),
+    issuerDer: new Uint8Array(AsnConvert.serialize(asn.tbsCertList.issuer)),
     thisUpdate: crl.thisUpdate,
     nextUpdate: crl.nextUpdate,
     revoked,
@@ -136,11 +132,6 @@ export function parseCrl(input: Uint8Array): ParsedCrl & { signature: Uint8Array
 }
 
 const HASHES: Record<string, string> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
-
-function sameName(a: string, b: string): boolean {
-  const norm = (s: string) => s.split(/\n|, (?=[A-Za-z0-9.]+=)/).map((x) => x.trim()).sort().join('\n');
-  return norm(a) === norm(b);
-}
 
 export interface VerifyCrlOptions {
   at: Date;
@@ -156,7 +147,8 @@ export interface VerifyCrlOptions {
  */
 export function verifyCrl(input: Uint8Array, issuer: ParsedCertificate, options: VerifyCrlOptions): ParsedCrl {
   const crl = parseCrl(input);
-  if (!sameName(crl.issuer, issuer.subject)) throw new KakuninError('CRL_UNTRUSTED', 'CRL issuer name is not the certificate issuer');
+  // Names compare as DER (RFC 5280 §7.1 allows more, but issuers encode their own name one way).
+  if (!Buffer.from(crl.issuerDer).equals(Buffer.from(issuer.subjectDer))) throw new KakuninError('CRL_UNTRUSTED', 'CRL issuer name is not the certificate issuer');
   if (issuer.keyUsage !== undefined && !(issuer.keyUsage & x509.KeyUsageFlags.cRLSign)) {
     throw new KakuninError('CRL_UNTRUSTED', 'issuer certificate may not sign CRLs (no cRLSign)');
   }
@@ -183,23 +175,4 @@ export function verifyCrl(input: Uint8Array, issuer: ParsedCertificate, options:
   if (crl.nextUpdate && crl.nextUpdate.getTime() < options.at.getTime()) throw new KakuninError('CRL_EXPIRED', `CRL nextUpdate ${crl.nextUpdate.toISOString()} has passed`);
   const { der, issuer: iss, thisUpdate, nextUpdate, revoked, crlNumber } = crl;
   return { der, issuer: iss, thisUpdate, nextUpdate, revoked, crlNumber };
-}
-
-/** The http(s) URLs in a certificate's CRL distribution points extension. */
-export function crlDistributionPoints(der: Uint8Array): string[] {
-  try {
-    const cert = new x509.X509Certificate(new Uint8Array(der));
-    const ext = cert.getExtension(x509.CRLDistributionPointsExtension);
-    if (!ext) return [];
-    const urls: string[] = [];
-    for (const dp of ext.distributionPoints) {
-      for (const gn of dp.distributionPoint?.fullName ?? []) {
-        const uri = gn.uniformResourceIdentifier;
-        if (uri && /^https?:\/\//i.test(uri)) urls.push(uri);
-      }
-    }
-    return urls;
-  } catch {
-    return [];
-  }
 }

@@ -9,8 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import { KakuninError } from '../cbor/errors.js';
-import { parseCertificate } from './certificate.js';
-import { crlDistributionPoints, normalizeSerial, verifyCrl, type ParsedCrl } from './crl.js';
+import { crlDistributionPointsOf, parseCertificate } from './certificate.js';
+import { normalizeSerial, verifyCrl, type ParsedCrl } from './crl.js';
 import type { RevocationChecker, RevocationStatus } from './revocation.js';
 import { readMsoStatus, statusAt, verifyStatusListToken, type VerifiedList } from './status-list.js';
 import type { TrustStore } from './store.js';
@@ -29,31 +29,31 @@ export interface ListTarget {
   anchor?: Uint8Array;
 }
 
-/** SHA-256 of a certificate's DER, from the parse cache when it parses (it does on the hot path). */
 function certificateSha(der: Uint8Array): string {
-  try {
-    return parseCertificate(der).sha256;
-  } catch {
-    return createHash('sha256').update(der).digest('hex');
-  }
+  return createHash('sha256').update(der).digest('hex');
 }
 
 /** What checkCertificate needs of a certificate, worked out once per certificate (by SHA-256):
- * reading the distribution points means a full @peculiar/x509 parse, far too slow per call. */
+ * reading the distribution points means a full parse, far too slow per call. Only certificates on
+ * paths that reached a trust anchor get here, and an entry is a serial and a few URLs. */
 interface CertificateFacts {
   serial: string;
   crlUrls: string[];
+  /** Why the distribution points could not be read, when they could not. */
+  crlUrlsUnreadable?: string;
 }
 const facts = new Map<string, CertificateFacts>();
 const FACTS_MAX = 2048;
 
 function factsOf(der: Uint8Array): CertificateFacts {
-  const parsed = parseCertificate(der);
-  const hit = facts.get(parsed.sha256);
+  const sha = certificateSha(der);
+  const hit = facts.get(sha);
   if (hit) return hit;
-  const f = { serial: normalizeSerial(parsed.node.serialNumber), crlUrls: crlDistributionPoints(der) };
+  const parsed = parseCertificate(der);
+  const dp = crlDistributionPointsOf(parsed);
+  const f = { serial: normalizeSerial(parsed.node.serialNumber), crlUrls: dp.urls, crlUrlsUnreadable: dp.malformed };
   if (facts.size >= FACTS_MAX) facts.delete(facts.keys().next().value!);
-  facts.set(parsed.sha256, f);
+  facts.set(sha, f);
   return f;
 }
 
@@ -159,7 +159,7 @@ export class RevocationLists implements RevocationChecker {
     let n = 0;
     for (const a of this.options.trust.anchors) {
       if (a.certificate.subject !== a.certificate.issuer) continue;
-      for (const url of crlDistributionPoints(a.certificate.der)) {
+      for (const url of crlDistributionPointsOf(a.certificate).urls) {
         this.want({ url, kind: 'crl', issuer: a.certificate.der });
         n++;
       }
@@ -240,10 +240,11 @@ export class RevocationLists implements RevocationChecker {
 
   checkCertificate(certificate: Uint8Array, issuer: Uint8Array, at: Date): RevocationStatus {
     const issuerSha = certificateSha(issuer);
-    const { serial, crlUrls } = factsOf(certificate);
+    const { serial, crlUrls, crlUrlsUnreadable } = factsOf(certificate);
     let keys = this.crlsByIssuer.get(issuerSha);
     if (!keys || keys.size === 0) {
       for (const url of crlUrls) this.want({ url, kind: 'crl', issuer });
+      if (crlUrlsUnreadable) return { status: 'unavailable', message: `no CRL is known for this issuer and ${crlUrlsUnreadable}` };
       if (crlUrls.length === 0) return { status: 'unavailable', message: 'no CRL is known for this issuer and the certificate names no CRL distribution point' };
       keys = this.crlsByIssuer.get(issuerSha);
       if (!keys) return { status: 'unavailable', message: 'too many revocation lists tracked to add this one' };

@@ -54,6 +54,9 @@ export function verifySignerPath(chain: Uint8Array[], anchors: Uint8Array[], at:
   if (chain.length > MAX_SIGNER_PATH) throw new KakuninError(`${kind}_MALFORMED`, `certificate chain longer than ${MAX_SIGNER_PATH}`);
   const certs = chain.map((d, i) => parse(d, kind, `certificate ${i} of the chain`));
   const trusted = anchors.map((d, i) => parse(d, kind, `trusted certificate ${i}`));
+  for (const [i, c] of certs.entries()) {
+    if (c.unusable) throw new KakuninError(`${kind}_UNTRUSTED`, `certificate ${i} of the chain: ${c.unusable}`);
+  }
   const signer = certs[0];
   if (options.eku && !(signer.extendedKeyUsage ?? []).includes(options.eku)) {
     throw new KakuninError(`${kind}_UNTRUSTED`, `signer certificate lacks extended key usage ${options.eku}`);

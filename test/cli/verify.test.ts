@@ -75,6 +75,24 @@ describe('kakunin verify', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/not a P-256 private key/);
   });
+
+  it('a --trust folder with a garbage file still verifies with the good IACA, naming the skipped file on stderr', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kakunin-cli-trust-'));
+    const { readFileSync } = await import('node:fs');
+    writeFileSync(join(dir, 'broken.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    writeFileSync(join(dir, 'utopia.pem'), readFileSync(UTOPIA));
+    const args = annexDArgs.slice(0, -1);
+    const r = await run([...args, dir, '--at', '2021-01-07T00:00:00Z']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/kakunin: trust: skipped .*broken\.pem: .*not a readable X\.509 certificate/);
+    // Only garbage: no anchor at all is a usage error.
+    const only = mkdtempSync(join(tmpdir(), 'kakunin-cli-trust-'));
+    writeFileSync(join(only, 'broken.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const none = await run([...args, only, '--at', '2021-01-07T00:00:00Z']);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/broken\.pem/);
+    expect(none.err).toMatch(/no trust anchor in/);
+  });
 });
 
 describe('the installed command (bin/kakunin.js on the compiled build)', () => {

@@ -114,7 +114,7 @@ describe('DeviceResponse limits', () => {
     const root = await createIaca({ ...IACA_VALIDITY, pathLength: 1, commonName: 'limits IACA' });
     const mid = await createIntermediateCa(root);
     const ds = await createDocumentSigner(mid, { notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') });
-    const trust = TrustStore.fromCertificates([root.der], { set: 'limits' });
+    const trust = TrustStore.fromCertificates([root.der], { set: 'limits', test: true });
     // Issuers may send more than the path (the IACA itself, other certificates): padding with
     // unrelated certificates reaches the length limit without changing the path.
     const padding = [w.iaca.der, w.ds.der, w.iaca.der, w.ds.der];

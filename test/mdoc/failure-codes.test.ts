@@ -135,7 +135,7 @@ describe('valid sandbox documents', () => {
     const ds = await createDocumentSigner(mid, DS_VALIDITY);
     const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, AT), signer: ds, chain: mid.chain, validity: MSO_VALIDITY, digestAlgorithm: 'SHA-512' });
     const bytes = createDeviceResponse({ sessionTranscript: TRANSCRIPT, documents: [{ mdoc, deviceAuth: { kind: 'signature' } }] });
-    const result = verifyDeviceResponse(bytes, { trust: TrustStore.fromCertificates([root.der]), at: AT, sessionTranscript: TRANSCRIPT });
+    const result = verifyDeviceResponse(bytes, { trust: TrustStore.fromCertificates([root.der], { set: 'sandbox' }), at: AT, sessionTranscript: TRANSCRIPT });
     expectValid(result);
     expect(result.documents[0].elements.issuerSigned['org.iso.18013.5.1'].family_name).toBe('Sandbox');
   });
@@ -241,7 +241,7 @@ describe('issuer certificate', () => {
     const ds = await createDocumentSigner(notCaAsCa, DS_VALIDITY);
     const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, AT), signer: ds, chain: notCaAsCa.chain, validity: MSO_VALIDITY });
     const bytes = createDeviceResponse({ sessionTranscript: TRANSCRIPT, documents: [{ mdoc, deviceAuth: { kind: 'signature' } }] });
-    expectOnly(verifyDeviceResponse(bytes, { trust: TrustStore.fromCertificates([root.der]), at: AT, sessionTranscript: TRANSCRIPT }), {
+    expectOnly(verifyDeviceResponse(bytes, { trust: TrustStore.fromCertificates([root.der], { set: 'sandbox' }), at: AT, sessionTranscript: TRANSCRIPT }), {
       issuer_certificate_profile: fail('ISSUER_CERT_PROFILE'),
     });
   });
@@ -257,7 +257,7 @@ describe('IACA profile', () => {
       const ds = await createDocumentSigner(root, DS_VALIDITY);
       const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, AT), signer: ds, validity: MSO_VALIDITY });
       const bytes = createDeviceResponse({ sessionTranscript: TRANSCRIPT, documents: [{ mdoc, deviceAuth: { kind: 'signature' } }] });
-      expectOnly(verifyDeviceResponse(bytes, { trust: TrustStore.fromCertificates([root.der]), at: AT, sessionTranscript: TRANSCRIPT }), {
+      expectOnly(verifyDeviceResponse(bytes, { trust: TrustStore.fromCertificates([root.der], { set: 'sandbox' }), at: AT, sessionTranscript: TRANSCRIPT }), {
         issuer_certificate_profile: fail('ISSUER_CERT_PROFILE'),
       });
     });
@@ -498,7 +498,7 @@ describe('revocation (pipeline reaction to a RevocationChecker)', () => {
 
   it('a document signer trusted directly has no CRL: STATUS_UNAVAILABLE under the policy, not ISSUER_CERT_UNTRUSTED', async () => {
     const ds = signers.get('P-256')!;
-    const direct = TrustStore.fromCertificates([ds.der], { set: 'direct' });
+    const direct = TrustStore.fromCertificates([ds.der], { set: 'direct', test: true });
     const checker = new ListRevocationChecker(new Set(), new Set(), true, 'fail');
     expectOnly(await run({ verify: { trust: direct, revocation: checker } }), { issuer_revocation: fail('STATUS_UNAVAILABLE') });
     const warn = new ListRevocationChecker(new Set(), new Set(), true, 'warn');

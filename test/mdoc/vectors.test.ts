@@ -192,8 +192,10 @@ describe('Apple developer test mDL over the DC API', () => {
 describe('Sphereon: real SPRIND Funke PID IssuerSigned and its re-encoded copy', () => {
   const at = new Date('2024-06-25T00:00:00Z');
   const trust = () => trustOf(rdwIaca('43'));
-  // The SPRIND prototype DS lacks the mDL DS extended key usage that Annex B requires (PID issuers
-  // outside ISO 18013-5 do not set it), and these are IssuerSigned captures without deviceSigned.
+  // The per-docType rule accepts either document-signer usage for eu.europa.ec.eudi.pid.1
+  // (18013-5's or 23220-4's, as the EUDI reference PID signer carries both), but the SPRIND prototype
+  // DS carries no extendedKeyUsage at all, so its profile still fails. These are IssuerSigned
+  // captures without deviceSigned.
   const expected = {
     ...ALL_PASS,
     issuer_certificate_profile: 'fail:ISSUER_CERT_PROFILE',

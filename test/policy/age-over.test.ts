@@ -39,6 +39,26 @@ describe('age_over', () => {
     expect(reduceToDecision(p, resultOf(verifiedDocument(MDL, { 'org.iso.18013.5.1': { age_in_years: 17 } })), at).value).toMatchObject({ over: false });
   });
 
+  it('counts on the calendar date in Japan, not UTC: 23:30 JST on the eve of the 20th birthday "no", 00:30 JST on the day "yes"', () => {
+    const p = ageOverPurpose({ allowFallback: true });
+    const born = resultOf(verifiedDocument(MY_NUMBER_CARD, { 'org.iso.23220.1': { birth_date: new FullDate('2006-11-26') } }));
+    // 2026-11-25 23:30 JST = 14:30 UTC; 2026-11-26 00:30 JST = 2026-11-25 15:30 UTC (still the 25th in UTC).
+    expect(reduceToDecision(p, born, new Date('2026-11-25T14:30:00Z')).value).toMatchObject({ over: false });
+    expect(reduceToDecision(p, born, new Date('2026-11-25T15:30:00Z')).value).toMatchObject({ over: true });
+    // A purpose configured for another zone counts on its calendar: still the 25th in New York.
+    const ny = ageOverPurpose({ allowFallback: true, timeZone: 'America/New_York' });
+    expect(reduceToDecision(ny, born, new Date('2026-11-25T15:30:00Z')).value).toMatchObject({ over: false });
+    expect(() => ageOverPurpose({ timeZone: 'Mars/Olympus_Mons' })).toThrow(RangeError);
+  });
+
+  it('29 February birthdays turn a year older on 1 March in common years (Japan time)', () => {
+    const p = ageOverPurpose({ allowFallback: true, threshold: 18 });
+    const born = resultOf(verifiedDocument(MY_NUMBER_CARD, { 'org.iso.23220.1': { birth_date: new FullDate('2008-02-29') } }));
+    // 2026 is a common year: 18 at the start of 1 March JST (28 Feb 15:00 UTC), not before.
+    expect(reduceToDecision(p, born, new Date('2026-02-28T14:59:00Z')).value).toMatchObject({ over: false });
+    expect(reduceToDecision(p, born, new Date('2026-02-28T15:00:00Z')).value).toMatchObject({ over: true });
+  });
+
   it('ignores device-signed values', () => {
     const doc = verifiedDocument(MY_NUMBER_CARD, {});
     doc.elements.deviceSigned = { 'org.iso.23220.1': { age_over_20: true } };

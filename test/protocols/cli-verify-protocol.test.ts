@@ -13,6 +13,7 @@ import { createResponseEncryptionKey } from '../../src/protocols/oid4vp/encrypti
 import { authorizationRequestObject } from '../../src/protocols/oid4vp/request-object.js';
 import { createOpenID4VPRequest, getRequestObject } from '../../src/protocols/oid4vp/redirect-flow.js';
 import { answerOpenID4VPOverDcApi, answerOpenID4VPRedirect } from '../../src/sandbox/wallet-openid4vp.js';
+import { MDL_DOCTYPE, MNC_DOCTYPE } from '../../src/sandbox/index.js';
 import { AGE_AND_RESIDENCE, ORIGIN, world } from './fixtures.js';
 
 const vectors = fileURLToPath(new URL('../vectors/', import.meta.url));
@@ -85,6 +86,8 @@ describe('kakunin verify --protocol openid4vp-dcapi / openid4vp (sandbox wallet 
     writeFileSync(join(d, 'response.json'), JSON.stringify(answer));
     writeFileSync(join(d, 'key.jwk'), JSON.stringify(key.privateKey.export({ format: 'jwk' })));
     writeFileSync(join(d, 'iaca.der'), w.iacaDer);
+    // The sandbox IACA stands in for J-LIS: its side file lists the My Number Card.
+    writeFileSync(join(d, 'iaca.json'), JSON.stringify({ docTypes: [MNC_DOCTYPE, MDL_DOCTYPE] }));
     // --name=value: base64url values may start with "-", which parseArgs would take for an option.
     const args = [join(d, 'response.json'), '--protocol', 'openid4vp-dcapi', '--origin', ORIGIN, `--nonce=${nonce}`, '--recipient-key', join(d, 'key.jwk'), '--trust', join(d, 'iaca.der'), `--kid=${key.publicJwk.kid}`];
     const r = await run(args);
@@ -113,6 +116,8 @@ describe('kakunin verify --protocol openid4vp-dcapi / openid4vp (sandbox wallet 
     writeFileSync(join(d, 'body.txt'), posted.body);
     writeFileSync(join(d, 'key.pem'), createPrivateKey({ key: state.oid4vp.encryptionKey, format: 'jwk' }).export({ format: 'pem', type: 'pkcs8' }));
     writeFileSync(join(d, 'iaca.der'), w.iacaDer);
+    // The sandbox IACA stands in for J-LIS: its side file lists the My Number Card.
+    writeFileSync(join(d, 'iaca.json'), JSON.stringify({ docTypes: [MNC_DOCTYPE, MDL_DOCTYPE] }));
     const r = await run([
       join(d, 'body.txt'), '--protocol', 'openid4vp',
       `--client-id=${state.oid4vp.clientId}`, `--response-uri=${state.oid4vp.responseUri}`, `--nonce=${state.oid4vp.nonce}`,

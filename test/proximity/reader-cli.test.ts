@@ -11,7 +11,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReader } from '../../src/cli/reader.js';
 import { createLoopbackPair } from '../../src/protocols/proximity/index.js';
-import { createDocumentSigner, createIaca, issueMdoc, MNC_DOCTYPE, myNumberCardElements, SAMPLE_MNC_PERSON } from '../../src/sandbox/index.js';
+import { createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, MNC_DOCTYPE, myNumberCardElements, SAMPLE_MNC_PERSON } from '../../src/sandbox/index.js';
 import { SandboxProximityHolder } from '../../src/sandbox/holder-proximity.js';
 import { SandboxNfcCard } from '../../src/sandbox/holder-proximity-nfc.js';
 import type { IssuedMdoc } from '../../src/sandbox/issuer.js';
@@ -32,6 +32,8 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kakunin-reader-'));
   trustFile = join(dir, 'sandbox-iaca.pem');
   writeFileSync(trustFile, iaca.pem);
+  // The sandbox IACA stands in for J-LIS: its side file lists the My Number Card.
+  writeFileSync(join(dir, 'sandbox-iaca.json'), JSON.stringify({ docTypes: [MNC_DOCTYPE, MDL_DOCTYPE] }));
 });
 
 function io(stdin?: PassThrough) {

@@ -79,9 +79,10 @@ describe('verifyIssuerChain with sandbox certificates', () => {
     });
   }
 
-  it('fails ISSUER_CERT_MISSING for no or unreadable certificates, UNTRUSTED past the length limit', () => {
+  it('fails ISSUER_CERT_MISSING for no certificate, ISSUER_CERT_PROFILE for one sent but unreadable, UNTRUSTED past the length limit', () => {
     expect(verifyIssuerChain([], store, AT).chain?.code).toBe('ISSUER_CERT_MISSING');
-    expect(verifyIssuerChain([new Uint8Array([1, 2, 3])], store, AT).chain?.code).toBe('ISSUER_CERT_MISSING');
+    const garbage = verifyIssuerChain([new Uint8Array([1, 2, 3])], store, AT).chain;
+    expect(garbage).toMatchObject({ code: 'ISSUER_CERT_PROFILE', message: expect.stringMatching(/^x5chain certificate 1: not a readable X.509 certificate/) });
     expect(verifyIssuerChain(Array(6).fill(iaca.der), store, AT).chain?.code).toBe('ISSUER_CERT_UNTRUSTED');
   });
 });
@@ -133,11 +134,13 @@ describe('loadTrustStore', () => {
     expect(store.anchors).toHaveLength(1);
   });
 
-  it('rejects a side file whose sha256 does not match, and a missing path', () => {
+  it('skips a certificate whose side file sha256 does not match, with a warning naming it; a missing path is an error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kakunin-trust-'));
     writeFileSync(join(dir, 'a.pem'), readFileSync(VECTORS + 'iso18013-5-annexD-certs-nlwallet/utopia_iaca_cert.pem'));
     writeFileSync(join(dir, 'a.json'), JSON.stringify({ sha256: '00'.repeat(32) }));
-    expect(() => loadTrustStore([dir])).toThrow(/sha256 in the side file does not match/);
+    const store = loadTrustStore([dir]);
+    expect(store.anchors).toHaveLength(0);
+    expect(store.warnings).toEqual([expect.stringMatching(/a\.pem: .*sha256 in the side file does not match/)]);
     expect(() => loadTrustStore([join(dir, 'nope')])).toThrow(/no such file or folder/);
   });
 

@@ -29,8 +29,8 @@ describe('kakunin trust', () => {
     expect(await runTrust(['list', '--certs', dir, '--json'], b.io)).toBe(0);
     const rows = JSON.parse(b.out[0]);
     expect(rows).toHaveLength(14);
-    expect(rows[0]).toMatchObject({ set: 'us-aamva', country: 'US', docTypes: ['org.iso.18013.5.1.mDL'] });
-    expect(Object.keys(rows[0]).sort()).toEqual(['country', 'docTypes', 'name', 'notAfter', 'notBefore', 'set', 'sha256', 'source', 'subject', 'test']);
+    expect(rows[0]).toMatchObject({ set: 'us-aamva', country: 'US', docTypes: ['org.iso.18013.5.1.mDL'], maySign: 'org.iso.18013.5.1.mDL' });
+    expect(Object.keys(rows[0]).sort()).toEqual(['country', 'docTypes', 'maySign', 'name', 'notAfter', 'notBefore', 'set', 'sha256', 'source', 'subject', 'test']);
   });
 
   it('rejects the VICAL today (signer certificate expired 2026-04-18) with exit 1 and a code', async () => {
@@ -62,9 +62,25 @@ describe('kakunin trust', () => {
     const text = a.out.join('\n');
     expect(text).toContain('jp-jlis\tJP\t6e8a3108609316961d142426ce842b7927fd281755317056e1574eb9ede80a0e\t2025-01-29..2030-05-28');
     expect(text).not.toContain('[TEST]');
+    // What each anchor may sign: J-LIS the My Number Card; an anchor without a list anything else.
+    expect(text).toMatch(/jp-jlis\t.*\tmay sign: org\.iso\.23220\.1\.jp\.mnc\t/);
+    expect(text).toMatch(/apple\t.*\tmay sign: any docType but org\.iso\.23220\.1\.jp\.mnc\t/);
     const b = io();
     expect(await runTrust(['list', '--test-roots'], b.io)).toBe(0);
     expect(b.out.join('\n')).toContain('utopia');
     expect(b.out.join('\n')).toContain('[TEST]');
+    expect(b.out.join('\n')).toContain('may sign: any docType (test anchor)');
+  });
+
+  it('list names a file it skipped', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'kakunin-cli-'));
+    writeFileSync(join(dir, 'junk.pem'), 'not a certificate');
+    const { cpSync } = await import('node:fs');
+    cpSync(join(CERTS, 'jp-jlis/mncmdocRootCA.pem'), join(dir, 'jlis.pem'));
+    const a = io();
+    expect(await runTrust(['list', '--certs', dir], a.io)).toBe(0);
+    expect(a.err.join('\n')).toMatch(/kakunin trust: skipped .*junk\.pem: not a readable X\.509 certificate/);
+    expect(a.out.join('\n')).toContain('1 anchors in 1 sets');
   });
 });

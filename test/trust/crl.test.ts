@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { describe, expect, it } from 'vitest';
 import { createDocumentSigner, createIaca } from '../../src/sandbox/index.js';
-import { parseCertificate } from '../../src/trust/certificate.js';
+import { crlDistributionPointsOf, parseCertificate } from '../../src/trust/certificate.js';
 import { TRUST_CLOCK_SKEW_SECONDS } from '../../src/trust/clock-skew.js';
-import { crlDistributionPoints, normalizeSerial, parseCrl, verifyCrl } from '../../src/trust/crl.js';
+import { normalizeSerial, parseCrl, verifyCrl } from '../../src/trust/crl.js';
 import { RevocationLists } from '../../src/trust/revocation-lists.js';
 import { TrustStore } from '../../src/trust/store.js';
 import { makeCrl } from './helpers/lists.js';
@@ -34,7 +34,7 @@ describe('CRL', () => {
     const { readFileSync } = await import('node:fs');
     const { readCertificates } = await import('../../src/trust/certificate.js');
     const der = readCertificates(readFileSync(new URL('../../certs/jp-jlis/mncmdocRootCA.pem', import.meta.url)))[0];
-    expect(crlDistributionPoints(der)).toEqual(['https://dts.mdoc-iaca.digital.go.jp/certificate/latest/mnc.crl']);
+    expect(crlDistributionPointsOf(parseCertificate(der))).toEqual({ urls: ['https://dts.mdoc-iaca.digital.go.jp/certificate/latest/mnc.crl'] });
   });
 
   it('tolerates TRUST_CLOCK_SKEW_SECONDS of clock difference on thisUpdate, and no more', async () => {
