@@ -250,7 +250,7 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
   // Issuer signature over the MSO.
   let issuerSigned = false;
   if (!issuerAuth) checks.notRun('issuer_signature', 'ISSUER_SIGNATURE_INVALID', 'issuerAuth is not a COSE_Sign1');
-  else if (!ds) checks.notRun('issuer_signature', 'ISSUER_CERT_MISSING', 'no document signer certificate to verify with');
+  else if (!ds) checks.notRun('issuer_signature', chain.chain?.code ?? 'ISSUER_CERT_MISSING', 'no readable document signer certificate to verify with');
   else {
     issuerSigned = checks.run('issuer_signature', 'ISSUER_SIGNATURE_INVALID', () => {
       if (!verifyCoseSign1(issuerAuth, ds.publicKey)) fail('ISSUER_SIGNATURE_INVALID', 'issuerAuth signature does not verify with the document signer key');
@@ -280,7 +280,7 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
     if (t + skew < vi.validFrom.getTime()) checks.fail('mso_validity', 'MSO_NOT_YET_VALID', `MSO valid from ${iso(vi.validFrom)}`);
     else if (t - skew > vi.validUntil.getTime()) checks.fail('mso_validity', 'MSO_EXPIRED', `MSO expired ${iso(vi.validUntil)}`);
     else checks.pass('mso_validity');
-    if (!ds) checks.notRun('mso_signed_within_certificate', 'ISSUER_CERT_MISSING', 'no document signer certificate');
+    if (!ds) checks.notRun('mso_signed_within_certificate', chain.chain?.code ?? 'ISSUER_CERT_MISSING', 'no readable document signer certificate');
     else if (vi.signed < ds.notBefore || vi.signed > ds.notAfter) {
       checks.fail('mso_signed_within_certificate', 'MSO_SIGNED_OUTSIDE_CERT_VALIDITY', `MSO signed ${iso(vi.signed)}, outside the document signer's validity`);
     } else checks.pass('mso_signed_within_certificate');

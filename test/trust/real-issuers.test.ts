@@ -187,6 +187,16 @@ describe('limits before parsing (hostile certificates are cheap)', () => {
     expect(micros).toBeLessThan(50_000);
   });
 
+  it(`a name with more than ${CERTIFICATE_LIMITS.nameAttributes} attributes: refused before it is used`, async () => {
+    const x509 = await import('../../src/trust/x509.js');
+    const { webcrypto } = await import('node:crypto');
+    const crypto = webcrypto as unknown as Crypto;
+    const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const name = Array.from({ length: 40 }, (_, i) => `OU=unit ${i}`).join(', ') + ', C=JP';
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: '01', name, keys, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams }, crypto);
+    expect(() => parseCertificate(new Uint8Array(cert.rawData))).toThrow(/subject name has 41 attributes, over the limit of 32/);
+  });
+
   it('paths that do not reach an anchor are not kept; paths that do are', async () => {
     const stranger = await createIaca(IACA_VALIDITY);
     const fresh = TrustStore.fromCertificates([iaca.der], { set: 'issuers' });
