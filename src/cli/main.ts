@@ -3,7 +3,7 @@
  * loaded only when used, so `kakunin verify` does not pay for the HTTP service.
  */
 import { UsageError } from './input.js';
-import type { CliIo } from './verify.js';
+import type { CliIo } from './options.js';
 
 const USAGE = `kakunin: verifier for ISO/IEC 18013-5 mdoc credentials
 

@@ -22,7 +22,7 @@ import {
 import type { TrustStore } from '../trust/store.js';
 import { UsageError } from './input.js';
 import { waitForEngagement, type WaitedEngagement } from './reader-engagement.js';
-import { loadTrust, type CliIo } from './verify.js';
+import { loadTrust, type CliIo } from './options.js';
 
 export const READER_USAGE = `Usage: kakunin reader --purpose NAME [options]
 

@@ -14,7 +14,7 @@ import { loadTrustStore, type TrustAnchor } from '../trust/store.js';
 import { verifyVical } from '../trust/vical.js';
 import { importVical } from '../trust/vical-import.js';
 import { UsageError } from './input.js';
-import { DEFAULT_TRUST_DIR, parseAt, type CliIo } from './verify.js';
+import { DEFAULT_TRUST_DIR, parseAt, type CliIo } from './options.js';
 
 export const TRUST_USAGE = `Usage:
   kakunin trust import-vical FILE --root PEM --into SET [options]

@@ -14,7 +14,7 @@ import { KakuninError } from '../cbor/index.js';
 import { verifyProtocolResponse, type ProtocolResponseInput } from '../protocols/verify-protocol-response.js';
 import { resultToJson, resultToText } from './format.js';
 import { readFile, UsageError } from './input.js';
-import { loadTrust, parseAt, parseSkew, type CliIo } from './verify.js';
+import { loadTrust, parseAt, parseSkew, type CliIo } from './options.js';
 
 export const VERIFY_PROTOCOL_USAGE = `Usage: kakunin verify RESPONSE --protocol P [options]
 

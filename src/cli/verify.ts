@@ -4,14 +4,10 @@
  * Exit codes: 0 every document valid, 1 any invalid, 2 usage error or unreadable file.
  */
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { verifyDeviceResponse } from '../mdoc/verify.js';
-import { loadTrustStore, type TrustStore } from '../trust/store.js';
 import { resultToJson, resultToText } from './format.js';
 import { decodeBinaryText, readFile, readReaderKey, UsageError } from './input.js';
-
-/** The shipped production trust sets (certs/ at the package root). */
-export const DEFAULT_TRUST_DIR = fileURLToPath(new URL('../../certs', import.meta.url));
+import { loadTrust, parseAt, parseSkew, type CliIo } from './options.js';
 
 export const VERIFY_USAGE = `Usage: kakunin verify RESPONSE [options]
 
@@ -26,40 +22,6 @@ RESPONSE is a DeviceResponse file: raw CBOR, hex or base64url.
                       protocol parameters and decrypt first (see kakunin verify --protocol P --help)
   --json              machine-readable result
 Exit: 0 all documents valid, 1 any invalid, 2 usage error or unreadable file.`;
-
-export interface CliIo {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
-
-/** The trust store of --trust (default: the package's certs). Files that cannot be used are
- * reported on stderr and skipped; no anchor at all is a usage error. */
-export function loadTrust(paths: string[] | undefined, includeTest: boolean, io: Pick<CliIo, 'err'>): TrustStore {
-  let store: TrustStore;
-  try {
-    store = loadTrustStore(paths?.length ? paths : [DEFAULT_TRUST_DIR], { includeTest });
-  } catch (e) {
-    throw new UsageError(`trust: ${(e as Error).message}`);
-  }
-  for (const w of store.warnings) io.err(`kakunin: trust: skipped ${w}`);
-  if (store.anchors.length === 0) throw new UsageError(`trust: no trust anchor in ${(paths?.length ? paths : [DEFAULT_TRUST_DIR]).join(', ')}`);
-  return store;
-}
-
-export function parseAt(at: string | undefined): Date {
-  if (at === undefined) return new Date();
-  const d = new Date(at);
-  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(at)) throw new UsageError(`--at: not an RFC 3339 time: ${at}`);
-  return d;
-}
-
-/** --clock-skew: seconds, or undefined for the pipeline's default. */
-export function parseSkew(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const skew = Number(value);
-  if (!(skew >= 0)) throw new UsageError('--clock-skew: a number of seconds');
-  return skew;
-}
 
 export async function runVerify(argv: string[], io: CliIo): Promise<number> {
   let args;

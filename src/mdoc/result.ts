@@ -3,31 +3,8 @@
  * pass, fail or not_run; codes are the stable failure codes of DESIGN.md.
  */
 
-export type FailureCode =
-  | 'CBOR_MALFORMED'
-  | 'DOCUMENT_MISSING'
-  | 'DOCTYPE_MISMATCH'
-  | 'ISSUER_CERT_MISSING'
-  | 'ISSUER_CERT_UNTRUSTED'
-  | 'ISSUER_CERT_EXPIRED'
-  | 'ISSUER_CERT_PROFILE'
-  | 'ISSUER_CERT_REVOKED'
-  | 'ISSUER_SIGNATURE_INVALID'
-  | 'MSO_INVALID'
-  | 'MSO_NOT_YET_VALID'
-  | 'MSO_EXPIRED'
-  | 'MSO_SIGNED_OUTSIDE_CERT_VALIDITY'
-  | 'DIGEST_MISMATCH'
-  | 'DEVICE_AUTH_MISSING'
-  | 'DEVICE_AUTH_INVALID'
-  | 'DEVICE_KEY_NOT_AUTHORIZED'
-  | 'STATUS_REVOKED'
-  | 'STATUS_UNAVAILABLE'
-  | 'ELEMENT_NOT_REQUESTED'
-  | 'ELEMENT_MISSING'
-  | 'TRANSCRIPT_MISSING'
-  /** deviceMac needs the reader's ephemeral private key, and none was given. */
-  | 'READER_KEY_MISSING';
+export type { FailureCode } from '../codes/failure-codes.js';
+import type { FailureCode } from '../codes/failure-codes.js';
 
 /** Names of the checks, in the order the pipeline runs them. */
 export type CheckName =

@@ -5,14 +5,15 @@
  *
  * What is cached, and why it is safe: the path (which certificates, which anchor) and the signature
  * checks along it depend only on the certificate bytes and the trust store, so a path that reached
- * an anchor is kept by that store (bounded in bytes), under the exact x5chain bytes. Paths that did
+ * an anchor is kept for that store (bounded in bytes, gone with the store), under the exact x5chain
+ * bytes. Paths that did
  * not reach an anchor are never kept: anyone can send those, and keeping them would let answers
  * grow memory. Everything that depends on the time (validity of each link) or the document (the
  * signer profile of its docType, the docTypes the anchor may sign) is checked on every call.
  */
 import { LRUCache } from 'lru-cache';
 import { KakuninError } from '../cbor/errors.js';
-import type { FailureCode } from '../mdoc/result.js';
+import type { FailureCode } from '../codes/failure-codes.js';
 import { issuedBy, KEY_USAGE, parseCertificate, type ParsedCertificate } from './certificate.js';
 import { documentSignerUsages, EKU, SOLE_AUTHORITY_DOCTYPES } from './document-signer-profiles.js';
 import type { TrustAnchor, TrustStore } from './store.js';
@@ -37,17 +38,27 @@ export interface IssuerChain {
   profile?: Finding;
 }
 
-/** Paths that reached an anchor, kept by their trust store. */
-export type ChainCache = LRUCache<string, IssuerChain>;
-
-/** Bytes of verified paths a trust store keeps (each entry costs about 4x its certificates' DER). */
+/** Bytes of verified paths kept per trust store (each entry costs about 4x its certificates' DER). */
 export const CHAIN_CACHE_BYTES = 8 * 1024 * 1024;
 
-export function createChainCache(maxBytes = CHAIN_CACHE_BYTES): ChainCache {
-  return new LRUCache<string, IssuerChain>({
-    maxSize: maxBytes,
-    sizeCalculation: (value, key) => key.length + 4 * value.path.reduce((n, c) => n + c.der.length, 0) + 256,
-  });
+/** Paths that reached an anchor, one cache per trust store: it lives and dies with the store. */
+const pathsByStore = new WeakMap<TrustStore, LRUCache<string, IssuerChain>>();
+
+function pathsOf(store: TrustStore): LRUCache<string, IssuerChain> {
+  let cache = pathsByStore.get(store);
+  if (!cache) {
+    cache = new LRUCache<string, IssuerChain>({
+      maxSize: CHAIN_CACHE_BYTES,
+      sizeCalculation: (value, key) => key.length + 4 * value.path.reduce((n, c) => n + c.der.length, 0) + 256,
+    });
+    pathsByStore.set(store, cache);
+  }
+  return cache;
+}
+
+/** How many verified paths are kept for `store` (for tests and metrics). */
+export function cachedPathCount(store: TrustStore): number {
+  return pathsByStore.get(store)?.size ?? 0;
 }
 
 function fail(code: FailureCode, message: string): Finding {
@@ -187,10 +198,11 @@ function cacheKey(x5chain: Uint8Array[]): string {
  */
 export function verifyIssuerChain(x5chain: Uint8Array[], store: TrustStore, at: Date, docType?: string): IssuerChain {
   const key = cacheKey(x5chain);
-  let path = store.chains.get(key);
+  const cache = pathsOf(store);
+  let path = cache.get(key);
   if (!path) {
     path = buildPath(x5chain, store);
-    if (path.anchor && !path.chain) store.chains.set(key, path);
+    if (path.anchor && !path.chain) cache.set(key, path);
   }
   const result: IssuerChain = { ...path };
   if (result.chain || !result.anchor) return result;

@@ -14,7 +14,6 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { KakuninError } from '../cbor/errors.js';
 import { parseCertificate, readCertificates, type ParsedCertificate } from './certificate.js';
-import { createChainCache, type ChainCache } from './chain.js';
 
 export interface TrustAnchorMeta {
   name?: string;
@@ -55,8 +54,6 @@ export class TrustStore {
   readonly anchors: readonly TrustAnchor[];
   /** Files skipped while loading, each with the reason (names the file). */
   readonly warnings: readonly string[];
-  /** Paths from x5chains to these anchors that verified (chain.ts), bounded in bytes. */
-  readonly chains: ChainCache = createChainCache();
   private readonly bySubject = new Map<string, TrustAnchor[]>();
 
   constructor(anchors: TrustAnchor[], warnings: readonly string[] = []) {

@@ -1,0 +1,57 @@
+/**
+ * The layers of DESIGN.md, enforced (`npm run lint:layers`, part of `npm test`). Dependencies point
+ * downwards only: codes < cbor < cose < trust < mdoc < protocols < policy < sandbox < service < cli
+ * (src/index.ts, the public API, may import any of them).
+ */
+const LAYERS = ['codes', 'cbor', 'cose', 'trust', 'mdoc', 'protocols', 'policy', 'sandbox', 'service', 'cli'];
+const IO_MODULES = '^(node:)?(fs|fs/promises|net|http|https|http2|dns|dns/promises|child_process|dgram|tls|cluster|worker_threads|readline)$';
+
+/** I/O that still lives in trust/ and is to move to a runtime layer of its own (issue 15): fetching
+ * with DNS pinning, the refresher's timers, folders on disk. Listed so that no new file joins them. */
+const TRUST_IO_YET_TO_MOVE = '^src/trust/(fetch|refresher|store|revocation-cache|vical-import)[.]ts$';
+
+module.exports = {
+  forbidden: [
+    ...LAYERS.slice(0, -1).map((layer, i) => ({
+      name: `layer-${layer}-downwards-only`,
+      comment: `src/${layer}/ may import only the layers below it (${LAYERS.slice(0, i).join(', ') || 'none'})`,
+      severity: 'error',
+      from: { path: `^src/${layer}/` },
+      to: { path: `^src/(${LAYERS.slice(i + 1).join('|')})/` },
+    })),
+    {
+      name: 'core-does-no-io',
+      comment: 'codes, cbor, cose and mdoc take bytes, time and trust in and give results out: no filesystem, network or processes',
+      severity: 'error',
+      from: { path: '^src/(codes|cbor|cose|mdoc)/' },
+      to: { dependencyTypes: ['core'], path: IO_MODULES },
+    },
+    {
+      name: 'trust-does-no-new-io',
+      comment: 'trust/ checks chains, CRLs, status lists and VICALs without I/O; only the files listed in TRUST_IO_YET_TO_MOVE still do I/O',
+      severity: 'error',
+      from: { path: '^src/trust/', pathNot: TRUST_IO_YET_TO_MOVE },
+      to: { dependencyTypes: ['core'], path: IO_MODULES },
+    },
+    {
+      name: 'sandbox-only-through-the-demo',
+      comment: 'production code reaches the sandbox issuer and wallet only through the demo wallet',
+      severity: 'error',
+      from: { path: '^src/(service|cli)/', pathNot: '^src/service/demo-wallet[.]ts$' },
+      to: { path: '^src/sandbox/' },
+    },
+    {
+      name: 'no-circular',
+      comment: 'a cycle makes two files one idea',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+  },
+};
