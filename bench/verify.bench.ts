@@ -21,7 +21,7 @@ import { parseCoseSign1, toBeSigned } from '../src/cose/sign1.js';
 import { deriveEMacKey, deviceAuthenticationBytes } from '../src/mdoc/device-authentication.js';
 import { sessionTranscriptForms } from '../src/mdoc/session-transcript.js';
 import { verifyDeviceResponse, type VerifyOptions } from '../src/mdoc/verify.js';
-import { loadTrustStore } from '../src/trust/store.js';
+import { loadTrustStore } from '../src/runtime/trust-folder.js';
 
 const V = fileURLToPath(new URL('../test/vectors/', import.meta.url));
 const bin = (p: string) => new Uint8Array(readFileSync(V + p));

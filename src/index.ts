@@ -15,7 +15,8 @@ export type {
   NameSpaceValues,
   VerificationError,
 } from './mdoc/result.js';
-export { loadTrustStore, TrustStore, type TrustAnchor, type TrustAnchorMeta, type LoadOptions } from './trust/store.js';
+export { TrustStore, type TrustAnchor, type TrustAnchorMeta } from './trust/store.js';
+export { loadTrustStore, type LoadOptions } from './runtime/trust-folder.js';
 export type { RevocationChecker, RevocationStatus } from './trust/revocation.js';
 export { KakuninError, CborError } from './cbor/errors.js';
 export { FullDate } from './cbor/types.js';

@@ -3,7 +3,8 @@
  * options (--at, --clock-skew).
  */
 import { fileURLToPath } from 'node:url';
-import { loadTrustStore, type TrustStore } from '../trust/store.js';
+import { type TrustStore } from '../trust/store.js';
+import { loadTrustStore } from '../runtime/trust-folder.js';
 import { UsageError } from './input.js';
 
 /** The shipped production trust sets (certs/ at the package root). */

@@ -8,11 +8,12 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { KakuninError } from '../cbor/errors.js';
 import { readCertificates } from '../trust/certificate.js';
-import { DEFAULT_REVOCATION_CACHE_DIR, RevocationCache } from '../trust/revocation-cache.js';
+import { DEFAULT_REVOCATION_CACHE_DIR, RevocationCache } from '../runtime/revocation-cache.js';
 import { SOLE_AUTHORITY_DOCTYPES } from '../trust/document-signer-profiles.js';
-import { loadTrustStore, type TrustAnchor } from '../trust/store.js';
+import { type TrustAnchor } from '../trust/store.js';
+import { loadTrustStore } from '../runtime/trust-folder.js';
 import { verifyVical } from '../trust/vical.js';
-import { importVical } from '../trust/vical-import.js';
+import { importVical } from '../runtime/vical-import.js';
 import { UsageError } from './input.js';
 import { DEFAULT_TRUST_DIR, parseAt, type CliIo } from './options.js';
 

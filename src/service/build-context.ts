@@ -4,7 +4,8 @@
  */
 import { loadPurposes, type Purpose } from '../policy/index.js';
 import { loadOrCreateDevelopmentIdentity, loadVerifierIdentity } from '../protocols/keys/verifier-identity.js';
-import { loadTrustStore, TrustStore } from '../trust/index.js';
+import { TrustStore } from '../trust/index.js';
+import { loadTrustStore } from '../runtime/trust-folder.js';
 import type { ServiceConfig } from './config.js';
 import type { ServiceContext } from './context.js';
 import { createLogger, type Logger } from './logger.js';

@@ -8,7 +8,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { blockedLiteral, checkUrl, guardedLookup } from '../trust/fetch.js';
+import { blockedLiteral, checkUrl, guardedLookup } from '../runtime/fetch.js';
 import { ServiceError } from './errors.js';
 
 export interface OutgoingPolicy {

@@ -13,7 +13,7 @@ import { TokenBuckets } from '../../src/service/security.js';
 import { runDemo, runServe, type RunningService } from '../../src/service/serve.js';
 import { guardedFetch } from '../../src/service/ssrf.js';
 import { deliverWebhook } from '../../src/service/webhook.js';
-import { fetchTrustMaterial } from '../../src/trust/fetch.js';
+import { fetchTrustMaterial } from '../../src/runtime/fetch.js';
 import { freePort } from '../service/helpers.js';
 
 const KEY_A = 'key-a-0123456789abcdef';

@@ -14,7 +14,7 @@ import { runServe, type RunningService } from '../../src/service/serve.js';
 import { createDocumentSigner, createIaca, issueMdoc, myNumberCardElements, type SandboxCa, type SandboxCertificate } from '../../src/sandbox/index.js';
 import { SandboxWallet } from '../../src/sandbox/wallet.js';
 import { answerOpenID4VPRedirect } from '../../src/sandbox/wallet-openid4vp.js';
-import { cacheKey } from '../../src/trust/revocation-cache.js';
+import { cacheKey } from '../../src/runtime/revocation-cache.js';
 import { TrustStore } from '../../src/trust/index.js';
 import { ListServer, makeCrl, makeStatusList, type ListSigner } from '../trust/helpers/lists.js';
 import { capturingLogger, freePort } from './helpers.js';

@@ -7,7 +7,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTrustStore } from '../../src/trust/store.js';
+import { loadTrustStore } from '../../src/runtime/trust-folder.js';
 
 const CERTS = join(import.meta.dirname, '../../certs');
 const PRODUCTION = ['jp-jlis', 'apple', 'google-wallet', 'us-aamva', 'us-states'];

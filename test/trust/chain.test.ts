@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentSigner, createIaca, createIntermediateCa, x5chainFor, type SandboxCa } from '../../src/sandbox/index.js';
 import { readCertificates } from '../../src/trust/certificate.js';
 import { verifyIssuerChain } from '../../src/trust/chain.js';
-import { loadTrustStore, TrustStore } from '../../src/trust/store.js';
+import { TrustStore } from '../../src/trust/store.js';
+import { loadTrustStore } from '../../src/runtime/trust-folder.js';
 import { VECTORS, hex } from '../helpers/vectors.js';
 import { readFileSync } from 'node:fs';
 

@@ -26,7 +26,8 @@ import { CERTIFICATE_LIMITS, crlDistributionPointsOf, parseCertificate } from '.
 import { cachedPathCount, verifyIssuerChain } from '../../src/trust/chain.js';
 import { DOCUMENT_SIGNER_PROFILES, documentSignerUsages } from '../../src/trust/document-signer-profiles.js';
 import { RevocationLists } from '../../src/trust/revocation-lists.js';
-import { loadTrustStore, TrustStore } from '../../src/trust/store.js';
+import { TrustStore } from '../../src/trust/store.js';
+import { loadTrustStore } from '../../src/runtime/trust-folder.js';
 import { AT, DS_VALIDITY, IACA_VALIDITY, issueSample } from '../helpers/sandbox-issuer.js';
 import type { IssuedMdoc } from '../../src/sandbox/index.js';
 import { checkMap, VECTORS } from '../helpers/vectors.js';

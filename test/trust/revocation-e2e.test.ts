@@ -18,7 +18,7 @@ import {
   type SandboxCa,
   type SandboxCertificate,
 } from '../../src/sandbox/index.js';
-import { TrustRefresher } from '../../src/trust/refresher.js';
+import { TrustRefresher } from '../../src/runtime/refresher.js';
 import { RevocationLists } from '../../src/trust/revocation-lists.js';
 import { TrustStore } from '../../src/trust/store.js';
 import { ListServer, makeCrl, makeIdentifierList, makeStatusList, type ListSigner } from './helpers/lists.js';

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCertificates } from '../../src/trust/certificate.js';
-import { loadTrustStore } from '../../src/trust/store.js';
+import { loadTrustStore } from '../../src/runtime/trust-folder.js';
 import { parseVical, verifyVical } from '../../src/trust/vical.js';
-import { importVical } from '../../src/trust/vical-import.js';
+import { importVical } from '../../src/runtime/vical-import.js';
 
 const VEC = join(import.meta.dirname, '../vectors');
 const bytes = (p: string) => new Uint8Array(readFileSync(join(VEC, p)));

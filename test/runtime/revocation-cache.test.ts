@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runTrust } from '../../src/cli/trust.js';
 import { createIaca, type SandboxCa } from '../../src/sandbox/index.js';
-import { cacheKey, RevocationCache } from '../../src/trust/revocation-cache.js';
+import { cacheKey, RevocationCache } from '../../src/runtime/revocation-cache.js';
 import { RevocationLists, type ListTarget } from '../../src/trust/revocation-lists.js';
 import { TrustStore } from '../../src/trust/store.js';
-import { makeCrl } from './helpers/lists.js';
+import { makeCrl } from '../trust/helpers/lists.js';
 
 const AT = new Date('2026-06-01T00:00:00Z');
 const VALIDITY = { notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: new Date('2035-01-01T00:00:00Z') };

@@ -11,9 +11,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ListError, ListKind, ListMetrics, ListTarget, RevocationLists } from './revocation-lists.js';
-import { parseCertificate } from './certificate.js';
-import type { TrustStore } from './store.js';
+import type { ListError, ListKind, ListMetrics, ListTarget, RevocationLists } from '../trust/revocation-lists.js';
+import { parseCertificate } from '../trust/certificate.js';
+import type { TrustStore } from '../trust/store.js';
 
 export const DEFAULT_REVOCATION_CACHE_DIR = '.kakunin/revocation';
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blockedReason, fetchTrustMaterial } from '../../src/trust/fetch.js';
-import { TrustRefresher } from '../../src/trust/refresher.js';
+import { blockedReason, fetchTrustMaterial } from '../../src/runtime/fetch.js';
+import { TrustRefresher } from '../../src/runtime/refresher.js';
 import { RevocationLists } from '../../src/trust/revocation-lists.js';
 import { TrustStore } from '../../src/trust/store.js';
-import { ListServer } from './helpers/lists.js';
+import { ListServer } from '../trust/helpers/lists.js';
 
 const server = new ListServer();
 beforeAll(async () => {

@@ -6,8 +6,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCertificate } from './certificate.js';
-import type { VerifiedVical, VicalCertificateInfo } from './vical.js';
+import { parseCertificate } from '../trust/certificate.js';
+import type { VerifiedVical, VicalCertificateInfo } from '../trust/vical.js';
 
 export interface ImportedCertificate {
   file: string;

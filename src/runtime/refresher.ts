@@ -6,7 +6,7 @@
  */
 import { KakuninError } from '../cbor/errors.js';
 import { fetchTrustMaterial, type FetchPolicy } from './fetch.js';
-import type { ListTarget, RevocationLists } from './revocation-lists.js';
+import type { ListTarget, RevocationLists } from '../trust/revocation-lists.js';
 
 export interface RefresherOptions {
   lists: RevocationLists;
