@@ -4,7 +4,7 @@
  * walkthrough. They shut down gracefully on SIGTERM / SIGINT: stop accepting, finish what is in
  * flight, close the store.
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import express from 'express';
 import { TrustStore } from '../trust/index.js';
 import { createApp } from './app.js';
@@ -67,10 +67,24 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
   const ctx = await buildContext(config, options);
   const extraRoutes = wallet ? sandboxWalletRoutes(wallet) : undefined;
   const app = createApp(ctx, extraRoutes ? { extraRoutes } : {});
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
+  // Not app.listen: Express 5 calls its callback on errors too, so a port in use looked like a start.
+  const server = createServer(app);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    await ctx.revocation?.stop();
+    await ctx.store.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new ConfigError(`port ${config.port} on ${config.host} is already in use (EADDRINUSE): stop what uses it or choose another with --port / PORT`);
+    if (code === 'EACCES') throw new ConfigError(`port ${config.port} on ${config.host} needs privileges this process does not have (EACCES): choose a port above 1023`);
+    throw e;
+  }
   // Behind a load balancer idle keep-alive sockets must outlive the balancer's, or requests fail.
   server.keepAliveTimeout = 65_000;
   const address = server.address();

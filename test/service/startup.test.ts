@@ -1,0 +1,41 @@
+/**
+ * Start-up tells the truth: `kakunin demo` and `kakunin serve` on a port that is taken exit non-zero
+ * with a message naming the port (Express 5's listen callback also fires on errors, which made a
+ * taken port look like a successful start).
+ */
+import { spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runServe } from '../../src/service/serve.js';
+import { freePort } from './helpers.js';
+
+const MAIN = fileURLToPath(new URL('../../src/service/main.ts', import.meta.url));
+let blocker: Server;
+let port: number;
+
+beforeAll(async () => {
+  port = await freePort();
+  blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
+});
+afterAll(() => new Promise<void>((r) => blocker.close(() => r())));
+
+describe('a port already in use', () => {
+  for (const mode of ['demo', 'serve']) {
+    it(`kakunin ${mode}: exits 1 naming the port, never "running"`, () => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, mode, '--port', String(port), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123'], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, LOG_LEVEL: 'silent' },
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`kakunin: cannot start: port ${port} on 127.0.0.1 is already in use (EADDRINUSE)`);
+      expect(r.stdout).not.toContain('is running');
+    }, 60_000);
+  }
+
+  it('runServe rejects with a ConfigError and leaves nothing running', async () => {
+    await expect(runServe(['--port', String(port), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123'], { env: {} })).rejects.toThrow(/already in use \(EADDRINUSE\)/);
+  });
+});
