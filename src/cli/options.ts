@@ -2,13 +2,12 @@
  * What every kakunin command shares: its input/output, the trust store of --trust, and the time
  * options (--at, --clock-skew).
  */
-import { fileURLToPath } from 'node:url';
 import { type TrustStore } from '../trust/store.js';
-import { loadTrustStore } from '../runtime/trust-folder.js';
+import { loadTrustStore, PACKAGE_CERTS_DIR } from '../runtime/trust-folder.js';
 import { UsageError } from './input.js';
 
 /** The shipped production trust sets (certs/ at the package root). */
-export const DEFAULT_TRUST_DIR = fileURLToPath(new URL('../../certs', import.meta.url));
+export const DEFAULT_TRUST_DIR = PACKAGE_CERTS_DIR;
 
 export interface CliIo {
   out: (s: string) => void;

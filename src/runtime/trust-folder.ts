@@ -9,9 +9,14 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { KakuninError } from '../cbor/errors.js';
 import { readCertificates } from '../trust/certificate.js';
 import { anchorFrom, TEST_SETS, TrustStore, type TrustAnchor, type TrustAnchorMeta } from '../trust/store.js';
+
+/** The trust sets shipped with the package (certs/ at its root, from src/runtime or dist/runtime):
+ * the default of every command, whatever the working directory. */
+export const PACKAGE_CERTS_DIR = fileURLToPath(new URL('../../certs', import.meta.url));
 
 /** Roots that sign VICALs, kept beside a set (certs/<set>/vical-signer-roots/): never IACAs. */
 const NOT_ANCHORS = new Set(['vical-signer-roots']);

@@ -2,6 +2,7 @@
  * Service configuration: read once at start from the environment and the command line, checked, and
  * frozen. Anything wrong stops start-up with a message that names the setting.
  */
+import { PACKAGE_CERTS_DIR } from '../runtime/trust-folder.js';
 import { parseStoreKey } from './store/store-cipher.js';
 
 export class ConfigError extends Error {
@@ -32,7 +33,8 @@ export interface ServiceConfig {
   purposesFile?: string;
   /** 市区町村コード of the built-in residency purpose. */
   municipalities?: string[];
-  /** Folder of trust anchors (certs/<set>/...). */
+  /** Folder of trust anchors (certs/<set>/...): the package's own unless KAKUNIN_TRUST_DIR replaces
+   * it (whatever the working directory). */
   trustDir: string;
   /** Trust sets to load; empty: every production set in trustDir. */
   trustSets: string[];
@@ -192,7 +194,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     redisCommandTimeoutMs: int('redis-command-timeout', 2000, 100, 60_000),
     ...(get('purposes') ? { purposesFile: get('purposes') } : {}),
     ...(municipalities.length ? { municipalities } : {}),
-    trustDir: get('trust-dir') ?? 'certs',
+    trustDir: get('trust-dir') ?? PACKAGE_CERTS_DIR,
     trustSets: list('trust-sets'),
     ...(get('receipt-key') ? { receiptKeyFile: get('receipt-key') } : {}),
     ...(verifierCertFile ? { verifierCertFile, verifierKeyFile } : {}),

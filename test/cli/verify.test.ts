@@ -113,6 +113,28 @@ describe('the installed command (bin/kakunin.js on the compiled build)', () => {
     expect(JSON.parse(r.stdout).errors.map((e: { code: string }) => e.code)).toContain('ISSUER_CERT_UNTRUSTED');
   });
 
+  it('kakunin demo started from an empty folder uses the package\'s own trust sets and answers', async () => {
+    const { spawn } = await import('node:child_process');
+    const { freePort } = await import('../service/helpers.js');
+    const port = await freePort();
+    const empty = mkdtempSync(join(tmpdir(), 'kakunin-empty-'));
+    const child = spawn(process.execPath, [join(ROOT, 'bin/kakunin.js'), 'demo', '--port', String(port)], { cwd: empty, env: { ...process.env, LOG_LEVEL: 'silent' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    try {
+      const started = Date.now();
+      while (!out.includes('kakunin demo is running') && child.exitCode === null && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 100));
+      expect(err).toBe('');
+      expect(out).toContain('kakunin demo is running');
+      const config = await fetch(`http://127.0.0.1:${port}/v1/config`);
+      expect(config.status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 60_000);
+
   it('exits 2 for an unknown command', () => {
     expect(spawnSync(process.execPath, [join(ROOT, 'bin/kakunin.js'), 'frobnicate'], { encoding: 'utf8' }).status).toBe(2);
   });
