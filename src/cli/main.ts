@@ -12,7 +12,9 @@ Commands:
   serve [options]             the verifier service (HTTP API, counter and merchant pages)
   verify RESPONSE [options]   verify a DeviceResponse, or a DC API / OpenID4VP response with --protocol
   reader --purpose P          in-person ISO 18013-5 reader (QR or NFC engagement)
-  trust list | import-vical   inspect and update the trust sets
+  trust list | lists | import-vical   inspect and update the trust sets and revocation lists
+  keys init [--dir secrets]   write the receipt key, store key, API key and a development verifier
+                              certificate where compose.yaml expects them
   help                        this text
 
 Each command takes --help.`;
@@ -29,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./verify.js')).runVerify(rest, io);
     case 'trust':
       return (await import('./trust.js')).runTrust(rest, io);
+    case 'keys':
+      return (await import('./keys.js')).runKeys(rest, io);
     case 'reader': {
       const code = await (await import('./reader.js')).runReader(rest, { ...io, stdin: process.stdin });
       // Radio libraries (bleno, noble, pcsclite) keep native handles open after the session is torn

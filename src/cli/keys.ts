@@ -1,0 +1,76 @@
+/**
+ * `kakunin keys init [--dir DIR] [--host HOST] [--force]`: the secrets a deployment needs, written
+ * where compose.yaml expects them, with Node alone (no openssl, no basenc: the same on macOS, Linux
+ * and Windows):
+ *   DIR/receipt.pem            P-256 key that signs receipts (PKCS#8), shared by every instance
+ *   DIR/verifier.pem           development verifier (reader) certificate chain for HOST, leaf first
+ *   DIR/verifier.key.pem       its private key
+ *   DIR/verifier-root.pem      the development root that issued it (for test wallets that pin it)
+ *   .env (beside DIR)          KAKUNIN_API_KEYS and KAKUNIN_STORE_KEY, which `docker compose` reads
+ * Existing files are kept unless --force: a new store key makes every sealed Redis value unreadable,
+ * a new receipt key invalidates the published one.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createDevelopmentIdentity } from '../protocols/keys/verifier-identity.js';
+import { UsageError } from './input.js';
+import type { CliIo } from './options.js';
+
+const USAGE = `Usage: kakunin keys init [--dir DIR] [--host HOST] [--force]
+
+Writes the secrets a deployment needs (default DIR: ./secrets, where compose.yaml reads them):
+  DIR/receipt.pem                          the receipt signing key (P-256, PKCS#8)
+  DIR/verifier.pem, DIR/verifier.key.pem   a development verifier certificate for HOST (default
+                                           localhost) and its key; production uses the certificate
+                                           Apple or your CA issues (docs/verifier-certificates.md)
+  DIR/verifier-root.pem                    the development root that issued it
+  .env next to DIR                         KAKUNIN_API_KEYS and KAKUNIN_STORE_KEY for docker compose
+Existing files are kept unless --force.`;
+
+function write(file: string, content: string, force: boolean, io: CliIo, written: string[]): void {
+  if (existsSync(file) && !force) {
+    io.out(`kept     ${file} (exists; --force replaces it)`);
+    return;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, content, { mode: 0o600 });
+  written.push(file);
+  io.out(`written  ${file}`);
+}
+
+export async function runKeys(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { dir: { type: 'string' }, host: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean' } } });
+  } catch (e) {
+    throw new UsageError(`keys: ${(e as Error).message}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1 || positionals[0] !== 'init') throw new UsageError(`keys: expected "init"\n\n${USAGE}`);
+  const dir = resolve(values.dir ?? 'secrets');
+  const host = values.host ?? 'localhost';
+  const force = values.force === true;
+  const written: string[] = [];
+
+  const receipt = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  write(join(dir, 'receipt.pem'), receipt, force, io, written);
+  const identity = await createDevelopmentIdentity(host, new Date());
+  write(join(dir, 'verifier.pem'), identity.leafPem, force, io, written);
+  write(join(dir, 'verifier.key.pem'), identity.keyPem, force, io, written);
+  write(join(dir, 'verifier-root.pem'), identity.rootPem, force, io, written);
+  const env = [
+    '# Written by `kakunin keys init`: secrets for docker compose. Keep this file out of version control.',
+    `KAKUNIN_API_KEYS=${randomBytes(24).toString('hex')}`,
+    `KAKUNIN_STORE_KEY=${randomBytes(32).toString('base64url')}`,
+    '',
+  ].join('\n');
+  write(join(dirname(dir), '.env'), env, force, io, written);
+  io.out(written.length ? 'Keep these files secret; they are already excluded from git and the Docker build context.' : 'Nothing written.');
+  return 0;
+}
