@@ -72,7 +72,7 @@
     }
     var v = decision.value;
     if (v.kind === 'age_over') return showResult(v.over, I18n.t(v.over ? 'over' : 'notOver', { n: v.threshold }), '');
-    if (v.kind === 'residency') return showResult(v.resident, I18n.t(v.resident ? 'resident' : 'notResident'), v.code || '');
+    if (v.kind === 'residency') return showResult(v.resident, I18n.t(v.resident ? 'resident' : 'notResident'), v.code || (v.municipalities || []).join(', '));
     return showResult(true, I18n.t('identity'), Object.keys(v.attributes).filter(function (k) { return k !== 'portrait'; }).map(function (k) { return v.attributes[k]; }).join(' · '));
   }
 

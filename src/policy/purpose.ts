@@ -35,7 +35,9 @@ export type PolicyFailureCode =
 /** The minimal answer a purpose reports. Only the fields the purpose is configured to report. */
 export type DecisionValue =
   | { kind: 'age_over'; threshold: number; over: boolean }
-  | { kind: 'residency'; resident: boolean; code?: string }
+  /** `municipalities`: the codes the purpose accepts (configuration, never the holder's data), so an
+   * answer reads "resident of 131016: yes". */
+  | { kind: 'residency'; resident: boolean; municipalities: string[]; code?: string }
   | { kind: 'attributes'; attributes: Record<string, string | number | boolean> };
 
 export interface Decision {

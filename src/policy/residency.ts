@@ -47,6 +47,7 @@ export function residencyPurpose(options: ResidencyOptions): Purpose {
   // digit (13101) matches a card that carries it (131016).
   const accepted = new Set(options.municipalities.map((c) => c.slice(0, 5)));
   const mdlValues = new Set((options.mdl?.values ?? []).map(normalise));
+  const municipalities = [...options.municipalities];
 
   return {
     name: options.name ?? 'residency',
@@ -61,16 +62,16 @@ export function residencyPurpose(options: ResidencyOptions): Purpose {
         if (typeof code !== 'string') return { missing: true };
         const resident = accepted.has(code.trim().slice(0, 5));
         return options.reportCode && resident
-          ? { kind: 'residency', resident, code: code.trim() }
-          : { kind: 'residency', resident };
+          ? { kind: 'residency', resident, municipalities, code: code.trim() }
+          : { kind: 'residency', resident, municipalities };
       }
       if (document.docType === MDL && options.mdl) {
         const value = issuerElement(document, NS_MDL, options.mdl.element);
         if (typeof value !== 'string') return { missing: true };
         const resident = mdlValues.has(normalise(value));
         return options.reportCode && resident
-          ? { kind: 'residency', resident, code: value.trim() }
-          : { kind: 'residency', resident };
+          ? { kind: 'residency', resident, municipalities, code: value.trim() }
+          : { kind: 'residency', resident, municipalities };
       }
       return { missing: true };
     },

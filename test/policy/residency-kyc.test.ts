@@ -13,15 +13,15 @@ describe('residency', () => {
       { docType: MY_NUMBER_CARD, claimSets: [[{ namespace: jp, identifier: 'local_gov_code_unicode', intentToRetain: false }]] },
     ]);
     const yes = reduceToDecision(p, resultOf(verifiedDocument(MY_NUMBER_CARD, { [jp]: { local_gov_code_unicode: '131016' } })), at);
-    expect(yes.value).toEqual({ kind: 'residency', resident: true });
+    expect(yes.value).toEqual({ kind: 'residency', resident: true, municipalities: ['131016'] });
     const no = reduceToDecision(p, resultOf(verifiedDocument(MY_NUMBER_CARD, { [jp]: { local_gov_code_unicode: '131130' } })), at);
-    expect(no.value).toEqual({ kind: 'residency', resident: false });
+    expect(no.value).toEqual({ kind: 'residency', resident: false, municipalities: ['131016'] });
   });
 
   it('matches codes with or without the check digit, and reports the code only when configured', () => {
     const p = residencyPurpose({ municipalities: ['13101'], reportCode: true });
     const d = reduceToDecision(p, resultOf(verifiedDocument(MY_NUMBER_CARD, { [jp]: { local_gov_code_unicode: '131016' } })), at);
-    expect(d.value).toEqual({ kind: 'residency', resident: true, code: '131016' });
+    expect(d.value).toEqual({ kind: 'residency', resident: true, municipalities: ['13101'], code: '131016' });
   });
 
   it('accepts the My Number Card from J-LIS only unless trust sets are configured', () => {
@@ -36,7 +36,7 @@ describe('residency', () => {
     const p = residencyPurpose({ municipalities: [], mdl: { element: 'resident_postal_code', values: ['94105'] } });
     expect(p.documents.map((d) => d.docType)).toEqual([MDL]);
     const d = reduceToDecision(p, resultOf(verifiedDocument(MDL, { 'org.iso.18013.5.1': { resident_postal_code: '94105' } })), at);
-    expect(d.value).toEqual({ kind: 'residency', resident: true });
+    expect(d.value).toEqual({ kind: 'residency', resident: true, municipalities: [] });
     expect(() => residencyPurpose({ municipalities: ['abc'] })).toThrow(/市区町村コード/);
   });
 });

@@ -44,7 +44,7 @@ describe('demo service, OpenID4VP by QR with the sandbox wallet', () => {
     const body = (await second.json()) as { message: string };
     expect(body.message).toContain('409');
     const result = (await (await fetch(`${svc.url}/v1/verifications/${v.id}`)).json()) as Record<string, any>;
-    expect(result.decision.value).toEqual({ kind: 'residency', resident: true });
+    expect(result.decision.value).toEqual({ kind: 'residency', resident: true, municipalities: ['131016'] });
   });
 
   it('serves the DC API path (openid4vp-v1-signed) through the page endpoint', async () => {
