@@ -127,6 +127,7 @@ function listCommand(args: ReturnType<typeof parse>, io: CliIo): number {
     io.out(JSON.stringify(rows, null, 2));
     return 0;
   }
+  io.out('set\tcountry\tsha256\tvalidity\tsubject\tmay sign\tsource');
   for (const r of rows) {
     io.out(`${r.set}\t${r.country ?? '--'}\t${r.sha256}\t${r.notBefore.slice(0, 10)}..${r.notAfter.slice(0, 10)}\t${r.subject}\tmay sign: ${r.maySign}\t${r.source ?? ''}${r.test ? '\t[TEST]' : ''}`);
   }

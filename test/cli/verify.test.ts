@@ -135,6 +135,13 @@ describe('the installed command (bin/kakunin.js on the compiled build)', () => {
     }
   }, 60_000);
 
+  it('the build ships no source maps (the package carries no sources for them to point at)', async () => {
+    const { readdirSync } = await import('node:fs');
+    const files = readdirSync(join(ROOT, 'dist'), { recursive: true }).map(String);
+    expect(files.some((f) => f.endsWith('.js'))).toBe(true);
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+  });
+
   it('exits 2 for an unknown command', () => {
     expect(spawnSync(process.execPath, [join(ROOT, 'bin/kakunin.js'), 'frobnicate'], { encoding: 'utf8' }).status).toBe(2);
   });
