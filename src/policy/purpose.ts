@@ -48,6 +48,9 @@ export interface Decision {
   /** The document the decision rests on. No personal data: docType and the issuer's public identity. */
   docType?: string;
   issuer?: { subject: string; country?: string; trustSet?: string; anchor?: string };
+  /** Verified under KAKUNIN_REVOCATION=warn although no current list could say whether the issuer
+   * revoked the document: the merchant and the receipt are told. */
+  revocation?: 'unavailable';
   failureCodes: PolicyFailureCode[];
 }
 

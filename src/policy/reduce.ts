@@ -6,9 +6,47 @@
 import type { DocumentResult, VerificationResult } from '../mdoc/result.js';
 import type { Decision, PolicyFailureCode, Purpose } from './purpose.js';
 
-export function reduceToDecision(purpose: Purpose, result: VerificationResult, at: Date): Decision {
+export interface DecisionOptions {
+  /**
+   * KAKUNIN_REVOCATION. Under `warn` a revocation check that no current list could answer
+   * (not run, STATUS_UNAVAILABLE) does not stop a document; the decision says so
+   * (`revocation: 'unavailable'`). Nothing else is ever excused. Default `fail`.
+   */
+  revocation?: 'fail' | 'warn' | 'off';
+}
+
+const REVOCATION_CHECKS: ReadonlySet<string> = new Set(['issuer_revocation', 'status']);
+
+/**
+ * Every finding against the document at `index`: each check that did not pass, each error about the
+ * document (ELEMENT_NOT_REQUESTED and ELEMENT_MISSING from the element check live there, not in its
+ * checks) and each error about the whole response. `excused` are the ones the revocation mode lets
+ * through. This is the one place a document is judged.
+ */
+function findingsOf(result: VerificationResult, index: number, options: DecisionOptions): { blocking: string[]; excused: number } {
+  const document = result.documents[index];
+  const warn = options.revocation === 'warn';
+  const blocking: string[] = [];
+  let excused = 0;
+  for (const check of document.checks) {
+    if (check.status === 'pass') continue;
+    if (warn && check.status === 'not_run' && check.code === 'STATUS_UNAVAILABLE' && REVOCATION_CHECKS.has(check.check)) excused++;
+    else blocking.push(check.code ?? 'VERIFICATION_FAILED');
+  }
+  for (const e of result.errors) {
+    if (e.document !== undefined && e.document !== index) continue;
+    // The error list repeats each check's code; an excused check's error is excused with it.
+    if (warn && e.code === 'STATUS_UNAVAILABLE' && e.document === index && excused > 0) continue;
+    blocking.push(e.code);
+  }
+  // A document called invalid for a reason nobody listed is still invalid.
+  if (!document.valid && blocking.length === 0 && excused === 0) blocking.push('VERIFICATION_FAILED');
+  return { blocking, excused };
+}
+
+export function reduceToDecision(purpose: Purpose, result: VerificationResult, at: Date, options: DecisionOptions = {}): Decision {
   const acceptedTypes = new Set(purpose.documents.map((d) => d.docType));
-  const candidates = result.documents.filter((d) => acceptedTypes.has(d.docType));
+  const candidates = result.documents.map((document, index) => ({ document, index })).filter((c) => acceptedTypes.has(c.document.docType));
   const failures = new Set<PolicyFailureCode>();
   const failed = (codes: Iterable<PolicyFailureCode>, document?: DocumentResult): Decision => {
     for (const c of codes) failures.add(c);
@@ -27,13 +65,10 @@ export function reduceToDecision(purpose: Purpose, result: VerificationResult, a
     return failed(result.documents.length === 0 && codes.length > 0 ? codes : ['DOCUMENT_NOT_ACCEPTED']);
   }
 
-  const responseErrors = result.errors.filter((e) => e.document === undefined);
-  for (const document of candidates) {
-    if (!document.valid || responseErrors.length > 0) {
-      for (const check of document.checks) if (check.status === 'fail' && check.code) failures.add(check.code);
-      for (const e of result.errors) {
-        if (e.document === undefined || result.documents[e.document] === document) failures.add(e.code);
-      }
+  for (const { document, index } of candidates) {
+    const { blocking, excused } = findingsOf(result, index, options);
+    if (blocking.length > 0) {
+      for (const code of blocking) failures.add(code as PolicyFailureCode);
       continue;
     }
     const set = document.issuer?.anchor?.set;
@@ -52,10 +87,11 @@ export function reduceToDecision(purpose: Purpose, result: VerificationResult, a
       value,
       docType: document.docType,
       issuer: issuerOf(document),
+      ...(excused > 0 ? { revocation: 'unavailable' as const } : {}),
       failureCodes: [],
     };
   }
-  return failed([], candidates[0]);
+  return failed([], candidates[0].document);
 }
 
 function issuerOf(document: DocumentResult): Decision['issuer'] {

@@ -23,6 +23,8 @@ export interface ReceiptClaims {
   decision?: Record<string, unknown>;
   doc_type?: string;
   issuer?: { subject: string; country?: string; trust_set?: string };
+  /** Accepted under KAKUNIN_REVOCATION=warn without a current revocation answer. */
+  revocation?: 'unavailable';
   failure_codes: string[];
 }
 
@@ -72,7 +74,7 @@ export function receiptClaims(iss: string, id: string, decision: Decision, at: D
   const value = decision.value;
   let reported: Record<string, unknown> | undefined;
   if (value?.kind === 'age_over') reported = { over: value.over, threshold: value.threshold };
-  else if (value?.kind === 'residency') reported = { resident: value.resident, ...(value.code ? { code: value.code } : {}) };
+  else if (value?.kind === 'residency') reported = { resident: value.resident, municipalities: value.municipalities, ...(value.code ? { code: value.code } : {}) };
   else if (value?.kind === 'attributes') reported = { ...value.attributes };
   return {
     iss,
@@ -92,6 +94,7 @@ export function receiptClaims(iss: string, id: string, decision: Decision, at: D
           },
         }
       : {}),
+    ...(decision.revocation ? { revocation: decision.revocation } : {}),
     failure_codes: decision.failureCodes,
   };
 }

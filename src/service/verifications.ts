@@ -13,7 +13,6 @@ import type { VerificationResult } from '../mdoc/index.js';
 import { reduceToDecision, type Decision } from '../policy/index.js';
 import type { ServiceContext } from './context.js';
 import { badRequest, conflict, gone, notFound, ServiceError } from './errors.js';
-import { acceptUnavailableRevocation } from './revocation-warn.js';
 import { checkWebhookUrl } from './ssrf.js';
 import { FINAL_STATES, publicView, type SessionEvent, type VerificationSession } from './session.js';
 import type { AnsweredResult, PreparedRequest, RequestRefs, VerifyOptions } from './wallet-protocols.js';
@@ -160,24 +159,16 @@ async function answer(
   const trust = ctx.purposeTrust.get(purpose.name) ?? ctx.trust;
   const revocation = ctx.revocation?.checker;
   const answered = await opening(() => receive({ trust, at, ...(revocation ? { revocation } : {}) }));
-  const result = withRevocationPolicy(ctx, purpose.name, answered);
   // The digest that used up the request state also claims the session.
   const digest = answered.answerDigest;
   // Of several ways to answer, the first answer to get here wins the session.
   if (!(await ctx.store.claim(session.id, digest))) throw conflict();
-  const decision = reduceToDecision(purpose, result, at);
-  return finish(ctx, session, digest, decision, at, performance.now() - started);
-}
-
-/** KAKUNIN_REVOCATION=warn: a document short only of a revocation answer passes, counted and logged. */
-function withRevocationPolicy(ctx: ServiceContext, purpose: string, result: VerificationResult): VerificationResult {
-  if (ctx.revocation?.mode !== 'warn') return result;
-  const { result: out, accepted } = acceptUnavailableRevocation(result);
-  if (accepted > 0) {
-    ctx.metrics.revocationUnavailableAccepted.inc({ purpose }, accepted);
-    ctx.logger.warn({ purpose, documents: accepted }, 'accepted without a current revocation answer (KAKUNIN_REVOCATION=warn)');
+  const decision = reduceToDecision(purpose, answered, at, { revocation: ctx.revocation?.mode ?? 'off' });
+  if (decision.revocation === 'unavailable') {
+    ctx.metrics.revocationUnavailableAccepted.inc({ purpose: purpose.name }, 1);
+    ctx.logger.warn({ purpose: purpose.name }, 'accepted without a current revocation answer (KAKUNIN_REVOCATION=warn)');
   }
-  return out;
+  return finish(ctx, session, digest, decision, at, performance.now() - started);
 }
 
 /** Protocol-layer errors about the wallet's input, as 4xx with their code. */

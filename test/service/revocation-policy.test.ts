@@ -1,7 +1,8 @@
 /**
  * Service revocation settings and trust per purpose: KAKUNIN_REVOCATION defaults and validation,
- * the warn policy (accepts only a document short of a revocation answer, never turns it into a
- * pass), and the residency purpose restricted to J-LIS (plus sandbox in sandbox mode).
+ * one decision rule in every revocation mode (warn excuses only a revocation answer that could not
+ * be had, never an element finding), and the residency purpose restricted to J-LIS (plus sandbox
+ * in sandbox mode).
  */
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +11,9 @@ import { presetPurposes } from '../../src/policy/index.js';
 import { createIaca } from '../../src/sandbox/index.js';
 import { trustPerPurpose } from '../../src/service/build-context.js';
 import { ConfigError, loadConfig } from '../../src/service/config.js';
-import { acceptUnavailableRevocation } from '../../src/service/revocation-warn.js';
+import { checkRequestedElements } from '../../src/protocols/request/element-check.js';
+import type { PresentationRequest } from '../../src/protocols/request/presentation-request.js';
+import { reduceToDecision } from '../../src/policy/index.js';
 import { TrustStore } from '../../src/trust/store.js';
 
 const KEYS = { KAKUNIN_API_KEYS: 'k'.repeat(16) };
@@ -31,42 +34,71 @@ describe('KAKUNIN_REVOCATION', () => {
   });
 });
 
-describe('warn policy', () => {
+describe('one decision rule in every revocation mode (reduceToDecision sees every finding)', () => {
+  const MNC = 'org.iso.23220.1.jp.mnc';
+  const NS = 'org.iso.23220.1';
   const pass = (check: CheckResult['check']): CheckResult => ({ check, status: 'pass' });
-  const doc = (extra: CheckResult[]): DocumentResult => ({
-    docType: 'org.iso.23220.1.jp.mnc',
-    valid: false,
-    elements: { issuerSigned: {}, deviceSigned: {} },
-    checks: [pass('issuer_certificate_chain'), pass('issuer_signature'), ...extra],
-  });
-  const result = (d: DocumentResult): VerificationResult => ({
-    valid: false,
-    documents: [d],
-    errors: d.checks.filter((c) => c.status !== 'pass').map((c) => ({ code: c.code!, message: c.check, document: 0 })),
-  });
+  /** The checks the pipeline reports for a document whose issuer published no current list. */
+  const revocationChecks: Record<'fail' | 'warn' | 'off', CheckResult[]> = {
+    fail: [
+      { check: 'issuer_revocation', status: 'fail', code: 'STATUS_UNAVAILABLE', message: 'no CRL' },
+      { check: 'status', status: 'fail', code: 'STATUS_UNAVAILABLE', message: 'no list' },
+    ],
+    warn: [
+      { check: 'issuer_revocation', status: 'not_run', code: 'STATUS_UNAVAILABLE', message: 'no CRL' },
+      { check: 'status', status: 'not_run', code: 'STATUS_UNAVAILABLE', message: 'no list' },
+    ],
+    off: [],
+  };
+  const anchor = { name: 'J-LIS', set: 'jp-jlis', subject: 'CN=mncmdocRootCA' };
+  function verified(mode: 'fail' | 'warn' | 'off', elements: Record<string, unknown>): VerificationResult {
+    const checks = [pass('issuer_certificate_chain'), pass('issuer_signature'), pass('value_digests'), pass('device_authentication'), ...revocationChecks[mode]];
+    const valid = checks.every((c) => c.status === 'pass');
+    const document: DocumentResult = { docType: MNC, valid, issuer: { subject: 'CN=DS', country: 'JP', anchor }, elements: { issuerSigned: { [NS]: elements }, deviceSigned: {} }, checks };
+    return { valid, documents: [document], errors: checks.filter((c) => c.status !== 'pass').map((c) => ({ code: c.code!, message: c.check, document: 0 })) };
+  }
+  const request: PresentationRequest = {
+    documents: [{ id: 'mnc', docType: MNC, elements: [{ nameSpace: NS, elementIdentifier: 'age_over_20' }, { nameSpace: NS, elementIdentifier: 'age_over_18' }] }],
+  };
+  const answers: Record<string, { elements: Record<string, unknown>; candidates?: typeof request.documents }> = {
+    exact: { elements: { age_over_20: true, age_over_18: true } },
+    'over-disclosed': { elements: { age_over_20: true, age_over_18: true, birth_date: '2000-01-01', family_name_unicode: 'x' } },
+    'under-disclosed': { elements: { age_over_20: true } },
+    'unknown credential id': { elements: { age_over_20: true, age_over_18: true }, candidates: [] },
+  };
+  // Expected outcome per mode and answer, written out.
+  const expected: Record<'fail' | 'warn' | 'off', Record<string, string>> = {
+    fail: { exact: 'failed:STATUS_UNAVAILABLE', 'over-disclosed': 'failed:ELEMENT_NOT_REQUESTED', 'under-disclosed': 'failed:ELEMENT_MISSING', 'unknown credential id': 'failed:ELEMENT_NOT_REQUESTED' },
+    warn: { exact: 'verified:revocation unavailable', 'over-disclosed': 'failed:ELEMENT_NOT_REQUESTED', 'under-disclosed': 'failed:ELEMENT_MISSING', 'unknown credential id': 'failed:ELEMENT_NOT_REQUESTED' },
+    off: { exact: 'verified', 'over-disclosed': 'failed:ELEMENT_NOT_REQUESTED', 'under-disclosed': 'failed:ELEMENT_MISSING', 'unknown credential id': 'failed:ELEMENT_NOT_REQUESTED' },
+  };
+  const purpose = presetPurposes().get('age_over')!;
+  for (const mode of ['fail', 'warn', 'off'] as const) {
+    it(`${mode}: ${Object.entries(expected[mode]).map(([k, v]) => `${k} ${v}`).join(', ')}`, () => {
+      for (const [name, answer] of Object.entries(answers)) {
+        const result = checkRequestedElements(verified(mode, answer.elements), request, answer.candidates);
+        const d = reduceToDecision(purpose, result, new Date('2026-06-01T00:00:00Z'), { revocation: mode });
+        const want = expected[mode][name];
+        const label = `${mode} / ${name}`;
+        if (want.startsWith('verified')) {
+          expect(d.outcome, label).toBe('verified');
+          expect(d.revocation === 'unavailable', label).toBe(want.endsWith('revocation unavailable'));
+        } else {
+          expect(d.outcome, label).toBe('failed');
+          expect(d.failureCodes, label).toContain(want.split(':')[1]);
+        }
+        // Whatever was over-disclosed never reaches the decision.
+        expect(JSON.stringify(d)).not.toMatch(/2000-01-01|family_name/);
+      }
+    });
+  }
 
-  it('accepts a document whose only shortfall is a revocation check that could not run, keeping it not_run', () => {
-    const r = result(doc([{ check: 'issuer_revocation', status: 'not_run', code: 'STATUS_UNAVAILABLE', message: 'no CRL' }, { check: 'status', status: 'not_run', code: 'STATUS_UNAVAILABLE', message: 'no list' }]));
-    const out = acceptUnavailableRevocation(r);
-    expect(out.accepted).toBe(1);
-    expect(out.result.valid).toBe(true);
-    expect(out.result.errors).toEqual([]);
-    expect(out.result.documents[0].checks.find((c) => c.check === 'status')).toMatchObject({ status: 'not_run', code: 'STATUS_UNAVAILABLE' });
-    expect(r.valid).toBe(false);
-  });
-
-  it('never lifts a revoked document, a failed unavailable check, or one with any other shortfall', () => {
-    const cases: CheckResult[][] = [
-      [{ check: 'status', status: 'fail', code: 'STATUS_REVOKED', message: 'x' }],
-      [{ check: 'issuer_revocation', status: 'fail', code: 'STATUS_UNAVAILABLE', message: 'x' }],
-      [{ check: 'status', status: 'not_run', code: 'STATUS_UNAVAILABLE', message: 'x' }, { check: 'device_authentication', status: 'not_run', code: 'TRANSCRIPT_MISSING', message: 'x' }],
-      [{ check: 'status', status: 'not_run', code: 'STATUS_UNAVAILABLE', message: 'x' }, { check: 'value_digests', status: 'fail', code: 'DIGEST_MISMATCH', message: 'x' }],
-    ];
-    for (const extra of cases) {
-      const out = acceptUnavailableRevocation(result(doc(extra)));
-      expect(out.accepted).toBe(0);
-      expect(out.result.valid).toBe(false);
-    }
+  it('warn never excuses a revoked document or a revocation check that failed', () => {
+    const revoked = verified('warn', { age_over_20: true, age_over_18: true });
+    revoked.documents[0].checks[4] = { check: 'issuer_revocation', status: 'fail', code: 'ISSUER_CERT_REVOKED', message: 'revoked' };
+    revoked.errors.unshift({ code: 'ISSUER_CERT_REVOKED', message: 'revoked', document: 0 });
+    expect(reduceToDecision(purpose, revoked, new Date(), { revocation: 'warn' }).failureCodes).toContain('ISSUER_CERT_REVOKED');
+    expect(reduceToDecision(purpose, verified('fail', { age_over_20: true, age_over_18: true }), new Date(), { revocation: 'warn' }).outcome).toBe('failed');
   });
 });
 
