@@ -86,7 +86,7 @@ export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.
   const perKey = rateLimitByApiKey({ perMinute: ctx.config.rateLimitPerKey });
   app.post('/v1/verifications', noStore, perIp, requireApiKey(ctx.config.apiKeys), perKey, json(API_BODY_LIMIT), async (req, res) => {
     const body = validateBody<CreateInput>(createVerificationSchema, req.body ?? {});
-    res.status(201).json(await createVerification(ctx, body));
+    res.status(201).json(await createVerification(ctx, body, String(res.locals.client)));
   });
   app.options('/v1/verifications/:id{/:action}', cors);
   app.get('/v1/verifications/:id', cors, noStore, async (req, res) => {

@@ -12,12 +12,19 @@ import { jwkThumbprint } from '../protocols/transcript/jwk-thumbprint.js';
 
 export const RECEIPT_TYP = 'kakunin-receipt+jwt';
 
+/** Default freshness of a receipt: an hour, time for a webhook's retries and a merchant's check. */
+export const RECEIPT_TTL_SECONDS = 3600;
+
 export interface ReceiptClaims {
   iss: string;
   /** The verification id. */
   sub: string;
+  /** The API client that created the verification (its receipt_audience). */
+  aud: string;
   jti: string;
   iat: number;
+  /** After this the receipt is no longer fresh evidence (the merchant keeps it as a record). */
+  exp: number;
   purpose: string;
   outcome: Decision['outcome'];
   decision?: Record<string, unknown>;
@@ -35,6 +42,8 @@ export class ReceiptSigner {
   constructor(
     private readonly privateKey: KeyObject,
     readonly issuer: string,
+    /** Seconds a receipt is fresh evidence (exp - iat). */
+    readonly ttlSeconds = RECEIPT_TTL_SECONDS,
   ) {
     const jwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
     if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw new Error('the receipt key must be an EC P-256 private key');
@@ -43,20 +52,20 @@ export class ReceiptSigner {
     this.publicJwk = { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, kid: this.kid, use: 'sig', alg: 'ES256' };
   }
 
-  static fromPemFile(path: string, issuer: string): ReceiptSigner {
-    return new ReceiptSigner(createPrivateKey(readFileSync(path)), issuer);
+  static fromPemFile(path: string, issuer: string, ttlSeconds?: number): ReceiptSigner {
+    return new ReceiptSigner(createPrivateKey(readFileSync(path)), issuer, ttlSeconds);
   }
 
-  static ephemeral(issuer: string): ReceiptSigner {
-    return new ReceiptSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, issuer);
+  static ephemeral(issuer: string, ttlSeconds?: number): ReceiptSigner {
+    return new ReceiptSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, issuer, ttlSeconds);
   }
 
   get jwks(): { keys: JWK[] } {
     return { keys: [this.publicJwk] };
   }
 
-  async sign(verificationId: string, decision: Decision, at: Date): Promise<string> {
-    const claims = receiptClaims(this.issuer, verificationId, decision, at);
+  async sign(verificationId: string, decision: Decision, at: Date, audience: string): Promise<string> {
+    const claims = receiptClaims(this.issuer, verificationId, decision, at, audience, this.ttlSeconds);
     return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
       .setProtectedHeader({ alg: 'ES256', kid: this.kid, typ: RECEIPT_TYP })
       .sign(this.privateKey);
@@ -70,7 +79,7 @@ export class ReceiptSigner {
   }
 }
 
-export function receiptClaims(iss: string, id: string, decision: Decision, at: Date): ReceiptClaims {
+export function receiptClaims(iss: string, id: string, decision: Decision, at: Date, aud: string, ttlSeconds = RECEIPT_TTL_SECONDS): ReceiptClaims {
   const value = decision.value;
   let reported: Record<string, unknown> | undefined;
   if (value?.kind === 'age_over') reported = { over: value.over, threshold: value.threshold };
@@ -79,8 +88,10 @@ export function receiptClaims(iss: string, id: string, decision: Decision, at: D
   return {
     iss,
     sub: id,
+    aud,
     jti: id,
     iat: Math.floor(at.getTime() / 1000),
+    exp: Math.floor(at.getTime() / 1000) + ttlSeconds,
     purpose: decision.purpose,
     outcome: decision.outcome,
     ...(reported ? { decision: reported } : {}),

@@ -18,6 +18,8 @@ export interface VerificationSession {
   expiresAt: string;
   /** The merchant's webhook for the receipt, if any. */
   webhookUrl?: string;
+  /** The API client that created it (clientIdOf): the audience of its receipt. */
+  client?: string;
   /** Which request states answer the wallet and open its response (RequestRefs). Never logged, never returned. */
   secrets: Record<string, unknown>;
   decision?: Decision;

@@ -11,6 +11,7 @@ import QRCode from 'qrcode';
 import { KakuninError } from '../cbor/index.js';
 import type { VerificationResult } from '../mdoc/index.js';
 import { reduceToDecision, type Decision } from '../policy/index.js';
+import { clientIdOf } from './api-key.js';
 import type { ServiceContext } from './context.js';
 import { badRequest, conflict, gone, notFound, ServiceError } from './errors.js';
 import { checkWebhookUrl } from './ssrf.js';
@@ -29,6 +30,8 @@ export interface CreateOutput {
   qr: { svg: string; uri: string };
   dcapi: unknown;
   expires_at: string;
+  /** The `aud` the receipt of this verification will carry: check it when you verify the receipt. */
+  receipt_audience: string;
   links: { self: string; events: string; dcapi_response: string };
 }
 
@@ -39,7 +42,7 @@ function newId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-export async function createVerification(ctx: ServiceContext, input: CreateInput): Promise<CreateOutput> {
+export async function createVerification(ctx: ServiceContext, input: CreateInput, client = clientIdOf(undefined)): Promise<CreateOutput> {
   const purpose = ctx.purposes.get(input.purpose);
   if (!purpose) throw new ServiceError(400, 'UNKNOWN_PURPOSE', `unknown purpose; known: ${[...ctx.purposes.keys()].join(', ')}`);
   // Refuse a bad webhook before any request state or key is made for this verification.
@@ -72,6 +75,7 @@ export async function createVerification(ctx: ServiceContext, input: CreateInput
     createdAt: now.toISOString(),
     expiresAt,
     ...(webhookUrl ? { webhookUrl } : {}),
+    client,
     secrets: { ...prepared.refs },
   };
   await ctx.store.create(session, ctx.config.pendingTtlSeconds, prepared.refs.oid4vp);
@@ -85,6 +89,7 @@ export async function createVerification(ctx: ServiceContext, input: CreateInput
     qr: { svg, uri: prepared.qrUri },
     dcapi: prepared.dcapi,
     expires_at: expiresAt,
+    receipt_audience: client,
     links: {
       self: `${base}/v1/verifications/${id}`,
       events: `${base}/v1/verifications/${id}/events`,
@@ -190,7 +195,7 @@ function refsOf(session: VerificationSession): RequestRefs {
 }
 
 async function finish(ctx: ServiceContext, session: VerificationSession, digest: string, decision: Decision, at: Date, elapsedMs: number): Promise<SessionEvent> {
-  const receipt = await ctx.receipts.sign(session.id, decision, at);
+  const receipt = await ctx.receipts.sign(session.id, decision, at, session.client ?? clientIdOf(undefined));
   const done: VerificationSession = {
     ...session,
     state: decision.outcome === 'verified' ? 'verified' : 'failed',

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientIdOf } from '../../src/service/api-key.js';
 import { createLogger } from '../../src/service/logger.js';
 import { runServe, type RunningService } from '../../src/service/serve.js';
 import { DemoWallet } from '../../src/service/demo-wallet.js';
@@ -32,7 +33,12 @@ describe('HTTP API', () => {
     const bad = await post('/v1/verifications', { purpose: 'age_over' }, { 'x-api-key': 'wrong-key-0123456789' });
     expect(bad.status).toBe(401);
     expect(await bad.json()).toMatchObject({ error: 'API_KEY_INVALID' });
-    expect((await post('/v1/verifications', { purpose: 'age_over' }, { 'x-api-key': KEY })).status).toBe(201);
+    const ok = await post('/v1/verifications', { purpose: 'age_over' }, { 'x-api-key': KEY });
+    expect(ok.status).toBe(201);
+    // The receipt will name this client as its audience (an identifier derived from the key, not the key).
+    const created = (await ok.json()) as { receipt_audience: string };
+    expect(created.receipt_audience).toBe(clientIdOf(KEY));
+    expect(created.receipt_audience).not.toContain(KEY);
   });
 
   it.each([

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeProtectedHeader } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { clientIdOf } from '../../src/service/api-key.js';
 import { ReceiptSigner } from '../../src/service/receipts.js';
 import { deliverWebhook } from '../../src/service/webhook.js';
 
@@ -38,13 +39,36 @@ describe('receipt', () => {
       'id123',
       { purpose: 'kyc', outcome: 'verified', value: { kind: 'attributes', attributes: { name: 'A B' } }, docType: 'org.iso.18013.5.1.mDL', issuer: { subject: 'CN=DS', country: 'US', trustSet: 'us-aamva', anchor: 'x' }, failureCodes: [] },
       new Date('2026-01-01T00:00:00Z'),
+      'kakunin-client:aaaa',
     );
     expect(decodeProtectedHeader(jws)).toEqual({ alg: 'ES256', kid: signer.kid, typ: 'kakunin-receipt+jwt' });
     expect(await signer.verify(jws)).toEqual({
-      iss: 'https://verifier.example', sub: 'id123', jti: 'id123', iat: 1767225600, purpose: 'kyc', outcome: 'verified',
+      iss: 'https://verifier.example', sub: 'id123', aud: 'kakunin-client:aaaa', jti: 'id123', iat: 1767225600, exp: 1767229200, purpose: 'kyc', outcome: 'verified',
       decision: { name: 'A B' }, doc_type: 'org.iso.18013.5.1.mDL', issuer: { subject: 'CN=DS', country: 'US', trust_set: 'us-aamva' }, failure_codes: [],
     });
     const tampered = jws.slice(0, -4) + (jws.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     await expect(signer.verify(tampered)).rejects.toThrow();
+  });
+});
+
+describe('a receipt a merchant cannot misuse', () => {
+  const decision = { purpose: 'age_over', outcome: 'verified' as const, value: { kind: 'age_over' as const, threshold: 20, over: true }, failureCodes: [] };
+  const at = new Date('2026-11-25T00:00:00Z');
+
+  it('carries the creating client as aud: replayed to another client it fails the audience check, as documented (JWKS, iss, sub, aud, exp)', async () => {
+    const signer = ReceiptSigner.ephemeral('https://verifier.example');
+    const clientA = clientIdOf('key-of-merchant-a-0123456789');
+    const clientB = clientIdOf('key-of-merchant-b-0123456789');
+    expect(clientA).toMatch(/^kakunin-client:[0-9a-f]{16}$/);
+    expect(clientA).not.toBe(clientB);
+    expect(clientA).not.toContain('merchant');
+    const jws = await signer.sign('v-abc', decision, at, clientA);
+    const jwks = createLocalJWKSet(signer.jwks as never);
+    const check = (audience: string, now: Date) =>
+      jwtVerify(jws, jwks, { issuer: 'https://verifier.example', audience, subject: 'v-abc', typ: 'kakunin-receipt+jwt', currentDate: now, algorithms: ['ES256'] });
+    await expect(check(clientA, at)).resolves.toMatchObject({ payload: { aud: clientA } });
+    await expect(check(clientB, at)).rejects.toMatchObject({ code: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'aud' });
+    // Fresh for an hour, then no longer evidence.
+    await expect(check(clientA, new Date(at.getTime() + 3601_000))).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED' });
   });
 });
