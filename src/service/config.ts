@@ -49,6 +49,9 @@ export interface ServiceConfig {
   rateLimitPerKey: number;
   pendingTtlSeconds: number;
   resultTtlSeconds: number;
+  /** Seconds a client has to send a whole request (headers included): the largest legitimate
+   * answer (1 MB, a wallet on a slow mobile uplink) fits; a body that trickles is cut off. */
+  requestTimeoutSeconds: number;
   logLevel: string;
   /** CRL / status list checking: fail (default in serve), warn (default in sandbox), off. */
   revocation: 'fail' | 'warn' | 'off';
@@ -97,6 +100,7 @@ const FLAGS: Record<string, string> = {
   'rate-limit-key': 'KAKUNIN_RATE_LIMIT_KEY',
   'pending-ttl': 'KAKUNIN_PENDING_TTL',
   'result-ttl': 'KAKUNIN_RESULT_TTL',
+  'request-timeout': 'KAKUNIN_REQUEST_TIMEOUT',
   'log-level': 'LOG_LEVEL',
   revocation: 'KAKUNIN_REVOCATION',
   'revocation-cache': 'KAKUNIN_REVOCATION_CACHE',
@@ -204,6 +208,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     rateLimitPerKey: int('rate-limit-key', 1200, 0, 1_000_000),
     pendingTtlSeconds: int('pending-ttl', 300, 10, 3600),
     resultTtlSeconds: int('result-ttl', 120, 10, 3600),
+    requestTimeoutSeconds: int('request-timeout', 30, 1, 300),
     logLevel: get('log-level') ?? 'info',
     revocation,
     ...(revocationCache !== 'none' ? { revocationCacheDir: revocationCache } : {}),

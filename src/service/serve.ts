@@ -68,7 +68,11 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
   const extraRoutes = wallet ? sandboxWalletRoutes(wallet) : undefined;
   const app = createApp(ctx, extraRoutes ? { extraRoutes } : {});
   // Not app.listen: Express 5 calls its callback on errors too, so a port in use looked like a start.
-  const server = createServer(app);
+  // Node's defaults hold a request open for 300 s: a client that trickles its body would keep a
+  // socket and a parser for that long. Headers get 10 s (at most the request timeout), the whole
+  // request KAKUNIN_REQUEST_TIMEOUT, checked every second.
+  const requestTimeout = config.requestTimeoutSeconds * 1000;
+  const server = createServer({ requestTimeout, headersTimeout: Math.min(10_000, requestTimeout), connectionsCheckingInterval: 1000 }, app);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

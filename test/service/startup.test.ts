@@ -39,3 +39,28 @@ describe('a port already in use', () => {
     await expect(runServe(['--port', String(port), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123'], { env: {} })).rejects.toThrow(/already in use \(EADDRINUSE\)/);
   });
 });
+
+describe('slow clients', () => {
+  it('a body that trickles is cut off after KAKUNIN_REQUEST_TIMEOUT (408), not held for Node\'s 300 s', async () => {
+    const { connect } = await import('node:net');
+    const svc = await runServe(['--port', String(await freePort()), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123', '--request-timeout', '2'], { env: { LOG_LEVEL: 'silent' } });
+    try {
+      const { port } = new URL(svc.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (d) => (answer += d));
+      const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
+      const started = Date.now();
+      socket.write('POST /v1/wallet/abcdefghijklmnopqrstuv/response HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n');
+      // One byte a second: a legitimate answer never arrives like this.
+      const drip = setInterval(() => socket.writable && socket.write('a'), 1000);
+      const at = await closed;
+      clearInterval(drip);
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      expect(at - started).toBeGreaterThanOrEqual(1900);
+      expect(at - started).toBeLessThan(6000);
+    } finally {
+      await svc.close();
+    }
+  }, 30_000);
+});
