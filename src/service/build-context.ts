@@ -95,7 +95,8 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     logger.warn('no verifier certificate configured (KAKUNIN_VERIFIER_CERT_FILE): using a development certificate that no real wallet trusts');
   }
 
-  const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl, storeCipher(config, logger), undefined, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs }) : new MemorySessionStore());
+  const cipher = storeCipher(config, logger);
+  const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl, cipher, undefined, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs }) : new MemorySessionStore());
   const store = storeUnavailableAs503(sessions);
   const metrics = new Metrics();
   let revocation: ServiceRevocation | undefined;
@@ -131,6 +132,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     logger,
     protocols: createProtocolAdapter({ identity, now, states: requestStateStoreFor(sessions, now) }),
     now,
+    logRef: (bearer) => cipher.name(`log\0${bearer}`).slice(0, 12),
     deliverWebhook: (d) => deliverWebhook(d, { ...DEFAULT_WEBHOOK_OPTIONS, fetch: webhookFetch }),
   };
 }
@@ -143,6 +145,8 @@ function storeCipher(config: ServiceConfig, logger: Logger): StoreCipher {
   const onUnreadable = (reason: string) =>
     logger.error({ reason }, 'a Redis value did not decrypt (answered 503 STORE_UNAVAILABLE): check that KAKUNIN_STORE_KEY is the same on every instance');
   if (config.storeKey) return StoreCipher.fromKey(config.storeKey, onUnreadable);
+  // Without Redis the cipher only names log references: a process key is all it needs.
+  if (!config.redisUrl) return StoreCipher.generate(onUnreadable);
   logger.warn('KAKUNIN_STORE_KEY is not set: Redis values are sealed with a key made for this process only; a second instance cannot read these sessions');
   return StoreCipher.generate(onUnreadable);
 }

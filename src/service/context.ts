@@ -28,5 +28,10 @@ export interface ServiceContext {
   protocols: WalletProtocols;
   /** The clock, injected so tests can move time. */
   now: () => Date;
+  /**
+   * What logs say instead of a bearer value (a verification id, a handle): a short keyed hash, the
+   * same on every instance that shares KAKUNIN_STORE_KEY, useless for reading a result.
+   */
+  logRef: (bearer: string) => string;
   deliverWebhook: (d: WebhookDelivery) => Promise<WebhookOutcome>;
 }

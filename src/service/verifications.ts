@@ -80,7 +80,7 @@ export async function createVerification(ctx: ServiceContext, input: CreateInput
   };
   await ctx.store.create(session, ctx.config.pendingTtlSeconds, prepared.refs.oid4vp);
   ctx.metrics.created.inc({ purpose: purpose.name });
-  ctx.logger.info({ verification: id, purpose: purpose.name }, 'verification created');
+  ctx.logger.info({ ref: ctx.logRef(id), purpose: purpose.name }, 'verification created');
   const svg = await QRCode.toString(prepared.qrUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return {
     id,
@@ -216,14 +216,14 @@ async function finish(ctx: ServiceContext, session: VerificationSession, digest:
   for (const code of decision.failureCodes) ctx.metrics.failures.inc({ purpose: session.purpose, code });
   ctx.metrics.latency.observe({ purpose: session.purpose }, elapsedMs / 1000);
   ctx.logger.info(
-    { verification: session.id, purpose: session.purpose, outcome: done.state, failureCodes: decision.failureCodes, docType: decision.docType, ms: Math.round(elapsedMs) },
+    { ref: ctx.logRef(session.id), purpose: session.purpose, outcome: done.state, failureCodes: decision.failureCodes, docType: decision.docType, ms: Math.round(elapsedMs) },
     'verification finished',
   );
   if (session.webhookUrl) {
     const url = session.webhookUrl;
     void ctx.deliverWebhook({ url, verificationId: session.id, receipt }).then((outcome) => {
       ctx.metrics.webhooks.inc({ result: outcome.delivered ? 'delivered' : 'failed' });
-      const log = { verification: session.id, attempts: outcome.attempts, ...(outcome.delivered ? {} : { reason: outcome.reason }) };
+      const log = { ref: ctx.logRef(session.id), attempts: outcome.attempts, ...(outcome.delivered ? {} : { reason: outcome.reason }) };
       if (outcome.delivered) ctx.logger.info(log, 'webhook delivered');
       else ctx.logger.warn(log, 'webhook not delivered');
     });

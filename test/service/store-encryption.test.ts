@@ -109,9 +109,10 @@ describe('KAKUNIN_STORE_KEY', () => {
       const created = await fetch(`${svc.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': env.KAKUNIN_API_KEYS }, body: JSON.stringify({ purpose: 'age_over' }) });
       expect(created.status).toBe(201);
       const { id } = (await created.json()) as { id: string };
-      const raw = (await redis.get(`kakunin:s:${id}`))!;
+      const named = `kakunin:s:${StoreCipher.fromKey(key).name(id)}`;
+      const raw = (await redis.get(named))!;
       expect(raw).not.toContain(id);
-      expect(JSON.parse(StoreCipher.fromKey(key).open(`kakunin:s:${id}`, raw))).toMatchObject({ id, purpose: 'age_over', state: 'pending' });
+      expect(JSON.parse(StoreCipher.fromKey(key).open(named, raw))).toMatchObject({ id, purpose: 'age_over', state: 'pending' });
     } finally {
       await svc.close();
     }
@@ -168,14 +169,15 @@ describe('a kyc verification in Redis', () => {
     expect(result.decision.value).toEqual({ kind: 'attributes', attributes: { name: '確認 花子', address: '東京都千代田区千代田1-1', birth_date: '1990-04-01' } });
     await new Promise((r) => setTimeout(r, 200)); // the last event reaches the subscriber
     const done = await rawValues(prefix);
-    expect(done.has(`${prefix}s:${v.id}`)).toBe(true);
+    expect(done.has(`${prefix}s:${cipher.name(v.id)}`)).toBe(true);
 
     const receiptParts = result.receipt.split('.');
     for (const [k, value] of [...pending, ...done]) {
       expect(findForbidden(value, receiptParts), k).toEqual([]);
       expect(value, k).not.toContain(v.id);
       const kind = k.slice(prefix.length).split(':')[0];
-      if (kind === 's' || kind === 'a' || (kind === 'rs' && !k.endsWith(':used'))) {
+      if (kind === 'kid') expect(value, k).toBe(cipher.kid);
+      else if (kind === 's' || kind === 'a' || (kind === 'rs' && !k.endsWith(':used'))) {
         expect(value.startsWith(`v1.${cipher.kid}.`), k).toBe(true);
         expect(() => cipher.open(k, value)).not.toThrow();
       } else {
@@ -184,9 +186,9 @@ describe('a kyc verification in Redis', () => {
       }
     }
     // The sealed session opens to the result, with its decision: it is the data, not a copy elsewhere.
-    expect(JSON.parse(cipher.open(`${prefix}s:${v.id}`, done.get(`${prefix}s:${v.id}`)!))).toMatchObject({ id: v.id, state: 'verified', receipt: result.receipt });
+    expect(JSON.parse(cipher.open(`${prefix}s:${cipher.name(v.id)}`, done.get(`${prefix}s:${cipher.name(v.id)}`)!))).toMatchObject({ id: v.id, state: 'verified', receipt: result.receipt });
 
-    const ours = messages.filter((m) => m.channel === `${prefix}e:${v.id}`);
+    const ours = messages.filter((m) => m.channel === `${prefix}e:${cipher.name(v.id)}`);
     expect(ours.length).toBeGreaterThanOrEqual(2); // retrieved, verified
     for (const m of ours) {
       expect(findForbidden(m.message, receiptParts)).toEqual([]);
@@ -214,7 +216,7 @@ describe('a kyc verification in Redis', () => {
   it('a value moved to another session id does not open there (503), and is not trusted', async () => {
     const a = await create(svc);
     const b = await create(svc);
-    await redis.set(`${prefix}s:${b.id}`, (await redis.get(`${prefix}s:${a.id}`))!, 'KEEPTTL');
+    await redis.set(`${prefix}s:${cipher.name(b.id)}`, (await redis.get(`${prefix}s:${cipher.name(a.id)}`))!, 'KEEPTTL');
     const read = await fetch(`${svc.url}/v1/verifications/${b.id}`);
     expect(read.status).toBe(503);
     expect(await read.json()).toMatchObject({ error: 'STORE_UNAVAILABLE' });

@@ -4,6 +4,7 @@
  *
  *   {prefix}{id}      the state JSON, sealed (store-cipher.ts: it holds private keys and nonces), EX ttl
  *   {prefix}{id}:used the digest of the answer that used it up, with the state's remaining TTL
+ * where {id} is the cipher's keyed name of the request state id (a bearer value in the wallet's URL).
  *
  * `consume` is one Lua script, atomic in Redis: of several instances receiving answers for one
  * request, the first answer marks the state and every copy of that same answer reads it again
@@ -36,7 +37,7 @@ export class RedisRequestStateStore implements RequestStateStore {
   ) {}
 
   async put(id: string, state: string, ttlSeconds: number): Promise<void> {
-    const key = this.prefix + id;
+    const key = this.stateKey(id);
     const ok = await this.redis.set(key, this.cipher.seal(key, state), 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX');
     if (ok === 'OK') return;
     // Ids are 144 random bits: what is there is, in practice, this very write, run once already and
@@ -47,21 +48,25 @@ export class RedisRequestStateStore implements RequestStateStore {
   }
 
   async get(id: string, answerDigest?: string): Promise<string | undefined> {
-    const [value, usedBy] = await this.redis.mget(this.prefix + id, this.usedKey(id));
+    const [value, usedBy] = await this.redis.mget(this.stateKey(id), this.usedKey(id));
     if (!value || (usedBy !== null && usedBy !== answerDigest)) return undefined;
-    return this.cipher.open(this.prefix + id, value);
+    return this.cipher.open(this.stateKey(id), value);
   }
 
   async consume(id: string, answerDigest: string): Promise<string | undefined> {
-    const value = (await this.redis.eval(CONSUME, 2, this.prefix + id, this.usedKey(id), answerDigest)) as string | null;
-    return value === null ? undefined : this.cipher.open(this.prefix + id, value);
+    const value = (await this.redis.eval(CONSUME, 2, this.stateKey(id), this.usedKey(id), answerDigest)) as string | null;
+    return value === null ? undefined : this.cipher.open(this.stateKey(id), value);
   }
 
   async release(id: string): Promise<void> {
-    await this.redis.del(this.prefix + id, this.usedKey(id));
+    await this.redis.del(this.stateKey(id), this.usedKey(id));
+  }
+
+  private stateKey(id: string): string {
+    return this.prefix + this.cipher.name(id);
   }
 
   private usedKey(id: string): string {
-    return `${this.prefix}${id}:used`;
+    return `${this.stateKey(id)}:used`;
   }
 }

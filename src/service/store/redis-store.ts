@@ -3,6 +3,8 @@
  * (Redis does the expiry, so no instance needs a sweeper). Changes are published on a channel per
  * session; each instance holds one subscriber connection and fans messages out to its SSE streams.
  *
+ * Every {id} and {alias} below is the cipher's keyed name of the bearer value (StoreCipher.name), never
+ * the value itself: reading Redis does not give the right to read a result.
  *   {prefix}s:{id}   session JSON, sealed, EX ttl
  *   {prefix}t:{id}   tombstone "1", EX ttl + tombstoneSeconds (410 after the session is gone)
  *   {prefix}a:{alias} the id, sealed, EX as the tombstone (the QR's name for the session)
@@ -10,6 +12,9 @@
  *                    result is written (Lua scripts, atomic: the first answer wins on whichever
  *                    instance it lands; its retry may re-take it; one result, never overwritten)
  *   {prefix}e:{id}   pub/sub channel of public session events, each sealed
+ *   {prefix}kid      the kid of the store key the records are sealed and named under: an instance
+ *                    with another key finds no record by its names, and this tells it why (503,
+ *                    reported) rather than answering 'unknown'
  *
  * Sealed (store-cipher.ts): AES-256-GCM under the store key, the key or channel name as AAD. The Lua
  * scripts never look inside a sealed value: what they compare (tombstone, claim digest, done token)
@@ -100,6 +105,7 @@ export class RedisSessionStore implements SessionStore {
 
   async create(session: VerificationSession, ttlSeconds: number, alias?: string): Promise<void> {
     const tx = this.redis.multi();
+    tx.set(`${this.prefix}kid`, this.cipher.kid, 'NX');
     if (alias) tx.set(this.key('a', alias), this.seal(this.key('a', alias), session.id), 'EX', ttlSeconds + this.timings.tombstoneSeconds);
     await tx
       .set(this.key('s', session.id), this.seal(this.key('s', session.id), JSON.stringify(session)), 'EX', ttlSeconds)
@@ -110,12 +116,24 @@ export class RedisSessionStore implements SessionStore {
   async get(id: string): Promise<Lookup> {
     const [sealed, tomb] = await this.redis.mget(this.key('s', id), this.key('t', id));
     if (sealed) return { status: 'found', session: JSON.parse(this.cipher.open(this.key('s', id), sealed)) as VerificationSession };
-    return tomb ? { status: 'expired' } : { status: 'unknown' };
+    if (tomb) return { status: 'expired' };
+    await this.checkKey();
+    return { status: 'unknown' };
+  }
+
+  /** On a miss: is it because this instance has another store key than the one Redis was written with? */
+  private async checkKey(): Promise<void> {
+    const kid = await this.redis.get(`${this.prefix}kid`);
+    if (kid !== null) this.cipher.expectKid(kid);
   }
 
   async resolve(alias: string): Promise<string | undefined> {
     const sealed = await this.redis.get(this.key('a', alias));
-    return sealed === null ? undefined : this.cipher.open(this.key('a', alias), sealed);
+    if (sealed === null) {
+      await this.checkKey();
+      return undefined;
+    }
+    return this.cipher.open(this.key('a', alias), sealed);
   }
 
   async update(session: VerificationSession, ttlSeconds: number): Promise<boolean> {
@@ -212,7 +230,7 @@ export class RedisSessionStore implements SessionStore {
     return sub;
   }
 
-  private key(kind: 's' | 't' | 'a' | 'c' | 'e', id: string): string {
-    return `${this.prefix}${kind}:${id}`;
+  private key(kind: 's' | 't' | 'a' | 'c' | 'e', bearer: string): string {
+    return `${this.prefix}${kind}:${this.cipher.name(bearer)}`;
   }
 }

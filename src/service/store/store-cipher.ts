@@ -41,6 +41,8 @@ export class StoreValueUnreadable extends Error {
 
 export class StoreCipher {
   private readonly key: KeyObject;
+  /** Names Redis keys and channels (name()): a key of its own, derived from the store key. */
+  private readonly nameKey: KeyObject;
   /** Identifies the key in sealed values; 48 bits of an HMAC under the key, which reveal nothing of it. */
   readonly kid: string;
 
@@ -51,6 +53,17 @@ export class StoreCipher {
     if (key.length !== STORE_KEY_BYTES) throw new RangeError(`a store key is ${STORE_KEY_BYTES} bytes, got ${key.length}`);
     this.key = createSecretKey(Buffer.from(key));
     this.kid = createHmac('sha256', this.key).update('kakunin store key id').digest().subarray(0, 6).toString('base64url');
+    this.nameKey = createSecretKey(createHmac('sha256', this.key).update('kakunin store names').digest());
+  }
+
+  /**
+   * The name a bearer value (a verification id, a QR handle, a request state id) has in Redis: 128
+   * bits of an HMAC under a key derived from the store key. Every instance with the same store key
+   * finds the same record; someone who can read Redis (a replica, a dump, MONITOR) but not the key
+   * learns nothing that reads a result through the public API.
+   */
+  name(bearer: string): string {
+    return createHmac('sha256', this.nameKey).update(bearer).digest().subarray(0, 16).toString('base64url');
   }
 
   /** `onUnreadable` hears of each value that did not open (the service logs it: a key mismatch needs an operator). */
@@ -86,6 +99,11 @@ export class StoreCipher {
     } catch {
       return this.fail('not-authentic');
     }
+  }
+
+  /** Throws StoreValueUnreadable('other-key') (and reports it) when `kid` names another key. */
+  expectKid(kid: string): void {
+    if (kid !== this.kid) this.fail('other-key');
   }
 
   private fail(reason: UnreadableReason): never {
