@@ -15,11 +15,12 @@ import { streamEvents } from './sse.js';
 import {
   createVerificationSchema,
   dcapiResponseSchema,
+  declineSchema,
   directPostSchema,
   validateBody,
   walletRequestPostSchema,
 } from './validation.js';
-import { acceptDcapiResponse, acceptDirectPost, createVerification, getVerification, requestObject, type CreateInput } from './verifications.js';
+import { acceptDcapiResponse, acceptDirectPost, createVerification, declineFromPage, getVerification, requestObject, type CreateInput } from './verifications.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PUBLIC_DIR = join(ROOT, 'public');
@@ -94,6 +95,10 @@ export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.
   });
   app.get('/v1/verifications/:id/events', cors, async (req, res) => {
     await streamEvents(ctx, req, res, String(req.params.id));
+  });
+  app.post('/v1/verifications/:id/decline', cors, noStore, json(API_BODY_LIMIT), async (req, res) => {
+    const body = validateBody<{ error: string }>(declineSchema, req.body ?? {});
+    res.json(await declineFromPage(ctx, String(req.params.id), body.error));
   });
   app.post('/v1/verifications/:id/dcapi-response', cors, noStore, json(WALLET_BODY_LIMIT), async (req, res) => {
     const body = validateBody<{ protocol: string; data: unknown }>(dcapiResponseSchema, req.body ?? {});

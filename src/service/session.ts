@@ -3,11 +3,18 @@
  * request states (RequestRefs: the nonces and ephemeral private keys themselves are in the
  * RequestStateStore, used once); it is never logged or returned by the API.
  */
+import { reasonFor, type Reason } from './reasons.js';
 import type { Decision } from '../policy/index.js';
 
-export type VerificationState = 'pending' | 'retrieved' | 'verified' | 'failed' | 'expired';
+/**
+ * pending: created; retrieved: the wallet fetched the request; verified: the answer verified (the
+ * decision may still be "no"); failed: the answer did not verify; declined: the wallet or the person
+ * said no (an OpenID4VP error response, a cancelled Digital Credentials API call); expired: nobody
+ * answered in time.
+ */
+export type VerificationState = 'pending' | 'retrieved' | 'verified' | 'failed' | 'declined' | 'expired';
 
-export const FINAL_STATES: ReadonlySet<VerificationState> = new Set(['verified', 'failed', 'expired']);
+export const FINAL_STATES: ReadonlySet<VerificationState> = new Set(['verified', 'failed', 'declined', 'expired']);
 
 export interface VerificationSession {
   id: string;
@@ -24,6 +31,8 @@ export interface VerificationSession {
   secrets: Record<string, unknown>;
   decision?: Decision;
   receipt?: string;
+  /** Why it ended, for every final state but verified. */
+  reason?: Reason;
 }
 
 /** What GET /v1/verifications/{id} and the SSE stream carry: the minimal result only. */
@@ -34,15 +43,25 @@ export interface SessionEvent {
   expires_at: string;
   decision?: Decision;
   receipt?: string;
+  reason?: Reason;
 }
 
-export function publicView(s: VerificationSession): SessionEvent {
+/** A session nobody answered in time: still readable, as `expired`, for as long as a result would be. */
+export function hasExpired(s: VerificationSession, now: Date): boolean {
+  return (s.state === 'pending' || s.state === 'retrieved') && now.getTime() >= Date.parse(s.expiresAt);
+}
+
+/** The public view at `now` (a pending session past its time reads as expired, with its reason). */
+export function publicView(s: VerificationSession, now?: Date): SessionEvent {
+  const expired = now !== undefined && hasExpired(s, now);
+  const reason = expired ? reasonFor('REQUEST_EXPIRED') : s.reason;
   return {
     id: s.id,
-    state: s.state,
+    state: expired ? 'expired' : s.state,
     purpose: s.purpose,
     expires_at: s.expiresAt,
     ...(s.decision ? { decision: s.decision } : {}),
     ...(s.receipt ? { receipt: s.receipt } : {}),
+    ...(reason ? { reason } : {}),
   };
 }

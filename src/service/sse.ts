@@ -44,15 +44,15 @@ export async function streamEvents(ctx: ServiceContext, req: Request, res: Respo
 
   // Subscribe before sending the current state, then re-read, so a change in between is not lost.
   unsubscribe = await ctx.store.subscribe(id, send);
-  send(publicView(session));
+  send(publicView(session, ctx.now()));
   if (closed) return;
   const fresh = await ctx.store.get(id);
-  if (fresh.status === 'found' && fresh.session.state !== session.state) send(publicView(fresh.session));
+  if (fresh.status === 'found' && fresh.session.state !== session.state) send(publicView(fresh.session, ctx.now()));
   if (closed) return;
   const expiresIn = Date.parse(session.expiresAt) - ctx.now().getTime();
   timers.push(
     setTimeout(
-      () => send({ ...publicView(session), state: 'expired' }),
+      () => send(publicView(session, new Date(Date.parse(session.expiresAt)))),
       Math.max(0, expiresIn),
     ),
   );

@@ -38,10 +38,24 @@ export const walletRequestPostSchema = {
   properties: { wallet_nonce: { type: 'string', maxLength: 256 }, wallet_metadata: { type: 'string', maxLength: 65536 } },
 } as const;
 
+/** The wallet's answer (`response`, a JWE) or its error response (OpenID4VP 1.0 §8.5); exactly one
+ * of the two, which acceptDirectPost checks. */
 export const directPostSchema = {
   type: 'object',
-  required: ['response'],
-  properties: { response: { type: 'string', minLength: 1, maxLength: 1_000_000 }, state: { type: 'string', maxLength: 256 } },
+  properties: {
+    response: { type: 'string', minLength: 1, maxLength: 1_000_000 },
+    error: { type: 'string', minLength: 1, maxLength: 256 },
+    error_description: { type: 'string', maxLength: 2048 },
+    state: { type: 'string', maxLength: 256 },
+  },
+} as const;
+
+/** The page reports that its Digital Credentials API call ended without an answer. */
+export const declineSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['error'],
+  properties: { error: { enum: ['user_cancelled', 'access_denied', 'not_supported'] } },
 } as const;
 
 const ajv = new Ajv({ allErrors: false, strict: true });

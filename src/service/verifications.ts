@@ -6,7 +6,7 @@
  * "verified" means the check completed (an "over 20: no" is verified); "failed" means the answer
  * did not verify and the failure codes say why.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
 import { KakuninError } from '../cbor/index.js';
 import type { VerificationResult } from '../mdoc/index.js';
@@ -15,7 +15,8 @@ import { clientIdOf } from './api-key.js';
 import type { ServiceContext } from './context.js';
 import { badRequest, conflict, gone, notFound, ServiceError } from './errors.js';
 import { checkWebhookUrl } from './ssrf.js';
-import { FINAL_STATES, publicView, type SessionEvent, type VerificationSession } from './session.js';
+import { reasonFor } from './reasons.js';
+import { FINAL_STATES, hasExpired, publicView, type SessionEvent, type VerificationSession } from './session.js';
 import type { AnsweredResult, PreparedRequest, RequestRefs, VerifyOptions } from './wallet-protocols.js';
 
 export interface CreateInput {
@@ -78,7 +79,9 @@ export async function createVerification(ctx: ServiceContext, input: CreateInput
     client,
     secrets: { ...prepared.refs },
   };
-  await ctx.store.create(session, ctx.config.pendingTtlSeconds, prepared.refs.oid4vp);
+  // Kept past its expiry for as long as a result would be: an unanswered verification reads as
+  // `expired`, with its reason, rather than vanishing.
+  await ctx.store.create(session, ctx.config.pendingTtlSeconds + ctx.config.resultTtlSeconds, prepared.refs.oid4vp);
   ctx.metrics.created.inc({ purpose: purpose.name });
   ctx.logger.info({ ref: ctx.logRef(id), purpose: purpose.name }, 'verification created');
   const svg = await QRCode.toString(prepared.qrUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
@@ -114,13 +117,18 @@ async function findByHandle(ctx: ServiceContext, handle: string): Promise<Verifi
 }
 
 export async function getVerification(ctx: ServiceContext, id: string): Promise<SessionEvent> {
-  return publicView(await findSession(ctx, id));
+  return publicView(await findSession(ctx, id), ctx.now());
+}
+
+function refuseIfExpired(ctx: ServiceContext, session: VerificationSession): void {
+  if (hasExpired(session, ctx.now())) throw new ServiceError(410, 'REQUEST_EXPIRED', 'this verification expired before it was answered');
 }
 
 /** request_uri (GET, or POST with wallet_nonce): the signed request object. */
 export async function requestObject(ctx: ServiceContext, handle: string, walletNonce?: string): Promise<string> {
   const session = await findByHandle(ctx, handle);
   if (FINAL_STATES.has(session.state)) throw conflict();
+  refuseIfExpired(ctx, session);
   const jar = await opening(() => ctx.protocols.requestObject(refsOf(session), walletNonce));
   if (session.state === 'pending') {
     await ctx.store.update({ ...session, state: 'retrieved' }, remainingSeconds(ctx, session));
@@ -128,10 +136,58 @@ export async function requestObject(ctx: ServiceContext, handle: string, walletN
   return jar;
 }
 
-/** response_uri (direct_post.jwt): the wallet's encrypted answer. */
+/**
+ * response_uri (direct_post / direct_post.jwt): the wallet's encrypted answer, or its error response
+ * (OpenID4VP 1.0 §8.5: `error`, `error_description`, `state` as form parameters), which ends the
+ * verification at once as `declined`.
+ */
 export async function acceptDirectPost(ctx: ServiceContext, handle: string, form: Record<string, string>): Promise<SessionEvent> {
+  if ((form.response === undefined) === (form.error === undefined)) throw badRequest('INVALID_REQUEST', 'the body needs either response or error');
   const session = await findByHandle(ctx, handle);
+  if (form.error !== undefined) {
+    const sent = refsOf(session).oid4vp;
+    if (form.state !== undefined && form.state !== sent) throw badRequest('RESPONSE_MALFORMED', 'the error response state does not belong to this request');
+    return decline(ctx, session, form.error, answerDigestOf(`error\0${form.error}\0${form.state ?? ''}`));
+  }
   return answer(ctx, session, (verify) => ctx.protocols.receiveDirectPost(refsOf(session), form, verify));
+}
+
+/** The page's Digital Credentials API call was cancelled (by the person, or the wallet said no). */
+export async function declineFromPage(ctx: ServiceContext, id: string, error: string): Promise<SessionEvent> {
+  const session = await findSession(ctx, id);
+  return decline(ctx, session, error, answerDigestOf(`page\0${error}`));
+}
+
+function answerDigestOf(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
+}
+
+/**
+ * Ends a verification as declined: claimed like an answer (the first to come wins, a later answer
+ * gets 409), written once, the request states released so nothing can answer it any more.
+ */
+async function decline(ctx: ServiceContext, session: VerificationSession, error: string, digest: string): Promise<SessionEvent> {
+  if (FINAL_STATES.has(session.state)) throw conflict();
+  refuseIfExpired(ctx, session);
+  if (!(await ctx.store.claim(session.id, digest))) throw conflict();
+  const at = ctx.now();
+  // The wallet's code, shown to support; the words are ours (its description may carry anything).
+  const code = /^[a-z_]{1,64}$/.test(error) ? error : 'invalid_error';
+  const done: VerificationSession = {
+    ...session,
+    state: 'declined',
+    expiresAt: new Date(at.getTime() + ctx.config.resultTtlSeconds * 1000).toISOString(),
+    secrets: {},
+    reason: { ...reasonFor('DECLINED'), detail: code },
+  };
+  const outcome = await ctx.store.complete(done, ctx.config.resultTtlSeconds, digest);
+  if (outcome === 'gone') throw gone();
+  if (outcome === 'taken') throw conflict();
+  await ctx.protocols.release(refsOf(session)).catch(() => undefined);
+  ctx.metrics.verifications.inc({ purpose: session.purpose, outcome: 'declined' });
+  ctx.logger.info({ ref: ctx.logRef(session.id), purpose: session.purpose, outcome: 'declined', error: code }, 'verification declined');
+  notify(ctx, done);
+  return publicView(done);
 }
 
 /** The page hands over what navigator.credentials.get returned. */
@@ -157,6 +213,7 @@ async function answer(
   receive: (verify: VerifyOptions) => Promise<AnsweredResult>,
 ): Promise<SessionEvent> {
   if (FINAL_STATES.has(session.state)) throw conflict();
+  refuseIfExpired(ctx, session);
   const purpose = ctx.purposes.get(session.purpose);
   if (!purpose) throw new ServiceError(500, 'PURPOSE_GONE', 'the purpose of this verification is no longer configured');
   const started = performance.now();
@@ -204,6 +261,7 @@ async function finish(ctx: ServiceContext, session: VerificationSession, digest:
     secrets: {},
     decision,
     receipt,
+    ...(decision.outcome === 'failed' ? { reason: reasonFor(decision.failureCodes[0] ?? 'VERIFICATION_FAILED') } : {}),
   };
   const outcome = await ctx.store.complete(done, ctx.config.resultTtlSeconds, digest);
   if (outcome === 'gone') throw gone();
@@ -219,18 +277,30 @@ async function finish(ctx: ServiceContext, session: VerificationSession, digest:
     { ref: ctx.logRef(session.id), purpose: session.purpose, outcome: done.state, failureCodes: decision.failureCodes, docType: decision.docType, ms: Math.round(elapsedMs) },
     'verification finished',
   );
-  if (session.webhookUrl) {
-    const url = session.webhookUrl;
-    void ctx.deliverWebhook({ url, verificationId: session.id, receipt }).then((outcome) => {
-      ctx.metrics.webhooks.inc({ result: outcome.delivered ? 'delivered' : 'failed' });
-      const log = { ref: ctx.logRef(session.id), attempts: outcome.attempts, ...(outcome.delivered ? {} : { reason: outcome.reason }) };
-      if (outcome.delivered) ctx.logger.info(log, 'webhook delivered');
-      else ctx.logger.warn(log, 'webhook not delivered');
-    });
-  }
+  notify(ctx, done);
   return publicView(done);
 }
 
+/** The merchant's webhook hears of every final state but expired (nothing happens at expiry). */
+function notify(ctx: ServiceContext, done: VerificationSession): void {
+  if (!done.webhookUrl || (done.state !== 'verified' && done.state !== 'failed' && done.state !== 'declined')) return;
+  const { code, ja, en } = done.reason ?? {};
+  const delivery = {
+    url: done.webhookUrl,
+    verificationId: done.id,
+    state: done.state,
+    ...(done.receipt ? { receipt: done.receipt } : {}),
+    ...(code && ja && en ? { reason: { code, ja, en } } : {}),
+  };
+  void ctx.deliverWebhook(delivery).then((outcome) => {
+    ctx.metrics.webhooks.inc({ result: outcome.delivered ? 'delivered' : 'failed' });
+    const log = { ref: ctx.logRef(done.id), attempts: outcome.attempts, ...(outcome.delivered ? {} : { reason: outcome.reason }) };
+    if (outcome.delivered) ctx.logger.info(log, 'webhook delivered');
+    else ctx.logger.warn(log, 'webhook not delivered');
+  });
+}
+
+/** How long the store keeps a pending session from now: to its expiry, then as long as a result. */
 function remainingSeconds(ctx: ServiceContext, session: VerificationSession): number {
-  return Math.max(1, Math.ceil((Date.parse(session.expiresAt) - ctx.now().getTime()) / 1000));
+  return Math.max(1, Math.ceil((Date.parse(session.expiresAt) - ctx.now().getTime()) / 1000)) + ctx.config.resultTtlSeconds;
 }

@@ -7,7 +7,10 @@
 export interface WebhookDelivery {
   url: string;
   verificationId: string;
-  receipt: string;
+  /** The final state: verified and failed carry a receipt, declined a reason. */
+  state: 'verified' | 'failed' | 'declined';
+  receipt?: string;
+  reason?: { code: string; ja: string; en: string };
 }
 
 export interface WebhookOptions {
@@ -32,7 +35,7 @@ export async function deliverWebhook(d: WebhookDelivery, options: WebhookOptions
       const res = await doFetch(d.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'kakunin-webhook' },
-        body: JSON.stringify({ verification_id: d.verificationId, receipt: d.receipt }),
+        body: JSON.stringify({ verification_id: d.verificationId, state: d.state, ...(d.receipt ? { receipt: d.receipt } : {}), ...(d.reason ? { reason: d.reason } : {}) }),
         signal: AbortSignal.timeout(options.timeoutMs),
         redirect: 'error',
       });

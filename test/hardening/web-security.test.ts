@@ -188,12 +188,12 @@ describe('SSRF: no private or loopback destinations unless configured', () => {
 
   it('webhook delivery checks resolved addresses, does not follow redirects, and reaches private hosts only when configured', async () => {
     const quick = { attempts: 1, baseDelayMs: 1, timeoutMs: 2000 };
-    const blocked = await deliverWebhook({ url: `http://localhost:${port}/hook`, verificationId: 'v', receipt: 'r' }, { ...quick, fetch: guardedFetch({}) });
+    const blocked = await deliverWebhook({ url: `http://localhost:${port}/hook`, verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...quick, fetch: guardedFetch({}) });
     expect(blocked).toMatchObject({ delivered: false, reason: 'network error' });
     expect(hits).toEqual([]);
-    const allowed = await deliverWebhook({ url: `http://localhost:${port}/hook`, verificationId: 'v', receipt: 'r' }, { ...quick, fetch: guardedFetch({ allowPrivate: true, allowLoopback: true }) });
+    const allowed = await deliverWebhook({ url: `http://localhost:${port}/hook`, verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...quick, fetch: guardedFetch({ allowPrivate: true, allowLoopback: true }) });
     expect(allowed).toMatchObject({ delivered: true });
-    const redirected = await deliverWebhook({ url: `http://localhost:${port}/redirect`, verificationId: 'v', receipt: 'r' }, { ...quick, fetch: guardedFetch({ allowPrivate: true, allowLoopback: true }) });
+    const redirected = await deliverWebhook({ url: `http://localhost:${port}/redirect`, verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...quick, fetch: guardedFetch({ allowPrivate: true, allowLoopback: true }) });
     expect(redirected.delivered).toBe(false);
     expect(hits).toEqual(['/hook', '/redirect']);
   });

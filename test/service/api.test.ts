@@ -53,19 +53,32 @@ describe('HTTP API', () => {
     expect(await res.json()).toMatchObject({ error: code });
   });
 
-  it('answers unknown ids 404 and expired ones 410', async () => {
+  it('answers unknown ids 404; an unanswered one reads expired with its reason, and the wallet gets 410', async () => {
     expect((await fetch(`${svc.url}/v1/verifications/AAAAAAAAAAAAAAAAAAAAAA`)).status).toBe(404);
     expect((await fetch(`${svc.url}/v1/verifications/..%2f..%2fetc`)).status).toBe(404);
     expect((await fetch(`${svc.url}/v1/wallet/AAAAAAAAAAAAAAAAAAAAAA/request`)).status).toBe(404);
     const v = (await (await post('/v1/verifications', { purpose: 'age_over' })).json()) as { id: string; qr: { uri: string } };
     expect((await fetch(`${svc.url}/v1/verifications/${v.id}`)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 10_500));
-    const res = await fetch(`${svc.url}/v1/verifications/${v.id}`);
-    expect(res.status).toBe(410);
-    expect(await res.json()).toMatchObject({ error: 'EXPIRED' });
-    const requestUri = new URL(v.qr.uri).searchParams.get('request_uri')!;
-    expect((await fetch(requestUri.replace(/^http:\/\/localhost:\d+/, svc.url))).status).toBe(410);
-  }, 20_000);
+    const started = now;
+    try {
+      // The clock moves past the 10 s pending TTL; nothing sleeps.
+      now = new Date(started.getTime() + 10_500);
+      const res = await fetch(`${svc.url}/v1/verifications/${v.id}`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({
+        id: v.id,
+        state: 'expired',
+        purpose: 'age_over',
+        reason: { code: 'REQUEST_EXPIRED', ja: expect.stringContaining('時間内に応答'), en: 'No answer came in time. Please try again.', retry: true },
+      });
+      const requestUri = new URL(v.qr.uri).searchParams.get('request_uri')!;
+      const late = await fetch(requestUri.replace(/^http:\/\/localhost:\d+/, svc.url));
+      expect(late.status).toBe(410);
+      expect(await late.json()).toMatchObject({ error: 'REQUEST_EXPIRED' });
+    } finally {
+      now = started;
+    }
+  });
 
   it('rejects wallet answers that do not open, and leaves the session open for the real one', async () => {
     const v = (await (await post('/v1/verifications', { purpose: 'age_over' })).json()) as { id: string; qr: { uri: string } };

@@ -1,0 +1,102 @@
+/**
+ * The outcomes a page and a merchant must tell apart: verified, declined (the wallet's OpenID4VP
+ * error response, or the page's cancelled Digital Credentials API call), failed, expired. Every final
+ * state but verified carries reason {code, ja, en}, for every code of the contract.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAILURE_CODES } from '../../src/codes/failure-codes.js';
+import { ageOverPurpose } from '../../src/policy/index.js';
+import { REASON_CODES, reasonFor } from '../../src/service/reasons.js';
+import { runDemo, type RunningService } from '../../src/service/serve.js';
+import type { WebhookDelivery } from '../../src/service/webhook.js';
+import { capturingLogger, freePort } from './helpers.js';
+
+let svc: RunningService;
+const delivered: WebhookDelivery[] = [];
+beforeAll(async () => {
+  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: capturingLogger().logger });
+  // Webhooks are captured here; their delivery has its own tests.
+  svc.ctx.deliverWebhook = async (d) => {
+    delivered.push(d);
+    return { delivered: true, attempts: 1 };
+  };
+});
+afterAll(async () => svc?.close());
+
+async function create(options: Record<string, unknown> = {}) {
+  const res = await fetch(`${svc.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purpose: 'age_over', ...options }) });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; qr: { uri: string } };
+}
+const responseUriOf = (qr: string) => new URL(qr).searchParams.get('request_uri')!.replace(/request$/, 'response');
+const form = (url: string, body: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+const read = async (id: string) => (await (await fetch(`${svc.url}/v1/verifications/${id}`)).json()) as Record<string, any>;
+
+describe('declined', () => {
+  it('a wallet error response (access_denied, with its state) ends the verification at once; a later answer is refused', async () => {
+    const v = await create({ options: { webhook_url: 'https://merchant.example/hook' } });
+    const res = await form(responseUriOf(v.qr.uri), 'error=access_denied&error_description=The%20user%20said%20no');
+    expect(res.status).toBe(200);
+    const r = await read(v.id);
+    expect(r).toMatchObject({ state: 'declined', reason: { code: 'DECLINED', detail: 'access_denied', ja: 'スマートフォンで提示が中止されました。', retry: true } });
+    expect(r.decision).toBeUndefined();
+    expect(JSON.stringify(r)).not.toContain('said no'); // the wallet's free text is not repeated
+    // The real answer now comes too late: the wallet cannot even fetch the request.
+    const scan = await fetch(`${svc.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: v.qr.uri }) });
+    expect(scan.status).toBe(400);
+    expect((await read(v.id)).state).toBe('declined');
+    // A second error response is refused too.
+    expect((await form(responseUriOf(v.qr.uri), 'error=access_denied')).status).toBe(409);
+    expect(delivered.filter((d) => d.verificationId === v.id)).toEqual([
+      { url: 'https://merchant.example/hook', verificationId: v.id, state: 'declined', reason: { code: 'DECLINED', ja: expect.any(String), en: expect.any(String) } },
+    ]);
+  });
+
+  it("an error response whose state is another request's is refused and changes nothing", async () => {
+    const v = await create();
+    const res = await form(responseUriOf(v.qr.uri), 'error=access_denied&state=someone-else');
+    expect(res.status).toBe(400);
+    expect((await read(v.id)).state).toBe('pending');
+    // Neither an answer nor an error: refused.
+    expect((await form(responseUriOf(v.qr.uri), 'state=x')).status).toBe(400);
+  });
+
+  it('the page reports a cancelled Digital Credentials API call: declined with its reason', async () => {
+    const v = await create();
+    const res = await fetch(`${svc.url}/v1/verifications/${v.id}/decline`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'user_cancelled' }) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ state: 'declined', reason: { code: 'DECLINED', detail: 'user_cancelled' } });
+    const again = await fetch(`${svc.url}/v1/verifications/${v.id}/decline`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'user_cancelled' }) });
+    expect(again.status).toBe(409);
+    const bad = await fetch(`${svc.url}/v1/verifications/${v.id}/decline`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: '<script>' }) });
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe('reasons', () => {
+  it("every failure code of the contract, every policy code and the service's own have a sentence in Japanese and English", () => {
+    for (const code of [...FAILURE_CODES, 'DOCUMENT_NOT_ACCEPTED', 'ISSUER_NOT_ACCEPTED', 'VERIFICATION_FAILED', 'DECLINED', 'REQUEST_EXPIRED']) {
+      expect(REASON_CODES, code).toContain(code);
+      const r = reasonFor(code);
+      expect(r.code).toBe(code);
+      expect(r.ja, code).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
+      expect(r.en, code).toMatch(/^[A-Z].*\.$/);
+      expect(r.ja).not.toContain(code);
+      expect(r.en).not.toContain(code);
+    }
+    expect(REASON_CODES).toHaveLength(FAILURE_CODES.length + 5);
+  });
+
+  it('a failed verification carries the reason of its first failure code', async () => {
+    // A purpose that accepts J-LIS only: the sandbox wallet's card verifies but its issuer is not accepted.
+    svc.ctx.purposes.set('jlis_only', ageOverPurpose({ name: 'jlis_only', trustSets: ['jp-jlis'] }));
+    const v = await create({ purpose: 'jlis_only' });
+    const scan = await fetch(`${svc.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: v.qr.uri }) });
+    expect(scan.status).toBe(200);
+    expect(await read(v.id)).toMatchObject({
+      state: 'failed',
+      decision: { outcome: 'failed', failureCodes: ['ISSUER_NOT_ACCEPTED'] },
+      reason: { code: 'ISSUER_NOT_ACCEPTED', ja: 'この確認では、この発行者の証明書は使えません。', retry: false },
+    });
+  });
+});
