@@ -1,10 +1,12 @@
-/* The counter page: staff choose a purpose; the customer's wallet answers; the result fills the screen. */
+/* The counter page: staff choose a purpose; the customer's phone answers; the result fills the screen. */
 (function () {
   'use strict';
   var $ = function (id) { return document.getElementById(id); };
   var config = null;
-  var current = null; // {verification, run, purposeLabel}
+  var current = null; // {verification, purpose, run}
   var resetTimer = null;
+  var countdown = null;
+  var STORED = 'kakunin.current';
 
   function apiKey() {
     if (!config || !config.api_key_required) return null;
@@ -16,13 +18,17 @@
     return key;
   }
 
+  function label(purpose) {
+    return purpose.label[I18n.lang] || purpose.label.en;
+  }
+
   function renderPurposes() {
     var box = $('purposes');
     box.innerHTML = '';
     config.purposes.forEach(function (p) {
       var b = document.createElement('button');
       b.type = 'button';
-      b.textContent = p.label[I18n.lang] || p.label.en;
+      b.textContent = label(p);
       b.dataset.purpose = p.name;
       b.onclick = function () { start(p); };
       box.appendChild(b);
@@ -35,68 +41,164 @@
     $('result').hidden = section !== 'result';
   }
 
+  /** Our own failure (network, 503, configuration): not a refusal, the same customer tries again. */
+  function ourError(detail) {
+    showResult({ ok: false, headline: I18n.t('error'), reason: I18n.t('tryAgain'), detail: detail, retry: true });
+  }
+
   async function start(purpose) {
     var headers = { 'content-type': 'application/json' };
     var key = apiKey();
     if (key) headers.authorization = 'Bearer ' + key;
-    var res = await fetch('/v1/verifications', { method: 'POST', headers: headers, body: JSON.stringify({ purpose: purpose.name }) });
+    var res;
+    try {
+      res = await fetch('/v1/verifications', { method: 'POST', headers: headers, body: JSON.stringify({ purpose: purpose.name }) });
+    } catch (e) {
+      return ourError(I18n.t('offline'));
+    }
     if (!res.ok) {
       if (res.status === 401) sessionStorage.removeItem('kakunin.apiKey');
-      return showResult(false, I18n.t('error'), 'HTTP ' + res.status);
+      current = { purpose: purpose };
+      return ourError('HTTP ' + res.status);
     }
-    var verification = await res.json();
+    follow(await res.json(), purpose);
+  }
+
+  /** Shows the waiting screen for a verification and follows it (also after a reload). */
+  function follow(verification, purpose) {
     current = { verification: verification, purpose: purpose };
+    sessionStorage.setItem(STORED, JSON.stringify({ verification: verification, purpose: purpose.name }));
+    $('wait-purpose').textContent = label(purpose);
     $('wait-status').textContent = I18n.t('waiting');
     $('sandbox-wallet').hidden = !config.sandbox;
     $('sandbox-wallet').disabled = false;
+    var dcApi = Kakunin.supportsDcApi();
+    $('phone-wallet').hidden = !dcApi;
+    $('qr-hint').textContent = I18n.t(dcApi ? 'scanOther' : 'scan');
     show('wait');
     current.run = Kakunin.present(verification, {
       qrElement: $('qr'),
-      walletButton: $('browser-wallet'),
+      qrLabel: I18n.t('qrLabel'),
+      walletButton: $('phone-wallet'),
       onState: onState,
-      onError: function () { $('wait-status').textContent = I18n.t('error'); },
+      onError: function (e) {
+        // A wallet call that failed on our side: the waiting screen stays, with a way forward.
+        $('wait-status').textContent = I18n.t(e && e.status === 503 ? 'busy' : 'tryAgain');
+      },
     });
+    tick();
+  }
+
+  function tick() {
+    clearInterval(countdown);
+    var update = function () {
+      if (!current || !current.verification) return clearInterval(countdown);
+      var left = Math.max(0, Math.round((Date.parse(current.verification.expires_at) - Date.now()) / 1000));
+      $('countdown').textContent = I18n.t('remaining', { m: Math.floor(left / 60), s: String(left % 60).padStart(2, '0') });
+    };
+    update();
+    countdown = setInterval(update, 1000);
   }
 
   function onState(event) {
-    if (!current || event.id !== current.verification.id) return;
+    if (!current || !current.verification || event.id !== current.verification.id) return;
     if (event.state === 'retrieved') $('wait-status').textContent = I18n.t('retrieved');
-    if (event.state === 'expired') showResult(false, I18n.t('ng'), I18n.t('expired'));
-    if (event.state === 'verified' || event.state === 'failed') describe(event.decision);
+    if (event.state === 'expired' || event.state === 'declined') {
+      return showResult({ ok: false, headline: I18n.t(event.state), reason: reasonText(event.reason), detail: event.reason && event.reason.code, retry: true });
+    }
+    if (event.state === 'verified' || event.state === 'failed') describe(event);
   }
 
-  function describe(decision) {
+  function reasonText(reason) {
+    return reason ? reason[I18n.lang] || reason.en : '';
+  }
+
+  function describe(event) {
+    var decision = event.decision;
     if (!decision || decision.outcome !== 'verified') {
-      var codes = (decision && decision.failureCodes) || [];
-      return showResult(false, I18n.t('ng'), codes.map(I18n.reason).join(' / '));
+      var retry = event.reason ? event.reason.retry : false;
+      return showResult({ ok: false, headline: I18n.t('ng'), reason: reasonText(event.reason), detail: event.reason && event.reason.code, retry: retry });
     }
     var v = decision.value;
-    if (v.kind === 'age_over') return showResult(v.over, I18n.t(v.over ? 'over' : 'notOver', { n: v.threshold }), '');
-    if (v.kind === 'residency') return showResult(v.resident, I18n.t(v.resident ? 'resident' : 'notResident'), v.code || (v.municipalities || []).join(', '));
-    return showResult(true, I18n.t('identity'), Object.keys(v.attributes).filter(function (k) { return k !== 'portrait'; }).map(function (k) { return v.attributes[k]; }).join(' · '));
+    if (v.kind === 'age_over') return showResult({ ok: v.over, headline: I18n.t(v.over ? 'over' : 'notOver', { n: v.threshold }) });
+    if (v.kind === 'residency') {
+      var places = (v.code ? [v.code] : v.municipalities || []).map(function (c) { return Municipalities.describe(c); });
+      return showResult({ ok: v.resident, headline: I18n.t(v.resident ? 'resident' : 'notResident'), reason: places.join(' · ') });
+    }
+    return showResult({ ok: true, headline: I18n.t('identity'), identity: v.attributes });
   }
 
-  function showResult(ok, headline, reason) {
-    $('result').className = 'result ' + (ok ? 'ok' : 'ng');
-    $('result-mark').textContent = ok ? '✓' : '✗';
-    $('result-headline').textContent = headline;
-    $('result-reason').textContent = reason || '';
+  /** KYC at a counter: labelled fields, the portrait shown for the clerk to compare, nothing kept. */
+  function renderIdentity(attributes) {
+    var box = $('result-identity');
+    box.innerHTML = '';
+    box.hidden = !attributes;
+    if (!attributes) return;
+    if (attributes.portrait) {
+      var img = document.createElement('img');
+      img.alt = I18n.t('portrait');
+      img.src = 'data:image/jpeg;base64,' + String(attributes.portrait).replace(/-/g, '+').replace(/_/g, '/');
+      box.appendChild(img);
+    }
+    var dl = document.createElement('dl');
+    [['name', 'name'], ['address', 'address'], ['birth_date', 'birthDate']].forEach(function (pair) {
+      if (attributes[pair[0]] === undefined) return;
+      var dt = document.createElement('dt');
+      dt.textContent = I18n.t(pair[1]);
+      var dd = document.createElement('dd');
+      dd.textContent = pair[0] === 'birth_date' ? I18n.date(attributes[pair[0]]) : attributes[pair[0]];
+      dl.appendChild(dt);
+      dl.appendChild(dd);
+    });
+    box.appendChild(dl);
+  }
+
+  function showResult(r) {
+    clearInterval(countdown);
+    if (current && current.run) current.run.cancel();
+    sessionStorage.removeItem(STORED);
+    $('result').className = 'result ' + (r.ok ? 'ok' : r.retry ? 'retry' : 'ng');
+    $('result-mark').textContent = r.ok ? '✓' : r.retry ? '↻' : '✗';
+    $('result-headline').textContent = r.headline;
+    $('result-reason').textContent = r.reason || '';
+    $('result-code').textContent = r.detail ? '(' + r.detail + ')' : '';
+    renderIdentity(r.identity);
+    // A process failure invites a retry for the same customer; only a real answer moves on.
+    $('again').hidden = !r.retry || !current || !current.purpose;
     show('result');
+    ($('again').hidden ? $('next') : $('again')).focus();
     clearTimeout(resetTimer);
-    // Personal data (a KYC name) must not stay on a counter screen: reset by itself.
-    resetTimer = setTimeout(reset, 30000);
+    // Personal data (a KYC name, a portrait) must not stay on a counter screen: reset by itself.
+    resetTimer = setTimeout(reset, r.identity ? 60000 : 30000);
   }
 
   function reset() {
     clearTimeout(resetTimer);
+    clearInterval(countdown);
     if (current && current.run) current.run.cancel();
+    sessionStorage.removeItem(STORED);
     current = null;
     $('qr').innerHTML = '';
+    $('result-identity').innerHTML = '';
     show('choose');
+    var first = document.querySelector('#purposes button');
+    if (first) first.focus();
+  }
+
+  /** The clerk stops waiting: abort the wallet call, and tell the service the customer did not go on. */
+  function cancel() {
+    var v = current && current.verification;
+    if (v) fetch('/v1/verifications/' + encodeURIComponent(v.id) + '/decline', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'user_cancelled' }) }).catch(function () {});
+    reset();
   }
 
   $('next').onclick = reset;
-  $('cancel').onclick = reset;
+  $('again').onclick = function () {
+    var purpose = current && current.purpose;
+    reset();
+    if (purpose) start(purpose);
+  };
+  $('cancel').onclick = cancel;
   $('sandbox-wallet').onclick = async function () {
     $('sandbox-wallet').disabled = true;
     await fetch('/v1/sandbox/wallet/scan', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: current.verification.qr.uri }) });
@@ -106,13 +208,41 @@
   window.onLanguageChange = function () {
     $('lang-ja').setAttribute('aria-pressed', String(I18n.lang === 'ja'));
     $('lang-en').setAttribute('aria-pressed', String(I18n.lang === 'en'));
-    if (config) renderPurposes();
+    if (config) {
+      renderPurposes();
+      document.title = (config.counter_name ? config.counter_name + ' — ' : '') + I18n.t('title');
+    }
   };
+
+  /** After a reload: pick up the verification in progress, or the answer that came meanwhile. */
+  function resume() {
+    var saved = sessionStorage.getItem(STORED);
+    if (!saved) return;
+    try {
+      saved = JSON.parse(saved);
+    } catch (e) {
+      return sessionStorage.removeItem(STORED);
+    }
+    var purpose = config.purposes.filter(function (p) { return p.name === saved.purpose; })[0];
+    if (purpose && saved.verification) follow(saved.verification, purpose);
+  }
 
   I18n.apply();
   window.onLanguageChange();
-  fetch('/v1/config').then(function (r) { return r.json(); }).then(function (c) {
-    config = c;
-    renderPurposes();
-  });
+  fetch('/v1/config')
+    .then(function (r) {
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.json();
+    })
+    .then(function (c) {
+      config = c;
+      window.onLanguageChange();
+      resume();
+    })
+    .catch(function (e) {
+      $('choose-status').textContent = I18n.t('configFailed');
+      $('retry-config').hidden = false;
+      $('retry-config').onclick = function () { location.reload(); };
+      void e;
+    });
 })();

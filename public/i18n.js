@@ -1,45 +1,37 @@
-/* The pages' words in Japanese and English. The browser's language chooses; the switch overrides it. */
+/* The pages' words in Japanese and English. The browser's language chooses; the switch overrides it.
+ * Why a verification did not succeed comes from the service (reason.ja / reason.en), for every code. */
 (function (global) {
   'use strict';
   var WORDS = {
     ja: {
-      title: '確認 — 窓口', choose: '確認する内容を選んでください', waiting: 'お客様のウォレットを待っています…',
-      retrieved: 'ウォレットが要求を受け取りました…', scan: 'スマートフォンのウォレットでQRコードを読み取ってください',
-      browserWallet: 'このブラウザのウォレットを使う', sandboxWallet: 'サンドボックスのウォレットで応答', cancel: 'やめる',
-      next: '次のお客様', ok: '確認できました', ng: '確認できません', expired: '時間切れです。もう一度お試しください。',
+      title: '確認 — 窓口', choose: '確認する内容を選んでください', checking: '確認中の項目:', waiting: 'お客様のスマートフォンでの操作を待っています',
+      retrieved: 'スマートフォンで操作中です', phoneWallet: 'スマートフォンのウォレットで確認',
+      scan: 'スマートフォンのウォレットでQRコードを読み取ってください', scanOther: 'その他のウォレット（OpenID4VP 対応）はQRコードを読み取ってください',
+      qrLabel: 'OpenID4VP 対応ウォレット用のQRコード', remaining: '残り {m}分{s}秒',
+      sandboxWallet: 'サンドボックスのウォレットで応答', cancel: '中止', again: 'もう一度', next: '次のお客様',
+      ok: '確認できました', ng: '確認できませんでした', expired: '時間切れです', declined: '提示が中止されました',
       over: '{n}歳以上です', notOver: '{n}歳未満です', resident: '住民です', notResident: '住民ではありません',
-      identity: '本人確認ができました', apiKey: 'APIキーを入力してください', error: 'エラーが発生しました',
-      merchantTitle: '確認 — お買い物デモ', cart: 'ご注文', item: '日本酒 720ml', pay: '年齢を確認して購入',
+      identity: '本人確認ができました', name: '氏名', address: '住所', birthDate: '生年月日', portrait: '顔写真（照合用・保存しません）',
+      apiKey: 'APIキーを入力してください', error: '確認を始められませんでした', tryAgain: 'もう一度お試しください。',
+      busy: '混み合っています。少し待ってからもう一度お試しください。', offline: 'ネットワークにつながっていません',
+      configFailed: '設定を読み込めませんでした。ネットワークを確認して再読み込みしてください。', reload: '再読み込み',
+      merchantTitle: '確認 — お買い物デモ', cart: 'ご注文', item: '日本酒 720ml', pay: '年齢を確認して購入', openWallet: 'ウォレットアプリで開く',
       receipt: '確認の控え（署名付き）', thanks: 'ご購入ありがとうございます', refused: '20歳未満の方には販売できません',
     },
     en: {
-      title: 'kakunin — Counter', choose: 'Choose what to check', waiting: "Waiting for the customer's wallet…",
-      retrieved: 'The wallet has the request…', scan: "Scan the QR code with your phone's wallet",
-      browserWallet: "Use this browser's wallet", sandboxWallet: 'Answer with the sandbox wallet', cancel: 'Cancel',
-      next: 'Next customer', ok: 'Verified', ng: 'Not verified', expired: 'Timed out. Please try again.',
+      title: 'kakunin — Counter', choose: 'Choose what to check', checking: 'Checking:', waiting: "Waiting for the customer's phone",
+      retrieved: 'The customer is answering on the phone', phoneWallet: "Check with the phone's wallet",
+      scan: "Scan the QR code with your phone's wallet", scanOther: 'Other wallets (OpenID4VP): scan the QR code',
+      qrLabel: 'QR code for OpenID4VP wallets', remaining: '{m}:{s} left',
+      sandboxWallet: 'Answer with the sandbox wallet', cancel: 'Cancel', again: 'Try again', next: 'Next customer',
+      ok: 'Verified', ng: 'Not verified', expired: 'Timed out', declined: 'Cancelled on the phone',
       over: '{n} or over', notOver: 'Under {n}', resident: 'Resident', notResident: 'Not a resident',
-      identity: 'Identity verified', apiKey: 'Enter the API key', error: 'Something went wrong',
-      merchantTitle: 'kakunin — Checkout demo', cart: 'Your order', item: 'Sake 720 ml', pay: 'Check age and buy',
+      identity: 'Identity verified', name: 'Name', address: 'Address', birthDate: 'Date of birth', portrait: 'Portrait (to compare; not stored)',
+      apiKey: 'Enter the API key', error: 'The check could not start', tryAgain: 'Please try again.',
+      busy: 'The service is busy. Please wait a moment and try again.', offline: 'No network connection',
+      configFailed: 'The settings could not be loaded. Check the network and reload.', reload: 'Reload',
+      merchantTitle: 'kakunin — Checkout demo', cart: 'Your order', item: 'Sake 720 ml', pay: 'Check age and buy', openWallet: 'Open in your wallet app',
       receipt: 'Verification receipt (signed)', thanks: 'Thank you for your purchase', refused: 'We cannot sell this to customers under 20',
-    },
-  };
-  /* Reasons in plain words, by failure code. */
-  var REASONS = {
-    ja: {
-      ISSUER_CERT_UNTRUSTED: '発行元を確認できません', ISSUER_NOT_ACCEPTED: 'この確認では受け付けていない発行元です',
-      ISSUER_SIGNATURE_INVALID: '署名が正しくありません', DIGEST_MISMATCH: 'データが改ざんされています',
-      MSO_EXPIRED: '証明書の有効期限が切れています', ISSUER_CERT_EXPIRED: '発行元の証明書の期限が切れています',
-      DEVICE_AUTH_INVALID: 'この端末からの提示ではありません', DOCUMENT_NOT_ACCEPTED: 'この確認では使えない書類です',
-      ELEMENT_MISSING: '必要な情報が提示されませんでした', STATUS_REVOKED: '失効した書類です',
-      ELEMENT_NOT_REQUESTED: '要求していない情報が含まれています', CBOR_MALFORMED: '応答を読み取れません',
-    },
-    en: {
-      ISSUER_CERT_UNTRUSTED: 'The issuer is not trusted', ISSUER_NOT_ACCEPTED: 'This check does not accept that issuer',
-      ISSUER_SIGNATURE_INVALID: 'The signature is not valid', DIGEST_MISMATCH: 'The data was altered',
-      MSO_EXPIRED: 'The credential has expired', ISSUER_CERT_EXPIRED: "The issuer's certificate has expired",
-      DEVICE_AUTH_INVALID: 'Not presented by the holder’s device', DOCUMENT_NOT_ACCEPTED: 'This document is not accepted here',
-      ELEMENT_MISSING: 'The wallet did not share what was needed', STATUS_REVOKED: 'The document was revoked',
-      ELEMENT_NOT_REQUESTED: 'The answer holds data that was not asked for', CBOR_MALFORMED: 'The answer could not be read',
     },
   };
   var lang = localStorage.getItem('kakunin.lang') || ((navigator.language || 'en').toLowerCase().startsWith('ja') ? 'ja' : 'en');
@@ -50,8 +42,12 @@
     });
     return s;
   }
-  function reason(code) {
-    return (REASONS[lang] && REASONS[lang][code]) || code;
+  /** A full-date (YYYY-MM-DD) as people write it: 1990年4月1日 / 1 April 1990. */
+  function date(value) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(value));
+    if (!m) return String(value);
+    var d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    return new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(d);
   }
   function apply() {
     document.documentElement.lang = lang;
@@ -65,5 +61,5 @@
     apply();
     if (global.onLanguageChange) global.onLanguageChange();
   }
-  global.I18n = { t: t, reason: reason, apply: apply, setLang: setLang, get lang() { return lang; } };
+  global.I18n = { t: t, date: date, apply: apply, setLang: setLang, get lang() { return lang; } };
 })(window);

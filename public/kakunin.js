@@ -1,43 +1,82 @@
 /*
- * kakunin.js — drop-in script for a merchant page. Your backend creates the verification
- * (POST /v1/verifications with your API key) and hands the page its JSON; this script shows the QR
- * code, offers the browser's own wallet (W3C Digital Credentials API), and reports each state.
+ * kakunin.js — drop-in script for a merchant page or a counter. Your backend creates the
+ * verification (POST /v1/verifications with your API key, `options.origin` set to your page's
+ * origin) and hands the page its JSON; this script asks the phone's wallet through the W3C Digital
+ * Credentials API (Apple Wallet, Google Wallet), shows the OpenID4VP QR code for other wallets, and
+ * reports each state. Types: kakunin.d.ts. README: "Add kakunin to your checkout".
  *
  *   <script src="https://verifier.example/kakunin.js"></script>
- *   const run = Kakunin.present(verification, { baseUrl, qrElement, walletButton, onState });
- *   run.cancel();
+ *   const run = Kakunin.present(verification, { baseUrl, qrElement, walletButton, onState, onError });
+ *   run.cancel();   // stops listening and aborts a pending navigator.credentials.get
  *
- * onState(event) gets {id, state, purpose, decision?, receipt?}; state is pending, retrieved,
- * verified, failed or expired. The receipt is a JWS your backend can check against
- * {baseUrl}/.well-known/jwks.json.
+ * onState(event) gets {id, state, purpose, decision?, receipt?, reason?}; state is pending,
+ * retrieved, verified, failed, declined or expired, and every final state but verified carries
+ * reason {code, ja, en, retry}. onError(error) hears of our own failures (network, 503): the person
+ * should simply try again.
  */
 (function (global) {
   'use strict';
-  var FINAL = { verified: true, failed: true, expired: true };
+  var FINAL = { verified: true, failed: true, declined: true, expired: true };
 
+  /**
+   * The Digital Credentials API is there when DigitalCredential is defined: navigator.credentials.get
+   * exists in every browser and says nothing about it.
+   */
   function supportsDcApi() {
-    return !!(global.navigator && global.navigator.credentials && typeof global.navigator.credentials.get === 'function');
+    return typeof global.DigitalCredential !== 'undefined' && !!(global.navigator && global.navigator.credentials);
   }
 
-  /** Calls navigator.credentials.get with the verification's request and posts the answer. */
-  async function useBrowserWallet(verification, baseUrl) {
-    var credential = await global.navigator.credentials.get(verification.dcapi);
-    if (!credential) throw new Error('no credential');
-    var body = { protocol: credential.protocol, data: credential.data };
-    var res = await fetch(baseUrl + '/v1/verifications/' + encodeURIComponent(verification.id) + '/dcapi-response', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    var json = await res.json();
-    if (!res.ok) throw new Error(json.error || 'HTTP ' + res.status);
+  /** Whether the browser lets the page use `protocol` (DigitalCredential.userAgentAllowsProtocol), when it says. */
+  function allowsProtocol(protocol) {
+    if (!supportsDcApi()) return false;
+    var check = global.DigitalCredential.userAgentAllowsProtocol;
+    return typeof check === 'function' ? !!check.call(global.DigitalCredential, protocol) : true;
+  }
+
+  async function post(url, body) {
+    var res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    var json = await res.json().catch(function () { return {}; });
+    if (!res.ok) {
+      var error = new Error(json.message || json.error || 'HTTP ' + res.status);
+      error.status = res.status;
+      error.code = json.error;
+      throw error;
+    }
     return json;
   }
 
+  /**
+   * Calls navigator.credentials.get with the verification's request (only the protocols this browser
+   * allows) and posts the answer. A cancelled or refused call ends the verification as declined.
+   */
+  async function useBrowserWallet(verification, baseUrl, signal) {
+    var base = (baseUrl || '') + '/v1/verifications/' + encodeURIComponent(verification.id);
+    var requests = verification.dcapi.digital.requests.filter(function (r) { return allowsProtocol(r.protocol); });
+    if (requests.length === 0) requests = verification.dcapi.digital.requests;
+    var credential;
+    try {
+      credential = await global.navigator.credentials.get({ digital: { requests: requests }, mediation: 'required', signal: signal });
+    } catch (e) {
+      // The person closed the sheet, or the wallet said no: not a failure of ours, a refusal.
+      if (e && (e.name === 'NotAllowedError' || e.name === 'AbortError')) {
+        if (e.name === 'AbortError' && signal && signal.aborted) throw e;
+        return post(base + '/decline', { error: e.name === 'NotAllowedError' ? 'user_cancelled' : 'access_denied' });
+      }
+      if (e && e.name === 'NotSupportedError') return post(base + '/decline', { error: 'not_supported' });
+      throw e;
+    }
+    if (!credential) return post(base + '/decline', { error: 'user_cancelled' });
+    return post(base + '/dcapi-response', { protocol: credential.protocol, data: credential.data });
+  }
+
   function present(verification, options) {
-    var baseUrl = (options && options.baseUrl) || '';
-    var onState = (options && options.onState) || function () {};
+    options = options || {};
+    var baseUrl = options.baseUrl || '';
+    var onState = options.onState || function () {};
+    var onError = options.onError || function () {};
     var done = false;
+    var pending = null;
+    var source;
     var finish = function (event) {
       if (done) return;
       onState(event);
@@ -46,41 +85,65 @@
         if (source) source.close();
       }
     };
-    if (options && options.qrElement) options.qrElement.innerHTML = verification.qr.svg;
-    if (options && options.walletButton) {
+    if (options.qrElement) {
+      options.qrElement.innerHTML = verification.qr.svg;
+      var svg = options.qrElement.querySelector('svg');
+      if (svg) {
+        svg.setAttribute('role', 'img');
+        svg.setAttribute('aria-label', options.qrLabel || 'QR code for OpenID4VP wallets');
+      }
+    }
+    if (typeof location !== 'undefined' && verification.origin && verification.origin !== location.origin && global.console) {
+      // The verifier binds the request to the origin it was created for; another page cannot use it.
+      global.console.warn('kakunin: this verification was created for ' + verification.origin + ' but the page is ' + location.origin + '; set options.origin when you create it');
+    }
+    var askWallet = function () {
+      if (!supportsDcApi()) return Promise.reject(new Error('the Digital Credentials API is not available'));
+      pending = typeof AbortController === 'function' ? new AbortController() : null;
+      return useBrowserWallet(verification, baseUrl, pending && pending.signal).then(finish, function (e) {
+        if (done || (pending && pending.signal.aborted)) return;
+        onError(e);
+        throw e;
+      });
+    };
+    if (options.walletButton) {
       options.walletButton.hidden = !supportsDcApi();
       options.walletButton.onclick = function () {
         options.walletButton.disabled = true;
-        useBrowserWallet(verification, baseUrl)
-          .then(finish)
-          .catch(function (e) {
-            options.walletButton.disabled = false;
-            if (options.onError) options.onError(e);
-          });
+        askWallet().catch(function () {
+          options.walletButton.disabled = false;
+        });
       };
     }
-    var source = new EventSource(baseUrl + '/v1/verifications/' + encodeURIComponent(verification.id) + '/events');
-    ['pending', 'retrieved', 'verified', 'failed', 'expired'].forEach(function (name) {
+    source = new EventSource(baseUrl + '/v1/verifications/' + encodeURIComponent(verification.id) + '/events');
+    ['pending', 'retrieved', 'verified', 'failed', 'declined', 'expired'].forEach(function (name) {
       source.addEventListener(name, function (e) {
         finish(JSON.parse(e.data));
       });
     });
     source.onerror = function () {
-      // The stream ends after a final state, or the id is gone (404/410): ask once to know which.
+      // The stream ends after a final state, or the connection dropped: ask once to know which.
       if (done) return;
       fetch(baseUrl + '/v1/verifications/' + encodeURIComponent(verification.id))
         .then(function (r) {
-          return r.status === 410 || r.status === 404 ? { id: verification.id, state: 'expired', purpose: verification.purpose } : r.json();
+          if (r.status === 404 || r.status === 410) return { id: verification.id, state: 'expired', purpose: verification.purpose };
+          if (!r.ok) throw Object.assign(new Error('HTTP ' + r.status), { status: r.status });
+          return r.json();
         })
         .then(function (event) {
           if (FINAL[event.state]) finish(event);
         })
-        .catch(function () {});
+        .catch(function (e) {
+          if (!done) onError(e);
+        });
     };
     return {
+      /** Asks the phone's wallet (the DC API) without a button: call it from a click handler. */
+      askWallet: askWallet,
       cancel: function () {
         done = true;
-        source.close();
+        if (pending) pending.abort();
+        if (source) source.close();
       },
     };
   }
@@ -94,5 +157,5 @@
     return JSON.parse(new TextDecoder().decode(bytes));
   }
 
-  global.Kakunin = { present: present, useBrowserWallet: useBrowserWallet, supportsDcApi: supportsDcApi, receiptPayload: receiptPayload };
+  global.Kakunin = { present: present, useBrowserWallet: useBrowserWallet, supportsDcApi: supportsDcApi, allowsProtocol: allowsProtocol, receiptPayload: receiptPayload };
 })(window);

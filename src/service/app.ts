@@ -79,6 +79,7 @@ export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.
     void res.json({
       sandbox: ctx.config.sandbox,
       api_key_required: ctx.config.apiKeys.length > 0,
+      ...(ctx.config.counterName ? { counter_name: ctx.config.counterName } : {}),
       purposes: [...ctx.purposes.values()].map((p) => ({ name: p.name, label: p.label, documents: p.documents.map((d) => d.docType) })),
     }),
   );

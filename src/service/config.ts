@@ -49,6 +49,8 @@ export interface ServiceConfig {
   rateLimitPerKey: number;
   pendingTtlSeconds: number;
   resultTtlSeconds: number;
+  /** Shown in the counter page's title (a shop's or a city office's name). */
+  counterName?: string;
   /** Seconds a client has to send a whole request (headers included): the largest legitimate
    * answer (1 MB, a wallet on a slow mobile uplink) fits; a body that trickles is cut off. */
   requestTimeoutSeconds: number;
@@ -101,6 +103,7 @@ const FLAGS: Record<string, string> = {
   'pending-ttl': 'KAKUNIN_PENDING_TTL',
   'result-ttl': 'KAKUNIN_RESULT_TTL',
   'request-timeout': 'KAKUNIN_REQUEST_TIMEOUT',
+  'counter-name': 'KAKUNIN_COUNTER_NAME',
   'log-level': 'LOG_LEVEL',
   revocation: 'KAKUNIN_REVOCATION',
   'revocation-cache': 'KAKUNIN_REVOCATION_CACHE',
@@ -209,6 +212,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     pendingTtlSeconds: int('pending-ttl', 300, 10, 3600),
     resultTtlSeconds: int('result-ttl', 120, 10, 3600),
     requestTimeoutSeconds: int('request-timeout', 30, 1, 300),
+    ...(get('counter-name') ? { counterName: get('counter-name')!.slice(0, 80) } : {}),
     logLevel: get('log-level') ?? 'info',
     revocation,
     ...(revocationCache !== 'none' ? { revocationCacheDir: revocationCache } : {}),

@@ -33,6 +33,8 @@ export interface CreateOutput {
   expires_at: string;
   /** The `aud` the receipt of this verification will carry: check it when you verify the receipt. */
   receipt_audience: string;
+  /** The web origin the Digital Credentials API request is bound to (options.origin, or PUBLIC_URL's). */
+  origin: string;
   links: { self: string; events: string; dcapi_response: string };
 }
 
@@ -93,6 +95,7 @@ export async function createVerification(ctx: ServiceContext, input: CreateInput
     dcapi: prepared.dcapi,
     expires_at: expiresAt,
     receipt_audience: client,
+    origin,
     links: {
       self: `${base}/v1/verifications/${id}`,
       events: `${base}/v1/verifications/${id}/events`,

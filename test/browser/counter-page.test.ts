@@ -27,10 +27,16 @@ async function withSandboxWallet(page: Page, protocol?: string): Promise<string[
     if (req.method() === 'POST' && req.url().endsWith('/dcapi-response')) posted.push((req.postDataJSON() as { protocol: string }).protocol);
   });
   await page.addInitScript((only) => {
+    // The Digital Credentials API is there when DigitalCredential is (as in Chrome 141+, Safari 26).
+    (window as unknown as { DigitalCredential: unknown }).DigitalCredential = class DigitalCredential {
+      static userAgentAllowsProtocol(p: string) {
+        return only === null || p === only;
+      }
+    };
     Object.defineProperty(navigator, 'credentials', {
       configurable: true,
       value: {
-        get: async (argument: { digital: { requests: { protocol: string }[] } }) => {
+        get: async (argument: { digital: { requests: { protocol: string }[] }; signal?: AbortSignal }) => {
           const requests = argument.digital.requests.filter((r) => only === null || r.protocol === only);
           const res = await fetch('/v1/sandbox/wallet/dcapi', {
             method: 'POST',
@@ -81,9 +87,10 @@ describe('counter page', () => {
     await page.goto(`${svc.url}/`);
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('button', { name: 'Residency' }).click();
-    await page.getByRole('button', { name: "Use this browser's wallet" }).click();
+    await page.getByRole('button', { name: "Check with the phone's wallet" }).click();
     await page.locator('#result.ok').waitFor({ timeout: 10_000 });
     expect(await page.locator('#result-headline').textContent()).toBe('Resident');
+    expect(await page.locator('#result-reason').textContent()).toBe('Tokyo Chiyoda (131016)');
     expect(posted).toEqual(['openid4vp-v1-signed']);
     await page.close();
   });
@@ -93,7 +100,7 @@ describe('counter page', () => {
     const posted = await withSandboxWallet(page, 'org-iso-mdoc');
     await page.goto(`${svc.url}/`);
     await page.getByRole('button', { name: '20歳以上' }).click();
-    await page.getByRole('button', { name: 'このブラウザのウォレットを使う' }).click();
+    await page.getByRole('button', { name: 'スマートフォンのウォレットで確認' }).click();
     await page.locator('#result.ok').waitFor({ timeout: 10_000 });
     expect(await page.locator('#result-mark').textContent()).toBe('✓');
     expect(await page.locator('#result-headline').textContent()).toBe('20歳以上です');
@@ -108,7 +115,7 @@ describe('merchant demo page', () => {
     await withSandboxWallet(page);
     await page.goto(`${svc.url}/merchant.html`);
     await page.getByRole('button', { name: 'Check age and buy' }).click();
-    await page.getByRole('button', { name: "Use this browser's wallet" }).click();
+    await page.getByRole('button', { name: "Check with the phone's wallet" }).click();
     await page.locator('#receipt-box:not([hidden])').waitFor({ timeout: 10_000 });
     expect(await page.locator('#outcome').textContent()).toContain('Thank you');
     const receipt = await page.locator('#receipt').textContent();

@@ -1,0 +1,85 @@
+/** Types of kakunin.js, the script a merchant page or a counter loads from the verifier. */
+declare namespace Kakunin {
+  type State = 'pending' | 'retrieved' | 'verified' | 'failed' | 'declined' | 'expired';
+
+  interface Reason {
+    /** For support: a failure code of the contract, DECLINED or REQUEST_EXPIRED. */
+    code: string;
+    ja: string;
+    en: string;
+    /** A process failure: the same person should simply try again. */
+    retry: boolean;
+    /** declined: the wallet's error code. */
+    detail?: string;
+  }
+
+  interface Decision {
+    purpose: string;
+    outcome: 'verified' | 'failed';
+    value?:
+      | { kind: 'age_over'; threshold: number; over: boolean }
+      | { kind: 'residency'; resident: boolean; municipalities: string[]; code?: string }
+      | { kind: 'attributes'; attributes: Record<string, string | number | boolean> };
+    docType?: string;
+    issuer?: { subject: string; country?: string; trustSet?: string; anchor?: string };
+    revocation?: 'unavailable';
+    failureCodes: string[];
+  }
+
+  interface Event {
+    id: string;
+    state: State;
+    purpose: string;
+    expires_at: string;
+    decision?: Decision;
+    /** A JWS: verify it on your backend (README "Receipts"). */
+    receipt?: string;
+    /** Every final state but verified. */
+    reason?: Reason;
+  }
+
+  /** What POST /v1/verifications returned to your backend. */
+  interface Verification {
+    id: string;
+    purpose: string;
+    state: 'pending';
+    qr: { uri: string; svg: string };
+    dcapi: { digital: { requests: { protocol: string; data: unknown }[] } };
+    expires_at: string;
+    receipt_audience: string;
+    /** The origin the DC API request is bound to: your page must be on it. */
+    origin: string;
+    links: { self: string; events: string; dcapi_response: string };
+  }
+
+  interface Options {
+    /** The verifier's URL when the page is on another origin (default: the page's own). */
+    baseUrl?: string;
+    /** Where the OpenID4VP QR code goes (other wallets). */
+    qrElement?: HTMLElement;
+    qrLabel?: string;
+    /** Shown only where the Digital Credentials API exists; a click asks the phone's wallet. */
+    walletButton?: HTMLButtonElement;
+    onState?: (event: Event) => void;
+    /** Our failures (network, 503): offer "try again". */
+    onError?: (error: Error & { status?: number; code?: string }) => void;
+  }
+
+  interface Run {
+    /** Asks the phone's wallet (call from a user gesture). */
+    askWallet(): Promise<void>;
+    /** Stops listening and aborts a pending navigator.credentials.get. */
+    cancel(): void;
+  }
+
+  function present(verification: Verification, options?: Options): Run;
+  /** `typeof DigitalCredential !== 'undefined'`: navigator.credentials.get alone says nothing. */
+  function supportsDcApi(): boolean;
+  function allowsProtocol(protocol: string): boolean;
+  function useBrowserWallet(verification: Verification, baseUrl?: string, signal?: AbortSignal): Promise<Event>;
+  function receiptPayload(jws: string): Record<string, unknown>;
+}
+
+interface Window {
+  Kakunin: typeof Kakunin;
+}

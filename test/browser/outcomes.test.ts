@@ -1,0 +1,191 @@
+/**
+ * The counter page's outcomes in a real browser (Debian chromium, playwright-core): the DC API
+ * present and absent, a decline, an expiry with its countdown, a reload mid-flow, our own error
+ * (503) and a failed /v1/config; each with a way forward. Screenshots of each state at counter,
+ * tablet and phone sizes in both languages go to KAKUNIN_SCREENSHOTS (or a temporary folder).
+ */
+import { execSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/service/logger.js';
+import { runDemo, type RunningService } from '../../src/service/serve.js';
+import { freePort } from '../service/helpers.js';
+
+const SHOTS = process.env.KAKUNIN_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'kakunin-shots-'));
+const SIZES = { counter: { width: 1280, height: 800 }, tablet: { width: 1024, height: 768 }, phone: { width: 390, height: 844 } };
+
+let svc: RunningService;
+let browser: Browser;
+/** The service's clock runs this far ahead: a test moves it to make a verification expire. */
+let ahead = 0;
+
+beforeAll(async () => {
+  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent'), now: () => new Date(Date.now() + ahead) });
+  const path = execSync('command -v chromium || command -v chromium-browser || true', { shell: '/bin/sh' }).toString().trim();
+  browser = await chromium.launch({ executablePath: path, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+});
+afterAll(async () => {
+  await browser?.close();
+  await svc?.close();
+});
+
+async function open(lang: 'ja' | 'en', size: keyof typeof SIZES = 'counter', init?: (page: Page) => Promise<void>): Promise<Page> {
+  const page = await browser.newPage({ locale: lang === 'ja' ? 'ja-JP' : 'en-US', viewport: SIZES[size] });
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  (page as unknown as { consoleErrors: string[] }).consoleErrors = errors;
+  if (init) await init(page);
+  await page.goto(`${svc.url}/`);
+  return page;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+/** A DC API whose call the person cancels (the browser rejects with NotAllowedError). */
+async function cancellingWallet(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    (window as unknown as { DigitalCredential: unknown }).DigitalCredential = class {};
+    Object.defineProperty(navigator, 'credentials', {
+      configurable: true,
+      value: { get: async () => Promise.reject(new DOMException('The user cancelled', 'NotAllowedError')) },
+    });
+  });
+}
+
+/** A browser without the Digital Credentials API (Debian's Chromium has it: it is taken away here). */
+async function withoutDcApi(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    delete (window as unknown as { DigitalCredential?: unknown }).DigitalCredential;
+  });
+}
+
+describe('the channel', () => {
+  it('without the DC API: no phone-wallet button, the QR code for OpenID4VP wallets, a countdown; no console errors', async () => {
+    const page = await open('ja', 'counter', withoutDcApi);
+    await page.getByRole('button', { name: '20歳以上' }).click();
+    await page.locator('#qr svg').waitFor();
+    expect(await page.locator('#phone-wallet').isHidden()).toBe(true);
+    expect(await page.locator('#qr-hint').textContent()).toBe('スマートフォンのウォレットでQRコードを読み取ってください');
+    expect(await page.locator('#qr svg').getAttribute('aria-label')).toBe('OpenID4VP 対応ウォレット用のQRコード');
+    expect(await page.locator('#countdown').textContent()).toMatch(/^残り [45]分\d\d秒$/);
+    expect(await page.locator('#wait-purpose').textContent()).toBe('20歳以上');
+    expect(await page.locator('#lang-ja').getAttribute('aria-pressed')).toBe('true');
+    await shot(page, 'wait-no-dcapi-ja-counter');
+    expect((page as unknown as { consoleErrors: string[] }).consoleErrors).toEqual([]);
+    await page.getByRole('button', { name: '中止' }).click();
+    await page.getByRole('button', { name: '20歳以上' }).waitFor();
+    await page.close();
+  });
+
+  it('with the DC API the phone-wallet button leads and the QR serves other wallets', async () => {
+    const page = await open('en', 'tablet', cancellingWallet);
+    await page.getByRole('button', { name: '20 or over' }).click();
+    await page.locator('#qr svg').waitFor();
+    expect(await page.locator('#phone-wallet').isVisible()).toBe(true);
+    expect(await page.locator('#qr-hint').textContent()).toBe('Other wallets (OpenID4VP): scan the QR code');
+    await shot(page, 'wait-dcapi-en-tablet');
+    await page.close();
+  });
+});
+
+describe('outcomes', () => {
+  it('declined: the cancelled DC API call ends the verification at once; "try again" for the same customer', async () => {
+    const page = await open('ja', 'counter', cancellingWallet);
+    await page.getByRole('button', { name: '20歳以上' }).click();
+    await page.getByRole('button', { name: 'スマートフォンのウォレットで確認' }).click();
+    await page.locator('#result.retry').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#result-headline').textContent()).toBe('提示が中止されました');
+    expect(await page.locator('#result-reason').textContent()).toBe('スマートフォンで提示が中止されました。');
+    expect(await page.locator('#result-code').textContent()).toBe('(DECLINED)');
+    // Focus is on the way forward.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('again');
+    await shot(page, 'declined-ja-counter');
+    await page.getByRole('button', { name: 'もう一度' }).click();
+    await page.locator('#qr svg').waitFor();
+    await page.close();
+  });
+
+  it('expired: nobody answered in time, a clear "timed out", not a refusal', async () => {
+    const page = await open('en', 'phone');
+    await page.getByRole('button', { name: '20 or over' }).click();
+    await page.locator('#qr svg').waitFor();
+    ahead = 299_000; // the service's clock: one second before the 300 s pending TTL ends
+    try {
+      // The stream was opened with the old clock; a fresh read shows it (the page re-reads on reload).
+      await page.reload();
+      await page.locator('#result.retry').waitFor({ timeout: 15_000 });
+      expect(await page.locator('#result-headline').textContent()).toBe('Timed out');
+      expect(await page.locator('#result-reason').textContent()).toBe('No answer came in time. Please try again.');
+      await shot(page, 'expired-en-phone');
+    } finally {
+      ahead = 0;
+    }
+    await page.close();
+  });
+
+  it('a reload mid-flow resumes the verification, and the answer that arrives is shown', async () => {
+    const page = await open('ja');
+    await page.getByRole('button', { name: '住民確認' }).click();
+    await page.locator('#qr svg').waitFor();
+    const before = await page.locator('#qr svg').innerHTML();
+    await page.reload();
+    await page.locator('#qr svg').waitFor();
+    expect(await page.locator('#qr svg').innerHTML()).toBe(before);
+    await page.getByRole('button', { name: 'サンドボックスのウォレットで応答' }).click();
+    await page.locator('#result.ok').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#result-headline').textContent()).toBe('住民です');
+    expect(await page.locator('#result-reason').textContent()).toBe('東京都 千代田区 (131016)');
+    await shot(page, 'resident-ja-counter');
+    await page.close();
+  });
+
+  it('our error (503) is "try again", not a refusal', async () => {
+    const page = await open('ja', 'phone', async (p) => {
+      await p.route('**/v1/verifications', (route) => (route.request().method() === 'POST' ? route.fulfill({ status: 503, body: '{"error":"STORE_UNAVAILABLE"}' }) : route.continue()));
+    });
+    await page.getByRole('button', { name: '20歳以上' }).click();
+    await page.locator('#result.retry').waitFor();
+    expect(await page.locator('#result-headline').textContent()).toBe('確認を始められませんでした');
+    expect(await page.locator('#again').isVisible()).toBe(true);
+    await shot(page, 'error-ja-phone');
+    await page.close();
+  });
+
+  it('a failed /v1/config says so and offers a reload', async () => {
+    const page = await open('en', 'counter', async (p) => {
+      await p.route('**/v1/config', (route) => route.fulfill({ status: 503, body: '{}' }));
+    });
+    await page.getByRole('button', { name: 'Reload' }).waitFor();
+    expect(await page.locator('#choose-status').textContent()).toContain('could not be loaded');
+    await page.close();
+  });
+});
+
+describe('screenshots', () => {
+  it('every size and language of the choose, wait and result screens (written to KAKUNIN_SCREENSHOTS, or a temporary folder)', async () => {
+    for (const lang of ['ja', 'en'] as const) {
+      for (const size of Object.keys(SIZES) as (keyof typeof SIZES)[]) {
+        const page = await open(lang, size);
+        await page.locator('#purposes button').first().waitFor();
+        await shot(page, `choose-${lang}-${size}`);
+        await page.locator('#purposes button').first().click();
+        await page.locator('#qr svg').waitFor();
+        await shot(page, `wait-${lang}-${size}`);
+        await page.locator('#sandbox-wallet').click();
+        await page.locator('#result.ok').waitFor({ timeout: 10_000 });
+        await shot(page, `verified-${lang}-${size}`);
+        // Nothing touches the screen edge on a phone: the result fits the viewport's width.
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        expect(overflow, `${lang} ${size}`).toBe(0);
+        await page.close();
+        expect(statSync(join(SHOTS, `verified-${lang}-${size}.png`)).size).toBeGreaterThan(5000);
+      }
+    }
+  }, 120_000);
+});
