@@ -13,7 +13,9 @@ const label = {
 const name = { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' } as const;
 const documentList = { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 } } as const;
 const trustSets = { type: 'array', uniqueItems: true, items: { type: 'string', minLength: 1 } } as const;
-const common = { name, label, trustSets } as const;
+/** Required of a purpose that asks for the My Number (individual_number_unicode): the use 番号法 lists. */
+const legalBasis = { type: 'string', minLength: 20, maxLength: 500 } as const;
+const common = { name, label, trustSets, legalBasis } as const;
 
 export const purposesConfigSchema = {
   $id: 'https://kakunin.dev/schemas/purposes.json',

@@ -10,6 +10,7 @@ import { purposesConfigSchema } from './config-schema.js';
 import { elementsPurpose } from './custom-elements.js';
 import { kycPurpose } from './kyc.js';
 import type { Purpose } from './purpose.js';
+import { checkMyNumberUse } from './my-number.js';
 import { residencyPurpose } from './residency.js';
 
 export class PolicyConfigError extends Error {
@@ -66,7 +67,10 @@ export function parsePurposesConfig(text: string, source: string, presets: Prese
     if (seen.has(name)) throw new PolicyConfigError(`${source}: /purposes/${i}/name "${name}" is defined twice`);
     seen.add(name);
     try {
-      purposes.set(name, purposeFromEntry(entry));
+      const purpose = purposeFromEntry(entry);
+      const declared = typeof entry.legalBasis === 'string' ? { ...purpose, legalBasis: entry.legalBasis } : purpose;
+      checkMyNumberUse(declared);
+      purposes.set(name, declared);
     } catch (e) {
       throw new PolicyConfigError(`${source}: /purposes/${i} (${name}): ${(e as Error).message}`);
     }

@@ -62,6 +62,11 @@ export interface Purpose {
   documents: DocumentAsk[];
   /** Trust-store sets whose anchors it accepts; empty means every anchor in the trust store. */
   trustSets: string[];
+  /**
+   * Why this purpose may collect the My Number (個人番号, individual_number_unicode): the use 番号法
+   * lists, as the operator declares it. Required of exactly such purposes (my-number.ts).
+   */
+  legalBasis?: string;
   /** Reduces a verified document of an accepted type to the decision value; `at` is the verification time. */
   decide(document: DocumentResult, at: Date): DecisionValue | { missing: true };
 }

@@ -2,7 +2,7 @@
  * Start-up: everything is read and checked here, once, before the port opens. A bad setting, purposes
  * file, trust folder or key stops the process with a message that names it.
  */
-import { loadPurposes, type Purpose } from '../policy/index.js';
+import { asksForMyNumber, loadPurposes, type Purpose } from '../policy/index.js';
 import { loadOrCreateDevelopmentIdentity, loadVerifierIdentity } from '../protocols/keys/verifier-identity.js';
 import { TrustStore } from '../trust/index.js';
 import { loadTrustStore } from '../runtime/trust-folder.js';
@@ -71,6 +71,10 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
       { testTrustSets: testSets, anchors: trust.anchors.filter((a) => a.test).length, sandbox: config.sandbox },
       'TEST TRUST ANCHORS ARE TRUSTED: credentials from test and sandbox issuers will verify. Never run this configuration in production.',
     );
+  }
+  for (const p of loaded.values()) {
+    // Collecting the My Number is lawful only for a listed use: what the operator declared is on record.
+    if (asksForMyNumber(p)) logger.warn({ purpose: p.name, legalBasis: p.legalBasis }, 'purpose collects the My Number (個人番号) under the declared legal basis (番号法)');
   }
   const perPurpose = trustPerPurpose(loaded, trust, config.sandbox);
   const purposes = perPurpose.purposes;
