@@ -7,6 +7,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CompactSign, compactVerify, type JWK } from 'jose';
+import { kycRecord, type KycRecord } from './kyc-record.js';
 import type { Decision } from '../policy/index.js';
 import { jwkThumbprint } from '../protocols/transcript/jwk-thumbprint.js';
 
@@ -32,6 +33,8 @@ export interface ReceiptClaims {
   issuer?: { subject: string; country?: string; trust_set?: string };
   /** Accepted under KAKUNIN_REVOCATION=warn without a current revocation answer. */
   revocation?: 'unavailable';
+  /** Identity checks (attributes): the items of the 確認記録 kakunin can attest (kyc-record.ts). */
+  kyc_record?: KycRecord;
   failure_codes: string[];
 }
 
@@ -106,6 +109,7 @@ export function receiptClaims(iss: string, id: string, decision: Decision, at: D
         }
       : {}),
     ...(decision.revocation ? { revocation: decision.revocation } : {}),
+    ...(value?.kind === 'attributes' && decision.outcome === 'verified' ? { kyc_record: kycRecord(id, decision, at) } : {}),
     failure_codes: decision.failureCodes,
   };
 }

@@ -44,7 +44,7 @@ describe('receipt', () => {
     expect(decodeProtectedHeader(jws)).toEqual({ alg: 'ES256', kid: signer.kid, typ: 'kakunin-receipt+jwt' });
     expect(await signer.verify(jws)).toEqual({
       iss: 'https://verifier.example', sub: 'id123', aud: 'kakunin-client:aaaa', jti: 'id123', iat: 1767225600, exp: 1767229200, purpose: 'kyc', outcome: 'verified',
-      decision: { name: 'A B' }, doc_type: 'org.iso.18013.5.1.mDL', issuer: { subject: 'CN=DS', country: 'US', trust_set: 'us-aamva' }, failure_codes: [],
+      decision: { name: 'A B' }, doc_type: 'org.iso.18013.5.1.mDL', issuer: { subject: 'CN=DS', country: 'US', trust_set: 'us-aamva' }, kyc_record: expect.objectContaining({ 確認番号: 'id123' }), failure_codes: [],
     });
     const tampered = jws.slice(0, -4) + (jws.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     await expect(signer.verify(tampered)).rejects.toThrow();
@@ -70,5 +70,32 @@ describe('a receipt a merchant cannot misuse', () => {
     await expect(check(clientB, at)).rejects.toMatchObject({ code: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'aud' });
     // Fresh for an hour, then no longer evidence.
     await expect(check(clientA, new Date(at.getTime() + 3601_000))).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED' });
+  });
+});
+
+describe('the 確認記録 in a KYC receipt (犯収法)', () => {
+  it('attests when, how, which document and issuer, which items and which verification: never the My Number', async () => {
+    const signer = ReceiptSigner.ephemeral('https://verifier.example');
+    const decision = {
+      purpose: 'kyc',
+      outcome: 'verified' as const,
+      value: { kind: 'attributes' as const, attributes: { name: '確認 花子', address: '東京都千代田区千代田1-1', birth_date: '1990-04-01' } },
+      docType: 'org.iso.23220.1.jp.mnc',
+      issuer: { subject: 'CN=J-LIS DS, C=JP', country: 'JP', trustSet: 'jp-jlis', anchor: 'J-LIS mncmdocRootCA' },
+      failureCodes: [],
+    };
+    const claims = await signer.verify(await signer.sign('v-kyc', decision, new Date('2026-11-25T03:00:00Z'), 'kakunin-client:aaaa'));
+    expect(claims.kyc_record).toEqual({
+      法令: expect.stringContaining('施行規則 第20条'),
+      確認日時: '2026-11-25T03:00:00.000Z',
+      確認方法: expect.stringContaining('ISO/IEC 18013-5'),
+      本人確認書類: { 種類: expect.stringContaining('個人番号カード'), docType: 'org.iso.23220.1.jp.mnc', 発行者: 'CN=J-LIS DS, C=JP' },
+      確認した本人特定事項: ['氏名', '住居', '生年月日'],
+      確認番号: 'v-kyc',
+    });
+    expect(JSON.stringify(claims)).not.toMatch(/individual_number|個人番号\\b/);
+    // An age check's receipt carries no record.
+    const age = await signer.verify(await signer.sign('v-age', { purpose: 'age_over', outcome: 'verified', value: { kind: 'age_over', threshold: 20, over: true }, failureCodes: [] }, new Date(), 'kakunin-client:aaaa'));
+    expect(age.kyc_record).toBeUndefined();
   });
 });
