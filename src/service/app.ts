@@ -38,7 +38,9 @@ export interface AppExtras {
 export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // X-Forwarded-For is believed only from the proxies the operator names (KAKUNIN_TRUST_PROXY):
+  // otherwise any local client could pick its own rate-limit key.
+  app.set('trust proxy', ctx.config.trustProxy);
   const openapi = readFileSync(OPENAPI_FILE, 'utf8');
 
   // Access log and the HTTP counter: route pattern and status, never the URL's ids or a body.

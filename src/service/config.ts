@@ -49,6 +49,9 @@ export interface ServiceConfig {
   rateLimitPerKey: number;
   pendingTtlSeconds: number;
   resultTtlSeconds: number;
+  /** Express's `trust proxy`: which peers' X-Forwarded-For is believed (rate limits key on the
+   * client address). false unless configured. */
+  trustProxy: boolean | number | string;
   /** Shown in the counter page's title (a shop's or a city office's name). */
   counterName?: string;
   /** Seconds a client has to send a whole request (headers included): the largest legitimate
@@ -104,6 +107,7 @@ const FLAGS: Record<string, string> = {
   'result-ttl': 'KAKUNIN_RESULT_TTL',
   'request-timeout': 'KAKUNIN_REQUEST_TIMEOUT',
   'counter-name': 'KAKUNIN_COUNTER_NAME',
+  'trust-proxy': 'KAKUNIN_TRUST_PROXY',
   'log-level': 'LOG_LEVEL',
   revocation: 'KAKUNIN_REVOCATION',
   'revocation-cache': 'KAKUNIN_REVOCATION_CACHE',
@@ -212,6 +216,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     pendingTtlSeconds: int('pending-ttl', 300, 10, 3600),
     resultTtlSeconds: int('result-ttl', 120, 10, 3600),
     requestTimeoutSeconds: int('request-timeout', 30, 1, 300),
+    trustProxy: trustProxyOf(get('trust-proxy')),
     ...(get('counter-name') ? { counterName: get('counter-name')!.slice(0, 80) } : {}),
     logLevel: get('log-level') ?? 'info',
     revocation,
@@ -223,4 +228,14 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
 
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+}
+
+/** KAKUNIN_TRUST_PROXY: unset or false, true (every peer: only behind a proxy that overwrites the
+ * header), a hop count, or addresses/subnets/names Express knows (loopback, 10.0.0.0/8, ...). */
+function trustProxyOf(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  if (!/^[a-z0-9.:/, -]+$/i.test(value)) throw new ConfigError(`KAKUNIN_TRUST_PROXY must be false, true, a hop count or addresses/subnets, got "${value}"`);
+  return value;
 }

@@ -52,14 +52,23 @@ export class DemoWallet {
     return new DemoWallet(iaca, new SandboxWallet({ credentials: [mnc, mdl], now: () => new Date() }));
   }
 
-  /** Scans a QR link (openid4vp://?client_id&request_uri), fetches the request, POSTs the answer. */
-  async answerQr(uri: string, fetchImpl: typeof fetch = fetch): Promise<Response> {
+  /**
+   * Scans a QR link (openid4vp://?client_id&request_uri), fetches the request, POSTs the answer.
+   * `ownPrefix` (the demo's route always gives it): the demo wallet talks only to its own service's
+   * wallet URLs, so it is not a proxy that fetches or posts wherever a link says.
+   */
+  async answerQr(uri: string, fetchImpl: typeof fetch = fetch, ownPrefix?: string): Promise<Response> {
+    const own = (url: string, what: string) => {
+      if (ownPrefix !== undefined && !url.startsWith(ownPrefix)) throw new Error(`${what} is not this service's (${ownPrefix}...): the demo wallet answers only its own service`);
+    };
     const answer = await answerOpenID4VPRedirect(this.wallet, uri, async (requestUri) => {
-      const res = await fetchImpl(requestUri);
+      own(requestUri, 'request_uri');
+      const res = await fetchImpl(requestUri, { redirect: 'error' });
       if (!res.ok) throw new Error(`request_uri answered ${res.status}`);
       return res.text();
     });
-    return fetchImpl(answer.responseUri, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: answer.body });
+    own(answer.responseUri, 'response_uri');
+    return fetchImpl(answer.responseUri, { method: 'POST', redirect: 'error', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: answer.body });
   }
 
   /**

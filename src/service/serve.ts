@@ -65,7 +65,7 @@ export async function runDemo(args: string[], options: RunOptions = {}): Promise
 
 async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWallet): Promise<RunningService> {
   const ctx = await buildContext(config, options);
-  const extraRoutes = wallet ? sandboxWalletRoutes(wallet) : undefined;
+  const extraRoutes = wallet ? sandboxWalletRoutes(wallet, `${config.publicUrl}/v1/wallet/`) : undefined;
   const app = createApp(ctx, extraRoutes ? { extraRoutes } : {});
   // Not app.listen: Express 5 calls its callback on errors too, so a port in use looked like a start.
   // Node's defaults hold a request open for 300 s: a client that trickles its body would keep a
@@ -95,6 +95,9 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
   ctx.logger.info({ port, host: config.host }, 'listening');
+  if (wallet && !['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
+    ctx.logger.warn({ host: config.host }, 'THE DEMO IS REACHABLE FROM OTHER MACHINES: it trusts a sandbox issuer and needs no API key. Bind it to 127.0.0.1 unless you mean to show it on a network.');
+  }
   // Revocation lists are fetched in the background from now on; verifications never wait for them.
   ctx.revocation?.start();
 
@@ -120,14 +123,14 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
 }
 
 /** Demo only: the sandbox wallet, answering the way a phone would, driven from the page. */
-function sandboxWalletRoutes(wallet: DemoWallet): express.Router {
+function sandboxWalletRoutes(wallet: DemoWallet, ownPrefix: string): express.Router {
   const router = express.Router();
   router.post('/v1/sandbox/wallet/scan', express.json({ limit: '16kb' }), async (req, res) => {
     const uri = (req.body as { uri?: unknown } | undefined)?.uri;
     if (typeof uri !== 'string' || !uri.startsWith('openid4vp://')) throw badRequest('INVALID_REQUEST', 'body.uri must be the openid4vp:// link of the QR code');
     let status: number;
     try {
-      status = (await wallet.answerQr(uri)).status;
+      status = (await wallet.answerQr(uri, fetch, ownPrefix)).status;
     } catch (e) {
       throw badRequest('WALLET_CANNOT_ANSWER', (e as Error).message);
     }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUBLIC_DIR } from '../../src/service/app.js';
 import { createLogger } from '../../src/service/logger.js';
 import { TokenBuckets } from '../../src/service/security.js';
+import { loadConfig } from '../../src/service/config.js';
 import { runDemo, runServe, type RunningService } from '../../src/service/serve.js';
 import { guardedFetch } from '../../src/service/ssrf.js';
 import { deliverWebhook } from '../../src/service/webhook.js';
@@ -24,11 +25,11 @@ let local: string;
 
 beforeAll(async () => {
   prod = await runServe(
-    ['--port', String(await freePort()), '--host', '127.0.0.1', '--public-url', 'https://verifier.example', '--api-keys', `${KEY_A},${KEY_B}`, '--rate-limit-ip', '4', '--rate-limit-key', '6', '--trust-dir', 'certs'],
+    ['--port', String(await freePort()), '--host', '127.0.0.1', '--public-url', 'https://verifier.example', '--api-keys', `${KEY_A},${KEY_B}`, '--rate-limit-ip', '4', '--rate-limit-key', '6', '--trust-dir', 'certs', '--trust-proxy', 'loopback'],
     { env: {}, logger: createLogger('silent') },
   );
   local = `http://127.0.0.1:${(prod.server.address() as { port: number }).port}`;
-  demo = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent') });
+  demo = await runDemo(['--port', String(await freePort()), '--trust-proxy', 'loopback'], { env: {}, quiet: true, logger: createLogger('silent') });
 });
 afterAll(async () => {
   await prod?.close();
@@ -204,5 +205,30 @@ describe('SSRF: no private or loopback destinations unless configured', () => {
     await expect(fetchTrustMaterial(`http://localhost:${port}/crl`)).rejects.toMatchObject({ code: 'FETCH_BLOCKED' });
     await expect(fetchTrustMaterial('http://169.254.169.254/latest')).rejects.toMatchObject({ code: 'FETCH_BLOCKED' });
     expect((await fetchTrustMaterial(`http://127.0.0.1:${port}/crl`, { allowLoopback: true })).status).toBe(200);
+  });
+});
+
+describe('trusted proxies are explicit', () => {
+  it('without KAKUNIN_TRUST_PROXY a client cannot pick its own rate-limit key with X-Forwarded-For', async () => {
+    const svc = await runServe(['--port', String(await freePort()), '--host', '127.0.0.1', '--api-keys', KEY_A, '--rate-limit-ip', '3', '--rate-limit-key', '0'], { env: {}, logger: createLogger('silent') });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await fetch(`${svc.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i}`, authorization: `Bearer ${KEY_A}` }, body: JSON.stringify({ purpose: 'age_over' }) });
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual([201, 201, 201, 429]);
+    } finally {
+      await svc.close();
+    }
+    expect(() => loadConfig(['--trust-proxy', 'x;y'], { KAKUNIN_API_KEYS: KEY_A }, { sandbox: false })).toThrow(/KAKUNIN_TRUST_PROXY/);
+    expect(loadConfig([], { KAKUNIN_API_KEYS: KEY_A }, { sandbox: false }).trustProxy).toBe(false);
+  });
+
+  it('the demo wallet answers only its own service: a link to another host is refused, nothing is fetched', async () => {
+    const uri = `openid4vp://?client_id=x509_hash%3Aabc&request_uri=${encodeURIComponent('http://127.0.0.1:9/v1/wallet/abcdefghijklmnopqrstuv/request')}`;
+    const res = await fetch(`${demo.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri }) });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'WALLET_CANNOT_ANSWER', message: expect.stringContaining("is not this service's") });
   });
 });
