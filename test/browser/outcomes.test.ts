@@ -145,6 +145,22 @@ describe('outcomes', () => {
     await page.close();
   });
 
+  it('an identity check at a counter: labelled fields, the birth date as people write it, then nothing left on screen', async () => {
+    const page = await open('ja', 'counter');
+    await page.getByRole('button', { name: '本人確認' }).click();
+    await page.locator('#qr svg').waitFor();
+    await page.getByRole('button', { name: 'サンドボックスのウォレットで応答' }).click();
+    await page.locator('#result.ok').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#result-headline').textContent()).toBe('本人確認ができました');
+    expect(await page.locator('#result-identity dt').allTextContents()).toEqual(['氏名', '住所', '生年月日']);
+    expect(await page.locator('#result-identity dd').allTextContents()).toEqual(['確認 花子', '東京都千代田区千代田1-1', '1990年4月1日']);
+    await shot(page, 'kyc-ja-counter');
+    await page.getByRole('button', { name: '次のお客様' }).click();
+    expect(await page.locator('#result-identity').innerHTML()).toBe('');
+    expect(await page.evaluate(() => JSON.stringify(sessionStorage))).not.toContain('花子');
+    await page.close();
+  });
+
   it('our error (503) is "try again", not a refusal', async () => {
     const page = await open('ja', 'phone', async (p) => {
       await p.route('**/v1/verifications', (route) => (route.request().method() === 'POST' ? route.fulfill({ status: 503, body: '{"error":"STORE_UNAVAILABLE"}' }) : route.continue()));
