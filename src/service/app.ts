@@ -97,7 +97,7 @@ export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.
     res.json(await getVerification(ctx, String(req.params.id)));
   });
   app.get('/v1/verifications/:id/events', cors, async (req, res) => {
-    await streamEvents(ctx, req, res, String(req.params.id));
+    await streamEvents(ctx, req, res, String(req.params.id), ctx.streams);
   });
   app.post('/v1/verifications/:id/decline', cors, noStore, json(API_BODY_LIMIT), async (req, res) => {
     const body = validateBody<{ error: string }>(declineSchema, req.body ?? {});

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { createProtocolAdapter } from './protocol-adapter.js';
 import { ReceiptSigner } from './receipts.js';
+import { StreamCounter } from './stream-counter.js';
 import { ServiceRevocation } from './revocation.js';
 import { MemorySessionStore, RedisSessionStore, requestStateStoreFor, StoreCipher, type SessionStore } from './store/index.js';
 import { guardedFetch } from './ssrf.js';
@@ -136,6 +137,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     logger,
     protocols: createProtocolAdapter({ identity, now, states: requestStateStoreFor(sessions, now) }),
     now,
+    streams: new StreamCounter(),
     logRef: (bearer) => cipher.name(`log\0${bearer}`).slice(0, 12),
     deliverWebhook: (d) => deliverWebhook(d, { ...DEFAULT_WEBHOOK_OPTIONS, fetch: webhookFetch }),
   };

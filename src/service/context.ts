@@ -8,6 +8,7 @@ import type { ServiceConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { ReceiptSigner } from './receipts.js';
+import type { StreamCounter } from './stream-counter.js';
 import type { ServiceRevocation } from './revocation.js';
 import type { SessionStore } from './store/index.js';
 import type { WalletProtocols } from './wallet-protocols.js';
@@ -33,5 +34,7 @@ export interface ServiceContext {
    * same on every instance that shares KAKUNIN_STORE_KEY, useless for reading a result.
    */
   logRef: (bearer: string) => string;
+  /** Open event streams, counted against their limits (sse.ts). */
+  streams: StreamCounter;
   deliverWebhook: (d: WebhookDelivery) => Promise<WebhookOutcome>;
 }

@@ -191,6 +191,11 @@ export class RedisSessionStore implements SessionStore {
     };
   }
 
+  /** Channels this instance listens to (each an open event stream's subscription). */
+  get subscriptions(): number {
+    return this.listeners.size;
+  }
+
   /** The protocol layer's request states on this connection, under this prefix: shared by every instance. */
   requestStateStore(): RedisRequestStateStore {
     return new RedisRequestStateStore(this.redis, this.cipher, `${this.prefix}rs:`);
