@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { requireApiKey } from './api-key.js';
-import { rateLimitByApiKey, rateLimitByIp, securityHeaders } from './security.js';
+import { rateLimitBy, rateLimitByApiKey, rateLimitByIp, securityHeaders } from './security.js';
 import type { ServiceContext } from './context.js';
 import { notFound, ServiceError } from './errors.js';
 import { streamEvents } from './sse.js';
@@ -87,6 +87,12 @@ export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.
   );
 
   const perIp = rateLimitByIp({ perMinute: ctx.config.rateLimitPerIp });
+  // The wallet's endpoints: a wallet fetches a request and posts one answer, with a few retries, so a
+  // handle gets 20 calls a minute; a client address gets ten times the creation rate (a shop's
+  // customers may share one address). Keyed by a keyed hash: handles are bearer values.
+  const perHandle = rateLimitBy({ perMinute: 20 }, 'request handle', (req) => ctx.logRef(String(req.params.handle)));
+  const perWalletIp = rateLimitBy({ perMinute: ctx.config.rateLimitPerIp * 10 }, 'address', (req) => req.ip ?? req.socket.remoteAddress ?? 'unknown');
+  const walletLimits: express.RequestHandler = (req, res, next) => perWalletIp(req, res, (err?: unknown) => (err ? next(err) : perHandle(req, res, next)));
   const perKey = rateLimitByApiKey({ perMinute: ctx.config.rateLimitPerKey });
   app.post('/v1/verifications', noStore, perIp, requireApiKey(ctx.config.apiKeys), perKey, json(API_BODY_LIMIT), async (req, res) => {
     const body = validateBody<CreateInput>(createVerificationSchema, req.body ?? {});
@@ -110,14 +116,14 @@ export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.
 
   // Wallet-facing OpenID4VP endpoints, addressed by the session's alias (the QR's name for it).
   const sendJar = (res: Response, jar: string) => void res.status(200).type('application/oauth-authz-req+jwt').set('cache-control', 'no-store').send(jar);
-  app.get('/v1/wallet/:handle/request', async (req, res) => {
+  app.get('/v1/wallet/:handle/request', walletLimits, async (req, res) => {
     sendJar(res, await requestObject(ctx, String(req.params.handle)));
   });
-  app.post('/v1/wallet/:handle/request', form, async (req, res) => {
+  app.post('/v1/wallet/:handle/request', walletLimits, form, async (req, res) => {
     const body = validateBody<{ wallet_nonce?: string }>(walletRequestPostSchema, req.body ?? {});
     sendJar(res, await requestObject(ctx, String(req.params.handle), body.wallet_nonce));
   });
-  app.post('/v1/wallet/:handle/response', noStore, form, async (req, res) => {
+  app.post('/v1/wallet/:handle/response', walletLimits, noStore, form, async (req, res) => {
     const body = validateBody<Record<string, string>>(directPostSchema, req.body ?? {});
     await acceptDirectPost(ctx, String(req.params.handle), body);
     // Cross-device flow: nothing to redirect to (OpenID4VP 1.0 §8.2: an empty JSON object).

@@ -114,21 +114,25 @@ function limited(res: Response, seconds: number, what: string): ServiceError {
 }
 
 /** Per client IP (req.ip honours `trust proxy`, set to loopback/private proxies in app.ts). */
-export function rateLimitByIp(limit: RateLimit): (req: Request, res: Response, next: NextFunction) => void {
+/** A token bucket per key that `keyOf` derives from the request (undefined: not limited). */
+export function rateLimitBy(limit: RateLimit, what: string, keyOf: (req: Request) => string | undefined): (req: Request, res: Response, next: NextFunction) => void {
   const buckets = new TokenBuckets(limit.perMinute);
   return (req, res, next) => {
-    const wait = buckets.take(req.ip ?? req.socket.remoteAddress ?? 'unknown');
-    next(wait ? limited(res, wait, 'address') : undefined);
+    const key = keyOf(req);
+    if (key === undefined) return next();
+    const wait = buckets.take(key);
+    next(wait ? limited(res, wait, what) : undefined);
   };
+}
+
+export function rateLimitByIp(limit: RateLimit): (req: Request, res: Response, next: NextFunction) => void {
+  return rateLimitBy(limit, 'address', (req) => req.ip ?? req.socket.remoteAddress ?? 'unknown');
 }
 
 /** Per API key, after the key was checked; keyed by a digest, so no key sits in memory as text. */
 export function rateLimitByApiKey(limit: RateLimit): (req: Request, res: Response, next: NextFunction) => void {
-  const buckets = new TokenBuckets(limit.perMinute);
-  return (req, res, next) => {
+  return rateLimitBy(limit, 'API key', (req) => {
     const presented = presentedApiKey(req);
-    if (!presented) return next();
-    const wait = buckets.take(createHash('sha256').update(presented).digest('base64url'));
-    next(wait ? limited(res, wait, 'API key') : undefined);
-  };
+    return presented === undefined ? undefined : createHash('sha256').update(presented).digest('base64url');
+  });
 }

@@ -231,4 +231,14 @@ describe('trusted proxies are explicit', () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: 'WALLET_CANNOT_ANSWER', message: expect.stringContaining("is not this service's") });
   });
+
+  it('wallet endpoints are limited per request handle (20/min): a loop on one handle gets 429, another handle is unaffected', async () => {
+    const handle = 'AAAAAAAAAAAAAAAAAAAAAAAA';
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) statuses.push((await fetch(`${demo.url}/v1/wallet/${handle}/request`, { headers: { 'x-forwarded-for': '203.0.113.77' } })).status);
+    expect(statuses.slice(0, 20).every((s) => s === 404)).toBe(true);
+    expect(statuses.slice(20)).toEqual([429, 429]);
+    const other = await fetch(`${demo.url}/v1/wallet/BBBBBBBBBBBBBBBBBBBBBBBB/request`, { headers: { 'x-forwarded-for': '203.0.113.77' } });
+    expect(other.status).toBe(404);
+  });
 });
