@@ -1,9 +1,9 @@
 /**
  * Web security of the pages and the API, in one place:
- * - security headers on every answer: a Content-Security-Policy that allows only this origin's
- *   scripts (inline scripts of our own pages by their SHA-256, computed at start), no framing, no
- *   plugins, no base-URI games; nosniff, no referrer, COOP, a Permissions-Policy that keeps the
- *   Digital Credentials API and drops the rest; HSTS when served over https;
+ * - security headers on every answer, through helmet: a Content-Security-Policy that allows only this
+ *   origin's scripts (inline scripts of our own pages by their SHA-256, computed at start), no
+ *   framing, no plugins, no base-URI games; nosniff, no referrer, COOP, a Permissions-Policy that
+ *   keeps the Digital Credentials API and drops the rest; HSTS when served over https;
  * - a token-bucket rate limit on creating verifications, per client IP and per API key.
  * CORS stays in app.ts, on the few routes a page on another origin needs.
  */
@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import { presentedApiKey } from './api-key.js';
 import { ServiceError } from './errors.js';
 
@@ -32,36 +33,42 @@ export function inlineScriptHashes(publicDir: string): string[] {
   return [...hashes].sort();
 }
 
-export function contentSecurityPolicy(scriptHashes: string[]): string {
-  return [
-    "default-src 'self'",
-    `script-src 'self'${scriptHashes.length ? ' ' + scriptHashes.join(' ') : ''}`,
-    "style-src 'self'",
-    // The QR code is inline SVG; data: images cover what a page might draw.
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+/** The CSP directives (helmet's form): only this origin's scripts, our inline ones by hash. */
+export function cspDirectives(scriptHashes: string[]): Record<string, string[]> {
+  return {
+    'default-src': ["'self'"],
+    'script-src': ["'self'", ...scriptHashes],
+    'style-src': ["'self'"],
+    // The QR code is inline SVG; data: images cover what a page draws (a portrait shown to a clerk).
+    'img-src': ["'self'", 'data:'],
+    'connect-src': ["'self'"],
+    'object-src': ["'none'"],
+    'base-uri': ["'none'"],
+    'form-action': ["'self'"],
+    'frame-ancestors': ["'none'"],
+  };
 }
 
+/**
+ * The security headers, set by helmet (the library Express services rely on for them) with our own
+ * CSP. What helmet's defaults would get wrong here is turned off on purpose: no
+ * upgrade-insecure-requests (the demo runs on http://localhost), Cross-Origin-Resource-Policy
+ * cross-origin (merchants load kakunin.js from their own pages), HSTS only over https.
+ * Permissions-Policy, which helmet does not set, keeps the Digital Credentials API and drops the rest.
+ */
 export function securityHeaders(options: { publicDir: string; https: boolean }): (req: Request, res: Response, next: NextFunction) => void {
-  const headers: Record<string, string> = {
-    'content-security-policy': contentSecurityPolicy(inlineScriptHashes(options.publicDir)),
-    'x-content-type-options': 'nosniff',
-    'x-frame-options': 'DENY',
-    'referrer-policy': 'no-referrer',
-    'cross-origin-opener-policy': 'same-origin',
-    // The counter page calls navigator.credentials.get (digital-credentials-get defaults to self);
-    // nothing here needs the camera, microphone, location or payment APIs.
-    'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()',
-  };
-  if (options.https) headers['strict-transport-security'] = 'max-age=31536000; includeSubDomains';
-  return (_req, res, next) => {
-    res.set(headers);
-    next();
+  const guard = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: cspDirectives(inlineScriptHashes(options.publicDir)) },
+    crossOriginOpenerPolicy: { policy: 'same-origin' },
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: options.https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+  });
+  const permissions = 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()';
+  return (req, res, next) => {
+    res.set('permissions-policy', permissions);
+    guard(req, res, next);
   };
 }
 

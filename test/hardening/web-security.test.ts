@@ -62,9 +62,13 @@ describe('security headers', () => {
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');
       expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
       expect(res.headers.get('x-powered-by')).toBeNull();
-      // Plain http on loopback: no HSTS.
+      // Plain http on loopback: no HSTS, and no upgrade of the demo's own requests to https.
       expect(res.headers.get('strict-transport-security')).toBeNull();
+      expect(csp).not.toContain('upgrade-insecure-requests');
+      expect(res.headers.get('permissions-policy')).toContain('camera=()');
     }
+    // Merchants load kakunin.js from their own pages.
+    expect((await fetch(`${demo.url}/kakunin.js`)).headers.get('cross-origin-resource-policy')).toBe('cross-origin');
   });
 
   it('allows exactly the inline scripts of our pages, by hash', async () => {
