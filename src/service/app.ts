@@ -74,7 +74,7 @@ export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.
     const store = await ctx.store.ping();
     res.status(store ? 200 : 503).json({ status: store ? 'ready' : 'not ready', store: ctx.store.kind });
   });
-  app.get('/metrics', (_req, res) => void res.type('text/plain; version=0.0.4').send(ctx.metrics.render()));
+  app.get('/metrics', async (_req, res) => void res.type(ctx.metrics.contentType).send(await ctx.metrics.render()));
   app.get('/openapi.json', (_req, res) => void res.type('application/json').send(openapi));
   app.get('/.well-known/jwks.json', (_req, res) => void res.set('cache-control', 'public, max-age=300').json(ctx.receipts.jwks));
   app.get('/v1/config', (_req, res) =>

@@ -1,59 +1,13 @@
 /**
- * Prometheus text exposition, written by hand: a few counters and one histogram do not need a
- * library. Labels are purposes, outcomes, failure codes, route names and the URLs of issuers'
- * revocation lists: never ids or personal data. Values that live elsewhere (the revocation lists'
- * state) are read at scrape time by collectors.
+ * Prometheus metrics through prom-client, one registry per service (tests run several in a process):
+ * kakunin's own counters and histogram, under the names they always had, plus prom-client's process
+ * metrics (CPU, memory, event-loop lag, GC). Labels are purposes, outcomes, failure codes, route
+ * names and the URLs of issuers' revocation lists: never ids or personal data. Values that live
+ * elsewhere (the revocation lists' state) are rendered at scrape time by collectors.
  */
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-
-class Counter {
-  private readonly values = new Map<string, number>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-  inc(labels: Record<string, string>, by = 1): void {
-    const key = labelText(labels);
-    this.values.set(key, (this.values.get(key) ?? 0) + by);
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [labels, v] of this.values) lines.push(`${this.name}${labels} ${v}`);
-    return lines.join('\n');
-  }
-}
-
-class Histogram {
-  private readonly series = new Map<string, { buckets: number[]; sum: number; count: number; labels: Record<string, string> }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-  observe(labels: Record<string, string>, seconds: number): void {
-    const key = labelText(labels);
-    let s = this.series.get(key);
-    if (!s) {
-      s = { buckets: BUCKETS.map(() => 0), sum: 0, count: 0, labels };
-      this.series.set(key, s);
-    }
-    BUCKETS.forEach((b, i) => {
-      if (seconds <= b) s.buckets[i] += 1;
-    });
-    s.sum += seconds;
-    s.count += 1;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const s of this.series.values()) {
-      BUCKETS.forEach((b, i) => lines.push(`${this.name}_bucket${labelText({ ...s.labels, le: String(b) })} ${s.buckets[i]}`));
-      lines.push(`${this.name}_bucket${labelText({ ...s.labels, le: '+Inf' })} ${s.count}`);
-      lines.push(`${this.name}_sum${labelText(s.labels)} ${s.sum}`);
-      lines.push(`${this.name}_count${labelText(s.labels)} ${s.count}`);
-    }
-    return lines.join('\n');
-  }
-}
 
 export interface Sample {
   labels: Record<string, string>;
@@ -76,21 +30,38 @@ function labelText(labels: Record<string, string>): string {
 }
 
 export class Metrics {
-  readonly verifications = new Counter('kakunin_verifications_total', 'Verifications finished, by purpose and outcome.');
-  readonly failures = new Counter('kakunin_verification_failures_total', 'Failure codes of failed verifications, by purpose and code.');
-  readonly created = new Counter('kakunin_verifications_created_total', 'Verifications created, by purpose.');
-  readonly latency = new Histogram('kakunin_verification_duration_seconds', 'Time to open, verify and decide a wallet response, by purpose.');
-  readonly http = new Counter('kakunin_http_responses_total', 'HTTP responses, by route and status class.');
-  readonly webhooks = new Counter('kakunin_webhook_deliveries_total', 'Webhook deliveries, by result.');
-  readonly revocationUnavailableAccepted = new Counter(
+  readonly registry = new Registry();
+  private readonly counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter<L>({ name, help, labelNames, registers: [this.registry] });
+  readonly created = this.counter('kakunin_verifications_created_total', 'Verifications created, by purpose.', ['purpose']);
+  readonly verifications = this.counter('kakunin_verifications_total', 'Verifications finished, by purpose and outcome.', ['purpose', 'outcome']);
+  readonly failures = this.counter('kakunin_verification_failures_total', 'Failure codes of failed verifications, by purpose and code.', ['purpose', 'code']);
+  readonly latency = new Histogram<'purpose'>({
+    name: 'kakunin_verification_duration_seconds',
+    help: 'Time to open, verify and decide a wallet response, by purpose.',
+    labelNames: ['purpose'],
+    buckets: BUCKETS,
+    registers: [this.registry],
+  });
+  readonly http = this.counter('kakunin_http_responses_total', 'HTTP responses, by route and status class.', ['route', 'status']);
+  readonly webhooks = this.counter('kakunin_webhook_deliveries_total', 'Webhook deliveries, by result.', ['result']);
+  readonly revocationUnavailableAccepted = this.counter(
     'kakunin_revocation_unavailable_accepted_total',
     'Documents accepted under KAKUNIN_REVOCATION=warn although no current CRL / status list could answer, by purpose.',
+    ['purpose'],
   );
-  /** Rendered after the counters above, at each scrape. */
+  /** Rendered after the registry's metrics, at each scrape. */
   readonly collectors: (() => string)[] = [];
 
-  render(): string {
-    const own = [this.created, this.verifications, this.failures, this.latency, this.http, this.webhooks, this.revocationUnavailableAccepted].map((m) => m.render());
-    return [...own, ...this.collectors.map((c) => c())].join('\n') + '\n';
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  async render(): Promise<string> {
+    return [(await this.registry.metrics()).trimEnd(), ...this.collectors.map((c) => c())].join('\n') + '\n';
   }
 }

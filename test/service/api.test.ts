@@ -109,5 +109,9 @@ describe('HTTP API', () => {
     expect(metrics).toContain('kakunin_verifications_total{purpose="age_over",outcome="verified"} 1');
     expect(metrics).toMatch(/kakunin_verification_duration_seconds_count\{purpose="age_over"\} 1/);
     expect(metrics).not.toMatch(/[A-Za-z0-9_-]{22}"/); // no ids in labels
+    // prom-client's process metrics come with them: CPU, memory, event-loop lag, GC.
+    expect(metrics).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    expect(metrics).toContain('# TYPE nodejs_gc_duration_seconds histogram');
   });
 });
