@@ -101,7 +101,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
   }
 
   const cipher = storeCipher(config, logger);
-  const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl, cipher, undefined, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs }) : new MemorySessionStore());
+  const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl, cipher, undefined, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs }) : new MemorySessionStore(() => now().getTime()));
   const store = storeUnavailableAs503(sessions);
   const metrics = new Metrics();
   let revocation: ServiceRevocation | undefined;
