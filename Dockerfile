@@ -21,6 +21,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
 
 # --- runtime: non-root, no build tools ------------------------------------------------------------
+# test/cli/verify.test.ts runs what this stage runs, without Docker: the packed package, installed with
+# production dependencies only and no install scripts, serving from an empty folder.
 FROM node:24-slim
 ENV NODE_ENV=production \
     PORT=8080 \

@@ -1,11 +1,12 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runVerify } from '../../src/cli/verify.js';
 import { VECTORS } from '../helpers/vectors.js';
+import { freePort } from '../service/helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const A = `${VECTORS}iso18013-5-annexD-multipaz/`;
@@ -141,6 +142,47 @@ describe('the installed command (bin/kakunin.js on the compiled build)', () => {
     expect(files.some((f) => f.endsWith('.js'))).toBe(true);
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
   });
+
+  it('npm pack, installed with production dependencies only (as the image runs it), serves from an empty folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kakunin-package-'));
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    // The build above is what is packed (no second build racing it: --ignore-scripts).
+    execFileSync(npm, ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, stdio: 'pipe' });
+    const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop', private: true }));
+    execFileSync(npm, ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', `./${tarball}`], { cwd: dir, stdio: 'pipe' });
+    const installed = join(dir, 'node_modules/kakunin');
+    // Types for library users, no source maps without sources, no dev dependency pulled in.
+    expect(existsSync(join(installed, 'dist/index.d.ts'))).toBe(true);
+    expect(readdirSync(join(installed, 'dist'), { recursive: true }).map(String).filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(existsSync(join(dir, 'node_modules/vitest'))).toBe(false);
+    expect(existsSync(join(dir, 'node_modules/tsx'))).toBe(false);
+
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(installed, 'bin/kakunin.js'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123', '--revocation', 'off'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' },
+    });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    try {
+      let health = 0;
+      for (let i = 0; i < 100 && health !== 200 && child.exitCode === null; i++) {
+        health = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0);
+        if (health !== 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(err).toBe('');
+      expect(health).toBe(200);
+      const created = await fetch(`http://127.0.0.1:${port}/v1/verifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer k-0123456789abcdef0123' },
+        body: JSON.stringify({ purpose: 'age_over' }),
+      });
+      expect(created.status).toBe(201);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 240_000);
 
   it('exits 2 for an unknown command', () => {
     expect(spawnSync(process.execPath, [join(ROOT, 'bin/kakunin.js'), 'frobnicate'], { encoding: 'utf8' }).status).toBe(2);
