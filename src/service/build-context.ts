@@ -140,6 +140,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     streams: new StreamCounter(),
     logRef: (bearer) => cipher.name(`log\0${bearer}`).slice(0, 12),
     deliverWebhook: (d) => deliverWebhook(d, { ...DEFAULT_WEBHOOK_OPTIONS, fetch: webhookFetch }),
+    pendingWebhooks: new Set(),
   };
 }
 

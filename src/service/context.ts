@@ -37,4 +37,6 @@ export interface ServiceContext {
   /** Open event streams, counted against their limits (sse.ts). */
   streams: StreamCounter;
   deliverWebhook: (d: WebhookDelivery) => Promise<WebhookOutcome>;
+  /** Webhook deliveries under way: shutdown waits for them (a bounded time) instead of dropping them. */
+  pendingWebhooks: Set<Promise<unknown>>;
 }

@@ -112,6 +112,7 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 2000).unref();
       });
+      await drainWebhooks(ctx, WEBHOOK_DRAIN_MS);
       await ctx.store.close();
     })());
   if (options.signals) {
@@ -120,6 +121,19 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
     process.once('SIGINT', onSignal);
   }
   return { url, ctx, server, close };
+}
+
+/** How long shutdown waits for webhook deliveries under way (a SIGTERM grace period is usually 30 s). */
+const WEBHOOK_DRAIN_MS = 15_000;
+
+/** Waits for the deliveries under way, at most `ms`; says how many were left undelivered. */
+async function drainWebhooks(ctx: ServiceContext, ms: number): Promise<void> {
+  if (ctx.pendingWebhooks.size === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
+  const outcome = await Promise.race([Promise.allSettled([...ctx.pendingWebhooks]).then(() => 'drained' as const), deadline]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') ctx.logger.warn({ undelivered: ctx.pendingWebhooks.size }, 'shutting down with webhook deliveries still under way');
 }
 
 /** Demo only: the sandbox wallet, answering the way a phone would, driven from the page. */

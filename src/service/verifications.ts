@@ -295,12 +295,16 @@ function notify(ctx: ServiceContext, done: VerificationSession): void {
     ...(done.receipt ? { receipt: done.receipt } : {}),
     ...(code && ja && en ? { reason: { code, ja, en } } : {}),
   };
-  void ctx.deliverWebhook(delivery).then((outcome) => {
-    ctx.metrics.webhooks.inc({ result: outcome.delivered ? 'delivered' : 'failed' });
-    const log = { ref: ctx.logRef(done.id), attempts: outcome.attempts, ...(outcome.delivered ? {} : { reason: outcome.reason }) };
-    if (outcome.delivered) ctx.logger.info(log, 'webhook delivered');
-    else ctx.logger.warn(log, 'webhook not delivered');
-  });
+  const pending = ctx
+    .deliverWebhook(delivery)
+    .then((outcome) => {
+      ctx.metrics.webhooks.inc({ result: outcome.delivered ? 'delivered' : 'failed' });
+      const log = { ref: ctx.logRef(done.id), attempts: outcome.attempts, ...(outcome.delivered ? {} : { reason: outcome.reason }) };
+      if (outcome.delivered) ctx.logger.info(log, 'webhook delivered');
+      else ctx.logger.warn(log, 'webhook not delivered');
+    })
+    .finally(() => ctx.pendingWebhooks.delete(pending));
+  ctx.pendingWebhooks.add(pending);
 }
 
 /** How long the store keeps a pending session from now: to its expiry, then as long as a result. */

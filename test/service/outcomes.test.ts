@@ -100,3 +100,35 @@ describe('reasons', () => {
     });
   });
 });
+
+describe('shutdown', () => {
+  it('waits for webhook deliveries under way instead of dropping them', async () => {
+    const { createServer } = await import('node:http');
+    const received: string[] = [];
+    // A merchant's webhook that takes its time to answer.
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => setTimeout(() => {
+        received.push(body);
+        res.writeHead(204).end();
+      }, 500));
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+    const hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`;
+    const own = await runDemo(['--port', String(await freePort())], { env: { KAKUNIN_WEBHOOK_ALLOW_PRIVATE: 'true' }, quiet: true, logger: capturingLogger().logger });
+    try {
+      const res = await fetch(`${own.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purpose: 'age_over', options: { webhook_url: hookUrl } }) });
+      const v = (await res.json()) as { id: string; qr: { uri: string } };
+      const scan = await fetch(`${own.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: v.qr.uri }) });
+      expect(scan.status).toBe(200);
+      expect(own.ctx.pendingWebhooks.size).toBe(1);
+    } finally {
+      await own.close();
+    }
+    // close() returned only after the slow receiver had the delivery.
+    expect(received).toHaveLength(1);
+    expect(JSON.parse(received[0])).toMatchObject({ state: 'verified', receipt: expect.any(String) });
+    await new Promise<void>((r) => hook.close(() => r()));
+  }, 30_000);
+});
