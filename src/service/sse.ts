@@ -33,7 +33,12 @@ export async function streamEvents(ctx: ServiceContext, req: Request, res: Respo
     release();
     res.end();
   };
+  // A client may have gone before anyone listened for it (a loaded server reaches this late): look,
+  // as well as listen, and on the response too (its 'close' is the socket's end for a stream).
   req.on('close', close);
+  res.on('close', close);
+  const gone = () => req.destroyed || req.socket.destroyed || res.writableEnded;
+  if (gone()) return close();
 
   res.status(200).set({
     'content-type': 'text/event-stream; charset=utf-8',
@@ -61,6 +66,7 @@ export async function streamEvents(ctx: ServiceContext, req: Request, res: Respo
     throw e;
   }
   // The client may have gone while we waited: then the subscription is dropped at once.
+  if (!closed && gone()) close();
   if (closed) return subscribed();
   unsubscribe = subscribed;
   heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);

@@ -43,7 +43,7 @@ async function open(id: string): Promise<{ status: number; close: () => void }> 
 }
 
 async function settle(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
 }
 
 describe('event streams', () => {
