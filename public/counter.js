@@ -47,6 +47,8 @@
   }
 
   async function start(purpose) {
+    // Known before anything can fail, so an error screen can offer this purpose again.
+    current = { purpose: purpose };
     var headers = { 'content-type': 'application/json' };
     var key = apiKey();
     if (key) headers.authorization = 'Bearer ' + key;
@@ -58,7 +60,6 @@
     }
     if (!res.ok) {
       if (res.status === 401) sessionStorage.removeItem('kakunin.apiKey');
-      current = { purpose: purpose };
       return ourError('HTTP ' + res.status);
     }
     follow(await res.json(), purpose);

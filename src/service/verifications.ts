@@ -6,11 +6,11 @@
  * "verified" means the check completed (an "over 20: no" is verified); "failed" means the answer
  * did not verify and the failure codes say why.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
 import { KakuninError } from '../cbor/index.js';
-import type { VerificationResult } from '../mdoc/index.js';
 import { reduceToDecision, type Decision } from '../policy/index.js';
+import { answerDigest } from '../protocols/state/answer-digest.js';
 import { clientIdOf } from './api-key.js';
 import type { ServiceContext } from './context.js';
 import { badRequest, conflict, gone, notFound, ServiceError } from './errors.js';
@@ -150,7 +150,7 @@ export async function acceptDirectPost(ctx: ServiceContext, handle: string, form
   if (form.error !== undefined) {
     const sent = refsOf(session).oid4vp;
     if (form.state !== undefined && form.state !== sent) throw badRequest('RESPONSE_MALFORMED', 'the error response state does not belong to this request');
-    return decline(ctx, session, form.error, answerDigestOf(`error\0${form.error}\0${form.state ?? ''}`));
+    return decline(ctx, session, form.error, answerDigest({ error: form.error, state: form.state ?? null }));
   }
   return answer(ctx, session, (verify) => ctx.protocols.receiveDirectPost(refsOf(session), form, verify));
 }
@@ -158,11 +158,7 @@ export async function acceptDirectPost(ctx: ServiceContext, handle: string, form
 /** The page's Digital Credentials API call was cancelled (by the person, or the wallet said no). */
 export async function declineFromPage(ctx: ServiceContext, id: string, error: string): Promise<SessionEvent> {
   const session = await findSession(ctx, id);
-  return decline(ctx, session, error, answerDigestOf(`page\0${error}`));
-}
-
-function answerDigestOf(text: string): string {
-  return createHash('sha256').update(text).digest('base64url');
+  return decline(ctx, session, error, answerDigest({ declined: error }));
 }
 
 /**
@@ -287,13 +283,14 @@ async function finish(ctx: ServiceContext, session: VerificationSession, digest:
 /** The merchant's webhook hears of every final state but expired (nothing happens at expiry). */
 function notify(ctx: ServiceContext, done: VerificationSession): void {
   if (!done.webhookUrl || (done.state !== 'verified' && done.state !== 'failed' && done.state !== 'declined')) return;
-  const { code, ja, en } = done.reason ?? {};
+  // The reason's words and code; retry and detail are for the page and support.
+  const reason = done.reason && { code: done.reason.code, ja: done.reason.ja, en: done.reason.en };
   const delivery = {
     url: done.webhookUrl,
     verificationId: done.id,
     state: done.state,
     ...(done.receipt ? { receipt: done.receipt } : {}),
-    ...(code && ja && en ? { reason: { code, ja, en } } : {}),
+    ...(reason ? { reason } : {}),
   };
   const pending = ctx
     .deliverWebhook(delivery)

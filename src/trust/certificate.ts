@@ -28,8 +28,6 @@ import * as x509 from './x509.js';
 import { KakuninError } from '../cbor/errors.js';
 
 export const KEY_USAGE = x509.KeyUsageFlags;
-/** ISO 18013-5 Annex B extended key usage of a document signer. */
-export const EKU_MDL_DS = '1.0.18013.5.1.2';
 
 /**
  * Bounds checked before parsing. The largest real mdoc certificate among the vectors and roots we

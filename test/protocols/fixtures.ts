@@ -38,7 +38,9 @@ let cached: Promise<Omit<World, 'store' | 'wallet'>> | undefined;
 
 async function build(): Promise<Omit<World, 'store' | 'wallet'>> {
   const at = new Date();
-  const iaca = await createIaca({ country: 'JP' });
+  // The IACA's validity starts before the MSO's signing time on its own terms, not on a second read
+  // of the clock: certificates keep whole seconds, so a read a few ms later can round past it.
+  const iaca = await createIaca({ country: 'JP', notBefore: new Date(at.getTime() - 2 * DAY) });
   const ds = await createDocumentSigner(iaca);
   const validity = { signed: new Date(at.getTime() - DAY), validFrom: new Date(at.getTime() - DAY), validUntil: new Date(at.getTime() + 30 * DAY) };
   const mnc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, at), signer: ds, validity });

@@ -48,25 +48,24 @@ export class RedisRequestStateStore implements RequestStateStore {
   }
 
   async get(id: string, answerDigest?: string): Promise<string | undefined> {
-    const [value, usedBy] = await this.redis.mget(this.stateKey(id), this.usedKey(id));
+    const key = this.stateKey(id);
+    const [value, usedBy] = await this.redis.mget(key, `${key}:used`);
     if (!value || (usedBy !== null && usedBy !== answerDigest)) return undefined;
-    return this.cipher.open(this.stateKey(id), value);
+    return this.cipher.open(key, value);
   }
 
   async consume(id: string, answerDigest: string): Promise<string | undefined> {
-    const value = (await this.redis.eval(CONSUME, 2, this.stateKey(id), this.usedKey(id), answerDigest)) as string | null;
-    return value === null ? undefined : this.cipher.open(this.stateKey(id), value);
+    const key = this.stateKey(id);
+    const value = (await this.redis.eval(CONSUME, 2, key, `${key}:used`, answerDigest)) as string | null;
+    return value === null ? undefined : this.cipher.open(key, value);
   }
 
   async release(id: string): Promise<void> {
-    await this.redis.del(this.stateKey(id), this.usedKey(id));
+    const key = this.stateKey(id);
+    await this.redis.del(key, `${key}:used`);
   }
 
   private stateKey(id: string): string {
     return this.prefix + this.cipher.name(id);
-  }
-
-  private usedKey(id: string): string {
-    return `${this.stateKey(id)}:used`;
   }
 }

@@ -82,6 +82,15 @@ export interface RedisOptions {
   commandTimeoutMs?: number;
 }
 
+/** Session, tombstone, alias, claim and event-channel keys of one bearer value. */
+interface RecordKeys {
+  s: string;
+  t: string;
+  a: string;
+  c: string;
+  e: string;
+}
+
 export class RedisSessionStore implements SessionStore {
   readonly kind = 'redis' as const;
   private subscriber: Redis | undefined;
@@ -106,16 +115,21 @@ export class RedisSessionStore implements SessionStore {
   async create(session: VerificationSession, ttlSeconds: number, alias?: string): Promise<void> {
     const tx = this.redis.multi();
     tx.set(`${this.prefix}kid`, this.cipher.kid, 'NX');
-    if (alias) tx.set(this.key('a', alias), this.seal(this.key('a', alias), session.id), 'EX', ttlSeconds + this.timings.tombstoneSeconds);
+    if (alias) {
+      const a = this.keysOf(alias).a;
+      tx.set(a, this.seal(a, session.id), 'EX', ttlSeconds + this.timings.tombstoneSeconds);
+    }
+    const k = this.keysOf(session.id);
     await tx
-      .set(this.key('s', session.id), this.seal(this.key('s', session.id), JSON.stringify(session)), 'EX', ttlSeconds)
-      .set(this.key('t', session.id), '1', 'EX', ttlSeconds + this.timings.tombstoneSeconds)
+      .set(k.s, this.seal(k.s, JSON.stringify(session)), 'EX', ttlSeconds)
+      .set(k.t, '1', 'EX', ttlSeconds + this.timings.tombstoneSeconds)
       .exec();
   }
 
   async get(id: string): Promise<Lookup> {
-    const [sealed, tomb] = await this.redis.mget(this.key('s', id), this.key('t', id));
-    if (sealed) return { status: 'found', session: JSON.parse(this.cipher.open(this.key('s', id), sealed)) as VerificationSession };
+    const k = this.keysOf(id);
+    const [sealed, tomb] = await this.redis.mget(k.s, k.t);
+    if (sealed) return { status: 'found', session: JSON.parse(this.cipher.open(k.s, sealed)) as VerificationSession };
     if (tomb) return { status: 'expired' };
     await this.checkKey();
     return { status: 'unknown' };
@@ -128,41 +142,41 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async resolve(alias: string): Promise<string | undefined> {
-    const sealed = await this.redis.get(this.key('a', alias));
+    const a = this.keysOf(alias).a;
+    const sealed = await this.redis.get(a);
     if (sealed === null) {
       await this.checkKey();
       return undefined;
     }
-    return this.cipher.open(this.key('a', alias), sealed);
+    return this.cipher.open(a, sealed);
   }
 
   async update(session: VerificationSession, ttlSeconds: number): Promise<boolean> {
     // XX: only while the session is alive, so an update never resurrects an expired one; and never
     // over a written result.
-    const written = await this.redis.eval(UPDATE, 4, ...this.sessionKeys(session.id), ...this.writeArgs(session, ttlSeconds));
+    const k = this.keysOf(session.id);
+    const written = await this.redis.eval(UPDATE, 4, k.s, k.t, k.c, k.e, ...this.writeArgs(k, session, ttlSeconds));
     return written === 1;
   }
 
   async claim(id: string, answerDigest: string): Promise<boolean> {
-    return (await this.redis.eval(CLAIM, 2, this.key('t', id), this.key('c', id), answerDigest)) === 1;
+    const k = this.keysOf(id);
+    return (await this.redis.eval(CLAIM, 2, k.t, k.c, answerDigest)) === 1;
   }
 
   async complete(session: VerificationSession, ttlSeconds: number, answerDigest: string): Promise<CompleteOutcome> {
     const token = randomBytes(12).toString('base64url');
-    const outcome = await this.redis.eval(COMPLETE, 4, ...this.sessionKeys(session.id), ...this.writeArgs(session, ttlSeconds), answerDigest, token);
+    const k = this.keysOf(session.id);
+    const outcome = await this.redis.eval(COMPLETE, 4, k.s, k.t, k.c, k.e, ...this.writeArgs(k, session, ttlSeconds), answerDigest, token);
     return outcome === 1 ? 'written' : outcome === 0 ? 'taken' : 'gone';
   }
 
-  private sessionKeys(id: string): string[] {
-    return [this.key('s', id), this.key('t', id), this.key('c', id), this.key('e', id)];
-  }
-
-  private writeArgs(session: VerificationSession, ttlSeconds: number): (string | number)[] {
+  private writeArgs(k: RecordKeys, session: VerificationSession, ttlSeconds: number): (string | number)[] {
     return [
-      this.seal(this.key('s', session.id), JSON.stringify(session)),
+      this.seal(k.s, JSON.stringify(session)),
       ttlSeconds,
       ttlSeconds + this.timings.tombstoneSeconds,
-      this.seal(this.key('e', session.id), JSON.stringify(publicView(session))),
+      this.seal(k.e, JSON.stringify(publicView(session))),
     ];
   }
 
@@ -172,7 +186,7 @@ export class RedisSessionStore implements SessionStore {
 
   async subscribe(id: string, listener: (event: SessionEvent) => void): Promise<() => void> {
     const sub = await this.subscriberConnection();
-    const channel = this.key('e', id);
+    const channel = this.keysOf(id).e;
     let set = this.listeners.get(channel);
     if (!set) {
       set = new Set();
@@ -235,7 +249,10 @@ export class RedisSessionStore implements SessionStore {
     return sub;
   }
 
-  private key(kind: 's' | 't' | 'a' | 'c' | 'e', bearer: string): string {
-    return `${this.prefix}${kind}:${this.cipher.name(bearer)}`;
+  /** The keys a bearer value names, its keyed hash computed once. */
+  private keysOf(bearer: string): RecordKeys {
+    const name = this.cipher.name(bearer);
+    const key = (kind: string) => `${this.prefix}${kind}:${name}`;
+    return { s: key('s'), t: key('t'), a: key('a'), c: key('c'), e: key('e') };
   }
 }
