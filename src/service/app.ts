@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { requireApiKey } from './api-key.js';
-import { rateLimitBy, rateLimitByApiKey, rateLimitByIp, securityHeaders } from './security.js';
+import { apiKeyOf, clientAddressKey } from './rate-limits.js';
+import { securityHeaders } from './security.js';
 import type { ServiceContext } from './context.js';
 import { notFound, ServiceError } from './errors.js';
 import { streamEvents } from './sse.js';
@@ -86,14 +87,15 @@ export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.
     }),
   );
 
-  const perIp = rateLimitByIp({ perMinute: ctx.config.rateLimitPerIp });
-  // The wallet's endpoints: a wallet fetches a request and posts one answer, with a few retries, so a
-  // handle gets 20 calls a minute; a client address gets ten times the creation rate (a shop's
-  // customers may share one address). Keyed by a keyed hash: handles are bearer values.
-  const perHandle = rateLimitBy({ perMinute: 20 }, 'request handle', (req) => ctx.logRef(String(req.params.handle)));
-  const perWalletIp = rateLimitBy({ perMinute: ctx.config.rateLimitPerIp * 10 }, 'address', (req) => req.ip ?? req.socket.remoteAddress ?? 'unknown');
+  // Creating verifications: per client address and per API key. The wallet's endpoints: a wallet
+  // fetches a request and posts one answer, with a few retries, so a handle gets 20 calls a minute; a
+  // client address ten times the creation rate (a shop's customers may share one address).
+  const limits = ctx.rateLimits;
+  const perIp = limits.limit('ip', ctx.config.rateLimitPerIp, 'address', clientAddressKey);
+  const perKey = limits.limit('key', ctx.config.rateLimitPerKey, 'API key', apiKeyOf);
+  const perHandle = limits.limit('handle', 20, 'request handle', (req) => String(req.params.handle));
+  const perWalletIp = limits.limit('wallet-ip', ctx.config.rateLimitPerIp * 10, 'address', clientAddressKey);
   const walletLimits: express.RequestHandler = (req, res, next) => perWalletIp(req, res, (err?: unknown) => (err ? next(err) : perHandle(req, res, next)));
-  const perKey = rateLimitByApiKey({ perMinute: ctx.config.rateLimitPerKey });
   app.post('/v1/verifications', noStore, perIp, requireApiKey(ctx.config.apiKeys), perKey, json(API_BODY_LIMIT), async (req, res) => {
     const body = validateBody<CreateInput>(createVerificationSchema, req.body ?? {});
     res.status(201).json(await createVerification(ctx, body, String(res.locals.client)));

@@ -11,13 +11,16 @@ import type { ServiceContext } from './context.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { createProtocolAdapter } from './protocol-adapter.js';
+import { RateLimits } from './rate-limits.js';
 import { ReceiptSigner } from './receipts.js';
 import { StreamCounter } from './stream-counter.js';
 import { ServiceRevocation } from './revocation.js';
 import { MemorySessionStore, RedisSessionStore, requestStateStoreFor, StoreCipher, type SessionStore } from './store/index.js';
 import { guardedFetch } from './ssrf.js';
 import { storeUnavailableAs503 } from './store-unavailable.js';
-import { deliverWebhook, DEFAULT_WEBHOOK_OPTIONS } from './webhook.js';
+import { DEFAULT_WEBHOOK_OPTIONS, type WebhookDelivery, type WebhookOutcome } from './webhook.js';
+import { MemoryWebhookQueue, type WebhookQueue } from './webhook-queue.js';
+import { RedisWebhookQueue } from './webhook-redis-queue.js';
 
 export interface BuildOptions {
   logger?: Logger;
@@ -25,6 +28,8 @@ export interface BuildOptions {
   /** Extra anchors (the demo wallet's sandbox IACA). */
   extraTrust?: TrustStore;
   store?: SessionStore;
+  /** Replaces the queue webhook deliveries go through (tests capture them). */
+  webhooks?: WebhookQueue;
   /** Replaces the SSRF-guarded fetch of revocation lists (tests). */
   revocationFetch?: (url: string) => Promise<Uint8Array>;
 }
@@ -101,7 +106,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
   }
 
   const cipher = storeCipher(config, logger);
-  const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl, cipher, undefined, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs }) : new MemorySessionStore(() => now().getTime()));
+  const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl, cipher, config.redisPrefix, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs }) : new MemorySessionStore(() => now().getTime()));
   const store = storeUnavailableAs503(sessions);
   const metrics = new Metrics();
   let revocation: ServiceRevocation | undefined;
@@ -121,6 +126,26 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     });
   }
   const webhookFetch = guardedFetch({ allowPrivate: config.webhookAllowPrivate, allowLoopback: config.webhookAllowPrivate });
+  const logRef = (bearer: string) => cipher.name(`log\0${bearer}`).slice(0, 12);
+  const report = (d: WebhookDelivery, outcome: WebhookOutcome) => {
+    metrics.webhooks.inc({ result: outcome.delivered ? 'delivered' : 'failed' });
+    const log = { ref: logRef(d.verificationId), event: d.eventId, attempts: outcome.attempts, ...(outcome.delivered ? {} : { reason: outcome.reason }) };
+    if (outcome.delivered) logger.info(log, 'webhook delivered');
+    else logger.warn(log, 'webhook not delivered');
+  };
+  const webhooks =
+    options.webhooks ??
+    (config.redisUrl
+      ? new RedisWebhookQueue({
+          redisUrl: config.redisUrl,
+          prefix: config.redisPrefix,
+          cipher,
+          report,
+          onProblem: (message, event) => logger.error({ event }, message),
+          takeoverMs: config.webhookTakeoverSeconds * 1000,
+          fetch: webhookFetch,
+        })
+      : new MemoryWebhookQueue({ ...DEFAULT_WEBHOOK_OPTIONS, fetch: webhookFetch }, report));
   logger.info(
     { store: store.kind, purposes: [...purposes.keys()], trustSets: trust.sets, anchors: trust.anchors.length, sandbox: config.sandbox, publicUrl: config.publicUrl },
     'configuration loaded',
@@ -137,10 +162,11 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     logger,
     protocols: createProtocolAdapter({ identity, now, states: requestStateStoreFor(sessions, now) }),
     now,
+    rateLimits: new RateLimits({ name: (v) => cipher.name(v), logger, ...(config.redisUrl ? { redis: { url: config.redisUrl, prefix: config.redisPrefix } } : {}) }),
     streams: new StreamCounter(),
-    logRef: (bearer) => cipher.name(`log\0${bearer}`).slice(0, 12),
-    deliverWebhook: (d) => deliverWebhook(d, { ...DEFAULT_WEBHOOK_OPTIONS, fetch: webhookFetch }),
-    pendingWebhooks: new Set(),
+    logRef,
+    webhookEventId: (id, state) => `evt_${cipher.name(`event\0${id}\0${state}`).slice(0, 32)}`,
+    webhooks,
   };
 }
 

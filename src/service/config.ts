@@ -30,6 +30,8 @@ export interface ServiceConfig {
   storeKey?: Uint8Array;
   /** A Redis command with no reply after this many ms fails (503), so a mute Redis never hangs a request. */
   redisCommandTimeoutMs: number;
+  /** Every Redis key and channel starts with it ('kakunin:'): several services may share one Redis. */
+  redisPrefix: string;
   purposesFile?: string;
   /** 市区町村コード of the built-in residency purpose. */
   municipalities?: string[];
@@ -44,6 +46,9 @@ export interface ServiceConfig {
   webhookUrl?: string;
   /** Let webhooks reach private and loopback addresses (an intranet backend). Default false. */
   webhookAllowPrivate: boolean;
+  /** With Redis: seconds after which another instance takes over the deliveries of an instance
+   * that stopped answering mid-delivery (it died). Default 30. */
+  webhookTakeoverSeconds: number;
   /** Verifications created per minute, per client IP and per API key; 0 turns a limit off. */
   rateLimitPerIp: number;
   rateLimitPerKey: number;
@@ -90,6 +95,7 @@ const FLAGS: Record<string, string> = {
   'public-url': 'PUBLIC_URL',
   'redis-url': 'REDIS_URL',
   'redis-command-timeout': 'KAKUNIN_REDIS_COMMAND_TIMEOUT_MS',
+  'redis-prefix': 'KAKUNIN_REDIS_PREFIX',
   'store-key': 'KAKUNIN_STORE_KEY',
   'api-keys': 'KAKUNIN_API_KEYS',
   purposes: 'KAKUNIN_PURPOSES_FILE',
@@ -101,6 +107,7 @@ const FLAGS: Record<string, string> = {
   'verifier-key': 'KAKUNIN_VERIFIER_KEY_FILE',
   webhook: 'KAKUNIN_WEBHOOK_URL',
   'webhook-allow-private': 'KAKUNIN_WEBHOOK_ALLOW_PRIVATE',
+  'webhook-takeover': 'KAKUNIN_WEBHOOK_TAKEOVER_SECONDS',
   'rate-limit-ip': 'KAKUNIN_RATE_LIMIT_IP',
   'rate-limit-key': 'KAKUNIN_RATE_LIMIT_KEY',
   'pending-ttl': 'KAKUNIN_PENDING_TTL',
@@ -203,6 +210,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     ...(redisUrl ? { redisUrl } : {}),
     ...(storeKey ? { storeKey } : {}),
     redisCommandTimeoutMs: int('redis-command-timeout', 2000, 100, 60_000),
+    redisPrefix: redisPrefixOf(get('redis-prefix')),
     ...(get('purposes') ? { purposesFile: get('purposes') } : {}),
     ...(municipalities.length ? { municipalities } : {}),
     trustDir: get('trust-dir') ?? PACKAGE_CERTS_DIR,
@@ -211,6 +219,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     ...(verifierCertFile ? { verifierCertFile, verifierKeyFile } : {}),
     ...(webhookUrl ? { webhookUrl } : {}),
     webhookAllowPrivate: bool('webhook-allow-private', false),
+    webhookTakeoverSeconds: int('webhook-takeover', 30, 2, 600),
     rateLimitPerIp: int('rate-limit-ip', 120, 0, 1_000_000),
     rateLimitPerKey: int('rate-limit-key', 1200, 0, 1_000_000),
     pendingTtlSeconds: int('pending-ttl', 300, 10, 3600),
@@ -224,6 +233,13 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     revocationRefreshSeconds: int('revocation-refresh', 300, 5, 86_400),
     revocationAllowPrivate: bool('revocation-allow-private', false),
   });
+}
+
+/** KAKUNIN_REDIS_PREFIX: letters, digits and `_ . -`, ending in ':' (added when missing). */
+function redisPrefixOf(value: string | undefined): string {
+  if (value === undefined) return 'kakunin:';
+  if (!/^[A-Za-z0-9_.-]{1,40}:?$/.test(value)) throw new ConfigError(`KAKUNIN_REDIS_PREFIX must be 1 to 40 letters, digits, '_', '.' or '-', got "${value}"`);
+  return value.endsWith(':') ? value : `${value}:`;
 }
 
 function isLoopback(hostname: string): boolean {

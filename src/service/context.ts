@@ -7,12 +7,13 @@ import type { TrustStore } from '../trust/index.js';
 import type { ServiceConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { RateLimits } from './rate-limits.js';
 import type { ReceiptSigner } from './receipts.js';
 import type { StreamCounter } from './stream-counter.js';
 import type { ServiceRevocation } from './revocation.js';
 import type { SessionStore } from './store/index.js';
 import type { WalletProtocols } from './wallet-protocols.js';
-import type { WebhookOutcome, WebhookDelivery } from './webhook.js';
+import type { WebhookQueue } from './webhook-queue.js';
 
 export interface ServiceContext {
   config: ServiceConfig;
@@ -34,9 +35,12 @@ export interface ServiceContext {
    * same on every instance that shares KAKUNIN_STORE_KEY, useless for reading a result.
    */
   logRef: (bearer: string) => string;
+  /** Request rate limits, counted in this process or, with Redis, across instances. */
+  rateLimits: RateLimits;
   /** Open event streams, counted against their limits (sse.ts). */
   streams: StreamCounter;
-  deliverWebhook: (d: WebhookDelivery) => Promise<WebhookOutcome>;
-  /** Webhook deliveries under way: shutdown waits for them (a bounded time) instead of dropping them. */
-  pendingWebhooks: Set<Promise<unknown>>;
+  /** The same on every instance for one verification's final state: what receivers de-duplicate on. */
+  webhookEventId: (verificationId: string, state: string) => string;
+  /** Where deliveries wait: this process, or Redis (survives a restart, any instance delivers). */
+  webhooks: WebhookQueue;
 }

@@ -83,6 +83,8 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
     });
   } catch (e) {
     await ctx.revocation?.stop();
+    await ctx.webhooks.close(0);
+    await ctx.rateLimits.close();
     await ctx.store.close();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new ConfigError(`port ${config.port} on ${config.host} is already in use (EADDRINUSE): stop what uses it or choose another with --port / PORT`);
@@ -113,6 +115,7 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
         setTimeout(() => server.closeAllConnections(), 2000).unref();
       });
       await drainWebhooks(ctx, WEBHOOK_DRAIN_MS);
+      await ctx.rateLimits.close();
       await ctx.store.close();
     })());
   if (options.signals) {
@@ -126,14 +129,12 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
 /** How long shutdown waits for webhook deliveries under way (a SIGTERM grace period is usually 30 s). */
 const WEBHOOK_DRAIN_MS = 15_000;
 
-/** Waits for the deliveries under way, at most `ms`; says how many were left undelivered. */
+/** Waits for the deliveries under way, at most `ms`; says what that leaves behind. */
 async function drainWebhooks(ctx: ServiceContext, ms: number): Promise<void> {
-  if (ctx.pendingWebhooks.size === 0) return;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
-  const outcome = await Promise.race([Promise.allSettled([...ctx.pendingWebhooks]).then(() => 'drained' as const), deadline]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') ctx.logger.warn({ undelivered: ctx.pendingWebhooks.size }, 'shutting down with webhook deliveries still under way');
+  const underWay = ctx.webhooks.underWay;
+  if ((await ctx.webhooks.close(ms)) === 'drained') return;
+  if (ctx.webhooks.kind === 'redis') ctx.logger.warn({ underWay }, 'shutting down with webhook deliveries under way: they stay in Redis and another instance takes them over');
+  else ctx.logger.warn({ undelivered: ctx.webhooks.underWay }, 'shutting down with webhook deliveries still under way: they are lost (configure Redis to keep them)');
 }
 
 /** Demo only: the sandbox wallet, answering the way a phone would, driven from the page. */

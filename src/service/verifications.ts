@@ -185,7 +185,7 @@ async function decline(ctx: ServiceContext, session: VerificationSession, error:
   await ctx.protocols.release(refsOf(session)).catch(() => undefined);
   ctx.metrics.verifications.inc({ purpose: session.purpose, outcome: 'declined' });
   ctx.logger.info({ ref: ctx.logRef(session.id), purpose: session.purpose, outcome: 'declined', error: code }, 'verification declined');
-  notify(ctx, done);
+  await notify(ctx, done);
   return publicView(done);
 }
 
@@ -276,32 +276,34 @@ async function finish(ctx: ServiceContext, session: VerificationSession, digest:
     { ref: ctx.logRef(session.id), purpose: session.purpose, outcome: done.state, failureCodes: decision.failureCodes, docType: decision.docType, ms: Math.round(elapsedMs) },
     'verification finished',
   );
-  notify(ctx, done);
+  await notify(ctx, done);
   return publicView(done);
 }
 
-/** The merchant's webhook hears of every final state but expired (nothing happens at expiry). */
-function notify(ctx: ServiceContext, done: VerificationSession): void {
+/**
+ * The merchant's webhook hears of every final state but expired (nothing happens at expiry). Awaited
+ * until the queue holds the delivery (with Redis: written there), so that once the wallet has its
+ * answer, a crash of this instance no longer loses the delivery; a queue that fails is logged, the
+ * result stays written.
+ */
+async function notify(ctx: ServiceContext, done: VerificationSession): Promise<void> {
   if (!done.webhookUrl || (done.state !== 'verified' && done.state !== 'failed' && done.state !== 'declined')) return;
   // The reason's words and code; retry and detail are for the page and support.
   const reason = done.reason && { code: done.reason.code, ja: done.reason.ja, en: done.reason.en };
   const delivery = {
     url: done.webhookUrl,
+    eventId: ctx.webhookEventId(done.id, done.state),
     verificationId: done.id,
     state: done.state,
     ...(done.receipt ? { receipt: done.receipt } : {}),
     ...(reason ? { reason } : {}),
   };
-  const pending = ctx
-    .deliverWebhook(delivery)
-    .then((outcome) => {
-      ctx.metrics.webhooks.inc({ result: outcome.delivered ? 'delivered' : 'failed' });
-      const log = { ref: ctx.logRef(done.id), attempts: outcome.attempts, ...(outcome.delivered ? {} : { reason: outcome.reason }) };
-      if (outcome.delivered) ctx.logger.info(log, 'webhook delivered');
-      else ctx.logger.warn(log, 'webhook not delivered');
-    })
-    .finally(() => ctx.pendingWebhooks.delete(pending));
-  ctx.pendingWebhooks.add(pending);
+  try {
+    await ctx.webhooks.enqueue(delivery);
+  } catch (e) {
+    ctx.metrics.webhooks.inc({ result: 'failed' });
+    ctx.logger.error({ ref: ctx.logRef(done.id), event: delivery.eventId, err: (e as Error).message }, 'webhook not delivered: the queue did not take it');
+  }
 }
 
 /** How long the store keeps a pending session from now: to its expiry, then as long as a result. */

@@ -4,18 +4,20 @@
  */
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUBLIC_DIR } from '../../src/service/app.js';
 import { createLogger } from '../../src/service/logger.js';
-import { TokenBuckets } from '../../src/service/security.js';
 import { loadConfig } from '../../src/service/config.js';
 import { runDemo, runServe, type RunningService } from '../../src/service/serve.js';
 import { guardedFetch } from '../../src/service/ssrf.js';
 import { deliverWebhook } from '../../src/service/webhook.js';
 import { fetchTrustMaterial } from '../../src/runtime/fetch.js';
 import { freePort } from '../service/helpers.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const KEY_A = 'key-a-0123456789abcdef';
 const KEY_B = 'key-b-0123456789abcdef';
@@ -143,16 +145,33 @@ describe('rate limit on creating verifications', () => {
     expect((await create(KEY_B, '198.51.100.3')).status).toBe(201);
   });
 
-  it('token buckets refill with time and forget full buckets', () => {
-    let now = 0;
-    const b = new TokenBuckets(60, () => now, 10);
-    for (let i = 0; i < 60; i++) expect(b.take('a')).toBe(0);
-    expect(b.take('a')).toBe(1); // one token a second
-    now += 1000;
-    expect(b.take('a')).toBe(0);
-    for (let i = 0; i < 50; i++) b.take(`spray-${i}`);
-    expect((b as unknown as { buckets: Map<string, unknown> }).buckets.size).toBeLessThanOrEqual(11);
-    expect(new TokenBuckets(0).take('x')).toBe(0);
+  it('IPv6 clients are limited per /64: rotating addresses inside one block gains nothing, another block is unaffected', async () => {
+    for (let i = 1; i <= 4; i++) expect((await create(KEY_B, `2001:db8:1:2::${i}`)).status).toBe(201);
+    expect((await create(KEY_B, '2001:db8:1:2:ffff:ffff:ffff:fffe')).status).toBe(429);
+    expect((await create(KEY_B, '2001:db8:1:3::1')).status).toBe(201);
+  });
+
+  it('with Redis, one limit for every instance: two instances on one Redis share the count; keys hold no address or API key', async () => {
+    const prefix = `kakunin-rl-${randomUUID().slice(0, 8)}`;
+    const env = { REDIS_URL, KAKUNIN_REDIS_PREFIX: prefix, KAKUNIN_STORE_KEY: Buffer.from(randomBytes(32)).toString('base64url') };
+    const start = async () =>
+      runServe(['--port', String(await freePort()), '--host', '127.0.0.1', '--api-keys', KEY_A, '--rate-limit-ip', '4', '--rate-limit-key', '0', '--trust-dir', 'certs', '--trust-proxy', 'loopback'], { env, logger: createLogger('silent') });
+    const [a, b] = [await start(), await start()];
+    const redis = new Redis(REDIS_URL);
+    try {
+      const on = (svc: RunningService) => fetch(`${svc.url.replace('localhost', '127.0.0.1')}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.200', authorization: `Bearer ${KEY_A}` }, body: JSON.stringify({ purpose: 'age_over' }) });
+      const statuses = [(await on(a)).status, (await on(b)).status, (await on(a)).status, (await on(b)).status, (await on(a)).status, (await on(b)).status];
+      expect(statuses).toEqual([201, 201, 201, 201, 429, 429]);
+      const keys = await redis.keys(`${prefix}:rl:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.join(' ')).not.toMatch(/198\.51\.100|key-a/);
+    } finally {
+      await a.close();
+      await b.close();
+      const left = await redis.keys(`${prefix}:*`);
+      if (left.length) await redis.del(...left);
+      redis.disconnect();
+    }
   });
 });
 
@@ -193,12 +212,12 @@ describe('SSRF: no private or loopback destinations unless configured', () => {
 
   it('webhook delivery checks resolved addresses, does not follow redirects, and reaches private hosts only when configured', async () => {
     const quick = { attempts: 1, baseDelayMs: 1, timeoutMs: 2000 };
-    const blocked = await deliverWebhook({ url: `http://localhost:${port}/hook`, verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...quick, fetch: guardedFetch({}) });
+    const blocked = await deliverWebhook({ url: `http://localhost:${port}/hook`, eventId: 'evt_1', verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...quick, fetch: guardedFetch({}) });
     expect(blocked).toMatchObject({ delivered: false, reason: 'network error' });
     expect(hits).toEqual([]);
-    const allowed = await deliverWebhook({ url: `http://localhost:${port}/hook`, verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...quick, fetch: guardedFetch({ allowPrivate: true, allowLoopback: true }) });
+    const allowed = await deliverWebhook({ url: `http://localhost:${port}/hook`, eventId: 'evt_1', verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...quick, fetch: guardedFetch({ allowPrivate: true, allowLoopback: true }) });
     expect(allowed).toMatchObject({ delivered: true });
-    const redirected = await deliverWebhook({ url: `http://localhost:${port}/redirect`, verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...quick, fetch: guardedFetch({ allowPrivate: true, allowLoopback: true }) });
+    const redirected = await deliverWebhook({ url: `http://localhost:${port}/redirect`, eventId: 'evt_1', verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...quick, fetch: guardedFetch({ allowPrivate: true, allowLoopback: true }) });
     expect(redirected.delivered).toBe(false);
     expect(hits).toEqual(['/hook', '/redirect']);
   });

@@ -14,12 +14,9 @@ import { capturingLogger, freePort } from './helpers.js';
 let svc: RunningService;
 const delivered: WebhookDelivery[] = [];
 beforeAll(async () => {
-  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: capturingLogger().logger });
   // Webhooks are captured here; their delivery has its own tests.
-  svc.ctx.deliverWebhook = async (d) => {
-    delivered.push(d);
-    return { delivered: true, attempts: 1 };
-  };
+  const webhooks = { kind: 'memory' as const, underWay: 0, enqueue: async (d: WebhookDelivery) => void delivered.push(d), close: async () => 'drained' as const };
+  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: capturingLogger().logger, webhooks });
 });
 afterAll(async () => svc?.close());
 
@@ -48,7 +45,7 @@ describe('declined', () => {
     // A second error response is refused too.
     expect((await form(responseUriOf(v.qr.uri), 'error=access_denied')).status).toBe(409);
     expect(delivered.filter((d) => d.verificationId === v.id)).toEqual([
-      { url: 'https://merchant.example/hook', verificationId: v.id, state: 'declined', reason: { code: 'DECLINED', ja: expect.any(String), en: expect.any(String) } },
+      { url: 'https://merchant.example/hook', eventId: expect.stringMatching(/^evt_[A-Za-z0-9_-]{22}$/), verificationId: v.id, state: 'declined', reason: { code: 'DECLINED', ja: expect.any(String), en: expect.any(String) } },
     ]);
   });
 
@@ -122,7 +119,7 @@ describe('shutdown', () => {
       const v = (await res.json()) as { id: string; qr: { uri: string } };
       const scan = await fetch(`${own.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: v.qr.uri }) });
       expect(scan.status).toBe(200);
-      expect(own.ctx.pendingWebhooks.size).toBe(1);
+      expect(own.ctx.webhooks.underWay).toBe(1);
     } finally {
       await own.close();
     }

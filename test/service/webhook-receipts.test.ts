@@ -17,18 +17,18 @@ describe('webhook', () => {
     const seen: unknown[] = [];
     const delays: number[] = [];
     const out = await deliverWebhook(
-      { url: 'https://merchant.example/hook', verificationId: 'v1', state: 'verified' as const, receipt: 'jws' },
+      { url: 'https://merchant.example/hook', eventId: 'evt_1', verificationId: 'v1', state: 'verified' as const, receipt: 'jws' },
       { attempts: 5, baseDelayMs: 100, timeoutMs: 1000, fetch: fakeFetch(['error', 503, 429, 204], seen), sleep: async (ms) => void delays.push(ms) },
     );
     expect(out).toEqual({ delivered: true, attempts: 4 });
     expect(delays).toEqual([100, 200, 400]);
-    expect(seen[0]).toEqual({ verification_id: 'v1', state: 'verified', receipt: 'jws' });
+    expect(seen[0]).toEqual({ event_id: 'evt_1', verification_id: 'v1', state: 'verified', receipt: 'jws' });
   });
 
   it('stops on a 4xx and after the last attempt', async () => {
     const opts = { attempts: 3, baseDelayMs: 1, timeoutMs: 1000, sleep: async () => undefined };
-    expect(await deliverWebhook({ url: 'https://m/h', verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...opts, fetch: fakeFetch([400], []) })).toEqual({ delivered: false, attempts: 1, reason: 'HTTP 400' });
-    expect(await deliverWebhook({ url: 'https://m/h', verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...opts, fetch: fakeFetch([500, 500, 500], []) })).toEqual({ delivered: false, attempts: 3, reason: 'HTTP 500' });
+    expect(await deliverWebhook({ url: 'https://m/h', eventId: 'evt_1', verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...opts, fetch: fakeFetch([400], []) })).toEqual({ delivered: false, attempts: 1, reason: 'HTTP 400' });
+    expect(await deliverWebhook({ url: 'https://m/h', eventId: 'evt_1', verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...opts, fetch: fakeFetch([500, 500, 500], []) })).toEqual({ delivered: false, attempts: 3, reason: 'HTTP 500' });
   });
 });
 
