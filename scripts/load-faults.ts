@@ -12,16 +12,21 @@
  * load balancer would: a refused connection goes to the other instance; 503 is retried after
  * Retry-After; a wallet re-sends its answer when the first POST got no reply.
  *
+ * Every verification has a webhook, to a receiver in this script that answers one delivery in ten
+ * with 503 (retried). Deliveries go through the Redis queue, across the kill and the outages.
+ *
  * Reported: flows completed and failed (failures by code; any 5xx but 503 fails the run), 503s seen, and two invariants:
  * no verification silently lost (a wallet answer accepted with 200, or a 409 after a lost reply,
  * always ends as a final result) and none given two results (every read of a finished
- * verification returns the same receipt). After the faults, a last batch must all complete:
+ * verification returns the same receipt). Webhooks: every verified flow's event delivered at least
+ * once, never under two event ids; deliveries sent more than once are counted. After the faults, a last batch must all complete:
  * the service recovered by itself. Exit code 0 when all invariants hold.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -289,8 +294,32 @@ async function worker(wallet: SandboxWallet, until: number): Promise<void> {
   }
 }
 
+/** The merchant's webhook endpoint: event ids by verification, deliveries counted; one in ten gets 503. */
+const hooks = { byVerification: new Map<string, Set<string>>(), deliveries: 0, refused: 0 };
+async function webhookReceiver(): Promise<{ url: string; close: () => void }> {
+  const server = createHttpServer((req, res) => {
+    let text = '';
+    req.on('data', (c) => (text += c));
+    req.on('end', () => {
+      if (Math.random() < 0.1) {
+        hooks.refused++;
+        return void res.writeHead(503).end();
+      }
+      const body = JSON.parse(text) as { event_id: string; verification_id: string };
+      hooks.deliveries++;
+      const ids = hooks.byVerification.get(body.verification_id) ?? new Set<string>();
+      ids.add(body.event_id);
+      hooks.byVerification.set(body.verification_id, ids);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`, close: () => server.close() };
+}
+
 async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'kakunin-load-'));
+  const hook = await webhookReceiver();
   const redis = new PrivateRedis(await freePort(), dir);
   await redis.start();
   const proxy = new RedisProxy(await freePort(), redis.port);
@@ -304,7 +333,7 @@ async function main(): Promise<number> {
   writeFileSync(join(dir, 'iaca.der'), iaca.der);
   writeFileSync(join(dir, 'receipt.pem'), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
   publicUrl = `http://127.0.0.1:${await freePort()}`; // the load balancer's name; never listened on
-  const env = { PUBLIC_URL: publicUrl, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, KAKUNIN_API_KEYS: API_KEY, KAKUNIN_STORE_KEY: randomBytes(32).toString('base64url'), KAKUNIN_RECEIPT_KEY_FILE: join(dir, 'receipt.pem'), LOAD_IACA_FILE: join(dir, 'iaca.der'), KAKUNIN_REVOCATION: 'warn' };
+  const env = { PUBLIC_URL: publicUrl, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, KAKUNIN_API_KEYS: API_KEY, KAKUNIN_STORE_KEY: randomBytes(32).toString('base64url'), KAKUNIN_RECEIPT_KEY_FILE: join(dir, 'receipt.pem'), LOAD_IACA_FILE: join(dir, 'iaca.der'), KAKUNIN_REVOCATION: 'warn', KAKUNIN_WEBHOOK_URL: hook.url, KAKUNIN_WEBHOOK_ALLOW_PRIVATE: 'true', KAKUNIN_WEBHOOK_TAKEOVER_SECONDS: '5' };
   instances = [new Instance('A', await freePort(), env), new Instance('B', await freePort(), env)];
   await Promise.all(instances.map((i) => i.start()));
   const wallet = new SandboxWallet({ credentials: [mnc], now: () => new Date() });
@@ -353,6 +382,13 @@ async function main(): Promise<number> {
     }
   }
 
+  // Webhooks: wait (up to 60 s: retries and takeovers take time) for every verified flow's event.
+  const verified = finished.filter((f) => f.receipt).map((f) => f.id);
+  for (let i = 0; i < 120 && verified.some((id) => !hooks.byVerification.has(id)); i++) await sleep(500);
+  const undelivered = verified.filter((id) => !hooks.byVerification.has(id));
+  const twoEventIds = [...hooks.byVerification.values()].filter((ids) => ids.size > 1).length;
+  const sentAgain = hooks.deliveries - hooks.byVerification.size;
+
   const failedTotal = [...underLoad.failed.values()].reduce((a, b) => a + b, 0);
   console.log('');
   console.log('load and faults: results');
@@ -366,12 +402,14 @@ async function main(): Promise<number> {
   console.log(`  internal errors (5xx but 503): ${stats.internal.length}${stats.internal.length ? ' — ' + stats.internal.slice(0, 5).join(', ') : ''}`);
   console.log(`  silently lost:            ${stats.lost.length}${stats.lost.length ? '\n    ' + stats.lost.slice(0, 10).join('\n    ') : ''}`);
   console.log(`  given two results:        ${stats.doubled.length}`);
+  console.log(`  webhooks: ${verified.length} verified, ${verified.length - undelivered.length} delivered, ${undelivered.length} never delivered; ${sentAgain} sent again with the same event id; ${twoEventIds} under two event ids; ${hooks.refused} answered 503 by the receiver and retried`);
   console.log(`  recovered by itself:      /readyz ${ready.join(', ')}; after the faults ${stats.flows - before.flows} flows, ${stats.completed - before.completed} completed`);
 
   await Promise.all(instances.map((i) => i.stop()));
   await proxy.close();
   await redis.stop();
-  const ok = stats.lost.length === 0 && stats.doubled.length === 0 && stats.noCode.length === 0 && stats.internal.length === 0 && underLoad.retryAfterMissing === 0 && recovered && ready.every((s) => s === 200);
+  hook.close();
+  const ok = undelivered.length === 0 && twoEventIds === 0 && stats.lost.length === 0 && stats.doubled.length === 0 && stats.noCode.length === 0 && stats.internal.length === 0 && underLoad.retryAfterMissing === 0 && recovered && ready.every((s) => s === 200);
   console.log(ok ? 'PASS' : 'FAIL');
   return ok ? 0 : 1;
 }

@@ -18,6 +18,7 @@ import { checkWebhookUrl } from './ssrf.js';
 import { reasonFor } from './reasons.js';
 import { FINAL_STATES, hasExpired, publicView, type SessionEvent, type VerificationSession } from './session.js';
 import type { AnsweredResult, PreparedRequest, RequestRefs, VerifyOptions } from './wallet-protocols.js';
+import type { WebhookDelivery } from './webhook.js';
 
 export interface CreateInput {
   purpose: string;
@@ -179,13 +180,14 @@ async function decline(ctx: ServiceContext, session: VerificationSession, error:
     secrets: {},
     reason: { ...reasonFor('DECLINED'), detail: code },
   };
-  const outcome = await ctx.store.complete(done, ctx.config.resultTtlSeconds, digest);
+  const delivery = deliveryOf(ctx, done);
+  const outcome = await ctx.store.complete(done, ctx.config.resultTtlSeconds, digest, delivery && ctx.webhooks.outboxEntry(delivery));
   if (outcome === 'gone') throw gone();
   if (outcome === 'taken') throw conflict();
   await ctx.protocols.release(refsOf(session)).catch(() => undefined);
   ctx.metrics.verifications.inc({ purpose: session.purpose, outcome: 'declined' });
   ctx.logger.info({ ref: ctx.logRef(session.id), purpose: session.purpose, outcome: 'declined', error: code }, 'verification declined');
-  await notify(ctx, done);
+  await notify(ctx, delivery);
   return publicView(done);
 }
 
@@ -262,7 +264,8 @@ async function finish(ctx: ServiceContext, session: VerificationSession, digest:
     receipt,
     ...(decision.outcome === 'failed' ? { reason: reasonFor(decision.failureCodes[0] ?? 'VERIFICATION_FAILED') } : {}),
   };
-  const outcome = await ctx.store.complete(done, ctx.config.resultTtlSeconds, digest);
+  const delivery = deliveryOf(ctx, done);
+  const outcome = await ctx.store.complete(done, ctx.config.resultTtlSeconds, digest, delivery && ctx.webhooks.outboxEntry(delivery));
   if (outcome === 'gone') throw gone();
   // A copy of this answer, running at the same time on this or another instance, wrote it first.
   if (outcome === 'taken') throw conflict();
@@ -276,21 +279,16 @@ async function finish(ctx: ServiceContext, session: VerificationSession, digest:
     { ref: ctx.logRef(session.id), purpose: session.purpose, outcome: done.state, failureCodes: decision.failureCodes, docType: decision.docType, ms: Math.round(elapsedMs) },
     'verification finished',
   );
-  await notify(ctx, done);
+  await notify(ctx, delivery);
   return publicView(done);
 }
 
-/**
- * The merchant's webhook hears of every final state but expired (nothing happens at expiry). Awaited
- * until the queue holds the delivery (with Redis: written there), so that once the wallet has its
- * answer, a crash of this instance no longer loses the delivery; a queue that fails is logged, the
- * result stays written.
- */
-async function notify(ctx: ServiceContext, done: VerificationSession): Promise<void> {
-  if (!done.webhookUrl || (done.state !== 'verified' && done.state !== 'failed' && done.state !== 'declined')) return;
+/** The merchant's webhook hears of every final state but expired (nothing happens at expiry). */
+function deliveryOf(ctx: ServiceContext, done: VerificationSession): WebhookDelivery | undefined {
+  if (!done.webhookUrl || (done.state !== 'verified' && done.state !== 'failed' && done.state !== 'declined')) return undefined;
   // The reason's words and code; retry and detail are for the page and support.
   const reason = done.reason && { code: done.reason.code, ja: done.reason.ja, en: done.reason.en };
-  const delivery = {
+  return {
     url: done.webhookUrl,
     eventId: ctx.webhookEventId(done.id, done.state),
     verificationId: done.id,
@@ -298,11 +296,19 @@ async function notify(ctx: ServiceContext, done: VerificationSession): Promise<v
     ...(done.receipt ? { receipt: done.receipt } : {}),
     ...(reason ? { reason } : {}),
   };
+}
+
+/**
+ * Hands the delivery to the queue before the wallet gets its answer. With Redis the result was
+ * written with an outbox entry: should this fail (Redis away, this instance killed), a sweep of the
+ * outbox queues it later. Without Redis a failure here cannot happen (the memory queue only starts).
+ */
+async function notify(ctx: ServiceContext, delivery: WebhookDelivery | undefined): Promise<void> {
+  if (!delivery) return;
   try {
     await ctx.webhooks.enqueue(delivery);
   } catch (e) {
-    ctx.metrics.webhooks.inc({ result: 'failed' });
-    ctx.logger.error({ ref: ctx.logRef(done.id), event: delivery.eventId, err: (e as Error).message }, 'webhook not delivered: the queue did not take it');
+    ctx.logger.warn({ ref: ctx.logRef(delivery.verificationId), event: delivery.eventId, err: (e as Error).message }, 'webhook not queued yet: its outbox entry is queued by a later sweep');
   }
 }
 

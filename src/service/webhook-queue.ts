@@ -9,11 +9,18 @@
  *
  * Both report every final outcome (delivered, or given up) through `report`, once per delivery.
  */
+import type { OutboxEntry } from './store/index.js';
 import { deliverWebhook, type WebhookDelivery, type WebhookOptions, type WebhookOutcome } from './webhook.js';
 
 export interface WebhookQueue {
   readonly kind: 'memory' | 'redis';
-  /** Takes a delivery; resolves once it is held (with Redis: written to Redis). */
+  /**
+   * The outbox entry the session store writes with the result, in the same atomic step (Redis), so
+   * that a crash or a Redis failure between the result and `enqueue` loses no delivery: the queue
+   * finds the entry and delivers it. Undefined where there is no durable outbox (memory).
+   */
+  outboxEntry(d: WebhookDelivery): OutboxEntry | undefined;
+  /** Takes a delivery; resolves once it is held (with Redis: queued, and its outbox entry removed). */
   enqueue(d: WebhookDelivery): Promise<void>;
   /** Deliveries this process is attempting now. */
   readonly underWay: number;
@@ -37,6 +44,10 @@ export class MemoryWebhookQueue implements WebhookQueue {
 
   get underWay(): number {
     return this.pending.size;
+  }
+
+  outboxEntry(): undefined {
+    return undefined;
   }
 
   async enqueue(d: WebhookDelivery): Promise<void> {

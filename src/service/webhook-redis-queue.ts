@@ -8,11 +8,18 @@
  * de-duplication by id) is what BullMQ's Lua scripts already do and are tested for; written by hand
  * on streams it would be a second, younger copy of them.
  *
+ * The outbox: the session store writes each delivery (sealed) into `{prefix}outbox` in the same Lua
+ * script that writes the result, and `enqueue` moves it into the queue and deletes it. An instance that
+ * dies, or a Redis that fails, between the two leaves the entry behind; every instance sweeps the
+ * outbox every few seconds and queues what it finds. Queueing is idempotent (the job id is the event
+ * id), so a sweep racing the finishing instance sends nothing twice.
+ *
  * Redis holds nothing that reads a result or a person: the job id is the event id (a keyed hash of
  * the verification id and state), the job data one value sealed under the store key (it holds the
  * verification id, a bearer value, and the receipt), with the job's name as AAD.
  *
  *   {prefix}webhooks:*   BullMQ's keys for the queue (jobs by event id, wait/delayed/active/failed sets)
+ *   {prefix}outbox       deliveries written with their result, not yet queued (redis-store.ts)
  *
  * A delivery is tried `attempts` times, the delay doubling from `baseDelayMs` with 50 % jitter so
  * that deliveries failed together (a merchant's outage) do not come back together. One that fails
@@ -23,6 +30,7 @@
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import { outboxKey, type OutboxEntry } from './store/index.js';
 import type { StoreCipher } from './store/store-cipher.js';
 import { postWebhook, type WebhookDelivery } from './webhook.js';
 import { withDeadline, type WebhookQueue, type WebhookReport } from './webhook-queue.js';
@@ -31,6 +39,9 @@ const QUEUE = 'webhooks';
 const JOB = 'delivery';
 const DEAD_LETTER_SECONDS = 7 * 86_400;
 const KEEP_DELIVERED_SECONDS = 3600;
+/** How often each instance looks for outbox entries left behind, and how many it takes at a time. */
+const SWEEP_MS = 5000;
+const SWEEP_COUNT = 200;
 
 export interface RedisWebhookQueueOptions {
   redisUrl: string;
@@ -50,6 +61,8 @@ export interface RedisWebhookQueueOptions {
    */
   takeoverMs?: number;
   concurrency?: number;
+  /** How often the outbox is swept (default 5 s). */
+  sweepMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -64,6 +77,10 @@ export class RedisWebhookQueue implements WebhookQueue {
   private readonly connections: Redis[];
   private readonly attempts: number;
   private readonly baseDelayMs: number;
+  private readonly producer: Redis;
+  private readonly outbox: string;
+  private readonly sweeper: NodeJS.Timeout;
+  private sweeping: Promise<void> | undefined;
   private active = 0;
 
   constructor(private readonly options: RedisWebhookQueueOptions) {
@@ -76,6 +93,8 @@ export class RedisWebhookQueue implements WebhookQueue {
     const consumer = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
     for (const c of [producer, consumer]) c.on('error', () => undefined); // ioredis reconnects; failures surface on the calls
     this.connections = [producer, consumer];
+    this.producer = producer;
+    this.outbox = outboxKey(options.prefix);
     this.queue = new Queue<JobData>(QUEUE, { connection: producer, prefix });
     this.queue.on('error', () => undefined);
     const takeoverMs = options.takeoverMs ?? 30_000;
@@ -88,6 +107,8 @@ export class RedisWebhookQueue implements WebhookQueue {
       maxStalledCount: 3,
     });
     this.worker.on('error', () => undefined);
+    this.sweeper = setInterval(() => void (this.sweeping ??= this.sweep().finally(() => (this.sweeping = undefined))), options.sweepMs ?? SWEEP_MS);
+    this.sweeper.unref();
     this.worker.on('failed', (job, err) => {
       // Ours are reported where they happen; this is BullMQ giving up a delivery that kept stalling.
       if (job && !(err instanceof UnrecoverableError) && /stalled/i.test(err.message)) options.onProblem(`webhook delivery given up: ${err.message}`, job.id);
@@ -98,18 +119,35 @@ export class RedisWebhookQueue implements WebhookQueue {
     return this.active;
   }
 
+  outboxEntry(d: WebhookDelivery): OutboxEntry {
+    return { id: d.eventId, value: this.options.cipher.seal(`${QUEUE}:${d.eventId}`, JSON.stringify(d)) };
+  }
+
   async enqueue(d: WebhookDelivery): Promise<void> {
-    await this.queue.add(
-      JOB,
-      { sealed: this.options.cipher.seal(`${QUEUE}:${d.eventId}`, JSON.stringify(d)) },
-      {
-        jobId: d.eventId,
-        attempts: this.attempts,
-        backoff: { type: 'exponential', delay: this.baseDelayMs, jitter: 0.5 },
-        removeOnComplete: { age: KEEP_DELIVERED_SECONDS },
-        removeOnFail: { age: DEAD_LETTER_SECONDS },
-      },
-    );
+    const entry = this.outboxEntry(d);
+    await this.add(entry);
+  }
+
+  /** Queues a sealed delivery under its event id (a second add of one id is ignored), then clears its outbox entry. */
+  private async add(entry: OutboxEntry): Promise<void> {
+    await this.queue.add(JOB, { sealed: entry.value }, {
+      jobId: entry.id,
+      attempts: this.attempts,
+      backoff: { type: 'exponential', delay: this.baseDelayMs, jitter: 0.5 },
+      removeOnComplete: { age: KEEP_DELIVERED_SECONDS },
+      removeOnFail: { age: DEAD_LETTER_SECONDS },
+    });
+    await this.producer.hdel(this.outbox, entry.id);
+  }
+
+  /** Queues the outbox entries an instance or a Redis failure left behind. */
+  async sweep(): Promise<void> {
+    try {
+      const [, flat] = await this.producer.hscan(this.outbox, '0', 'COUNT', SWEEP_COUNT);
+      for (let i = 0; i + 1 < flat.length; i += 2) await this.add({ id: flat[i], value: flat[i + 1] });
+    } catch {
+      // Redis away: the entries stay; the next sweep tries again.
+    }
   }
 
   /** One attempt. Throwing asks BullMQ for another later; UnrecoverableError ends the delivery. */
@@ -138,6 +176,8 @@ export class RedisWebhookQueue implements WebhookQueue {
   }
 
   async close(ms: number): Promise<'drained' | 'timeout'> {
+    clearInterval(this.sweeper);
+    await this.sweeping;
     // worker.close() lets the attempts under way finish; past the deadline they are abandoned, and
     // their locks lapse so that another instance takes them over.
     const outcome = await withDeadline(this.worker.close(), ms);

@@ -15,7 +15,7 @@ let svc: RunningService;
 const delivered: WebhookDelivery[] = [];
 beforeAll(async () => {
   // Webhooks are captured here; their delivery has its own tests.
-  const webhooks = { kind: 'memory' as const, underWay: 0, enqueue: async (d: WebhookDelivery) => void delivered.push(d), close: async () => 'drained' as const };
+  const webhooks = { kind: 'memory' as const, underWay: 0, outboxEntry: () => undefined, enqueue: async (d: WebhookDelivery) => void delivered.push(d), close: async () => 'drained' as const };
   svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: capturingLogger().logger, webhooks });
 });
 afterAll(async () => svc?.close());

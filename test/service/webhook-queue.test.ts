@@ -12,7 +12,8 @@ import { Ajv } from 'ajv';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { StoreCipher } from '../../src/service/store/index.js';
+import type { VerificationSession } from '../../src/service/session.js';
+import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
 import type { WebhookDelivery, WebhookOutcome } from '../../src/service/webhook.js';
 import { RedisWebhookQueue } from '../../src/service/webhook-redis-queue.js';
 import { freePort } from './helpers.js';
@@ -146,6 +147,37 @@ describe('webhook deliveries through Redis', () => {
       await inspect.close();
     }
     await hook.close();
+  });
+});
+
+describe('the outbox: a result is never written without its delivery', () => {
+  it('an instance that dies (or loses Redis) between writing the result and queueing the delivery: a sweep queues it, and it is delivered once', async () => {
+    const hook = await receiver();
+    const prefix = `kakunin-wh:${randomUUID()}:`;
+    const cipher = StoreCipher.generate();
+    const store = RedisSessionStore.connect(REDIS_URL, cipher, prefix);
+    const reports: { d: WebhookDelivery; outcome: WebhookOutcome }[] = [];
+    const q = queueOn(prefix, cipher, reports, { sweepMs: 200 });
+    try {
+      const id = randomUUID();
+      const pending: VerificationSession = { id, purpose: 'age_over', state: 'pending', createdAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 300_000).toISOString(), secrets: {} };
+      await store.create(pending, 300);
+      expect(await store.claim(id, 'digest-a')).toBe(true);
+      const d = delivery(hook.url, id);
+      // Another answer's write is refused, and leaves no outbox entry behind.
+      expect(await store.complete({ ...pending, state: 'failed' }, 120, 'digest-b', q.outboxEntry({ ...d, eventId: 'evt_other' }))).toBe('taken');
+      // The result and its outbox entry, in one step; then "the instance dies": enqueue never runs.
+      expect(await store.complete({ ...pending, state: 'verified' }, 120, 'digest-a', q.outboxEntry(d))).toBe('written');
+      expect(await hook.count(1, 5000)).toBe(1);
+      await new Promise((r) => setTimeout(r, 600)); // more sweeps: nothing is queued again
+      expect(hook.received.map((r) => r.eventId)).toEqual([d.eventId]);
+      const redis = new Redis(REDIS_URL);
+      expect(await redis.hlen(`${prefix}outbox`)).toBe(0);
+      redis.disconnect();
+    } finally {
+      await store.close();
+      await hook.close();
+    }
   });
 });
 

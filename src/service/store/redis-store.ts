@@ -12,6 +12,8 @@
  *                    result is written (Lua scripts, atomic: the first answer wins on whichever
  *                    instance it lands; its retry may re-take it; one result, never overwritten)
  *   {prefix}e:{id}   pub/sub channel of public session events, each sealed
+ *   {prefix}outbox   hash: webhook deliveries written with their result, in the same script, until
+ *                    the webhook queue holds them (field: the event id; value: sealed by the queue)
  *   {prefix}kid      the kid of the store key the records are sealed and named under: an instance
  *                    with another key finds no record by its names, and this tells it why (503,
  *                    reported) rather than answering 'unknown'
@@ -25,7 +27,7 @@ import { Redis } from 'ioredis';
 import { RedisRequestStateStore } from './redis-request-state-store.js';
 import type { StoreCipher } from './store-cipher.js';
 import { publicView, type SessionEvent, type VerificationSession } from '../session.js';
-import { DEFAULT_TIMINGS, type CompleteOutcome, type Lookup, type SessionStore, type StoreTimings } from './session-store.js';
+import { DEFAULT_TIMINGS, type CompleteOutcome, type Lookup, type OutboxEntry, type SessionStore, type StoreTimings } from './session-store.js';
 
 /**
  * The claim's value once the result is written is DONE + a token of the call that wrote it: never a
@@ -57,7 +59,8 @@ redis.call('PUBLISH', KEYS[4], ARGV[4])
 return 1
 `;
 
-// KEYS: s, t, c, e; ARGV: session JSON, ttl, tombstone ttl, public event, answer digest, call token.
+// KEYS: s, t, c, e, outbox; ARGV: session JSON, ttl, tombstone ttl, public event, answer digest, call
+// token, outbox field and value (both '' for none).
 // 1 = written (by this call), 0 = taken (another answer holds the claim, or the result is written), -1 = gone.
 const COMPLETE = `
 local held = redis.call('GET', KEYS[3])
@@ -69,10 +72,14 @@ if held == '${DONE}' .. ARGV[6] then return 1 end
 if held ~= ARGV[5] then return 0 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'XX') then return -1 end
 redis.call('SET', KEYS[3], '${DONE}' .. ARGV[6], 'KEEPTTL')
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[5], ARGV[7], ARGV[8]) end
 redis.call('EXPIRE', KEYS[2], ARGV[3], 'GT')
 redis.call('PUBLISH', KEYS[4], ARGV[4])
 return 1
 `;
+
+/** The outbox hash of a prefix (the webhook queue reads it too). */
+export const outboxKey = (prefix: string) => `${prefix}outbox`;
 
 export interface RedisOptions {
   /**
@@ -164,10 +171,10 @@ export class RedisSessionStore implements SessionStore {
     return (await this.redis.eval(CLAIM, 2, k.t, k.c, answerDigest)) === 1;
   }
 
-  async complete(session: VerificationSession, ttlSeconds: number, answerDigest: string): Promise<CompleteOutcome> {
+  async complete(session: VerificationSession, ttlSeconds: number, answerDigest: string, outbox?: OutboxEntry): Promise<CompleteOutcome> {
     const token = randomBytes(12).toString('base64url');
     const k = this.keysOf(session.id);
-    const outcome = await this.redis.eval(COMPLETE, 4, k.s, k.t, k.c, k.e, ...this.writeArgs(k, session, ttlSeconds), answerDigest, token);
+    const outcome = await this.redis.eval(COMPLETE, 5, k.s, k.t, k.c, k.e, outboxKey(this.prefix), ...this.writeArgs(k, session, ttlSeconds), answerDigest, token, outbox?.id ?? '', outbox?.value ?? '');
     return outcome === 1 ? 'written' : outcome === 0 ? 'taken' : 'gone';
   }
 

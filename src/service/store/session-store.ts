@@ -37,13 +37,21 @@ export interface SessionStore {
   /**
    * Writes the result (`session`, final state) if the claim is held by `answerDigest` and no result
    * was written yet: of several copies of one answer finishing at once, one writes. Publishes it.
+   * `outbox`, when given, is written in the same atomic step (Redis only: the transactional outbox of
+   * webhook deliveries, so that no result is written without its delivery).
    */
-  complete(session: VerificationSession, ttlSeconds: number, answerDigest: string): Promise<CompleteOutcome>;
+  complete(session: VerificationSession, ttlSeconds: number, answerDigest: string, outbox?: OutboxEntry): Promise<CompleteOutcome>;
   /** Calls `listener` on each published change of `id`; returns the unsubscribe function. */
   subscribe(id: string, listener: (event: SessionEvent) => void): Promise<() => void>;
   /** For /readyz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** A record written with a result: field `id` of the `{prefix}outbox` hash, holding `value`. */
+export interface OutboxEntry {
+  id: string;
+  value: string;
 }
 
 /** written: this call wrote the result; taken: another call did (or another answer holds the claim); gone: expired. */
