@@ -12,7 +12,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+COPY public ./public
+COPY scripts/vendor.mjs ./scripts/vendor.mjs
+RUN npx tsc -p tsconfig.build.json && node scripts/vendor.mjs
 
 # --- production dependencies only -----------------------------------------------------------------
 FROM node:24-slim AS deps
@@ -34,7 +36,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY certs ./certs
-COPY public ./public
+COPY --from=build /app/public ./public
 COPY docs/openapi.json ./docs/openapi.json
 # The development verifier certificate (when none is configured) is written to .kakunin/.
 RUN mkdir -p /app/.kakunin && chown node:node /app/.kakunin

@@ -28,7 +28,7 @@
     config.purposes.forEach(function (p) {
       var b = document.createElement('button');
       b.type = 'button';
-      b.textContent = label(p);
+      I18n.put(b, label(p));
       b.dataset.purpose = p.name;
       b.onclick = function () { start(p); };
       box.appendChild(b);
@@ -69,13 +69,13 @@
   function follow(verification, purpose) {
     current = { verification: verification, purpose: purpose };
     sessionStorage.setItem(STORED, JSON.stringify({ verification: verification, purpose: purpose.name }));
-    $('wait-purpose').textContent = label(purpose);
-    $('wait-status').textContent = I18n.t('waiting');
+    I18n.put($('wait-purpose'), label(purpose));
+    I18n.put($('wait-status'), I18n.t('waiting'));
     $('sandbox-wallet').hidden = !config.sandbox;
     $('sandbox-wallet').disabled = false;
     var dcApi = Kakunin.supportsDcApi();
     $('phone-wallet').hidden = !dcApi;
-    $('qr-hint').textContent = I18n.t(dcApi ? 'scanOther' : 'scan');
+    I18n.put($('qr-hint'), I18n.t(dcApi ? 'scanOther' : 'scan'));
     show('wait');
     current.run = Kakunin.present(verification, {
       qrElement: $('qr'),
@@ -84,7 +84,7 @@
       onState: onState,
       onError: function (e) {
         // A wallet call that failed on our side: the waiting screen stays, with a way forward.
-        $('wait-status').textContent = I18n.t(e && e.status === 503 ? 'busy' : 'tryAgain');
+        I18n.put($('wait-status'), I18n.t(e && e.status === 503 ? 'busy' : 'tryAgain'));
       },
     });
     tick();
@@ -103,7 +103,7 @@
 
   function onState(event) {
     if (!current || !current.verification || event.id !== current.verification.id) return;
-    if (event.state === 'retrieved') $('wait-status').textContent = I18n.t('retrieved');
+    if (event.state === 'retrieved') I18n.put($('wait-status'), I18n.t('retrieved'));
     if (event.state === 'expired' || event.state === 'declined') {
       return showResult({ ok: false, headline: I18n.t(event.state), reason: reasonText(event.reason), detail: event.reason && event.reason.code, retry: true });
     }
@@ -160,8 +160,8 @@
     sessionStorage.removeItem(STORED);
     $('result').className = 'result ' + (r.ok ? 'ok' : r.retry ? 'retry' : 'ng');
     $('result-mark').textContent = r.ok ? '✓' : r.retry ? '↻' : '✗';
-    $('result-headline').textContent = r.headline;
-    $('result-reason').textContent = r.reason || '';
+    I18n.put($('result-headline'), r.headline);
+    I18n.put($('result-reason'), r.reason || '');
     $('result-code').textContent = r.detail ? '(' + r.detail + ')' : '';
     renderIdentity(r.identity);
     // A process failure invites a retry for the same customer; only a real answer moves on.
@@ -241,7 +241,7 @@
       resume();
     })
     .catch(function (e) {
-      $('choose-status').textContent = I18n.t('configFailed');
+      I18n.put($('choose-status'), I18n.t('configFailed'));
       $('retry-config').hidden = false;
       $('retry-config').onclick = function () { location.reload(); };
       void e;

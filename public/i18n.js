@@ -49,10 +49,31 @@
     var d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
     return new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(d);
   }
+  /*
+   * Japanese breaks lines at phrase boundaries (文節), never inside a word: CSS `word-break:
+   * auto-phrase` where the browser has it (Chromium 119+); elsewhere (Safari on a counter's iPad,
+   * Firefox) BudouX, loaded only there, whose <budoux-ja> element marks the boundaries.
+   */
+  var autoPhrase = !!(global.CSS && global.CSS.supports && global.CSS.supports('word-break', 'auto-phrase'));
+  if (!autoPhrase && global.customElements && !global.customElements.get('budoux-ja')) {
+    var script = document.createElement('script');
+    script.src = 'vendor/budoux-ja.min.js';
+    document.head.appendChild(script);
+  }
+  /** Puts `text` into `el`, phrase-broken when it is Japanese and the browser needs BudouX. */
+  function put(el, text) {
+    if (lang !== 'ja' || autoPhrase || !global.customElements) {
+      el.textContent = text;
+      return;
+    }
+    var phrases = document.createElement('budoux-ja');
+    phrases.textContent = text;
+    el.replaceChildren(phrases);
+  }
   function apply() {
     document.documentElement.lang = lang;
     document.querySelectorAll('[data-i18n]').forEach(function (el) {
-      el.textContent = t(el.getAttribute('data-i18n'));
+      put(el, t(el.getAttribute('data-i18n')));
     });
   }
   function setLang(l) {
@@ -61,5 +82,5 @@
     apply();
     if (global.onLanguageChange) global.onLanguageChange();
   }
-  global.I18n = { t: t, date: date, apply: apply, setLang: setLang, get lang() { return lang; } };
+  global.I18n = { t: t, put: put, date: date, apply: apply, setLang: setLang, get lang() { return lang; } };
 })(window);

@@ -109,6 +109,39 @@ describe('counter page', () => {
   });
 });
 
+describe('Japanese line breaks', () => {
+  it('in a browser without word-break: auto-phrase (Safari, Firefox), BudouX marks the phrase boundaries', async () => {
+    const page = await browser.newPage({ locale: 'ja-JP', viewport: { width: 390, height: 844 } });
+    const scripts: string[] = [];
+    page.on('request', (req) => void (req.resourceType() === 'script' && scripts.push(new URL(req.url()).pathname)));
+    await page.addInitScript(() => {
+      const supports = CSS.supports.bind(CSS);
+      CSS.supports = ((a: string, b?: string) => (`${a} ${b}`.includes('auto-phrase') ? false : b === undefined ? supports(a) : supports(a, b))) as typeof CSS.supports;
+    });
+    await page.goto(`${svc.url}/`);
+    await page.getByRole('button', { name: '20歳以上' }).click();
+    // The waiting screen's sentence, split into phrases with zero-width spaces once BudouX is defined.
+    await expect.poll(() => page.locator('#wait-status budoux-ja').textContent(), { timeout: 5000 }).toContain('\u200b');
+    expect((await page.locator('#wait-status').textContent())!.replaceAll('\u200b', '')).toBe('お客様のスマートフォンでの操作を待っています');
+    expect(scripts).toContain('/vendor/budoux-ja.min.js');
+    const shots = process.env.KAKUNIN_SCREENSHOTS;
+    if (shots) await page.screenshot({ path: `${shots}/wait-budoux-ja-phone.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('where auto-phrase is supported (Chromium), no BudouX is loaded and text stays plain', async () => {
+    const page = await browser.newPage({ locale: 'ja-JP' });
+    const scripts: string[] = [];
+    page.on('request', (req) => void (req.resourceType() === 'script' && scripts.push(new URL(req.url()).pathname)));
+    await page.goto(`${svc.url}/`);
+    await page.getByRole('button', { name: '20歳以上' }).click();
+    expect(await page.locator('#wait-status').textContent()).toBe('お客様のスマートフォンでの操作を待っています');
+    expect(await page.locator('budoux-ja').count()).toBe(0);
+    expect(scripts).not.toContain('/vendor/budoux-ja.min.js');
+    await page.close();
+  });
+});
+
 describe('merchant demo page', () => {
   it('checks out with the browser wallet and shows the signed receipt', async () => {
     const page = await browser.newPage({ locale: 'en-US' });
