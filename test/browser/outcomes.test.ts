@@ -205,3 +205,61 @@ describe('screenshots', () => {
     }
   }, 120_000);
 });
+
+describe('the merchant checkout demo', () => {
+  const merchant = async (lang: 'ja' | 'en', size: keyof typeof SIZES, init?: (page: Page) => Promise<void>, base = svc.url) => {
+    const page = await browser.newPage({ locale: lang === 'ja' ? 'ja-JP' : 'en-US', viewport: SIZES[size], ...(size === 'phone' ? { hasTouch: true, isMobile: true } : {}) });
+    if (init) await init(page);
+    await page.goto(`${base}/merchant.html`);
+    if (lang === 'en') await page.getByRole('button', { name: 'English' }).click();
+    return page;
+  };
+
+  it('declined: the cancelled wallet says so with its reason, and the customer may pay again', async () => {
+    const page = await merchant('ja', 'counter', cancellingWallet);
+    await page.getByRole('button', { name: '年齢を確認して購入' }).click();
+    await page.getByRole('button', { name: 'スマートフォンのウォレットで確認' }).click();
+    await expect.poll(() => page.locator('#outcome').textContent(), { timeout: 10_000 }).toBe('スマートフォンで提示が中止されました。');
+    expect(await page.locator('#pay').isEnabled()).toBe(true);
+    expect(await page.locator('#receipt-box').isHidden()).toBe(true);
+    await shot(page, 'merchant-declined-ja-counter');
+    await page.close();
+  });
+
+  it('expired: "timed out", not "under 20", and the customer may pay again', async () => {
+    // A service whose requests live 10 s (the shortest allowed): its stream ends the wait by itself.
+    const short = await runDemo(['--port', String(await freePort()), '--pending-ttl', '10'], { env: {}, quiet: true, logger: createLogger('silent') });
+    try {
+      const page = await merchant('en', 'phone', withoutDcApi, short.url);
+      await page.getByRole('button', { name: 'Check age and buy' }).click();
+      await expect.poll(() => page.locator('#outcome').textContent(), { timeout: 20_000 }).toBe('No answer came in time. Please try again.');
+      expect(await page.locator('#pay').isEnabled()).toBe(true);
+      await shot(page, 'merchant-expired-en-phone');
+      await page.close();
+    } finally {
+      await short.close();
+    }
+  }, 30_000);
+
+  it('our error (503 at create): "could not start, try again", the pay button back', async () => {
+    const page = await merchant('ja', 'tablet', async (p) => {
+      await p.route('**/v1/verifications', (route) => (route.request().method() === 'POST' ? route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"STORE_UNAVAILABLE"}' }) : route.continue()));
+    });
+    await page.getByRole('button', { name: '年齢を確認して購入' }).click();
+    await expect.poll(() => page.locator('#outcome').textContent()).toBe('確認を始められませんでした (HTTP 503) もう一度お試しください。');
+    expect(await page.locator('#pay').isEnabled()).toBe(true);
+    await page.close();
+  });
+
+  it('on a phone without the DC API: a link that opens the wallet app, never a QR the phone cannot scan', async () => {
+    const page = await merchant('ja', 'phone', withoutDcApi);
+    await page.getByRole('button', { name: '年齢を確認して購入' }).click();
+    await page.locator('#wallet-link').waitFor();
+    expect(await page.locator('#wallet-link').getAttribute('href')).toMatch(/^openid4vp:\/\/\?/);
+    expect(await page.locator('#qr-box').isHidden()).toBe(true);
+    expect(await page.locator('#browser-wallet').isHidden()).toBe(true);
+    expect(await page.locator('#lang-ja').getAttribute('aria-pressed')).toBe('true');
+    await shot(page, 'merchant-link-ja-phone');
+    await page.close();
+  });
+});
