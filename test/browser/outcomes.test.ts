@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DemoWallet } from '../../src/service/demo-wallet.js';
 import { createLogger } from '../../src/service/logger.js';
+import { TrustStore } from '../../src/trust/index.js';
 import { runDemo, type RunningService } from '../../src/service/serve.js';
 import { freePort } from '../service/helpers.js';
 
@@ -19,11 +21,17 @@ const SIZES = { counter: { width: 1280, height: 800 }, tablet: { width: 1024, he
 
 let svc: RunningService;
 let browser: Browser;
+/** A holder born 2010 (under 20), whose issuer the service trusts; and one whose issuer it does not. */
+let young: DemoWallet;
+let untrusted: DemoWallet;
 /** The service's clock runs this far ahead: a test moves it to make a verification expire. */
 let ahead = 0;
 
 beforeAll(async () => {
-  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent'), now: () => new Date(Date.now() + ahead) });
+  young = await DemoWallet.create(new Date(), { birthDate: '2010-04-01' });
+  untrusted = await DemoWallet.create(new Date());
+  const extraTrust = TrustStore.fromCertificates([young.iaca.der], { set: 'sandbox', name: 'young holder IACA', test: true });
+  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent'), now: () => new Date(Date.now() + ahead), extraTrust });
   const path = execSync('command -v chromium || command -v chromium-browser || true', { shell: '/bin/sh' }).toString().trim();
   browser = await chromium.launch({ executablePath: path, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
 });
@@ -55,6 +63,16 @@ async function cancellingWallet(page: Page): Promise<void> {
       configurable: true,
       value: { get: async () => Promise.reject(new DOMException('The user cancelled', 'NotAllowedError')) },
     });
+  });
+}
+
+/** A DC API answered by `wallet`, a holder wallet of the test's own (not the demo's). */
+async function walletOf(page: Page, wallet: DemoWallet): Promise<void> {
+  await page.exposeFunction('testWallet', (argument: unknown, origin: string) => wallet.answerDcapi(argument, origin));
+  await page.addInitScript(() => {
+    (window as unknown as { DigitalCredential: unknown }).DigitalCredential = class {};
+    const answer = (window as unknown as { testWallet: (a: unknown, o: string) => Promise<unknown> }).testWallet;
+    Object.defineProperty(navigator, 'credentials', { configurable: true, value: { get: (argument: { digital: unknown; signal?: unknown }) => answer({ digital: argument.digital }, location.origin) } });
   });
 }
 
@@ -108,6 +126,32 @@ describe('outcomes', () => {
     await shot(page, 'declined-ja-counter');
     await page.getByRole('button', { name: 'もう一度' }).click();
     await page.locator('#qr svg').waitFor();
+    await page.close();
+  });
+
+  it('a real refusal, "over 20: no": ✗ 20歳未満, and only 次のお客様 (no retry for the same customer)', async () => {
+    const page = await open('ja', 'counter', (p) => walletOf(p, young));
+    await page.getByRole('button', { name: '20歳以上' }).click();
+    await page.getByRole('button', { name: 'スマートフォンのウォレットで確認' }).click();
+    await page.locator('#result.ng').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#result-mark').textContent()).toBe('✗');
+    expect(await page.locator('#result-headline').textContent()).toBe('20歳未満です');
+    expect(await page.locator('#again').isHidden()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('next');
+    await shot(page, 'refused-ja-counter');
+    await page.close();
+  });
+
+  it('failed: an answer that does not verify (an issuer the service does not trust) shows the reason and its code, not a raw code', async () => {
+    const page = await open('en', 'tablet', (p) => walletOf(p, untrusted));
+    await page.getByRole('button', { name: '20 or over' }).click();
+    await page.getByRole('button', { name: "Check with the phone's wallet" }).click();
+    await page.locator('#result.ng').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#result-headline').textContent()).toBe('Not verified');
+    expect(await page.locator('#result-reason').textContent()).toMatch(/^[A-Z][a-z].*\.$/); // a sentence
+    expect(await page.locator('#result-code').textContent()).toMatch(/^\([A-Z_]+\)$/);
+    expect(await page.locator('#again').isHidden()).toBe(true);
+    await shot(page, 'failed-en-tablet');
     await page.close();
   });
 
