@@ -43,13 +43,14 @@ declare namespace Kakunin {
     id: string;
     purpose: string;
     state: 'pending';
-    qr: { uri: string; svg: string };
-    dcapi: { digital: { requests: { protocol: string; data: unknown }[] } };
+    /** The wallet link, and where the service draws its QR code (fetched when the page shows it). */
+    qr: { uri: string; svg_url: string };
     expires_at: string;
     receipt_audience: string;
     /** The origin the DC API request is bound to: your page must be on it. */
     origin: string;
-    links: { self: string; events: string; dcapi_response: string };
+    /** dcapi_request: the navigator.credentials.get argument, made when first asked for (present() does). */
+    links: { self: string; events: string; dcapi_request: string; dcapi_response: string };
   }
 
   interface Options {

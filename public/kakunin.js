@@ -33,6 +33,13 @@
     return typeof check === 'function' ? !!check.call(global.DigitalCredential, protocol) : true;
   }
 
+  async function getJson(url) {
+    var res = await fetch(url);
+    var json = await res.json().catch(function () { return {}; });
+    if (!res.ok) throw Object.assign(new Error(json.message || json.error || 'HTTP ' + res.status), { status: res.status, code: json.error });
+    return json;
+  }
+
   async function post(url, body) {
     var res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     var json = await res.json().catch(function () { return {}; });
@@ -49,10 +56,10 @@
    * Calls navigator.credentials.get with the verification's request (only the protocols this browser
    * allows) and posts the answer. A cancelled or refused call ends the verification as declined.
    */
-  async function useBrowserWallet(verification, baseUrl, signal) {
+  async function useBrowserWallet(verification, baseUrl, dcapi, signal) {
     var base = (baseUrl || '') + '/v1/verifications/' + encodeURIComponent(verification.id);
-    var requests = verification.dcapi.digital.requests.filter(function (r) { return allowsProtocol(r.protocol); });
-    if (requests.length === 0) requests = verification.dcapi.digital.requests;
+    var requests = dcapi.digital.requests.filter(function (r) { return allowsProtocol(r.protocol); });
+    if (requests.length === 0) requests = dcapi.digital.requests;
     var credential;
     try {
       credential = await global.navigator.credentials.get({ digital: { requests: requests }, mediation: 'required', signal: signal });
@@ -85,13 +92,27 @@
         if (source) source.close();
       }
     };
+    var base = baseUrl + '/v1/verifications/' + encodeURIComponent(verification.id);
     if (options.qrElement) {
-      options.qrElement.innerHTML = verification.qr.svg;
-      var svg = options.qrElement.querySelector('svg');
-      if (svg) {
-        svg.setAttribute('role', 'img');
-        svg.setAttribute('aria-label', options.qrLabel || 'QR code for OpenID4VP wallets');
-      }
+      // Drawn by the service on demand (qr.svg_url): a page that never shows a QR never pays for one.
+      var qrElement = options.qrElement;
+      var shown = verification.qr.svg ? Promise.resolve(verification.qr.svg) : fetch(verification.qr.svg_url).then(function (r) { return r.ok ? r.text() : ''; });
+      shown.then(function (markup) {
+        if (done || !markup) return;
+        qrElement.innerHTML = markup;
+        var svg = qrElement.querySelector('svg');
+        if (svg) {
+          svg.setAttribute('role', 'img');
+          svg.setAttribute('aria-label', options.qrLabel || 'QR code for OpenID4VP wallets');
+        }
+      }, function () {});
+    }
+    // The DC API request is made when asked for: fetched now, before the click, so that the click's
+    // user activation is still fresh when navigator.credentials.get runs.
+    var dcapi = null;
+    if (supportsDcApi()) {
+      dcapi = verification.dcapi ? Promise.resolve(verification.dcapi) : getJson((verification.links && verification.links.dcapi_request) || base + '/dcapi-request').then(function (r) { return r.dcapi; });
+      dcapi.catch(function () {});
     }
     if (typeof location !== 'undefined' && verification.origin && verification.origin !== location.origin && global.console) {
       // The verifier binds the request to the origin it was created for; another page cannot use it.
@@ -100,7 +121,8 @@
     var askWallet = function () {
       if (!supportsDcApi()) return Promise.reject(new Error('the Digital Credentials API is not available'));
       pending = typeof AbortController === 'function' ? new AbortController() : null;
-      return useBrowserWallet(verification, baseUrl, pending && pending.signal).then(finish, function (e) {
+      var signal = pending && pending.signal;
+      return dcapi.then(function (request) { return useBrowserWallet(verification, baseUrl, request, signal); }).then(finish, function (e) {
         if (done || (pending && pending.signal.aborted)) return;
         onError(e);
         throw e;

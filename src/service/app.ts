@@ -21,7 +21,7 @@ import {
   validateBody,
   walletRequestPostSchema,
 } from './validation.js';
-import { acceptDcapiResponse, acceptDirectPost, createVerification, declineFromPage, getVerification, requestObject, type CreateInput } from './verifications.js';
+import { acceptDcapiResponse, acceptDirectPost, createVerification, dcapiRequest, declineFromPage, getVerification, qrSvg, requestObject, type CreateInput } from './verifications.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PUBLIC_DIR = join(ROOT, 'public');
@@ -111,6 +111,9 @@ export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.
     const body = validateBody<{ error: string }>(declineSchema, req.body ?? {});
     res.json(await declineFromPage(ctx, String(req.params.id), body.error));
   });
+  app.get('/v1/verifications/:id/dcapi-request', cors, noStore, async (req, res) => {
+    res.json(await dcapiRequest(ctx, String(req.params.id)));
+  });
   app.post('/v1/verifications/:id/dcapi-response', cors, noStore, json(WALLET_BODY_LIMIT), async (req, res) => {
     const body = validateBody<{ protocol: string; data: unknown }>(dcapiResponseSchema, req.body ?? {});
     res.json(await acceptDcapiResponse(ctx, String(req.params.id), body));
@@ -118,6 +121,11 @@ export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.
 
   // Wallet-facing OpenID4VP endpoints, addressed by the session's alias (the QR's name for it).
   const sendJar = (res: Response, jar: string) => void res.status(200).type('application/oauth-authz-req+jwt').set('cache-control', 'no-store').send(jar);
+  // The QR code as SVG, for the page that shows it. The handle is what the QR itself carries, so this
+  // tells no one anything new; a page may keep it for the life of the request.
+  app.get('/v1/wallet/:handle/qr.svg', cors, perWalletIp, async (req, res) => {
+    res.type('image/svg+xml').set('cache-control', 'private, max-age=300').send(await qrSvg(ctx, String(req.params.handle)));
+  });
   app.get('/v1/wallet/:handle/request', walletLimits, async (req, res) => {
     sendJar(res, await requestObject(ctx, String(req.params.handle)));
   });

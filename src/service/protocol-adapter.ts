@@ -17,7 +17,7 @@ import type { VerifierIdentity } from '../protocols/keys/verifier-identity.js';
 import { createOpenID4VPRequest, getRequestObject, receiveDirectPost } from '../protocols/oid4vp/redirect-flow.js';
 import type { PresentationRequest, RequestedDocument } from '../protocols/request/presentation-request.js';
 import type { RequestStateStore } from '../protocols/state/request-state-store.js';
-import type { PrepareInput, PreparedRequest, RequestRefs, WalletProtocols } from './wallet-protocols.js';
+import type { DcapiInput, PrepareInput, PreparedDcapi, PreparedRequest, RequestRefs, WalletProtocols } from './wallet-protocols.js';
 
 const DOC_ALIAS: Record<string, string> = { 'org.iso.23220.1.jp.mnc': 'mnc', 'org.iso.18013.5.1.mDL': 'mdl' };
 
@@ -58,15 +58,14 @@ export interface ProtocolAdapterOptions {
 
 export function createProtocolAdapter({ identity, states, now }: ProtocolAdapterOptions): WalletProtocols {
   /** One DC API request per protocol: a DeviceRequest cannot carry DCQL's alternatives. */
-  const dcapiRequest = (request: PresentationRequest, protocol: DcApiProtocol, input: PrepareInput, at: Date) =>
+  const dcapiRequest = (request: PresentationRequest, protocol: DcApiProtocol, input: DcapiInput, at: Date) =>
     createDigitalCredentialRequest({ request, origin: input.origin, identity, protocols: [protocol], at, ttlSeconds: input.ttlSeconds, store: states });
 
   return {
     async prepare(input: PrepareInput): Promise<PreparedRequest> {
       const at = now();
-      const dcql = dcqlRequest(input.documents);
       const redirect = await createOpenID4VPRequest({
-        request: dcql,
+        request: dcqlRequest(input.documents),
         identity,
         requestUri: input.requestUri,
         responseUri: input.responseUri,
@@ -74,14 +73,16 @@ export function createProtocolAdapter({ identity, states, now }: ProtocolAdapter
         ttlSeconds: input.ttlSeconds,
         store: states,
       });
+      return { refs: { oid4vp: redirect.id, dcapi: {} }, qrUri: redirect.walletUrl };
+    },
+
+    async prepareDcapi(input: DcapiInput): Promise<PreparedDcapi> {
+      const at = now();
       const annexC = await dcapiRequest(isoRequest(input.documents), 'org-iso-mdoc', input, at);
-      const openid4vp = await dcapiRequest(dcql, 'openid4vp-v1-signed', input, at);
+      const openid4vp = await dcapiRequest(dcqlRequest(input.documents), 'openid4vp-v1-signed', input, at);
       return {
-        refs: { oid4vp: redirect.id, dcapi: { 'org-iso-mdoc': annexC.id, 'openid4vp-v1-signed': openid4vp.id } },
-        qrUri: redirect.walletUrl,
-        dcapi: {
-          digital: { requests: [...annexC.credentialRequestOptions.digital.requests, ...openid4vp.credentialRequestOptions.digital.requests] },
-        },
+        refs: { 'org-iso-mdoc': annexC.id, 'openid4vp-v1-signed': openid4vp.id },
+        dcapi: { digital: { requests: [...annexC.credentialRequestOptions.digital.requests, ...openid4vp.credentialRequestOptions.digital.requests] } },
       };
     },
 
@@ -100,7 +101,7 @@ export function createProtocolAdapter({ identity, states, now }: ProtocolAdapter
     },
 
     async release(refs) {
-      await Promise.all([refs.oid4vp, ...Object.values(refs.dcapi)].map((id) => states.release(id)));
+      await Promise.all([refs.oid4vp, ...Object.values(refs.dcapi)].filter(Boolean).map((id) => states.release(id)));
     },
   };
 }

@@ -27,6 +27,12 @@ export interface VerificationSession {
   webhookUrl?: string;
   /** The API client that created it (clientIdOf): the audience of its receipt. */
   client?: string;
+  /** What its QR code carries (the wallet link; public). */
+  qrUri?: string;
+  /** The web origin its Digital Credentials API request is bound to. */
+  origin?: string;
+  /** That request (the argument of navigator.credentials.get), once a page asked for it. Public. */
+  dcapi?: unknown;
   /** Which request states answer the wallet and open its response (RequestRefs). Never logged, never returned. */
   secrets: Record<string, unknown>;
   decision?: Decision;

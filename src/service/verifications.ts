@@ -17,7 +17,7 @@ import { badRequest, conflict, gone, notFound, ServiceError } from './errors.js'
 import { checkWebhookUrl } from './ssrf.js';
 import { reasonFor } from './reasons.js';
 import { FINAL_STATES, hasExpired, publicView, type SessionEvent, type VerificationSession } from './session.js';
-import type { AnsweredResult, PreparedRequest, RequestRefs, VerifyOptions } from './wallet-protocols.js';
+import type { AnsweredResult, RequestRefs, VerifyOptions } from './wallet-protocols.js';
 import type { WebhookDelivery } from './webhook.js';
 
 export interface CreateInput {
@@ -29,14 +29,14 @@ export interface CreateOutput {
   id: string;
   purpose: string;
   state: 'pending';
-  qr: { svg: string; uri: string };
-  dcapi: unknown;
+  /** The QR code's link, and where its SVG is drawn (on demand: a wallet link or a DC API page needs none). */
+  qr: { uri: string; svg_url: string };
   expires_at: string;
   /** The `aud` the receipt of this verification will carry: check it when you verify the receipt. */
   receipt_audience: string;
   /** The web origin the Digital Credentials API request is bound to (options.origin, or PUBLIC_URL's). */
   origin: string;
-  links: { self: string; events: string; dcapi_response: string };
+  links: { self: string; events: string; dcapi_request: string; dcapi_response: string };
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{22,64}$/;
@@ -52,23 +52,19 @@ export async function createVerification(ctx: ServiceContext, input: CreateInput
   // Refuse a bad webhook before any request state or key is made for this verification.
   if (input.options?.webhook_url) checkWebhookUrl(input.options.webhook_url, { allowPrivate: ctx.config.webhookAllowPrivate, allowLoopback: ctx.config.webhookAllowPrivate });
   const origin = input.options?.origin ?? new URL(ctx.config.publicUrl).origin;
+  if (!isBareOrigin(origin)) throw badRequest('INVALID_REQUEST', `options.origin ${origin.slice(0, 80)} is not a bare web origin (https://shop.example)`);
   const id = newId();
   const base = ctx.config.publicUrl;
-  let prepared: PreparedRequest;
-  try {
-    // The wallet's URLs name the OpenID4VP request state, never the session id (the right to read).
-    prepared = await ctx.protocols.prepare({
-      documents: purpose.documents,
-      requestUri: (handle) => `${base}/v1/wallet/${handle}/request`,
-      responseUri: (handle) => `${base}/v1/wallet/${handle}/response`,
-      origin,
-      ttlSeconds: ctx.config.pendingTtlSeconds,
-    });
-  } catch (e) {
-    // The protocol layer refuses an origin it cannot bind a request to.
-    if (e instanceof KakuninError && e.code === 'INVALID_ARGUMENT') throw badRequest('INVALID_REQUEST', e.message);
-    throw e;
-  }
+  // Only the OpenID4VP request behind the QR code: the DC API request is made when a page asks
+  // (dcapiRequest), the QR's SVG when it is shown (qrSvg). The wallet's URLs name the OpenID4VP
+  // request state, never the session id (the right to read).
+  const prepared = await ctx.protocols.prepare({
+    documents: purpose.documents,
+    requestUri: (handle) => `${base}/v1/wallet/${handle}/request`,
+    responseUri: (handle) => `${base}/v1/wallet/${handle}/response`,
+    origin,
+    ttlSeconds: ctx.config.pendingTtlSeconds,
+  });
   const now = ctx.now();
   const expiresAt = new Date(now.getTime() + ctx.config.pendingTtlSeconds * 1000).toISOString();
   const webhookUrl = input.options?.webhook_url ?? ctx.config.webhookUrl;
@@ -80,6 +76,8 @@ export async function createVerification(ctx: ServiceContext, input: CreateInput
     expiresAt,
     ...(webhookUrl ? { webhookUrl } : {}),
     client,
+    origin,
+    qrUri: prepared.qrUri,
     secrets: { ...prepared.refs },
   };
   // Kept past its expiry for as long as a result would be: an unanswered verification reads as
@@ -87,22 +85,69 @@ export async function createVerification(ctx: ServiceContext, input: CreateInput
   await ctx.store.create(session, ctx.config.pendingTtlSeconds + ctx.config.resultTtlSeconds, prepared.refs.oid4vp);
   ctx.metrics.created.inc({ purpose: purpose.name });
   ctx.logger.info({ ref: ctx.logRef(id), purpose: purpose.name }, 'verification created');
-  const svg = await QRCode.toString(prepared.qrUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return {
     id,
     purpose: purpose.name,
     state: 'pending',
-    qr: { svg, uri: prepared.qrUri },
-    dcapi: prepared.dcapi,
+    qr: { uri: prepared.qrUri, svg_url: `${base}/v1/wallet/${prepared.refs.oid4vp}/qr.svg` },
     expires_at: expiresAt,
     receipt_audience: client,
     origin,
     links: {
       self: `${base}/v1/verifications/${id}`,
       events: `${base}/v1/verifications/${id}/events`,
+      dcapi_request: `${base}/v1/verifications/${id}/dcapi-request`,
       dcapi_response: `${base}/v1/verifications/${id}/dcapi-response`,
     },
   };
+}
+
+function isBareOrigin(origin: string): boolean {
+  try {
+    return new URL(origin).origin === origin.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The Digital Credentials API request (the argument of navigator.credentials.get), made the first
+ * time a page asks and kept with the session, so a reload gets the same one. Made late on purpose:
+ * its key pairs and signatures cost more than the rest of a verification, and a QR or link flow
+ * never uses them.
+ */
+export async function dcapiRequest(ctx: ServiceContext, id: string): Promise<{ dcapi: unknown }> {
+  const found = await findSession(ctx, id);
+  if (FINAL_STATES.has(found.state)) throw conflict();
+  refuseIfExpired(ctx, found);
+  if (found.dcapi !== undefined) return { dcapi: found.dcapi };
+  const purpose = ctx.purposes.get(found.purpose);
+  if (!purpose) throw conflict();
+  const ttlSeconds = Math.max(1, Math.ceil((Date.parse(found.expiresAt) - ctx.now().getTime()) / 1000));
+  const prepared = await ctx.protocols.prepareDcapi({ documents: purpose.documents, origin: found.origin ?? new URL(ctx.config.publicUrl).origin, ttlSeconds });
+  // Read again just before writing: the wallet may have fetched the QR's request meanwhile
+  // (retrieved), and that change must not be undone.
+  const session = await findSession(ctx, id);
+  const refs = refsOf(session);
+  const written = session.dcapi === undefined && !FINAL_STATES.has(session.state)
+    ? await ctx.store.update({ ...session, dcapi: prepared.dcapi, secrets: { ...refs, dcapi: prepared.refs } }, remainingSeconds(ctx, session))
+    : false;
+  if (!written) {
+    await ctx.protocols.release({ oid4vp: '', dcapi: prepared.refs }).catch(() => undefined);
+    // Another call made it first (two tabs), or the session ended meanwhile.
+    if (session.dcapi !== undefined) return { dcapi: session.dcapi };
+    throw conflict();
+  }
+  return { dcapi: prepared.dcapi };
+}
+
+/** The QR code of a verification's wallet link, as SVG: drawn when a page shows it. */
+export async function qrSvg(ctx: ServiceContext, handle: string): Promise<string> {
+  const session = await findByHandle(ctx, handle);
+  if (FINAL_STATES.has(session.state)) throw conflict();
+  refuseIfExpired(ctx, session);
+  if (!session.qrUri) throw notFound();
+  return QRCode.toString(session.qrUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
 }
 
 export async function findSession(ctx: ServiceContext, id: string): Promise<VerificationSession> {

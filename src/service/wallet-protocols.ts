@@ -36,9 +36,21 @@ export interface RequestRefs {
 }
 
 export interface PreparedRequest {
+  /** `dcapi` is empty until prepareDcapi: a verification answered by QR never pays for it. */
   refs: RequestRefs;
   /** What the QR code carries: openid4vp://?client_id=...&request_uri=... */
   qrUri: string;
+}
+
+export interface DcapiInput {
+  documents: DocumentAsk[];
+  origin: string;
+  ttlSeconds: number;
+}
+
+export interface PreparedDcapi {
+  /** DC API protocol identifier -> its request state (RequestRefs.dcapi). */
+  refs: Record<string, string>;
   /** The argument for navigator.credentials.get. */
   dcapi: unknown;
 }
@@ -47,7 +59,10 @@ export interface PreparedRequest {
 export type VerifyOptions = Omit<ProtocolVerifyOptions, 'request'>;
 
 export interface WalletProtocols {
+  /** The OpenID4VP request by QR / redirect: all a verification needs when it is created. */
   prepare(input: PrepareInput): Promise<PreparedRequest>;
+  /** The Digital Credentials API requests (org-iso-mdoc, openid4vp-v1-signed), when a page asks. */
+  prepareDcapi(input: DcapiInput): Promise<PreparedDcapi>;
   /** The signed request object (JAR) for request_uri; `walletNonce` from a POST to request_uri. */
   requestObject(refs: RequestRefs, walletNonce?: string): Promise<string>;
   /**

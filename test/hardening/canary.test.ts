@@ -71,7 +71,9 @@ afterAll(async () => svc?.close());
 async function create(purpose: string): Promise<{ id: string; qr: { uri: string }; dcapi: { digital: { requests: { protocol: string; data: Record<string, unknown> }[] } } }> {
   const res = await fetch(`${svc.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: JSON.stringify({ purpose }) });
   expect(res.status).toBe(201);
-  return res.json() as never;
+  const v = (await res.json()) as { id: string; qr: { uri: string } };
+  const { dcapi } = (await (await fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-request`)).json()) as { dcapi: never };
+  return { ...v, dcapi };
 }
 
 async function read(id: string, purpose: string): Promise<Record<string, unknown>> {

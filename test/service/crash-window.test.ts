@@ -97,7 +97,10 @@ async function create(): Promise<{ id: string; qr: { uri: string }; dcapi: unkno
     body: JSON.stringify({ purpose: 'age_over' }),
   });
   expect(r.status).toBe(201);
-  return (await r.json()) as { id: string; qr: { uri: string }; dcapi: unknown };
+  const v = (await r.json()) as { id: string; qr: { uri: string } };
+  // As a page with the DC API does: its request is made when asked for.
+  const { dcapi } = (await (await fetch(`${local(b)}/v1/verifications/${v.id}/dcapi-request`)).json()) as { dcapi: unknown };
+  return { ...v, dcapi };
 }
 
 /** The wallet's answer to the QR request, captured on its way out (request_uri served by B). */

@@ -14,15 +14,44 @@ afterAll(async () => svc?.close());
 async function create(purpose: string) {
   const res = await fetch(`${svc.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purpose }) });
   expect(res.status).toBe(201);
-  return (await res.json()) as { id: string; qr: { uri: string; svg: string }; dcapi: unknown; expires_at: string };
+  const v = (await res.json()) as { id: string; qr: { uri: string; svg_url: string }; expires_at: string };
+  const { dcapi } = (await (await fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-request`)).json()) as { dcapi: unknown };
+  return { ...v, dcapi };
 }
+
+describe('what a verification prepares, and when', () => {
+  it('creation makes only the QR request; the DC API request is made once, when a page asks, and a reload gets the same one', async () => {
+    const res = await fetch(`${svc.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purpose: 'age_over' }) });
+    const v = (await res.json()) as Record<string, any>;
+    expect(v).not.toHaveProperty('dcapi');
+    expect(v.qr).not.toHaveProperty('svg');
+    const lookup = await svc.ctx.store.get(v.id);
+    expect(lookup.status === 'found' && lookup.session.secrets).toEqual({ oid4vp: expect.any(String), dcapi: {} });
+    const first = (await (await fetch(v.links.dcapi_request.replace(/^http:\/\/localhost:\d+/, svc.url))).json()) as { dcapi: { digital: { requests: { protocol: string }[] } } };
+    expect(first.dcapi.digital.requests.map((r) => r.protocol)).toEqual(['org-iso-mdoc', 'openid4vp-v1-signed']);
+    const again = await (await fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-request`)).json();
+    expect(again).toEqual(first);
+    const after = await svc.ctx.store.get(v.id);
+    expect(after.status === 'found' && Object.keys((after.session.secrets as { dcapi: object }).dcapi)).toEqual(['org-iso-mdoc', 'openid4vp-v1-signed']);
+    // Still answerable by QR, and the DC API request is refused once the verification has its result.
+    const scan = await fetch(`${svc.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: v.qr.uri }) });
+    expect(await scan.json()).toEqual({ wallet_post_status: 200 });
+    expect((await fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-request`)).status).toBe(409);
+    expect((await fetch(v.qr.svg_url.replace(/^http:\/\/localhost:\d+/, svc.url))).status).toBe(409);
+    expect((await fetch(`${svc.url}/v1/verifications/AAAAAAAAAAAAAAAAAAAAAA/dcapi-request`)).status).toBe(404);
+  });
+});
 
 describe('demo service, OpenID4VP by QR with the sandbox wallet', () => {
   it('creates, serves the request, takes the answer and reports only the decision', async () => {
     const v = await create('age_over');
     expect(v.qr.uri).toMatch(/^openid4vp:\/\/\?client_id=x509_hash%3A/);
-    expect(v.qr.svg).toContain('<svg');
     expect(v.qr.uri).not.toContain(v.id);
+    // The QR code is drawn on demand, for the handle the link already carries.
+    const qr = await fetch(v.qr.svg_url.replace(/^http:\/\/localhost:\d+/, svc.url));
+    expect(qr.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect(await qr.text()).toMatch(/^<svg /);
+    expect(v.qr.svg_url).not.toContain(v.id);
     const scan = await fetch(`${svc.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: v.qr.uri }) });
     expect(await scan.json()).toEqual({ wallet_post_status: 200 });
     const result = (await (await fetch(`${svc.url}/v1/verifications/${v.id}`)).json()) as Record<string, any>;

@@ -48,7 +48,10 @@ const local: typeof fetch = (input, init) => fetch(String(input).replace(/^http:
 async function create(purpose = 'age_over'): Promise<Created> {
   const res = await fetch(`${base}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ purpose }) });
   expect(res.status).toBe(201);
-  return (await res.json()) as Created;
+  const v = (await res.json()) as Omit<Created, 'dcapi'>;
+  // As a page with the DC API does: its request is made when asked for.
+  const { dcapi } = (await (await fetch(`${base}/v1/verifications/${v.id}/dcapi-request`)).json()) as Pick<Created, 'dcapi'>;
+  return { ...v, dcapi };
 }
 
 const read = async (id: string) => (await (await fetch(`${base}/v1/verifications/${id}`)).json()) as Record<string, any>;

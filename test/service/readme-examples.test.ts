@@ -17,7 +17,7 @@ function example(name: string): string {
 }
 
 /** Values that differ per run: compared by kind only. */
-const VARIABLE = new Set(['id', 'origin', 'expires_at', 'receipt', 'uri', 'svg', 'self', 'events', 'dcapi_response', 'requests']);
+const VARIABLE = new Set(['id', 'origin', 'expires_at', 'receipt', 'uri', 'svg_url', 'self', 'events', 'dcapi_request', 'dcapi_response', 'requests']);
 
 function shape(value: unknown, key = ''): unknown {
   if (VARIABLE.has(key)) return typeof value;
