@@ -5,6 +5,11 @@ import { createLogger } from '../src/service/logger.js';
 const svc = await runServe(process.argv.slice(2), { signals: true, logger: createLogger('warn') });
 process.stdout.write(`ready ${svc.url}\n`);
 // The bench asks for this process's own CPU time (user + system) before and after its timed flows.
+// And for the heap after a full collection (the bench starts this process with --expose-gc).
 process.on('message', (m) => {
   if (m === 'cpu') process.send?.(process.cpuUsage());
+  if (m === 'heap') {
+    globalThis.gc?.();
+    process.send?.({ heap: process.memoryUsage().heapUsed });
+  }
 });

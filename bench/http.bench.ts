@@ -16,6 +16,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { verifyDeviceResponse } from '../src/mdoc/index.js';
 import { createDeviceResponse } from '../src/sandbox/index.js';
 import { DemoWallet } from '../src/service/demo-wallet.js';
@@ -30,7 +31,7 @@ const KEY = 'bench-api-key-0123456789';
 async function startServer(port: number, trustDir: string, redis: boolean): Promise<ChildProcess> {
   // BENCH_CPU_PROF=<folder>: the service process writes a V8 CPU profile there when it stops.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-  const args = [...prof, '--import', 'tsx', fileURLToPath(new URL('./http-server.ts', import.meta.url)), '--port', String(port), '--public-url', `http://127.0.0.1:${port}`, '--trust-dir', trustDir, '--api-keys', KEY,
+  const args = [...prof, '--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./http-server.ts', import.meta.url)), '--port', String(port), '--public-url', `http://127.0.0.1:${port}`, '--trust-dir', trustDir, '--api-keys', KEY,
     // Measured: the HTTP layer and the store. The sandbox IACA publishes no CRL (revocation would fail
     // every answer under serve's default policy), and one client from one address would hit the
     // per-IP rate limit: both are switched off here, and said so in the output.
@@ -63,8 +64,50 @@ function cpuOf(child: ChildProcess): Promise<number> {
   });
 }
 
-async function run(label: string, base: string, wallet: DemoWallet, child: ChildProcess): Promise<{ rate: number; cpuMsPerFlow: number }> {
+/** The child's heap after a full collection, in bytes. */
+function heapOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve((m as { heap: number }).heap));
+    child.send('heap');
+  });
+}
+
+async function redisMemory(): Promise<number> {
+  const redis = new Redis(REDIS_URL);
+  const info = await redis.info('memory');
+  redis.disconnect();
+  return Number(/used_memory:(\d+)/.exec(info)![1]);
+}
+
+/**
+ * Bytes per kept result (the timed flows' results, all still within their TTL) and per pending
+ * verification (PENDING more, created and left unanswered): the service's heap, and with Redis what
+ * Redis holds (sealed sessions, tombstones, aliases, request states).
+ */
+async function memory(label: string, base: string, child: ChildProcess, redis: boolean, before: { heap: number; redis: number }, flows: number): Promise<void> {
+  const afterFlows = { heap: await heapOf(child), redis: redis ? await redisMemory() : 0 };
+  const PENDING = 2000;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < PENDING) {
+        const r = await fetch(`${base}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: '{"purpose":"age_over"}' });
+        if (r.status !== 201) throw new Error(`create: ${r.status}`);
+        await r.body?.cancel();
+      }
+    }),
+  );
+  const afterPending = { heap: await heapOf(child), redis: redis ? await redisMemory() : 0 };
+  const perResult = (afterFlows.heap - before.heap + afterFlows.redis - before.redis) / flows;
+  const perPending = (afterPending.heap - afterFlows.heap + afterPending.redis - afterFlows.redis) / PENDING;
+  const where = redis ? 'service heap + Redis used_memory' : 'service heap';
+  console.log(`${label.padEnd(14)} bytes per kept result: ${Math.round(perResult)}   per pending verification: ${Math.round(perPending)} (${where})`);
+  console.log(`${''.padEnd(14)} 100,000 pending verifications: ${((perPending * 100_000) / 2 ** 20).toFixed(0)} MiB`);
+}
+
+async function run(label: string, base: string, wallet: DemoWallet, child: ChildProcess, redis: boolean): Promise<{ rate: number; cpuMsPerFlow: number }> {
   for (let i = 0; i < 20; i++) await flow(base, wallet); // warm-up
+  const before = { heap: await heapOf(child), redis: redis ? await redisMemory() : 0 };
   const latencies: number[] = [];
   const cpuBefore = await cpuOf(child);
   const end = performance.now() + SECONDS * 1000;
@@ -83,6 +126,7 @@ async function run(label: string, base: string, wallet: DemoWallet, child: Child
   const rate = latencies.length / SECONDS;
   console.log(`${label.padEnd(14)} flows/s: ${rate.toFixed(1).padStart(7)}   p50: ${q(0.5)} ms   p99: ${q(0.99)} ms   (${latencies.length} flows, ${CONCURRENCY} concurrent)`);
   console.log(`${''.padEnd(14)} server CPU per flow: ${cpuMsPerFlow.toFixed(2)} ms`);
+  await memory(label, base, child, redis, before, latencies.length);
   return { rate, cpuMsPerFlow };
 }
 
@@ -116,7 +160,7 @@ for (const redis of [false, true]) {
   const port = 18_700 + (redis ? 1 : 0);
   const child = await startServer(port, trustDir, redis);
   try {
-    const { rate, cpuMsPerFlow } = await run(redis ? 'redis store' : 'memory store', `http://127.0.0.1:${port}`, wallet, child);
+    const { rate, cpuMsPerFlow } = await run(redis ? 'redis store' : 'memory store', `http://127.0.0.1:${port}`, wallet, child, redis);
     console.log(`${''.padEnd(14)} ratio to core verifications/s: ${(rate / core).toFixed(3)}   server CPU per flow / core verification: ${(cpuMsPerFlow / coreMs).toFixed(1)}`);
     if (!redis) memoryRatio = cpuMsPerFlow / coreMs;
   } finally {
