@@ -1,23 +1,80 @@
 /**
- * kakunin as a library. The verification core (pure: bytes + transcript + trust + time in, result
- * out), the trust store, and the protocol layer that builds wallet requests and opens responses.
+ * kakunin as a library: the public API, grouped the way a verifier is built. Everything else in the
+ * package is internal and may change without notice; test/library.test.ts pins this list, so a change
+ * to it is a deliberate act.
+ *
+ * @example Verify a DeviceResponse (the pure core: bytes, trust and time in, a result out)
+ * ```ts
+ * import { loadTrustStore, verifyDeviceResponse } from 'kakunin';
+ * const trust = loadTrustStore(['./certs']);
+ * const result = verifyDeviceResponse(bytes, { trust, at: new Date(), sessionTranscript });
+ * if (!result.valid) console.log(result.errors.map((e) => e.code));
+ * ```
  */
-export { verifyDeviceResponse, DEFAULT_CLOCK_SKEW_SECONDS, type VerifyOptions } from './mdoc/verify.js';
+
+// --- Verify a DeviceResponse ---------------------------------------------------------------------
+export { verifyDeviceResponse, type VerifyOptions } from './mdoc/verify.js';
 export type {
   VerificationResult,
   DocumentResult,
   CheckResult,
   CheckName,
-  CheckStatus,
-  FailureCode,
   IssuerInfo,
   ValidityInfo,
   NameSpaceValues,
   VerificationError,
 } from './mdoc/result.js';
-export { TrustStore, type TrustAnchor, type TrustAnchorMeta } from './trust/store.js';
-export { loadTrustStore, type LoadOptions } from './runtime/trust-folder.js';
-export type { RevocationChecker, RevocationStatus } from './trust/revocation.js';
+export { FAILURE_CODES, type FailureCode } from './codes/failure-codes.js';
 export { KakuninError, CborError } from './cbor/errors.js';
 export { FullDate } from './cbor/types.js';
-export * as protocols from './protocols/index.js';
+
+// --- Trust: anchors, VICALs, revocation ----------------------------------------------------------
+export { TrustStore, type TrustAnchor, type TrustAnchorMeta } from './trust/store.js';
+export { loadTrustStore, type LoadOptions } from './runtime/trust-folder.js';
+export { verifyVical, type VerifyVicalOptions, type VerifiedVical } from './trust/vical.js';
+export { importVical, type ImportOptions as VicalImportOptions, type VicalImportResult } from './runtime/vical-import.js';
+export { RevocationLists, type RevocationListsOptions } from './trust/revocation-lists.js';
+export type { RevocationChecker, RevocationStatus } from './trust/revocation.js';
+
+// --- Requests and responses, every protocol ------------------------------------------------------
+export type { PresentationRequest, RequestedDocument } from './protocols/request/presentation-request.js';
+export { loadVerifierIdentity, createDevelopmentIdentity, type VerifierIdentity } from './protocols/keys/verifier-identity.js';
+export { MemoryRequestStateStore, type RequestStateStore } from './protocols/state/request-state-store.js';
+export { ProtocolError } from './protocols/errors.js';
+export type { ProtocolVerifyOptions, ProtocolVerificationResult } from './protocols/verify-protocol-response.js';
+// Digital Credentials API: org-iso-mdoc (Apple Wallet) and openid4vp-v1-signed (Google Wallet).
+export {
+  createDigitalCredentialRequest,
+  type DcApiProtocol,
+  type DigitalCredentialRequest,
+  type DigitalCredentialRequestInput,
+} from './protocols/dcapi/digital-credential-request.js';
+export { receiveDigitalCredentialResponse, type DigitalCredentialResponseInput } from './protocols/dcapi/digital-credential-response.js';
+// OpenID4VP 1.0 by QR code or link (direct_post.jwt).
+export {
+  createOpenID4VPRequest,
+  getRequestObject,
+  receiveDirectPost,
+  type OpenID4VPRequest,
+  type OpenID4VPRequestInput,
+  type DirectPostInput,
+} from './protocols/oid4vp/redirect-flow.js';
+// ISO 18013-5 in person: engagement by QR or NFC, a session over NFC or BLE.
+export { readMdoc, type ReadMdocOptions, type ReadMdocOutcome } from './protocols/proximity/read-mdoc.js';
+export type { ReaderSessionOptions } from './protocols/proximity/reader-session.js';
+export { engagementFromQr, engagementFromNfc, type Engagement } from './protocols/proximity/engagement.js';
+export { itemsRequestFor, type ItemsRequest, type ReaderIdentity } from './protocols/request/device-request.js';
+export type { SessionTransport } from './protocols/proximity/transport.js';
+export { NfcSessionTransport } from './protocols/proximity/nfc-transport.js';
+export { openBleCentralClient } from './protocols/proximity/ble-central-client.js';
+
+// --- Purposes and decisions ----------------------------------------------------------------------
+export type { Purpose, Decision } from './policy/purpose.js';
+export { ageOverPurpose, type AgeOverOptions } from './policy/age-over.js';
+export { residencyPurpose, type ResidencyOptions } from './policy/residency.js';
+export { kycPurpose, type KycOptions } from './policy/kyc.js';
+export { loadPurposes } from './policy/config.js';
+export { reduceToDecision, type DecisionOptions } from './policy/reduce.js';
+
+// --- The service ---------------------------------------------------------------------------------
+export { runServe, runDemo, type RunningService, type RunOptions } from './service/serve.js';

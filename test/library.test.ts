@@ -1,6 +1,47 @@
+/**
+ * The library's public API: what `import ... from 'kakunin'` gives. The list is pinned (a change to
+ * it is a deliberate act), every export carries a doc comment a TypeScript user sees, and the
+ * README's library example runs as written.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import * as kakunin from '../src/index.js';
 import { hex, readerKeyFromHex, VECTORS } from './helpers/vectors.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const INDEX = join(ROOT, 'src/index.ts');
+
+const PUBLIC_API = [
+  'AgeOverOptions', 'CborError', 'CheckName', 'CheckResult', 'DcApiProtocol', 'Decision', 'DecisionOptions', 'DigitalCredentialRequest',
+  'DigitalCredentialRequestInput', 'DigitalCredentialResponseInput', 'DirectPostInput', 'DocumentResult', 'Engagement', 'FAILURE_CODES',
+  'FailureCode', 'FullDate', 'IssuerInfo', 'ItemsRequest', 'KakuninError', 'KycOptions', 'LoadOptions', 'MemoryRequestStateStore',
+  'NameSpaceValues', 'NfcSessionTransport', 'OpenID4VPRequest', 'OpenID4VPRequestInput', 'PresentationRequest', 'ProtocolError',
+  'ProtocolVerificationResult', 'ProtocolVerifyOptions', 'Purpose', 'ReadMdocOptions', 'ReadMdocOutcome', 'ReaderIdentity',
+  'ReaderSessionOptions', 'RequestStateStore', 'RequestedDocument', 'ResidencyOptions', 'RevocationChecker', 'RevocationLists',
+  'RevocationListsOptions', 'RevocationStatus', 'RunOptions', 'RunningService', 'SessionTransport', 'TrustAnchor', 'TrustAnchorMeta',
+  'TrustStore', 'ValidityInfo', 'VerificationError', 'VerificationResult', 'VerifiedVical', 'VerifierIdentity', 'VerifyOptions',
+  'VerifyVicalOptions', 'VicalImportOptions', 'VicalImportResult', 'ageOverPurpose', 'createDevelopmentIdentity',
+  'createDigitalCredentialRequest', 'createOpenID4VPRequest', 'engagementFromNfc', 'engagementFromQr', 'getRequestObject', 'importVical',
+  'itemsRequestFor', 'kycPurpose', 'loadPurposes', 'loadTrustStore', 'loadVerifierIdentity', 'openBleCentralClient', 'readMdoc',
+  'receiveDigitalCredentialResponse', 'receiveDirectPost', 'reduceToDecision', 'residencyPurpose', 'runDemo', 'runServe',
+  'verifyDeviceResponse', 'verifyVical',
+];
+
+/** The exports of src/index.ts as the TypeScript compiler sees them, each with its doc comment. */
+function exportsWithDocs(): { name: string; doc: string }[] {
+  const program = ts.createProgram([INDEX], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, strict: true, noEmit: true, skipLibCheck: true });
+  const checker = program.getTypeChecker();
+  const symbol = checker.getSymbolAtLocation(program.getSourceFile(INDEX)!)!;
+  return checker.getExportsOfModule(symbol).map((s) => {
+    const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
+    return { name: s.name, doc: ts.displayPartsToString(target.getDocumentationComment(checker)).trim() };
+  });
+}
 
 describe('the library entry point', () => {
   it('verifies a DeviceResponse with only what it exports', () => {
@@ -11,6 +52,26 @@ describe('the library entry point', () => {
       readerEphemeralKey: readerKeyFromHex('iso18013-5-annexD-multipaz/ephemeral_reader_key_d.hex'),
     });
     expect(r.valid).toBe(true);
-    expect(typeof kakunin.protocols.verifyProtocolResponse).toBe('function');
   });
+
+  it('exports exactly the pinned public API, at most 80 names, each with a doc comment', () => {
+    const exported = exportsWithDocs();
+    expect(exported.map((e) => e.name).sort()).toEqual([...PUBLIC_API].sort());
+    expect(exported.length).toBeLessThanOrEqual(80);
+    expect(exported.filter((e) => e.doc.length < 20).map((e) => e.name)).toEqual([]);
+    // Internals stay inside: no protocol namespace, no helpers.
+    expect(Object.keys(kakunin)).not.toContain('protocols');
+  }, 60_000);
+
+  it("runs the README's library example as written", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /<!-- readme-example: library -->\n```js\n([\s\S]*?)```/.exec(readme);
+    expect(block).not.toBeNull();
+    const dir = mkdtempSync(join(tmpdir(), 'kakunin-lib-'));
+    const file = join(dir, 'example.mts');
+    writeFileSync(file, block![1].replace("from 'kakunin'", `from '${pathToFileURL(INDEX).href}'`));
+    const out = execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8' });
+    expect(out).toMatch(/^true org\.iso\.18013\.5\.1\.mDL \{/);
+    expect(out).toContain("family_name: 'Doe'");
+  }, 60_000);
 });

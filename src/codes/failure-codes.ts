@@ -30,4 +30,7 @@ export const FAILURE_CODES = [
   'READER_KEY_MISSING',
 ] as const;
 
+/**
+ * A failure code of the public contract (FAILURE_CODES): stable, for programs and support; the message is for people.
+ */
 export type FailureCode = (typeof FAILURE_CODES)[number];

@@ -24,6 +24,9 @@ export type CheckName =
 
 export type CheckStatus = 'pass' | 'fail' | 'not_run';
 
+/**
+ * One check of the ISO 18013-5 list (issuer signature, chain, digests, validity, device authentication...) and how it ended.
+ */
 export interface CheckResult {
   check: CheckName;
   status: CheckStatus;
@@ -32,6 +35,9 @@ export interface CheckResult {
   message?: string;
 }
 
+/**
+ * Who signed a document: the document signer's subject and country, and the trust anchor and set it chains to.
+ */
 export interface IssuerInfo {
   /** The document signer's subject DN. */
   subject: string;
@@ -41,6 +47,9 @@ export interface IssuerInfo {
   anchor?: { name: string; set?: string; subject: string };
 }
 
+/**
+ * The MSO's validity: when it was signed, valid from and valid until, and the expected update if given.
+ */
 export interface ValidityInfo {
   signed: string;
   validFrom: string;
@@ -51,6 +60,9 @@ export interface ValidityInfo {
 /** Element values by namespace, then element identifier. */
 export type NameSpaceValues = Record<string, Record<string, unknown>>;
 
+/**
+ * One document of a DeviceResponse: its docType, issuer, validity, the checks it passed or failed, and the issuer-signed values that verified.
+ */
 export interface DocumentResult {
   docType: string;
   valid: boolean;
@@ -66,6 +78,9 @@ export interface DocumentResult {
   checks: CheckResult[];
 }
 
+/**
+ * A reason a verification failed: a code of the public contract (FailureCode), the document it concerns, and a message for people.
+ */
 export interface VerificationError {
   code: FailureCode;
   message: string;
@@ -73,6 +88,9 @@ export interface VerificationError {
   document?: number;
 }
 
+/**
+ * The result of verifying a DeviceResponse: `valid`, each document's checks and disclosed values, and every error with its code.
+ */
 export interface VerificationResult {
   valid: boolean;
   /** DeviceResponse.status (0 = OK). */

@@ -21,6 +21,9 @@ import { DIGEST_ALGORITHMS, parseMso, type MobileSecurityObject } from './mso.js
 import type { CheckName, CheckResult, DocumentResult, FailureCode, NameSpaceValues, VerificationResult } from './result.js';
 import { sessionTranscriptForms, type SessionTranscriptForms } from './session-transcript.js';
 
+/**
+ * What a verification needs besides the bytes: the trust store, the time, the SessionTranscript the device signed over, and for deviceMac the reader's ephemeral key.
+ */
 export interface VerifyOptions {
   trust: TrustStore;
   /** The time to verify at. Injected, never read from the clock here. */

@@ -7,6 +7,9 @@ import { MDL, MY_NUMBER_CARD, NS_23220, NS_MDL, resolveDocType } from './documen
 import { ageAt, calendarDate, fullDateParts, issuerElement } from './elements.js';
 import type { DocumentAsk, ElementRef, Purpose } from './purpose.js';
 
+/**
+ * The age threshold, the documents accepted, whether a birth date may stand in for age_over_NN, and the calendar's time zone.
+ */
 export interface AgeOverOptions {
   name?: string;
   threshold?: number;
@@ -22,6 +25,9 @@ export interface AgeOverOptions {
 
 const AGE_NAMESPACE: Record<string, string> = { [MY_NUMBER_CARD]: NS_23220, [MDL]: NS_MDL };
 
+/**
+ * "NN or over" from age_over_NN (My Number Card, mDL, EU PID), without a birth date unless the purpose allows it as a fallback.
+ */
 export function ageOverPurpose(options: AgeOverOptions = {}): Purpose {
   const threshold = options.threshold ?? 20;
   const timeZone = options.timeZone ?? 'Asia/Tokyo';

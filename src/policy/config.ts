@@ -78,6 +78,9 @@ export function parsePurposesConfig(text: string, source: string, presets: Prese
   return purposes;
 }
 
+/**
+ * The built-in purposes plus those of a purposes file (JSON, validated by its schema); a bad file throws naming the place and the problem.
+ */
 export function loadPurposes(path: string | undefined, presets: PresetOptions = {}): Map<string, Purpose> {
   if (!path) return presetPurposes(presets);
   let text: string;

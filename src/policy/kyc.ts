@@ -6,6 +6,7 @@ import { MDL, MY_NUMBER_CARD, NS_23220, NS_23220_JP, NS_MDL, resolveDocType } fr
 import { issuerElement, reportable } from './elements.js';
 import type { DocumentAsk, ElementRef, Purpose } from './purpose.js';
 
+/** Which documents, whether the portrait is asked for, and whether the elements are retained. */
 export interface KycOptions {
   name?: string;
   portrait?: boolean;
@@ -34,6 +35,9 @@ const SOURCES: Record<string, Record<string, Source[]>> = {
   },
 };
 
+/**
+ * Identity check (KYC): name, address, birth date and optionally the portrait, with intent_to_retain, for a signed receipt.
+ */
 export function kycPurpose(options: KycOptions = {}): Purpose {
   const attributes = ['name', 'address', 'birth_date', ...(options.portrait ? ['portrait'] : [])];
   const docTypes = (options.documents ?? [MY_NUMBER_CARD, MDL]).map(resolveDocType);

@@ -40,6 +40,9 @@ export type DecisionValue =
   | { kind: 'residency'; resident: boolean; municipalities: string[]; code?: string }
   | { kind: 'attributes'; attributes: Record<string, string | number | boolean> };
 
+/**
+ * The minimal answer a purpose reports (e.g. over 20: yes), with the outcome, the docType, the issuer and the failure codes; never more than the purpose needs.
+ */
 export interface Decision {
   purpose: string;
   outcome: 'verified' | 'failed';
@@ -54,6 +57,9 @@ export interface Decision {
   failureCodes: PolicyFailureCode[];
 }
 
+/**
+ * Why a verifier asks, and so what: which documents and elements it requests, from which trust sets, and how the answer is reduced to a minimal decision.
+ */
 export interface Purpose {
   name: string;
   /** What the page shows on the button and over the result. */

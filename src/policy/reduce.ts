@@ -6,6 +6,9 @@
 import type { DocumentResult, VerificationResult } from '../mdoc/result.js';
 import type { Decision, PolicyFailureCode, Purpose } from './purpose.js';
 
+/**
+ * How the decision treats revocation that could not be checked (`warn` mode accepts it and says so).
+ */
 export interface DecisionOptions {
   /**
    * KAKUNIN_REVOCATION. Under `warn` a revocation check that no current list could answer
@@ -44,6 +47,9 @@ function findingsOf(result: VerificationResult, index: number, options: Decision
   return { blocking, excused };
 }
 
+/**
+ * Reduces a verification result to the purpose's minimal decision: only issuer-signed elements decide, and a failed verification decides nothing.
+ */
 export function reduceToDecision(purpose: Purpose, result: VerificationResult, at: Date, options: DecisionOptions = {}): Decision {
   const acceptedTypes = new Set(purpose.documents.map((d) => d.docType));
   const candidates = result.documents.map((document, index) => ({ document, index })).filter((c) => acceptedTypes.has(c.document.docType));

@@ -11,6 +11,7 @@ import type { DocumentAsk, Purpose } from './purpose.js';
 /** Issuers of the My Number Card. */
 export const RESIDENCY_TRUST_SETS: readonly string[] = ['jp-jlis'];
 
+/** The municipality codes (全国地方公共団体コード) accepted. */
 export interface ResidencyOptions {
   name?: string;
   /** 市区町村コード accepted from the My Number Card. */
@@ -23,6 +24,9 @@ export interface ResidencyOptions {
   label?: { ja: string; en: string };
 }
 
+/**
+ * "Resident of municipality X" from the My Number Card's local_gov_code_unicode, without an address.
+ */
 export function residencyPurpose(options: ResidencyOptions): Purpose {
   if (options.municipalities.length === 0 && !options.mdl) {
     throw new RangeError('residency needs at least one municipality code or an mdl rule');

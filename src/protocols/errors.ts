@@ -23,6 +23,9 @@ export type ProtocolFailureCode =
   /** Bad parameters given to us (CLI flags, key files). */
   | 'INVALID_ARGUMENT';
 
+/**
+ * An answer or request a protocol refuses (malformed, replayed, expired, not what was asked), with a failure code.
+ */
 export class ProtocolError extends KakuninError {
   constructor(code: ProtocolFailureCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);

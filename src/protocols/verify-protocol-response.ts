@@ -35,6 +35,9 @@ export type ProtocolResponseInput =
     }
   | { protocol: 'openid4vp'; clientId: string; responseUri: string; nonce: string; recipientPrivateKey?: KeyObject; kid?: string };
 
+/**
+ * The verification options of the protocol flows: trust, time, the request that was sent (elements are checked against it), revocation and limits.
+ */
 export interface ProtocolVerifyOptions {
   trust: TrustStore;
   at: Date;
@@ -46,6 +49,7 @@ export interface ProtocolVerifyOptions {
   maxResponseBytes?: number;
 }
 
+/** A VerificationResult from a protocol answer, with the protocol it came by. */
 export interface ProtocolVerificationResult extends VerificationResult {
   protocol: ProtocolName;
   /** SessionTranscript the verifier rebuilt, hex; shows what device authentication was checked against. */

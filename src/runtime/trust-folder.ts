@@ -83,6 +83,9 @@ function loadFolder(dir: string, set: string, options: LoadOptions, depth: numbe
   return out;
 }
 
+/**
+ * Which trust sets to load from the folders (default: every production set), and whether test sets may be loaded.
+ */
 export interface LoadOptions {
   /** Load the `test` and `sandbox` sets too (sandbox or test mode only). */
   includeTest?: boolean;

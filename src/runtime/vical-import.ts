@@ -18,6 +18,7 @@ export interface ImportedCertificate {
   warnings: string[];
 }
 
+/** What importVical did: certificates written, kept, skipped, each with the reason. */
 export interface VicalImportResult {
   set: string;
   written: ImportedCertificate[];
@@ -54,6 +55,7 @@ function writeAtomically(path: string, data: string): void {
   renameSync(tmp, path);
 }
 
+/** Where importVical writes (the trust folder and set) and what it may replace. */
 export interface ImportOptions {
   /** certs/ folder. */
   certsDir: string;
@@ -65,6 +67,9 @@ export interface ImportOptions {
   at: Date;
 }
 
+/**
+ * Writes the IACAs a verified VICAL lists into a trust folder (one PEM and side file each), keeping what the operator marked as not to be imported.
+ */
 export function importVical(verified: VerifiedVical, options: ImportOptions): VicalImportResult {
   const { vical } = verified;
   const dir = join(options.certsDir, options.set);

@@ -16,6 +16,7 @@ import { badRequest } from './errors.js';
 
 export { ConfigError };
 
+/** A started service: its URL, its context, the HTTP server, and close() for a graceful stop. */
 export interface RunningService {
   url: string;
   ctx: ServiceContext;
@@ -23,6 +24,9 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/**
+ * How a service is started from code: the environment to read, a logger, a clock, extra trust, a store, and whether to handle SIGTERM.
+ */
 export interface RunOptions extends BuildOptions {
   env?: Record<string, string | undefined>;
   /** Install SIGTERM/SIGINT handlers (the CLI does; tests do not). */
@@ -31,11 +35,22 @@ export interface RunOptions extends BuildOptions {
   quiet?: boolean;
 }
 
+/**
+ * Starts the verifier service (HTTP API, pages, wallet endpoints) with the flags and environment `kakunin serve` takes; resolves once it listens.
+ *
+ * @example
+ * ```ts
+ * const svc = await runServe(['--port', '8080'], { env: process.env });
+ * // ... later
+ * await svc.close();
+ * ```
+ */
 export async function runServe(args: string[], options: RunOptions = {}): Promise<RunningService> {
   const config = loadConfig(args, options.env ?? process.env, { sandbox: false });
   return start(config, options);
 }
 
+/** Starts the service in sandbox mode with the demo's sandbox wallet, as `kakunin demo` does. */
 export async function runDemo(args: string[], options: RunOptions = {}): Promise<RunningService> {
   const config = loadConfig(args, options.env ?? process.env, { sandbox: true });
   if (!config.sandbox) throw new ConfigError('kakunin demo always runs in sandbox mode');

@@ -102,6 +102,7 @@ export interface ListMetrics {
   lastError?: ListError;
 }
 
+/** The trust store whose lists are checked, the clock, and what to report to (metrics, warnings). */
 export interface RevocationListsOptions {
   /** IACAs: status-list signers must chain to one of them. */
   trust: TrustStore;
@@ -122,6 +123,9 @@ export interface RevocationListsOptions {
 
 const plus = (d: Date, s: number) => new Date(d.getTime() + s * 1000);
 
+/**
+ * A RevocationChecker over verified CRLs and status lists held in memory: the runtime layer fetches and refreshes them, this answers from what it holds.
+ */
 export class RevocationLists implements RevocationChecker {
   readonly unavailablePolicy: 'fail' | 'warn';
   private readonly entries = new Map<string, Entry>();

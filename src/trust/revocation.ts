@@ -9,6 +9,9 @@ export type RevocationStatus =
   /** No current, verified list could be had. The policy decides whether this fails the document. */
   | { status: 'unavailable'; message: string };
 
+/**
+ * Answers whether a certificate or an mdoc (by its status list entry) is revoked, from lists it has verified; `unavailable` when it has no current answer.
+ */
 export interface RevocationChecker {
   /** Is `certificate` (DER), issued by `issuer` (DER), revoked at `at`? */
   checkCertificate(certificate: Uint8Array, issuer: Uint8Array, at: Date): RevocationStatus;

@@ -8,6 +8,9 @@
 import { KakuninError } from '../cbor/errors.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
 
+/**
+ * What a side file (or the caller) says about an anchor: name, source, the docTypes it may sign, the document-signer usages it requires, test or not.
+ */
 export interface TrustAnchorMeta {
   name?: string;
   source?: string;
@@ -21,6 +24,9 @@ export interface TrustAnchorMeta {
   notes?: string;
 }
 
+/**
+ * One trusted root (IACA) as loaded: its certificate, set, name, the docTypes it may sign and whether it is a test anchor.
+ */
 export interface TrustAnchor {
   name: string;
   set: string;
@@ -38,6 +44,9 @@ export const TEST_SETS = new Set(['test', 'sandbox']);
 
 let storeCounter = 0;
 
+/**
+ * The trust anchors (IACAs) a verifier accepts, in named sets, with what each may sign. Immutable; build one with loadTrustStore or TrustStore.fromCertificates.
+ */
 export class TrustStore {
   /** Distinguishes stores in caches keyed by store (two stores never share verified chains). */
   readonly id = `store-${++storeCounter}`;

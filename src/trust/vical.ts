@@ -52,6 +52,9 @@ export interface ParsedVical {
   x5chain: Uint8Array[];
 }
 
+/**
+ * A VICAL whose signature and signer chain verified: its provider, date and the certificates it lists.
+ */
 export interface VerifiedVical extends ParsedVical {
   signerPath: SignerPath;
 }
@@ -144,6 +147,7 @@ export function parseVical(bytes: Uint8Array): ParsedVical & { sign1: ReturnType
   }
 }
 
+/** What verifying a VICAL needs: the anchors its signer must chain to, and the time. */
 export interface VerifyVicalOptions {
   /** DER certificates trusted to anchor a VICAL signer: the provider's root (or, pinned, the signer). */
   roots: Uint8Array[];

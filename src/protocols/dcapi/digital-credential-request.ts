@@ -18,8 +18,14 @@ import type { RequestStateStore } from '../state/request-state-store.js';
 import { dcapiSessionTranscript } from '../transcript/dcapi-handover.js';
 import { createEncryptionInfo } from './encryption-info.js';
 
+/**
+ * A Digital Credentials API protocol kakunin speaks: org-iso-mdoc (ISO 18013-7 Annex C, Apple Wallet), openid4vp-v1-signed / -unsigned (OpenID4VP 1.0 Appendix A, Google Wallet).
+ */
 export type DcApiProtocol = 'org-iso-mdoc' | 'openid4vp-v1-signed' | 'openid4vp-v1-unsigned';
 
+/**
+ * What to ask, the page's origin the request is bound to, the verifier identity that signs it, the protocols to offer, the time and where the request state goes.
+ */
 export interface DigitalCredentialRequestInput {
   request: PresentationRequest;
   /** The origin of the page that calls the API, e.g. https://shop.example. */
@@ -36,6 +42,9 @@ export interface DigitalCredentialRequestInput {
   store: RequestStateStore;
 }
 
+/**
+ * A request made by createDigitalCredentialRequest: its id (to receive the answer with) and the argument for navigator.credentials.get.
+ */
 export interface DigitalCredentialRequest {
   id: string;
   expiresAt: Date;
@@ -43,6 +52,16 @@ export interface DigitalCredentialRequest {
   credentialRequestOptions: { digital: { requests: { protocol: DcApiProtocol; data: Record<string, unknown> }[] } };
 }
 
+/**
+ * A W3C Digital Credentials API request, one entry per protocol, each with its own single-use nonce and ephemeral key kept in `store` under the returned id.
+ *
+ * @example
+ * ```ts
+ * const req = await createDigitalCredentialRequest({ request, origin: 'https://shop.example', identity, at: new Date(), store });
+ * // browser: const credential = await navigator.credentials.get(req.credentialRequestOptions)
+ * const result = await receiveDigitalCredentialResponse({ id: req.id, response: credential, trust, at: new Date(), store });
+ * ```
+ */
 export async function createDigitalCredentialRequest(input: DigitalCredentialRequestInput): Promise<DigitalCredentialRequest> {
   const request = validatePresentationRequest(input.request);
   let origin: string;

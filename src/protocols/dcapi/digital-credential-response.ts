@@ -16,6 +16,9 @@ import {
   type ProtocolVerifyOptions,
 } from '../verify-protocol-response.js';
 
+/**
+ * The answer navigator.credentials.get returned ({protocol, data}), the id of the request it answers (its origin is in the request state), and the verification options.
+ */
 export interface DigitalCredentialResponseInput extends Omit<ProtocolVerifyOptions, 'request'> {
   id: string;
   /** The DigitalCredential as JSON ({protocol, data}) or its parsed object. */
@@ -38,6 +41,9 @@ function protocolOf(response: unknown): { protocol: string; body: unknown } {
   return { protocol: (v as Record<string, string>).protocol, body: v };
 }
 
+/**
+ * Opens a Digital Credentials API answer (HPKE for org-iso-mdoc, JWE for OpenID4VP), rebuilds the SessionTranscript from what was sent, uses the request state once and verifies.
+ */
 export async function receiveDigitalCredentialResponse(input: DigitalCredentialResponseInput): Promise<AnsweredVerificationResult> {
   checkResponseSize(input.response, input.maxResponseBytes);
   const digest = answerDigest(input.response);

@@ -16,6 +16,9 @@ const crypto = webcrypto as unknown as Crypto;
 /** ISO 18013-5 Annex B: extendedKeyUsage of an mdoc reader authentication certificate. */
 export const OID_MDL_READER_AUTH_EKU = '1.0.18013.5.1.6';
 
+/**
+ * The verifier's signing key and certificate chain: it signs readerAuth (ISO 18013-5/-7) and OpenID4VP request objects, and names the verifier to the wallet (client_id).
+ */
 export interface VerifierIdentity {
   privateKey: KO;
   /** DER, leaf first, without the trust anchor (HAIP: the anchor is not sent). */

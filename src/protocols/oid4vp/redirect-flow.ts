@@ -15,6 +15,9 @@ import { checkResponseSize, openProtocolResponse, verifyPresentations, type Answ
 import { createResponseEncryptionKey } from './encryption-key.js';
 import { authorizationRequestObject, signRequestObject, type AuthorizationRequestObject } from './request-object.js';
 
+/**
+ * What to ask, the verifier identity, the request_uri and response_uri for a request id, the time and where the request state goes.
+ */
 export interface OpenID4VPRequestInput {
   request: PresentationRequest;
   identity: VerifierIdentity;
@@ -30,6 +33,9 @@ export interface OpenID4VPRequestInput {
   store: RequestStateStore;
 }
 
+/**
+ * A request made by createOpenID4VPRequest: its id, the wallet link (the QR code's content) and the signed request object.
+ */
 export interface OpenID4VPRequest {
   id: string;
   expiresAt: Date;
@@ -38,6 +44,16 @@ export interface OpenID4VPRequest {
   requestObject: string;
 }
 
+/**
+ * An OpenID4VP 1.0 request by QR code or link (request_uri, direct_post.jwt): a signed request object with a single-use nonce and response-encryption key.
+ *
+ * @example
+ * ```ts
+ * const req = await createOpenID4VPRequest({ request, identity, requestUri: (id) => `https://v.example/r/${id}`, responseUri: (id) => `https://v.example/p/${id}`, at: new Date(), store });
+ * showQr(req.walletUrl);
+ * // GET request_uri: getRequestObject(store, id, new Date()); POST response_uri: receiveDirectPost({ id, body, trust, at: new Date(), store })
+ * ```
+ */
 export async function createOpenID4VPRequest(input: OpenID4VPRequestInput): Promise<OpenID4VPRequest> {
   const request = validatePresentationRequest(input.request);
   const id = newRequestId();
@@ -82,6 +98,9 @@ export async function getRequestObject(
   return signRequestObject(claims, walletPost.identity, Math.floor(at.getTime() / 1000));
 }
 
+/**
+ * The wallet's POST to response_uri (the form body), the request id, and the verification options.
+ */
 export interface DirectPostInput extends Omit<ProtocolVerifyOptions, 'request'> {
   id: string;
   /** The POST body: form-encoded string, or the parsed form as an object ({response}). */
@@ -89,6 +108,9 @@ export interface DirectPostInput extends Omit<ProtocolVerifyOptions, 'request'> 
   store: RequestStateStore;
 }
 
+/**
+ * Opens a direct_post.jwt answer, checks it belongs to the request, uses the request state once and verifies.
+ */
 export async function receiveDirectPost(input: DirectPostInput): Promise<AnsweredVerificationResult> {
   checkResponseSize(input.body, input.maxResponseBytes);
   const digest = answerDigest(input.body);

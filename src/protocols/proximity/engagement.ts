@@ -7,12 +7,18 @@ import { parseMdocUri, type DeviceEngagement } from './device-engagement.js';
 import { parseHandoverSelect } from './nfc-handover.js';
 import type { DeviceRetrievalMethod } from './retrieval-methods.js';
 
+/**
+ * A holder's engagement, by QR code or NFC: what the session and its SessionTranscript are built from.
+ */
 export interface Engagement {
   deviceEngagement: DeviceEngagement;
   handover: ProximityHandover;
   retrievalMethods: DeviceRetrievalMethod[];
 }
 
+/**
+ * The engagement in a holder's QR code (mdoc: URI): the DeviceEngagement, the handover the SessionTranscript takes, and the retrieval methods it offers.
+ */
 export function engagementFromQr(text: string): Engagement {
   const deviceEngagement = parseMdocUri(text);
   return { deviceEngagement, handover: { kind: 'qr' }, retrievalMethods: deviceEngagement.retrievalMethods };

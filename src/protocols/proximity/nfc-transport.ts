@@ -20,6 +20,9 @@ import {
 import { ProximityError } from './errors.js';
 import type { SessionTransport } from './transport.js';
 
+/**
+ * ISO 18013-5 session messages over NFC (ENVELOPE / GET RESPONSE on a card connection from PC/SC).
+ */
 export class NfcSessionTransport implements SessionTransport {
   readonly name = 'nfc';
   private answer: Promise<Uint8Array | null> | undefined;

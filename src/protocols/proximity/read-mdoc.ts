@@ -10,16 +10,33 @@ import { checkRequestedElements } from '../request/element-check.js';
 import type { RequestedDocument } from '../request/presentation-request.js';
 import { ReaderSession, type ReaderSessionOptions } from './reader-session.js';
 
+/**
+ * An in-person read: the engagement and transport (NFC or BLE), what to ask per document, and the verification options.
+ */
 export interface ReadMdocOptions extends ReaderSessionOptions {
   requests: ItemsRequest[];
   verify: Omit<VerifyOptions, 'sessionTranscript' | 'readerEphemeralKey'>;
 }
 
+/**
+ * What an in-person read gives: the verification result and the SessionTranscript it was bound to.
+ */
 export interface ReadMdocOutcome {
   result: VerificationResult;
   sessionTranscript: Uint8Array;
 }
 
+/**
+ * One ISO 18013-5 in-person read: session establishment over the transport, the DeviceRequest (with readerAuth when a reader identity is given), and the verification of the answer.
+ *
+ * @example
+ * ```ts
+ * const engagement = engagementFromQr(scannedText); // mdoc:...
+ * const ble = engagement.retrievalMethods.find((m) => m.type === 'ble');
+ * const transport = await openBleCentralClient(engagement.deviceEngagement, ble, { connectTimeoutMs: 10_000 });
+ * const { result } = await readMdoc({ engagement, transport, timeoutMs: 10_000, requests: [itemsRequestFor(doc)], verify: { trust, at: new Date() } });
+ * ```
+ */
 export async function readMdoc(options: ReadMdocOptions): Promise<ReadMdocOutcome> {
   let session: ReaderSession;
   try {

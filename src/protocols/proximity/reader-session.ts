@@ -14,6 +14,9 @@ import { curveOf, deriveSessionKeys, generateEphemeralKey, type EphemeralKey } f
 import { decodeSessionData, encodeSessionData, encodeSessionEstablishment, STATUS } from './session-messages.js';
 import type { SessionTransport } from './transport.js';
 
+/**
+ * The engagement, the transport, the reader identity that signs readerAuth (optional), and how long to wait for each answer.
+ */
 export interface ReaderSessionOptions {
   engagement: Engagement;
   transport: SessionTransport;

@@ -19,12 +19,14 @@ export interface ItemsRequest {
   nameSpaces: Record<string, Record<string, boolean>>;
 }
 
+/** The reader's key and certificate chain that sign readerAuth in a DeviceRequest. */
 export interface ReaderIdentity {
   privateKey: KeyObject;
   /** DER certificates, leaf first; the trust anchor is not included. */
   x5chain: Uint8Array[];
 }
 
+/** The ISO 18013-5 ItemsRequest for one RequestedDocument. */
 export function itemsRequestFor(doc: RequestedDocument): ItemsRequest {
   const nameSpaces: Record<string, Record<string, boolean>> = {};
   for (const [ns, elements] of elementsByNameSpace(doc)) {

@@ -14,6 +14,9 @@ export interface RequestedElement {
   optional?: boolean;
 }
 
+/**
+ * One acceptable document of a PresentationRequest: an id, the docType and the elements asked for.
+ */
 export interface RequestedDocument {
   /** DCQL credential query id; also names the document in vp_token. [A-Za-z0-9_-]+. */
   id: string;
@@ -21,6 +24,9 @@ export interface RequestedDocument {
   elements: RequestedElement[];
 }
 
+/**
+ * What a verifier asks for, protocol-neutral: the acceptable documents and, per document, the elements and intent_to_retain. Each protocol's request is built from it.
+ */
 export interface PresentationRequest {
   /** Acceptable alternatives: the holder presents any one of them. */
   documents: RequestedDocument[];
