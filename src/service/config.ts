@@ -2,6 +2,7 @@
  * Service configuration: read once at start from the environment and the command line, checked, and
  * frozen. Anything wrong stops start-up with a message that names the setting.
  */
+import { parseArgs } from 'node:util';
 import { PACKAGE_CERTS_DIR } from '../runtime/trust-folder.js';
 import { parseStoreKey } from './store/store-cipher.js';
 
@@ -75,61 +76,93 @@ export interface ServiceConfig {
 
 type Env = Record<string, string | undefined>;
 
-/** `--name value` and `--name=value` flags; flags win over the environment. */
-export function parseArgs(args: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (!a.startsWith('--')) throw new ConfigError(`unexpected argument "${a}" (flags look like --port 8080)`);
-    const eq = a.indexOf('=');
-    if (eq > 0) out[a.slice(2, eq)] = a.slice(eq + 1);
-    else if (i + 1 < args.length && !args[i + 1].startsWith('--')) out[a.slice(2)] = args[++i];
-    else out[a.slice(2)] = 'true';
+/**
+ * Every setting once: its flag, its environment variable, whether it is a switch or a secret, and
+ * what it does. Flags are parsed from this table (node:util parseArgs), `--help` prints it, and
+ * `--print-config` shows the effective values with the secrets masked. Flags win over the environment.
+ */
+interface Setting {
+  env: string;
+  /** A switch: `--flag` alone means true (the environment takes true/false, 1/0, yes/no). */
+  boolean?: true;
+  /** Never printed: --print-config shows whether it is set, not what it is. */
+  secret?: true;
+  help: string;
+}
+
+export const SETTINGS: Readonly<Record<string, Setting>> = {
+  host: { env: 'HOST', help: 'listen address (0.0.0.0; 127.0.0.1 in sandbox mode)' },
+  port: { env: 'PORT', help: 'listen port (8080)' },
+  'public-url': { env: 'PUBLIC_URL', help: 'the URL wallets and browsers reach (https; http only for localhost)' },
+  'redis-url': { env: 'REDIS_URL', secret: true, help: 'share sessions, rate limits and webhooks between instances (default: in memory)' },
+  'redis-command-timeout': { env: 'KAKUNIN_REDIS_COMMAND_TIMEOUT_MS', help: 'a Redis command with no reply fails (503) after this many ms (2000)' },
+  'redis-prefix': { env: 'KAKUNIN_REDIS_PREFIX', help: 'what every Redis key and channel starts with (kakunin:)' },
+  'store-key': { env: 'KAKUNIN_STORE_KEY', secret: true, help: '32 random bytes, base64url: what is kept in Redis is sealed under it (required with Redis outside sandbox mode)' },
+  'api-keys': { env: 'KAKUNIN_API_KEYS', secret: true, help: 'comma-separated keys for POST /v1/verifications (required outside sandbox mode)' },
+  purposes: { env: 'KAKUNIN_PURPOSES_FILE', help: 'custom purposes (JSON, validated against a schema)' },
+  municipalities: { env: 'KAKUNIN_MUNICIPALITIES', help: 'residency codes accepted by the built-in purpose' },
+  'trust-dir': { env: 'KAKUNIN_TRUST_DIR', help: "the folder of trust sets, replacing the package's own certs/" },
+  'trust-sets': { env: 'KAKUNIN_TRUST_SETS', help: 'which trust sets to load (every production set)' },
+  'receipt-key': { env: 'KAKUNIN_RECEIPT_KEY_FILE', help: 'ES256 key (PEM file) for receipts; share it between instances' },
+  'verifier-cert': { env: 'KAKUNIN_VERIFIER_CERT_FILE', help: "the verifier's reader/client certificate chain (PEM file)" },
+  'verifier-key': { env: 'KAKUNIN_VERIFIER_KEY_FILE', help: 'its private key (PEM file)' },
+  webhook: { env: 'KAKUNIN_WEBHOOK_URL', help: 'where final states are delivered (a verification may name its own)' },
+  'webhook-allow-private': { env: 'KAKUNIN_WEBHOOK_ALLOW_PRIVATE', boolean: true, help: 'let webhooks reach private or loopback addresses (off)' },
+  'webhook-takeover': { env: 'KAKUNIN_WEBHOOK_TAKEOVER_SECONDS', help: "with Redis: seconds before another instance takes over a dead instance's deliveries (30)" },
+  'rate-limit-ip': { env: 'KAKUNIN_RATE_LIMIT_IP', help: 'creations per minute per client address, IPv6 per /64 (120; 0 turns off)' },
+  'rate-limit-key': { env: 'KAKUNIN_RATE_LIMIT_KEY', help: 'creations per minute per API key (1200; 0 turns off)' },
+  'pending-ttl': { env: 'KAKUNIN_PENDING_TTL', help: 'seconds a wallet has to answer (300)' },
+  'result-ttl': { env: 'KAKUNIN_RESULT_TTL', help: 'seconds a result is kept (120)' },
+  'request-timeout': { env: 'KAKUNIN_REQUEST_TIMEOUT', help: 'seconds a client has to send a whole request (30)' },
+  'counter-name': { env: 'KAKUNIN_COUNTER_NAME', help: "the shop's or office's name in the counter page's title" },
+  'trust-proxy': { env: 'KAKUNIN_TRUST_PROXY', help: "which peers' X-Forwarded-For is believed: false (default), true, a hop count, or addresses/subnets" },
+  'log-level': { env: 'LOG_LEVEL', help: 'pino level (info)' },
+  revocation: { env: 'KAKUNIN_REVOCATION', help: 'fail (serve), warn (demo) or off' },
+  'revocation-cache': { env: 'KAKUNIN_REVOCATION_CACHE', help: 'where verified lists are kept (.kakunin/revocation; none: memory only)' },
+  'revocation-refresh': { env: 'KAKUNIN_REVOCATION_REFRESH', help: 'seconds between refresh rounds (300)' },
+  'revocation-allow-private': { env: 'KAKUNIN_REVOCATION_ALLOW_PRIVATE', boolean: true, help: 'let list fetches reach private or loopback addresses (off)' },
+  sandbox: { env: 'KAKUNIN_SANDBOX', boolean: true, help: 'sandbox mode: test roots trusted, no API key (demo: always)' },
+};
+
+/** Flags from the SETTINGS table; an unknown flag or a missing value is a ConfigError naming it. */
+function parseFlags(args: string[]): Record<string, string> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args,
+      options: Object.fromEntries(Object.entries(SETTINGS).map(([name, s]) => [name, { type: s.boolean ? 'boolean' : 'string' }])),
+      strict: true,
+      allowPositionals: false,
+    }).values as Record<string, string | boolean | undefined>;
+  } catch (e) {
+    throw new ConfigError(`${(e as Error).message} (known flags: ${Object.keys(SETTINGS).map((f) => `--${f}`).join(', ')})`);
+  }
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)]));
+}
+
+/** The table as `--help` prints it. */
+export function settingsHelp(): string {
+  return Object.entries(SETTINGS)
+    .map(([flag, s]) => `  --${flag.padEnd(26)} ${s.env.padEnd(34)} ${s.help}${s.secret ? ' [secret: prefer the variable, flags show in ps]' : ''}`)
+    .join('\n');
+}
+
+/** The effective configuration, secrets masked: what `kakunin serve --print-config` shows. */
+export function describeConfig(config: ServiceConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (key === 'apiKeys') out[key] = (value as string[]).length ? `(${(value as string[]).length} set)` : '(none)';
+    else if (key === 'storeKey') out[key] = '(set)';
+    else if (key === 'redisUrl') out[key] = String(value).replace(/\/\/([^@/]*)@/, '//****@');
+    else out[key] = value;
   }
   return out;
 }
 
-const FLAGS: Record<string, string> = {
-  host: 'HOST',
-  port: 'PORT',
-  'public-url': 'PUBLIC_URL',
-  'redis-url': 'REDIS_URL',
-  'redis-command-timeout': 'KAKUNIN_REDIS_COMMAND_TIMEOUT_MS',
-  'redis-prefix': 'KAKUNIN_REDIS_PREFIX',
-  'store-key': 'KAKUNIN_STORE_KEY',
-  'api-keys': 'KAKUNIN_API_KEYS',
-  purposes: 'KAKUNIN_PURPOSES_FILE',
-  municipalities: 'KAKUNIN_MUNICIPALITIES',
-  'trust-dir': 'KAKUNIN_TRUST_DIR',
-  'trust-sets': 'KAKUNIN_TRUST_SETS',
-  'receipt-key': 'KAKUNIN_RECEIPT_KEY_FILE',
-  'verifier-cert': 'KAKUNIN_VERIFIER_CERT_FILE',
-  'verifier-key': 'KAKUNIN_VERIFIER_KEY_FILE',
-  webhook: 'KAKUNIN_WEBHOOK_URL',
-  'webhook-allow-private': 'KAKUNIN_WEBHOOK_ALLOW_PRIVATE',
-  'webhook-takeover': 'KAKUNIN_WEBHOOK_TAKEOVER_SECONDS',
-  'rate-limit-ip': 'KAKUNIN_RATE_LIMIT_IP',
-  'rate-limit-key': 'KAKUNIN_RATE_LIMIT_KEY',
-  'pending-ttl': 'KAKUNIN_PENDING_TTL',
-  'result-ttl': 'KAKUNIN_RESULT_TTL',
-  'request-timeout': 'KAKUNIN_REQUEST_TIMEOUT',
-  'counter-name': 'KAKUNIN_COUNTER_NAME',
-  'trust-proxy': 'KAKUNIN_TRUST_PROXY',
-  'log-level': 'LOG_LEVEL',
-  revocation: 'KAKUNIN_REVOCATION',
-  'revocation-cache': 'KAKUNIN_REVOCATION_CACHE',
-  'revocation-refresh': 'KAKUNIN_REVOCATION_REFRESH',
-  'revocation-allow-private': 'KAKUNIN_REVOCATION_ALLOW_PRIVATE',
-  sandbox: 'KAKUNIN_SANDBOX',
-};
-
 export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolean }): ServiceConfig {
-  const flags = parseArgs(args);
-  for (const name of Object.keys(flags)) {
-    if (!(name in FLAGS)) throw new ConfigError(`unknown flag --${name} (known: ${Object.keys(FLAGS).map((f) => `--${f}`).join(', ')})`);
-  }
+  const flags = parseFlags(args);
   const get = (flag: string): string | undefined => {
-    const v = flags[flag] ?? env[FLAGS[flag]];
+    const v = flags[flag] ?? env[SETTINGS[flag].env];
     return v === undefined || v === '' ? undefined : v;
   };
   const int = (flag: string, fallback: number, min: number, max: number): number => {
@@ -137,7 +170,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     if (raw === undefined) return fallback;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min || n > max) {
-      throw new ConfigError(`--${flag} / ${FLAGS[flag]} must be an integer ${min}..${max}, got "${raw}"`);
+      throw new ConfigError(`--${flag} / ${SETTINGS[flag].env} must be an integer ${min}..${max}, got "${raw}"`);
     }
     return n;
   };
@@ -151,7 +184,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     if (raw === undefined) return fallback;
     if (['1', 'true', 'yes'].includes(raw)) return true;
     if (['0', 'false', 'no'].includes(raw)) return false;
-    throw new ConfigError(`--${flag} / ${FLAGS[flag]} must be true or false, got "${raw}"`);
+    throw new ConfigError(`--${flag} / ${SETTINGS[flag].env} must be true or false, got "${raw}"`);
   };
 
   const sandbox = bool('sandbox', defaults.sandbox);

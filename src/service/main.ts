@@ -2,13 +2,24 @@
  * `npm start [demo|serve] [flags]`: the demo by default, the plain service with `serve` (or
  * KAKUNIN_MODE=serve, as in the container). A start-up problem prints one line naming it and exits 1.
  */
+import { describeConfig, loadConfig, settingsHelp } from './config.js';
 import { runDemo, runServe } from './serve.js';
 
 export async function startFromCommandLine(argv: string[]): Promise<void> {
   const [first, ...rest] = argv;
   const mode = first === 'serve' || first === 'demo' ? first : (process.env.KAKUNIN_MODE ?? 'demo');
   const args = first === 'serve' || first === 'demo' ? rest : argv;
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`kakunin ${mode} [--flag value ...] [--print-config]\n\nEvery setting is a flag or an environment variable (flags win):\n${settingsHelp()}\n\n  --print-config             show the effective configuration (secrets masked) and exit\n`);
+    return;
+  }
   try {
+    if (args.includes('--print-config')) {
+      // What this process would run with, after defaults and checks; secrets shown as set or not.
+      const config = loadConfig(args.filter((a) => a !== '--print-config'), process.env, { sandbox: mode === 'demo' });
+      process.stdout.write(`${JSON.stringify(describeConfig(config), null, 2)}\n`);
+      return;
+    }
     if (mode === 'serve') await runServe(args, { signals: true });
     else if (mode === 'demo') await runDemo(args, { signals: true });
     else throw new Error(`KAKUNIN_MODE must be serve or demo, got "${mode}"`);

@@ -64,3 +64,30 @@ describe('slow clients', () => {
     }
   }, 30_000);
 });
+
+describe('the configuration, as an operator sees it', () => {
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, LOG_LEVEL: 'silent', ...env } });
+
+  it('--print-config shows the effective settings with every secret masked, and exits 0', () => {
+    const apiKey = 'operator-api-key-0123456789';
+    const storeKey = Buffer.alloc(32, 7).toString('base64url');
+    const r = run(['serve', '--print-config', '--port', '9123', '--webhook-allow-private'], { KAKUNIN_API_KEYS: apiKey, REDIS_URL: 'redis://:hunter2@127.0.0.1:6379', KAKUNIN_STORE_KEY: storeKey });
+    expect(r.status).toBe(0);
+    const shown = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(shown).toMatchObject({ port: 9123, sandbox: false, apiKeys: '(1 set)', storeKey: '(set)', redisUrl: 'redis://****@127.0.0.1:6379', webhookAllowPrivate: true, revocation: 'fail' });
+    for (const secret of [apiKey, storeKey, 'hunter2']) expect(r.stdout).not.toContain(secret);
+  }, 60_000);
+
+  it('--help lists every flag with its environment variable; an unknown flag or a missing value is named', () => {
+    const help = run(['serve', '--help']);
+    expect(help.status).toBe(0);
+    for (const v of ['PUBLIC_URL', 'KAKUNIN_API_KEYS', 'KAKUNIN_STORE_KEY', 'KAKUNIN_REDIS_PREFIX', 'KAKUNIN_TRUST_PROXY', 'KAKUNIN_WEBHOOK_TAKEOVER_SECONDS']) expect(help.stdout).toContain(v);
+    const unknown = run(['serve', '--bogus', '1']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/Unknown option '--bogus'.*known flags: --host/);
+    const missing = run(['serve', '--port']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/--port/);
+  }, 60_000);
+});
