@@ -83,7 +83,7 @@ type Env = Record<string, string | undefined>;
  */
 interface Setting {
   env: string;
-  /** A switch: `--flag` alone means true (the environment takes true/false, 1/0, yes/no). */
+  /** A switch: `--flag` alone means true; it and the environment take true/false, 1/0, yes/no. */
   boolean?: true;
   /** Never printed: --print-config shows whether it is set, not what it is. */
   secret?: true;
@@ -124,20 +124,32 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   sandbox: { env: 'KAKUNIN_SANDBOX', boolean: true, help: 'sandbox mode: test roots trusted, no API key (demo: always)' },
 };
 
-/** Flags from the SETTINGS table; an unknown flag or a missing value is a ConfigError naming it. */
-function parseFlags(args: string[]): Record<string, string> {
-  let values: Record<string, string | boolean | undefined>;
+const BOOLEAN_WORDS = new Set(['1', 'true', 'yes', '0', 'false', 'no']);
+
+/**
+ * Flags from the SETTINGS table; an unknown flag or a missing value is a ConfigError naming it. A
+ * switch takes `--flag`, `--flag true|false` or `--flag=false`: parsed as a string, a bare one
+ * meaning true.
+ */
+function parseFlags(raw: string[]): Record<string, string> {
+  const args: string[] = [];
+  raw.forEach((a, i) => {
+    args.push(a);
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    if (name && SETTINGS[name]?.boolean && !BOOLEAN_WORDS.has(raw[i + 1] ?? '')) args.push('true');
+  });
+  let values: Record<string, string | undefined>;
   try {
     values = parseArgs({
       args,
-      options: Object.fromEntries(Object.entries(SETTINGS).map(([name, s]) => [name, { type: s.boolean ? 'boolean' : 'string' }])),
+      options: Object.fromEntries(Object.keys(SETTINGS).map((name) => [name, { type: 'string' as const }])),
       strict: true,
       allowPositionals: false,
-    }).values as Record<string, string | boolean | undefined>;
+    }).values as Record<string, string | undefined>;
   } catch (e) {
     throw new ConfigError(`${(e as Error).message} (known flags: ${Object.keys(SETTINGS).map((f) => `--${f}`).join(', ')})`);
   }
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 /** The table as `--help` prints it. */

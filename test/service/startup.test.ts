@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/service/config.js';
 import { runServe } from '../../src/service/serve.js';
 import { freePort } from './helpers.js';
 
@@ -77,6 +78,9 @@ describe('the configuration, as an operator sees it', () => {
     const shown = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(shown).toMatchObject({ port: 9123, sandbox: false, apiKeys: '(1 set)', storeKey: '(set)', redisUrl: 'redis://****@127.0.0.1:6379', webhookAllowPrivate: true, revocation: 'fail' });
     for (const secret of [apiKey, storeKey, 'hunter2']) expect(r.stdout).not.toContain(secret);
+    // Switches: bare, with a word, or inline.
+    for (const form of [['--sandbox'], ['--sandbox', 'true'], ['--sandbox=yes']]) expect(loadConfig(form, {}, { sandbox: false }).sandbox).toBe(true);
+    expect(loadConfig(['--sandbox', 'false', '--api-keys', apiKey], {}, { sandbox: true }).sandbox).toBe(false);
   }, 60_000);
 
   it('--help lists every flag with its environment variable; an unknown flag or a missing value is named', () => {
