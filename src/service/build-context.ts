@@ -6,7 +6,8 @@ import { asksForMyNumber, loadPurposes, type Purpose } from '../policy/index.js'
 import { loadOrCreateDevelopmentIdentity, loadVerifierIdentity } from '../protocols/keys/verifier-identity.js';
 import { TrustStore } from '../trust/index.js';
 import { loadTrustStore } from '../runtime/trust-folder.js';
-import type { ServiceConfig } from './config.js';
+import { checkVerifierIdentity } from '../protocols/keys/verifier-identity-check.js';
+import { ConfigError, type ServiceConfig } from './config.js';
 import type { ServiceContext } from './context.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -104,11 +105,17 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
   if (!config.verifierCertFile && !config.sandbox) {
     logger.warn('no verifier certificate configured (KAKUNIN_VERIFIER_CERT_FILE): using a development certificate that no real wallet trusts');
   }
+  const identityCheck = await checkVerifierIdentity(identity, { now: now(), host });
+  if (config.verifierCertFile && identityCheck.problems.length) {
+    throw new ConfigError(`KAKUNIN_VERIFIER_CERT_FILE (${config.verifierCertFile}): ${identityCheck.problems.join('; ')}`);
+  }
+  for (const warning of identityCheck.warnings) logger.warn({ notAfter: identityCheck.notAfter.toISOString() }, warning);
 
   const cipher = storeCipher(config, logger);
   const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl, cipher, config.redisPrefix, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs }) : new MemorySessionStore(() => now().getTime()));
   const store = storeUnavailableAs503(sessions);
   const metrics = new Metrics();
+  metrics.verifierCertificateExpiry.set(Math.floor(identityCheck.notAfter.getTime() / 1000));
   let revocation: ServiceRevocation | undefined;
   if (config.revocation === 'off') {
     logger.warn('revocation checking is off (KAKUNIN_REVOCATION=off): revoked issuers and credentials are not detected');

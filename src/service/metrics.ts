@@ -5,7 +5,7 @@
  * names and the URLs of issuers' revocation lists: never ids or personal data. Values that live
  * elsewhere (the revocation lists' state) are rendered at scrape time by collectors.
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -50,6 +50,11 @@ export class Metrics {
     'Documents accepted under KAKUNIN_REVOCATION=warn although no current CRL / status list could answer, by purpose.',
     ['purpose'],
   );
+  readonly verifierCertificateExpiry = new Gauge({
+    name: 'kakunin_verifier_certificate_expiry_timestamp_seconds',
+    help: "When the verifier's own certificate (readerAuth, request objects) expires, as a Unix time: alert 30 days before.",
+    registers: [this.registry],
+  });
   /** Rendered after the registry's metrics, at each scrape. */
   readonly collectors: (() => string)[] = [];
 
