@@ -31,7 +31,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDocumentSigner, createIaca, issueMdoc, MNC_DOCTYPE, myNumberCardElements } from '../src/sandbox/index.js';
-import { answerOpenID4VPRedirect } from '../src/sandbox/wallet-openid4vp.js';
+import { answerOpenID4VPRedirect, requestUriInit } from '../src/sandbox/wallet-openid4vp.js';
 import { SandboxWallet } from '../src/sandbox/wallet.js';
 import { freePort } from '../test/service/helpers.js';
 
@@ -236,8 +236,8 @@ async function oneFlow(wallet: SandboxWallet): Promise<void> {
   let postFailure: string | undefined;
   const postTrace: string[] = [];
   try {
-    const posted = await answerOpenID4VPRedirect(wallet, v.qr.uri, async (uri) => {
-      const r = await lb(uri);
+    const posted = await answerOpenID4VPRedirect(wallet, v.qr.uri, async (uri, walletNonce) => {
+      const r = await lb(uri, requestUriInit(walletNonce));
       if (r.status !== 200) throw Object.assign(new Error('request_uri'), { code: await errorCode(r) });
       return r.text();
     });

@@ -7,7 +7,7 @@
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, CompactEncrypt, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { encodeCbor } from '../cbor/index.js';
 import { WalletRefusal, type SandboxWallet, type WalletElementRef } from './wallet.js';
@@ -112,16 +112,28 @@ export async function answerOpenID4VPOverDcApi(
 
 /** Redirect / QR: the wallet got `walletUrl`, fetches the request object with `fetchRequestObject`
  * and returns the form body it POSTs to response_uri. */
+/** How a wallet fetches request_uri: GET, or with a wallet_nonce a form POST (§5.10). */
+export function requestUriInit(walletNonce?: string): RequestInit {
+  if (walletNonce === undefined) return { redirect: 'error' };
+  return { method: 'POST', redirect: 'error', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ wallet_nonce: walletNonce }).toString() };
+}
+
 export async function answerOpenID4VPRedirect(
   wallet: SandboxWallet,
   walletUrl: string,
-  fetchRequestObject: (requestUri: string) => Promise<string>,
+  /** GETs request_uri; with `walletNonce`, POSTs it instead (form field wallet_nonce, §5.10). */
+  fetchRequestObject: (requestUri: string, walletNonce?: string) => Promise<string>,
 ): Promise<{ responseUri: string; body: string; state?: string }> {
   const url = new URL(walletUrl);
   const requestUri = url.searchParams.get('request_uri');
   const clientId = url.searchParams.get('client_id');
   if (!requestUri || !clientId) throw new WalletRefusal('invalid_request', 'client_id and request_uri are required');
-  const params = await verifiedParams(wallet, await fetchRequestObject(requestUri));
+  // §5.10: request_uri_method=post invites a POST with a fresh wallet_nonce, which the verifier must
+  // echo in the request object it signs for this wallet (a request object replayed from elsewhere
+  // does not carry it).
+  const walletNonce = url.searchParams.get('request_uri_method') === 'post' ? randomBytes(16).toString('base64url') : undefined;
+  const params = await verifiedParams(wallet, await fetchRequestObject(requestUri, walletNonce));
+  if (walletNonce !== undefined && params.wallet_nonce !== walletNonce) throw new WalletRefusal('invalid_request', 'the request object does not carry the wallet_nonce this wallet sent');
   // §5.10: the client_id in the URL and in the request object must be the same.
   if (params.client_id !== clientId) throw new WalletRefusal('invalid_request', 'client_id mismatch');
   if (params.response_mode !== 'direct_post.jwt') throw new WalletRefusal('invalid_request', 'sandbox wallet answers direct_post.jwt only');

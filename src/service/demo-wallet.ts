@@ -8,7 +8,7 @@
 import { createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, mdlElements, MNC_DOCTYPE, myNumberCardElements, OID_MDOC_DS_EKU, type SandboxCa } from '../sandbox/index.js';
 import { SandboxWallet } from '../sandbox/wallet.js';
 import { answerAnnexC, type AnnexCRequestData } from '../sandbox/wallet-annex-c.js';
-import { answerOpenID4VPOverDcApi, answerOpenID4VPRedirect } from '../sandbox/wallet-openid4vp.js';
+import { answerOpenID4VPOverDcApi, answerOpenID4VPRedirect, requestUriInit } from '../sandbox/wallet-openid4vp.js';
 
 const DAY = 86_400_000;
 
@@ -61,9 +61,9 @@ export class DemoWallet {
     const own = (url: string, what: string) => {
       if (ownPrefix !== undefined && !url.startsWith(ownPrefix)) throw new Error(`${what} is not this service's (${ownPrefix}...): the demo wallet answers only its own service`);
     };
-    const answer = await answerOpenID4VPRedirect(this.wallet, uri, async (requestUri) => {
+    const answer = await answerOpenID4VPRedirect(this.wallet, uri, async (requestUri, walletNonce) => {
       own(requestUri, 'request_uri');
-      const res = await fetchImpl(requestUri, { redirect: 'error' });
+      const res = await fetchImpl(requestUri, requestUriInit(walletNonce));
       if (!res.ok) throw new Error(`request_uri answered ${res.status}`);
       return res.text();
     });

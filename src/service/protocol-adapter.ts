@@ -72,6 +72,8 @@ export function createProtocolAdapter({ identity, states, now }: ProtocolAdapter
         at,
         ttlSeconds: input.ttlSeconds,
         store: states,
+        // Wallets may POST a wallet_nonce to request_uri and get a request object signed for them.
+        requestUriMethod: 'post',
       });
       return { refs: { oid4vp: redirect.id, dcapi: {} }, qrUri: redirect.walletUrl };
     },

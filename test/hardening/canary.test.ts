@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueMdoc, MNC_DOCTYPE, myNumberCardElements } from '../../src/sandbox/index.js';
 import { answerAnnexC } from '../../src/sandbox/wallet-annex-c.js';
-import { answerOpenID4VPOverDcApi, answerOpenID4VPRedirect } from '../../src/sandbox/wallet-openid4vp.js';
+import { answerOpenID4VPOverDcApi, answerOpenID4VPRedirect, requestUriInit } from '../../src/sandbox/wallet-openid4vp.js';
 import { SandboxWallet } from '../../src/sandbox/wallet.js';
 import { runDemo, type RunningService } from '../../src/service/serve.js';
 import { TrustStore } from '../../src/trust/store.js';
@@ -97,8 +97,8 @@ describe('canary identity through every flow', () => {
   for (const purpose of ['age_over', 'residency', 'kyc']) {
     it(`OpenID4VP by QR (direct_post.jwt), ${purpose}: answered, then answered again`, async () => {
       const v = await create(purpose);
-      const fetchJar = async (uri: string) => {
-        const r = await fetch(uri);
+      const fetchJar = async (uri: string, walletNonce?: string) => {
+        const r = await fetch(uri, requestUriInit(walletNonce));
         expect(r.status).toBe(200);
         return r.text();
       };

@@ -107,7 +107,8 @@ async function create(): Promise<{ id: string; qr: { uri: string }; dcapi: unkno
 async function captureQrAnswer(uri: string): Promise<{ path: string; body: string }> {
   let answer: { path: string; body: string } | undefined;
   await wallet.answerQr(uri, async (input, init) => {
-    if (init?.method !== 'POST') return via(b)(input, init);
+    // The answer's POST (to response_uri) is captured; the request object's GET or POST goes to B.
+    if (init?.method !== 'POST' || !String(input).endsWith('/response')) return via(b)(input, init);
     answer = { path: String(input).slice(publicUrl.length), body: String(init.body) };
     return new Response('{}');
   });

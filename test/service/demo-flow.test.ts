@@ -42,6 +42,25 @@ describe('what a verification prepares, and when', () => {
   });
 });
 
+describe('request_uri by POST', () => {
+  it('the QR link says request_uri_method=post; a POSTed wallet_nonce comes back in the signed request object; GET still works', async () => {
+    const v = await create('age_over');
+    const link = new URL(v.qr.uri);
+    expect(link.searchParams.get('request_uri_method')).toBe('post');
+    const requestUri = link.searchParams.get('request_uri')!.replace(/^http:\/\/localhost:\d+/, svc.url);
+    const payload = (jws: string) => JSON.parse(Buffer.from(jws.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+    const got = await fetch(requestUri);
+    expect(got.status).toBe(200);
+    expect(payload(await got.text())).not.toHaveProperty('wallet_nonce');
+    const posted = await fetch(requestUri, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'wallet_nonce=nonce-of-this-wallet-0123' });
+    expect(posted.status).toBe(200);
+    expect(payload(await posted.text())).toMatchObject({ wallet_nonce: 'nonce-of-this-wallet-0123', state: expect.any(String) });
+    // The demo's wallet uses the POST, and the verification completes.
+    const scan = await fetch(`${svc.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: v.qr.uri }) });
+    expect(await scan.json()).toEqual({ wallet_post_status: 200 });
+  });
+});
+
 describe('demo service, OpenID4VP by QR with the sandbox wallet', () => {
   it('creates, serves the request, takes the answer and reports only the decision', async () => {
     const v = await create('age_over');

@@ -68,7 +68,7 @@ const postDcapi = (id: string, credential: unknown) =>
 async function redirectAnswer(wallet: DemoWallet, v: Created): Promise<{ responseUri: string; body: string }> {
   let posted: { responseUri: string; body: string } | undefined;
   const capture: typeof fetch = async (input, init) => {
-    if (init?.method === 'POST') {
+    if (init?.method === 'POST' && String(input).endsWith('/response')) {
       posted = { responseUri: String(input).replace(/^http:\/\/localhost:\d+/, base), body: String(init.body) };
       return new Response('{}');
     }

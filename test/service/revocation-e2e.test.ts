@@ -13,7 +13,7 @@ import { createLogger } from '../../src/service/logger.js';
 import { runServe, type RunningService } from '../../src/service/serve.js';
 import { createDocumentSigner, createIaca, issueMdoc, myNumberCardElements, type SandboxCa, type SandboxCertificate } from '../../src/sandbox/index.js';
 import { SandboxWallet } from '../../src/sandbox/wallet.js';
-import { answerOpenID4VPRedirect } from '../../src/sandbox/wallet-openid4vp.js';
+import { answerOpenID4VPRedirect, requestUriInit } from '../../src/sandbox/wallet-openid4vp.js';
 import { cacheKey } from '../../src/runtime/revocation-cache.js';
 import { TrustStore } from '../../src/trust/index.js';
 import { ListServer, makeCrl, makeStatusList, type ListSigner } from '../trust/helpers/lists.js';
@@ -62,7 +62,7 @@ async function verifyWith(w: SandboxWallet, purpose = 'age_over'): Promise<{ sta
   expect(res.status).toBe(201);
   const v = (await res.json()) as { id: string; qr: { uri: string } };
   const viaLocal: typeof fetch = (input, init) => fetch(String(input).replace(/^http:\/\/localhost:\d+/, svc.url), init);
-  const answer = await answerOpenID4VPRedirect(w, v.qr.uri, async (requestUri) => (await viaLocal(requestUri)).text());
+  const answer = await answerOpenID4VPRedirect(w, v.qr.uri, async (requestUri, walletNonce) => (await viaLocal(requestUri, requestUriInit(walletNonce))).text());
   const posted = await viaLocal(answer.responseUri, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: answer.body });
   expect(posted.status).toBe(200);
   return (await (await fetch(`${svc.url}/v1/verifications/${v.id}`)).json()) as never;

@@ -103,7 +103,7 @@ describe('two instances on one Redis', () => {
     // The wallet's answer, captured on its way to the load balancer, then sent to both instances at once.
     let answer: { path: string; body: string } | undefined;
     const capture: typeof fetch = async (input, init) => {
-      if (init?.method !== 'POST') return fetch(String(input).replace(publicUrl, local(b)), init);
+      if (init?.method !== 'POST' || !String(input).endsWith('/response')) return fetch(String(input).replace(publicUrl, local(b)), init);
       answer = { path: String(input).slice(publicUrl.length), body: String(init.body) };
       return new Response('{}');
     };

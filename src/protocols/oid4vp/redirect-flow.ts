@@ -28,6 +28,11 @@ export interface OpenID4VPRequestInput {
   responseUri: (id: string) => string;
   /** Wallet invocation scheme or universal link. Default openid4vp:// (§8 static configuration). */
   walletUrl?: string;
+  /**
+   * 'post': the link says request_uri_method=post (§5.10), and a wallet may POST to request_uri
+   * with a wallet_nonce that the request object then carries (getRequestObject). GET still works.
+   */
+  requestUriMethod?: 'get' | 'post';
   at: Date;
   ttlSeconds?: number;
   store: RequestStateStore;
@@ -78,6 +83,7 @@ export async function createOpenID4VPRequest(input: OpenID4VPRequestInput): Prom
   const url = new URL(input.walletUrl ?? 'openid4vp://');
   url.searchParams.set('client_id', clientId);
   url.searchParams.set('request_uri', input.requestUri(id));
+  if (input.requestUriMethod === 'post') url.searchParams.set('request_uri_method', 'post');
   return { id, expiresAt: new Date(state.expiresAt), walletUrl: url.toString(), requestObject };
 }
 
