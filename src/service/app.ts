@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { requireApiKey } from './api-key.js';
-import { apiKeyOf, clientAddressKey } from './rate-limits.js';
+import { presentedApiKey, requireApiKey } from './api-key.js';
+import { clientAddressKey } from './rate-limits.js';
 import { securityHeaders } from './security.js';
 import type { ServiceContext } from './context.js';
 import { notFound, ServiceError } from './errors.js';
@@ -92,7 +92,7 @@ export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.
   // client address ten times the creation rate (a shop's customers may share one address).
   const limits = ctx.rateLimits;
   const perIp = limits.limit('ip', ctx.config.rateLimitPerIp, 'address', clientAddressKey);
-  const perKey = limits.limit('key', ctx.config.rateLimitPerKey, 'API key', apiKeyOf);
+  const perKey = limits.limit('key', ctx.config.rateLimitPerKey, 'API key', presentedApiKey);
   const perHandle = limits.limit('handle', 20, 'request handle', (req) => String(req.params.handle));
   const perWalletIp = limits.limit('wallet-ip', ctx.config.rateLimitPerIp * 10, 'address', clientAddressKey);
   const walletLimits: express.RequestHandler = (req, res, next) => perWalletIp(req, res, (err?: unknown) => (err ? next(err) : perHandle(req, res, next)));

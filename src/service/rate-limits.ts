@@ -12,7 +12,6 @@ import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 import { Redis } from 'ioredis';
 import { RedisStore } from 'rate-limit-redis';
-import { presentedApiKey } from './api-key.js';
 import { ServiceError } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -81,11 +80,6 @@ export class RateLimits {
 /** The client's address as a limit key: IPv4 as is, IPv6 by its /64. */
 export function clientAddressKey(req: Request): string {
   return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown', IPV6_SUBNET);
-}
-
-/** The API key presented, when there is one (checked before this runs). */
-export function apiKeyOf(req: Request): string | undefined {
-  return presentedApiKey(req);
 }
 
 const messageOf = (m: unknown) => (m instanceof Error ? m.message : String(m));

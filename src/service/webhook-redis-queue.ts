@@ -141,7 +141,7 @@ export class RedisWebhookQueue implements WebhookQueue {
   }
 
   /** Queues the outbox entries an instance or a Redis failure left behind. */
-  async sweep(): Promise<void> {
+  private async sweep(): Promise<void> {
     try {
       const [, flat] = await this.producer.hscan(this.outbox, '0', 'COUNT', SWEEP_COUNT);
       for (let i = 0; i + 1 < flat.length; i += 2) await this.add({ id: flat[i], value: flat[i + 1] });
