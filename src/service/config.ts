@@ -159,16 +159,20 @@ export function settingsHelp(): string {
     .join('\n');
 }
 
-/** The effective configuration, secrets masked: what `kakunin serve --print-config` shows. */
+/** The ServiceConfig keys of the settings marked secret (`api-keys` -> `apiKeys`). */
+const SECRET_KEYS = new Set(Object.entries(SETTINGS).filter(([, s]) => s.secret).map(([flag]) => flag.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())));
+
+/**
+ * The effective configuration, the secrets masked: a list says how many are set, a URL keeps all
+ * but its credentials, anything else only that it is set. What `kakunin serve --print-config` shows.
+ */
 export function describeConfig(config: ServiceConfig): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) {
-    if (key === 'apiKeys') out[key] = (value as string[]).length ? `(${(value as string[]).length} set)` : '(none)';
-    else if (key === 'storeKey') out[key] = '(set)';
-    else if (key === 'redisUrl') out[key] = String(value).replace(/\/\/([^@/]*)@/, '//****@');
-    else out[key] = value;
-  }
-  return out;
+  const mask = (value: unknown) => {
+    if (Array.isArray(value)) return value.length ? `(${value.length} set)` : '(none)';
+    if (typeof value === 'string' && value.includes('://')) return value.replace(/\/\/([^@/]*)@/, '//****@');
+    return '(set)';
+  };
+  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, SECRET_KEYS.has(key) ? mask(value) : value]));
 }
 
 export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolean }): ServiceConfig {

@@ -98,9 +98,7 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
     });
   } catch (e) {
     await ctx.revocation?.stop();
-    await ctx.webhooks.close(0);
-    await ctx.rateLimits.close();
-    await ctx.store.close();
+    await releaseContext(ctx, 0);
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new ConfigError(`port ${config.port} on ${config.host} is already in use (EADDRINUSE): stop what uses it or choose another with --port / PORT`);
     if (code === 'EACCES') throw new ConfigError(`port ${config.port} on ${config.host} needs privileges this process does not have (EACCES): choose a port above 1023`);
@@ -129,9 +127,7 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 2000).unref();
       });
-      await drainWebhooks(ctx, WEBHOOK_DRAIN_MS);
-      await ctx.rateLimits.close();
-      await ctx.store.close();
+      await releaseContext(ctx, WEBHOOK_DRAIN_MS);
     })());
   if (options.signals) {
     const onSignal = () => void close().then(() => process.exit(0));
@@ -144,12 +140,19 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
 /** How long shutdown waits for webhook deliveries under way (a SIGTERM grace period is usually 30 s). */
 const WEBHOOK_DRAIN_MS = 15_000;
 
-/** Waits for the deliveries under way, at most `ms`; says what that leaves behind. */
-async function drainWebhooks(ctx: ServiceContext, ms: number): Promise<void> {
+/**
+ * Closes what the context holds once the server no longer takes requests: webhook deliveries
+ * (waited for at most `drainMs`, saying what that leaves behind), the rate limits' and the store's
+ * connections.
+ */
+async function releaseContext(ctx: ServiceContext, drainMs: number): Promise<void> {
   const underWay = ctx.webhooks.underWay;
-  if ((await ctx.webhooks.close(ms)) === 'drained') return;
-  if (ctx.webhooks.kind === 'redis') ctx.logger.warn({ underWay }, 'shutting down with webhook deliveries under way: they stay in Redis and another instance takes them over');
-  else ctx.logger.warn({ undelivered: ctx.webhooks.underWay }, 'shutting down with webhook deliveries still under way: they are lost (configure Redis to keep them)');
+  if ((await ctx.webhooks.close(drainMs)) === 'timeout') {
+    if (ctx.webhooks.kind === 'redis') ctx.logger.warn({ underWay }, 'shutting down with webhook deliveries under way: they stay in Redis and another instance takes them over');
+    else ctx.logger.warn({ undelivered: ctx.webhooks.underWay }, 'shutting down with webhook deliveries still under way: they are lost (configure Redis to keep them)');
+  }
+  await ctx.rateLimits.close();
+  await ctx.store.close();
 }
 
 /** Demo only: the sandbox wallet, answering the way a phone would, driven from the page. */

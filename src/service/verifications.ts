@@ -18,6 +18,7 @@ import { checkWebhookUrl } from './ssrf.js';
 import { reasonFor } from './reasons.js';
 import { FINAL_STATES, hasExpired, publicView, type SessionEvent, type VerificationSession } from './session.js';
 import type { AnsweredResult, RequestRefs, VerifyOptions } from './wallet-protocols.js';
+import type { OutboxEntry } from './store/index.js';
 import type { WebhookDelivery } from './webhook.js';
 
 export interface CreateInput {
@@ -118,13 +119,11 @@ function isBareOrigin(origin: string): boolean {
  */
 export async function dcapiRequest(ctx: ServiceContext, id: string): Promise<{ dcapi: unknown }> {
   const found = await findSession(ctx, id);
-  if (FINAL_STATES.has(found.state)) throw conflict();
-  refuseIfExpired(ctx, found);
+  refuseUnlessOpen(ctx, found);
   if (found.dcapi !== undefined) return { dcapi: found.dcapi };
   const purpose = ctx.purposes.get(found.purpose);
   if (!purpose) throw conflict();
-  const ttlSeconds = Math.max(1, Math.ceil((Date.parse(found.expiresAt) - ctx.now().getTime()) / 1000));
-  const prepared = await ctx.protocols.prepareDcapi({ documents: purpose.documents, origin: found.origin ?? new URL(ctx.config.publicUrl).origin, ttlSeconds });
+  const prepared = await ctx.protocols.prepareDcapi({ documents: purpose.documents, origin: found.origin ?? new URL(ctx.config.publicUrl).origin, ttlSeconds: secondsLeft(ctx, found) });
   // Read again just before writing: the wallet may have fetched the QR's request meanwhile
   // (retrieved), and that change must not be undone.
   const session = await findSession(ctx, id);
@@ -144,8 +143,7 @@ export async function dcapiRequest(ctx: ServiceContext, id: string): Promise<{ d
 /** The QR code of a verification's wallet link, as SVG: drawn when a page shows it. */
 export async function qrSvg(ctx: ServiceContext, handle: string): Promise<string> {
   const session = await findByHandle(ctx, handle);
-  if (FINAL_STATES.has(session.state)) throw conflict();
-  refuseIfExpired(ctx, session);
+  refuseUnlessOpen(ctx, session);
   if (!session.qrUri) throw notFound();
   return QRCode.toString(session.qrUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
 }
@@ -169,15 +167,16 @@ export async function getVerification(ctx: ServiceContext, id: string): Promise<
   return publicView(await findSession(ctx, id), ctx.now());
 }
 
-function refuseIfExpired(ctx: ServiceContext, session: VerificationSession): void {
+/** Anything but reading needs the verification still open: 409 once it has its result, 410 once it expired. */
+function refuseUnlessOpen(ctx: ServiceContext, session: VerificationSession): void {
+  if (FINAL_STATES.has(session.state)) throw conflict();
   if (hasExpired(session, ctx.now())) throw new ServiceError(410, 'REQUEST_EXPIRED', 'this verification expired before it was answered');
 }
 
 /** request_uri (GET, or POST with wallet_nonce): the signed request object. */
 export async function requestObject(ctx: ServiceContext, handle: string, walletNonce?: string): Promise<string> {
   const session = await findByHandle(ctx, handle);
-  if (FINAL_STATES.has(session.state)) throw conflict();
-  refuseIfExpired(ctx, session);
+  refuseUnlessOpen(ctx, session);
   const jar = await opening(() => ctx.protocols.requestObject(refsOf(session), walletNonce));
   if (session.state === 'pending') {
     await ctx.store.update({ ...session, state: 'retrieved' }, remainingSeconds(ctx, session));
@@ -212,8 +211,7 @@ export async function declineFromPage(ctx: ServiceContext, id: string, error: st
  * gets 409), written once, the request states released so nothing can answer it any more.
  */
 async function decline(ctx: ServiceContext, session: VerificationSession, error: string, digest: string): Promise<SessionEvent> {
-  if (FINAL_STATES.has(session.state)) throw conflict();
-  refuseIfExpired(ctx, session);
+  refuseUnlessOpen(ctx, session);
   if (!(await ctx.store.claim(session.id, digest))) throw conflict();
   const at = ctx.now();
   // The wallet's code, shown to support; the words are ours (its description may carry anything).
@@ -226,13 +224,14 @@ async function decline(ctx: ServiceContext, session: VerificationSession, error:
     reason: { ...reasonFor('DECLINED'), detail: code },
   };
   const delivery = deliveryOf(ctx, done);
-  const outcome = await ctx.store.complete(done, ctx.config.resultTtlSeconds, digest, delivery && ctx.webhooks.outboxEntry(delivery));
+  const entry = delivery && ctx.webhooks.outboxEntry(delivery);
+  const outcome = await ctx.store.complete(done, ctx.config.resultTtlSeconds, digest, entry);
   if (outcome === 'gone') throw gone();
   if (outcome === 'taken') throw conflict();
   await ctx.protocols.release(refsOf(session)).catch(() => undefined);
   ctx.metrics.verifications.inc({ purpose: session.purpose, outcome: 'declined' });
   ctx.logger.info({ ref: ctx.logRef(session.id), purpose: session.purpose, outcome: 'declined', error: code }, 'verification declined');
-  await notify(ctx, delivery);
+  await notify(ctx, delivery, entry);
   return publicView(done);
 }
 
@@ -258,8 +257,7 @@ async function answer(
   session: VerificationSession,
   receive: (verify: VerifyOptions) => Promise<AnsweredResult>,
 ): Promise<SessionEvent> {
-  if (FINAL_STATES.has(session.state)) throw conflict();
-  refuseIfExpired(ctx, session);
+  refuseUnlessOpen(ctx, session);
   const purpose = ctx.purposes.get(session.purpose);
   if (!purpose) throw new ServiceError(500, 'PURPOSE_GONE', 'the purpose of this verification is no longer configured');
   const started = performance.now();
@@ -310,7 +308,8 @@ async function finish(ctx: ServiceContext, session: VerificationSession, digest:
     ...(decision.outcome === 'failed' ? { reason: reasonFor(decision.failureCodes[0] ?? 'VERIFICATION_FAILED') } : {}),
   };
   const delivery = deliveryOf(ctx, done);
-  const outcome = await ctx.store.complete(done, ctx.config.resultTtlSeconds, digest, delivery && ctx.webhooks.outboxEntry(delivery));
+  const entry = delivery && ctx.webhooks.outboxEntry(delivery);
+  const outcome = await ctx.store.complete(done, ctx.config.resultTtlSeconds, digest, entry);
   if (outcome === 'gone') throw gone();
   // A copy of this answer, running at the same time on this or another instance, wrote it first.
   if (outcome === 'taken') throw conflict();
@@ -324,7 +323,7 @@ async function finish(ctx: ServiceContext, session: VerificationSession, digest:
     { ref: ctx.logRef(session.id), purpose: session.purpose, outcome: done.state, failureCodes: decision.failureCodes, docType: decision.docType, ms: Math.round(elapsedMs) },
     'verification finished',
   );
-  await notify(ctx, delivery);
+  await notify(ctx, delivery, entry);
   return publicView(done);
 }
 
@@ -348,10 +347,10 @@ function deliveryOf(ctx: ServiceContext, done: VerificationSession): WebhookDeli
  * written with an outbox entry: should this fail (Redis away, this instance killed), a sweep of the
  * outbox queues it later. Without Redis a failure here cannot happen (the memory queue only starts).
  */
-async function notify(ctx: ServiceContext, delivery: WebhookDelivery | undefined): Promise<void> {
+async function notify(ctx: ServiceContext, delivery: WebhookDelivery | undefined, entry: OutboxEntry | undefined): Promise<void> {
   if (!delivery) return;
   try {
-    await ctx.webhooks.enqueue(delivery);
+    await ctx.webhooks.enqueue(delivery, entry);
   } catch (e) {
     ctx.logger.warn({ ref: ctx.logRef(delivery.verificationId), event: delivery.eventId, err: (e as Error).message }, 'webhook not queued yet: its outbox entry is queued by a later sweep');
   }
@@ -359,5 +358,10 @@ async function notify(ctx: ServiceContext, delivery: WebhookDelivery | undefined
 
 /** How long the store keeps a pending session from now: to its expiry, then as long as a result. */
 function remainingSeconds(ctx: ServiceContext, session: VerificationSession): number {
-  return Math.max(1, Math.ceil((Date.parse(session.expiresAt) - ctx.now().getTime()) / 1000)) + ctx.config.resultTtlSeconds;
+  return secondsLeft(ctx, session) + ctx.config.resultTtlSeconds;
+}
+
+/** Whole seconds until the pending session expires (at least 1). */
+function secondsLeft(ctx: ServiceContext, session: VerificationSession): number {
+  return Math.max(1, Math.ceil((Date.parse(session.expiresAt) - ctx.now().getTime()) / 1000));
 }

@@ -20,8 +20,11 @@ export interface WebhookQueue {
    * finds the entry and delivers it. Undefined where there is no durable outbox (memory).
    */
   outboxEntry(d: WebhookDelivery): OutboxEntry | undefined;
-  /** Takes a delivery; resolves once it is held (with Redis: queued, and its outbox entry removed). */
-  enqueue(d: WebhookDelivery): Promise<void>;
+  /**
+   * Takes a delivery; resolves once it is held (with Redis: queued, and its outbox entry removed).
+   * `entry` is the outbox entry already made for it, when there is one (sealed once, not twice).
+   */
+  enqueue(d: WebhookDelivery, entry?: OutboxEntry): Promise<void>;
   /** Deliveries this process is attempting now. */
   readonly underWay: number;
   /**

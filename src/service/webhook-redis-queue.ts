@@ -123,8 +123,7 @@ export class RedisWebhookQueue implements WebhookQueue {
     return { id: d.eventId, value: this.options.cipher.seal(`${QUEUE}:${d.eventId}`, JSON.stringify(d)) };
   }
 
-  async enqueue(d: WebhookDelivery): Promise<void> {
-    const entry = this.outboxEntry(d);
+  async enqueue(d: WebhookDelivery, entry: OutboxEntry = this.outboxEntry(d)): Promise<void> {
     await this.add(entry);
   }
 
