@@ -25,7 +25,8 @@ export type {
   VerificationError,
 } from './mdoc/result.js';
 export { FAILURE_CODES, type FailureCode } from './codes/failure-codes.js';
-export { KakuninError, CborError } from './cbor/errors.js';
+export { KakuninError } from './codes/error.js';
+export type { KakuninCode } from './codes/error-codes.js';
 export { FullDate } from './cbor/types.js';
 
 // --- Trust: anchors, VICALs, revocation ----------------------------------------------------------

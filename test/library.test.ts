@@ -17,9 +17,9 @@ const ROOT = join(import.meta.dirname, '..');
 const INDEX = join(ROOT, 'src/index.ts');
 
 const PUBLIC_API = [
-  'AgeOverOptions', 'CborError', 'CheckName', 'CheckResult', 'DcApiProtocol', 'Decision', 'DecisionOptions', 'DigitalCredentialRequest',
+  'AgeOverOptions', 'CheckName', 'CheckResult', 'DcApiProtocol', 'Decision', 'DecisionOptions', 'DigitalCredentialRequest',
   'DigitalCredentialRequestInput', 'DigitalCredentialResponseInput', 'DirectPostInput', 'DocumentResult', 'Engagement', 'FAILURE_CODES',
-  'FailureCode', 'FullDate', 'IssuerInfo', 'ItemsRequest', 'KakuninError', 'KycOptions', 'LoadOptions', 'MemoryRequestStateStore',
+  'FailureCode', 'FullDate', 'IssuerInfo', 'ItemsRequest', 'KakuninCode', 'KakuninError', 'KycOptions', 'LoadOptions', 'MemoryRequestStateStore',
   'NameSpaceValues', 'NfcSessionTransport', 'OpenID4VPRequest', 'OpenID4VPRequestInput', 'PresentationRequest', 'ProtocolError',
   'ProtocolVerificationResult', 'ProtocolVerifyOptions', 'Purpose', 'ReadMdocOptions', 'ReadMdocOutcome', 'ReaderIdentity',
   'ReaderSessionOptions', 'RequestStateStore', 'RequestedDocument', 'ResidencyOptions', 'RevocationChecker', 'RevocationLists',

@@ -1,15 +1,6 @@
-/**
- * Every verification failure has a stable code (DESIGN.md). This error carries one so that a
- * failure deep in a parser surfaces as that code, never as a bare exception.
- */
-export class KakuninError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'KakuninError';
-    this.code = code;
-  }
-}
+import { KakuninError } from '../codes/error.js';
+
+export { KakuninError };
 
 /**
  * Input that is not the CBOR ISO 18013-5 allows (malformed, too deep, too large): code CBOR_MALFORMED.

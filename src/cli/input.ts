@@ -3,9 +3,14 @@
  */
 import { createECDH, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { KakuninError } from '../codes/error.js';
 
-export class UsageError extends Error {
-  override name = 'UsageError';
+/** A command line that cannot run (a missing flag, an unreadable file): the CLI prints it with usage. */
+export class UsageError extends KakuninError {
+  constructor(message: string) {
+    super('USAGE', message);
+    this.name = 'UsageError';
+  }
 }
 
 export function readFile(path: string): Uint8Array {

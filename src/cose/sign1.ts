@@ -4,6 +4,7 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { cborHead, encodeCbor } from '../cbor/encode.js';
 import { asArray, asBytes } from '../cbor/read.js';
+import type { KakuninCode } from '../codes/error-codes.js';
 import { coseInvalid, decodeProtected, parseCoseMessage, type CoseMessage } from './message.js';
 import { algorithmForKey, ecdsaSignatureLength, keyCurve, signatureAlgorithm } from './algorithms.js';
 
@@ -31,7 +32,7 @@ const MAC0 = Uint8Array.of(0x64, ...Buffer.from('MAC0', 'ascii'));
 
 /** x5chain (RFC 9360): one certificate as a bstr, several as an array; [] when absent. A malformed
  * one fails with `code`, the caller's failure code. */
-export function x5chainOf(msg: { protectedHeaders: Map<unknown, unknown>; unprotectedHeaders: Map<unknown, unknown> }, code: string): Uint8Array[] {
+export function x5chainOf(msg: { protectedHeaders: Map<unknown, unknown>; unprotectedHeaders: Map<unknown, unknown> }, code: KakuninCode): Uint8Array[] {
   const v = header(msg, HEADER.x5chain);
   if (v === undefined) return [];
   if (v instanceof Uint8Array) return [v];

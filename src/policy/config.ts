@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
+import { KakuninError } from '../codes/error.js';
 import { ageOverPurpose } from './age-over.js';
 import { purposesConfigSchema } from './config-schema.js';
 import { elementsPurpose } from './custom-elements.js';
@@ -13,10 +14,9 @@ import type { Purpose } from './purpose.js';
 import { checkMyNumberUse } from './my-number.js';
 import { residencyPurpose } from './residency.js';
 
-export class PolicyConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+export class PolicyConfigError extends KakuninError {
   constructor(message: string) {
-    super(message);
+    super('CONFIG_INVALID', message);
     this.name = 'PolicyConfigError';
   }
 }

@@ -3,6 +3,7 @@
  * verified elements to the decision it reports. Requests and decisions are plain data so that the
  * protocol layer can turn an ask into DCQL or a DeviceRequest and the service can store a decision.
  */
+import type { PolicyFailureCode } from '../codes/error-codes.js';
 import type { DocumentResult, FailureCode, VerificationResult } from '../mdoc/result.js';
 
 export interface ElementRef {
@@ -22,15 +23,7 @@ export interface DocumentAsk {
   claimSets: ElementRef[][];
 }
 
-/** Failure codes of the policy layer, on top of the verification failure codes of DESIGN.md. */
-export type PolicyFailureCode =
-  | FailureCode
-  /** No document of a type the purpose accepts was presented. */
-  | 'DOCUMENT_NOT_ACCEPTED'
-  /** The document verified, but its trust anchor is not in a trust set the purpose accepts. */
-  | 'ISSUER_NOT_ACCEPTED'
-  /** The verification produced no valid document, with no more specific code. */
-  | 'VERIFICATION_FAILED';
+export type { PolicyFailureCode };
 
 /** The minimal answer a purpose reports. Only the fields the purpose is configured to report. */
 export type DecisionValue =

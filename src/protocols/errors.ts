@@ -3,25 +3,9 @@
  * went wrong with the envelope around a DeviceResponse; the DeviceResponse itself is judged by mdoc/.
  */
 import { KakuninError } from '../cbor/index.js';
+import type { ProtocolFailureCode } from '../codes/error-codes.js';
 
-export type ProtocolFailureCode =
-  /** HPKE or JWE could not be opened: wrong key, wrong transcript (info), tampered ciphertext. */
-  | 'RESPONSE_DECRYPTION_FAILED'
-  /** The response envelope is not what the protocol defines (bad JSON, bad base64url, bad structure). */
-  | 'RESPONSE_MALFORMED'
-  /** The request state (nonce) is unknown, was already used, or has expired. */
-  | 'NONCE_REPLAYED'
-  | 'REQUEST_EXPIRED'
-  /** The response names a protocol this request did not offer. */
-  | 'PROTOCOL_UNSUPPORTED'
-  /** The response is larger than the configured limit. */
-  | 'RESPONSE_TOO_LARGE'
-  /** The JWE header does not match the key, alg or enc the request offered. */
-  | 'RESPONSE_ENCRYPTION_MISMATCH'
-  /** The wallet answered with an OpenID4VP error object. */
-  | 'WALLET_ERROR'
-  /** Bad parameters given to us (CLI flags, key files). */
-  | 'INVALID_ARGUMENT';
+export type { ProtocolFailureCode };
 
 /**
  * An answer or request a protocol refuses (malformed, replayed, expired, not what was asked), with a failure code.

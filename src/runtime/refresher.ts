@@ -5,6 +5,7 @@
  * Verification never waits on this: it reads whatever copy is held.
  */
 import { KakuninError } from '../cbor/errors.js';
+import type { KakuninCode } from '../codes/error-codes.js';
 import { fetchTrustMaterial, type FetchPolicy } from './fetch.js';
 import type { ListTarget, RevocationLists } from '../trust/revocation-lists.js';
 
@@ -27,7 +28,7 @@ export interface RefreshResult {
   url: string;
   kind: string;
   ok: boolean;
-  code?: string;
+  code?: KakuninCode;
   message?: string;
 }
 

@@ -11,18 +11,19 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
+import { KakuninError } from '../codes/error.js';
 import { createDeviceResponse } from './issuer-device-response.js';
 import type { IssuedMdoc } from './issuer.js';
 
 const crypto = webcrypto as unknown as Crypto;
 
-export class WalletRefusal extends Error {
+export class WalletRefusal extends KakuninError {
   constructor(
     /** OpenID4VP error code the wallet would return (invalid_request, access_denied, ...). */
     readonly error: string,
     message: string,
   ) {
-    super(message);
+    super('WALLET_REFUSED', message);
     this.name = 'WalletRefusal';
   }
 }

@@ -30,9 +30,9 @@ export function requireApiKey(keys: string[]): (req: Request, res: Response, nex
       return next();
     }
     const presented = presentedApiKey(req);
-    if (!presented) return next(new ServiceError(401, 'API_KEY_REQUIRED', 'send the API key as "Authorization: Bearer <key>" or "X-API-Key"'));
+    if (!presented) return next(new ServiceError('API_KEY_REQUIRED', 'send the API key as "Authorization: Bearer <key>" or "X-API-Key"'));
     const d = createHash('sha256').update(presented).digest();
-    if (!digests.some((k) => timingSafeEqual(k, d))) return next(new ServiceError(401, 'API_KEY_INVALID', 'the API key is not valid'));
+    if (!digests.some((k) => timingSafeEqual(k, d))) return next(new ServiceError('API_KEY_INVALID', 'the API key is not valid'));
     res.locals.client = clientIdOf(presented);
     next();
   };

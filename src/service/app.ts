@@ -1,7 +1,8 @@
 /**
  * The HTTP API and the pages. Routes are thin: parse and validate, call a function of
- * verifications.ts, shape the answer. Client errors are ServiceErrors (4xx with a code); anything
- * else is logged without request data and answered 500.
+ * verifications.ts, shape the answer. Refusals are KakuninErrors, answered with the
+ * status codes/http-status.ts gives their code; anything else is logged without request data and
+ * answered 500.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,6 +12,8 @@ import { presentedApiKey, requireApiKey } from './api-key.js';
 import { clientAddressKey } from './rate-limits.js';
 import { securityHeaders } from './security.js';
 import type { ServiceContext } from './context.js';
+import { KakuninError } from '../codes/error.js';
+import { httpStatusOf } from '../codes/http-status.js';
 import { notFound, ServiceError } from './errors.js';
 import { streamEvents } from './sse.js';
 import {
@@ -34,6 +37,16 @@ const API_BODY_LIMIT = '16kb';
 export interface AppExtras {
   /** Extra routes mounted before the 404 handler (the sandbox wallet in demo mode). */
   extraRoutes?: express.Router;
+}
+
+/** body-parser's refusals (they carry a status and a type) as our codes. */
+function bodyParserError(err: unknown): ServiceError | undefined {
+  const e = err as { status?: number; type?: string; message?: string };
+  if (typeof e?.status !== 'number' || e.status < 400 || e.status >= 500) return undefined;
+  if (e.type === 'entity.too.large') return new ServiceError('PAYLOAD_TOO_LARGE', e.message ?? 'request entity too large');
+  if (e.type === 'entity.parse.failed') return new ServiceError('INVALID_JSON', 'the body is not valid JSON');
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new ServiceError('UNSUPPORTED_ENCODING', e.message ?? 'unsupported content encoding');
+  return new ServiceError('BAD_REQUEST', e.message ?? 'bad request');
 }
 
 export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.Express {
@@ -151,21 +164,17 @@ export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.
       res.end();
       return;
     }
-    if (err instanceof ServiceError) {
-      // 503s are passing (the store is away): tell clients when to come back.
-      if (err.status === 503 && !res.get('retry-after')) res.set('retry-after', '5');
-      res.status(err.status).json({ error: err.code, message: err.message });
+    const e = err instanceof KakuninError ? err : bodyParserError(err);
+    if (!e) {
+      ctx.logger.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'internal error');
+      res.status(500).json({ error: 'INTERNAL', message: 'internal error' });
       return;
     }
-    const e = err as { status?: number; type?: string; message?: string };
-    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-      const code =
-        e.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : e.type === 'entity.parse.failed' ? 'INVALID_JSON' : e.type === 'encoding.unsupported' ? 'UNSUPPORTED_ENCODING' : 'BAD_REQUEST';
-      res.status(e.status).json({ error: code, message: code === 'INVALID_JSON' ? 'the body is not valid JSON' : (e.message ?? 'bad request') });
-      return;
-    }
-    ctx.logger.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'internal error');
-    res.status(500).json({ error: 'INTERNAL', message: 'internal error' });
+    // One table says the status of every code.
+    const status = httpStatusOf(e.code);
+    // 503s are passing (the store is away): tell clients when to come back.
+    if (status === 503 && !res.get('retry-after')) res.set('retry-after', '5');
+    res.status(status).json({ error: e.code, message: e.message });
   });
   return app;
 }

@@ -3,13 +3,13 @@
  * frozen. Anything wrong stops start-up with a message that names the setting.
  */
 import { parseArgs } from 'node:util';
+import { KakuninError } from '../codes/error.js';
 import { PACKAGE_CERTS_DIR } from '../runtime/trust-folder.js';
 import { parseStoreKey } from './store/store-cipher.js';
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+export class ConfigError extends KakuninError {
   constructor(message: string) {
-    super(message);
+    super('CONFIG_INVALID', message);
     this.name = 'ConfigError';
   }
 }
@@ -133,11 +133,15 @@ const BOOLEAN_WORDS = new Set(['1', 'true', 'yes', '0', 'false', 'no']);
  */
 function parseFlags(raw: string[]): Record<string, string> {
   const args: string[] = [];
-  raw.forEach((a, i) => {
-    args.push(a);
-    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
-    if (name && SETTINGS[name]?.boolean && !BOOLEAN_WORDS.has(raw[i + 1] ?? '')) args.push('true');
-  });
+  for (let i = 0; i < raw.length; i++) {
+    const a = raw[i];
+    const setting = a.startsWith('--') && !a.includes('=') ? SETTINGS[a.slice(2)] : undefined;
+    if (setting?.boolean) args.push(BOOLEAN_WORDS.has(raw[i + 1] ?? '') ? `${a}=${raw[++i]}` : `${a}=true`);
+    // A value may start with a dash (a base64url key does one time in 64): parseArgs would call
+    // `--store-key -x…` ambiguous, so a known flag takes the next argument as `--flag=value`.
+    else if (setting && i + 1 < raw.length) args.push(`${a}=${raw[++i]}`);
+    else args.push(a);
+  }
   let values: Record<string, string | undefined>;
   try {
     values = parseArgs({

@@ -88,5 +88,5 @@ function limited(req: Request, res: Response, what: string): ServiceError {
   const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
   const seconds = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + WINDOW_MS) - Date.now()) / 1000));
   res.set('retry-after', String(seconds));
-  return new ServiceError(429, 'RATE_LIMITED', `too many requests from this ${what}; retry in ${seconds} s`);
+  return new ServiceError('RATE_LIMITED', `too many requests from this ${what}; retry in ${seconds} s`);
 }

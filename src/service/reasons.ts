@@ -6,11 +6,13 @@
  * support. `retry` says whether the same customer should simply try again (a process failure) or
  * the answer stands (a refusal, a document that does not verify).
  */
-import type { FailureCode } from '../codes/failure-codes.js';
-import type { PolicyFailureCode } from '../policy/purpose.js';
+import type { PolicyFailureCode, ServiceReasonCode } from '../codes/error-codes.js';
+
+/** A code a final state can carry. */
+export type ReasonCode = PolicyFailureCode | ServiceReasonCode;
 
 export interface Reason {
-  code: string;
+  code: ReasonCode;
   ja: string;
   en: string;
   /** The same customer should try again (a process failure), rather than move on. */
@@ -19,8 +21,7 @@ export interface Reason {
   detail?: string;
 }
 
-/** Codes of the service's own final states. */
-export type ServiceReasonCode = 'DECLINED' | 'REQUEST_EXPIRED';
+export type { ServiceReasonCode };
 
 type Text = Omit<Reason, 'code'>;
 
@@ -28,7 +29,7 @@ const ISSUER = { retry: false };
 const PROCESS = { retry: true };
 
 /** Every code, written out: a code added to the contract without text here does not compile. */
-const TEXT: Record<FailureCode | Exclude<PolicyFailureCode, FailureCode> | ServiceReasonCode, Text> = {
+const TEXT: Record<ReasonCode, Text> = {
   CBOR_MALFORMED: { ja: 'ウォレットからの応答を読み取れませんでした。もう一度お試しください。', en: "The wallet's answer could not be read. Please try again.", ...PROCESS },
   DOCUMENT_MISSING: { ja: '求めた証明書が提示されませんでした。', en: 'The requested document was not presented.', ...PROCESS },
   DOCTYPE_MISMATCH: { ja: '証明書の種類が発行者の署名と一致しません。', en: "The document type does not match the issuer's signature.", ...ISSUER },
@@ -62,8 +63,7 @@ const TEXT: Record<FailureCode | Exclude<PolicyFailureCode, FailureCode> | Servi
 /** Every code the table knows, for tests and documentation. */
 export const REASON_CODES = Object.keys(TEXT);
 
-/** The reason for `code`; an unknown code (a protocol error, say) still gets a sentence. */
-export function reasonFor(code: string): Reason {
-  const text = (TEXT as Record<string, Text | undefined>)[code] ?? TEXT.VERIFICATION_FAILED;
-  return { code, ...text };
+/** The reason for `code`, from the one table of reason texts. */
+export function reasonFor(code: ReasonCode): Reason {
+  return { code, ...TEXT[code] };
 }

@@ -12,7 +12,7 @@ import { buildContext, type BuildOptions } from './build-context.js';
 import { ConfigError, loadConfig, type ServiceConfig } from './config.js';
 import type { ServiceContext } from './context.js';
 import { DemoWallet } from './demo-wallet.js';
-import { badRequest } from './errors.js';
+import { ServiceError } from './errors.js';
 
 export { ConfigError };
 
@@ -160,22 +160,22 @@ function sandboxWalletRoutes(wallet: DemoWallet, ownPrefix: string): express.Rou
   const router = express.Router();
   router.post('/v1/sandbox/wallet/scan', express.json({ limit: '16kb' }), async (req, res) => {
     const uri = (req.body as { uri?: unknown } | undefined)?.uri;
-    if (typeof uri !== 'string' || !uri.startsWith('openid4vp://')) throw badRequest('INVALID_REQUEST', 'body.uri must be the openid4vp:// link of the QR code');
+    if (typeof uri !== 'string' || !uri.startsWith('openid4vp://')) throw new ServiceError('INVALID_REQUEST', 'body.uri must be the openid4vp:// link of the QR code');
     let status: number;
     try {
       status = (await wallet.answerQr(uri, fetch, ownPrefix)).status;
     } catch (e) {
-      throw badRequest('WALLET_CANNOT_ANSWER', (e as Error).message);
+      throw new ServiceError('WALLET_CANNOT_ANSWER', (e as Error).message);
     }
     res.status(status === 200 ? 200 : 502).json({ wallet_post_status: status });
   });
   router.post('/v1/sandbox/wallet/dcapi', express.json({ limit: '64kb' }), async (req, res) => {
     const body = req.body as { argument?: unknown; origin?: unknown } | undefined;
-    if (!body || typeof body.origin !== 'string') throw badRequest('INVALID_REQUEST', 'body needs argument and origin');
+    if (!body || typeof body.origin !== 'string') throw new ServiceError('INVALID_REQUEST', 'body needs argument and origin');
     try {
       res.json(await wallet.answerDcapi(body.argument, body.origin));
     } catch (e) {
-      throw badRequest('WALLET_CANNOT_ANSWER', (e as Error).message);
+      throw new ServiceError('WALLET_CANNOT_ANSWER', (e as Error).message);
     }
   });
   return router;

@@ -22,10 +22,10 @@ export function checkWebhookUrl(raw: string, policy: OutgoingPolicy): void {
   try {
     url = checkUrl(raw);
   } catch (e) {
-    throw new ServiceError(400, 'WEBHOOK_URL_BLOCKED', `webhook_url: ${(e as Error).message}`);
+    throw new ServiceError('WEBHOOK_URL_BLOCKED', `webhook_url: ${(e as Error).message}`);
   }
   const why = blockedLiteral(url, policy) ?? (url.hostname === 'localhost' && !policy.allowLoopback ? 'loopback address' : undefined);
-  if (why) throw new ServiceError(400, 'WEBHOOK_URL_BLOCKED', `webhook_url points to a ${why}`);
+  if (why) throw new ServiceError('WEBHOOK_URL_BLOCKED', `webhook_url points to a ${why}`);
 }
 
 /**

@@ -17,7 +17,7 @@ export function storeUnavailableAs503(store: SessionStore): SessionStore {
         return await fn(...args);
       } catch (e) {
         if (e instanceof ServiceError) throw e;
-        throw new ServiceError(503, 'STORE_UNAVAILABLE', 'the session store is unavailable; retry shortly');
+        throw new ServiceError('STORE_UNAVAILABLE', 'the session store is unavailable; retry shortly');
       }
     };
   return {

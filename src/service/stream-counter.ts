@@ -16,11 +16,11 @@ export class StreamCounter {
 
   /** Takes a slot or throws 429/503; the returned function gives it back (once). */
   acquire(verification: string, client: string): () => void {
-    if (this.total >= this.limits.total) throw new ServiceError(503, 'TOO_MANY_STREAMS', 'too many event streams are open; try again shortly');
+    if (this.total >= this.limits.total) throw new ServiceError('SERVER_BUSY', 'too many event streams are open; try again shortly');
     if ((this.byVerification.get(verification) ?? 0) >= this.limits.perVerification) {
-      throw new ServiceError(429, 'TOO_MANY_STREAMS', `at most ${this.limits.perVerification} event streams per verification`);
+      throw new ServiceError('TOO_MANY_STREAMS', `at most ${this.limits.perVerification} event streams per verification`);
     }
-    if ((this.byClient.get(client) ?? 0) >= this.limits.perClient) throw new ServiceError(429, 'TOO_MANY_STREAMS', `at most ${this.limits.perClient} event streams per client`);
+    if ((this.byClient.get(client) ?? 0) >= this.limits.perClient) throw new ServiceError('TOO_MANY_STREAMS', `at most ${this.limits.perClient} event streams per client`);
     const bump = (map: Map<string, number>, key: string, by: number) => {
       const n = (map.get(key) ?? 0) + by;
       if (n > 0) map.set(key, n);

@@ -3,7 +3,7 @@
  * Anything that does not match is a 400 with code INVALID_REQUEST and the first problem named.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
-import { badRequest } from './errors.js';
+import { ServiceError } from './errors.js';
 
 export const createVerificationSchema = {
   type: 'object',
@@ -70,7 +70,7 @@ export function validateBody<T>(schema: object, body: unknown): T {
   if (!validate(body)) {
     const e = validate.errors?.[0];
     const extra = e?.params && 'additionalProperty' in e.params ? ` "${String(e.params.additionalProperty)}"` : '';
-    throw badRequest('INVALID_REQUEST', `body${e?.instancePath ?? ''} ${e?.message ?? 'is invalid'}${extra}`);
+    throw new ServiceError('INVALID_REQUEST', `body${e?.instancePath ?? ''} ${e?.message ?? 'is invalid'}${extra}`);
   }
   return body as T;
 }

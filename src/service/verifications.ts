@@ -13,7 +13,7 @@ import { reduceToDecision, type Decision } from '../policy/index.js';
 import { answerDigest } from '../protocols/state/answer-digest.js';
 import { clientIdOf } from './api-key.js';
 import type { ServiceContext } from './context.js';
-import { badRequest, conflict, gone, notFound, ServiceError } from './errors.js';
+import { conflict, gone, notFound, ServiceError } from './errors.js';
 import { checkWebhookUrl } from './ssrf.js';
 import { reasonFor } from './reasons.js';
 import { FINAL_STATES, hasExpired, publicView, type SessionEvent, type VerificationSession } from './session.js';
@@ -49,11 +49,11 @@ function newId(): string {
 
 export async function createVerification(ctx: ServiceContext, input: CreateInput, client = clientIdOf(undefined)): Promise<CreateOutput> {
   const purpose = ctx.purposes.get(input.purpose);
-  if (!purpose) throw new ServiceError(400, 'UNKNOWN_PURPOSE', `unknown purpose; known: ${[...ctx.purposes.keys()].join(', ')}`);
+  if (!purpose) throw new ServiceError('UNKNOWN_PURPOSE', `unknown purpose; known: ${[...ctx.purposes.keys()].join(', ')}`);
   // Refuse a bad webhook before any request state or key is made for this verification.
   if (input.options?.webhook_url) checkWebhookUrl(input.options.webhook_url, { allowPrivate: ctx.config.webhookAllowPrivate, allowLoopback: ctx.config.webhookAllowPrivate });
   const origin = input.options?.origin ?? new URL(ctx.config.publicUrl).origin;
-  if (!isBareOrigin(origin)) throw badRequest('INVALID_REQUEST', `options.origin ${origin.slice(0, 80)} is not a bare web origin (https://shop.example)`);
+  if (!isBareOrigin(origin)) throw new ServiceError('INVALID_REQUEST', `options.origin ${origin.slice(0, 80)} is not a bare web origin (https://shop.example)`);
   const id = newId();
   const base = ctx.config.publicUrl;
   // Only the OpenID4VP request behind the QR code: the DC API request is made when a page asks
@@ -170,14 +170,14 @@ export async function getVerification(ctx: ServiceContext, id: string): Promise<
 /** Anything but reading needs the verification still open: 409 once it has its result, 410 once it expired. */
 function refuseUnlessOpen(ctx: ServiceContext, session: VerificationSession): void {
   if (FINAL_STATES.has(session.state)) throw conflict();
-  if (hasExpired(session, ctx.now())) throw new ServiceError(410, 'REQUEST_EXPIRED', 'this verification expired before it was answered');
+  if (hasExpired(session, ctx.now())) throw new ServiceError('REQUEST_EXPIRED', 'this verification expired before it was answered');
 }
 
 /** request_uri (GET, or POST with wallet_nonce): the signed request object. */
 export async function requestObject(ctx: ServiceContext, handle: string, walletNonce?: string): Promise<string> {
   const session = await findByHandle(ctx, handle);
   refuseUnlessOpen(ctx, session);
-  const jar = await opening(() => ctx.protocols.requestObject(refsOf(session), walletNonce));
+  const jar = await ctx.protocols.requestObject(refsOf(session), walletNonce);
   if (session.state === 'pending') {
     await ctx.store.update({ ...session, state: 'retrieved' }, remainingSeconds(ctx, session));
   }
@@ -190,11 +190,11 @@ export async function requestObject(ctx: ServiceContext, handle: string, walletN
  * verification at once as `declined`.
  */
 export async function acceptDirectPost(ctx: ServiceContext, handle: string, form: Record<string, string>): Promise<SessionEvent> {
-  if ((form.response === undefined) === (form.error === undefined)) throw badRequest('INVALID_REQUEST', 'the body needs either response or error');
+  if ((form.response === undefined) === (form.error === undefined)) throw new ServiceError('INVALID_REQUEST', 'the body needs either response or error');
   const session = await findByHandle(ctx, handle);
   if (form.error !== undefined) {
     const sent = refsOf(session).oid4vp;
-    if (form.state !== undefined && form.state !== sent) throw badRequest('RESPONSE_MALFORMED', 'the error response state does not belong to this request');
+    if (form.state !== undefined && form.state !== sent) throw new ServiceError('RESPONSE_MALFORMED', 'the error response state does not belong to this request');
     return decline(ctx, session, form.error, answerDigest({ error: form.error, state: form.state ?? null }));
   }
   return answer(ctx, session, (verify) => ctx.protocols.receiveDirectPost(refsOf(session), form, verify));
@@ -259,12 +259,12 @@ async function answer(
 ): Promise<SessionEvent> {
   refuseUnlessOpen(ctx, session);
   const purpose = ctx.purposes.get(session.purpose);
-  if (!purpose) throw new ServiceError(500, 'PURPOSE_GONE', 'the purpose of this verification is no longer configured');
+  if (!purpose) throw new ServiceError('PURPOSE_GONE', 'the purpose of this verification is no longer configured');
   const started = performance.now();
   const at = ctx.now();
   const trust = ctx.purposeTrust.get(purpose.name) ?? ctx.trust;
   const revocation = ctx.revocation?.checker;
-  const answered = await opening(() => receive({ trust, at, ...(revocation ? { revocation } : {}) }));
+  const answered = await receive({ trust, at, ...(revocation ? { revocation } : {}) });
   // The digest that used up the request state also claims the session.
   const digest = answered.answerDigest;
   // Of several ways to answer, the first answer to get here wins the session.
@@ -275,20 +275,6 @@ async function answer(
     ctx.logger.warn({ purpose: purpose.name }, 'accepted without a current revocation answer (KAKUNIN_REVOCATION=warn)');
   }
   return finish(ctx, session, digest, decision, at, performance.now() - started);
-}
-
-/** Protocol-layer errors about the wallet's input, as 4xx with their code. */
-async function opening<T>(step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (e) {
-    if (!(e instanceof KakuninError)) throw e;
-    // The request state was used up by an earlier answer (a replay, perhaps on another instance).
-    if (e.code === 'NONCE_REPLAYED') throw new ServiceError(409, e.code, e.message);
-    if (e.code === 'REQUEST_EXPIRED') throw new ServiceError(410, e.code, e.message);
-    if (e.code === 'RESPONSE_TOO_LARGE') throw new ServiceError(413, e.code, e.message);
-    throw badRequest(e.code, e.message);
-  }
 }
 
 function refsOf(session: VerificationSession): RequestRefs {

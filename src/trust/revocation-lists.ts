@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { KakuninError } from '../cbor/errors.js';
+import type { KakuninCode } from '../codes/error-codes.js';
 import { crlDistributionPointsOf, parseCertificate } from './certificate.js';
 import { normalizeSerial, verifyCrl, type ParsedCrl } from './crl.js';
 import type { RevocationChecker, RevocationStatus } from './revocation.js';
@@ -70,7 +71,7 @@ export function listKey(t: ListTarget): string {
 }
 
 export interface ListError {
-  code: string;
+  code: KakuninCode;
   message: string;
   at: string;
 }

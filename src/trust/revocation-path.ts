@@ -7,13 +7,14 @@
  * root is not published).
  */
 import { KakuninError } from '../cbor/errors.js';
+import { SIGNED_LIST_CODES, type SignedListKind } from '../codes/error-codes.js';
 import { issuedBy, parseCertificate, type ParsedCertificate } from './certificate.js';
 
 export const MAX_SIGNER_PATH = 5;
 
 export interface SignerPathOptions {
-  /** Error code prefix: VICAL, CRL or STATUS_LIST (codes <prefix>_MALFORMED, _UNTRUSTED, _EXPIRED). */
-  kind: string;
+  /** Which list's signer: its codes are SIGNED_LIST_CODES[kind] (VICAL_UNTRUSTED, CRL_EXPIRED, ...). */
+  kind: SignedListKind;
   /** Extended key usage the signer must carry, when its profile names one. */
   eku?: string;
 }
@@ -25,11 +26,11 @@ export interface SignerPath {
   anchor: ParsedCertificate;
 }
 
-function parse(der: Uint8Array, kind: string, what: string): ParsedCertificate {
+function parse(der: Uint8Array, kind: SignedListKind, what: string): ParsedCertificate {
   try {
     return parseCertificate(der);
   } catch (e) {
-    throw new KakuninError(`${kind}_MALFORMED`, `${what} is not a readable X.509 certificate`);
+    throw new KakuninError(SIGNED_LIST_CODES[kind].malformed, `${what} is not a readable X.509 certificate`);
   }
 }
 
@@ -37,11 +38,11 @@ function sameCertificate(a: ParsedCertificate, b: ParsedCertificate): boolean {
   return a.subject === b.subject && a.spkiSha256 === b.spkiSha256;
 }
 
-function checkTime(c: ParsedCertificate, at: Date, kind: string): void {
+function checkTime(c: ParsedCertificate, at: Date, kind: SignedListKind): void {
   const t = at.getTime();
   if (t < c.notBefore.getTime() || t > c.notAfter.getTime()) {
     throw new KakuninError(
-      `${kind}_EXPIRED`,
+      SIGNED_LIST_CODES[kind].expired,
       `certificate "${c.subject.replace(/\n/g, ', ')}" is valid ${c.notBefore.toISOString()}..${c.notAfter.toISOString()}, not at ${at.toISOString()}`,
     );
   }
@@ -50,16 +51,16 @@ function checkTime(c: ParsedCertificate, at: Date, kind: string): void {
 /** `chain`: DER certificates as the signed object carries them, signer first. */
 export function verifySignerPath(chain: Uint8Array[], anchors: Uint8Array[], at: Date, options: SignerPathOptions): SignerPath {
   const { kind } = options;
-  if (chain.length === 0) throw new KakuninError(`${kind}_UNTRUSTED`, 'no signer certificate');
-  if (chain.length > MAX_SIGNER_PATH) throw new KakuninError(`${kind}_MALFORMED`, `certificate chain longer than ${MAX_SIGNER_PATH}`);
+  if (chain.length === 0) throw new KakuninError(SIGNED_LIST_CODES[kind].untrusted, 'no signer certificate');
+  if (chain.length > MAX_SIGNER_PATH) throw new KakuninError(SIGNED_LIST_CODES[kind].malformed, `certificate chain longer than ${MAX_SIGNER_PATH}`);
   const certs = chain.map((d, i) => parse(d, kind, `certificate ${i} of the chain`));
   const trusted = anchors.map((d, i) => parse(d, kind, `trusted certificate ${i}`));
   for (const [i, c] of certs.entries()) {
-    if (c.unusable) throw new KakuninError(`${kind}_UNTRUSTED`, `certificate ${i} of the chain: ${c.unusable}`);
+    if (c.unusable) throw new KakuninError(SIGNED_LIST_CODES[kind].untrusted, `certificate ${i} of the chain: ${c.unusable}`);
   }
   const signer = certs[0];
   if (options.eku && !(signer.extendedKeyUsage ?? []).includes(options.eku)) {
-    throw new KakuninError(`${kind}_UNTRUSTED`, `signer certificate lacks extended key usage ${options.eku}`);
+    throw new KakuninError(SIGNED_LIST_CODES[kind].untrusted, `signer certificate lacks extended key usage ${options.eku}`);
   }
   const path: ParsedCertificate[] = [signer];
   let current = signer;
@@ -69,7 +70,7 @@ export function verifySignerPath(chain: Uint8Array[], anchors: Uint8Array[], at:
     if (pinned) return { signer, path, anchor: pinned };
     const anchor = trusted.find((t) => issuedBy(current, t));
     if (anchor) {
-      if (!anchor.isCA) throw new KakuninError(`${kind}_UNTRUSTED`, 'the trusted issuer is not a CA');
+      if (!anchor.isCA) throw new KakuninError(SIGNED_LIST_CODES[kind].untrusted, 'the trusted issuer is not a CA');
       checkTime(anchor, at, kind);
       path.push(anchor);
       return { signer, path, anchor };
@@ -79,5 +80,5 @@ export function verifySignerPath(chain: Uint8Array[], anchors: Uint8Array[], at:
     path.push(next);
     current = next;
   }
-  throw new KakuninError(`${kind}_UNTRUSTED`, `signer certificate does not chain to a trusted certificate`);
+  throw new KakuninError(SIGNED_LIST_CODES[kind].untrusted, `signer certificate does not chain to a trusted certificate`);
 }

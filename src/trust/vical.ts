@@ -8,6 +8,7 @@
  */
 import { decodeCbor } from '../cbor/decode.js';
 import { KakuninError } from '../cbor/errors.js';
+import type { TrustCode } from '../codes/error-codes.js';
 import { asArray, asBytes, asDate, asInt, asMap, asText, required } from '../cbor/read.js';
 import { Tagged } from '../cbor/types.js';
 import { parseCoseSign1, verifyCoseSign1, x5chainOf } from '../cose/sign1.js';
@@ -130,7 +131,7 @@ function parseVicalPayload(payload: Uint8Array): Vical {
   };
 }
 
-function rethrow(e: unknown, code: string): never {
+function rethrow(e: unknown, code: TrustCode): never {
   if (e instanceof KakuninError && e.code.startsWith('VICAL_')) throw e;
   throw new KakuninError(code, (e as Error).message);
 }

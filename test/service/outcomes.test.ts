@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAILURE_CODES } from '../../src/codes/failure-codes.js';
 import { ageOverPurpose } from '../../src/policy/index.js';
-import { REASON_CODES, reasonFor } from '../../src/service/reasons.js';
+import { REASON_CODES, reasonFor, type ReasonCode } from '../../src/service/reasons.js';
 import { runDemo, type RunningService } from '../../src/service/serve.js';
 import type { WebhookDelivery } from '../../src/service/webhook.js';
 import { capturingLogger, freePort } from './helpers.js';
@@ -72,7 +72,7 @@ describe('declined', () => {
 
 describe('reasons', () => {
   it("every failure code of the contract, every policy code and the service's own have a sentence in Japanese and English", () => {
-    for (const code of [...FAILURE_CODES, 'DOCUMENT_NOT_ACCEPTED', 'ISSUER_NOT_ACCEPTED', 'VERIFICATION_FAILED', 'DECLINED', 'REQUEST_EXPIRED']) {
+    for (const code of [...FAILURE_CODES, 'DOCUMENT_NOT_ACCEPTED', 'ISSUER_NOT_ACCEPTED', 'VERIFICATION_FAILED', 'DECLINED', 'REQUEST_EXPIRED'] as ReasonCode[]) {
       expect(REASON_CODES, code).toContain(code);
       const r = reasonFor(code);
       expect(r.code).toBe(code);

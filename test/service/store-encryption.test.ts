@@ -97,6 +97,9 @@ describe('KAKUNIN_STORE_KEY', () => {
     expect(Buffer.from(loadConfig(['--redis-url', REDIS_URL], { ...env, KAKUNIN_STORE_KEY: key.toString('base64url') }, { sandbox: false }).storeKey!)).toEqual(key);
     expect(Buffer.from(loadConfig(['--redis-url', REDIS_URL, '--store-key', key.toString('base64url')], env, { sandbox: false }).storeKey!)).toEqual(key);
     expect(() => loadConfig(['--store-key', 'short'], env, { sandbox: false })).toThrow(/KAKUNIN_STORE_KEY.*32 random bytes/);
+    // base64url starts with '-' one time in 64: still a value, not a flag.
+    const dashed = Buffer.from(`-${key.toString('base64url').slice(1)}`, 'base64url');
+    expect(Buffer.from(loadConfig(['--redis-url', REDIS_URL, '--store-key', dashed.toString('base64url')], env, { sandbox: false }).storeKey!)).toEqual(dashed);
   });
 
   it('is what serve seals with; without it the sandbox warns that a second instance cannot read its sessions', async () => {

@@ -12,7 +12,7 @@ import type { SessionStore } from './session-store.js';
 export function requestStateStoreFor(sessions: SessionStore, now: () => Date): RequestStateStore {
   if (!(sessions instanceof RedisSessionStore)) return new MemoryRequestStateStore(() => now().getTime());
   const states = sessions.requestStateStore();
-  const unavailable = () => new ServiceError(503, 'STORE_UNAVAILABLE', 'the session store is unavailable; retry shortly');
+  const unavailable = () => new ServiceError('STORE_UNAVAILABLE', 'the session store is unavailable; retry shortly');
   return {
     put: (id, state, ttlSeconds) => states.put(id, state, ttlSeconds).catch((e: unknown) => Promise.reject(isCollision(e) ? e : unavailable())),
     get: (id, answerDigest) => states.get(id, answerDigest).catch(() => Promise.reject(unavailable())),

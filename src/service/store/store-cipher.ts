@@ -16,6 +16,7 @@
  * StoreValueUnreadable, which the stores' callers turn into 503 STORE_UNAVAILABLE.
  */
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { KakuninError } from '../../codes/error.js';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;
@@ -25,10 +26,10 @@ export const STORE_KEY_BYTES = 32;
 /** Why a value did not open: for the operator's log, never the value or the key name. */
 export type UnreadableReason = 'malformed' | 'other-key' | 'not-authentic';
 
-export class StoreValueUnreadable extends Error {
-  readonly code = 'STORE_VALUE_UNREADABLE';
+export class StoreValueUnreadable extends KakuninError {
   constructor(readonly reason: UnreadableReason) {
     super(
+      'STORE_VALUE_UNREADABLE',
       reason === 'other-key'
         ? 'a stored value was sealed under another store key (is KAKUNIN_STORE_KEY the same on every instance?)'
         : reason === 'not-authentic'

@@ -1,0 +1,116 @@
+/**
+ * The one table from a code to the HTTP status it is answered with. Every code is written out, so a
+ * code added to error-codes.ts without a status here does not compile. The wallet's answer that does
+ * not open or verify is the client's fault (400, or the more precise 409/410/413); the service's own
+ * limits and outages are 429/503; codes that never reach HTTP (start-up, the sandbox) are 500 if one
+ * ever does, since that would be our defect.
+ */
+import type { KakuninCode } from './error-codes.js';
+
+const CLIENT = 400;
+const OURS = 500;
+
+const HTTP_STATUS: Record<KakuninCode, number> = {
+  // A DeviceResponse or its envelope that does not verify, when it is answered as an HTTP error.
+  CBOR_MALFORMED: CLIENT,
+  DOCUMENT_MISSING: CLIENT,
+  DOCTYPE_MISMATCH: CLIENT,
+  ISSUER_CERT_MISSING: CLIENT,
+  ISSUER_CERT_UNTRUSTED: CLIENT,
+  ISSUER_CERT_EXPIRED: CLIENT,
+  ISSUER_CERT_PROFILE: CLIENT,
+  ISSUER_CERT_REVOKED: CLIENT,
+  ISSUER_SIGNATURE_INVALID: CLIENT,
+  MSO_INVALID: CLIENT,
+  MSO_NOT_YET_VALID: CLIENT,
+  MSO_EXPIRED: CLIENT,
+  MSO_SIGNED_OUTSIDE_CERT_VALIDITY: CLIENT,
+  DIGEST_MISMATCH: CLIENT,
+  DEVICE_AUTH_MISSING: CLIENT,
+  DEVICE_AUTH_INVALID: CLIENT,
+  DEVICE_KEY_NOT_AUTHORIZED: CLIENT,
+  STATUS_REVOKED: CLIENT,
+  STATUS_UNAVAILABLE: 503,
+  ELEMENT_NOT_REQUESTED: CLIENT,
+  ELEMENT_MISSING: CLIENT,
+  TRANSCRIPT_MISSING: CLIENT,
+  READER_KEY_MISSING: CLIENT,
+  DOCUMENT_NOT_ACCEPTED: CLIENT,
+  ISSUER_NOT_ACCEPTED: CLIENT,
+  VERIFICATION_FAILED: CLIENT,
+  COSE_INVALID: CLIENT,
+  COSE_KEY_INVALID: CLIENT,
+  // Trust material is ours to fetch; when it is bad, the answer cannot be judged now.
+  TRUST_STORE_INVALID: OURS,
+  VICAL_MALFORMED: 503,
+  VICAL_UNTRUSTED: 503,
+  VICAL_EXPIRED: 503,
+  VICAL_SIGNATURE_INVALID: 503,
+  CRL_MALFORMED: 503,
+  CRL_UNTRUSTED: 503,
+  CRL_EXPIRED: 503,
+  CRL_SIGNATURE_INVALID: 503,
+  CRL_UNSUPPORTED: 503,
+  STATUS_LIST_MALFORMED: 503,
+  STATUS_LIST_UNTRUSTED: 503,
+  STATUS_LIST_EXPIRED: 503,
+  STATUS_LIST_SIGNATURE_INVALID: 503,
+  REVOCATION_LISTS_FULL: 503,
+  FETCH_BLOCKED: 503,
+  FETCH_FAILED: 503,
+  // The wallet's envelope.
+  RESPONSE_DECRYPTION_FAILED: CLIENT,
+  RESPONSE_MALFORMED: CLIENT,
+  /** The request state was used up by an earlier answer (a replay, perhaps on another instance). */
+  NONCE_REPLAYED: 409,
+  REQUEST_EXPIRED: 410,
+  PROTOCOL_UNSUPPORTED: CLIENT,
+  RESPONSE_TOO_LARGE: 413,
+  RESPONSE_ENCRYPTION_MISMATCH: CLIENT,
+  WALLET_ERROR: CLIENT,
+  TRANSCRIPT_INVALID: CLIENT,
+  KEY_INVALID: CLIENT,
+  INVALID_ARGUMENT: CLIENT,
+  // In person: never an HTTP answer today.
+  ENGAGEMENT_INVALID: CLIENT,
+  ENGAGEMENT_NO_TRANSPORT: CLIENT,
+  SESSION_ENCRYPTION: CLIENT,
+  SESSION_MESSAGE_INVALID: CLIENT,
+  SESSION_TERMINATED: CLIENT,
+  SESSION_TIMEOUT: 504,
+  TRANSPORT_FAILED: 502,
+  TRANSPORT_UNAVAILABLE: 503,
+  READER_AUTH_INVALID: CLIENT,
+  // The HTTP API's own.
+  NOT_FOUND: 404,
+  EXPIRED: 410,
+  ALREADY_ANSWERED: 409,
+  INVALID_REQUEST: CLIENT,
+  INVALID_JSON: CLIENT,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_ENCODING: 415,
+  BAD_REQUEST: CLIENT,
+  UNKNOWN_PURPOSE: CLIENT,
+  WALLET_CANNOT_ANSWER: CLIENT,
+  WEBHOOK_URL_BLOCKED: CLIENT,
+  API_KEY_REQUIRED: 401,
+  API_KEY_INVALID: 401,
+  RATE_LIMITED: 429,
+  TOO_MANY_STREAMS: 429,
+  SERVER_BUSY: 503,
+  STORE_UNAVAILABLE: 503,
+  STORE_VALUE_UNREADABLE: 503,
+  PURPOSE_GONE: OURS,
+  INTERNAL: OURS,
+  DECLINED: CLIENT,
+  // Never an HTTP answer.
+  CONFIG_INVALID: OURS,
+  USAGE: OURS,
+  WALLET_REFUSED: CLIENT,
+};
+
+/** The HTTP status `code` is answered with. */
+export const httpStatusOf = (code: KakuninCode): number => HTTP_STATUS[code];
+
+/** Every code there is (the table's keys), for documentation and tests. */
+export const KAKUNIN_CODES = Object.keys(HTTP_STATUS) as KakuninCode[];
