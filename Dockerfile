@@ -37,7 +37,6 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY certs ./certs
 COPY --from=build /app/public ./public
-COPY docs/openapi.json ./docs/openapi.json
 # The development verifier certificate (when none is configured) is written to .kakunin/.
 RUN mkdir -p /app/.kakunin && chown node:node /app/.kakunin
 USER node

@@ -9,6 +9,8 @@ import { createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, mdlElements, 
 import { SandboxWallet } from '../sandbox/wallet.js';
 import { answerAnnexC, type AnnexCRequestData } from '../sandbox/wallet-annex-c.js';
 import { answerOpenID4VPOverDcApi, answerOpenID4VPRedirect, requestUriInit } from '../sandbox/wallet-openid4vp.js';
+import { ServiceError } from './errors.js';
+import type { Route } from './routes.js';
 
 const DAY = 86_400_000;
 
@@ -86,4 +88,33 @@ export class DemoWallet {
     }
     throw new Error('no request in a protocol the sandbox wallet speaks');
   }
+}
+
+/** Demo only: the sandbox wallet, answering the way a phone would, driven from the page. */
+export function sandboxWalletRoutes(wallet: DemoWallet, ownPrefix: string): Record<'sandboxWalletScan' | 'sandboxWalletDcapi', Route> {
+  return {
+    sandboxWalletScan: {
+      guards: [],
+      handle: async (req, res) => {
+        let status: number;
+        try {
+          status = (await wallet.answerQr((req.body as { uri: string }).uri, fetch, ownPrefix)).status;
+        } catch (e) {
+          throw new ServiceError('WALLET_CANNOT_ANSWER', (e as Error).message);
+        }
+        res.status(status === 200 ? 200 : 502).json({ wallet_post_status: status });
+      },
+    },
+    sandboxWalletDcapi: {
+      guards: [],
+      handle: async (req, res) => {
+        const body = req.body as { argument: unknown; origin: string };
+        try {
+          res.json(await wallet.answerDcapi(body.argument, body.origin));
+        } catch (e) {
+          throw new ServiceError('WALLET_CANNOT_ANSWER', (e as Error).message);
+        }
+      },
+    },
+  };
 }

@@ -5,14 +5,12 @@
  * flight, close the store.
  */
 import { createServer, type Server } from 'node:http';
-import express from 'express';
 import { TrustStore } from '../trust/index.js';
 import { createApp } from './app.js';
 import { buildContext, type BuildOptions } from './build-context.js';
 import { ConfigError, loadConfig, type ServiceConfig } from './config.js';
 import type { ServiceContext } from './context.js';
-import { DemoWallet } from './demo-wallet.js';
-import { ServiceError } from './errors.js';
+import { DemoWallet, sandboxWalletRoutes } from './demo-wallet.js';
 
 export { ConfigError };
 
@@ -80,8 +78,7 @@ export async function runDemo(args: string[], options: RunOptions = {}): Promise
 
 async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWallet): Promise<RunningService> {
   const ctx = await buildContext(config, options);
-  const extraRoutes = wallet ? sandboxWalletRoutes(wallet, `${config.publicUrl}/v1/wallet/`) : undefined;
-  const app = createApp(ctx, extraRoutes ? { extraRoutes } : {});
+  const app = createApp(ctx, wallet ? { routes: sandboxWalletRoutes(wallet, `${config.publicUrl}/v1/wallet/`) } : {});
   // Not app.listen: Express 5 calls its callback on errors too, so a port in use looked like a start.
   // Node's defaults hold a request open for 300 s: a client that trickles its body would keep a
   // socket and a parser for that long. Headers get 10 s (at most the request timeout), the whole
@@ -153,30 +150,4 @@ async function releaseContext(ctx: ServiceContext, drainMs: number): Promise<voi
   }
   await ctx.rateLimits.close();
   await ctx.store.close();
-}
-
-/** Demo only: the sandbox wallet, answering the way a phone would, driven from the page. */
-function sandboxWalletRoutes(wallet: DemoWallet, ownPrefix: string): express.Router {
-  const router = express.Router();
-  router.post('/v1/sandbox/wallet/scan', express.json({ limit: '16kb' }), async (req, res) => {
-    const uri = (req.body as { uri?: unknown } | undefined)?.uri;
-    if (typeof uri !== 'string' || !uri.startsWith('openid4vp://')) throw new ServiceError('INVALID_REQUEST', 'body.uri must be the openid4vp:// link of the QR code');
-    let status: number;
-    try {
-      status = (await wallet.answerQr(uri, fetch, ownPrefix)).status;
-    } catch (e) {
-      throw new ServiceError('WALLET_CANNOT_ANSWER', (e as Error).message);
-    }
-    res.status(status === 200 ? 200 : 502).json({ wallet_post_status: status });
-  });
-  router.post('/v1/sandbox/wallet/dcapi', express.json({ limit: '64kb' }), async (req, res) => {
-    const body = req.body as { argument?: unknown; origin?: unknown } | undefined;
-    if (!body || typeof body.origin !== 'string') throw new ServiceError('INVALID_REQUEST', 'body needs argument and origin');
-    try {
-      res.json(await wallet.answerDcapi(body.argument, body.origin));
-    } catch (e) {
-      throw new ServiceError('WALLET_CANNOT_ANSWER', (e as Error).message);
-    }
-  });
-  return router;
 }
