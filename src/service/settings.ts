@@ -1,0 +1,181 @@
+/**
+ * Every setting once: its flag, its environment variable, the schema its value must meet (TypeBox,
+ * as the HTTP API's bodies are), whether it is a secret, and what it does. Flags are parsed from this
+ * table (node:util parseArgs), values are converted and checked against their schemas, `--help`
+ * prints the table and `--print-config` masks the secrets it marks. Flags win over the environment.
+ */
+import { parseArgs } from 'node:util';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { KakuninError } from '../codes/error.js';
+
+/** A setting that stops start-up, naming the setting. */
+export class ConfigError extends KakuninError {
+  constructor(message: string) {
+    super('CONFIG_INVALID', message);
+    this.name = 'ConfigError';
+  }
+}
+
+interface Setting<S extends TSchema = TSchema> {
+  env: string;
+  schema: S;
+  /** Never printed: --print-config shows whether it is set, not what it is. */
+  secret?: true;
+  help: string;
+  /** What the value must be, for the error message (default: from the schema). */
+  must?: string;
+}
+
+const integer = (minimum: number, maximum: number) => Type.Integer({ minimum, maximum });
+const text = (options: { pattern?: string; maxLength?: number } = {}) => Type.String({ minLength: 1, ...options });
+const list = (item = text()) => Type.Array(item);
+const oneOf = <T extends string>(...values: T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+
+export const SETTINGS = {
+  host: { env: 'HOST', schema: text(), help: 'listen address (0.0.0.0; 127.0.0.1 in sandbox mode)' },
+  port: { env: 'PORT', schema: integer(0, 65535), help: 'listen port (8080)' },
+  'public-url': { env: 'PUBLIC_URL', schema: text(), help: 'the URL wallets and browsers reach (https; http only for localhost)' },
+  'redis-url': {
+    env: 'REDIS_URL',
+    schema: text({ pattern: '^rediss?://' }),
+    secret: true,
+    must: 'a redis:// or rediss:// URL',
+    help: 'share sessions, rate limits and webhooks between instances (default: in memory)',
+  },
+  'redis-command-timeout': { env: 'KAKUNIN_REDIS_COMMAND_TIMEOUT_MS', schema: integer(100, 60_000), help: 'a Redis command with no reply fails (503) after this many ms (2000)' },
+  'redis-prefix': {
+    env: 'KAKUNIN_REDIS_PREFIX',
+    schema: text({ pattern: '^[A-Za-z0-9_.-]{1,40}:?$' }),
+    must: "1 to 40 letters, digits, '_', '.' or '-' (a ':' is added)",
+    help: 'what every Redis key and channel starts with (kakunin:)',
+  },
+  'store-key': {
+    env: 'KAKUNIN_STORE_KEY',
+    schema: text({ pattern: '^[A-Za-z0-9_-]{43}$' }),
+    secret: true,
+    must: '32 random bytes in base64url (43 characters)',
+    help: '32 random bytes, base64url: what is kept in Redis is sealed under it (required with Redis outside sandbox mode)',
+  },
+  'api-keys': {
+    env: 'KAKUNIN_API_KEYS',
+    schema: list(Type.String({ minLength: 16, maxLength: 512 })),
+    secret: true,
+    must: 'comma-separated keys of at least 16 characters each',
+    help: 'comma-separated keys for POST /v1/verifications (required outside sandbox mode)',
+  },
+  purposes: { env: 'KAKUNIN_PURPOSES_FILE', schema: text(), help: 'custom purposes (JSON, validated against a schema)' },
+  municipalities: { env: 'KAKUNIN_MUNICIPALITIES', schema: list(), help: 'residency codes accepted by the built-in purpose' },
+  'trust-dir': { env: 'KAKUNIN_TRUST_DIR', schema: text(), help: "the folder of trust sets, replacing the package's own certs/" },
+  'trust-sets': { env: 'KAKUNIN_TRUST_SETS', schema: list(), help: 'which trust sets to load (every production set)' },
+  'receipt-key': { env: 'KAKUNIN_RECEIPT_KEY_FILE', schema: text(), help: 'ES256 key (PEM file) for receipts; share it between instances' },
+  'verifier-cert': { env: 'KAKUNIN_VERIFIER_CERT_FILE', schema: text(), help: "the verifier's reader/client certificate chain (PEM file)" },
+  'verifier-key': { env: 'KAKUNIN_VERIFIER_KEY_FILE', schema: text(), help: 'its private key (PEM file)' },
+  webhook: {
+    env: 'KAKUNIN_WEBHOOK_URL',
+    schema: text({ pattern: '^https?://', maxLength: 2048 }),
+    must: 'an http(s) URL',
+    help: 'where final states are delivered (a verification may name its own)',
+  },
+  'webhook-allow-private': { env: 'KAKUNIN_WEBHOOK_ALLOW_PRIVATE', schema: Type.Boolean(), help: 'let webhooks reach private or loopback addresses (off)' },
+  'webhook-takeover': { env: 'KAKUNIN_WEBHOOK_TAKEOVER_SECONDS', schema: integer(2, 600), help: "with Redis: seconds before another instance takes over a dead instance's deliveries (30)" },
+  'rate-limit-ip': { env: 'KAKUNIN_RATE_LIMIT_IP', schema: integer(0, 1_000_000), help: 'creations per minute per client address, IPv6 per /64 (120; 0 turns off)' },
+  'rate-limit-key': { env: 'KAKUNIN_RATE_LIMIT_KEY', schema: integer(0, 1_000_000), help: 'creations per minute per API key (1200; 0 turns off)' },
+  'pending-ttl': { env: 'KAKUNIN_PENDING_TTL', schema: integer(10, 3600), help: 'seconds a wallet has to answer (300)' },
+  'result-ttl': { env: 'KAKUNIN_RESULT_TTL', schema: integer(10, 3600), help: 'seconds a result is kept (120)' },
+  'request-timeout': { env: 'KAKUNIN_REQUEST_TIMEOUT', schema: integer(1, 300), help: 'seconds a client has to send a whole request (30)' },
+  'counter-name': { env: 'KAKUNIN_COUNTER_NAME', schema: text({ maxLength: 80 }), help: "the shop's or office's name in the counter page's title" },
+  'trust-proxy': {
+    env: 'KAKUNIN_TRUST_PROXY',
+    schema: text({ pattern: '^[A-Za-z0-9.:/, -]+$' }),
+    must: 'false, true, a hop count or addresses/subnets',
+    help: "which peers' X-Forwarded-For is believed: false (default), true, a hop count, or addresses/subnets",
+  },
+  'log-level': { env: 'LOG_LEVEL', schema: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), help: 'pino level (info)' },
+  revocation: { env: 'KAKUNIN_REVOCATION', schema: oneOf('fail', 'warn', 'off'), help: 'fail (serve), warn (demo) or off' },
+  'revocation-cache': { env: 'KAKUNIN_REVOCATION_CACHE', schema: text(), help: 'where verified lists are kept (.kakunin/revocation; none: memory only)' },
+  'revocation-refresh': { env: 'KAKUNIN_REVOCATION_REFRESH', schema: integer(5, 86_400), help: 'seconds between refresh rounds (300)' },
+  'revocation-allow-private': { env: 'KAKUNIN_REVOCATION_ALLOW_PRIVATE', schema: Type.Boolean(), help: 'let list fetches reach private or loopback addresses (off)' },
+  sandbox: { env: 'KAKUNIN_SANDBOX', schema: Type.Boolean(), help: 'sandbox mode: test roots trusted, no API key (demo: always)' },
+} satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+type Env = Record<string, string | undefined>;
+
+const setting = (name: string): Setting | undefined => (SETTINGS as Record<string, Setting>)[name];
+const isSwitch = (s: Setting | undefined) => s?.schema.type === 'boolean';
+const BOOLEAN_WORDS: Record<string, boolean> = { 1: true, true: true, yes: true, 0: false, false: false, no: false };
+
+/**
+ * Flags from the table; an unknown flag or a missing value is a ConfigError naming it. A switch takes
+ * `--flag`, `--flag true|false` or `--flag=false`.
+ */
+function parseFlags(raw: string[]): Record<string, string> {
+  const args: string[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const a = raw[i];
+    const s = a.startsWith('--') && !a.includes('=') ? setting(a.slice(2)) : undefined;
+    if (isSwitch(s)) args.push((raw[i + 1] ?? '') in BOOLEAN_WORDS ? `${a}=${raw[++i]}` : `${a}=true`);
+    // A value may start with a dash (a base64url key does one time in 64): parseArgs would call
+    // `--store-key -x…` ambiguous, so a known flag takes the next argument as `--flag=value`.
+    else if (s && i + 1 < raw.length) args.push(`${a}=${raw[++i]}`);
+    else args.push(a);
+  }
+  try {
+    const { values } = parseArgs({ args, options: Object.fromEntries(Object.keys(SETTINGS).map((name) => [name, { type: 'string' as const }])), strict: true, allowPositionals: false });
+    return Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch (e) {
+    throw new ConfigError(`${(e as Error).message} (known flags: ${Object.keys(SETTINGS).map((f) => `--${f}`).join(', ')})`);
+  }
+}
+
+const ajv = new Ajv({ strict: true });
+const validators = new Map<TSchema, ValidateFunction>();
+
+/** The text of a flag or variable as the value its schema describes: numbers, switches and lists converted. */
+function convert(schema: TSchema, raw: string): unknown {
+  if (schema.type === 'integer') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (schema.type === 'boolean') return BOOLEAN_WORDS[raw.toLowerCase()] ?? raw;
+  if (schema.type === 'array')
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  return raw;
+}
+
+function must(s: Setting): string {
+  if (s.must) return s.must;
+  if (s.schema.type === 'integer') return `an integer ${s.schema.minimum}..${s.schema.maximum}`;
+  if (s.schema.type === 'boolean') return 'true or false';
+  if (s.schema.anyOf) return (s.schema.anyOf as { const: string }[]).map((v) => v.const).join(', ').replace(/, ([^,]+)$/, ' or $1');
+  return s.schema.maxLength ? `a text of 1 to ${s.schema.maxLength} characters` : 'a non-empty text';
+}
+
+/** The settings given (flags over the environment; empty counts as not given), each checked against its schema. */
+export function readSettings(args: string[], env: Env): { [K in SettingName]?: Static<(typeof SETTINGS)[K]['schema']> } {
+  const flags = parseFlags(args);
+  const out: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(SETTINGS) as [string, Setting][]) {
+    const raw = flags[name] ?? env[s.env];
+    if (raw === undefined || raw === '') continue;
+    const value = convert(s.schema, raw);
+    let validate = validators.get(s.schema);
+    if (!validate) validators.set(s.schema, (validate = ajv.compile(s.schema)));
+    if (!validate(value)) throw new ConfigError(`--${name} / ${s.env} must be ${must(s)}, got "${s.secret ? '(hidden)' : raw}"`);
+    out[name] = value;
+  }
+  return out;
+}
+
+/** The table as `--help` prints it. */
+export function settingsHelp(): string {
+  return (Object.entries(SETTINGS) as [string, Setting][])
+    .map(([flag, s]) => `  --${flag.padEnd(26)} ${s.env.padEnd(34)} ${s.help}${s.secret ? ' [secret: prefer the variable, flags show in ps]' : ''}`)
+    .join('\n');
+}
+
+/** The ServiceConfig keys of the settings marked secret (`api-keys` -> `apiKeys`). */
+export const SECRET_KEYS = new Set(
+  (Object.entries(SETTINGS) as [string, Setting][]).filter(([, s]) => s.secret).map(([flag]) => flag.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())),
+);
