@@ -133,28 +133,50 @@ async function post(url: string, token: string | undefined, decision: Decision, 
   }
 }
 
+type ReaderArgs = Record<string, string | string[] | boolean | undefined>;
+
+const READER_OPTIONS = {
+  purpose: { type: 'string' },
+  purposes: { type: 'string' },
+  'no-nfc': { type: 'boolean' },
+  'no-qr': { type: 'boolean' },
+  timeout: { type: 'string' },
+  'reader-key': { type: 'string' },
+  'reader-cert': { type: 'string', multiple: true },
+  trust: { type: 'string', multiple: true },
+  'test-roots': { type: 'boolean' },
+  post: { type: 'string' },
+  'post-token': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** What a reading needs, from the flags. */
+interface ReaderSetup {
+  purpose: Purpose;
+  trust: TrustStore;
+  reader?: ReaderIdentity;
+  timeoutMs: number;
+}
+
+/** Throws UsageError naming the flag that is wrong. */
+function readerSetup(v: ReaderArgs, io: ReaderIo): ReaderSetup {
+  const name = (v.purpose as string | undefined) ?? 'age_over';
+  const purposes = loadPurposes(v.purposes as string | undefined);
+  const purpose = purposes.get(name);
+  if (!purpose) throw new UsageError(`--purpose: unknown purpose "${name}" (known: ${[...purposes.keys()].join(', ')})`);
+  const seconds = v.timeout === undefined ? 60 : Number(v.timeout);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout: not a positive number of seconds: ${String(v.timeout)}`);
+  const trust = loadTrust(v.trust as string[] | undefined, !!v['test-roots'], io);
+  const reader = readIdentity(v['reader-key'] as string | undefined, v['reader-cert'] as string[] | undefined);
+  if (v.post !== undefined && !/^https?:\/\//.test(v.post as string)) throw new UsageError(`--post: not an http(s) URL: ${String(v.post)}`);
+  return { purpose, trust, ...(reader ? { reader } : {}), timeoutMs: Math.round(seconds * 1000) };
+}
+
 export async function runReader(argv: string[], io: ReaderIo, deps: ReaderDeps = {}): Promise<number> {
-  let v: Record<string, string | string[] | boolean | undefined>;
+  let v: ReaderArgs;
   try {
-    v = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        purpose: { type: 'string' },
-        purposes: { type: 'string' },
-        'no-nfc': { type: 'boolean' },
-        'no-qr': { type: 'boolean' },
-        timeout: { type: 'string' },
-        'reader-key': { type: 'string' },
-        'reader-cert': { type: 'string', multiple: true },
-        trust: { type: 'string', multiple: true },
-        'test-roots': { type: 'boolean' },
-        post: { type: 'string' },
-        'post-token': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
+    v = parseArgs({ args: argv, strict: true, options: READER_OPTIONS }).values;
   } catch (e) {
     io.err(`${(e as Error).message}\n\n${READER_USAGE}`);
     return 2;
@@ -163,55 +185,19 @@ export async function runReader(argv: string[], io: ReaderIo, deps: ReaderDeps =
     io.out(READER_USAGE);
     return 0;
   }
-  let purpose: Purpose;
-  let trust: TrustStore;
-  let reader: ReaderIdentity | undefined;
-  let timeoutMs: number;
+  let setup: ReaderSetup;
   try {
-    const name = (v.purpose as string | undefined) ?? 'age_over';
-    const purposes = loadPurposes(v.purposes as string | undefined);
-    const p = purposes.get(name);
-    if (!p) throw new UsageError(`--purpose: unknown purpose "${name}" (known: ${[...purposes.keys()].join(', ')})`);
-    purpose = p;
-    const seconds = v.timeout === undefined ? 60 : Number(v.timeout);
-    if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout: not a positive number of seconds: ${String(v.timeout)}`);
-    timeoutMs = Math.round(seconds * 1000);
-    trust = loadTrust(v.trust as string[] | undefined, !!v['test-roots'], io);
-    reader = readIdentity(v['reader-key'] as string | undefined, v['reader-cert'] as string[] | undefined);
-    if (v.post !== undefined && !/^https?:\/\//.test(v.post as string)) throw new UsageError(`--post: not an http(s) URL: ${String(v.post)}`);
+    setup = readerSetup(v, io);
   } catch (e) {
     io.err(`kakunin reader: ${(e as Error).message}`);
     return 2;
   }
-  const useQr = !v['no-qr'];
-  const useNfc = !v['no-nfc'];
-  if (!reader) io.err('note: no --reader-key/--reader-cert: the request goes without readerAuth (Apple Wallet will refuse it)');
-  const ways = [useQr ? 'scan or paste an mdoc: QR code' : '', useNfc ? 'tap the phone on the NFC reader' : ''].filter(Boolean).join(', or ');
-  io.err(`waiting for a phone: ${ways} (timeout ${timeoutMs / 1000} s)`);
-
-  let waited: WaitedEngagement | undefined;
-  let transport: SessionTransport | undefined;
+  if (!setup.reader) io.err('note: no --reader-key/--reader-cert: the request goes without readerAuth (Apple Wallet will refuse it)');
+  const ways = [!v['no-qr'] ? 'scan or paste an mdoc: QR code' : '', !v['no-nfc'] ? 'tap the phone on the NFC reader' : ''].filter(Boolean).join(', or ');
+  io.err(`waiting for a phone: ${ways} (timeout ${setup.timeoutMs / 1000} s)`);
   try {
-    waited = await waitForEngagement({
-      stdin: useQr ? (io.stdin ?? process.stdin) : undefined,
-      nfc: useNfc,
-      timeoutMs,
-      pcscModules: deps.pcscModules,
-      notice: (m) => io.err(`note: ${m}`),
-    });
-    io.err(`engagement by ${waited.source}; offered: ${waited.engagement.retrievalMethods.map((m) => m.type).join(', ') || 'none'}`);
-    transport = deps.openTransport ? await deps.openTransport(waited, timeoutMs) : await openEngagementTransport(waited, timeoutMs, deps.bleModules);
-    const at = deps.now?.() ?? new Date();
-    const { result } = await readMdoc({
-      engagement: waited.engagement,
-      transport,
-      reader,
-      timeoutMs,
-      requests: purposeItemsRequests(purpose),
-      verify: { trust, at },
-    });
-    const decision = reduceToDecision(purpose, result, at);
-    io.out(v.json ? JSON.stringify(decision) : decisionText(purpose, decision));
+    const decision = await readOnce(setup, v, io, deps);
+    io.out(v.json ? JSON.stringify(decision) : decisionText(setup.purpose, decision));
     if (v.post !== undefined) await post(v.post as string, v['post-token'] as string | undefined, decision, io);
     return decision.outcome === 'verified' ? 0 : 1;
   } catch (e) {
@@ -220,6 +206,33 @@ export async function runReader(argv: string[], io: ReaderIo, deps: ReaderDeps =
       return e.code === 'TRANSPORT_UNAVAILABLE' ? 2 : 1;
     }
     throw e;
+  }
+}
+
+/** One phone: wait for its engagement, open the transport it offers, read, verify, decide; then let go of the transport and the card. */
+async function readOnce(setup: ReaderSetup, v: ReaderArgs, io: ReaderIo, deps: ReaderDeps): Promise<Decision> {
+  let waited: WaitedEngagement | undefined;
+  let transport: SessionTransport | undefined;
+  try {
+    waited = await waitForEngagement({
+      stdin: !v['no-qr'] ? (io.stdin ?? process.stdin) : undefined,
+      nfc: !v['no-nfc'],
+      timeoutMs: setup.timeoutMs,
+      pcscModules: deps.pcscModules,
+      notice: (m) => io.err(`note: ${m}`),
+    });
+    io.err(`engagement by ${waited.source}; offered: ${waited.engagement.retrievalMethods.map((m) => m.type).join(', ') || 'none'}`);
+    transport = deps.openTransport ? await deps.openTransport(waited, setup.timeoutMs) : await openEngagementTransport(waited, setup.timeoutMs, deps.bleModules);
+    const at = deps.now?.() ?? new Date();
+    const { result } = await readMdoc({
+      engagement: waited.engagement,
+      transport,
+      reader: setup.reader,
+      timeoutMs: setup.timeoutMs,
+      requests: purposeItemsRequests(setup.purpose),
+      verify: { trust: setup.trust, at },
+    });
+    return reduceToDecision(setup.purpose, result, at);
   } finally {
     await transport?.close().catch(() => undefined);
     await waited?.card?.release().catch(() => undefined);

@@ -3,7 +3,7 @@
  * file, trust folder or key stops the process with a message that names it.
  */
 import { asksForMyNumber, loadPurposes, type Purpose } from '../policy/index.js';
-import { loadOrCreateDevelopmentIdentity, loadVerifierIdentity } from '../protocols/keys/verifier-identity.js';
+import { loadOrCreateDevelopmentIdentity, loadVerifierIdentity, type VerifierIdentity } from '../protocols/keys/verifier-identity.js';
 import { TrustStore } from '../trust/index.js';
 import { loadTrustStore } from '../runtime/trust-folder.js';
 import { checkVerifierIdentity } from '../protocols/keys/verifier-identity-check.js';
@@ -66,101 +66,25 @@ export function trustPerPurpose(
 export async function buildContext(config: ServiceConfig, options: BuildOptions = {}): Promise<ServiceContext> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? (() => new Date());
-  const loaded = loadPurposes(config.purposesFile, { ...(config.municipalities ? { municipalities: config.municipalities } : {}) });
-
-  let trust = loadTrustStore([config.trustDir], config.trustSets.length ? { sets: config.trustSets } : {});
-  for (const warning of trust.warnings) logger.warn({ warning }, 'trust store: a file was skipped');
-  if (options.extraTrust) trust = TrustStore.merge(trust, options.extraTrust);
-  if (trust.anchors.length === 0) throw new Error(`no trust anchors found in ${config.trustDir}`);
-  const testSets = [...new Set(trust.anchors.filter((a) => a.test).map((a) => a.set))];
-  if (testSets.length > 0) {
-    logger.warn(
-      { testTrustSets: testSets, anchors: trust.anchors.filter((a) => a.test).length, sandbox: config.sandbox },
-      'TEST TRUST ANCHORS ARE TRUSTED: credentials from test and sandbox issuers will verify. Never run this configuration in production.',
-    );
-  }
-  for (const p of loaded.values()) {
-    // Collecting the My Number is lawful only for a listed use: what the operator declared is on record.
-    if (asksForMyNumber(p)) logger.warn({ purpose: p.name, legalBasis: p.legalBasis }, 'purpose collects the My Number (個人番号) under the declared legal basis (番号法)');
-  }
-  const perPurpose = trustPerPurpose(loaded, trust, config.sandbox);
-  const purposes = perPurpose.purposes;
-  for (const u of perPurpose.unmatched) {
-    logger.warn({ purpose: u.purpose, trustSets: u.sets, loadedSets: trust.sets }, 'purpose accepts no loaded trust set: its verifications will all fail');
-  }
-
-  const issuer = config.publicUrl;
-  let receipts: ReceiptSigner;
-  if (config.receiptKeyFile) {
-    receipts = ReceiptSigner.fromPemFile(config.receiptKeyFile, issuer);
-  } else {
-    receipts = ReceiptSigner.ephemeral(issuer);
-    if (!config.sandbox) logger.warn('KAKUNIN_RECEIPT_KEY_FILE is not set: receipts are signed with a key made for this process only');
-  }
-
-  const host = new URL(config.publicUrl).hostname;
-  const identity = config.verifierCertFile
-    ? loadVerifierIdentity(config.verifierCertFile, config.verifierKeyFile!)
-    : await loadOrCreateDevelopmentIdentity(host, now());
-  if (!config.verifierCertFile && !config.sandbox) {
-    logger.warn('no verifier certificate configured (KAKUNIN_VERIFIER_CERT_FILE): using a development certificate that no real wallet trusts');
-  }
-  const identityCheck = await checkVerifierIdentity(identity, { now: now(), host });
-  if (config.verifierCertFile && identityCheck.problems.length) {
-    throw new ConfigError(`KAKUNIN_VERIFIER_CERT_FILE (${config.verifierCertFile}): ${identityCheck.problems.join('; ')}`);
-  }
-  for (const warning of identityCheck.warnings) logger.warn({ notAfter: identityCheck.notAfter.toISOString() }, warning);
-
+  const trust = loadTrust(config, options.extraTrust, logger);
+  const perPurpose = loadPurposesFor(config, trust, logger);
+  const receipts = receiptSigner(config, logger);
+  const { identity, notAfter } = await verifierIdentity(config, now(), logger);
   const cipher = storeCipher(config, logger);
   const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl, cipher, config.redisPrefix, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs }) : new MemorySessionStore(() => now().getTime()));
   const store = storeUnavailableAs503(sessions);
   const metrics = new Metrics();
-  metrics.verifierCertificateExpiry.set(Math.floor(identityCheck.notAfter.getTime() / 1000));
-  let revocation: ServiceRevocation | undefined;
-  if (config.revocation === 'off') {
-    logger.warn('revocation checking is off (KAKUNIN_REVOCATION=off): revoked issuers and credentials are not detected');
-  } else {
-    revocation = new ServiceRevocation({
-      mode: config.revocation,
-      trust,
-      logger,
-      now,
-      metrics,
-      ...(config.revocationCacheDir ? { cacheDir: config.revocationCacheDir } : {}),
-      intervalSeconds: config.revocationRefreshSeconds,
-      allowPrivate: config.revocationAllowPrivate,
-      ...(options.revocationFetch ? { fetch: options.revocationFetch } : {}),
-    });
-  }
-  const webhookFetch = guardedFetch({ allowPrivate: config.webhookAllowPrivate, allowLoopback: config.webhookAllowPrivate });
+  metrics.verifierCertificateExpiry.set(Math.floor(notAfter.getTime() / 1000));
+  const revocation = revocationFor(config, { trust, logger, now, metrics, ...(options.revocationFetch ? { fetch: options.revocationFetch } : {}) });
   const logRef = (bearer: string) => cipher.name(`log\0${bearer}`).slice(0, 12);
-  const report = (d: WebhookDelivery, outcome: WebhookOutcome) => {
-    metrics.webhooks.inc({ result: outcome.delivered ? 'delivered' : 'failed' });
-    const log = { ref: logRef(d.verificationId), event: d.eventId, attempts: outcome.attempts, ...(outcome.delivered ? {} : { reason: outcome.reason }) };
-    if (outcome.delivered) logger.info(log, 'webhook delivered');
-    else logger.warn(log, 'webhook not delivered');
-  };
-  const webhooks =
-    options.webhooks ??
-    (config.redisUrl
-      ? new RedisWebhookQueue({
-          redisUrl: config.redisUrl,
-          prefix: config.redisPrefix,
-          cipher,
-          report,
-          onProblem: (message, event) => logger.error({ event }, message),
-          takeoverMs: config.webhookTakeoverSeconds * 1000,
-          fetch: webhookFetch,
-        })
-      : new MemoryWebhookQueue({ ...DEFAULT_WEBHOOK_OPTIONS, fetch: webhookFetch }, report));
   logger.info(
-    { store: store.kind, purposes: [...purposes.keys()], trustSets: trust.sets, anchors: trust.anchors.length, sandbox: config.sandbox, publicUrl: config.publicUrl },
+    { store: store.kind, purposes: [...perPurpose.purposes.keys()], trustSets: trust.sets, anchors: trust.anchors.length, sandbox: config.sandbox, publicUrl: config.publicUrl },
     'configuration loaded',
   );
   return {
     config,
     store,
-    purposes,
+    purposes: perPurpose.purposes,
     trust,
     purposeTrust: perPurpose.trust,
     ...(revocation ? { revocation } : {}),
@@ -173,8 +97,95 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     streams: new StreamCounter(),
     logRef,
     webhookEventId: (id, state) => `evt_${cipher.name(`event\0${id}\0${state}`).slice(0, 32)}`,
-    webhooks,
+    webhooks: options.webhooks ?? webhookQueue(config, cipher, metrics, logger, logRef),
   };
+}
+
+/** The trust folder (and the demo's extra anchors), loudly when test anchors are among them. */
+function loadTrust(config: ServiceConfig, extraTrust: TrustStore | undefined, logger: Logger): TrustStore {
+  let trust = loadTrustStore([config.trustDir], config.trustSets.length ? { sets: config.trustSets } : {});
+  for (const warning of trust.warnings) logger.warn({ warning }, 'trust store: a file was skipped');
+  if (extraTrust) trust = TrustStore.merge(trust, extraTrust);
+  if (trust.anchors.length === 0) throw new ConfigError(`no trust anchors found in ${config.trustDir}`);
+  const testSets = [...new Set(trust.anchors.filter((a) => a.test).map((a) => a.set))];
+  if (testSets.length > 0) {
+    logger.warn(
+      { testTrustSets: testSets, anchors: trust.anchors.filter((a) => a.test).length, sandbox: config.sandbox },
+      'TEST TRUST ANCHORS ARE TRUSTED: credentials from test and sandbox issuers will verify. Never run this configuration in production.',
+    );
+  }
+  return trust;
+}
+
+/** The purposes, each with the trust it accepts; what an operator should know about them is logged. */
+function loadPurposesFor(config: ServiceConfig, trust: TrustStore, logger: Logger): ReturnType<typeof trustPerPurpose> {
+  const loaded = loadPurposes(config.purposesFile, { ...(config.municipalities ? { municipalities: config.municipalities } : {}) });
+  for (const p of loaded.values()) {
+    // Collecting the My Number is lawful only for a listed use: what the operator declared is on record.
+    if (asksForMyNumber(p)) logger.warn({ purpose: p.name, legalBasis: p.legalBasis }, 'purpose collects the My Number (個人番号) under the declared legal basis (番号法)');
+  }
+  const perPurpose = trustPerPurpose(loaded, trust, config.sandbox);
+  for (const u of perPurpose.unmatched) {
+    logger.warn({ purpose: u.purpose, trustSets: u.sets, loadedSets: trust.sets }, 'purpose accepts no loaded trust set: its verifications will all fail');
+  }
+  return perPurpose;
+}
+
+function receiptSigner(config: ServiceConfig, logger: Logger): ReceiptSigner {
+  if (config.receiptKeyFile) return ReceiptSigner.fromPemFile(config.receiptKeyFile, config.publicUrl);
+  if (!config.sandbox) logger.warn('KAKUNIN_RECEIPT_KEY_FILE is not set: receipts are signed with a key made for this process only');
+  return ReceiptSigner.ephemeral(config.publicUrl);
+}
+
+/** The verifier's certificate and key, checked (a configured one that fails stops the start). */
+async function verifierIdentity(config: ServiceConfig, at: Date, logger: Logger): Promise<{ identity: VerifierIdentity; notAfter: Date }> {
+  const host = new URL(config.publicUrl).hostname;
+  const identity = config.verifierCertFile ? loadVerifierIdentity(config.verifierCertFile, config.verifierKeyFile!) : await loadOrCreateDevelopmentIdentity(host, at);
+  if (!config.verifierCertFile && !config.sandbox) {
+    logger.warn('no verifier certificate configured (KAKUNIN_VERIFIER_CERT_FILE): using a development certificate that no real wallet trusts');
+  }
+  const check = await checkVerifierIdentity(identity, { now: at, host });
+  if (config.verifierCertFile && check.problems.length) throw new ConfigError(`KAKUNIN_VERIFIER_CERT_FILE (${config.verifierCertFile}): ${check.problems.join('; ')}`);
+  for (const warning of check.warnings) logger.warn({ notAfter: check.notAfter.toISOString() }, warning);
+  return { identity, notAfter: check.notAfter };
+}
+
+function revocationFor(
+  config: ServiceConfig,
+  parts: { trust: TrustStore; logger: Logger; now: () => Date; metrics: Metrics; fetch?: (url: string) => Promise<Uint8Array> },
+): ServiceRevocation | undefined {
+  if (config.revocation === 'off') {
+    parts.logger.warn('revocation checking is off (KAKUNIN_REVOCATION=off): revoked issuers and credentials are not detected');
+    return undefined;
+  }
+  return new ServiceRevocation({
+    mode: config.revocation,
+    ...parts,
+    ...(config.revocationCacheDir ? { cacheDir: config.revocationCacheDir } : {}),
+    intervalSeconds: config.revocationRefreshSeconds,
+    allowPrivate: config.revocationAllowPrivate,
+  });
+}
+
+/** Webhook deliveries: through Redis (BullMQ) when there is one, else in this process; each outcome counted and logged. */
+function webhookQueue(config: ServiceConfig, cipher: StoreCipher, metrics: Metrics, logger: Logger, logRef: (bearer: string) => string): WebhookQueue {
+  const fetch = guardedFetch({ allowPrivate: config.webhookAllowPrivate, allowLoopback: config.webhookAllowPrivate });
+  const report = (d: WebhookDelivery, outcome: WebhookOutcome) => {
+    metrics.webhooks.inc({ result: outcome.delivered ? 'delivered' : 'failed' });
+    const log = { ref: logRef(d.verificationId), event: d.eventId, attempts: outcome.attempts, ...(outcome.delivered ? {} : { reason: outcome.reason }) };
+    if (outcome.delivered) logger.info(log, 'webhook delivered');
+    else logger.warn(log, 'webhook not delivered');
+  };
+  if (!config.redisUrl) return new MemoryWebhookQueue({ ...DEFAULT_WEBHOOK_OPTIONS, fetch }, report);
+  return new RedisWebhookQueue({
+    redisUrl: config.redisUrl,
+    prefix: config.redisPrefix,
+    cipher,
+    report,
+    onProblem: (message, event) => logger.error({ event }, message),
+    takeoverMs: config.webhookTakeoverSeconds * 1000,
+    fetch,
+  });
 }
 
 /**
