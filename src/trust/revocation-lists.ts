@@ -43,20 +43,7 @@ interface CertificateFacts {
   /** Why the distribution points could not be read, when they could not. */
   crlUrlsUnreadable?: string;
 }
-const facts = new Map<string, CertificateFacts>();
 const FACTS_MAX = 2048;
-
-function factsOf(der: Uint8Array): CertificateFacts {
-  const sha = certificateSha(der);
-  const hit = facts.get(sha);
-  if (hit) return hit;
-  const parsed = parseCertificate(der);
-  const dp = crlDistributionPointsOf(parsed);
-  const f = { serial: normalizeSerial(parsed.node.serialNumber), crlUrls: dp.urls, crlUrlsUnreadable: dp.malformed };
-  if (facts.size >= FACTS_MAX) facts.delete(facts.keys().next().value!);
-  facts.set(sha, f);
-  return f;
-}
 
 /**
  * What identifies a tracked list. A status list is tracked per (URI, anchor, MSO-named signer): the
@@ -134,11 +121,26 @@ export class RevocationLists implements RevocationChecker {
   private readonly maxAge: number;
   private readonly refresh: number;
 
+  /** Facts of certificates seen on verified paths, bounded (FACTS_MAX), owned by these lists. */
+  private readonly facts = new Map<string, CertificateFacts>();
+
   constructor(private readonly options: RevocationListsOptions) {
     this.unavailablePolicy = options.unavailablePolicy;
     this.maxAge = options.maxAgeSeconds ?? 86_400;
     this.refresh = options.refreshSeconds ?? 3_600;
   }
+  private factsOf(der: Uint8Array): CertificateFacts {
+    const sha = certificateSha(der);
+    const hit = this.facts.get(sha);
+    if (hit) return hit;
+    const parsed = parseCertificate(der);
+    const dp = crlDistributionPointsOf(parsed);
+    const f = { serial: normalizeSerial(parsed.node.serialNumber), crlUrls: dp.urls, crlUrlsUnreadable: dp.malformed };
+    if (this.facts.size >= FACTS_MAX) this.facts.delete(this.facts.keys().next().value!);
+    this.facts.set(sha, f);
+    return f;
+  }
+
 
   private key(t: ListTarget): string {
     return listKey(t);
@@ -245,7 +247,7 @@ export class RevocationLists implements RevocationChecker {
 
   checkCertificate(certificate: Uint8Array, issuer: Uint8Array, at: Date): RevocationStatus {
     const issuerSha = certificateSha(issuer);
-    const { serial, crlUrls, crlUrlsUnreadable } = factsOf(certificate);
+    const { serial, crlUrls, crlUrlsUnreadable } = this.factsOf(certificate);
     let keys = this.crlsByIssuer.get(issuerSha);
     if (!keys || keys.size === 0) {
       for (const url of crlUrls) this.want({ url, kind: 'crl', issuer });

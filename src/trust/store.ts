@@ -42,14 +42,10 @@ export interface TrustAnchor {
 
 export const TEST_SETS = new Set(['test', 'sandbox']);
 
-let storeCounter = 0;
-
 /**
  * The trust anchors (IACAs) a verifier accepts, in named sets, with what each may sign. Immutable; build one with loadTrustStore or TrustStore.fromCertificates.
  */
 export class TrustStore {
-  /** Distinguishes stores in caches keyed by store (two stores never share verified chains). */
-  readonly id = `store-${++storeCounter}`;
   readonly anchors: readonly TrustAnchor[];
   /** Files skipped while loading, each with the reason (names the file). */
   readonly warnings: readonly string[];
