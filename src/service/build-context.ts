@@ -71,7 +71,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
   const receipts = receiptSigner(config, logger);
   const { identity, notAfter } = await verifierIdentity(config, now(), logger);
   const cipher = storeCipher(config, logger);
-  const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl, cipher, config.redisPrefix, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs }) : new MemorySessionStore(() => now().getTime()));
+  const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl, cipher, config.redisPrefix, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs, cluster: config.redisCluster }) : new MemorySessionStore(() => now().getTime()));
   const store = storeUnavailableAs503(sessions);
   const metrics = new Metrics();
   metrics.verifierCertificateExpiry.set(Math.floor(notAfter.getTime() / 1000));
@@ -93,7 +93,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     logger,
     protocols: createProtocolAdapter({ identity, now, states: requestStateStoreFor(sessions, now) }),
     now,
-    rateLimits: new RateLimits({ name: (v) => cipher.name(v), logger, ...(config.redisUrl ? { redis: { url: config.redisUrl, prefix: config.redisPrefix } } : {}) }),
+    rateLimits: new RateLimits({ name: (v) => cipher.name(v), logger, ...(config.redisUrl ? { redis: { url: config.redisUrl, cluster: config.redisCluster, prefix: config.redisPrefix } } : {}) }),
     streams: new StreamCounter(),
     logRef,
     webhookEventId: (id, state) => `evt_${cipher.name(`event\0${id}\0${state}`).slice(0, 32)}`,
@@ -179,6 +179,7 @@ function webhookQueue(config: ServiceConfig, cipher: StoreCipher, metrics: Metri
   if (!config.redisUrl) return new MemoryWebhookQueue({ ...DEFAULT_WEBHOOK_OPTIONS, fetch }, report);
   return new RedisWebhookQueue({
     redisUrl: config.redisUrl,
+    cluster: config.redisCluster,
     prefix: config.redisPrefix,
     cipher,
     report,

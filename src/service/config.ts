@@ -19,6 +19,8 @@ export interface ServiceConfig {
   /** Keys accepted in `Authorization: Bearer` or `X-API-Key`. Empty only in sandbox mode. */
   apiKeys: string[];
   redisUrl?: string;
+  /** REDIS_URL names a Redis Cluster (one or more seed nodes, comma-separated). */
+  redisCluster: boolean;
   /**
    * AES-256-GCM key for everything written to and published through Redis (sessions, request states,
    * events): 32 bytes. Required with Redis outside sandbox mode, the same on every instance.
@@ -104,6 +106,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     sandbox,
     apiKeys,
     ...(s['redis-url'] ? { redisUrl: s['redis-url'] } : {}),
+    redisCluster: s['redis-cluster'] ?? false,
     ...(storeKey ? { storeKey } : {}),
     redisCommandTimeoutMs: s['redis-command-timeout'] ?? 2000,
     redisPrefix: (s['redis-prefix'] ?? 'kakunin:').replace(/:?$/, ':'),

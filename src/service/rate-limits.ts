@@ -10,7 +10,8 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import { connectRedis, type RedisClient, type RedisTarget } from './store/redis-connection.js';
 import { RedisStore } from 'rate-limit-redis';
 import { ServiceError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -23,16 +24,16 @@ export interface RateLimitsOptions {
   name: (value: string) => string;
   logger: Logger;
   /** With Redis: limits counted there, under `{prefix}rl:{limit}:{keyed name}`. */
-  redis?: { url: string; prefix: string };
+  redis?: RedisTarget & { prefix: string };
 }
 
 export class RateLimits {
-  private readonly redis: Redis | undefined;
+  private readonly redis: RedisClient | undefined;
 
   constructor(private readonly options: RateLimitsOptions) {
     if (options.redis) {
-      this.redis = new Redis(options.redis.url, { maxRetriesPerRequest: 2, commandTimeout: 2000 });
-      this.redis.on('error', () => undefined); // reported through the store and /readyz
+      // Errors are reported through the store and /readyz.
+      this.redis = connectRedis(options.redis);
     }
   }
 
@@ -66,9 +67,17 @@ export class RateLimits {
 
   private store(limit: string): Store {
     const redis = this.redis!;
+    const prefix = `${this.options.redis!.prefix}rl:${limit}:`;
+    if (!(redis instanceof Cluster)) return new RedisStore({ prefix, sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<number> });
+    // On a cluster each counter is one key (EVALSHA routes by it); the script is loaded on every
+    // master, so whichever holds a key's slot, now or after a failover, knows it.
     return new RedisStore({
-      prefix: `${this.options.redis!.prefix}rl:${limit}:`,
-      sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<number>,
+      prefix,
+      sendCommandCluster: async ({ command: [name, ...args] }) => {
+        if (name.toUpperCase() !== 'SCRIPT') return redis.call(name, ...args) as Promise<number>;
+        const shas = await Promise.all(redis.nodes('master').map((node) => node.call(name, ...args)));
+        return shas[0] as string;
+      },
     });
   }
 

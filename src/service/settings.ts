@@ -43,6 +43,11 @@ export const SETTINGS = {
     must: 'a redis:// or rediss:// URL',
     help: 'share sessions, rate limits and webhooks between instances (default: in memory)',
   },
+  'redis-cluster': {
+    env: 'KAKUNIN_REDIS_CLUSTER',
+    schema: Type.Boolean(),
+    help: 'REDIS_URL names a Redis Cluster or Valkey cluster: its seed nodes, comma-separated (off)',
+  },
   'redis-command-timeout': { env: 'KAKUNIN_REDIS_COMMAND_TIMEOUT_MS', schema: integer(100, 60_000), help: 'a Redis command with no reply fails (503) after this many ms (2000)' },
   'redis-prefix': {
     env: 'KAKUNIN_REDIS_PREFIX',

@@ -8,18 +8,20 @@
  * de-duplication by id) is what BullMQ's Lua scripts already do and are tested for; written by hand
  * on streams it would be a second, younger copy of them.
  *
- * The outbox: the session store writes each delivery (sealed) into `{prefix}outbox` in the same Lua
- * script that writes the result, and `enqueue` moves it into the queue and deletes it. An instance that
+ * The outbox: the session store writes each delivery (sealed) into its bucket's outbox hash
+ * (`{prefix}{b}outbox`, in the slot of the verification's keys) in the same Lua script that writes the result, and `enqueue` moves it into the queue and deletes it. An instance that
  * dies, or a Redis that fails, between the two leaves the entry behind; every instance sweeps the
- * outbox every few seconds and queues what it finds. Queueing is idempotent (the job id is the event
+ * outbox buckets every few seconds and queues what it finds. Queueing is idempotent (the job id is the event
  * id), so a sweep racing the finishing instance sends nothing twice.
  *
  * Redis holds nothing that reads a result or a person: the job id is the event id (a keyed hash of
  * the verification id and state), the job data one value sealed under the store key (it holds the
  * verification id, a bearer value, and the receipt), with the job's name as AAD.
  *
- *   {prefix}webhooks:*   BullMQ's keys for the queue (jobs by event id, wait/delayed/active/failed sets)
- *   {prefix}outbox       deliveries written with their result, not yet queued (redis-store.ts)
+ *   {prefix}:webhooks:*  BullMQ's keys for the queue (jobs by event id, wait/delayed/active/failed sets),
+ *                        the prefix in braces (`{kakunin}:webhooks:…`): one Redis Cluster slot, as
+ *                        BullMQ's scripts need
+ *   {prefix}{b}outbox    deliveries written with their result, not yet queued (redis-store.ts)
  *
  * A delivery is tried `attempts` times, the delay doubling from `baseDelayMs` with 50 % jitter so
  * that deliveries failed together (a merchant's outage) do not come back together. One that fails
@@ -29,8 +31,8 @@
  * ignored rather than sent twice.
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
-import { outboxKey, type OutboxEntry } from './store/index.js';
+import { BUCKETS, outboxKey, outboxKeyFor, type OutboxEntry } from './store/index.js';
+import { connectRedis, type RedisClient, type RedisTarget } from './store/redis-connection.js';
 import type { StoreCipher } from './store/store-cipher.js';
 import { postWebhook, type WebhookDelivery } from './webhook.js';
 import { withDeadline, type WebhookQueue, type WebhookReport } from './webhook-queue.js';
@@ -45,6 +47,8 @@ const SWEEP_COUNT = 200;
 
 export interface RedisWebhookQueueOptions {
   redisUrl: string;
+  /** REDIS_URL names a Redis Cluster. */
+  cluster?: RedisTarget['cluster'];
   /** The store's key prefix ('kakunin:'); BullMQ's keys go under it. */
   prefix: string;
   cipher: StoreCipher;
@@ -74,11 +78,10 @@ export class RedisWebhookQueue implements WebhookQueue {
   readonly kind = 'redis' as const;
   private readonly queue: Queue<JobData>;
   private readonly worker: Worker<JobData>;
-  private readonly connections: Redis[];
+  private readonly connections: RedisClient[];
   private readonly attempts: number;
   private readonly baseDelayMs: number;
-  private readonly producer: Redis;
-  private readonly outbox: string;
+  private readonly producer: RedisClient;
   private readonly sweeper: NodeJS.Timeout;
   private sweeping: Promise<void> | undefined;
   private active = 0;
@@ -86,15 +89,14 @@ export class RedisWebhookQueue implements WebhookQueue {
   constructor(private readonly options: RedisWebhookQueueOptions) {
     this.attempts = options.attempts ?? 10;
     this.baseDelayMs = options.baseDelayMs ?? 1000;
-    const prefix = options.prefix.replace(/:$/, '');
+    const prefix = `{${options.prefix.replace(/:$/, '')}}`;
     // The queue's connection fails fast like the store's (a mute Redis must not hold a finishing
     // verification); the worker's may block (BullMQ waits for jobs with blocking commands).
-    const producer = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: 2000 });
-    const consumer = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-    for (const c of [producer, consumer]) c.on('error', () => undefined); // ioredis reconnects; failures surface on the calls
+    const target = { url: options.redisUrl, cluster: options.cluster ?? false };
+    const producer = connectRedis(target, { commandTimeoutMs: 2000 });
+    const consumer = connectRedis(target, { maxRetriesPerRequest: null });
     this.connections = [producer, consumer];
     this.producer = producer;
-    this.outbox = outboxKey(options.prefix);
     this.queue = new Queue<JobData>(QUEUE, { connection: producer, prefix });
     this.queue.on('error', () => undefined);
     const takeoverMs = options.takeoverMs ?? 30_000;
@@ -124,11 +126,11 @@ export class RedisWebhookQueue implements WebhookQueue {
   }
 
   async enqueue(d: WebhookDelivery, entry: OutboxEntry = this.outboxEntry(d)): Promise<void> {
-    await this.add(entry);
+    await this.add(entry, outboxKeyFor(this.options.prefix, this.options.cipher.name(d.verificationId)));
   }
 
   /** Queues a sealed delivery under its event id (a second add of one id is ignored), then clears its outbox entry. */
-  private async add(entry: OutboxEntry): Promise<void> {
+  private async add(entry: OutboxEntry, outbox: string): Promise<void> {
     await this.queue.add(JOB, { sealed: entry.value }, {
       jobId: entry.id,
       attempts: this.attempts,
@@ -136,17 +138,22 @@ export class RedisWebhookQueue implements WebhookQueue {
       removeOnComplete: { age: KEEP_DELIVERED_SECONDS },
       removeOnFail: { age: DEAD_LETTER_SECONDS },
     });
-    await this.producer.hdel(this.outbox, entry.id);
+    await this.producer.hdel(outbox, entry.id);
   }
 
-  /** Queues the outbox entries an instance or a Redis failure left behind. */
+  /** Queues the outbox entries an instance or a Redis failure left behind, bucket by bucket. */
   private async sweep(): Promise<void> {
-    try {
-      const [, flat] = await this.producer.hscan(this.outbox, '0', 'COUNT', SWEEP_COUNT);
-      for (let i = 0; i + 1 < flat.length; i += 2) await this.add({ id: flat[i], value: flat[i + 1] });
-    } catch {
-      // Redis away: the entries stay; the next sweep tries again.
-    }
+    await Promise.all(
+      [...BUCKETS].map(async (bucket) => {
+        const outbox = outboxKey(this.options.prefix, bucket);
+        try {
+          const [, flat] = await this.producer.hscan(outbox, '0', 'COUNT', SWEEP_COUNT);
+          for (let i = 0; i + 1 < flat.length; i += 2) await this.add({ id: flat[i], value: flat[i + 1] }, outbox);
+        } catch {
+          // Redis (or this bucket's master) away: the entries stay; the next sweep tries again.
+        }
+      }),
+    );
   }
 
   /** One attempt. Throwing asks BullMQ for another later; UnrecoverableError ends the delivery. */

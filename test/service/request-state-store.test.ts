@@ -95,16 +95,16 @@ describe('the request states the service uses', () => {
       const onB = requestStateStoreFor(b, () => new Date());
       await onA.put('r1', '{"nonce":"n"}', 60);
       // Sealed at rest: the raw value is not the state, and opens under its own key name.
-      const raw = (await redis.get(`${prefix}rs:${cipher.name('r1')}`))!;
+      const raw = (await redis.get(`${prefix}rs:{${cipher.name('r1')}}`))!;
       expect(raw).not.toContain('nonce');
-      expect(cipher.open(`${prefix}rs:${cipher.name('r1')}`, raw)).toBe('{"nonce":"n"}');
+      expect(cipher.open(`${prefix}rs:{${cipher.name('r1')}}`, raw)).toBe('{"nonce":"n"}');
       const [x, y] = await Promise.all([onA.consume('r1', 'answer-1'), onB.consume('r1', 'answer-2')]);
       expect([x, y].filter(Boolean)).toEqual(['{"nonce":"n"}']);
       // The answer that got it, retried on the other instance, gets it again there.
       const winner = x ? 'answer-1' : 'answer-2';
       expect(await (x ? onB : onA).consume('r1', winner)).toBe('{"nonce":"n"}');
       await onB.release('r1');
-      expect(await redis.exists(`${prefix}rs:${cipher.name('r1')}`, `${prefix}rs:${cipher.name('r1')}:used`)).toBe(0);
+      expect(await redis.exists(`${prefix}rs:{${cipher.name('r1')}}`, `${prefix}rs:{${cipher.name('r1')}}:used`)).toBe(0);
       await expect(onA.put('r2', 's', 60)).resolves.toBeUndefined();
       await expect(onB.put('r2', 'another state', 60)).rejects.toThrow('collision');
     } finally {

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/service/config.js';
 import { runDemo, runServe, type RunningService } from '../../src/service/serve.js';
-import { parseStoreKey, RedisSessionStore, StoreCipher, StoreValueUnreadable } from '../../src/service/store/index.js';
+import { parseStoreKey, recordKey, RedisSessionStore, StoreCipher, StoreValueUnreadable } from '../../src/service/store/index.js';
 import { capturingLogger, freePort } from './helpers.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -112,7 +112,7 @@ describe('KAKUNIN_STORE_KEY', () => {
       const created = await fetch(`${svc.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': env.KAKUNIN_API_KEYS }, body: JSON.stringify({ purpose: 'age_over' }) });
       expect(created.status).toBe(201);
       const { id } = (await created.json()) as { id: string };
-      const named = `kakunin:s:${StoreCipher.fromKey(key).name(id)}`;
+      const named = recordKey('kakunin:', StoreCipher.fromKey(key).name(id), 's');
       const raw = (await redis.get(named))!;
       expect(raw).not.toContain(id);
       expect(JSON.parse(StoreCipher.fromKey(key).open(named, raw))).toMatchObject({ id, purpose: 'age_over', state: 'pending' });
@@ -164,7 +164,7 @@ describe('a kyc verification in Redis', () => {
     const pending = await rawValues(prefix);
     // The session, its alias and its request states (ephemeral private keys, nonces) are all there, sealed.
     expect([...pending.keys()].some((k) => k.startsWith(`${prefix}rs:`))).toBe(true);
-    expect([...pending.keys()].some((k) => k.startsWith(`${prefix}a:`))).toBe(true);
+    expect([...pending.keys()].some((k) => k.startsWith(prefix) && /^\{.\}a:/.test(k.slice(prefix.length)))).toBe(true);
     const scan = await fetch(`${svc.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: v.qr.uri }) });
     expect(await scan.json()).toEqual({ wallet_post_status: 200 });
     const result = (await (await fetch(`${svc.url}/v1/verifications/${v.id}`)).json()) as { state: string; receipt: string; decision: { value: unknown } };
@@ -172,13 +172,14 @@ describe('a kyc verification in Redis', () => {
     expect(result.decision.value).toEqual({ kind: 'attributes', attributes: { name: '確認 花子', address: '東京都千代田区千代田1-1', birth_date: '1990-04-01' } });
     await new Promise((r) => setTimeout(r, 200)); // the last event reaches the subscriber
     const done = await rawValues(prefix);
-    expect(done.has(`${prefix}s:${cipher.name(v.id)}`)).toBe(true);
+    expect(done.has(recordKey(prefix, cipher.name(v.id), 's'))).toBe(true);
 
     const receiptParts = result.receipt.split('.');
     for (const [k, value] of [...pending, ...done]) {
       expect(findForbidden(value, receiptParts), k).toEqual([]);
       expect(value, k).not.toContain(v.id);
-      const kind = k.slice(prefix.length).split(':')[0];
+      // After the prefix: the bucket's hash tag ({x}), then the kind.
+      const kind = k.slice(prefix.length).replace(/^\{.\}/, '').split(':')[0];
       if (kind === 'kid') expect(value, k).toBe(cipher.kid);
       else if (kind === 's' || kind === 'a' || (kind === 'rs' && !k.endsWith(':used'))) {
         expect(value.startsWith(`v1.${cipher.kid}.`), k).toBe(true);
@@ -189,9 +190,9 @@ describe('a kyc verification in Redis', () => {
       }
     }
     // The sealed session opens to the result, with its decision: it is the data, not a copy elsewhere.
-    expect(JSON.parse(cipher.open(`${prefix}s:${cipher.name(v.id)}`, done.get(`${prefix}s:${cipher.name(v.id)}`)!))).toMatchObject({ id: v.id, state: 'verified', receipt: result.receipt });
+    expect(JSON.parse(cipher.open(recordKey(prefix, cipher.name(v.id), 's'), done.get(recordKey(prefix, cipher.name(v.id), 's'))!))).toMatchObject({ id: v.id, state: 'verified', receipt: result.receipt });
 
-    const ours = messages.filter((m) => m.channel === `${prefix}e:${cipher.name(v.id)}`);
+    const ours = messages.filter((m) => m.channel === recordKey(prefix, cipher.name(v.id), 'e'));
     expect(ours.length).toBeGreaterThanOrEqual(2); // retrieved, verified
     for (const m of ours) {
       expect(findForbidden(m.message, receiptParts)).toEqual([]);
@@ -219,7 +220,7 @@ describe('a kyc verification in Redis', () => {
   it('a value moved to another session id does not open there (503), and is not trusted', async () => {
     const a = await create(svc);
     const b = await create(svc);
-    await redis.set(`${prefix}s:${cipher.name(b.id)}`, (await redis.get(`${prefix}s:${cipher.name(a.id)}`))!, 'KEEPTTL');
+    await redis.set(recordKey(prefix, cipher.name(b.id), 's'), (await redis.get(recordKey(prefix, cipher.name(a.id), 's')))!, 'KEEPTTL');
     const read = await fetch(`${svc.url}/v1/verifications/${b.id}`);
     expect(read.status).toBe(503);
     expect(await read.json()).toMatchObject({ error: 'STORE_UNAVAILABLE' });

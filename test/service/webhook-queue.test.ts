@@ -13,7 +13,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { VerificationSession } from '../../src/service/session.js';
-import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
+import { outboxKeyFor, RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
 import type { WebhookDelivery, WebhookOutcome } from '../../src/service/webhook.js';
 import { RedisWebhookQueue } from '../../src/service/webhook-redis-queue.js';
 import { freePort } from './helpers.js';
@@ -63,7 +63,8 @@ const prefixes: string[] = [];
 afterAll(async () => {
   const redis = new Redis(REDIS_URL);
   for (const p of prefixes) {
-    const keys = await redis.keys(`${p}*`);
+    // The store's keys start with the prefix; BullMQ's with it in braces (one cluster slot).
+    const keys = [...(await redis.keys(`${p}*`)), ...(await redis.keys(`{${p.slice(0, -1)}}*`))];
     if (keys.length) await redis.del(...keys);
   }
   redis.disconnect();
@@ -129,13 +130,13 @@ describe('webhook deliveries through Redis', () => {
       [refused.eventId, { delivered: false, attempts: 1, reason: 'HTTP 400' }],
       [exhausted.eventId, { delivered: false, attempts: 4, reason: 'HTTP 500' }],
     ]);
-    const inspect = new Queue('webhooks', { connection: { url: REDIS_URL }, prefix: prefix.slice(0, -1) });
+    const inspect = new Queue('webhooks', { connection: { url: REDIS_URL }, prefix: `{${prefix.slice(0, -1)}}` });
     try {
       const failed = await inspect.getFailed();
       expect(failed.map((j) => [j.id, j.failedReason]).sort()).toEqual([[refused.eventId, 'HTTP 400'], [exhausted.eventId, 'HTTP 500']].sort());
       // What Redis holds: no verification id, no receipt, in any key or value of the queue.
       const redis = new Redis(REDIS_URL);
-      const keys = await redis.keys(`${prefix}*`);
+      const keys = await redis.keys(`{${prefix.slice(0, -1)}}*`);
       expect(keys.length).toBeGreaterThan(0);
       const dump = (await Promise.all(keys.map(async (k) => `${k} ${JSON.stringify(await redis.type(k) === 'hash' ? await redis.hgetall(k) : '')}`))).join('\n');
       for (const d of [refused, exhausted]) {
@@ -172,7 +173,8 @@ describe('the outbox: a result is never written without its delivery', () => {
       await new Promise((r) => setTimeout(r, 600)); // more sweeps: nothing is queued again
       expect(hook.received.map((r) => r.eventId)).toEqual([d.eventId]);
       const redis = new Redis(REDIS_URL);
-      expect(await redis.hlen(`${prefix}outbox`)).toBe(0);
+      expect(await redis.hlen(outboxKeyFor(prefix, cipher.name(id)))).toBe(0);
+      expect(await redis.keys(`${prefix}*outbox`)).toEqual([]);
       redis.disconnect();
     } finally {
       await store.close();

@@ -2,15 +2,16 @@
  * The protocol layer's RequestStateStore (src/protocols/state/) in Redis, so that request states and
  * their single-use nonces are shared by every instance.
  *
- *   {prefix}{id}      the state JSON, sealed (store-cipher.ts: it holds private keys and nonces), EX ttl
- *   {prefix}{id}:used the digest of the answer that used it up, with the state's remaining TTL
- * where {id} is the cipher's keyed name of the request state id (a bearer value in the wallet's URL).
+ *   {prefix}{{id}}      the state JSON, sealed (store-cipher.ts: it holds private keys and nonces), EX ttl
+ *   {prefix}{{id}}:used the digest of the answer that used it up, with the state's remaining TTL
+ * where {id} is the cipher's keyed name of the request state id (a bearer value in the wallet's URL),
+ * written inside braces: a Redis Cluster hash tag, so the two keys share a slot for the script.
  *
  * `consume` is one Lua script, atomic in Redis: of several instances receiving answers for one
  * request, the first answer marks the state and every copy of that same answer reads it again
  * (a retry may finish the work after the instance that took it died); a different answer gets nil.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import type { RequestStateStore } from '../../protocols/state/request-state-store.js';
 import type { StoreCipher } from './store-cipher.js';
 
@@ -31,7 +32,7 @@ return false
 
 export class RedisRequestStateStore implements RequestStateStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly cipher: StoreCipher,
     private readonly prefix = 'kakunin:rs:',
   ) {}
@@ -66,6 +67,6 @@ export class RedisRequestStateStore implements RequestStateStore {
   }
 
   private stateKey(id: string): string {
-    return this.prefix + this.cipher.name(id);
+    return `${this.prefix}{${this.cipher.name(id)}}`;
   }
 }

@@ -4,16 +4,20 @@
  * session; each instance holds one subscriber connection and fans messages out to its SSE streams.
  *
  * Every {id} and {alias} below is the cipher's keyed name of the bearer value (StoreCipher.name), never
- * the value itself: reading Redis does not give the right to read a result.
- *   {prefix}s:{id}   session JSON, sealed, EX ttl
- *   {prefix}t:{id}   tombstone "1", EX ttl + tombstoneSeconds (410 after the session is gone)
- *   {prefix}a:{alias} the id, sealed, EX as the tombstone (the QR's name for the session)
- *   {prefix}c:{id}   answer claim: the digest of the answer that holds it, then "done" once its
+ * the value itself: reading Redis does not give the right to read a result. {b} is the name's first
+ * character, written as a Redis Cluster hash tag: every key of one verification, and the outbox
+ * bucket its delivery goes into, hash to one slot, so the Lua scripts below stay single-slot on a
+ * cluster (64 buckets spread over the masters).
+ *   {prefix}{b}s:{id}   session JSON, sealed, EX ttl
+ *   {prefix}{b}t:{id}   tombstone "1", EX ttl + tombstoneSeconds (410 after the session is gone)
+ *   {prefix}{b}a:{alias} the id, sealed, EX as the tombstone (the QR's name for the session)
+ *   {prefix}{b}c:{id}   answer claim: the digest of the answer that holds it, then "done" once its
  *                    result is written (Lua scripts, atomic: the first answer wins on whichever
  *                    instance it lands; its retry may re-take it; one result, never overwritten)
- *   {prefix}e:{id}   pub/sub channel of public session events, each sealed
- *   {prefix}outbox   hash: webhook deliveries written with their result, in the same script, until
- *                    the webhook queue holds them (field: the event id; value: sealed by the queue)
+ *   {prefix}{b}e:{id}   pub/sub channel of public session events, each sealed
+ *   {prefix}{b}outbox   hash, one per bucket: webhook deliveries written with their result, in the
+ *                    same script, until the webhook queue holds them (field: the event id; value:
+ *                    sealed by the queue)
  *   {prefix}kid      the kid of the store key the records are sealed and named under: an instance
  *                    with another key finds no record by its names, and this tells it why (503,
  *                    reported) rather than answering 'unknown'
@@ -23,7 +27,8 @@
  * stays plain and holds no personal data. A value that does not open fails the call (503).
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import { connectRedis, type RedisClient } from './redis-connection.js';
 import { RedisRequestStateStore } from './redis-request-state-store.js';
 import type { StoreCipher } from './store-cipher.js';
 import { publicView, type SessionEvent, type VerificationSession } from '../session.js';
@@ -78,8 +83,20 @@ redis.call('PUBLISH', KEYS[4], ARGV[4])
 return 1
 `;
 
-/** The outbox hash of a prefix (the webhook queue reads it too). */
-export const outboxKey = (prefix: string) => `${prefix}outbox`;
+/** The first characters of keyed names (base64url): one bucket, hash tag and outbox hash each. */
+export const BUCKETS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** The hash-tagged start of every key of the record `name` names. */
+const bucketOf = (prefix: string, name: string) => `${prefix}{${name[0]}}`;
+
+/** The key of one kind (s, t, a, c, e) of the record a keyed name names. */
+export const recordKey = (prefix: string, name: string, kind: 's' | 't' | 'a' | 'c' | 'e') => `${bucketOf(prefix, name)}${kind}:${name}`;
+
+/** The outbox hash of one bucket (the webhook queue reads and clears it too). */
+export const outboxKey = (prefix: string, bucket: string) => `${prefix}{${bucket}}outbox`;
+
+/** The outbox bucket a verification's webhook delivery is written into. */
+export const outboxKeyFor = (prefix: string, name: string) => outboxKey(prefix, name[0]);
 
 export interface RedisOptions {
   /**
@@ -87,6 +104,8 @@ export interface RedisOptions {
    * connections but never answers must not hang requests. Default 2000.
    */
   commandTimeoutMs?: number;
+  /** REDIS_URL names a Redis Cluster (its seed nodes, comma-separated). */
+  cluster?: boolean;
 }
 
 /** Session, tombstone, alias, claim and event-channel keys of one bearer value. */
@@ -96,15 +115,17 @@ interface RecordKeys {
   a: string;
   c: string;
   e: string;
+  /** The outbox bucket of this record. */
+  o: string;
 }
 
 export class RedisSessionStore implements SessionStore {
   readonly kind = 'redis' as const;
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
   private readonly listeners = new Map<string, Set<(event: SessionEvent) => void>>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly cipher: StoreCipher,
     private readonly prefix = 'kakunin:',
     private readonly timings: StoreTimings = DEFAULT_TIMINGS,
@@ -112,25 +133,28 @@ export class RedisSessionStore implements SessionStore {
 
   static connect(url: string, cipher: StoreCipher, prefix?: string, timings?: StoreTimings, options: RedisOptions = {}): RedisSessionStore {
     // Commands fail fast while Redis is away instead of queueing without bound; /readyz reports it.
-    const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true, commandTimeout: options.commandTimeoutMs ?? 2000 });
-    redis.on('error', () => {
-      /* reported through ping() and the failing request; ioredis reconnects by itself */
-    });
+    const redis = connectRedis({ url, cluster: options.cluster ?? false }, { commandTimeoutMs: options.commandTimeoutMs ?? 2000 });
     return new RedisSessionStore(redis, cipher, prefix, timings);
   }
 
   async create(session: VerificationSession, ttlSeconds: number, alias?: string): Promise<void> {
-    const tx = this.redis.multi();
-    tx.set(`${this.prefix}kid`, this.cipher.kid, 'NX');
+    // The session's keys in one transaction (one slot); the alias and the kid live in other slots, so
+    // on a cluster they are written beside it. An alias without its session (a failure between the
+    // two) names nothing: the wallet gets 404, as for any unknown handle.
+    const k = this.keysOf(session.id);
+    const writes: Promise<unknown>[] = [
+      this.redis
+        .multi()
+        .set(k.s, this.seal(k.s, JSON.stringify(session)), 'EX', ttlSeconds)
+        .set(k.t, '1', 'EX', ttlSeconds + this.timings.tombstoneSeconds)
+        .exec(),
+      this.redis.set(`${this.prefix}kid`, this.cipher.kid, 'NX'),
+    ];
     if (alias) {
       const a = this.keysOf(alias).a;
-      tx.set(a, this.seal(a, session.id), 'EX', ttlSeconds + this.timings.tombstoneSeconds);
+      writes.push(this.redis.set(a, this.seal(a, session.id), 'EX', ttlSeconds + this.timings.tombstoneSeconds));
     }
-    const k = this.keysOf(session.id);
-    await tx
-      .set(k.s, this.seal(k.s, JSON.stringify(session)), 'EX', ttlSeconds)
-      .set(k.t, '1', 'EX', ttlSeconds + this.timings.tombstoneSeconds)
-      .exec();
+    await Promise.all(writes);
   }
 
   async get(id: string): Promise<Lookup> {
@@ -174,7 +198,7 @@ export class RedisSessionStore implements SessionStore {
   async complete(session: VerificationSession, ttlSeconds: number, answerDigest: string, outbox?: OutboxEntry): Promise<CompleteOutcome> {
     const token = randomBytes(12).toString('base64url');
     const k = this.keysOf(session.id);
-    const outcome = await this.redis.eval(COMPLETE, 5, k.s, k.t, k.c, k.e, outboxKey(this.prefix), ...this.writeArgs(k, session, ttlSeconds), answerDigest, token, outbox?.id ?? '', outbox?.value ?? '');
+    const outcome = await this.redis.eval(COMPLETE, 5, k.s, k.t, k.c, k.e, k.o, ...this.writeArgs(k, session, ttlSeconds), answerDigest, token, outbox?.id ?? '', outbox?.value ?? '');
     return outcome === 1 ? 'written' : outcome === 0 ? 'taken' : 'gone';
   }
 
@@ -235,9 +259,9 @@ export class RedisSessionStore implements SessionStore {
     await Promise.allSettled([this.subscriber?.quit(), this.redis.quit()]);
   }
 
-  private async subscriberConnection(): Promise<Redis> {
+  private async subscriberConnection(): Promise<RedisClient> {
     if (this.subscriber) return this.subscriber;
-    const sub = this.redis.duplicate();
+    const sub: RedisClient = this.redis instanceof Cluster ? this.redis.duplicate() : this.redis.duplicate();
     sub.on('error', () => undefined);
     sub.on('message', (channel: string, message: string) => {
       const set = this.listeners.get(channel);
@@ -259,7 +283,7 @@ export class RedisSessionStore implements SessionStore {
   /** The keys a bearer value names, its keyed hash computed once. */
   private keysOf(bearer: string): RecordKeys {
     const name = this.cipher.name(bearer);
-    const key = (kind: string) => `${this.prefix}${kind}:${name}`;
-    return { s: key('s'), t: key('t'), a: key('a'), c: key('c'), e: key('e') };
+    const key = (kind: 's' | 't' | 'a' | 'c' | 'e') => recordKey(this.prefix, name, kind);
+    return { s: key('s'), t: key('t'), a: key('a'), c: key('c'), e: key('e'), o: outboxKeyFor(this.prefix, name) };
   }
 }
