@@ -1,6 +1,8 @@
 /**
  * `npm run bench:http`: complete OpenID4VP flows against one service process on loopback, with
- * the memory store and then the Redis store. One flow = create (POST /v1/verifications), fetch the
+ * the memory store, the Redis store and a Redis Cluster (3 masters, 3 replicas, started here from
+ * redis-server); then 1, 2 and 4 instances on one Redis (each pinned to a core with taskset where
+ * there is one, the flows spread over them round robin). One flow = create (POST /v1/verifications), fetch the
  * signed request (GET request_uri), post the encrypted DeviceResponse (direct_post.jwt), read the
  * result (GET /v1/verifications/{id}). The wallet side (DeviceResponse, JWE) runs in this process,
  * the service in a child process, so each has a core of the two.
@@ -10,7 +12,8 @@
  * verification of the same kind of DeviceResponse measured here: the issue's goal is at most 6.
  * The last line is the memory store's `ratio server CPU per flow / core verification: N`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,22 +25,31 @@ import { createDeviceResponse } from '../src/sandbox/index.js';
 import { DemoWallet } from '../src/service/demo-wallet.js';
 import { openID4VPSessionTranscript } from '../src/protocols/transcript/index.js';
 import { TrustStore } from '../src/trust/index.js';
+import { startRedisCluster } from '../test/helpers/redis-cluster.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEY = 'bench-api-key-0123456789';
+const STORE_KEY = randomBytes(32).toString('base64url');
+const PREFIX = `kakunin-bench-${randomBytes(4).toString('hex')}:`;
+const TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
-async function startServer(port: number, trustDir: string, redis: boolean): Promise<ChildProcess> {
+type Store = { kind: 'memory' } | { kind: 'redis'; url: string; cluster?: boolean };
+
+async function startServer(port: number, trustDir: string, store: Store, cpu?: number): Promise<ChildProcess> {
   // BENCH_CPU_PROF=<folder>: the service process writes a V8 CPU profile there when it stops.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
   const args = [...prof, '--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./http-server.ts', import.meta.url)), '--port', String(port), '--public-url', `http://127.0.0.1:${port}`, '--trust-dir', trustDir, '--api-keys', KEY,
     // Measured: the HTTP layer and the store. The sandbox IACA publishes no CRL (revocation would fail
     // every answer under serve's default policy), and one client from one address would hit the
     // per-IP rate limit: both are switched off here, and said so in the output.
-    '--revocation', 'off', '--rate-limit-ip', '0', '--rate-limit-key', '0', ...(redis ? ['--redis-url', REDIS_URL] : [])];
-  // Redis values are sealed (KAKUNIN_STORE_KEY, required by serve with Redis): the figures include it.
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, REDIS_URL: '', KAKUNIN_STORE_KEY: randomBytes(32).toString('base64url') } });
+    '--revocation', 'off', '--rate-limit-ip', '0', '--rate-limit-key', '0',
+    ...(store.kind === 'redis' ? ['--redis-url', store.url, '--redis-prefix', PREFIX, ...(store.cluster ? ['--redis-cluster'] : [])] : [])];
+  // Redis values are sealed (KAKUNIN_STORE_KEY, required by serve with Redis, the same for every
+  // instance): the figures include it. `taskset -c N` pins an instance to core N where it exists.
+  const [command, argv] = cpu !== undefined && TASKSET ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, REDIS_URL: '', KAKUNIN_STORE_KEY: STORE_KEY } });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
@@ -72,11 +84,29 @@ function heapOf(child: ChildProcess): Promise<number> {
   });
 }
 
-async function redisMemory(): Promise<number> {
-  const redis = new Redis(REDIS_URL);
-  const info = await redis.info('memory');
+/** used_memory of the Redis server, or of every master of a cluster (its replicas hold copies). */
+async function redisMemory(store: Store): Promise<number> {
+  if (store.kind !== 'redis') return 0;
+  const urls = store.cluster ? await clusterMasters(store.url) : [store.url];
+  let total = 0;
+  for (const url of urls) {
+    const redis = new Redis(url);
+    total += Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+    redis.disconnect();
+  }
+  return total;
+}
+
+async function clusterMasters(seeds: string): Promise<string[]> {
+  const redis = new Redis(seeds.split(',')[0]);
+  const nodes = String(await redis.call('CLUSTER', 'NODES'));
   redis.disconnect();
-  return Number(/used_memory:(\d+)/.exec(info)![1]);
+  return nodes
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((f) => f[2].includes('master'))
+    .map((f) => `redis://${f[1].split('@')[0]}`);
 }
 
 /**
@@ -84,8 +114,8 @@ async function redisMemory(): Promise<number> {
  * verification (PENDING more, created and left unanswered): the service's heap, and with Redis what
  * Redis holds (sealed sessions, tombstones, aliases, request states).
  */
-async function memory(label: string, base: string, child: ChildProcess, redis: boolean, before: { heap: number; redis: number }, flows: number): Promise<void> {
-  const afterFlows = { heap: await heapOf(child), redis: redis ? await redisMemory() : 0 };
+async function memory(label: string, base: string, child: ChildProcess, store: Store, before: { heap: number; redis: number }, flows: number): Promise<void> {
+  const afterFlows = { heap: await heapOf(child), redis: await redisMemory(store) };
   const PENDING = 2000;
   let next = 0;
   await Promise.all(
@@ -97,37 +127,63 @@ async function memory(label: string, base: string, child: ChildProcess, redis: b
       }
     }),
   );
-  const afterPending = { heap: await heapOf(child), redis: redis ? await redisMemory() : 0 };
+  const afterPending = { heap: await heapOf(child), redis: await redisMemory(store) };
   const perResult = (afterFlows.heap - before.heap + afterFlows.redis - before.redis) / flows;
   const perPending = (afterPending.heap - afterFlows.heap + afterPending.redis - afterFlows.redis) / PENDING;
-  const where = redis ? 'service heap + Redis used_memory' : 'service heap';
+  const where = store.kind === 'redis' ? `service heap + Redis used_memory${store.cluster ? ' of the masters' : ''}` : 'service heap';
   console.log(`${label.padEnd(14)} bytes per kept result: ${Math.round(perResult)}   per pending verification: ${Math.round(perPending)} (${where})`);
   console.log(`${''.padEnd(14)} 100,000 pending verifications: ${((perPending * 100_000) / 2 ** 20).toFixed(0)} MiB`);
 }
 
-async function run(label: string, base: string, wallet: DemoWallet, child: ChildProcess, redis: boolean): Promise<{ rate: number; cpuMsPerFlow: number }> {
-  for (let i = 0; i < 20; i++) await flow(base, wallet); // warm-up
-  const before = { heap: await heapOf(child), redis: redis ? await redisMemory() : 0 };
+/** Timed flows for SECONDS, CONCURRENCY at a time, spread round robin over `bases`. */
+async function timedFlows(bases: string[], wallet: DemoWallet): Promise<number[]> {
   const latencies: number[] = [];
-  const cpuBefore = await cpuOf(child);
   const end = performance.now() + SECONDS * 1000;
+  let turn = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < end) {
         const t = performance.now();
-        await flow(base, wallet);
+        await flow(bases[turn++ % bases.length], wallet);
         latencies.push(performance.now() - t);
       }
     }),
   );
+  return latencies.sort((x, y) => x - y);
+}
+
+const quantile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1);
+
+async function run(label: string, base: string, wallet: DemoWallet, child: ChildProcess, store: Store): Promise<{ rate: number; cpuMsPerFlow: number }> {
+  for (let i = 0; i < 20; i++) await flow(base, wallet); // warm-up
+  const before = { heap: await heapOf(child), redis: await redisMemory(store) };
+  const cpuBefore = await cpuOf(child);
+  const latencies = await timedFlows([base], wallet);
   const cpuMsPerFlow = ((await cpuOf(child)) - cpuBefore) / 1000 / latencies.length;
-  latencies.sort((x, y) => x - y);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(1);
   const rate = latencies.length / SECONDS;
-  console.log(`${label.padEnd(14)} flows/s: ${rate.toFixed(1).padStart(7)}   p50: ${q(0.5)} ms   p99: ${q(0.99)} ms   (${latencies.length} flows, ${CONCURRENCY} concurrent)`);
+  console.log(`${label.padEnd(14)} flows/s: ${rate.toFixed(1).padStart(7)}   p50: ${quantile(latencies, 0.5)} ms   p99: ${quantile(latencies, 0.99)} ms   (${latencies.length} flows, ${CONCURRENCY} concurrent)`);
   console.log(`${''.padEnd(14)} server CPU per flow: ${cpuMsPerFlow.toFixed(2)} ms`);
-  await memory(label, base, child, redis, before, latencies.length);
+  await memory(label, base, child, store, before, latencies.length);
   return { rate, cpuMsPerFlow };
+}
+
+/** 1, 2 and 4 instances on one Redis, each pinned to a core (round robin over the cores) where taskset exists. */
+async function scaling(wallet: DemoWallet, trustDir: string): Promise<void> {
+  const cores = availableParallelism();
+  for (const n of [1, 2, 4]) {
+    const ports = Array.from({ length: n }, (_, i) => 18_710 + i);
+    const children = await Promise.all(ports.map((port, i) => startServer(port, trustDir, { kind: 'redis', url: REDIS_URL }, i % cores)));
+    try {
+      const bases = ports.map((p) => `http://127.0.0.1:${p}`);
+      for (let i = 0; i < 20; i++) await flow(bases[i % n], wallet);
+      const latencies = await timedFlows(bases, wallet);
+      console.log(`${`${n} instance${n > 1 ? 's' : ''}`.padEnd(14)} flows/s: ${(latencies.length / SECONDS).toFixed(1).padStart(7)}   p50: ${quantile(latencies, 0.5)} ms   p99: ${quantile(latencies, 0.99)} ms`);
+    } finally {
+      for (const c of children) c.kill('SIGTERM');
+      await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(undefined) : c.once('exit', r)))));
+    }
+  }
+  console.log(`${''.padEnd(14)} (${cores} cores${TASKSET ? ', instances pinned with taskset' : ', taskset missing: not pinned'}; the wallet side runs in this process on the same cores)`);
 }
 
 function coreRate(wallet: DemoWallet): number {
@@ -156,16 +212,27 @@ const coreMs = 1000 / core;
 console.log(`core verifyDeviceResponse (same document, one process): ${core.toFixed(0)} verifications/s (${coreMs.toFixed(3)} ms each)`);
 console.log('service: kakunin serve on 127.0.0.1, revocation off (the sandbox IACA has no CRL), rate limits off; wallet in this process');
 let memoryRatio = NaN;
-for (const redis of [false, true]) {
-  const port = 18_700 + (redis ? 1 : 0);
-  const child = await startServer(port, trustDir, redis);
-  try {
-    const { rate, cpuMsPerFlow } = await run(redis ? 'redis store' : 'memory store', `http://127.0.0.1:${port}`, wallet, child, redis);
-    console.log(`${''.padEnd(14)} ratio to core verifications/s: ${(rate / core).toFixed(3)}   server CPU per flow / core verification: ${(cpuMsPerFlow / coreMs).toFixed(1)}`);
-    if (!redis) memoryRatio = cpuMsPerFlow / coreMs;
-  } finally {
-    child.kill('SIGTERM');
+const cluster = process.env.BENCH_CLUSTER === '0' ? undefined : await startRedisCluster();
+const stores: [string, Store][] = [
+  ['memory store', { kind: 'memory' }],
+  ['redis store', { kind: 'redis', url: REDIS_URL }],
+  ...(cluster ? ([['redis cluster', { kind: 'redis', url: cluster.url, cluster: true }]] as [string, Store][]) : []),
+];
+try {
+  for (const [i, [label, store]] of stores.entries()) {
+    const port = 18_700 + i;
+    const child = await startServer(port, trustDir, store);
+    try {
+      const { rate, cpuMsPerFlow } = await run(label, `http://127.0.0.1:${port}`, wallet, child, store);
+      console.log(`${''.padEnd(14)} ratio to core verifications/s: ${(rate / core).toFixed(3)}   server CPU per flow / core verification: ${(cpuMsPerFlow / coreMs).toFixed(1)}`);
+      if (store.kind === 'memory') memoryRatio = cpuMsPerFlow / coreMs;
+    } finally {
+      child.kill('SIGTERM');
+    }
   }
+  if (process.env.BENCH_SCALING !== '0') await scaling(wallet, trustDir);
+} finally {
+  await cluster?.stop();
 }
 console.log(`ratio server CPU per flow / core verification: ${memoryRatio.toFixed(1)}`);
 process.exit(0);

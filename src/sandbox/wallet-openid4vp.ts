@@ -14,19 +14,22 @@ import { WalletRefusal, type SandboxWallet, type WalletElementRef } from './wall
 
 type Params = Record<string, any>;
 
-async function verifiedParams(wallet: SandboxWallet, jws: string): Promise<Params> {
-  const head = decodeProtectedHeader(jws);
-  if (head.typ !== 'oauth-authz-req+jwt') throw new WalletRefusal('invalid_request', `request object typ ${String(head.typ)}`);
-  const chain = (head.x5c ?? []).map((c) => new Uint8Array(Buffer.from(c, 'base64')));
+/** The request object's signer: a chain the wallet trusts for verifiers, its leaf's key verifying `jws`. */
+async function verifiedBy(wallet: SandboxWallet, jws: string): Promise<{ payload: Params; header: Params; chain: Uint8Array[]; leaf: x509.X509Certificate }> {
+  const header = decodeProtectedHeader(jws) as Params;
+  if (header.typ !== 'oauth-authz-req+jwt') throw new WalletRefusal('invalid_request', `request object typ ${String(header.typ)}`);
+  const chain = ((header.x5c ?? []) as string[]).map((c) => new Uint8Array(Buffer.from(c, 'base64')));
   const leaf = await wallet.checkVerifierChain(chain);
   const key = createPublicKey({ key: Buffer.from(leaf.publicKey.rawData), format: 'der', type: 'spki' });
-  let payload: Params;
   try {
-    payload = JSON.parse(Buffer.from((await compactVerify(jws, key)).payload).toString('utf8'));
+    return { payload: JSON.parse(Buffer.from((await compactVerify(jws, key)).payload).toString('utf8')), header, chain, leaf };
   } catch {
     throw new WalletRefusal('invalid_request', 'request object signature does not verify');
   }
-  const clientId = String(payload.client_id ?? '');
+}
+
+/** client_id names the certificate that signed (x509_hash: its hash; x509_san_dns: one of its DNS names). */
+function checkClientId(clientId: string, chain: Uint8Array[], leaf: x509.X509Certificate): void {
   if (clientId.startsWith('x509_hash:')) {
     if (clientId.slice(10) !== createHash('sha256').update(chain[0]).digest('base64url')) throw new WalletRefusal('invalid_client', 'x509_hash does not match the certificate');
   } else if (clientId.startsWith('x509_san_dns:')) {
@@ -35,7 +38,34 @@ async function verifiedParams(wallet: SandboxWallet, jws: string): Promise<Param
   } else {
     throw new WalletRefusal('invalid_client', `unsupported client_id ${clientId}`);
   }
+}
+
+async function verifiedParams(wallet: SandboxWallet, jws: string): Promise<Params> {
+  const { payload, chain, leaf } = await verifiedBy(wallet, jws);
+  checkClientId(String(payload.client_id ?? ''), chain, leaf);
   return payload;
+}
+
+/**
+ * openid4vp-v1-multisigned (§A.3.2, JWS JSON Serialization): the first signature the wallet can
+ * verify under a verifier chain it trusts authenticates the request; its protected header carries the
+ * client_id (and verifier_info) that goes with the payload. A client_id in the payload is refused.
+ */
+async function verifiedMultiSignedParams(wallet: SandboxWallet, data: Params): Promise<Params> {
+  const signatures = Array.isArray(data.signatures) ? (data.signatures as Params[]) : [];
+  if (typeof data.payload !== 'string' || signatures.length === 0) throw new WalletRefusal('invalid_request', 'a multi-signed request needs payload and signatures');
+  let refusal: unknown = new WalletRefusal('invalid_request', 'no signature of the request verifies');
+  for (const sig of signatures) {
+    try {
+      const { payload, header, chain, leaf } = await verifiedBy(wallet, `${String(sig.protected)}.${data.payload}.${String(sig.signature)}`);
+      if ('client_id' in payload || 'verifier_info' in payload) throw new WalletRefusal('invalid_request', 'client_id and verifier_info belong in the protected headers of a multi-signed request');
+      checkClientId(String(header.client_id ?? ''), chain, leaf);
+      return { ...payload, client_id: header.client_id, ...(header.verifier_info ? { verifier_info: header.verifier_info } : {}) };
+    } catch (e) {
+      refusal = e;
+    }
+  }
+  throw refusal;
 }
 
 function askedFromDcql(params: Params): { id: string; docType: string; asked: WalletElementRef[] }[] {
@@ -93,9 +123,9 @@ export async function answerOpenID4VPOverDcApi(
   origin: string,
 ): Promise<{ protocol: string; data: { response: string } }> {
   let params: Params;
-  if (protocol === 'openid4vp-v1-signed') {
-    if (wallet.behaviour.skipRequestChecks) params = JSON.parse(Buffer.from(String(data.request).split('.')[1], 'base64url').toString('utf8'));
-    else params = await verifiedParams(wallet, String(data.request));
+  if (protocol === 'openid4vp-v1-signed' || protocol === 'openid4vp-v1-multisigned') {
+    if (wallet.behaviour.skipRequestChecks) params = JSON.parse(Buffer.from(String(protocol === 'openid4vp-v1-signed' ? data.request.split('.')[1] : data.payload), 'base64url').toString('utf8'));
+    else params = protocol === 'openid4vp-v1-signed' ? await verifiedParams(wallet, String(data.request)) : await verifiedMultiSignedParams(wallet, data);
     if (!wallet.behaviour.skipRequestChecks && !(params.expected_origins ?? []).includes(origin)) {
       throw new WalletRefusal('invalid_request', 'origin not in expected_origins');
     }

@@ -8,6 +8,7 @@ import { TrustStore } from '../trust/index.js';
 import { loadTrustStore } from '../runtime/trust-folder.js';
 import { checkVerifierIdentity } from '../protocols/keys/verifier-identity-check.js';
 import { ConfigError, type ServiceConfig } from './config.js';
+import { loadVerifierInfo } from './verifier-info.js';
 import type { ServiceContext } from './context.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -70,6 +71,8 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
   const perPurpose = loadPurposesFor(config, trust, logger);
   const receipts = receiptSigner(config, logger);
   const { identity, notAfter } = await verifierIdentity(config, now(), logger);
+  const additionalIdentities = await extraVerifierIdentities(config, now());
+  const verifierInfo = config.verifierInfoFile ? loadVerifierInfo(config.verifierInfoFile) : undefined;
   const cipher = storeCipher(config, logger);
   const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl, cipher, config.redisPrefix, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs, cluster: config.redisCluster }) : new MemorySessionStore(() => now().getTime()));
   const store = storeUnavailableAs503(sessions);
@@ -91,7 +94,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     receipts,
     metrics,
     logger,
-    protocols: createProtocolAdapter({ identity, now, states: requestStateStoreFor(sessions, now) }),
+    protocols: createProtocolAdapter({ identity, additionalIdentities, ...(verifierInfo ? { verifierInfo } : {}), now, states: requestStateStoreFor(sessions, now) }),
     now,
     rateLimits: new RateLimits({ name: (v) => cipher.name(v), logger, ...(config.redisUrl ? { redis: { url: config.redisUrl, cluster: config.redisCluster, prefix: config.redisPrefix } } : {}) }),
     streams: new StreamCounter(),
@@ -148,6 +151,19 @@ async function verifierIdentity(config: ServiceConfig, at: Date, logger: Logger)
   if (config.verifierCertFile && check.problems.length) throw new ConfigError(`KAKUNIN_VERIFIER_CERT_FILE (${config.verifierCertFile}): ${check.problems.join('; ')}`);
   for (const warning of check.warnings) logger.warn({ notAfter: check.notAfter.toISOString() }, warning);
   return { identity, notAfter: check.notAfter };
+}
+
+/** Other trust frameworks' certificates (multisigned requests), each checked as the main one is. */
+async function extraVerifierIdentities(config: ServiceConfig, at: Date): Promise<VerifierIdentity[]> {
+  const host = new URL(config.publicUrl).hostname;
+  return Promise.all(
+    config.verifierExtraCertFiles.map(async (certFile, i) => {
+      const identity = loadVerifierIdentity(certFile, config.verifierExtraKeyFiles[i]);
+      const check = await checkVerifierIdentity(identity, { now: at, host });
+      if (check.problems.length) throw new ConfigError(`KAKUNIN_VERIFIER_EXTRA_CERT_FILES (${certFile}): ${check.problems.join('; ')}`);
+      return identity;
+    }),
+  );
 }
 
 function revocationFor(

@@ -41,6 +41,11 @@ export interface ServiceConfig {
   receiptKeyFile?: string;
   verifierCertFile?: string;
   verifierKeyFile?: string;
+  /** Other trust frameworks' certificates and keys that also sign the DC API request (multisigned). */
+  verifierExtraCertFiles: string[];
+  verifierExtraKeyFiles: string[];
+  /** JSON file of OpenID4VP verifier_info attestations; undefined: none are sent. */
+  verifierInfoFile?: string;
   webhookUrl?: string;
   /** Let webhooks reach private and loopback addresses (an intranet backend). Default false. */
   webhookAllowPrivate: boolean;
@@ -98,6 +103,9 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
   if (!sandbox && apiKeys.length === 0) throw new ConfigError('KAKUNIN_API_KEYS (or --api-keys) is required outside sandbox mode: a comma-separated list of keys');
   const storeKey = storeKeyOf(s['store-key'], s['redis-url'], sandbox);
   if (!!s['verifier-cert'] !== !!s['verifier-key']) throw new ConfigError('KAKUNIN_VERIFIER_CERT_FILE and KAKUNIN_VERIFIER_KEY_FILE go together');
+  const extraCerts = s['verifier-extra-certs'] ?? [];
+  const extraKeys = s['verifier-extra-keys'] ?? [];
+  if (extraCerts.length !== extraKeys.length) throw new ConfigError('KAKUNIN_VERIFIER_EXTRA_CERT_FILES and KAKUNIN_VERIFIER_EXTRA_KEY_FILES name as many files, in the same order');
   const revocationCache = s['revocation-cache'] ?? '.kakunin/revocation';
   return Object.freeze({
     host: s.host ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
@@ -116,6 +124,9 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     trustSets: s['trust-sets'] ?? [],
     ...(s['receipt-key'] ? { receiptKeyFile: s['receipt-key'] } : {}),
     ...(s['verifier-cert'] ? { verifierCertFile: s['verifier-cert'], verifierKeyFile: s['verifier-key'] } : {}),
+    verifierExtraCertFiles: extraCerts,
+    verifierExtraKeyFiles: extraKeys,
+    ...(s['verifier-info'] ? { verifierInfoFile: s['verifier-info'] } : {}),
     ...(s.webhook ? { webhookUrl: s.webhook } : {}),
     webhookAllowPrivate: s['webhook-allow-private'] ?? false,
     webhookTakeoverSeconds: s['webhook-takeover'] ?? 30,

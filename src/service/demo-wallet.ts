@@ -84,7 +84,7 @@ export class DemoWallet {
     for (const r of requests) {
       if (!r || typeof r !== 'object' || !r.data || typeof r.data !== 'object') continue;
       if (r.protocol === 'org-iso-mdoc') return answerAnnexC(this.wallet, r.data as unknown as AnnexCRequestData, origin);
-      if (r.protocol === 'openid4vp-v1-signed' || r.protocol === 'openid4vp-v1-unsigned') return answerOpenID4VPOverDcApi(this.wallet, r.protocol, r.data, origin);
+      if (r.protocol === 'openid4vp-v1-signed' || r.protocol === 'openid4vp-v1-multisigned' || r.protocol === 'openid4vp-v1-unsigned') return answerOpenID4VPOverDcApi(this.wallet, r.protocol, r.data, origin);
     }
     throw new Error('no request in a protocol the sandbox wallet speaks');
   }

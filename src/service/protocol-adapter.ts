@@ -15,6 +15,7 @@ import { receiveDigitalCredentialResponse } from '../protocols/dcapi/digital-cre
 import { ProtocolError } from '../protocols/errors.js';
 import type { VerifierIdentity } from '../protocols/keys/verifier-identity.js';
 import { createOpenID4VPRequest, getRequestObject, receiveDirectPost } from '../protocols/oid4vp/redirect-flow.js';
+import type { VerifierInfo } from '../protocols/oid4vp/request-object.js';
 import type { PresentationRequest, RequestedDocument } from '../protocols/request/presentation-request.js';
 import type { RequestStateStore } from '../protocols/state/request-state-store.js';
 import type { DcapiInput, PrepareInput, PreparedDcapi, PreparedRequest, RequestRefs, WalletProtocols } from './wallet-protocols.js';
@@ -51,15 +52,22 @@ function toRequested(e: { namespace: string; identifier: string; intentToRetain:
 
 export interface ProtocolAdapterOptions {
   identity: VerifierIdentity;
+  /** Certificates of other trust frameworks that also sign the DC API OpenID4VP request: with any,
+   * it is offered as openid4vp-v1-multisigned instead of -signed. */
+  additionalIdentities?: VerifierIdentity[];
+  /** OpenID4VP verifier_info (off unless configured): in every OpenID4VP request object. */
+  verifierInfo?: VerifierInfo[];
   /** Request states: memory for one instance, Redis for several. */
   states: RequestStateStore;
   now: () => Date;
 }
 
-export function createProtocolAdapter({ identity, states, now }: ProtocolAdapterOptions): WalletProtocols {
+export function createProtocolAdapter({ identity, additionalIdentities = [], verifierInfo, states, now }: ProtocolAdapterOptions): WalletProtocols {
+  const info = verifierInfo?.length ? { verifierInfo } : {};
+  const openid4vpProtocol: DcApiProtocol = additionalIdentities.length ? 'openid4vp-v1-multisigned' : 'openid4vp-v1-signed';
   /** One DC API request per protocol: a DeviceRequest cannot carry DCQL's alternatives. */
   const dcapiRequest = (request: PresentationRequest, protocol: DcApiProtocol, input: DcapiInput, at: Date) =>
-    createDigitalCredentialRequest({ request, origin: input.origin, identity, protocols: [protocol], at, ttlSeconds: input.ttlSeconds, store: states });
+    createDigitalCredentialRequest({ request, origin: input.origin, identity, additionalIdentities, ...info, protocols: [protocol], at, ttlSeconds: input.ttlSeconds, store: states });
 
   return {
     async prepare(input: PrepareInput): Promise<PreparedRequest> {
@@ -74,6 +82,7 @@ export function createProtocolAdapter({ identity, states, now }: ProtocolAdapter
         store: states,
         // Wallets may POST a wallet_nonce to request_uri and get a request object signed for them.
         requestUriMethod: 'post',
+        ...info,
       });
       return { refs: { oid4vp: redirect.id, dcapi: {} }, qrUri: redirect.walletUrl };
     },
@@ -81,9 +90,9 @@ export function createProtocolAdapter({ identity, states, now }: ProtocolAdapter
     async prepareDcapi(input: DcapiInput): Promise<PreparedDcapi> {
       const at = now();
       const annexC = await dcapiRequest(isoRequest(input.documents), 'org-iso-mdoc', input, at);
-      const openid4vp = await dcapiRequest(dcqlRequest(input.documents), 'openid4vp-v1-signed', input, at);
+      const openid4vp = await dcapiRequest(dcqlRequest(input.documents), openid4vpProtocol, input, at);
       return {
-        refs: { 'org-iso-mdoc': annexC.id, 'openid4vp-v1-signed': openid4vp.id },
+        refs: { 'org-iso-mdoc': annexC.id, [openid4vpProtocol]: openid4vp.id },
         dcapi: { digital: { requests: [...annexC.credentialRequestOptions.digital.requests, ...openid4vp.credentialRequestOptions.digital.requests] } },
       };
     },

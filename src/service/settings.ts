@@ -76,6 +76,17 @@ export const SETTINGS = {
   'receipt-key': { env: 'KAKUNIN_RECEIPT_KEY_FILE', schema: text(), help: 'ES256 key (PEM file) for receipts; share it between instances' },
   'verifier-cert': { env: 'KAKUNIN_VERIFIER_CERT_FILE', schema: text(), help: "the verifier's reader/client certificate chain (PEM file)" },
   'verifier-key': { env: 'KAKUNIN_VERIFIER_KEY_FILE', schema: text(), help: 'its private key (PEM file)' },
+  'verifier-extra-certs': {
+    env: 'KAKUNIN_VERIFIER_EXTRA_CERT_FILES',
+    schema: list(),
+    help: 'certificate chains (PEM files, comma-separated) of other trust frameworks that also sign the DC API request: it is then offered as openid4vp-v1-multisigned',
+  },
+  'verifier-extra-keys': { env: 'KAKUNIN_VERIFIER_EXTRA_KEY_FILES', schema: list(), help: 'their private keys (PEM files, comma-separated, in the same order)' },
+  'verifier-info': {
+    env: 'KAKUNIN_VERIFIER_INFO_FILE',
+    schema: text(),
+    help: 'OpenID4VP verifier_info: a JSON file with an array of {format, data, credential_ids?} attestations put in every request object (off)',
+  },
   webhook: {
     env: 'KAKUNIN_WEBHOOK_URL',
     schema: text({ pattern: '^https?://', maxLength: 2048 }),

@@ -10,7 +10,7 @@ import { KakuninError } from '../../cbor/index.js';
 import { b64u } from '../errors.js';
 import { clientIdFor, type ClientIdPrefix, type VerifierIdentity } from '../keys/verifier-identity.js';
 import { createResponseEncryptionKey } from '../oid4vp/encryption-key.js';
-import { authorizationRequestObject, signRequestObject } from '../oid4vp/request-object.js';
+import { authorizationRequestObject, signMultiSignedRequestObject, signRequestObject, type VerifierInfo } from '../oid4vp/request-object.js';
 import { createDeviceRequest } from '../request/device-request.js';
 import { validatePresentationRequest, type PresentationRequest } from '../request/presentation-request.js';
 import { newNonce, newRequestId, privateJwk, saveState, type PresentationState } from '../state/presentation-state.js';
@@ -21,7 +21,7 @@ import { createEncryptionInfo } from './encryption-info.js';
 /**
  * A Digital Credentials API protocol kakunin speaks: org-iso-mdoc (ISO 18013-7 Annex C, Apple Wallet), openid4vp-v1-signed / -unsigned (OpenID4VP 1.0 Appendix A, Google Wallet).
  */
-export type DcApiProtocol = 'org-iso-mdoc' | 'openid4vp-v1-signed' | 'openid4vp-v1-unsigned';
+export type DcApiProtocol = 'org-iso-mdoc' | 'openid4vp-v1-signed' | 'openid4vp-v1-multisigned' | 'openid4vp-v1-unsigned';
 
 /**
  * What to ask, the page's origin the request is bound to, the verifier identity that signs it, the protocols to offer, the time and where the request state goes.
@@ -37,6 +37,11 @@ export interface DigitalCredentialRequestInput {
   protocols?: DcApiProtocol[];
   /** DeviceRequest version for org-iso-mdoc; default "1.0". */
   deviceRequestVersion?: '1.0' | '1.1';
+  /** openid4vp-v1-multisigned: identities that sign beside `identity` (another trust framework's
+   * certificate, e.g. one a wallet ecosystem issued), each as its own client_id. */
+  additionalIdentities?: VerifierIdentity[];
+  /** OpenID4VP 1.0 §5.1 verifier_info of `identity` (in its signature's protected header when multi-signed). */
+  verifierInfo?: VerifierInfo[];
   at: Date;
   ttlSeconds?: number;
   store: RequestStateStore;
@@ -72,7 +77,9 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
   }
   if (origin !== input.origin.replace(/\/$/, '')) throw new KakuninError('INVALID_ARGUMENT', `origin ${input.origin} is not a bare origin`);
   const protocols = input.protocols ?? ['org-iso-mdoc', input.identity ? 'openid4vp-v1-signed' : 'openid4vp-v1-unsigned'];
-  if (protocols.includes('openid4vp-v1-signed') && !input.identity) throw new KakuninError('INVALID_ARGUMENT', 'openid4vp-v1-signed needs a verifier identity');
+  for (const signed of ['openid4vp-v1-signed', 'openid4vp-v1-multisigned'] as const) {
+    if (protocols.includes(signed) && !input.identity) throw new KakuninError('INVALID_ARGUMENT', `${signed} needs a verifier identity`);
+  }
   const ttl = input.ttlSeconds ?? 300;
   const state: PresentationState = { flow: 'dcapi', request, origin, createdAt: input.at.getTime(), expiresAt: input.at.getTime() + ttl * 1000 };
   const requests: DigitalCredentialRequest['credentialRequestOptions']['digital']['requests'] = [];
@@ -95,9 +102,27 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
       if (protocol === 'openid4vp-v1-unsigned') {
         // §A.2: client_id and expected_origins are not used in unsigned requests.
         requests.push({ protocol, data: { ...authorizationRequestObject({ request, nonce, responseMode: 'dc_api.jwt', encryptionJwk: key.publicJwk }) } });
+      } else if (protocol === 'openid4vp-v1-multisigned') {
+        // §A.3.2: the JWS JSON Serialization itself is the data; client_id lives in each signature.
+        const signers = [input.identity!, ...(input.additionalIdentities ?? [])].map((identity, i) => ({
+          identity,
+          clientId: clientIdFor(identity, input.clientIdPrefix ?? 'x509_hash'),
+          ...(i === 0 && input.verifierInfo ? { verifierInfo: input.verifierInfo } : {}),
+        }));
+        const claims = authorizationRequestObject({ request, nonce, responseMode: 'dc_api.jwt', encryptionJwk: key.publicJwk, expectedOrigins: [origin] });
+        requests.push({ protocol, data: { ...(await signMultiSignedRequestObject(claims, signers, Math.floor(input.at.getTime() / 1000))) } });
+        state.oid4vp.clientId = signers[0].clientId;
       } else {
         const clientId = clientIdFor(input.identity!, input.clientIdPrefix ?? 'x509_hash');
-        const claims = authorizationRequestObject({ request, nonce, responseMode: 'dc_api.jwt', encryptionJwk: key.publicJwk, clientId, expectedOrigins: [origin] });
+        const claims = authorizationRequestObject({
+          request,
+          nonce,
+          responseMode: 'dc_api.jwt',
+          encryptionJwk: key.publicJwk,
+          clientId,
+          expectedOrigins: [origin],
+          ...(input.verifierInfo ? { verifierInfo: input.verifierInfo } : {}),
+        });
         requests.push({ protocol, data: { request: await signRequestObject(claims, input.identity!, Math.floor(input.at.getTime() / 1000)) } });
         state.oid4vp.clientId = clientId;
       }

@@ -13,7 +13,7 @@ import { consumeState, keyFromJwk, loadState, newNonce, newRequestId, privateJwk
 import type { RequestStateStore } from '../state/request-state-store.js';
 import { checkResponseSize, openProtocolResponse, verifyPresentations, type AnsweredVerificationResult, type ProtocolVerifyOptions } from '../verify-protocol-response.js';
 import { createResponseEncryptionKey } from './encryption-key.js';
-import { authorizationRequestObject, signRequestObject, type AuthorizationRequestObject } from './request-object.js';
+import { authorizationRequestObject, signRequestObject, type AuthorizationRequestObject, type VerifierInfo } from './request-object.js';
 
 /**
  * What to ask, the verifier identity, the request_uri and response_uri for a request id, the time and where the request state goes.
@@ -33,6 +33,8 @@ export interface OpenID4VPRequestInput {
    * with a wallet_nonce that the request object then carries (getRequestObject). GET still works.
    */
   requestUriMethod?: 'get' | 'post';
+  /** OpenID4VP 1.0 §5.1 verifier_info: attestations about the verifier, for wallets that ask for them. */
+  verifierInfo?: VerifierInfo[];
   at: Date;
   ttlSeconds?: number;
   store: RequestStateStore;
@@ -69,7 +71,16 @@ export async function createOpenID4VPRequest(input: OpenID4VPRequestInput): Prom
   }
   const key = createResponseEncryptionKey();
   const nonce = newNonce();
-  const claims = authorizationRequestObject({ request, nonce, responseMode: 'direct_post.jwt', encryptionJwk: key.publicJwk, clientId, responseUri, state: id });
+  const claims = authorizationRequestObject({
+    request,
+    nonce,
+    responseMode: 'direct_post.jwt',
+    encryptionJwk: key.publicJwk,
+    clientId,
+    responseUri,
+    state: id,
+    ...(input.verifierInfo ? { verifierInfo: input.verifierInfo } : {}),
+  });
   const requestObject = await signRequestObject(claims, input.identity, Math.floor(input.at.getTime() / 1000));
   const ttl = input.ttlSeconds ?? 300;
   const state: PresentationState = {

@@ -2,10 +2,11 @@
  * OpenID4VP 1.0 Authorization Request for mso_mdoc, as a signed Request Object (JAR, RFC 9101):
  * JOSE header typ oauth-authz-req+jwt, alg from the key, x5c = the verifier's chain without the
  * anchor (HAIP 1.0). Used for the redirect/QR flow (direct_post.jwt, fetched via request_uri) and
- * for openid4vp-v1-signed over the DC API (dc_api.jwt, with expected_origins).
+ * for openid4vp-v1-signed over the DC API (dc_api.jwt, with expected_origins); and, signed under
+ * several identities at once (JWS JSON Serialization, §A.3.2), for openid4vp-v1-multisigned.
  */
 import type { KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { GeneralSign, SignJWT, type GeneralJWS } from 'jose';
 import { KakuninError } from '../../cbor/index.js';
 import type { VerifierIdentity } from '../keys/verifier-identity.js';
 import { toDcqlQuery, type DcqlQuery } from '../request/dcql.js';
@@ -27,6 +28,18 @@ export interface AuthorizationRequestInput {
   state?: string;
   /** DC API signed requests only. */
   expectedOrigins?: string[];
+  /** Attestations about the verifier (§5.1 verifier_info), for wallets that ask for them. */
+  verifierInfo?: VerifierInfo[];
+}
+
+/**
+ * One attestation about the verifier (OpenID4VP 1.0 §5.1 `verifier_info`), e.g. an EU registration
+ * certificate: `format` names what `data` is; `credential_ids` the DCQL credential queries it is for.
+ */
+export interface VerifierInfo {
+  format: string;
+  data: string | Record<string, unknown>;
+  credential_ids?: string[];
 }
 
 export interface AuthorizationRequestObject {
@@ -43,6 +56,7 @@ export interface AuthorizationRequestObject {
   response_uri?: string;
   state?: string;
   expected_origins?: string[];
+  verifier_info?: VerifierInfo[];
   aud?: string;
   iat?: number;
 }
@@ -69,6 +83,7 @@ export function authorizationRequestObject(input: AuthorizationRequestInput): Au
     if (input.state) o.state = input.state;
   }
   if (input.expectedOrigins?.length) o.expected_origins = input.expectedOrigins;
+  if (input.verifierInfo?.length) o.verifier_info = input.verifierInfo;
   return o;
 }
 
@@ -94,4 +109,33 @@ export async function signRequestObject(claims: AuthorizationRequestObject, iden
       x5c: identity.x5chain.map((c) => Buffer.from(c).toString('base64')),
     })
     .sign(identity.privateKey);
+}
+
+/** A signer of a multi-signed request: its identity and the client_id it signs as (and its own verifier_info). */
+export interface RequestSigner {
+  identity: VerifierIdentity;
+  clientId: string;
+  verifierInfo?: VerifierInfo[];
+}
+
+/**
+ * The Request Object signed by each signer (JWS JSON Serialization, general syntax: OpenID4VP 1.0
+ * §A.3.2): `client_id` and `verifier_info` go only into each signature's protected header, every
+ * other parameter into the one payload they all sign. A wallet authenticates the verifier under
+ * whichever client identifier (trust framework) it knows.
+ */
+export async function signMultiSignedRequestObject(claims: AuthorizationRequestObject, signers: RequestSigner[], iat: number): Promise<GeneralJWS> {
+  if (signers.length === 0) throw new KakuninError('INVALID_ARGUMENT', 'a multi-signed request object needs at least one signer');
+  const { client_id: _clientId, verifier_info: _verifierInfo, ...rest } = claims;
+  const jws = new GeneralSign(new TextEncoder().encode(JSON.stringify({ ...rest, iat })));
+  for (const signer of signers) {
+    jws.addSignature(signer.identity.privateKey).setProtectedHeader({
+      alg: joseAlg(signer.identity.privateKey),
+      typ: 'oauth-authz-req+jwt',
+      x5c: signer.identity.x5chain.map((c) => Buffer.from(c).toString('base64')),
+      client_id: signer.clientId,
+      ...(signer.verifierInfo?.length ? { verifier_info: signer.verifierInfo } : {}),
+    });
+  }
+  return jws.sign();
 }

@@ -144,7 +144,7 @@ export const DcapiRequest = Type.Object(
       { digital: Type.Object({ requests: Type.Array(Type.Object({ protocol: Type.String(), data: Type.Unknown() })) }) },
       {
         description:
-          'The argument for navigator.credentials.get ({digital: {requests: [...]}}): org-iso-mdoc ({deviceRequest, encryptionInfo}, with readerAuth) and openid4vp-v1-signed ({request: signed request object, response_mode dc_api.jwt}), each with its own single-use nonce and ephemeral key.',
+          'The argument for navigator.credentials.get ({digital: {requests: [...]}}): org-iso-mdoc ({deviceRequest, encryptionInfo}, with readerAuth) and openid4vp-v1-signed ({request: signed request object, response_mode dc_api.jwt}) or, with extra verifier certificates configured, openid4vp-v1-multisigned ({payload, signatures}: JWS JSON Serialization), each with its own single-use nonce and ephemeral key.',
       },
     ),
   },
@@ -157,7 +157,7 @@ export const DcapiResponse = Type.Object(
       minLength: 1,
       maxLength: 64,
       examples: ['org-iso-mdoc', 'openid4vp-v1-signed'],
-      description: 'The protocol the wallet answered in: one of those offered in `dcapi` (org-iso-mdoc, openid4vp-v1-signed); any other is refused with 400 PROTOCOL_UNSUPPORTED.',
+      description: 'The protocol the wallet answered in: one of those offered in `dcapi` (org-iso-mdoc, openid4vp-v1-signed or openid4vp-v1-multisigned); any other is refused with 400 PROTOCOL_UNSUPPORTED.',
     }),
     data: Type.Union([Type.Object({}), Type.String({ maxLength: 1_000_000 })], {
       description:
