@@ -16,9 +16,11 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDevelopmentIdentity } from '../protocols/keys/verifier-identity.js';
 import { UsageError } from './input.js';
+import { CSR_USAGE, importCertificate, writeCsr } from './keys-csr.js';
 import type { CliIo } from './options.js';
 
 const USAGE = `Usage: kakunin keys init [--dir DIR] [--host HOST] [--force]
+       kakunin keys csr | import ...   (the certificate Apple or your CA issues; kakunin keys csr --help)
 
 Writes the secrets a deployment needs (default DIR: ./secrets, where compose.yaml reads them):
   DIR/receipt.pem                          the receipt signing key (P-256, PKCS#8)
@@ -43,16 +45,38 @@ function write(file: string, content: string, force: boolean, io: CliIo, written
 export async function runKeys(argv: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { dir: { type: 'string' }, host: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean' } } });
+    const text = { type: 'string' } as const;
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        dir: text,
+        host: text,
+        force: { type: 'boolean' },
+        help: { type: 'boolean' },
+        // keys csr / keys import
+        domain: text,
+        country: text,
+        state: text,
+        org: text,
+        unit: text,
+        email: text,
+        cert: text,
+        chain: text,
+      },
+    });
   } catch (e) {
     throw new UsageError(`keys: ${(e as Error).message}`);
   }
   const { values, positionals } = parsed;
+  const command = positionals[0];
   if (values.help) {
-    io.out(USAGE);
+    io.out(command === 'csr' || command === 'import' ? CSR_USAGE : USAGE);
     return 0;
   }
-  if (positionals.length !== 1 || positionals[0] !== 'init') throw new UsageError(`keys: expected "init"\n\n${USAGE}`);
+  if (positionals.length === 1 && command === 'csr') return writeCsr(values, resolve(values.dir ?? 'secrets'), io);
+  if (positionals.length === 1 && command === 'import') return importCertificate(values, resolve(values.dir ?? 'secrets'), io);
+  if (positionals.length !== 1 || command !== 'init') throw new UsageError(`keys: expected "init", "csr" or "import"\n\n${USAGE}`);
   const dir = resolve(values.dir ?? 'secrets');
   const host = values.host ?? 'localhost';
   const force = values.force === true;

@@ -15,6 +15,8 @@ Commands:
   trust list | lists | import-vical   inspect and update the trust sets and revocation lists
   keys init [--dir secrets]   write the receipt key, store key, API key and a development verifier
                               certificate where compose.yaml expects them
+  keys csr | keys import      the key and signing request for Apple Business Connect (or your CA),
+                              then the certificate it issues
   help                        this text
 
 Each command takes --help.`;
