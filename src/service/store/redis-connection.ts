@@ -56,8 +56,3 @@ export function connectRedis(target: RedisTarget, options: ConnectOptions = { co
   client.on('error', () => undefined);
   return client;
 }
-
-/** The master nodes (one for a single server): what a sweep over every node's keys must visit. */
-export function masters(client: RedisClient): Redis[] {
-  return client instanceof Cluster ? client.nodes('master') : [client];
-}
