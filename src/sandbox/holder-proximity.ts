@@ -9,7 +9,7 @@ import { decodeEmbedded, embedBytes, encodeCbor } from '../cbor/index.js';
 import { coseKeyToKeyObject } from '../cose/index.js';
 import { proximitySessionTranscript, type ProximityHandover } from '../protocols/transcript/iso-proximity.js';
 import { mdocUri } from '../protocols/proximity/device-engagement.js';
-import { parseDeviceRequest, verifyReaderAuth } from '../protocols/request/parse-device-request.js';
+import { parseDeviceRequest, verifyReaderAuth, verifyReaderAuthAll } from '../protocols/request/parse-device-request.js';
 import { ProximityError } from '../protocols/proximity/errors.js';
 import { buildHandoverSelect, parseHandoverRequest } from '../protocols/proximity/nfc-handover.js';
 import { encodeRetrievalMethod, type DeviceRetrievalMethod } from '../protocols/proximity/retrieval-methods.js';
@@ -60,6 +60,10 @@ export interface HolderSessionReport {
   requests: { docType: string; elements: string[] }[];
   /** The reader certificate subject when readerAuth verified. */
   readerSubject?: string;
+  /** The request was signed once, with readerAuthAll (second edition). */
+  readerAuthAll?: boolean;
+  /** The DeviceRequest version the reader sent. */
+  requestVersion?: string;
   /** How the session ended. */
   end: 'terminated-by-reader' | 'status-sent' | 'transport-closed' | 'timeout' | 'decryption-failed';
 }
@@ -158,8 +162,19 @@ export class SandboxProximityHolder {
           requestBytes = cipher.decrypt(sd.data);
         }
         const request = parseDeviceRequest(requestBytes);
+        // Second edition: one readerAuthAll signs every DocRequest at once.
+        if (request.readerAuthAll !== undefined) {
+          try {
+            report.readerSubject = verifyReaderAuthAll(request, transcript!).subject;
+            report.readerAuthAll = true;
+          } catch (e) {
+            if (this.options.requireReaderAuth) throw e;
+          }
+        }
+        report.requestVersion = request.version;
         for (const d of request.docRequests) {
           report.requests.push({ docType: d.itemsRequest.docType, elements: Object.values(d.itemsRequest.nameSpaces).flatMap((e) => Object.keys(e)) });
+          if (request.readerAuthAll !== undefined) continue;
           if (d.readerAuth !== undefined) {
             try {
               report.readerSubject = verifyReaderAuth(d.readerAuth, transcript!, d.itemsRequestBytes).subject;

@@ -37,9 +37,15 @@ export async function answerAnnexC(wallet: SandboxWallet, data: AnnexCRequestDat
   const deviceRequest = decodeCbor(fromB64u(data.deviceRequest)) as Map<string, unknown>;
   const docRequests = deviceRequest.get('docRequests') as Map<string, unknown>[];
   let answer: Uint8Array | undefined;
+  // Second edition: one readerAuthAll over every ItemsRequest instead of one readerAuth each.
+  const readerAuthAll = deviceRequest.get('readerAuthAll') as unknown[] | undefined;
+  if (readerAuthAll !== undefined && !wallet.behaviour.skipRequestChecks) {
+    const all = docRequests.map((d) => d.get('itemsRequest') as EncodedCbor);
+    await checkReaderSignature(wallet, readerAuthAll[0], encodeCbor(embed(['ReaderAuthenticationAll', sessionTranscriptValue, all, null])), 'readerAuthAll');
+  }
   for (const docRequest of docRequests) {
     const itemsRequest = docRequest.get('itemsRequest') as EncodedCbor;
-    if (!wallet.behaviour.skipRequestChecks) await checkReaderAuth(wallet, docRequest.get('readerAuth'), sessionTranscriptValue, itemsRequest);
+    if (readerAuthAll === undefined && !wallet.behaviour.skipRequestChecks) await checkReaderAuth(wallet, docRequest.get('readerAuth'), sessionTranscriptValue, itemsRequest);
     const items = decodeCbor(itemsRequest.bytes) as Map<string, unknown>;
     const asked: WalletElementRef[] = [];
     for (const [nameSpace, elements] of items.get('nameSpaces') as Map<string, Map<string, boolean>>) {
@@ -66,11 +72,15 @@ async function checkReaderAuth(wallet: SandboxWallet, readerAuth: unknown, sessi
     if (wallet.options.trustedReaderRoots?.length) throw new WalletRefusal('invalid_request', 'readerAuth missing');
     return;
   }
+  await checkReaderSignature(wallet, readerAuth, encodeCbor(embed(['ReaderAuthentication', sessionTranscriptValue, itemsRequest])), 'readerAuth');
+}
+
+async function checkReaderSignature(wallet: SandboxWallet, readerAuth: unknown, payload: Uint8Array, what: string): Promise<void> {
+  if (readerAuth === undefined) throw new WalletRefusal('invalid_request', `${what} missing`);
   const msg = parseCoseSign1(readerAuth);
   const x5 = header(msg, HEADER.x5chain);
   const chain = x5 instanceof Uint8Array ? [x5] : (x5 as Uint8Array[] | undefined) ?? [];
   const leaf = await wallet.checkVerifierChain(chain);
   const key = createPublicKey({ key: Buffer.from(leaf.publicKey.rawData), format: 'der', type: 'spki' });
-  const payload = encodeCbor(embed(['ReaderAuthentication', sessionTranscriptValue, itemsRequest]));
-  if (!verifyCoseSign1(msg, key, { detachedPayload: payload })) throw new WalletRefusal('invalid_request', 'readerAuth does not verify');
+  if (!verifyCoseSign1(msg, key, { detachedPayload: payload })) throw new WalletRefusal('invalid_request', `${what} does not verify`);
 }

@@ -37,6 +37,8 @@ export interface DigitalCredentialRequestInput {
   protocols?: DcApiProtocol[];
   /** DeviceRequest version for org-iso-mdoc; default "1.0". */
   deviceRequestVersion?: '1.0' | '1.1';
+  /** With version "1.1": sign the org-iso-mdoc request once, with readerAuthAll (second edition). */
+  readerAuthAll?: boolean;
   /** openid4vp-v1-multisigned: identities that sign beside `identity` (another trust framework's
    * certificate, e.g. one a wallet ecosystem issued), each as its own client_id. */
   additionalIdentities?: VerifierIdentity[];
@@ -88,7 +90,7 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const encryptionInfo = createEncryptionInfo(new Uint8Array(randomBytes(16)), publicKey);
     const transcript = dcapiSessionTranscript({ encryptionInfo: encryptionInfo.encoded, origin });
-    const deviceRequest = createDeviceRequest(request, transcript, input.identity, input.deviceRequestVersion);
+    const deviceRequest = createDeviceRequest(request, transcript, input.identity, input.deviceRequestVersion, { readerAuthAll: input.readerAuthAll === true });
     requests.push({ protocol: 'org-iso-mdoc', data: { deviceRequest: b64u(deviceRequest), encryptionInfo: encryptionInfo.encoded } });
     state.annexC = { encryptionInfo: encryptionInfo.encoded, recipientKey: privateJwk(privateKey) };
   }

@@ -26,6 +26,8 @@ export interface DeviceEngagement {
   retrievalMethods: DeviceRetrievalMethod[];
   /** Keys beyond 0..2 (ServerRetrievalMethods, ProtocolInfo, OriginInfos, Capabilities, ...), decoded, kept for callers. */
   extra: Map<number, unknown>;
+  /** Second edition Capabilities (key 6): ReaderAuthAllSupport (key 3) is true, so the reader may sign the whole request once. */
+  readerAuthAllSupport: boolean;
 }
 
 /** The only cipher suite ISO 18013-5 defines: ECDH + HKDF-SHA256 + AES-256-GCM. */
@@ -66,7 +68,9 @@ export function parseDeviceEngagement(bytes: Uint8Array): DeviceEngagement {
     }
     const extra = new Map<number, unknown>();
     for (const [k, v] of map) if (typeof k === 'number' && k > 2) extra.set(k, v);
-    return { bytes, version, cipherSuite, eDeviceKeyBytes, eDeviceKey, retrievalMethods, extra };
+    const capabilities = extra.get(6);
+    const readerAuthAllSupport = capabilities instanceof Map && capabilities.get(3) === true;
+    return { bytes, version, cipherSuite, eDeviceKeyBytes, eDeviceKey, retrievalMethods, extra, readerAuthAllSupport };
   } catch (e) {
     if (e instanceof ProximityError) throw e;
     return invalid((e as Error).message, e);

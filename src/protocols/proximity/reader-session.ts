@@ -79,7 +79,11 @@ export class ReaderSession {
     if (this.ended) throw new ProximityError('SESSION_TERMINATED', 'the session has ended');
     const transport = this.options.transport;
     try {
-      const deviceRequest = buildDeviceRequest(requests, this.sessionTranscript, this.options.reader);
+      // Second edition: an mdoc that says ReaderAuthAllSupport gets a 1.1 request signed once.
+      const all = this.options.engagement.deviceEngagement.readerAuthAllSupport && this.options.reader !== undefined;
+      const deviceRequest = all
+        ? buildDeviceRequest(requests, this.sessionTranscript, this.options.reader, '1.1', { readerAuthAll: true })
+        : buildDeviceRequest(requests, this.sessionTranscript, this.options.reader);
       const encrypted = this.cipher.encrypt(deviceRequest);
       await transport.send(this.established ? encodeSessionData({ data: encrypted }) : encodeSessionEstablishment(this.eReaderKey.coseKeyBytes, encrypted));
       this.established = true;

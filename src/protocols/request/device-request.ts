@@ -2,12 +2,16 @@
  * ISO 18013-5 DeviceRequest (§8.3.2.1.2.1) with readerAuth on each DocRequest: a detached
  * COSE_Sign1 over ReaderAuthenticationBytes = #6.24(["ReaderAuthentication", SessionTranscript,
  * ItemsRequestBytes]) (§9.1.4), x5chain = the verifier's reader certificate chain (leaf first, no
- * root). One builder serves every protocol that carries a DeviceRequest: ISO 18013-7 Annex C over
+ * root). Or, second edition (DeviceRequest "1.1", to an mdoc whose DeviceEngagement says
+ * ReaderAuthAllSupport), one readerAuthAll for the whole request: the same COSE_Sign1 over
+ * ReaderAuthenticationAllBytes = #6.24(["ReaderAuthenticationAll", SessionTranscript,
+ * [+ ItemsRequestBytes], DeviceRequestInfoBytes / null]). One builder serves every protocol that carries a DeviceRequest: ISO 18013-7 Annex C over
  * the DC API and the in-person session. The transcript and the ItemsRequest go in as the exact
  * bytes, so the signature covers what the wallet will rebuild.
  */
 import type { KeyObject } from 'node:crypto';
-import { concat, embed, embedBytes, encodeCbor, type EncodedCbor } from '../../cbor/index.js';
+import { cborHead, concat, embed, embedBytes, encodeCbor, type EncodedCbor } from '../../cbor/index.js';
+import { KakuninError } from '../../cbor/index.js';
 import { createCoseSign1 } from '../../cose/index.js';
 import { sessionTranscriptForms } from '../../mdoc/session-transcript.js';
 import { elementsByNameSpace, type PresentationRequest, type RequestedDocument } from './presentation-request.js';
@@ -54,25 +58,50 @@ export function readerAuthenticationBytes(sessionTranscript: Uint8Array, itemsRe
 }
 
 /**
- * `version` "1.0" by default; "1.1" (ISO 18013-5 second edition) is accepted for wallets that want
- * the newer version string. Both carry per-DocRequest readerAuth over ReaderAuthentication; the 1.1
- * additions (deviceRequestInfo, readerAuthAll) are not produced. Without `reader` the DocRequests
- * go unsigned (Apple Wallet then refuses).
+ * ReaderAuthenticationAllBytes (second edition): every DocRequest's ItemsRequestBytes in order, and
+ * no DeviceRequestInfo (kakunin sends none: null).
  */
-export function buildDeviceRequest(requests: ItemsRequest[], sessionTranscript: Uint8Array, reader?: ReaderIdentity, version: '1.0' | '1.1' = '1.0'): Uint8Array {
-  const docRequests = requests.map((r) => {
-    const items = encodeItemsRequest(r);
-    const docRequest = new Map<string, unknown>([['itemsRequest', items]]);
-    if (reader) {
-      const payload = readerAuthenticationBytes(sessionTranscript, items);
-      docRequest.set('readerAuth', createCoseSign1(payload, reader.privateKey, { x5chain: reader.x5chain, detached: true }));
-    }
+export function readerAuthenticationAllBytes(sessionTranscript: Uint8Array, itemsRequestBytes: EncodedCbor[]): Uint8Array {
+  const label = encodeCbor('ReaderAuthenticationAll');
+  const items = concat(cborHead(4, itemsRequestBytes.length), ...itemsRequestBytes.map((i) => i.tagged));
+  const inner = concat(Uint8Array.of(0x84), label, sessionTranscriptForms(sessionTranscript).bytes, items, Uint8Array.of(0xf6));
+  return embedBytes(inner).tagged;
+}
+
+/**
+ * `version` "1.0" by default; "1.1" (ISO 18013-5 second edition) for wallets that want the newer
+ * version string. With `readerAuthAll` (1.1 only) the request is signed once, at the top; otherwise
+ * each DocRequest carries its readerAuth. Without `reader` the DocRequests go unsigned (Apple Wallet
+ * then refuses).
+ */
+export function buildDeviceRequest(
+  requests: ItemsRequest[],
+  sessionTranscript: Uint8Array,
+  reader?: ReaderIdentity,
+  version: '1.0' | '1.1' = '1.0',
+  options: { readerAuthAll?: boolean } = {},
+): Uint8Array {
+  const all = options.readerAuthAll === true && reader !== undefined;
+  if (all && version !== '1.1') throw new KakuninError('INVALID_ARGUMENT', 'readerAuthAll needs DeviceRequest version 1.1');
+  const items = requests.map(encodeItemsRequest);
+  const sign = (payload: Uint8Array) => createCoseSign1(payload, reader!.privateKey, { x5chain: reader!.x5chain, detached: true });
+  const docRequests = items.map((i) => {
+    const docRequest = new Map<string, unknown>([['itemsRequest', i]]);
+    if (reader && !all) docRequest.set('readerAuth', sign(readerAuthenticationBytes(sessionTranscript, i)));
     return docRequest;
   });
-  return encodeCbor(new Map<string, unknown>([['version', version], ['docRequests', docRequests]]));
+  const deviceRequest = new Map<string, unknown>([['version', version], ['docRequests', docRequests]]);
+  if (all) deviceRequest.set('readerAuthAll', [sign(readerAuthenticationAllBytes(sessionTranscript, items))]);
+  return encodeCbor(deviceRequest);
 }
 
 /** The DeviceRequest for a protocol-independent PresentationRequest: one DocRequest per document. */
-export function createDeviceRequest(request: PresentationRequest, sessionTranscript: Uint8Array, reader?: ReaderIdentity, version: '1.0' | '1.1' = '1.0'): Uint8Array {
-  return buildDeviceRequest(request.documents.map(itemsRequestFor), sessionTranscript, reader, version);
+export function createDeviceRequest(
+  request: PresentationRequest,
+  sessionTranscript: Uint8Array,
+  reader?: ReaderIdentity,
+  version: '1.0' | '1.1' = '1.0',
+  options: { readerAuthAll?: boolean } = {},
+): Uint8Array {
+  return buildDeviceRequest(request.documents.map(itemsRequestFor), sessionTranscript, reader, version, options);
 }

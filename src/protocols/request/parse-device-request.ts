@@ -1,6 +1,7 @@
 /**
  * The wallet's side of a DeviceRequest: parse it keeping each ItemsRequestBytes as received, and
- * check readerAuth over ReaderAuthenticationBytes rebuilt from those bytes. Used by the sandbox
+ * check readerAuth over ReaderAuthenticationBytes rebuilt from those bytes (or, second edition,
+ * readerAuthAll over ReaderAuthenticationAllBytes). Used by the sandbox
  * holder and by tests against the Annex D vectors. Errors carry the in-person session's codes
  * (SESSION_MESSAGE_INVALID answers with status 11), the only session that parses requests today.
  */
@@ -8,7 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import { asArray, asEmbedded, asMap, asText, decodeCbor, decodeEmbedded, type EncodedCbor } from '../../cbor/index.js';
 import { header, HEADER, parseCoseSign1, verifyCoseSign1 } from '../../cose/index.js';
 import { ProximityError } from '../proximity/errors.js';
-import { readerAuthenticationBytes, type ItemsRequest } from './device-request.js';
+import { readerAuthenticationAllBytes, readerAuthenticationBytes, type ItemsRequest } from './device-request.js';
 
 export interface ParsedDocRequest {
   itemsRequestBytes: EncodedCbor;
@@ -19,6 +20,8 @@ export interface ParsedDocRequest {
 export interface ParsedDeviceRequest {
   version: string;
   docRequests: ParsedDocRequest[];
+  /** Second edition: COSE_Sign1s over the whole request (any one that verifies will do). */
+  readerAuthAll?: unknown[];
 }
 
 export function parseDeviceRequest(bytes: Uint8Array): ParsedDeviceRequest {
@@ -39,21 +42,40 @@ export function parseDeviceRequest(bytes: Uint8Array): ParsedDeviceRequest {
         readerAuth: dm.get('readerAuth'),
       };
     });
-    return { version, docRequests };
+    const all = m.get('readerAuthAll');
+    return { version, docRequests, ...(all === undefined ? {} : { readerAuthAll: asArray(all, 'readerAuthAll') }) };
   } catch (e) {
     throw new ProximityError('SESSION_MESSAGE_INVALID', `DeviceRequest: ${(e as Error).message}`, { cause: e });
   }
 }
 
-/** Checks a readerAuth signature with the leaf of its x5chain and returns that certificate. Whether
- * the reader certificate is trusted is the wallet's policy; this only proves possession and binding. */
-export function verifyReaderAuth(readerAuth: unknown, sessionTranscript: Uint8Array, itemsRequestBytes: EncodedCbor): X509Certificate {
+/** A readerAuth COSE_Sign1 over `payload`, checked with the leaf of its x5chain; that certificate. */
+function verifyReaderSignature(readerAuth: unknown, payload: Uint8Array, what: string): X509Certificate {
   const msg = parseCoseSign1(readerAuth);
   const x5chain = header(msg, HEADER.x5chain);
   const leaf = x5chain instanceof Uint8Array ? x5chain : Array.isArray(x5chain) && x5chain[0] instanceof Uint8Array ? x5chain[0] : undefined;
-  if (!leaf) throw new ProximityError('READER_AUTH_INVALID', 'readerAuth has no x5chain');
+  if (!leaf) throw new ProximityError('READER_AUTH_INVALID', `${what} has no x5chain`);
   const cert = new X509Certificate(leaf);
-  const ok = verifyCoseSign1(msg, cert.publicKey, { detachedPayload: readerAuthenticationBytes(sessionTranscript, itemsRequestBytes) });
-  if (!ok) throw new ProximityError('READER_AUTH_INVALID', 'readerAuth signature does not verify');
+  if (!verifyCoseSign1(msg, cert.publicKey, { detachedPayload: payload })) throw new ProximityError('READER_AUTH_INVALID', `${what} signature does not verify`);
   return cert;
+}
+
+/** Checks a readerAuth signature with the leaf of its x5chain and returns that certificate. Whether
+ * the reader certificate is trusted is the wallet's policy; this only proves possession and binding. */
+export function verifyReaderAuth(readerAuth: unknown, sessionTranscript: Uint8Array, itemsRequestBytes: EncodedCbor): X509Certificate {
+  return verifyReaderSignature(readerAuth, readerAuthenticationBytes(sessionTranscript, itemsRequestBytes), 'readerAuth');
+}
+
+/** Second edition: the first readerAuthAll that verifies over every DocRequest's ItemsRequestBytes, in order. */
+export function verifyReaderAuthAll(request: ParsedDeviceRequest, sessionTranscript: Uint8Array): X509Certificate {
+  const payload = readerAuthenticationAllBytes(sessionTranscript, request.docRequests.map((d) => d.itemsRequestBytes));
+  let failure: unknown = new ProximityError('READER_AUTH_INVALID', 'readerAuthAll is empty');
+  for (const sig of request.readerAuthAll ?? []) {
+    try {
+      return verifyReaderSignature(sig, payload, 'readerAuthAll');
+    } catch (e) {
+      failure = e;
+    }
+  }
+  throw failure;
 }
