@@ -1,7 +1,7 @@
 /**
- * The HTTP API's refusals: a KakuninError whose status comes from the one code → status table
- * (codes/http-status.ts). The error handler answers every KakuninError that way; anything else
- * reaching it is our fault and becomes a 500 without details.
+ * The HTTP API's refusals: a KakuninError, answered with the status the one code → status table
+ * (codes/http-status.ts) gives its code, as every KakuninError is; anything else reaching the error
+ * handler is our fault and becomes a 500 without details.
  */
 import { KakuninError } from '../codes/error.js';
 import type { KakuninCode } from '../codes/error-codes.js';
@@ -13,6 +13,7 @@ export class ServiceError extends KakuninError {
     this.name = 'ServiceError';
   }
 
+  /** The status it is answered with (for callers and tests that hold the error itself). */
   get status(): number {
     return httpStatusOf(this.code);
   }
@@ -21,3 +22,5 @@ export class ServiceError extends KakuninError {
 export const notFound = (what = 'verification') => new ServiceError('NOT_FOUND', `unknown ${what}`);
 export const gone = () => new ServiceError('EXPIRED', 'this verification has expired');
 export const conflict = () => new ServiceError('ALREADY_ANSWERED', 'this verification already has a response; the first one stands');
+/** Redis (or its command timeout) failed: 503 with Retry-After, which clients retry. */
+export const storeUnavailable = () => new ServiceError('STORE_UNAVAILABLE', 'the session store is unavailable; retry shortly');

@@ -6,7 +6,7 @@
  * failed anywhere before its result was written can be sent again, to any instance, and finishes
  * (its request state and claim recognise the same answer; see verifications.ts).
  */
-import { ServiceError } from './errors.js';
+import { ServiceError, storeUnavailable } from './errors.js';
 import type { SessionStore } from './store/index.js';
 
 export function storeUnavailableAs503(store: SessionStore): SessionStore {
@@ -17,7 +17,7 @@ export function storeUnavailableAs503(store: SessionStore): SessionStore {
         return await fn(...args);
       } catch (e) {
         if (e instanceof ServiceError) throw e;
-        throw new ServiceError('STORE_UNAVAILABLE', 'the session store is unavailable; retry shortly');
+        throw storeUnavailable();
       }
     };
   return {

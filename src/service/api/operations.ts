@@ -24,6 +24,7 @@ export interface Operation {
   ok: { status: 200 | 201; description: string; type: string; schema?: TSchema; headers?: Record<string, string> };
   /** Other answers that are not errors of the model (readyz's 503, the sandbox's 502). */
   otherAnswers?: Record<string, { description: string; schema: TSchema }>;
+  /** Beyond those every operation with a body may answer (body parser, schema: openapi.ts adds them). */
   errors: KakuninCode[];
   /** Served by `kakunin demo` only. */
   demoOnly?: boolean;
@@ -36,9 +37,6 @@ const WALLET_BODY_LIMIT = '1mb';
 /** Errors every route can answer: rate limits and a store that is away. */
 const COMMON: KakuninCode[] = ['STORE_UNAVAILABLE'];
 const WALLET_ANSWER: KakuninCode[] = [
-  'INVALID_REQUEST',
-  'INVALID_JSON',
-  'PAYLOAD_TOO_LARGE',
   'RESPONSE_DECRYPTION_FAILED',
   'RESPONSE_MALFORMED',
   'RESPONSE_ENCRYPTION_MISMATCH',
@@ -67,7 +65,7 @@ export const OPERATIONS = {
     apiKey: true,
     body: { schema: S.CreateVerification, type: 'application/json', limit: API_BODY_LIMIT, required: true },
     ok: { status: 201, description: 'Created; show the QR code (qr.svg_url) or GET links.dcapi_request for navigator.credentials.get.', type: 'application/json', schema: S.Verification },
-    errors: ['INVALID_REQUEST', 'INVALID_JSON', 'UNSUPPORTED_ENCODING', 'UNKNOWN_PURPOSE', 'WEBHOOK_URL_BLOCKED', 'API_KEY_REQUIRED', 'API_KEY_INVALID', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', ...COMMON],
+    errors: ['UNKNOWN_PURPOSE', 'WEBHOOK_URL_BLOCKED', 'API_KEY_REQUIRED', 'API_KEY_INVALID', 'RATE_LIMITED', ...COMMON],
   },
   getVerification: {
     method: 'get',
@@ -95,7 +93,7 @@ export const OPERATIONS = {
       'Ends a pending verification as `declined` (reason DECLINED, detail the error). Called by the page with the verification id it holds, when navigator.credentials.get was cancelled or refused. 409 once the verification has an outcome.',
     body: { schema: S.Decline, type: 'application/json', limit: API_BODY_LIMIT, required: true },
     ok: { status: 200, description: 'Declined', type: 'application/json', schema: S.SessionEvent },
-    errors: ['INVALID_REQUEST', 'INVALID_JSON', 'NOT_FOUND', 'ALREADY_ANSWERED', 'EXPIRED', 'REQUEST_EXPIRED', ...COMMON],
+    errors: ['NOT_FOUND', 'ALREADY_ANSWERED', 'EXPIRED', 'REQUEST_EXPIRED', ...COMMON],
   },
   getDcapiRequest: {
     method: 'get',
@@ -143,7 +141,7 @@ export const OPERATIONS = {
     description: 'OpenID4VP 1.0 §5.10: the wallet POSTs its wallet_nonce; the answer is the request object, signed anew with wallet_nonce in it.',
     body: { schema: S.WalletRequestPost, type: 'application/x-www-form-urlencoded', limit: WALLET_BODY_LIMIT, required: false },
     ok: { status: 200, description: 'Signed request object', type: 'application/oauth-authz-req+jwt' },
-    errors: ['INVALID_REQUEST', 'PAYLOAD_TOO_LARGE', ...FOR_THE_WALLET],
+    errors: FOR_THE_WALLET,
   },
   directPostJwt: {
     method: 'post',
@@ -153,7 +151,7 @@ export const OPERATIONS = {
     description: "The wallet's answer, or its error response (which ends the verification as declined).",
     body: { schema: S.DirectPost, type: 'application/x-www-form-urlencoded', limit: WALLET_BODY_LIMIT, required: true },
     ok: { status: 200, description: 'Accepted (OpenID4VP 1.0 §8.2: nothing to redirect to in the cross-device flow)', type: 'application/json', schema: S.Empty },
-    errors: WALLET_ANSWER.filter((c) => c !== 'INVALID_JSON'),
+    errors: WALLET_ANSWER,
   },
   getConfig: {
     method: 'get',
@@ -214,7 +212,7 @@ export const OPERATIONS = {
     body: { schema: S.SandboxScan, type: 'application/json', limit: API_BODY_LIMIT, required: true },
     ok: { status: 200, description: 'The wallet posted its answer', type: 'application/json', schema: S.SandboxScanResult },
     otherAnswers: { '502': { description: "The service refused the wallet's answer", schema: S.SandboxScanResult } },
-    errors: ['INVALID_REQUEST', 'INVALID_JSON', 'WALLET_CANNOT_ANSWER'],
+    errors: ['WALLET_CANNOT_ANSWER'],
     demoOnly: true,
   },
   sandboxWalletDcapi: {
@@ -226,7 +224,7 @@ export const OPERATIONS = {
       'Exists only in `kakunin demo` (sandbox mode). Takes the `dcapi` argument of a verification and the page\'s origin and returns the DigitalCredential a wallet would (protocol and data), for the page to POST to `links.dcapi_response`.',
     body: { schema: S.SandboxDcapi, type: 'application/json', limit: '64kb', required: true },
     ok: { status: 200, description: 'The DigitalCredential', type: 'application/json', schema: S.DigitalCredential },
-    errors: ['INVALID_REQUEST', 'INVALID_JSON', 'PAYLOAD_TOO_LARGE', 'WALLET_CANNOT_ANSWER'],
+    errors: ['WALLET_CANNOT_ANSWER'],
     demoOnly: true,
   },
 } satisfies Record<string, Operation>;

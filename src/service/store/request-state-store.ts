@@ -5,19 +5,18 @@
  * Redis is away the calls fail as 503 STORE_UNAVAILABLE (retry), like the session store's.
  */
 import { MemoryRequestStateStore, type RequestStateStore } from '../../protocols/state/request-state-store.js';
-import { ServiceError } from '../errors.js';
+import { storeUnavailable } from '../errors.js';
 import { RedisSessionStore } from './redis-store.js';
 import type { SessionStore } from './session-store.js';
 
 export function requestStateStoreFor(sessions: SessionStore, now: () => Date): RequestStateStore {
   if (!(sessions instanceof RedisSessionStore)) return new MemoryRequestStateStore(() => now().getTime());
   const states = sessions.requestStateStore();
-  const unavailable = () => new ServiceError('STORE_UNAVAILABLE', 'the session store is unavailable; retry shortly');
   return {
-    put: (id, state, ttlSeconds) => states.put(id, state, ttlSeconds).catch((e: unknown) => Promise.reject(isCollision(e) ? e : unavailable())),
-    get: (id, answerDigest) => states.get(id, answerDigest).catch(() => Promise.reject(unavailable())),
-    consume: (id, answerDigest) => states.consume(id, answerDigest).catch(() => Promise.reject(unavailable())),
-    release: (id) => states.release(id).catch(() => Promise.reject(unavailable())),
+    put: (id, state, ttlSeconds) => states.put(id, state, ttlSeconds).catch((e: unknown) => Promise.reject(isCollision(e) ? e : storeUnavailable())),
+    get: (id, answerDigest) => states.get(id, answerDigest).catch(() => Promise.reject(storeUnavailable())),
+    consume: (id, answerDigest) => states.consume(id, answerDigest).catch(() => Promise.reject(storeUnavailable())),
+    release: (id) => states.release(id).catch(() => Promise.reject(storeUnavailable())),
   };
 }
 
