@@ -107,7 +107,7 @@
     if (event.state === 'expired' || event.state === 'declined') {
       return showResult({ ok: false, headline: I18n.t(event.state), reason: reasonText(event.reason), detail: event.reason && event.reason.code, retry: true });
     }
-    if (event.state === 'verified' || event.state === 'failed') describe(event);
+    if (event.state === 'verified' || event.state === 'failed' || event.state === 'test') describe(event);
   }
 
   function reasonText(reason) {
@@ -116,17 +116,28 @@
 
   function describe(event) {
     var decision = event.decision;
+    // An Apple test ID (sandbox only): what it would have said, marked TEST, never green.
+    if (decision && decision.outcome === 'test') {
+      var shown = decide(decision.value);
+      shown.test = true;
+      shown.reason = I18n.t('testId');
+      return showResult(shown);
+    }
     if (!decision || decision.outcome !== 'verified') {
       var retry = event.reason ? event.reason.retry : false;
       return showResult({ ok: false, headline: I18n.t('ng'), reason: reasonText(event.reason), detail: event.reason && event.reason.code, retry: retry });
     }
-    var v = decision.value;
-    if (v.kind === 'age_over') return showResult({ ok: v.over, headline: I18n.t(v.over ? 'over' : 'notOver', { n: v.threshold }) });
+    showResult(decide(decision.value));
+  }
+
+  /** What a decision's value says, as the result screen shows it. */
+  function decide(v) {
+    if (v.kind === 'age_over') return { ok: v.over, headline: I18n.t(v.over ? 'over' : 'notOver', { n: v.threshold }) };
     if (v.kind === 'residency') {
       var places = (v.code ? [v.code] : v.municipalities || []).map(function (c) { return Municipalities.describe(c); });
-      return showResult({ ok: v.resident, headline: I18n.t(v.resident ? 'resident' : 'notResident'), reason: places.join(' · ') });
+      return { ok: v.resident, headline: I18n.t(v.resident ? 'resident' : 'notResident'), reason: places.join(' · ') };
     }
-    return showResult({ ok: true, headline: I18n.t('identity'), identity: v.attributes });
+    return { ok: true, headline: I18n.t('identity'), identity: v.attributes };
   }
 
   /** KYC at a counter: labelled fields, the portrait shown for the clerk to compare, nothing kept. */
@@ -158,8 +169,8 @@
     clearInterval(countdown);
     if (current && current.run) current.run.cancel();
     sessionStorage.removeItem(STORED);
-    $('result').className = 'result ' + (r.ok ? 'ok' : r.retry ? 'retry' : 'ng');
-    $('result-mark').textContent = r.ok ? '✓' : r.retry ? '↻' : '✗';
+    $('result').className = 'result ' + (r.test ? 'test' : r.ok ? 'ok' : r.retry ? 'retry' : 'ng');
+    $('result-mark').textContent = r.test ? I18n.t('testMark') : r.ok ? '✓' : r.retry ? '↻' : '✗';
     I18n.put($('result-headline'), r.headline);
     I18n.put($('result-reason'), r.reason || '');
     $('result-code').textContent = r.detail ? '(' + r.detail + ')' : '';

@@ -17,6 +17,9 @@
       configFailed: '設定を読み込めませんでした。ネットワークを確認して再読み込みしてください。', reload: '再読み込み',
       merchantTitle: '確認 — お買い物デモ', cart: 'ご注文', item: '日本酒 720ml', pay: '年齢を確認して購入', openWallet: 'ウォレットアプリで開く',
       receipt: '確認の控え（署名付き）', thanks: 'ご購入ありがとうございます', refused: '20歳未満の方には販売できません',
+      testBanner: 'テストモード：Apple のテスト用IDを受け付けています。ここでの結果は本人確認になりません',
+      testMark: 'テスト', testId: 'Apple のテスト用IDです。端末の署名は確認しましたが、発行者の署名はありません。本人確認ではありません。',
+      testSale: 'テスト：販売はしていません',
     },
     en: {
       title: 'kakunin — Counter', choose: 'Choose what to check', checking: 'Checking:', waiting: "Waiting for the customer's phone",
@@ -32,6 +35,9 @@
       configFailed: 'The settings could not be loaded. Check the network and reload.', reload: 'Reload',
       merchantTitle: 'kakunin — Checkout demo', cart: 'Your order', item: 'Sake 720 ml', pay: 'Check age and buy', openWallet: 'Open in your wallet app',
       receipt: 'Verification receipt (signed)', thanks: 'Thank you for your purchase', refused: 'We cannot sell this to customers under 20',
+      testBanner: 'TEST MODE: Apple test IDs are accepted. Nothing checked here is an identity',
+      testMark: 'TEST', testId: 'An Apple test ID: the device signature was checked; no issuer signed it. Not an identity.',
+      testSale: 'TEST: nothing was sold',
     },
   };
   var lang = localStorage.getItem('kakunin.lang') || ((navigator.language || 'en').toLowerCase().startsWith('ja') ? 'ja' : 'en');

@@ -1,6 +1,7 @@
 /** Types of kakunin.js, the script a merchant page or a counter loads from the verifier. */
 declare namespace Kakunin {
-  type State = 'pending' | 'retrieved' | 'verified' | 'failed' | 'declined' | 'expired';
+  /** test: an Apple test ID answered, in a sandbox started with KAKUNIN_APPLE_TEST_IDS; never an identity. */
+  type State = 'pending' | 'retrieved' | 'verified' | 'failed' | 'declined' | 'expired' | 'test';
 
   interface Reason {
     /** For support: a failure code of the contract, DECLINED or REQUEST_EXPIRED. */
@@ -15,7 +16,7 @@ declare namespace Kakunin {
 
   interface Decision {
     purpose: string;
-    outcome: 'verified' | 'failed';
+    outcome: 'verified' | 'failed' | 'test';
     value?:
       | { kind: 'age_over'; threshold: number; over: boolean }
       | { kind: 'residency'; resident: boolean; municipalities: string[]; code?: string }

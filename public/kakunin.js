@@ -10,13 +10,14 @@
  *   run.cancel();   // stops listening and aborts a pending navigator.credentials.get
  *
  * onState(event) gets {id, state, purpose, decision?, receipt?, reason?}; state is pending,
- * retrieved, verified, failed, declined or expired, and every final state but verified carries
+ * retrieved, verified, failed, declined, expired or test (an Apple test ID in a sandbox that accepts
+ * them: decision.outcome is test, never an identity), and every final state but verified and test carries
  * reason {code, ja, en, retry}. onError(error) hears of our own failures (network, 503): the person
  * should simply try again.
  */
 (function (global) {
   'use strict';
-  var FINAL = { verified: true, failed: true, declined: true, expired: true };
+  var FINAL = { verified: true, failed: true, declined: true, expired: true, test: true };
 
   /**
    * The Digital Credentials API is there when DigitalCredential is defined: navigator.credentials.get
@@ -138,7 +139,7 @@
       };
     }
     source = new EventSource(baseUrl + '/v1/verifications/' + encodeURIComponent(verification.id) + '/events');
-    ['pending', 'retrieved', 'verified', 'failed', 'declined', 'expired'].forEach(function (name) {
+    ['pending', 'retrieved', 'verified', 'failed', 'declined', 'expired', 'test'].forEach(function (name) {
       source.addEventListener(name, function (e) {
         finish(JSON.parse(e.data));
       });

@@ -61,6 +61,18 @@ export interface ValidityInfo {
 export type NameSpaceValues = Record<string, Record<string, unknown>>;
 
 /**
+ * An integrator test ID (mdoc/test-id.ts): reported only when VerifyOptions.testIds asks, when its
+ * digests matched and the device authenticated the session. No issuer vouches for `elements`.
+ */
+export interface TestIdResult {
+  kind: 'apple';
+  /** What pages and receipts show in place of an issuer: "Apple test ID (not an identity)". */
+  label: string;
+  /** The values whose digests the (unsigned) MSO lists. */
+  elements: NameSpaceValues;
+}
+
+/**
  * One document of a DeviceResponse: its docType, issuer, validity, the checks it passed or failed, and the issuer-signed values that verified.
  */
 export interface DocumentResult {
@@ -76,6 +88,8 @@ export interface DocumentResult {
     deviceSigned: NameSpaceValues;
   };
   checks: CheckResult[];
+  /** Set for a recognised test ID when test IDs were asked for; the document is still not valid. */
+  testId?: TestIdResult;
 }
 
 /**

@@ -11,10 +11,13 @@ import { checkDeviceAuth } from './device-checks.js';
 import { parseDeviceResponse, type Document } from './device-response.js';
 import { checkIssuerChain, checkIssuerSignature, readIssuerAuth, readMso } from './issuer-checks.js';
 import { checkMso, MSO_CHECKS } from './mso-checks.js';
-import type { DocumentResult, VerificationResult } from './result.js';
+import type { CheckName, DocumentResult, NameSpaceValues, VerificationResult } from './result.js';
 import { checkIssuerRevocation, checkMsoStatus } from './revocation-checks.js';
 import { sessionTranscriptForms, type SessionTranscriptForms } from './session-transcript.js';
+import { APPLE_TEST_ID, isAppleTestId } from './test-id.js';
 import { checkValueDigests } from './value-digests.js';
+
+const passed = (checks: Checks, name: CheckName) => checks.list.some((c) => c.check === name && c.status === 'pass');
 
 /**
  * What a verification needs besides the bytes: the trust store, the time, the SessionTranscript the device signed over, and for deviceMac the reader's ephemeral key.
@@ -32,6 +35,9 @@ export interface VerifyOptions {
   clockSkewSeconds?: number;
   /** Revocation answers from already-fetched lists; without it revocation checks are not listed. */
   revocation?: RevocationChecker;
+  /** Report Apple's integrator test IDs in DocumentResult.testId (test-id.ts). For sandboxes only:
+   * such a document stays invalid either way. Default false. */
+  testIds?: boolean;
 }
 
 export const DEFAULT_CLOCK_SKEW_SECONDS = 300;
@@ -45,9 +51,10 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
   const chain = checkIssuerChain(doc, x5chain, options.trust, options.at, checks, result);
   const issuerSigned = checkIssuerSignature(issuerAuth, chain, checks);
   const mso = readMso(issuerAuth, checks);
+  let matched: NameSpaceValues = {};
   if (mso) {
     checkMso(doc, mso, chain, options.at, options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS, checks, result);
-    const matched = checkValueDigests(doc, mso, checks);
+    matched = checkValueDigests(doc, mso, checks);
     // Values are reported only from an MSO a trusted issuer signed (an expired chain still says who
     // signed them); on an unauthenticated MSO the digest check runs and reports, the values are not
     // given out.
@@ -62,6 +69,9 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
     checkMsoStatus(mso, chain, issuerSigned, options.revocation, options.at, checks);
   }
   result.valid = checks.list.every((c) => c.status === 'pass');
+  if (options.testIds && isAppleTestId(issuerAuth, x5chain, mso) && passed(checks, 'value_digests') && passed(checks, 'device_authentication')) {
+    result.testId = { ...APPLE_TEST_ID, elements: matched };
+  }
   return result;
 }
 

@@ -38,8 +38,13 @@ export type DecisionValue =
  */
 export interface Decision {
   purpose: string;
-  outcome: 'verified' | 'failed';
-  /** Present when outcome is verified. */
+  /**
+   * `test`: an integrator test ID (Apple's) answered, with the session signed by a real device but
+   * no issuer behind the data. Only a sandbox that asked for test IDs ever reports it; it is never
+   * an identity, and pages and receipts say TEST.
+   */
+  outcome: 'verified' | 'failed' | 'test';
+  /** Present when outcome is verified or test. */
   value?: DecisionValue;
   /** The document the decision rests on. No personal data: docType and the issuer's public identity. */
   docType?: string;

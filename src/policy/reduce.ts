@@ -16,7 +16,15 @@ export interface DecisionOptions {
    * (`revocation: 'unavailable'`). Nothing else is ever excused. Default `fail`.
    */
   revocation?: 'fail' | 'warn' | 'off';
+  /**
+   * Decide on an integrator test ID (DocumentResult.testId) when no real document decided: outcome
+   * `test`, never `verified`. The service sets it only in sandbox mode with KAKUNIN_APPLE_TEST_IDS.
+   */
+  testIds?: boolean;
 }
+
+/** What a test ID cannot pass for want of an issuer; every other check still has to pass. */
+const ISSUER_CHECKS: ReadonlySet<string> = new Set(['issuer_certificate_chain', 'issuer_certificate_profile', 'issuer_signature', 'mso_signed_within_certificate', 'issuer_revocation', 'status']);
 
 const REVOCATION_CHECKS: ReadonlySet<string> = new Set(['issuer_revocation', 'status']);
 
@@ -26,24 +34,31 @@ const REVOCATION_CHECKS: ReadonlySet<string> = new Set(['issuer_revocation', 'st
  * checks) and each error about the whole response. `excused` are the ones the revocation mode lets
  * through. This is the one place a document is judged.
  */
-function findingsOf(result: VerificationResult, index: number, options: DecisionOptions): { blocking: string[]; excused: number } {
+function findingsOf(result: VerificationResult, index: number, options: DecisionOptions, skipped: ReadonlySet<string> = new Set()): { blocking: string[]; excused: number } {
   const document = result.documents[index];
   const warn = options.revocation === 'warn';
   const blocking: string[] = [];
+  // The error list repeats each check's code: a code of a check that was excused or skipped is
+  // dropped from it as many times as such checks had it.
+  const repeated = new Map<string, number>();
+  const drop = (code: string | undefined) => code && repeated.set(code, (repeated.get(code) ?? 0) + 1);
   let excused = 0;
   for (const check of document.checks) {
     if (check.status === 'pass') continue;
-    if (warn && check.status === 'not_run' && check.code === 'STATUS_UNAVAILABLE' && REVOCATION_CHECKS.has(check.check)) excused++;
-    else blocking.push(check.code ?? 'VERIFICATION_FAILED');
+    if (skipped.has(check.check)) drop(check.code);
+    else if (warn && check.status === 'not_run' && check.code === 'STATUS_UNAVAILABLE' && REVOCATION_CHECKS.has(check.check)) {
+      excused++;
+      drop(check.code);
+    } else blocking.push(check.code ?? 'VERIFICATION_FAILED');
   }
   for (const e of result.errors) {
     if (e.document !== undefined && e.document !== index) continue;
-    // The error list repeats each check's code; an excused check's error is excused with it.
-    if (warn && e.code === 'STATUS_UNAVAILABLE' && e.document === index && excused > 0) continue;
-    blocking.push(e.code);
+    const left = e.document === index ? (repeated.get(e.code) ?? 0) : 0;
+    if (left > 0) repeated.set(e.code, left - 1);
+    else blocking.push(e.code);
   }
   // A document called invalid for a reason nobody listed is still invalid.
-  if (!document.valid && blocking.length === 0 && excused === 0) blocking.push('VERIFICATION_FAILED');
+  if (!document.valid && blocking.length === 0 && excused === 0 && skipped.size === 0) blocking.push('VERIFICATION_FAILED');
   return { blocking, excused };
 }
 
@@ -97,7 +112,29 @@ export function reduceToDecision(purpose: Purpose, result: VerificationResult, a
       failureCodes: [],
     };
   }
+  if (options.testIds) {
+    const decision = decideOnTestId(purpose, result, candidates, at, options);
+    if (decision) return decision;
+  }
   return failed([], candidates[0].document);
+}
+
+/** The first test ID that passed everything but what only an issuer can give, decided as `test`. */
+function decideOnTestId(
+  purpose: Purpose,
+  result: VerificationResult,
+  candidates: { document: DocumentResult; index: number }[],
+  at: Date,
+  options: DecisionOptions,
+): Decision | undefined {
+  for (const { document, index } of candidates) {
+    const testId = document.testId;
+    if (!testId || findingsOf(result, index, options, ISSUER_CHECKS).blocking.length > 0) continue;
+    const value = purpose.decide({ ...document, elements: { issuerSigned: testId.elements, deviceSigned: {} } }, at);
+    if ('missing' in value) continue;
+    return { purpose: purpose.name, outcome: 'test', value, docType: document.docType, issuer: { subject: testId.label }, failureCodes: [] };
+  }
+  return undefined;
 }
 
 function issuerOf(document: DocumentResult): Decision['issuer'] {

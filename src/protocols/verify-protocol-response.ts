@@ -47,6 +47,8 @@ export interface ProtocolVerifyOptions {
   request?: PresentationRequest;
   /** Upper bound on the response size in bytes (or UTF-16 units for strings). Default 4 MiB. */
   maxResponseBytes?: number;
+  /** Report Apple's integrator test IDs (mdoc VerifyOptions.testIds). */
+  testIds?: boolean;
 }
 
 /** A VerificationResult from a protocol answer, with the protocol it came by. */
@@ -150,6 +152,7 @@ export function verifyPresentations(
       sessionTranscript,
       clockSkewSeconds: options.clockSkewSeconds,
       revocation: options.revocation,
+      testIds: options.testIds,
     });
     if (options.request) {
       const candidates = p.credentialId === undefined ? undefined : options.request.documents.filter((d) => d.id === p.credentialId);

@@ -81,6 +81,7 @@ export interface MdlHolder {
   issuingCountry: string;
   issuingAuthority: string;
   documentNumber: string;
+  residentAddress?: string;
   portrait?: Uint8Array;
   /** [{vehicle_category_code, issue_date?, expiry_date?}] */
   drivingPrivileges?: { vehicle_category_code: string; issue_date?: string; expiry_date?: string }[];
@@ -120,6 +121,7 @@ export function mdlElements(holder: MdlHolder = SAMPLE_MDL_HOLDER, at: Date, age
     age_in_years: age,
   };
   for (const n of ageThresholds) ns[`age_over_${String(n).padStart(2, '0')}`] = age >= n;
+  if (holder.residentAddress) ns.resident_address = holder.residentAddress;
   if (holder.portrait) ns.portrait = holder.portrait;
   return { [MDL_NS]: ns };
 }

@@ -58,7 +58,16 @@ export interface IssuerDefects {
   alterMsoBeforeSigning?: (mso: Map<string, unknown>) => void;
   /** Put `alg` of a different algorithm into the protected header. */
   algOverride?: number;
+  /**
+   * The shape of Apple Wallet's integrator test IDs (as captured in the shared vectors): the MSO also
+   * lists a digest under com.apple.identity-presentment.developer-test, and issuerAuth carries an
+   * empty x5chain array and a signature of 64 zero bytes. The device key is real.
+   */
+  appleTestId?: boolean;
 }
+
+/** Apple's developer-test namespace, written here as the sandbox's own fact (not the verifier's). */
+const APPLE_DEVELOPER_TEST_NS = 'com.apple.identity-presentment.developer-test';
 
 export interface IssueOptions {
   docType: string;
@@ -149,6 +158,8 @@ export async function issueMdoc(options: IssueOptions): Promise<IssuedMdoc> {
     items.set(ns, nsItems);
     valueDigests.set(ns, nsDigests);
   }
+  // Listed, never disclosed, as in Apple's test IDs.
+  if (defects.appleTestId) valueDigests.set(APPLE_DEVELOPER_TEST_NS, new Map([[uniqueDigestIds(1)[0], digest(digestAlgorithm, randomBytes(32))]]));
 
   const deviceKeyInfo = new Map<string, unknown>([['deviceKey', keyObjectToCoseKey(devicePublicKey)]]);
   if (options.keyAuthorizations) {
@@ -181,6 +192,10 @@ export async function issueMdoc(options: IssueOptions): Promise<IssuedMdoc> {
     algOverride: defects.algOverride,
   });
   if (defects.forgeSignature) (issuerAuth[3] as Uint8Array)[5] ^= 0x01;
+  if (defects.appleTestId) {
+    issuerAuth[1] = new Map<number, unknown>([[33, []]]);
+    issuerAuth[3] = new Uint8Array(64);
+  }
   if (defects.alterMsoAfterSigning) {
     const altered = new Map(mso);
     defects.alterMsoAfterSigning(altered);

@@ -16,6 +16,8 @@ export interface ServiceConfig {
   publicUrl: string;
   /** Sandbox mode: the sandbox issuer's IACA is trusted, no API key, the demo wallet is on. */
   sandbox: boolean;
+  /** Apple Wallet's integrator test IDs answer as `test` (mdoc/test-id.ts). Sandbox mode only. */
+  appleTestIds: boolean;
   /** Keys accepted in `Authorization: Bearer` or `X-API-Key`. Empty only in sandbox mode. */
   apiKeys: string[];
   redisUrl?: string;
@@ -106,12 +108,17 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
   const extraCerts = s['verifier-extra-certs'] ?? [];
   const extraKeys = s['verifier-extra-keys'] ?? [];
   if (extraCerts.length !== extraKeys.length) throw new ConfigError('KAKUNIN_VERIFIER_EXTRA_CERT_FILES and KAKUNIN_VERIFIER_EXTRA_KEY_FILES name as many files, in the same order');
+  const appleTestIds = s['apple-test-ids'] ?? false;
+  if (appleTestIds && !sandbox) {
+    throw new ConfigError('KAKUNIN_APPLE_TEST_IDS (or --apple-test-ids) is for sandbox mode only: a test ID carries mock data no issuer signed, so a service that serves real people must never accept one');
+  }
   const revocationCache = s['revocation-cache'] ?? '.kakunin/revocation';
   return Object.freeze({
     host: s.host ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
     port,
     publicUrl: publicUrlOf(s['public-url'] ?? `http://localhost:${port}`),
     sandbox,
+    appleTestIds,
     apiKeys,
     ...(s['redis-url'] ? { redisUrl: s['redis-url'] } : {}),
     redisCluster: s['redis-cluster'] ?? false,

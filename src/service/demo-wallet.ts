@@ -14,6 +14,19 @@ import type { Route } from './routes.js';
 
 const DAY = 86_400_000;
 
+/** Mock data like that of Apple's test mDL (test/vectors/apple-wallet-dcapi-test-mdl-unsigned-multipaz). */
+const APPLE_TEST_HOLDER = {
+  familyName: 'Garcia',
+  givenName: 'Kelly',
+  birthDate: '1987-02-01',
+  issueDate: '2025-07-26',
+  expiryDate: '2052-02-10',
+  issuingCountry: 'XX',
+  issuingAuthority: 'Test Issuing Authority',
+  documentNumber: 'D12345678',
+  residentAddress: '1 Test Street, Test City',
+};
+
 /** What navigator.credentials.get resolves to: the DigitalCredential's protocol and data. */
 export interface DigitalCredentialAnswer {
   protocol: string;
@@ -31,8 +44,12 @@ export class DemoWallet {
     readonly wallet: SandboxWallet,
   ) {}
 
-  /** A fresh IACA, document signer and two documents valid around `at`. */
-  static async create(at: Date, options: { birthDate?: string; localGovCode?: string } = {}): Promise<DemoWallet> {
+  /**
+   * A fresh IACA, document signer and two documents valid around `at`. With `appleTestId` the wallet
+   * holds what an integrator's iPhone holds instead: one mDL in the shape of Apple's test IDs (mock
+   * data, a real device key, no issuer signature; sandbox/issuer.ts).
+   */
+  static async create(at: Date, options: { birthDate?: string; localGovCode?: string; appleTestId?: boolean } = {}): Promise<DemoWallet> {
     const iaca = await createIaca({ commonName: 'kakunin sandbox IACA', notBefore: new Date(at.getTime() - DAY), notAfter: new Date(at.getTime() + 400 * DAY) });
     // As real issuers do: the mDL's signer carries the 18013-5 usage, the My Number Card's the
     // ISO/IEC 23220-4 one (document-signer-profiles.ts).
@@ -48,6 +65,10 @@ export class DemoWallet {
       individualNumber: '123456789018',
     };
     const mnc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(person, at), signer: mncSigner, chain: iaca.chain, validity });
+    if (options.appleTestId) {
+      const testId = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(APPLE_TEST_HOLDER, at, [18, 20, 21]), signer: ds, validity, defects: { appleTestId: true } });
+      return new DemoWallet(iaca, new SandboxWallet({ credentials: [testId], now: () => new Date() }));
+    }
     const mdl = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, at, [18, 20, 21]), signer: ds, chain: iaca.chain, validity });
     // The demo wallet does not know the verifier's roots: it checks readerAuth and request-object
     // signatures, and the certificates' validity, against the wallet's own clock.

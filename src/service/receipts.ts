@@ -33,6 +33,8 @@ export interface ReceiptClaims {
   issuer?: { subject: string; country?: string; trust_set?: string };
   /** Accepted under KAKUNIN_REVOCATION=warn without a current revocation answer. */
   revocation?: 'unavailable';
+  /** An integrator test ID answered (outcome `test`): not an identity. */
+  test?: true;
   /** Identity checks (attributes): the items of the 確認記録 kakunin can attest (kyc-record.ts). */
   kyc_record?: KycRecord;
   failure_codes: string[];
@@ -109,6 +111,8 @@ export function receiptClaims(iss: string, id: string, decision: Decision, at: D
         }
       : {}),
     ...(decision.revocation ? { revocation: decision.revocation } : {}),
+    // A receipt for a test ID says so in a claim of its own, for code that reads no further.
+    ...(decision.outcome === 'test' ? { test: true } : {}),
     ...(value?.kind === 'attributes' && decision.outcome === 'verified' ? { kyc_record: kycRecord(id, decision, at) } : {}),
     failure_codes: decision.failureCodes,
   };

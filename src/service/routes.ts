@@ -92,6 +92,7 @@ export function routes(ctx: ServiceContext, openapi: string): Record<Exclude<Ope
       handle: (_req, res) =>
         void res.json({
           sandbox: ctx.config.sandbox,
+          test_ids: ctx.config.appleTestIds,
           api_key_required: ctx.config.apiKeys.length > 0,
           ...(ctx.config.counterName ? { counter_name: ctx.config.counterName } : {}),
           purposes: [...ctx.purposes.values()].map((p) => ({ name: p.name, label: p.label, documents: p.documents.map((d) => d.docType) })),

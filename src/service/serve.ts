@@ -52,7 +52,7 @@ export async function runServe(args: string[], options: RunOptions = {}): Promis
 export async function runDemo(args: string[], options: RunOptions = {}): Promise<RunningService> {
   const config = loadConfig(args, options.env ?? process.env, { sandbox: true });
   if (!config.sandbox) throw new ConfigError('kakunin demo always runs in sandbox mode');
-  const wallet = await DemoWallet.create((options.now ?? (() => new Date()))());
+  const wallet = await DemoWallet.create((options.now ?? (() => new Date()))(), { appleTestId: config.appleTestIds });
   const extraTrust = TrustStore.fromCertificates([wallet.iaca.der], { set: 'sandbox', name: 'kakunin sandbox IACA', test: true });
   const running = await start(config, { ...options, extraTrust: options.extraTrust ? TrustStore.merge(extraTrust, options.extraTrust) : extraTrust }, wallet);
   if (!options.quiet) {
@@ -69,6 +69,9 @@ export async function runDemo(args: string[], options: RunOptions = {}): Promise
         '',
         `  Merchant checkout demo: ${running.url}/merchant.html     API: ${running.url}/openapi.json`,
         '  Sandbox mode: the sandbox IACA is trusted, no API key. Ctrl-C to stop.',
+        ...(config.appleTestIds
+          ? ['  TEST IDS ON: the sandbox wallet holds an Apple-style test mDL; every answer reads TEST, never verified.']
+          : []),
         '',
       ].join('\n'),
     );

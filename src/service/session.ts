@@ -10,11 +10,12 @@ import type { Decision } from '../policy/index.js';
  * pending: created; retrieved: the wallet fetched the request; verified: the answer verified (the
  * decision may still be "no"); failed: the answer did not verify; declined: the wallet or the person
  * said no (an OpenID4VP error response, a cancelled Digital Credentials API call); expired: nobody
- * answered in time.
+ * answered in time; test: an integrator test ID answered (sandbox with KAKUNIN_APPLE_TEST_IDS only):
+ * the device signed this session, no issuer vouches for the data, it is not an identity.
  */
-export type VerificationState = 'pending' | 'retrieved' | 'verified' | 'failed' | 'declined' | 'expired';
+export type VerificationState = 'pending' | 'retrieved' | 'verified' | 'failed' | 'declined' | 'expired' | 'test';
 
-export const FINAL_STATES: ReadonlySet<VerificationState> = new Set(['verified', 'failed', 'declined', 'expired']);
+export const FINAL_STATES: ReadonlySet<VerificationState> = new Set(['verified', 'failed', 'declined', 'expired', 'test']);
 
 export interface VerificationSession {
   id: string;

@@ -112,6 +112,11 @@ export const SETTINGS = {
   'revocation-cache': { env: 'KAKUNIN_REVOCATION_CACHE', schema: text(), help: 'where verified lists are kept (.kakunin/revocation; none: memory only)' },
   'revocation-refresh': { env: 'KAKUNIN_REVOCATION_REFRESH', schema: integer(5, 86_400), help: 'seconds between refresh rounds (300)' },
   'revocation-allow-private': { env: 'KAKUNIN_REVOCATION_ALLOW_PRIVATE', schema: Type.Boolean(), help: 'let list fetches reach private or loopback addresses (off)' },
+  'apple-test-ids': {
+    env: 'KAKUNIN_APPLE_TEST_IDS',
+    schema: Type.Boolean(),
+    help: "sandbox only: Apple Wallet's integrator test IDs answer as TEST (device authenticated, no issuer), never as verified (off)",
+  },
   sandbox: { env: 'KAKUNIN_SANDBOX', schema: Type.Boolean(), help: 'sandbox mode: test roots trusted, no API key (demo: always)' },
 } satisfies Record<string, Setting>;
 

@@ -16,7 +16,7 @@ import type { ServiceContext } from './context.js';
 import { conflict, gone, notFound, ServiceError } from './errors.js';
 import { checkWebhookUrl } from './ssrf.js';
 import { reasonFor } from './reasons.js';
-import { FINAL_STATES, hasExpired, publicView, type SessionEvent, type VerificationSession } from './session.js';
+import { FINAL_STATES, hasExpired, publicView, type SessionEvent, type VerificationSession, type VerificationState } from './session.js';
 import type { AnsweredResult, RequestRefs, VerifyOptions } from './wallet-protocols.js';
 import type { OutboxEntry } from './store/index.js';
 import type { WebhookDelivery } from './webhook.js';
@@ -264,12 +264,13 @@ async function answer(
   const at = ctx.now();
   const trust = ctx.purposeTrust.get(purpose.name) ?? ctx.trust;
   const revocation = ctx.revocation?.checker;
-  const answered = await receive({ trust, at, ...(revocation ? { revocation } : {}) });
+  const testIds = ctx.config.appleTestIds;
+  const answered = await receive({ trust, at, ...(revocation ? { revocation } : {}), ...(testIds ? { testIds } : {}) });
   // The digest that used up the request state also claims the session.
   const digest = answered.answerDigest;
   // Of several ways to answer, the first answer to get here wins the session.
   if (!(await ctx.store.claim(session.id, digest))) throw conflict();
-  const decision = reduceToDecision(purpose, answered, at, { revocation: ctx.revocation?.mode ?? 'off' });
+  const decision = reduceToDecision(purpose, answered, at, { revocation: ctx.revocation?.mode ?? 'off', testIds });
   if (decision.revocation === 'unavailable') {
     ctx.metrics.revocationUnavailableAccepted.inc({ purpose: purpose.name }, 1);
     ctx.logger.warn({ purpose: purpose.name }, 'accepted without a current revocation answer (KAKUNIN_REVOCATION=warn)');
@@ -285,7 +286,7 @@ async function finish(ctx: ServiceContext, session: VerificationSession, digest:
   const receipt = await ctx.receipts.sign(session.id, decision, at, session.client ?? clientIdOf(undefined));
   const done: VerificationSession = {
     ...session,
-    state: decision.outcome === 'verified' ? 'verified' : 'failed',
+    state: decision.outcome,
     expiresAt: new Date(at.getTime() + ctx.config.resultTtlSeconds * 1000).toISOString(),
     // The wallet-facing secrets have done their job; they are not kept with the result.
     secrets: {},
@@ -313,9 +314,13 @@ async function finish(ctx: ServiceContext, session: VerificationSession, digest:
   return publicView(done);
 }
 
+type WebhookState = WebhookDelivery['state'];
+const WEBHOOK_STATES: ReadonlySet<VerificationState> = new Set<WebhookState>(['verified', 'failed', 'declined', 'test']);
+const isWebhookState = (s: VerificationState): s is WebhookState => WEBHOOK_STATES.has(s);
+
 /** The merchant's webhook hears of every final state but expired (nothing happens at expiry). */
 function deliveryOf(ctx: ServiceContext, done: VerificationSession): WebhookDelivery | undefined {
-  if (!done.webhookUrl || (done.state !== 'verified' && done.state !== 'failed' && done.state !== 'declined')) return undefined;
+  if (!done.webhookUrl || !isWebhookState(done.state)) return undefined;
   // The reason's words and code; retry and detail are for the page and support.
   const reason = done.reason && { code: done.reason.code, ja: done.reason.ja, en: done.reason.en };
   return {

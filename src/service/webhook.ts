@@ -15,7 +15,7 @@ export interface WebhookDelivery {
   eventId: string;
   verificationId: string;
   /** The final state: verified and failed carry a receipt, declined a reason. */
-  state: 'verified' | 'failed' | 'declined';
+  state: 'verified' | 'failed' | 'declined' | 'test';
   receipt?: string;
   reason?: { code: string; ja: string; en: string };
 }

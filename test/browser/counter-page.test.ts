@@ -2,54 +2,12 @@
  * The pages in a real browser: Debian's chromium driven by playwright-core. The DC API path gets a
  * navigator.credentials.get backed by the sandbox wallet, answering org-iso-mdoc or openid4vp-v1-signed.
  */
-import { execSync } from 'node:child_process';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo, type RunningService } from '../../src/service/serve.js';
 import { createLogger } from '../../src/service/logger.js';
 import { freePort } from '../service/helpers.js';
-
-function chromiumPath(): string {
-  const path = execSync('command -v chromium || command -v chromium-browser || true', { shell: '/bin/sh' }).toString().trim();
-  if (!path) throw new Error('chromium is not installed: apt-get install -y chromium');
-  return path;
-}
-
-/**
- * Gives the page a navigator.credentials.get backed by the sandbox wallet (the demo's
- * /v1/sandbox/wallet/dcapi). With `protocol`, the browser hands the wallet only the request in that
- * protocol, as Safari (org-iso-mdoc) or Chrome (openid4vp-v1-*) do; the wallet answers the first it
- * is given. Returns the protocols of the answers the page then posts to the service.
- */
-async function withSandboxWallet(page: Page, protocol?: string): Promise<string[]> {
-  const posted: string[] = [];
-  page.on('request', (req) => {
-    if (req.method() === 'POST' && req.url().endsWith('/dcapi-response')) posted.push((req.postDataJSON() as { protocol: string }).protocol);
-  });
-  await page.addInitScript((only) => {
-    // The Digital Credentials API is there when DigitalCredential is (as in Chrome 141+, Safari 26).
-    (window as unknown as { DigitalCredential: unknown }).DigitalCredential = class DigitalCredential {
-      static userAgentAllowsProtocol(p: string) {
-        return only === null || p === only;
-      }
-    };
-    Object.defineProperty(navigator, 'credentials', {
-      configurable: true,
-      value: {
-        get: async (argument: { digital: { requests: { protocol: string }[] }; signal?: AbortSignal }) => {
-          const requests = argument.digital.requests.filter((r) => only === null || r.protocol === only);
-          const res = await fetch('/v1/sandbox/wallet/dcapi', {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ argument: { digital: { requests } }, origin: location.origin }),
-          });
-          return res.json();
-        },
-      },
-    });
-  }, protocol ?? null);
-  return posted;
-}
+import { CHROMIUM_ARGS, chromiumPath, withSandboxWallet } from '../helpers/browser.js';
 
 let svc: RunningService;
 let browser: Browser;
@@ -58,7 +16,7 @@ beforeAll(async () => {
   svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent') });
   browser = await chromium.launch({
     executablePath: chromiumPath(),
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: CHROMIUM_ARGS,
   });
 });
 afterAll(async () => {

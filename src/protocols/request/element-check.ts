@@ -8,7 +8,8 @@ import type { PresentationRequest, RequestedDocument } from './presentation-requ
 
 function returnedElements(doc: DocumentResult): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  for (const values of [doc.elements.issuerSigned, doc.elements.deviceSigned]) {
+  // A test ID's values (reported only when asked for) answer the request the same way.
+  for (const values of [doc.elements.issuerSigned, doc.elements.deviceSigned, doc.testId?.elements ?? {}]) {
     for (const [ns, elements] of Object.entries(values)) for (const id of Object.keys(elements)) out.push([ns, id]);
   }
   return out;

@@ -87,7 +87,9 @@ export const Reason = Type.Object(
 export const Decision = Type.Object(
   {
     purpose: Type.String(),
-    outcome: Type.Union([Type.Literal('verified'), Type.Literal('failed')]),
+    outcome: Type.Union([Type.Literal('verified'), Type.Literal('failed'), Type.Literal('test')], {
+      description: 'test: an Apple Wallet integrator test ID answered (sandbox with KAKUNIN_APPLE_TEST_IDS only); the device authenticated, no issuer vouches for the data: never an identity',
+    }),
     value: Type.Optional(
       Type.Union([
         Type.Object({ kind: Type.Literal('age_over'), threshold: Type.Integer(), over: Type.Boolean() }, { additionalProperties: false }),
@@ -128,7 +130,7 @@ export const Decision = Type.Object(
 export const SessionEvent = Type.Object(
   {
     id: Type.String(),
-    state: Type.Union(['pending', 'retrieved', 'verified', 'failed', 'declined', 'expired'].map((s) => Type.Literal(s))),
+    state: Type.Union(['pending', 'retrieved', 'verified', 'failed', 'declined', 'expired', 'test'].map((s) => Type.Literal(s))),
     purpose: Type.String(),
     expires_at: Type.String({ format: 'date-time' }),
     decision: Type.Optional(Decision),
@@ -195,6 +197,7 @@ export const Empty = Type.Object({}, { additionalProperties: false });
 export const ServiceConfig = Type.Object(
   {
     sandbox: Type.Boolean(),
+    test_ids: Type.Boolean({ description: 'Apple Wallet integrator test IDs are answered as TEST (sandbox only): pages show a TEST banner' }),
     api_key_required: Type.Boolean(),
     counter_name: Type.Optional(Type.String()),
     purposes: Type.Array(
@@ -229,8 +232,8 @@ export const WebhookBody = Type.Object(
   {
     event_id: Type.String({ pattern: '^evt_[A-Za-z0-9_-]+$', description: "The same for every delivery of this verification's final state, on every instance" }),
     verification_id: Type.String(),
-    state: Type.Union([Type.Literal('verified'), Type.Literal('failed'), Type.Literal('declined')]),
-    receipt: Type.Optional(Type.String({ description: 'Receipt JWS (verified and failed)' })),
+    state: Type.Union([Type.Literal('verified'), Type.Literal('failed'), Type.Literal('declined'), Type.Literal('test')]),
+    receipt: Type.Optional(Type.String({ description: 'Receipt JWS (verified, failed and test)' })),
     reason: Type.Optional(Type.Object({ code: Type.String(), ja: Type.String(), en: Type.String() }, { description: 'Why (declined)' })),
   },
   { additionalProperties: false },
