@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { loadPurposes, reduceToDecision, type Decision, type Purpose } from '../policy/index.js';
 import {
+  anyOneOf,
   NfcSessionTransport,
   openBleCentralClient,
   openBlePeripheralServer,
@@ -230,6 +231,8 @@ async function readOnce(setup: ReaderSetup, v: ReaderArgs, io: ReaderIo, deps: R
       reader: setup.reader,
       timeoutMs: setup.timeoutMs,
       requests: purposeItemsRequests(setup.purpose),
+      // A purpose's documents are alternatives: a second-edition mdoc is told any one will do.
+      deviceRequestInfo: anyOneOf(setup.purpose.documents.length),
       verify: { trust: setup.trust, at },
     });
     return reduceToDecision(setup.purpose, result, at);

@@ -9,7 +9,8 @@ import { decodeEmbedded, embedBytes, encodeCbor } from '../cbor/index.js';
 import { coseKeyToKeyObject } from '../cose/index.js';
 import { proximitySessionTranscript, type ProximityHandover } from '../protocols/transcript/iso-proximity.js';
 import { mdocUri } from '../protocols/proximity/device-engagement.js';
-import { parseDeviceRequest, verifyReaderAuth, verifyReaderAuthAll } from '../protocols/request/parse-device-request.js';
+import { parseDeviceRequest, verifyReaderAuth, verifyReaderAuthAll, type ParsedDeviceRequest } from '../protocols/request/parse-device-request.js';
+import type { ItemsRequest } from '../protocols/request/device-request.js';
 import { ProximityError } from '../protocols/proximity/errors.js';
 import { buildHandoverSelect, parseHandoverRequest } from '../protocols/proximity/nfc-handover.js';
 import { encodeRetrievalMethod, type DeviceRetrievalMethod } from '../protocols/proximity/retrieval-methods.js';
@@ -62,6 +63,8 @@ export interface HolderSessionReport {
   readerSubject?: string;
   /** The request was signed once, with readerAuthAll (second edition). */
   readerAuthAll?: boolean;
+  /** With DeviceRequestInfo: the docTypes of the document set the holder chose to answer. */
+  useCaseDocTypes?: string[];
   /** The DeviceRequest version the reader sent. */
   requestVersion?: string;
   /** How the session ended. */
@@ -203,7 +206,9 @@ export class SandboxProximityHolder {
           await transport.send(firstResponse);
           continue;
         }
-        const response = this.respond(request.docRequests.map((d) => d.itemsRequest), transcript!, readerKey!);
+        const answered = this.answerable(request);
+        if (request.deviceRequestInfo) report.useCaseDocTypes = answered.map((d) => d.docType);
+        const response = this.respond(answered, transcript!, readerKey!);
         const message = encodeSessionData({ data: cipher.encrypt(response) });
         firstResponse ??= message;
         await transport.send(message);
@@ -223,6 +228,25 @@ export class SandboxProximityHolder {
     } finally {
       await transport.close();
     }
+  }
+
+  /**
+   * The DocRequests to answer. With DeviceRequestInfo (second edition), the first document set of
+   * each use case that the holder can answer in full, as a wallet offers the person the first option
+   * it can satisfy; without, every DocRequest (1.0: the documents it does not hold get errors).
+   */
+  private answerable(request: ParsedDeviceRequest): ItemsRequest[] {
+    const all = request.docRequests.map((d) => d.itemsRequest);
+    const useCases = request.deviceRequestInfo?.value.useCases;
+    if (!useCases?.length) return all;
+    const held = (i: number) => this.options.documents.some((d) => d.docType === all[i].docType);
+    const chosen = new Set<number>();
+    for (const useCase of useCases) {
+      const set = useCase.documentSets.find((s) => s.every(held));
+      if (set) for (const i of set) chosen.add(i);
+      else if (useCase.mandatory) return all;
+    }
+    return all.filter((_, i) => chosen.has(i));
   }
 
   private respond(requests: { docType: string; nameSpaces: Record<string, Record<string, boolean>> }[], transcript: Uint8Array, readerKey: KeyObject): Uint8Array {

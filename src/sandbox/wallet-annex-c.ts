@@ -41,7 +41,9 @@ export async function answerAnnexC(wallet: SandboxWallet, data: AnnexCRequestDat
   const readerAuthAll = deviceRequest.get('readerAuthAll') as unknown[] | undefined;
   if (readerAuthAll !== undefined && !wallet.behaviour.skipRequestChecks) {
     const all = docRequests.map((d) => d.get('itemsRequest') as EncodedCbor);
-    await checkReaderSignature(wallet, readerAuthAll[0], encodeCbor(embed(['ReaderAuthenticationAll', sessionTranscriptValue, all, null])), 'readerAuthAll');
+    // DeviceRequestInfo, when sent, is signed as it came (#6.24 bytes), null otherwise.
+    const info = deviceRequest.get('deviceRequestInfo') ?? null;
+    await checkReaderSignature(wallet, readerAuthAll[0], encodeCbor(embed(['ReaderAuthenticationAll', sessionTranscriptValue, all, info])), 'readerAuthAll');
   }
   for (const docRequest of docRequests) {
     const itemsRequest = docRequest.get('itemsRequest') as EncodedCbor;

@@ -11,7 +11,7 @@ import { b64u } from '../errors.js';
 import { clientIdFor, type ClientIdPrefix, type VerifierIdentity } from '../keys/verifier-identity.js';
 import { createResponseEncryptionKey } from '../oid4vp/encryption-key.js';
 import { authorizationRequestObject, signMultiSignedRequestObject, signRequestObject, type VerifierInfo } from '../oid4vp/request-object.js';
-import { createDeviceRequest } from '../request/device-request.js';
+import { createDeviceRequest, type DeviceRequestInfo } from '../request/device-request.js';
 import { validatePresentationRequest, type PresentationRequest } from '../request/presentation-request.js';
 import { newNonce, newRequestId, privateJwk, saveState, type PresentationState } from '../state/presentation-state.js';
 import type { RequestStateStore } from '../state/request-state-store.js';
@@ -39,6 +39,8 @@ export interface DigitalCredentialRequestInput {
   deviceRequestVersion?: '1.0' | '1.1';
   /** With version "1.1": sign the org-iso-mdoc request once, with readerAuthAll (second edition). */
   readerAuthAll?: boolean;
+  /** With version "1.1": which DocRequests together answer (second edition), e.g. anyOneOf(n). */
+  deviceRequestInfo?: DeviceRequestInfo;
   /** openid4vp-v1-multisigned: identities that sign beside `identity` (another trust framework's
    * certificate, e.g. one a wallet ecosystem issued), each as its own client_id. */
   additionalIdentities?: VerifierIdentity[];
@@ -90,7 +92,10 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const encryptionInfo = createEncryptionInfo(new Uint8Array(randomBytes(16)), publicKey);
     const transcript = dcapiSessionTranscript({ encryptionInfo: encryptionInfo.encoded, origin });
-    const deviceRequest = createDeviceRequest(request, transcript, input.identity, input.deviceRequestVersion, { readerAuthAll: input.readerAuthAll === true });
+    const deviceRequest = createDeviceRequest(request, transcript, input.identity, input.deviceRequestVersion, {
+      readerAuthAll: input.readerAuthAll === true,
+      ...(input.deviceRequestInfo ? { deviceRequestInfo: input.deviceRequestInfo } : {}),
+    });
     requests.push({ protocol: 'org-iso-mdoc', data: { deviceRequest: b64u(deviceRequest), encryptionInfo: encryptionInfo.encoded } });
     state.annexC = { encryptionInfo: encryptionInfo.encoded, recipientKey: privateJwk(privateKey) };
   }

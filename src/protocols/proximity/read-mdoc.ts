@@ -5,7 +5,7 @@
 import type { VerifyOptions } from '../../mdoc/verify.js';
 import { verifyDeviceResponse } from '../../mdoc/verify.js';
 import type { VerificationResult } from '../../mdoc/result.js';
-import type { ItemsRequest } from '../request/device-request.js';
+import type { DeviceRequestInfo, ItemsRequest } from '../request/device-request.js';
 import { checkRequestedElements } from '../request/element-check.js';
 import type { RequestedDocument } from '../request/presentation-request.js';
 import { ReaderSession, type ReaderSessionOptions } from './reader-session.js';
@@ -15,6 +15,8 @@ import { ReaderSession, type ReaderSessionOptions } from './reader-session.js';
  */
 export interface ReadMdocOptions extends ReaderSessionOptions {
   requests: ItemsRequest[];
+  /** Which requests together answer (second-edition mdocs only), e.g. anyOneOf(requests.length). */
+  deviceRequestInfo?: DeviceRequestInfo;
   verify: Omit<VerifyOptions, 'sessionTranscript' | 'readerEphemeralKey'>;
 }
 
@@ -47,7 +49,7 @@ export async function readMdoc(options: ReadMdocOptions): Promise<ReadMdocOutcom
     throw e;
   }
   try {
-    const { deviceResponse } = await session.request(options.requests);
+    const { deviceResponse } = await session.request(options.requests, options.deviceRequestInfo);
     const verified = verifyDeviceResponse(deviceResponse, {
       ...options.verify,
       sessionTranscript: session.sessionTranscript,

@@ -6,7 +6,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { proximitySessionTranscript } from '../transcript/iso-proximity.js';
-import { buildDeviceRequest, type ItemsRequest, type ReaderIdentity } from '../request/device-request.js';
+import { buildDeviceRequest, type DeviceRequestInfo, type ItemsRequest, type ReaderIdentity } from '../request/device-request.js';
 import type { Engagement } from './engagement.js';
 import { ProximityError } from './errors.js';
 import { SessionCipher } from './session-cipher.js';
@@ -74,15 +74,16 @@ export class ReaderSession {
 
   /** Sends a DeviceRequest (in SessionEstablishment the first time, SessionData after) and returns
    * the mdoc's DeviceResponse. Any failure ends the session: the right status goes to the mdoc when
-   * the link still works, then the transport closes. */
-  async request(requests: ItemsRequest[]): Promise<ReaderExchange> {
+   * the link still works, then the transport closes. `deviceRequestInfo` goes only to an mdoc that
+   * speaks the second edition (DeviceRequest 1.1); a 1.0 mdoc gets the same DocRequests without it. */
+  async request(requests: ItemsRequest[], deviceRequestInfo?: DeviceRequestInfo): Promise<ReaderExchange> {
     if (this.ended) throw new ProximityError('SESSION_TERMINATED', 'the session has ended');
     const transport = this.options.transport;
     try {
       // Second edition: an mdoc that says ReaderAuthAllSupport gets a 1.1 request signed once.
       const all = this.options.engagement.deviceEngagement.readerAuthAllSupport && this.options.reader !== undefined;
       const deviceRequest = all
-        ? buildDeviceRequest(requests, this.sessionTranscript, this.options.reader, '1.1', { readerAuthAll: true })
+        ? buildDeviceRequest(requests, this.sessionTranscript, this.options.reader, '1.1', { readerAuthAll: true, ...(deviceRequestInfo ? { deviceRequestInfo } : {}) })
         : buildDeviceRequest(requests, this.sessionTranscript, this.options.reader);
       const encrypted = this.cipher.encrypt(deviceRequest);
       await transport.send(this.established ? encodeSessionData({ data: encrypted }) : encodeSessionEstablishment(this.eReaderKey.coseKeyBytes, encrypted));

@@ -6,10 +6,10 @@
  * (SESSION_MESSAGE_INVALID answers with status 11), the only session that parses requests today.
  */
 import { X509Certificate } from 'node:crypto';
-import { asArray, asEmbedded, asMap, asText, decodeCbor, decodeEmbedded, type EncodedCbor } from '../../cbor/index.js';
+import { asArray, asEmbedded, asInt, asMap, asText, decodeCbor, decodeEmbedded, type EncodedCbor } from '../../cbor/index.js';
 import { header, HEADER, parseCoseSign1, verifyCoseSign1 } from '../../cose/index.js';
 import { ProximityError } from '../proximity/errors.js';
-import { readerAuthenticationAllBytes, readerAuthenticationBytes, type ItemsRequest } from './device-request.js';
+import { readerAuthenticationAllBytes, readerAuthenticationBytes, type DeviceRequestInfo, type ItemsRequest } from './device-request.js';
 
 export interface ParsedDocRequest {
   itemsRequestBytes: EncodedCbor;
@@ -22,6 +22,29 @@ export interface ParsedDeviceRequest {
   docRequests: ParsedDocRequest[];
   /** Second edition: COSE_Sign1s over the whole request (any one that verifies will do). */
   readerAuthAll?: unknown[];
+  /** Second edition: which DocRequests together answer, as sent (the bytes readerAuthAll covers). */
+  deviceRequestInfo?: { bytes: EncodedCbor; value: DeviceRequestInfo };
+}
+
+/** DeviceRequestInfo's use cases; other keys (its extension point) are kept in the bytes only. */
+function parseDeviceRequestInfo(bytes: EncodedCbor, docRequestCount: number): DeviceRequestInfo {
+  const m = asMap(decodeEmbedded(bytes), 'DeviceRequestInfo');
+  const useCases = m.has('useCases') ? asArray(m.get('useCases'), 'useCases') : [];
+  return {
+    useCases: useCases.map((u) => {
+      const um = asMap(u, 'UseCase');
+      const mandatory = um.get('mandatory');
+      if (typeof mandatory !== 'boolean') throw new TypeError('UseCase.mandatory is not a boolean');
+      const documentSets = asArray(um.get('documentSets'), 'documentSets').map((set) =>
+        asArray(set, 'DocumentSet').map((i) => {
+          const index = asInt(i, 'DocRequest index');
+          if (index < 0 || index >= docRequestCount) throw new RangeError(`DocumentSet names DocRequest ${index} of ${docRequestCount}`);
+          return index;
+        }),
+      );
+      return { mandatory, documentSets };
+    }),
+  };
 }
 
 export function parseDeviceRequest(bytes: Uint8Array): ParsedDeviceRequest {
@@ -43,7 +66,14 @@ export function parseDeviceRequest(bytes: Uint8Array): ParsedDeviceRequest {
       };
     });
     const all = m.get('readerAuthAll');
-    return { version, docRequests, ...(all === undefined ? {} : { readerAuthAll: asArray(all, 'readerAuthAll') }) };
+    // Only a 1.1 request has DeviceRequestInfo; in a 1.0 one the key means nothing (as multipaz reads it).
+    const infoBytes = version !== '1.0' && m.has('deviceRequestInfo') ? asEmbedded(m.get('deviceRequestInfo'), 'deviceRequestInfo') : undefined;
+    return {
+      version,
+      docRequests,
+      ...(all === undefined ? {} : { readerAuthAll: asArray(all, 'readerAuthAll') }),
+      ...(infoBytes ? { deviceRequestInfo: { bytes: infoBytes, value: parseDeviceRequestInfo(infoBytes, docRequests.length) } } : {}),
+    };
   } catch (e) {
     throw new ProximityError('SESSION_MESSAGE_INVALID', `DeviceRequest: ${(e as Error).message}`, { cause: e });
   }
@@ -68,7 +98,7 @@ export function verifyReaderAuth(readerAuth: unknown, sessionTranscript: Uint8Ar
 
 /** Second edition: the first readerAuthAll that verifies over every DocRequest's ItemsRequestBytes, in order. */
 export function verifyReaderAuthAll(request: ParsedDeviceRequest, sessionTranscript: Uint8Array): X509Certificate {
-  const payload = readerAuthenticationAllBytes(sessionTranscript, request.docRequests.map((d) => d.itemsRequestBytes));
+  const payload = readerAuthenticationAllBytes(sessionTranscript, request.docRequests.map((d) => d.itemsRequestBytes), request.deviceRequestInfo?.bytes);
   let failure: unknown = new ProximityError('READER_AUTH_INVALID', 'readerAuthAll is empty');
   for (const sig of request.readerAuthAll ?? []) {
     try {
