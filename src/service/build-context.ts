@@ -7,6 +7,7 @@ import { loadOrCreateDevelopmentIdentity, loadVerifierIdentity, type VerifierIde
 import { TrustStore } from '../trust/index.js';
 import { loadTrustStore } from '../runtime/trust-folder.js';
 import { checkVerifierIdentity } from '../protocols/keys/verifier-identity-check.js';
+import { checkGoogleRpMetadata, GOOGLE_RP_METADATA_OID, parseGoogleRpMetadata } from '../protocols/keys/google-rp-metadata.js';
 import { ConfigError, type ServiceConfig } from './config.js';
 import { loadVerifierInfo } from './verifier-info.js';
 import type { ServiceContext } from './context.js';
@@ -73,6 +74,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
   const { identity, notAfter } = await verifierIdentity(config, now(), logger);
   const additionalIdentities = await extraVerifierIdentities(config, now());
   const verifierInfo = config.verifierInfoFile ? loadVerifierInfo(config.verifierInfoFile) : undefined;
+  if (config.googleRpMetadata) checkGoogleMetadata(config.googleRpMetadata, [identity, ...additionalIdentities], logger);
   const cipher = storeCipher(config, logger);
   const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl, cipher, config.redisPrefix, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs, cluster: config.redisCluster }) : new MemorySessionStore(() => now().getTime()));
   const store = storeUnavailableAs503(sessions);
@@ -151,6 +153,31 @@ async function verifierIdentity(config: ServiceConfig, at: Date, logger: Logger)
   if (config.verifierCertFile && check.problems.length) throw new ConfigError(`KAKUNIN_VERIFIER_CERT_FILE (${config.verifierCertFile}): ${check.problems.join('; ')}`);
   for (const warning of check.warnings) logger.warn({ notAfter: check.notAfter.toISOString() }, warning);
   return { identity, notAfter: check.notAfter };
+}
+
+/**
+ * Google's relying-party metadata against the certificate Google signed (protocols/keys/google-rp-metadata.ts):
+ * unreadable metadata stops the start; a certificate that does not match is said loudly, not fatal,
+ * because the exact hashed form is not published and a wrong guess must not keep a service down.
+ */
+function checkGoogleMetadata(b64u: string, identities: VerifierIdentity[], logger: Logger): void {
+  let parsed;
+  try {
+    parsed = parseGoogleRpMetadata(b64u);
+  } catch (e) {
+    throw new ConfigError(`KAKUNIN_GOOGLE_RP_METADATA: ${(e as Error).message}`);
+  }
+  let check;
+  try {
+    check = checkGoogleRpMetadata(identities.map((i) => i.x5chain[0]), parsed.bytes);
+  } catch (e) {
+    throw new ConfigError(`a verifier certificate's Google extension (${GOOGLE_RP_METADATA_OID}): ${(e as Error).message}`);
+  }
+  const shown = { displayName: parsed.metadata.display.display_name, ...(parsed.metadata.aggregator_info ? { aggregator: parsed.metadata.aggregator_info.display_name } : {}) };
+  if (check.matched) logger.info(shown, 'Google relying-party metadata matches the certificate Google signed');
+  else if (check.withExtension === 0) {
+    logger.warn(shown, `KAKUNIN_GOOGLE_RP_METADATA is set but no verifier certificate carries Google's extension ${GOOGLE_RP_METADATA_OID}: configure the certificate Google signed`);
+  } else logger.warn(shown, 'KAKUNIN_GOOGLE_RP_METADATA does not match the SHA-256 in the certificate Google signed: check that the two came together');
 }
 
 /** Other trust frameworks' certificates (multisigned requests), each checked as the main one is. */

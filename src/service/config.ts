@@ -48,6 +48,8 @@ export interface ServiceConfig {
   verifierExtraKeyFiles: string[];
   /** JSON file of OpenID4VP verifier_info attestations; undefined: none are sent. */
   verifierInfoFile?: string;
+  /** Google's gw_rp_metadata_bytes (base64url), checked at start against the verifier certificates. */
+  googleRpMetadata?: string;
   webhookUrl?: string;
   /** Let webhooks reach private and loopback addresses (an intranet backend). Default false. */
   webhookAllowPrivate: boolean;
@@ -134,6 +136,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     verifierExtraCertFiles: extraCerts,
     verifierExtraKeyFiles: extraKeys,
     ...(s['verifier-info'] ? { verifierInfoFile: s['verifier-info'] } : {}),
+    ...(s['google-rp-metadata'] ? { googleRpMetadata: s['google-rp-metadata'] } : {}),
     ...(s.webhook ? { webhookUrl: s.webhook } : {}),
     webhookAllowPrivate: s['webhook-allow-private'] ?? false,
     webhookTakeoverSeconds: s['webhook-takeover'] ?? 30,

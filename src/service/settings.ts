@@ -112,6 +112,12 @@ export const SETTINGS = {
   'revocation-cache': { env: 'KAKUNIN_REVOCATION_CACHE', schema: text(), help: 'where verified lists are kept (.kakunin/revocation; none: memory only)' },
   'revocation-refresh': { env: 'KAKUNIN_REVOCATION_REFRESH', schema: integer(5, 86_400), help: 'seconds between refresh rounds (300)' },
   'revocation-allow-private': { env: 'KAKUNIN_REVOCATION_ALLOW_PRIVATE', schema: Type.Boolean(), help: 'let list fetches reach private or loopback addresses (off)' },
+  'google-rp-metadata': {
+    env: 'KAKUNIN_GOOGLE_RP_METADATA',
+    schema: text({ pattern: '^[A-Za-z0-9_-]+={0,2}$' }),
+    must: 'base64url',
+    help: 'gw_rp_metadata_bytes Google gave with your certificate: checked at start against the certificate (not sent in requests yet, see docs/verifier-certificates.md)',
+  },
   'apple-test-ids': {
     env: 'KAKUNIN_APPLE_TEST_IDS',
     schema: Type.Boolean(),

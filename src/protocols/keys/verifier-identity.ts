@@ -82,7 +82,12 @@ const DAY = 86_400_000;
 
 /** A development reader root and leaf for `host`. Not trusted by any wallet: for the sandbox wallet
  * and local tests only. */
-export async function createDevelopmentIdentity(host: string, now: Date): Promise<VerifierIdentity & { rootDer: Uint8Array; rootPem: string; leafPem: string; keyPem: string }> {
+export async function createDevelopmentIdentity(
+  host: string,
+  now: Date,
+  /** More leaf extensions (DER extnValue), e.g. a stand-in for the one Google puts in the certificate it signs. */
+  options: { extensions?: { oid: string; value: Uint8Array }[] } = {},
+): Promise<VerifierIdentity & { rootDer: Uint8Array; rootPem: string; leafPem: string; keyPem: string }> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as EcKeyGenParams & EcdsaParams;
   const rootKeys = (await crypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
   const leafKeys = (await crypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
@@ -120,6 +125,7 @@ export async function createDevelopmentIdentity(host: string, now: Date): Promis
         new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: host }], false),
         await x509.SubjectKeyIdentifierExtension.create(leafKeys.publicKey, false, crypto),
         await x509.AuthorityKeyIdentifierExtension.create(root, false, crypto),
+        ...(options.extensions ?? []).map((e) => new x509.Extension(e.oid, false, e.value as BufferSource)),
       ],
     },
     crypto,
