@@ -48,6 +48,8 @@ export interface ServiceConfig {
   verifierExtraKeyFiles: string[];
   /** JSON file of OpenID4VP verifier_info attestations; undefined: none are sent. */
   verifierInfoFile?: string;
+  /** DeviceRequest version of the org-iso-mdoc request (Apple Wallet over the DC API). */
+  deviceRequestVersion: '1.0' | '1.1';
   /** Google's gw_rp_metadata_bytes (base64url), checked at start against the verifier certificates. */
   googleRpMetadata?: string;
   webhookUrl?: string;
@@ -137,6 +139,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     verifierExtraKeyFiles: extraKeys,
     ...(s['verifier-info'] ? { verifierInfoFile: s['verifier-info'] } : {}),
     ...(s['google-rp-metadata'] ? { googleRpMetadata: s['google-rp-metadata'] } : {}),
+    deviceRequestVersion: s['device-request-version'] ?? '1.0',
     ...(s.webhook ? { webhookUrl: s.webhook } : {}),
     webhookAllowPrivate: s['webhook-allow-private'] ?? false,
     webhookTakeoverSeconds: s['webhook-takeover'] ?? 30,

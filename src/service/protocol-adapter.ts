@@ -17,6 +17,7 @@ import type { VerifierIdentity } from '../protocols/keys/verifier-identity.js';
 import { createOpenID4VPRequest, getRequestObject, receiveDirectPost } from '../protocols/oid4vp/redirect-flow.js';
 import type { VerifierInfo } from '../protocols/oid4vp/request-object.js';
 import type { PresentationRequest, RequestedDocument } from '../protocols/request/presentation-request.js';
+import { anyOneOf } from '../protocols/request/device-request.js';
 import type { RequestStateStore } from '../protocols/state/request-state-store.js';
 import type { DcapiInput, PrepareInput, PreparedDcapi, PreparedRequest, RequestRefs, WalletProtocols } from './wallet-protocols.js';
 
@@ -59,15 +60,32 @@ export interface ProtocolAdapterOptions {
   verifierInfo?: VerifierInfo[];
   /** Request states: memory for one instance, Redis for several. */
   states: RequestStateStore;
+  /**
+   * DeviceRequest version of the org-iso-mdoc request (KAKUNIN_DEVICE_REQUEST_VERSION). "1.1" adds
+   * DeviceRequestInfo saying any one document will do; readerAuth stays per document. Default "1.0".
+   */
+  deviceRequestVersion?: '1.0' | '1.1';
   now: () => Date;
 }
 
-export function createProtocolAdapter({ identity, additionalIdentities = [], verifierInfo, states, now }: ProtocolAdapterOptions): WalletProtocols {
+export function createProtocolAdapter({ identity, additionalIdentities = [], verifierInfo, states, now, deviceRequestVersion = '1.0' }: ProtocolAdapterOptions): WalletProtocols {
   const info = verifierInfo?.length ? { verifierInfo } : {};
   const openid4vpProtocol: DcApiProtocol = additionalIdentities.length ? 'openid4vp-v1-multisigned' : 'openid4vp-v1-signed';
   /** One DC API request per protocol: a DeviceRequest cannot carry DCQL's alternatives. */
   const dcapiRequest = (request: PresentationRequest, protocol: DcApiProtocol, input: DcapiInput, at: Date) =>
-    createDigitalCredentialRequest({ request, origin: input.origin, identity, additionalIdentities, ...info, protocols: [protocol], at, ttlSeconds: input.ttlSeconds, store: states });
+    createDigitalCredentialRequest({
+      request,
+      origin: input.origin,
+      identity,
+      additionalIdentities,
+      ...info,
+      protocols: [protocol],
+      // A purpose's documents are alternatives; only a 1.1 DeviceRequest can say so.
+      ...(protocol === 'org-iso-mdoc' && deviceRequestVersion === '1.1' ? { deviceRequestVersion, deviceRequestInfo: anyOneOf(request.documents.length) } : {}),
+      at,
+      ttlSeconds: input.ttlSeconds,
+      store: states,
+    });
 
   return {
     async prepare(input: PrepareInput): Promise<PreparedRequest> {

@@ -112,6 +112,11 @@ export const SETTINGS = {
   'revocation-cache': { env: 'KAKUNIN_REVOCATION_CACHE', schema: text(), help: 'where verified lists are kept (.kakunin/revocation; none: memory only)' },
   'revocation-refresh': { env: 'KAKUNIN_REVOCATION_REFRESH', schema: integer(5, 86_400), help: 'seconds between refresh rounds (300)' },
   'revocation-allow-private': { env: 'KAKUNIN_REVOCATION_ALLOW_PRIVATE', schema: Type.Boolean(), help: 'let list fetches reach private or loopback addresses (off)' },
+  'device-request-version': {
+    env: 'KAKUNIN_DEVICE_REQUEST_VERSION',
+    schema: oneOf('1.0', '1.1'),
+    help: 'DeviceRequest version of the org-iso-mdoc request (Apple Wallet): 1.0 (default), or 1.1 with DeviceRequestInfo, readerAuth per document',
+  },
   'google-rp-metadata': {
     env: 'KAKUNIN_GOOGLE_RP_METADATA',
     schema: text({ pattern: '^[A-Za-z0-9_-]+={0,2}$' }),
