@@ -6,7 +6,8 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CompactSign, compactVerify, type JWK } from 'jose';
+import { compactVerify, type JWK } from 'jose';
+import { signCompactJws } from '../protocols/keys/jws-sign.js';
 import { kycRecord, type KycRecord } from './kyc-record.js';
 import type { Decision } from '../policy/index.js';
 import { jwkThumbprint } from '../protocols/transcript/jwk-thumbprint.js';
@@ -71,9 +72,7 @@ export class ReceiptSigner {
 
   async sign(verificationId: string, decision: Decision, at: Date, audience: string): Promise<string> {
     const claims = receiptClaims(this.issuer, verificationId, decision, at, audience, this.ttlSeconds);
-    return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
-      .setProtectedHeader({ alg: 'ES256', kid: this.kid, typ: RECEIPT_TYP })
-      .sign(this.privateKey);
+    return signCompactJws({ alg: 'ES256', kid: this.kid, typ: RECEIPT_TYP }, JSON.stringify(claims), this.privateKey);
   }
 
   /** For tests and the merchant demo: checks a receipt against this signer's public key. */

@@ -6,8 +6,9 @@
  * several identities at once (JWS JSON Serialization, §A.3.2), for openid4vp-v1-multisigned.
  */
 import type { KeyObject } from 'node:crypto';
-import { GeneralSign, SignJWT, type GeneralJWS } from 'jose';
+import { GeneralSign, type GeneralJWS } from 'jose';
 import { KakuninError } from '../../cbor/index.js';
+import { signCompactJws } from '../keys/jws-sign.js';
 import type { VerifierIdentity } from '../keys/verifier-identity.js';
 import { toDcqlQuery, type DcqlQuery } from '../request/dcql.js';
 import type { PresentationRequest } from '../request/presentation-request.js';
@@ -102,13 +103,8 @@ export async function signRequestObject(claims: AuthorizationRequestObject, iden
   const payload: Record<string, unknown> = { ...claims, iat };
   // §5.8: static discovery (no wallet metadata fetched) uses the symbolic audience.
   if (claims.response_mode === 'direct_post.jwt') payload.aud = 'https://self-issued.me/v2';
-  return new SignJWT(payload)
-    .setProtectedHeader({
-      alg: joseAlg(identity.privateKey),
-      typ: 'oauth-authz-req+jwt',
-      x5c: identity.x5chain.map((c) => Buffer.from(c).toString('base64')),
-    })
-    .sign(identity.privateKey);
+  const header = { alg: joseAlg(identity.privateKey), typ: 'oauth-authz-req+jwt', x5c: identity.x5chain.map((c) => Buffer.from(c).toString('base64')) };
+  return signCompactJws(header, JSON.stringify(payload), identity.privateKey);
 }
 
 /** A signer of a multi-signed request: its identity and the client_id it signs as (and its own verifier_info). */

@@ -1,0 +1,39 @@
+/**
+ * The compact JWS kakunin signs with node:crypto (protocols/keys/jws-sign.ts), checked by jose as a
+ * second opinion for every algorithm it signs, and refused for one it does not.
+ */
+import { generateKeyPairSync, createPublicKey } from 'node:crypto';
+import { compactVerify, decodeProtectedHeader } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { signCompactJws } from '../../src/protocols/keys/jws-sign.js';
+
+const keys = {
+  ES256: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
+  ES384: generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey,
+  ES512: generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey,
+  EdDSA: generateKeyPairSync('ed25519').privateKey,
+};
+
+describe('signCompactJws', () => {
+  for (const [alg, key] of Object.entries(keys)) {
+    it(`${alg}: jose verifies it, header and payload as given`, async () => {
+      const payload = JSON.stringify({ nonce: 'n-0', text: '確認' });
+      const jws = signCompactJws({ alg, typ: 'oauth-authz-req+jwt', kid: 'k1' }, payload, key);
+      const out = await compactVerify(jws, createPublicKey(key), { algorithms: [alg] });
+      expect(new TextDecoder().decode(out.payload)).toBe(payload);
+      expect(decodeProtectedHeader(jws)).toEqual({ alg, typ: 'oauth-authz-req+jwt', kid: 'k1' });
+    });
+  }
+
+  it('a changed payload no longer verifies', async () => {
+    const [h, , s] = signCompactJws({ alg: 'ES256' }, '{"a":1}', keys.ES256).split('.');
+    const forged = `${h}.${Buffer.from('{"a":2}').toString('base64url')}.${s}`;
+    await expect(compactVerify(forged, createPublicKey(keys.ES256))).rejects.toThrow();
+  });
+
+  it('refuses an algorithm it does not sign, with INVALID_ARGUMENT', () => {
+    for (const alg of ['none', 'HS256', 'RS256', 'constructor']) {
+      expect(() => signCompactJws({ alg }, '{}', keys.ES256)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
+  });
+});
