@@ -23,7 +23,8 @@
  * the service recovered by itself. Exit code 0 when all invariants hold.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { newKeyPair } from '../src/cose/key-pair.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
@@ -331,7 +332,7 @@ async function main(): Promise<number> {
   const ds = await createDocumentSigner(iaca);
   const mnc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, at), signer: ds, validity: { signed: new Date(at.getTime() - day), validFrom: new Date(at.getTime() - day), validUntil: new Date(at.getTime() + 30 * day) } });
   writeFileSync(join(dir, 'iaca.der'), iaca.der);
-  writeFileSync(join(dir, 'receipt.pem'), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  writeFileSync(join(dir, 'receipt.pem'), newKeyPair('P-256').privateKey.export({ format: 'pem', type: 'pkcs8' }));
   publicUrl = `http://127.0.0.1:${await freePort()}`; // the load balancer's name; never listened on
   const env = { PUBLIC_URL: publicUrl, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, KAKUNIN_API_KEYS: API_KEY, KAKUNIN_STORE_KEY: randomBytes(32).toString('base64url'), KAKUNIN_RECEIPT_KEY_FILE: join(dir, 'receipt.pem'), LOAD_IACA_FILE: join(dir, 'iaca.der'), KAKUNIN_REVOCATION: 'warn', KAKUNIN_WEBHOOK_URL: hook.url, KAKUNIN_WEBHOOK_ALLOW_PRIVATE: 'true', KAKUNIN_WEBHOOK_TAKEOVER_SECONDS: '5' };
   instances = [new Instance('A', await freePort(), env), new Instance('B', await freePort(), env)];

@@ -12,9 +12,10 @@
  * object an ES256 JWS, and ISO 18013-5 Annex B's reader authentication certificate is an EC one.
  */
 import 'reflect-metadata';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { newKeyPair } from '../cose/key-pair.js';
 import * as x509 from '@peculiar/x509';
 import { UsageError } from './input.js';
 import type { CliIo } from './options.js';
@@ -48,7 +49,7 @@ export async function writeCsr(values: Record<string, string | boolean | undefin
   if (!values.force && (existsSync(keyFile) || existsSync(csrFile))) {
     throw new UsageError(`keys csr: ${keyFile} or ${csrFile} exists; --force replaces them (the certificate issued for the old key stops matching)`);
   }
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateKey } = newKeyPair('P-256');
   const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = {

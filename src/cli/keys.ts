@@ -10,10 +10,11 @@
  * Existing files are kept unless --force: a new store key makes every sealed Redis value unreadable,
  * a new receipt key invalidates the published one.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { newKeyPair } from '../cose/key-pair.js';
 import { createDevelopmentIdentity } from '../protocols/keys/verifier-identity.js';
 import { UsageError } from './input.js';
 import { CSR_USAGE, importCertificate, writeCsr } from './keys-csr.js';
@@ -82,7 +83,7 @@ export async function runKeys(argv: string[], io: CliIo): Promise<number> {
   const force = values.force === true;
   const written: string[] = [];
 
-  const receipt = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  const receipt = newKeyPair('P-256').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   write(join(dir, 'receipt.pem'), receipt, force, io, written);
   const identity = await createDevelopmentIdentity(host, new Date());
   write(join(dir, 'verifier.pem'), identity.leafPem, force, io, written);

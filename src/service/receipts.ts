@@ -4,8 +4,9 @@
  * key is served at /.well-known/jwks.json. Several instances must share one key (RECEIPT_KEY_FILE);
  * without one, each process makes its own and says so at start.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { newKeyPair } from '../cose/key-pair.js';
 import { compactVerify, type JWK } from 'jose';
 import { signCompactJws } from '../protocols/keys/jws-sign.js';
 import { kycRecord, type KycRecord } from './kyc-record.js';
@@ -63,7 +64,7 @@ export class ReceiptSigner {
   }
 
   static ephemeral(issuer: string, ttlSeconds?: number): ReceiptSigner {
-    return new ReceiptSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, issuer, ttlSeconds);
+    return new ReceiptSigner(newKeyPair('P-256').privateKey, issuer, ttlSeconds);
   }
 
   get jwks(): { keys: JWK[] } {

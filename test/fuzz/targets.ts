@@ -5,7 +5,8 @@
  * than 100 ms, memory out of proportion — is a finding. Used by `npm run fuzz` (scripts/fuzz.ts)
  * and, bounded, by test/hardening/fuzz.test.ts.
  */
-import { createHash, generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
+import { newKeyPair } from '../../src/cose/key-pair.js';
 import { Aes128Gcm, CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { CompactEncrypt, importJWK, type JWK } from 'jose';
 import { decodeCbor, embed, encodeCbor, EncodedCbor, KakuninError } from '../../src/cbor/index.js';
@@ -95,7 +96,7 @@ async function cborTarget(): Promise<FuzzTarget> {
 async function deviceResponseTarget(): Promise<FuzzTarget> {
   const w = await world();
   const t = transcriptFor('fuzz-device-response');
-  const reader = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const reader = newKeyPair('P-256');
   const options = { trust: w.trust, at: AT, sessionTranscript: t, readerEphemeralKey: reader.privateKey };
   const seeds = [
     createDeviceResponse({ sessionTranscript: t, documents: [{ mdoc: w.mnc, disclose: { [MNC_NS]: ['age_over_20'], [MNC_JP_NS]: ['local_gov_code_unicode'] }, deviceAuth: { kind: 'signature' } }] }),
@@ -143,8 +144,8 @@ async function coseTarget(): Promise<FuzzTarget> {
   const w = await world();
   const dsKey = w.ds.keys.publicKey;
   const macKey = new Uint8Array(32).fill(7);
-  const keys = (['P-256', 'P-384', 'P-521'] as const).map((c) => generateKeyPairSync('ec', { namedCurve: c }));
-  const ed = generateKeyPairSync('ed25519');
+  const keys = (['P-256', 'P-384', 'P-521'] as const).map((c) => newKeyPair(c));
+  const ed = newKeyPair('Ed25519');
   return {
     name: 'cose',
     seeds: [
@@ -182,7 +183,7 @@ async function coseTarget(): Promise<FuzzTarget> {
 // ---------------------------------------------------------------------------------------------
 async function jweTarget(): Promise<FuzzTarget> {
   const w = await world();
-  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const key = newKeyPair('P-256');
   const jwk = { ...(key.publicKey.export({ format: 'jwk' }) as JWK), kid: 'k1', alg: 'ECDH-ES' };
   const t = transcriptFor('fuzz-jwe');
   const dr = createDeviceResponse({ sessionTranscript: t, documents: [{ mdoc: w.mnc, disclose: { [MNC_NS]: ['age_over_20'] }, deviceAuth: { kind: 'signature' } }] });
@@ -213,7 +214,7 @@ async function jweTarget(): Promise<FuzzTarget> {
 async function hpkeTarget(): Promise<FuzzTarget> {
   const w = await world();
   const origin = 'https://shop.example';
-  const recipient = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const recipient = newKeyPair('P-256');
   const info = createEncryptionInfo(new Uint8Array(randomBytes(16)), recipient.publicKey);
   const transcript = encodeCbor([null, null, ['dcapi', new Uint8Array(createHash('sha256').update(encodeCbor([info.encoded, origin])).digest())]]);
   const suite = new CipherSuite({ kem: new DhkemP256HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes128Gcm() });
@@ -257,7 +258,7 @@ async function engagementTarget(): Promise<FuzzTarget> {
   const deBytes = new Uint8Array(Buffer.from(qr.slice('mdoc:'.length), 'base64url'));
   const hs = holder.staticHandoverSelect();
   const hr = buildHandoverRequest([{ type: 'ble', centralClientMode: true, peripheralServerMode: false, centralClientUuid: '45efef74-2b2c-4837-a9a3-b0e1d05a6917' }, { type: 'nfc', maxCommandDataLength: 255, maxResponseDataLength: 65536 }]);
-  const eReaderKey = keyObjectToCoseKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey);
+  const eReaderKey = keyObjectToCoseKey(newKeyPair('P-256').publicKey);
   const establishment = encodeCbor(new Map<string, unknown>([['eReaderKey', embed(eReaderKey)], ['data', new Uint8Array(randomBytes(40))]]));
   const dreq = buildDeviceRequest([{ docType: 'org.iso.23220.1.jp.mnc', nameSpaces: { [MNC_NS]: { age_over_20: false } } }], encodeCbor([null, null, null]));
   const sel = (i: number, b: Uint8Array) => Uint8Array.of(i, ...b);

@@ -13,7 +13,8 @@
  */
 import 'reflect-metadata';
 import { DeviceResponse, Document, MDoc, Verifier } from '@auth0/mdl';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { newKeyPair } from '../../src/cose/key-pair.js';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cborHead, concat, decodeCbor, encodeCbor } from '../../src/cbor/index.js';
@@ -148,7 +149,7 @@ const PRESENTATION = {
 
 describe('@auth0/mdl issues, kakunin verifies', () => {
   it('deviceSignature: valid in kakunin and in @auth0/mdl, same disclosed elements', async () => {
-    const device = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const device = newKeyPair('P-256');
     const issued = await auth0IssuedMdoc(device.privateKey);
     const response = await DeviceResponse.from(issued)
       .usingPresentationDefinition(PRESENTATION)
@@ -169,8 +170,8 @@ describe('@auth0/mdl issues, kakunin verifies', () => {
   });
 
   it('deviceMac: valid in kakunin and in @auth0/mdl', async () => {
-    const device = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const reader = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const device = newKeyPair('P-256');
+    const reader = newKeyPair('P-256');
     const issued = await auth0IssuedMdoc(device.privateKey);
     const response = await DeviceResponse.from(issued)
       .usingPresentationDefinition(PRESENTATION)
@@ -186,7 +187,7 @@ describe('@auth0/mdl issues, kakunin verifies', () => {
   });
 
   it('the same response under another transcript fails device authentication in both', async () => {
-    const device = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const device = newKeyPair('P-256');
     const response = await DeviceResponse.from(await auth0IssuedMdoc(device.privateKey))
       .usingPresentationDefinition(PRESENTATION)
       .usingSessionTranscriptBytes(Buffer.from(transcript))
@@ -215,7 +216,7 @@ describe('the sandbox issues, @auth0/mdl verifies', () => {
   });
 
   it('a sandbox mDL with deviceMac is valid in @auth0/mdl', async () => {
-    const reader = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const reader = newKeyPair('P-256');
     const mdoc = await issueMdoc({
       docType: MDL_DOCTYPE,
       nameSpaces: { [MDL_NS]: { family_name: 'Sandbox', age_over_18: true } },

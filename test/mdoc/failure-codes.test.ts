@@ -6,7 +6,8 @@
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
+import { newKeyPair } from '../../src/cose/key-pair.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { concat, encodeCbor } from '../../src/cbor/index.js';
 import { verifyDeviceResponse, type VerifyOptions } from '../../src/mdoc/verify.js';
@@ -49,7 +50,7 @@ beforeAll(async () => {
     signers.set(curve, ds);
   }
   trust = TrustStore.fromCertificates([...iacas.values()].map((c) => c.der), { set: 'sandbox' });
-  reader = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  reader = newKeyPair('P-256');
 });
 
 interface Scenario {
@@ -399,7 +400,7 @@ describe('device authentication', () => {
   });
 
   const signatureDefects: [string, () => DeviceDefects][] = [
-    ['signed with a key other than the MSO device key', () => ({ deviceKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey })],
+    ['signed with a key other than the MSO device key', () => ({ deviceKey: newKeyPair('P-256').privateKey })],
     ['signature bit flipped', () => ({ corrupt: true })],
     ['signed for another session', () => ({ sessionTranscript: encodeCbor([null, null, ['OpenID4VPHandover', new Uint8Array(32)]]) })],
     ['signed for another docType', () => ({ docType: MDL_DOCTYPE })],
@@ -416,7 +417,7 @@ describe('device authentication', () => {
   }
 
   it('DEVICE_AUTH_INVALID: deviceMac checked with another reader key', async () => {
-    const otherReader = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const otherReader = newKeyPair('P-256');
     expectOnly(await run({ deviceAuth: { kind: 'mac', readerPublicKey: reader.publicKey }, verify: { readerEphemeralKey: otherReader.privateKey } }), {
       device_authentication: fail('DEVICE_AUTH_INVALID'),
     });

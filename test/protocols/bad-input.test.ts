@@ -3,7 +3,7 @@
  * never another exception, never a hang. And the request state store uses each state once.
  */
 import fc from 'fast-check';
-import { generateKeyPairSync } from 'node:crypto';
+import { newKeyPair } from '../../src/cose/key-pair.js';
 import { describe, expect, it } from 'vitest';
 import { KakuninError } from '../../src/cbor/index.js';
 import { createEncryptionInfo } from '../../src/protocols/dcapi/encryption-info.js';
@@ -11,7 +11,7 @@ import { TrustStore } from '../../src/trust/index.js';
 import { MemoryRequestStateStore } from '../../src/protocols/state/request-state-store.js';
 import { openProtocolResponse, verifyProtocolResponse, type ProtocolResponseInput } from '../../src/protocols/verify-protocol-response.js';
 
-const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const key = newKeyPair('P-256');
 const inputs: ProtocolResponseInput[] = [
   { protocol: 'org-iso-mdoc', origin: 'https://a.example', encryptionInfo: createEncryptionInfo(new Uint8Array(16), key.publicKey).encoded, recipientPrivateKey: key.privateKey },
   { protocol: 'openid4vp-dcapi', origin: 'https://a.example', nonce: 'n', recipientPrivateKey: key.privateKey },

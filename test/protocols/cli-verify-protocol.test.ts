@@ -84,7 +84,7 @@ describe('kakunin verify --protocol openid4vp-dcapi / openid4vp (sandbox wallet 
     const answer = await answerOpenID4VPOverDcApi(w.wallet(), 'openid4vp-v1-unsigned', { ...data }, ORIGIN);
     const d = tmp();
     writeFileSync(join(d, 'response.json'), JSON.stringify(answer));
-    writeFileSync(join(d, 'key.jwk'), JSON.stringify(key.privateKey.export({ format: 'jwk' })));
+    writeFileSync(join(d, 'key.jwk'), JSON.stringify(key.privateJwk));
     writeFileSync(join(d, 'iaca.der'), w.iacaDer);
     // The sandbox IACA stands in for J-LIS: its side file lists the My Number Card.
     writeFileSync(join(d, 'iaca.json'), JSON.stringify({ docTypes: [MNC_DOCTYPE, MDL_DOCTYPE] }));

@@ -2,16 +2,17 @@
  * The compact JWS kakunin signs with node:crypto (protocols/keys/jws-sign.ts), checked by jose as a
  * second opinion for every algorithm it signs, and refused for one it does not.
  */
-import { generateKeyPairSync, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
+import { newKeyPair } from '../../src/cose/key-pair.js';
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { signCompactJws } from '../../src/protocols/keys/jws-sign.js';
 
 const keys = {
-  ES256: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
-  ES384: generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey,
-  ES512: generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey,
-  EdDSA: generateKeyPairSync('ed25519').privateKey,
+  ES256: newKeyPair('P-256').privateKey,
+  ES384: newKeyPair('P-384').privateKey,
+  ES512: newKeyPair('P-521').privateKey,
+  EdDSA: newKeyPair('Ed25519').privateKey,
 };
 
 describe('signCompactJws', () => {

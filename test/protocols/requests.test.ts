@@ -1,4 +1,5 @@
-import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { newKeyPair } from '../../src/cose/key-pair.js';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +32,7 @@ describe('JWE responses (OpenID4VP 1.0 §8.3 example)', () => {
   it('a wrong kid, a wrong key, a tampered tag and a disallowed enc are refused with codes', async () => {
     const key = createPrivateKey({ key: SPEC_KEY, format: 'jwk' });
     await expect(decryptAuthorizationResponse(jwe, { privateKey: key, kid: 'other' })).rejects.toMatchObject({ code: 'RESPONSE_ENCRYPTION_MISMATCH' });
-    const wrong = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const wrong = newKeyPair('P-256').privateKey;
     await expect(decryptAuthorizationResponse(jwe, { privateKey: wrong, kid: 'ac' })).rejects.toMatchObject({ code: 'RESPONSE_DECRYPTION_FAILED' });
     const parts = jwe.split('.');
     parts[4] = (parts[4][0] === 'A' ? 'B' : 'A') + parts[4].slice(1);
@@ -95,7 +96,7 @@ describe('DeviceRequest and readerAuth', () => {
   });
 
   it('builds version 1.0 with ItemsRequest per document and a detached readerAuth with x5chain', async () => {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { privateKey, publicKey } = newKeyPair('P-256');
     const transcript = Uint8Array.of(0x83, 0xf6, 0xf6, 0xf6);
     const fakeCert = Uint8Array.of(1, 2, 3);
     const dr = decodeCbor(createDeviceRequest(AGE_AND_RESIDENCE, transcript, { privateKey, x5chain: [fakeCert] })) as Map<string, unknown>;

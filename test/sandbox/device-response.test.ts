@@ -1,4 +1,5 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { newKeyPair } from '../../src/cose/key-pair.js';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cborHead, concat, decodeCbor, EncodedCbor, encodeCbor, Tagged } from '../../src/cbor/index.js';
@@ -75,7 +76,7 @@ describe('sandbox DeviceResponse', () => {
   });
 
   it('deviceMac verifies with the EMacKey the reader derives from its own private key', () => {
-    const reader = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const reader = newKeyPair('P-256');
     const bytes = createDeviceResponse({ sessionTranscript: TRANSCRIPT, documents: [{ mdoc, deviceAuth: { kind: 'mac', readerPublicKey: reader.publicKey } }] });
     const [doc] = (decodeCbor(bytes) as M).get('documents') as M[];
     const deviceSigned = doc.get('deviceSigned') as M;
@@ -96,7 +97,7 @@ describe('sandbox DeviceResponse', () => {
     const omitted = decodeCbor(createDeviceResponse({ sessionTranscript: TRANSCRIPT, documents: [{ mdoc, deviceAuth: { kind: 'signature' }, defects: { omitDeviceSigned: true } }] })) as M;
     expect((omitted.get('documents') as M[])[0].has('deviceSigned')).toBe(false);
 
-    const wrongKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const wrongKey = newKeyPair('P-256').privateKey;
     for (const defects of [{ deviceKey: wrongKey }, { corrupt: true }, { docType: 'org.iso.18013.5.1.mDL' }, { sessionTranscript: encodeCbor([null, null, ['other', 1]]) }]) {
       const [doc] = (decodeCbor(createDeviceResponse({ sessionTranscript: TRANSCRIPT, documents: [{ mdoc, deviceAuth: { kind: 'signature' }, defects }] })) as M).get('documents') as M[];
       const deviceSigned = doc.get('deviceSigned') as M;

@@ -7,7 +7,8 @@
  * Two instances on one Redis; instance A's store is made to fail at a chosen step, once, as a
  * SIGKILL or a Redis outage would interrupt it there.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { newKeyPair } from '../../src/cose/key-pair.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,7 +70,7 @@ beforeAll(async () => {
   const trust = TrustStore.fromCertificates([wallet.iaca.der], { set: 'sandbox' });
   const dir = mkdtempSync(join(tmpdir(), 'kakunin-crash-'));
   const keyFile = join(dir, 'receipt.pem');
-  writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  writeFileSync(keyFile, newKeyPair('P-256').privateKey.export({ format: 'pem', type: 'pkcs8' }));
   const start = async (store: RedisSessionStore) =>
     runServe(['--port', String(await freePort()), '--public-url', publicUrl, '--receipt-key', keyFile, '--api-keys', API_KEY], {
       env: { KAKUNIN_REVOCATION: 'off' },

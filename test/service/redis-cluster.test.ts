@@ -4,7 +4,8 @@
  * load run goes through a failover of one master: every verification ends with one result and its
  * webhook delivered, nothing lost, nothing doubled.
  */
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { newKeyPair } from '../../src/cose/key-pair.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -46,7 +47,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
   const dir = mkdtempSync(join(tmpdir(), 'kakunin-cluster-svc-'));
   const receiptKey = join(dir, 'receipt.pem');
-  writeFileSync(receiptKey, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  writeFileSync(receiptKey, newKeyPair('P-256').privateKey.export({ format: 'pem', type: 'pkcs8' }));
   const storeKey = randomBytes(32).toString('base64url');
   const start = async () =>
     runServe(

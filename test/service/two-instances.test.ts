@@ -2,7 +2,8 @@
  * Two instances behind one public URL, sharing Redis: the verification is created on A, the wallet's
  * request fetch and answer land on B, and A's SSE stream and GET see the result.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { newKeyPair } from '../../src/cose/key-pair.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ beforeAll(async () => {
   const trust = TrustStore.fromCertificates([wallet.iaca.der], { set: 'sandbox' });
   const dir = mkdtempSync(join(tmpdir(), 'kakunin-two-'));
   const keyFile = join(dir, 'receipt.pem');
-  writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  writeFileSync(keyFile, newKeyPair('P-256').privateKey.export({ format: 'pem', type: 'pkcs8' }));
   const prefix = `kakunin-two:${randomUUID()}:`;
   const cipher = StoreCipher.generate(); // one KAKUNIN_STORE_KEY for both instances
   const start = async () =>

@@ -5,7 +5,8 @@
  * The page passes the result to navigator.credentials.get(); the answer goes to
  * receiveDigitalCredentialResponse with the same id.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { newKeyPair } from '../../cose/key-pair.js';
 import { KakuninError } from '../../cbor/index.js';
 import { b64u } from '../errors.js';
 import { clientIdFor, type ClientIdPrefix, type VerifierIdentity } from '../keys/verifier-identity.js';
@@ -89,7 +90,7 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
   const requests: DigitalCredentialRequest['credentialRequestOptions']['digital']['requests'] = [];
 
   if (protocols.includes('org-iso-mdoc')) {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { privateKey, publicKey } = newKeyPair('P-256');
     const encryptionInfo = createEncryptionInfo(new Uint8Array(randomBytes(16)), publicKey);
     const transcript = dcapiSessionTranscript({ encryptionInfo: encryptionInfo.encoded, origin });
     const deviceRequest = createDeviceRequest(request, transcript, input.identity, input.deviceRequestVersion, {
@@ -104,7 +105,7 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
   if (oidProtocols.length) {
     const key = createResponseEncryptionKey();
     const nonce = newNonce();
-    state.oid4vp = { nonce, encryptionKey: privateJwk(key.privateKey), kid: key.publicJwk.kid, dcApiProtocols: oidProtocols };
+    state.oid4vp = { nonce, encryptionKey: key.privateJwk, kid: key.publicJwk.kid, dcApiProtocols: oidProtocols };
     for (const protocol of oidProtocols) {
       if (protocol === 'openid4vp-v1-unsigned') {
         // §A.2: client_id and expected_origins are not used in unsigned requests.

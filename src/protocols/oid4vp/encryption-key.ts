@@ -3,7 +3,8 @@
  * passed in client_metadata.jwks). One key per request, so a response can be opened only by the
  * request state that made it, and the key's thumbprint binds the transcript to it.
  */
-import { generateKeyPairSync, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { randomBytes, type JsonWebKey } from 'node:crypto';
+import { newJwkPair } from '../../cose/key-pair.js';
 
 export interface ResponseEncryptionJwk extends JsonWebKey {
   kty: 'EC';
@@ -16,16 +17,16 @@ export interface ResponseEncryptionJwk extends JsonWebKey {
 }
 
 export interface ResponseEncryptionKey {
-  privateKey: KeyObject;
+  /** Kept in the request state as JWK and imported when the answer comes: no KeyObject is made here. */
+  privateJwk: JsonWebKey;
   publicJwk: ResponseEncryptionJwk;
 }
 
 export function createResponseEncryptionKey(): ResponseEncryptionKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwk = publicKey.export({ format: 'jwk' });
+  const { privateJwk, publicJwk } = newJwkPair('P-256');
   return {
-    privateKey,
-    publicJwk: { kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y!, use: 'enc', alg: 'ECDH-ES', kid: randomBytes(8).toString('hex') },
+    privateJwk,
+    publicJwk: { kty: 'EC', crv: 'P-256', x: publicJwk.x!, y: publicJwk.y!, use: 'enc', alg: 'ECDH-ES', kid: randomBytes(8).toString('hex') },
   };
 }
 

@@ -9,7 +9,7 @@ import { ProtocolError } from '../errors.js';
 import { clientIdFor, type ClientIdPrefix, type VerifierIdentity } from '../keys/verifier-identity.js';
 import { validatePresentationRequest, type PresentationRequest } from '../request/presentation-request.js';
 import { answerDigest } from '../state/answer-digest.js';
-import { consumeState, keyFromJwk, loadState, newNonce, newRequestId, privateJwk, saveState, type PresentationState } from '../state/presentation-state.js';
+import { consumeState, keyFromJwk, loadState, newNonce, newRequestId, saveState, type PresentationState } from '../state/presentation-state.js';
 import type { RequestStateStore } from '../state/request-state-store.js';
 import { checkResponseSize, openProtocolResponse, verifyPresentations, type AnsweredVerificationResult, type ProtocolVerifyOptions } from '../verify-protocol-response.js';
 import { createResponseEncryptionKey } from './encryption-key.js';
@@ -88,7 +88,7 @@ export async function createOpenID4VPRequest(input: OpenID4VPRequestInput): Prom
     request,
     createdAt: input.at.getTime(),
     expiresAt: input.at.getTime() + ttl * 1000,
-    oid4vp: { nonce, encryptionKey: privateJwk(key.privateKey), kid: key.publicJwk.kid, clientId, responseUri, requestObject },
+    oid4vp: { nonce, encryptionKey: key.privateJwk, kid: key.publicJwk.kid, clientId, responseUri, requestObject },
   };
   await saveState(input.store, id, state);
   const url = new URL(input.walletUrl ?? 'openid4vp://');

@@ -3,9 +3,9 @@
  * HKDF-SHA256(Zab, salt = SHA-256(SessionTranscriptBytes), info = "SKReader" | "SKDevice", 32).
  * SessionTranscriptBytes is the transcript wrapped in tag 24, exactly as the mdoc hashes it.
  */
-import { createHash, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
+import { createHash, diffieHellman, hkdfSync, type KeyObject } from 'node:crypto';
 import { encodeCbor } from '../../cbor/index.js';
-import { keyObjectToCoseKey } from '../../cose/index.js';
+import { keyObjectToCoseKey, newKeyPair } from '../../cose/index.js';
 import { sessionTranscriptForms } from '../../mdoc/session-transcript.js';
 import { ProximityError } from './errors.js';
 
@@ -57,8 +57,7 @@ const OPENSSL_CURVE: Record<string, string> = {
 
 /** A fresh key for one session (EReaderKey on the reader, EDeviceKey in the sandbox wallet). */
 export function generateEphemeralKey(curve: EphemeralCurve = 'P-256'): EphemeralKey {
-  const pair =
-    curve === 'X25519' ? generateKeyPairSync('x25519') : curve === 'X448' ? generateKeyPairSync('x448') : generateKeyPairSync('ec', { namedCurve: OPENSSL_CURVE[curve] });
+  const pair = newKeyPair(curve);
   return { privateKey: pair.privateKey, publicKey: pair.publicKey, coseKeyBytes: encodeCbor(keyObjectToCoseKey(pair.publicKey)) };
 }
 
