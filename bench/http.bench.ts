@@ -40,7 +40,8 @@ type Store = { kind: 'memory' } | { kind: 'redis'; url: string; cluster?: boolea
 async function startServer(port: number, trustDir: string, store: Store, cpu?: number): Promise<ChildProcess> {
   // BENCH_CPU_PROF=<folder>: the service process writes a V8 CPU profile there when it stops.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-  const args = [...prof, '--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./http-server.ts', import.meta.url)), '--port', String(port), '--public-url', `http://127.0.0.1:${port}`, '--trust-dir', trustDir, '--api-keys', KEY,
+  // The service runs from dist/ (the script builds it first), as `npm start` and the image run it.
+  const args = [...prof, '--expose-gc', fileURLToPath(new URL('./http-server.mjs', import.meta.url)), '--port', String(port), '--public-url', `http://127.0.0.1:${port}`, '--trust-dir', trustDir, '--api-keys', KEY,
     // Measured: the HTTP layer and the store. The sandbox IACA publishes no CRL (revocation would fail
     // every answer under serve's default policy), and one client from one address would hit the
     // per-IP rate limit: both are switched off here, and said so in the output.
