@@ -116,7 +116,7 @@ export function createProtocolAdapter({ identity, additionalIdentities = [], ver
     },
 
     requestObject(refs: RequestRefs, walletNonce?: string): Promise<string> {
-      return getRequestObject(states, refs.oid4vp, now(), walletNonce ? { walletNonce, identity } : undefined);
+      return getRequestObject(states, refs.oid4vp, now(), { identity, ...(walletNonce ? { walletNonce } : {}) });
     },
 
     async receiveDirectPost(refs, form, verify) {

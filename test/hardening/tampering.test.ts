@@ -214,7 +214,7 @@ beforeAll(async () => {
     const make = async () => {
       const store = new MemoryRequestStateStore();
       const req = await createOpenID4VPRequest({ request: REQUEST, identity, requestUri: (id) => `${BASE}/request/${id}`, responseUri: (id) => `${BASE}/response/${id}`, at: AT, store });
-      const posted = await answerOpenID4VPRedirect(wallet(), req.walletUrl, async (uri) => getRequestObject(store, uri.slice(`${BASE}/request/`.length), AT));
+      const posted = await answerOpenID4VPRedirect(wallet(), req.walletUrl, async (uri) => getRequestObject(store, uri.slice(`${BASE}/request/`.length), AT, { identity }));
       const state = JSON.parse((await store.get(req.id))!) as PresentationState;
       const o = state.oid4vp!;
       const input: ProtocolResponseInput = { protocol: 'openid4vp', clientId: o.clientId!, responseUri: o.responseUri!, nonce: o.nonce, recipientPrivateKey: keyFromJwk(o.encryptionKey), kid: o.kid };

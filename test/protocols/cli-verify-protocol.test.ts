@@ -110,7 +110,7 @@ describe('kakunin verify --protocol openid4vp-dcapi / openid4vp (sandbox wallet 
       at: w.at,
       store: w.store,
     });
-    const posted = await answerOpenID4VPRedirect(w.wallet(), req.walletUrl, async (u) => getRequestObject(w.store, u.split('/').pop()!, w.at));
+    const posted = await answerOpenID4VPRedirect(w.wallet(), req.walletUrl, async (u) => getRequestObject(w.store, u.split('/').pop()!, w.at, { identity: w.identity }));
     const state = JSON.parse((await w.store.get(req.id))!);
     const d = tmp();
     writeFileSync(join(d, 'body.txt'), posted.body);

@@ -8,6 +8,7 @@ import { answerOpenID4VPRedirect } from '../../src/sandbox/wallet-openid4vp.js';
 import { SandboxWallet, WalletRefusal } from '../../src/sandbox/wallet.js';
 import { createDevelopmentIdentity } from '../../src/protocols/keys/verifier-identity.js';
 import { createOpenID4VPRequest, getRequestObject, receiveDirectPost } from '../../src/protocols/oid4vp/redirect-flow.js';
+import { MemoryRequestStateStore } from '../../src/protocols/state/request-state-store.js';
 import { AGE_AND_RESIDENCE, world, type World } from './fixtures.js';
 
 const BASE = 'https://verifier.example';
@@ -25,7 +26,7 @@ async function ask(w: World, prefix: 'x509_hash' | 'x509_san_dns' = 'x509_hash',
 }
 
 /** The wallet's HTTP GET of request_uri, served from the verifier's state. */
-const fetcher = (w: World) => async (uri: string) => getRequestObject(w.store, uri.slice(`${BASE}/request/`.length), w.at);
+const fetcher = (w: World) => async (uri: string) => getRequestObject(w.store, uri.slice(`${BASE}/request/`.length), w.at, { identity: w.identity });
 
 describe('OpenID4VP redirect / QR round trips', () => {
   for (const prefix of ['x509_hash', 'x509_san_dns'] as const) {
@@ -33,7 +34,7 @@ describe('OpenID4VP redirect / QR round trips', () => {
       const w = await world();
       const req = await ask(w, prefix);
       expect(req.walletUrl).toMatch(/^openid4vp:\/\/\?client_id=/);
-      const claims = JSON.parse(Buffer.from(req.requestObject.split('.')[1], 'base64url').toString());
+      const claims = JSON.parse(Buffer.from((await fetcher(w)(`${BASE}/request/${req.id}`)).split('.')[1], 'base64url').toString());
       expect(claims).toMatchObject({ response_type: 'vp_token', response_mode: 'direct_post.jwt', aud: 'https://self-issued.me/v2', state: req.id });
       const posted = await answerOpenID4VPRedirect(w.wallet(), req.walletUrl, fetcher(w));
       expect(posted.responseUri).toBe(`${BASE}/response/${req.id}`);
@@ -52,7 +53,7 @@ describe('OpenID4VP redirect / QR round trips', () => {
     const nonces: (string | undefined)[] = [];
     const posting = async (uri: string, walletNonce?: string) => {
       nonces.push(walletNonce);
-      return getRequestObject(w.store, uri.slice(`${BASE}/request/`.length), w.at, walletNonce === undefined ? undefined : { walletNonce, identity: w.identity });
+      return getRequestObject(w.store, uri.slice(`${BASE}/request/`.length), w.at, { identity: w.identity, ...(walletNonce === undefined ? {} : { walletNonce }) });
     };
     const posted = await answerOpenID4VPRedirect(w.wallet(), req.walletUrl, posting);
     expect(nonces).toEqual([expect.stringMatching(/^[A-Za-z0-9_-]{22}$/)]);
@@ -61,6 +62,26 @@ describe('OpenID4VP redirect / QR round trips', () => {
     // A request object without the wallet's nonce (fetched by GET, or replayed from another wallet) is refused.
     const other = await createOpenID4VPRequest({ request: AGE_AND_RESIDENCE, identity: w.identity, requestUri: (id) => `${BASE}/request/${id}`, responseUri: (id) => `${BASE}/response/${id}`, at: w.at, store: w.store, requestUriMethod: 'post' });
     await expect(answerOpenID4VPRedirect(w.wallet(), other.walletUrl, fetcher(w))).rejects.toThrow(/wallet_nonce/);
+  });
+
+  it('signs the request object when fetched: each fetch signs anew, nothing signed is kept, and a state that kept one (an older kakunin) still serves', async () => {
+    const w = await world();
+    const req = await ask(w);
+    const kept = JSON.parse((await w.store.get(req.id))!) as { oid4vp: Record<string, unknown> };
+    expect(kept.oid4vp.requestObject).toBeUndefined();
+    const payload = (jar: string) => JSON.parse(Buffer.from(jar.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+    const first = await getRequestObject(w.store, req.id, w.at, { identity: w.identity });
+    const later = await getRequestObject(w.store, req.id, new Date(w.at.getTime() + 5000), { identity: w.identity });
+    expect(payload(later)).toEqual({ ...payload(first), iat: (payload(first).iat as number) + 5 });
+    expect(payload(first)).toMatchObject({ client_id: kept.oid4vp.clientId, nonce: kept.oid4vp.nonce, state: req.id, client_metadata: { jwks: { keys: [{ kid: kept.oid4vp.kid }] } } });
+    // Rolling upgrade: the state an earlier version wrote carries its signed object, served as it is.
+    const older = new MemoryRequestStateStore();
+    await older.put(req.id, JSON.stringify({ ...kept, oid4vp: { ...kept.oid4vp, requestObject: first } }), 60);
+    expect(await getRequestObject(older, req.id, new Date(w.at.getTime() + 9000), { identity: w.identity })).toBe(first);
+    const forWallet = await getRequestObject(older, req.id, w.at, { identity: w.identity, walletNonce: 'wn-1' });
+    expect(payload(forWallet)).toEqual({ ...payload(first), wallet_nonce: 'wn-1' });
+    const posted = await answerOpenID4VPRedirect(w.wallet(), req.walletUrl, fetcher(w));
+    expect((await receiveDirectPost({ id: req.id, body: posted.body, store: w.store, trust: w.trust, at: w.at })).valid).toBe(true);
   });
 
   it('falls back to the mDL when the holder has no My Number Card', async () => {

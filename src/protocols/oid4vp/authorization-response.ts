@@ -4,9 +4,9 @@
  * offered: the request's key (kid), alg ECDH-ES and an enc from encrypted_response_enc_values_supported.
  */
 import type { KeyObject } from 'node:crypto';
-import { compactDecrypt, decodeProtectedHeader } from 'jose';
 import { b64uDecode, ProtocolError } from '../errors.js';
 import { ENCRYPTED_RESPONSE_ENC_VALUES } from './encryption-key.js';
+import { decryptEcdhEsJwe } from './jwe-ecdh-es.js';
 
 export interface DecryptExpectations {
   privateKey: KeyObject;
@@ -15,37 +15,11 @@ export interface DecryptExpectations {
   encValues?: readonly string[];
 }
 
-const JWE_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-
 /** Opens the `response` JWE and returns its JSON payload. */
 export async function decryptAuthorizationResponse(jwe: string, expect: DecryptExpectations): Promise<Record<string, unknown>> {
-  if (!JWE_COMPACT.test(jwe)) throw new ProtocolError('RESPONSE_MALFORMED', 'response is not a JWE in compact serialization');
-  let header: Record<string, unknown>;
+  const { plaintext } = decryptEcdhEsJwe(jwe, { privateKey: expect.privateKey, encValues: expect.encValues ?? ENCRYPTED_RESPONSE_ENC_VALUES, kid: expect.kid });
   try {
-    header = decodeProtectedHeader(jwe) as Record<string, unknown>;
-  } catch (e) {
-    throw new ProtocolError('RESPONSE_MALFORMED', 'the JWE protected header cannot be read', { cause: e });
-  }
-  const encValues: readonly string[] = expect.encValues ?? ENCRYPTED_RESPONSE_ENC_VALUES;
-  if (header.alg !== 'ECDH-ES') throw new ProtocolError('RESPONSE_ENCRYPTION_MISMATCH', `JWE alg ${String(header.alg)} is not the ECDH-ES the request offered`);
-  if (typeof header.enc !== 'string' || !encValues.includes(header.enc)) {
-    throw new ProtocolError('RESPONSE_ENCRYPTION_MISMATCH', `JWE enc ${String(header.enc)} was not offered`);
-  }
-  if (expect.kid !== undefined && header.kid !== expect.kid) {
-    throw new ProtocolError('RESPONSE_ENCRYPTION_MISMATCH', 'the JWE kid is not the key this request offered');
-  }
-  let plaintext: Uint8Array;
-  try {
-    const out = await compactDecrypt(jwe, expect.privateKey, {
-      keyManagementAlgorithms: ['ECDH-ES'],
-      contentEncryptionAlgorithms: [...encValues],
-    });
-    plaintext = out.plaintext;
-  } catch (e) {
-    throw new ProtocolError('RESPONSE_DECRYPTION_FAILED', 'the JWE could not be decrypted with this request\'s key', { cause: e });
-  }
-  try {
-    const payload = JSON.parse(Buffer.from(plaintext).toString('utf8')) as unknown;
+    const payload = JSON.parse(plaintext.toString('utf8')) as unknown;
     if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new Error('not an object');
     return payload as Record<string, unknown>;
   } catch (e) {

@@ -41,14 +41,14 @@ export interface OpenID4VPRequestInput {
 }
 
 /**
- * A request made by createOpenID4VPRequest: its id, the wallet link (the QR code's content) and the signed request object.
+ * A request made by createOpenID4VPRequest: its id and the wallet link (the QR code's content). Its
+ * request object is signed when the wallet fetches it: getRequestObject.
  */
 export interface OpenID4VPRequest {
   id: string;
   expiresAt: Date;
   /** The link / QR code content: client_id + request_uri. */
   walletUrl: string;
-  requestObject: string;
 }
 
 /**
@@ -69,50 +69,52 @@ export async function createOpenID4VPRequest(input: OpenID4VPRequestInput): Prom
   if (!/^https:\/\//.test(responseUri) && !/^http:\/\/(localhost|127\.0\.0\.1|\[::1\])[:/]/.test(responseUri)) {
     throw new KakuninError('INVALID_ARGUMENT', 'response_uri must be https');
   }
+  // The request object is signed when the wallet fetches it (getRequestObject), from what is kept
+  // here: a wallet that POSTs a wallet_nonce needs its own signature anyway, and an unfetched request
+  // costs no signature and keeps no x5c.
   const key = createResponseEncryptionKey();
-  const nonce = newNonce();
-  const claims = authorizationRequestObject({
-    request,
-    nonce,
-    responseMode: 'direct_post.jwt',
-    encryptionJwk: key.publicJwk,
-    clientId,
-    responseUri,
-    state: id,
-    ...(input.verifierInfo ? { verifierInfo: input.verifierInfo } : {}),
-  });
-  const requestObject = await signRequestObject(claims, input.identity, Math.floor(input.at.getTime() / 1000));
   const ttl = input.ttlSeconds ?? 300;
   const state: PresentationState = {
     flow: 'openid4vp',
     request,
     createdAt: input.at.getTime(),
     expiresAt: input.at.getTime() + ttl * 1000,
-    oid4vp: { nonce, encryptionKey: key.privateJwk, kid: key.publicJwk.kid, clientId, responseUri, requestObject },
+    oid4vp: { nonce: newNonce(), encryptionKey: key.privateJwk, kid: key.publicJwk.kid, clientId, responseUri, ...(input.verifierInfo?.length ? { verifierInfo: input.verifierInfo } : {}) },
   };
   await saveState(input.store, id, state);
   const url = new URL(input.walletUrl ?? 'openid4vp://');
   url.searchParams.set('client_id', clientId);
   url.searchParams.set('request_uri', input.requestUri(id));
   if (input.requestUriMethod === 'post') url.searchParams.set('request_uri_method', 'post');
-  return { id, expiresAt: new Date(state.expiresAt), walletUrl: url.toString(), requestObject };
+  return { id, expiresAt: new Date(state.expiresAt), walletUrl: url.toString() };
 }
 
 /**
- * The signed request object for request_uri (content type application/oauth-authz-req+jwt). A wallet
- * that POSTs to request_uri with a wallet_nonce (§5.10) gets it echoed in a freshly signed object.
+ * The signed request object for request_uri (content type application/oauth-authz-req+jwt), signed
+ * now with the identity the request was made for. A wallet that POSTs to request_uri with a
+ * wallet_nonce (§5.10) gets it in the object.
  */
-export async function getRequestObject(
-  store: RequestStateStore,
-  id: string,
-  at: Date,
-  walletPost?: { walletNonce: string; identity: VerifierIdentity },
-): Promise<string> {
+export async function getRequestObject(store: RequestStateStore, id: string, at: Date, signer: { identity: VerifierIdentity; walletNonce?: string }): Promise<string> {
   const state = await loadState(store, id, at, 'openid4vp');
-  const sent = state.oid4vp!.requestObject!;
-  if (!walletPost) return sent;
-  const claims = { ...(decodeJwt(sent) as unknown as AuthorizationRequestObject), wallet_nonce: walletPost.walletNonce };
-  return signRequestObject(claims, walletPost.identity, Math.floor(at.getTime() / 1000));
+  const sent = state.oid4vp!;
+  const iat = Math.floor(at.getTime() / 1000);
+  const nonce = signer.walletNonce === undefined ? {} : { wallet_nonce: signer.walletNonce };
+  // A state written by a kakunin that signed at creation (a rolling upgrade sharing Redis).
+  if (sent.requestObject !== undefined) {
+    return signer.walletNonce === undefined ? sent.requestObject : signRequestObject({ ...(decodeJwt(sent.requestObject) as unknown as AuthorizationRequestObject), ...nonce }, signer.identity, iat);
+  }
+  const { x, y } = sent.encryptionKey;
+  const claims = authorizationRequestObject({
+    request: state.request,
+    nonce: sent.nonce,
+    responseMode: 'direct_post.jwt',
+    encryptionJwk: { kty: 'EC', crv: 'P-256', x: x!, y: y!, use: 'enc', alg: 'ECDH-ES', kid: sent.kid },
+    clientId: sent.clientId,
+    responseUri: sent.responseUri,
+    state: id,
+    ...(sent.verifierInfo ? { verifierInfo: sent.verifierInfo } : {}),
+  });
+  return signRequestObject({ ...claims, ...nonce }, signer.identity, iat);
 }
 
 /**

@@ -3,6 +3,7 @@
  * as JWK so a shared store can hold them; they live only as long as the request (minutes).
  */
 import { createPrivateKey, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
+import type { VerifierInfo } from '../oid4vp/request-object.js';
 import type { PresentationRequest } from '../request/presentation-request.js';
 import { ProtocolError } from '../errors.js';
 import type { RequestStateStore } from './request-state-store.js';
@@ -14,7 +15,12 @@ export interface Oid4vpSent {
   kid: string;
   clientId?: string;
   responseUri?: string;
-  /** The signed request object, served at request_uri. */
+  /** verifier_info for the request object, when the request was made with one. */
+  verifierInfo?: VerifierInfo[];
+  /**
+   * The signed request object, as kakunin before 2026-12 kept it (it signed at creation); read only
+   * so that a state such a version wrote still serves during a rolling upgrade.
+   */
   requestObject?: string;
   /** Protocol identifiers offered over the DC API (openid4vp-v1-signed / -unsigned). */
   dcApiProtocols?: string[];
