@@ -39,9 +39,9 @@ function split(jwe: string): { header: Record<string, unknown>; parts: string[] 
 }
 
 /**
- * Opens `jwe` with the recipient's private key; `kid`, when given, must be the header's. Every failure after the header was read (a foreign
- * key, a bad ephemeral key, a changed byte) is RESPONSE_DECRYPTION_FAILED, with no detail an
- * attacker could steer by.
+ * Opens `jwe` with the recipient's private key; `kid`, when given, must be the header's. Every
+ * failure after the header checks (a foreign key, a bad ephemeral key, a changed byte) is
+ * RESPONSE_DECRYPTION_FAILED, with no detail an attacker could steer by.
  */
 export function decryptEcdhEsJwe(jwe: string, recipient: { privateKey: KeyObject; encValues: readonly string[]; kid?: string }): OpenedJwe {
   const { header, parts } = split(jwe);

@@ -58,7 +58,7 @@ export interface OpenID4VPRequest {
  * ```ts
  * const req = await createOpenID4VPRequest({ request, identity, requestUri: (id) => `https://v.example/r/${id}`, responseUri: (id) => `https://v.example/p/${id}`, at: new Date(), store });
  * showQr(req.walletUrl);
- * // GET request_uri: getRequestObject(store, id, new Date()); POST response_uri: receiveDirectPost({ id, body, trust, at: new Date(), store })
+ * // GET or POST request_uri: getRequestObject(store, id, new Date(), { identity, walletNonce }); POST response_uri: receiveDirectPost({ id, body, trust, at: new Date(), store })
  * ```
  */
 export async function createOpenID4VPRequest(input: OpenID4VPRequestInput): Promise<OpenID4VPRequest> {
