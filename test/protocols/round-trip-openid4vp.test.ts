@@ -80,6 +80,10 @@ describe('OpenID4VP redirect / QR round trips', () => {
     expect(await getRequestObject(older, req.id, new Date(w.at.getTime() + 9000), { identity: w.identity })).toBe(first);
     const forWallet = await getRequestObject(older, req.id, w.at, { identity: w.identity, walletNonce: 'wn-1' });
     expect(payload(forWallet)).toEqual({ ...payload(first), wallet_nonce: 'wn-1' });
+    // Another certificate than the request's client_id names (an instance configured differently):
+    // refused, rather than signing a request object every wallet would reject.
+    const other = await createDevelopmentIdentity('verifier.example', w.at);
+    await expect(getRequestObject(w.store, req.id, w.at, { identity: other })).rejects.toThrow(/same KAKUNIN_VERIFIER_CERT_FILE/);
     const posted = await answerOpenID4VPRedirect(w.wallet(), req.walletUrl, fetcher(w));
     expect((await receiveDirectPost({ id: req.id, body: posted.body, store: w.store, trust: w.trust, at: w.at })).valid).toBe(true);
   });

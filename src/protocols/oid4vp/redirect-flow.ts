@@ -103,6 +103,12 @@ export async function getRequestObject(store: RequestStateStore, id: string, at:
   if (sent.requestObject !== undefined) {
     return signer.walletNonce === undefined ? sent.requestObject : signRequestObject({ ...(decodeJwt(sent.requestObject) as unknown as AuthorizationRequestObject), ...nonce }, signer.identity, iat);
   }
+  // Signed now, so with this process's identity: it must be the one the request (its client_id, in
+  // the QR code already) was made with. Instances that share a store share their certificate.
+  const prefix = sent.clientId!.slice(0, sent.clientId!.indexOf(':')) as ClientIdPrefix;
+  if (clientIdFor(signer.identity, prefix) !== sent.clientId) {
+    throw new Error(`the verifier certificate here is not the one request ${id.slice(0, 8)}… was made with (client_id ${sent.clientId!.slice(0, 60)}): every instance sharing a store must use the same KAKUNIN_VERIFIER_CERT_FILE`);
+  }
   const { x, y } = sent.encryptionKey;
   const claims = authorizationRequestObject({
     request: state.request,
