@@ -4,10 +4,10 @@
  * CLI keys) comes from here; a test keeps `generateKeyPairSync` out of the rest of src/.
  *
  * Why not `generateKeyPairSync` and then `key.export({ format: 'jwk' })`: in Node (found on
- * 20.20.2; the same code is on Node's main branch) the synchronous generation job keeps the key it
- * made until the garbage collector frees the job, and the job's destructor locks that key's mutex
- * (`~KeyPairGenConfig` in src/crypto/crypto_keygen.h). A JWK export holds the same mutex while it
- * allocates the coordinate strings; if that allocation runs a collection which frees the job, the
+ * 20.20.2; a recent copy of Node's main branch has the same code) the synchronous generation job
+ * keeps the key it made until the garbage collector frees the job, and the job's destructor locks
+ * that key's mutex (`~KeyPairGenConfig` in src/crypto/crypto_keygen.h). A JWK export holds the
+ * same mutex while it allocates the coordinate strings; if that allocation runs a collection which frees the job, the
  * thread waits on itself forever. Reproduced here: a loop of generate + JWK export stopped for good
  * after 128, after 2,500, or never within 100,000 iterations, depending on when the collector ran
  * (test/cose/key-pair.test.ts). So the job encodes the keys itself (it is alive while it does), and
