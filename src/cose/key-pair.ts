@@ -7,8 +7,8 @@
  * 20.20.2; a recent copy of Node's main branch has the same code) the synchronous generation job
  * keeps the key it made until the garbage collector frees the job, and the job's destructor locks
  * that key's mutex (`~KeyPairGenConfig` in src/crypto/crypto_keygen.h). A JWK export holds the
- * same mutex while it allocates the coordinate strings; if that allocation runs a collection which frees the job, the
- * thread waits on itself forever. Reproduced here: a loop of generate + JWK export stopped for good
+ * same mutex while it allocates the coordinate strings; if that allocation runs a collection which
+ * frees the job, the thread waits on itself forever. Reproduced here: a loop of generate + JWK export stopped for good
  * after 128, after 2,500, or never within 100,000 iterations, depending on when the collector ran
  * (test/cose/key-pair.test.ts). So the job encodes the keys itself (it is alive while it does), and
  * a KeyObject, when one is needed, is imported from that encoding: it belongs to no job.
@@ -42,8 +42,9 @@ export function newJwkPair(curve: JwkCurve): { privateJwk: JsonWebKey; publicJwk
  * the public key is derived from the private one (a few µs).
  */
 export function newKeyPair(curve: KeyPairCurve): { privateKey: KeyObject; publicKey: KeyObject } {
+  // Only the private key is encoded: the public one the job returns is never exported, so it is safe.
   const privateKey = curve.startsWith('brainpool')
-    ? createPrivateKey({ key: generate(curve, { publicKeyEncoding: { format: 'der', type: 'spki' }, privateKeyEncoding: { format: 'der', type: 'sec1' } }).privateKey as Buffer, format: 'der', type: 'sec1' })
-    : createPrivateKey({ key: newJwkPair(curve as JwkCurve).privateJwk, format: 'jwk' });
+    ? createPrivateKey({ key: generate(curve, { privateKeyEncoding: { format: 'der', type: 'sec1' } }).privateKey as Buffer, format: 'der', type: 'sec1' })
+    : createPrivateKey({ key: generate(curve, { privateKeyEncoding: { format: 'jwk' } }).privateKey as JsonWebKey, format: 'jwk' });
   return { privateKey, publicKey: createPublicKey(privateKey) };
 }

@@ -5,8 +5,8 @@
  * The page passes the result to navigator.credentials.get(); the answer goes to
  * receiveDigitalCredentialResponse with the same id.
  */
-import { randomBytes } from 'node:crypto';
-import { newKeyPair } from '../../cose/key-pair.js';
+import { createPublicKey, randomBytes } from 'node:crypto';
+import { newJwkPair } from '../../cose/key-pair.js';
 import { KakuninError } from '../../cbor/index.js';
 import { b64u } from '../errors.js';
 import { clientIdFor, type ClientIdPrefix, type VerifierIdentity } from '../keys/verifier-identity.js';
@@ -14,7 +14,7 @@ import { createResponseEncryptionKey } from '../oid4vp/encryption-key.js';
 import { authorizationRequestObject, signMultiSignedRequestObject, signRequestObject, type VerifierInfo } from '../oid4vp/request-object.js';
 import { createDeviceRequest, type DeviceRequestInfo } from '../request/device-request.js';
 import { validatePresentationRequest, type PresentationRequest } from '../request/presentation-request.js';
-import { newNonce, newRequestId, privateJwk, saveState, type PresentationState } from '../state/presentation-state.js';
+import { newNonce, newRequestId, saveState, type PresentationState } from '../state/presentation-state.js';
 import type { RequestStateStore } from '../state/request-state-store.js';
 import { dcapiSessionTranscript } from '../transcript/dcapi-handover.js';
 import { createEncryptionInfo } from './encryption-info.js';
@@ -90,15 +90,15 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
   const requests: DigitalCredentialRequest['credentialRequestOptions']['digital']['requests'] = [];
 
   if (protocols.includes('org-iso-mdoc')) {
-    const { privateKey, publicKey } = newKeyPair('P-256');
-    const encryptionInfo = createEncryptionInfo(new Uint8Array(randomBytes(16)), publicKey);
+    const { privateJwk, publicJwk } = newJwkPair('P-256');
+    const encryptionInfo = createEncryptionInfo(new Uint8Array(randomBytes(16)), createPublicKey({ key: publicJwk, format: 'jwk' }));
     const transcript = dcapiSessionTranscript({ encryptionInfo: encryptionInfo.encoded, origin });
     const deviceRequest = createDeviceRequest(request, transcript, input.identity, input.deviceRequestVersion, {
       readerAuthAll: input.readerAuthAll === true,
       ...(input.deviceRequestInfo ? { deviceRequestInfo: input.deviceRequestInfo } : {}),
     });
     requests.push({ protocol: 'org-iso-mdoc', data: { deviceRequest: b64u(deviceRequest), encryptionInfo: encryptionInfo.encoded } });
-    state.annexC = { encryptionInfo: encryptionInfo.encoded, recipientKey: privateJwk(privateKey) };
+    state.annexC = { encryptionInfo: encryptionInfo.encoded, recipientKey: privateJwk };
   }
 
   const oidProtocols = protocols.filter((p) => p !== 'org-iso-mdoc');

@@ -23,11 +23,13 @@ export interface ResponseEncryptionKey {
 }
 
 export function createResponseEncryptionKey(): ResponseEncryptionKey {
-  const { privateJwk, publicJwk } = newJwkPair('P-256');
-  return {
-    privateJwk,
-    publicJwk: { kty: 'EC', crv: 'P-256', x: publicJwk.x!, y: publicJwk.y!, use: 'enc', alg: 'ECDH-ES', kid: randomBytes(8).toString('hex') },
-  };
+  const { privateJwk } = newJwkPair('P-256');
+  return { privateJwk, publicJwk: responseEncryptionJwk(privateJwk, randomBytes(8).toString('hex')) };
+}
+
+/** The JWK client_metadata.jwks carries, from the key's coordinates (its private JWK has them too). */
+export function responseEncryptionJwk(key: JsonWebKey, kid: string): ResponseEncryptionJwk {
+  return { kty: 'EC', crv: 'P-256', x: key.x!, y: key.y!, use: 'enc', alg: 'ECDH-ES', kid };
 }
 
 /** HAIP 1.0: verifiers list both. */

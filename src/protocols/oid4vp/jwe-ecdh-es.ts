@@ -12,7 +12,7 @@
  * opinion in the tests (test/protocols/jwe-ecdh-es.test.ts) and encrypts in the sandbox wallet.
  */
 import { createDecipheriv, createHash, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
-import { ProtocolError } from '../errors.js';
+import { b64uDecode, ProtocolError } from '../errors.js';
 
 const KEY_BYTES: Record<string, number> = { A128GCM: 16, A256GCM: 32 };
 const COMPACT = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)\.([A-Za-z0-9_-]+)$/;
@@ -57,7 +57,7 @@ export function decryptEcdhEsJwe(jwe: string, recipient: { privateKey: KeyObject
   try {
     const epk = ephemeralPublicKey(header.epk);
     const z = diffieHellman({ privateKey: recipient.privateKey, publicKey: epk });
-    const cek = concatKdf(z, enc, partyInfo(header.apu), partyInfo(header.apv), KEY_BYTES[enc]);
+    const cek = concatKdf(z, enc, partyInfo(header.apu, 'apu'), partyInfo(header.apv, 'apv'), KEY_BYTES[enc]);
     const iv = Buffer.from(ivB64, 'base64url');
     const tag = Buffer.from(tagB64, 'base64url');
     if (iv.length !== 12 || tag.length !== 16) throw new Error('AES-GCM needs a 96-bit IV and a 128-bit tag');
@@ -79,31 +79,24 @@ function ephemeralPublicKey(epk: unknown): KeyObject {
   return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
 }
 
-function partyInfo(value: unknown): Buffer {
-  if (value === undefined) return Buffer.alloc(0);
-  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]*$/.test(value)) throw new Error('apu/apv must be base64url');
-  return Buffer.from(value, 'base64url');
+function partyInfo(value: unknown, what: string): Uint8Array {
+  return value === undefined ? new Uint8Array(0) : b64uDecode(value, what);
 }
 
 /** RFC 7518 §4.6.2: one SHA-256 round covers the 128 or 256 bits asked for (NIST SP 800-56A Concat KDF). */
-function concatKdf(z: Buffer, enc: string, apu: Buffer, apv: Buffer, keyBytes: number): Buffer {
-  const lengthPrefixed = (b: Buffer) => {
-    const out = Buffer.alloc(4 + b.length);
-    out.writeUInt32BE(b.length, 0);
-    b.copy(out, 4);
-    return out;
-  };
+function concatKdf(z: Buffer, enc: string, apu: Uint8Array, apv: Uint8Array, keyBytes: number): Buffer {
   const u32 = (n: number) => {
     const out = Buffer.alloc(4);
     out.writeUInt32BE(n, 0);
     return out;
   };
+  const algorithmId = Buffer.from(enc, 'ascii');
   return createHash('sha256')
     .update(u32(1))
     .update(z)
-    .update(lengthPrefixed(Buffer.from(enc, 'ascii')))
-    .update(lengthPrefixed(apu))
-    .update(lengthPrefixed(apv))
+    .update(u32(algorithmId.length)).update(algorithmId)
+    .update(u32(apu.length)).update(apu)
+    .update(u32(apv.length)).update(apv)
     .update(u32(keyBytes * 8))
     .digest()
     .subarray(0, keyBytes);

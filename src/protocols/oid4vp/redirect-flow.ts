@@ -12,7 +12,7 @@ import { answerDigest } from '../state/answer-digest.js';
 import { consumeState, keyFromJwk, loadState, newNonce, newRequestId, saveState, type PresentationState } from '../state/presentation-state.js';
 import type { RequestStateStore } from '../state/request-state-store.js';
 import { checkResponseSize, openProtocolResponse, verifyPresentations, type AnsweredVerificationResult, type ProtocolVerifyOptions } from '../verify-protocol-response.js';
-import { createResponseEncryptionKey } from './encryption-key.js';
+import { createResponseEncryptionKey, responseEncryptionJwk } from './encryption-key.js';
 import { authorizationRequestObject, signRequestObject, type AuthorizationRequestObject, type VerifierInfo } from './request-object.js';
 
 /**
@@ -109,12 +109,11 @@ export async function getRequestObject(store: RequestStateStore, id: string, at:
   if (clientIdFor(signer.identity, prefix) !== sent.clientId) {
     throw new Error(`the verifier certificate here is not the one request ${id.slice(0, 8)}… was made with (client_id ${sent.clientId!.slice(0, 60)}): every instance sharing a store must use the same KAKUNIN_VERIFIER_CERT_FILE`);
   }
-  const { x, y } = sent.encryptionKey;
   const claims = authorizationRequestObject({
     request: state.request,
     nonce: sent.nonce,
     responseMode: 'direct_post.jwt',
-    encryptionJwk: { kty: 'EC', crv: 'P-256', x: x!, y: y!, use: 'enc', alg: 'ECDH-ES', kid: sent.kid },
+    encryptionJwk: responseEncryptionJwk(sent.encryptionKey, sent.kid),
     clientId: sent.clientId,
     responseUri: sent.responseUri,
     state: id,

@@ -50,10 +50,6 @@ export function newNonce(): string {
   return randomBytes(32).toString('base64url');
 }
 
-export function privateJwk(key: KeyObject): JsonWebKey {
-  return key.export({ format: 'jwk' });
-}
-
 export function keyFromJwk(jwk: JsonWebKey): KeyObject {
   return createPrivateKey({ key: jwk, format: 'jwk' });
 }
