@@ -197,10 +197,10 @@
     if (first) first.focus();
   }
 
-  /** The clerk stops waiting: abort the wallet call, and tell the service the customer did not go on. */
+  /** The clerk stops waiting: abort the wallet call, and tell the service it was the counter, not the customer. */
   function cancel() {
     var v = current && current.verification;
-    if (v) fetch('/v1/verifications/' + encodeURIComponent(v.id) + '/decline', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'user_cancelled' }) }).catch(function () {});
+    if (v) fetch('/v1/verifications/' + encodeURIComponent(v.id) + '/decline', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'verifier_cancelled' }) }).catch(function () {});
     reset();
   }
 

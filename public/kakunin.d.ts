@@ -4,7 +4,7 @@ declare namespace Kakunin {
   type State = 'pending' | 'retrieved' | 'verified' | 'failed' | 'declined' | 'expired' | 'test';
 
   interface Reason {
-    /** For support: a failure code of the contract, DECLINED or REQUEST_EXPIRED. */
+    /** For support: a failure code of the contract, DECLINED (the holder), CANCELLED_BY_VERIFIER (the page stopped waiting) or REQUEST_EXPIRED. */
     code: string;
     ja: string;
     en: string;
@@ -63,7 +63,7 @@ declare namespace Kakunin {
     /** Shown only where the Digital Credentials API exists; a click asks the phone's wallet. */
     walletButton?: HTMLButtonElement;
     onState?: (event: Event) => void;
-    /** Our failures (network, 503): offer "try again". */
+    /** Our failures (network, 503): offer "try again"; status 404 (NOT_FOUND): the service no longer knows it, start a new one. */
     onError?: (error: Error & { status?: number; code?: string }) => void;
   }
 

@@ -13,7 +13,8 @@
  * retrieved, verified, failed, declined, expired or test (an Apple test ID in a sandbox that accepts
  * them: decision.outcome is test, never an identity), and every final state but verified and test carries
  * reason {code, ja, en, retry}. onError(error) hears of our own failures (network, 503): the person
- * should simply try again.
+ * should simply try again; status 404 (code NOT_FOUND) means the service no longer knows the
+ * verification, so only a new one can go on.
  */
 (function (global) {
   'use strict';
@@ -149,7 +150,9 @@
       if (done) return;
       fetch(baseUrl + '/v1/verifications/' + encodeURIComponent(verification.id))
         .then(function (r) {
-          if (r.status === 404 || r.status === 410) return { id: verification.id, state: 'expired', purpose: verification.purpose };
+          if (r.status === 410) return { id: verification.id, state: 'expired', purpose: verification.purpose };
+          // Unknown (a service that lost it, or a wrong id): not an expiry, nothing will answer it.
+          if (r.status === 404) throw Object.assign(new Error('this verification is unknown to the service'), { status: 404, code: 'NOT_FOUND' });
           if (!r.ok) throw Object.assign(new Error('HTTP ' + r.status), { status: r.status });
           return r.json();
         })

@@ -124,7 +124,12 @@ export type ServiceCode =
   | 'INTERNAL';
 
 /** Final states of a verification other than a verification failure. */
-export type ServiceReasonCode = 'DECLINED' | 'REQUEST_EXPIRED';
+export type ServiceReasonCode =
+  /** The holder or the wallet said no. */
+  | 'DECLINED'
+  /** The verifier's own page stopped waiting (a clerk's 中止): nobody refused anything. */
+  | 'CANCELLED_BY_VERIFIER'
+  | 'REQUEST_EXPIRED';
 
 /** Starting kakunin: configuration, purposes file, command line. Never an HTTP answer. */
 export type OperatorCode = 'CONFIG_INVALID' | 'USAGE';

@@ -103,6 +103,7 @@ const HTTP_STATUS: Record<KakuninCode, number> = {
   PURPOSE_GONE: OURS,
   INTERNAL: OURS,
   DECLINED: CLIENT,
+  CANCELLED_BY_VERIFIER: CLIENT,
   // Never an HTTP answer.
   CONFIG_INVALID: OURS,
   USAGE: OURS,

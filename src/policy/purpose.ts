@@ -64,6 +64,8 @@ export interface Purpose {
   label: { ja: string; en: string };
   /** Documents it accepts, in order of preference, with what to ask each for. */
   documents: DocumentAsk[];
+  /** residency: the 市区町村コード it accepts, so that a page can name the place while it waits. */
+  municipalities?: readonly string[];
   /** Trust-store sets whose anchors it accepts; empty means every anchor in the trust store. */
   trustSets: string[];
   /**

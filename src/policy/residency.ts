@@ -57,6 +57,7 @@ export function residencyPurpose(options: ResidencyOptions): Purpose {
     name: options.name ?? 'residency',
     label: options.label ?? { ja: '住民確認', en: 'Residency' },
     documents,
+    ...(municipalities.length > 0 ? { municipalities } : {}),
     // The My Number Card is issued under J-LIS only; a residency answer from any other issuer is
     // not one. With an mDL rule configured, the operator names the sets.
     trustSets: options.trustSets ?? (options.mdl ? [] : [...RESIDENCY_TRUST_SETS]),

@@ -95,7 +95,12 @@ export function routes(ctx: ServiceContext, openapi: string): Record<Exclude<Ope
           test_ids: ctx.config.appleTestIds,
           api_key_required: ctx.config.apiKeys.length > 0,
           ...(ctx.config.counterName ? { counter_name: ctx.config.counterName } : {}),
-          purposes: [...ctx.purposes.values()].map((p) => ({ name: p.name, label: p.label, documents: p.documents.map((d) => d.docType) })),
+          purposes: [...ctx.purposes.values()].map((p) => ({
+            name: p.name,
+            label: p.label,
+            documents: p.documents.map((d) => d.docType),
+            ...(p.municipalities ? { municipalities: p.municipalities } : {}),
+          })),
         }),
     },
     jwks: { guards: [], handle: (_req, res) => void res.set('cache-control', 'public, max-age=300').json(ctx.receipts.jwks) },

@@ -200,17 +200,21 @@ export async function acceptDirectPost(ctx: ServiceContext, handle: string, form
   return answer(ctx, session, (verify) => ctx.protocols.receiveDirectPost(refsOf(session), form, verify));
 }
 
-/** The page's Digital Credentials API call was cancelled (by the person, or the wallet said no). */
+/**
+ * The page's Digital Credentials API call was cancelled (by the person, or the wallet said no), or
+ * the page itself stopped waiting (`verifier_cancelled`, a clerk's 中止): who ended it is recorded,
+ * so that a merchant never reads the clerk's cancel as the customer's refusal.
+ */
 export async function declineFromPage(ctx: ServiceContext, id: string, error: string): Promise<SessionEvent> {
   const session = await findSession(ctx, id);
-  return decline(ctx, session, error, answerDigest({ declined: error }));
+  return decline(ctx, session, error, answerDigest({ declined: error }), error === 'verifier_cancelled' ? 'CANCELLED_BY_VERIFIER' : 'DECLINED');
 }
 
 /**
  * Ends a verification as declined: claimed like an answer (the first to come wins, a later answer
  * gets 409), written once, the request states released so nothing can answer it any more.
  */
-async function decline(ctx: ServiceContext, session: VerificationSession, error: string, digest: string): Promise<SessionEvent> {
+async function decline(ctx: ServiceContext, session: VerificationSession, error: string, digest: string, by: 'DECLINED' | 'CANCELLED_BY_VERIFIER' = 'DECLINED'): Promise<SessionEvent> {
   refuseUnlessOpen(ctx, session);
   if (!(await ctx.store.claim(session.id, digest))) throw conflict();
   const at = ctx.now();
@@ -221,7 +225,7 @@ async function decline(ctx: ServiceContext, session: VerificationSession, error:
     state: 'declined',
     expiresAt: new Date(at.getTime() + ctx.config.resultTtlSeconds * 1000).toISOString(),
     secrets: {},
-    reason: { ...reasonFor('DECLINED'), detail: code },
+    reason: by === 'DECLINED' ? { ...reasonFor('DECLINED'), detail: code } : reasonFor(by),
   };
   const delivery = deliveryOf(ctx, done);
   const entry = delivery && ctx.webhooks.outboxEntry(delivery);
@@ -230,7 +234,7 @@ async function decline(ctx: ServiceContext, session: VerificationSession, error:
   if (outcome === 'taken') throw conflict();
   await ctx.protocols.release(refsOf(session)).catch(() => undefined);
   ctx.metrics.verifications.inc({ purpose: session.purpose, outcome: 'declined' });
-  ctx.logger.info({ ref: ctx.logRef(session.id), purpose: session.purpose, outcome: 'declined', error: code }, 'verification declined');
+  ctx.logger.info({ ref: ctx.logRef(session.id), purpose: session.purpose, outcome: 'declined', reason: by, error: code }, 'verification declined');
   await notify(ctx, delivery, entry);
   return publicView(done);
 }

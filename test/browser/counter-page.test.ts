@@ -115,3 +115,22 @@ describe('merchant demo page', () => {
     await page.close();
   });
 });
+
+describe('kakunin.js', () => {
+  it('a verification the service does not know (404: it restarted, or the id is wrong) is an error to report, not "expired"', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${svc.url}/`);
+    const heard = await page.evaluate(
+      () =>
+        new Promise<unknown>((resolve) => {
+          const verification = { id: 'AAAAAAAAAAAAAAAAAAAAAA', purpose: 'age_over', state: 'pending', qr: { uri: '', svg_url: '' }, links: {} };
+          (window as unknown as { Kakunin: { present: (v: unknown, o: unknown) => unknown } }).Kakunin.present(verification, {
+            onState: (e: { state: string }) => resolve({ state: e.state }),
+            onError: (e: { status?: number; code?: string }) => resolve({ status: e.status, code: e.code }),
+          });
+        }),
+    );
+    expect(heard).toEqual({ status: 404, code: 'NOT_FOUND' });
+    await page.close();
+  });
+});

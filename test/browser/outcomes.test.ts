@@ -96,8 +96,13 @@ describe('the channel', () => {
     expect(await page.locator('#lang-ja').getAttribute('aria-pressed')).toBe('true');
     await shot(page, 'wait-no-dcapi-ja-counter');
     expect((page as unknown as { consoleErrors: string[] }).consoleErrors).toEqual([]);
+    // 中止 is the counter's doing, and the service (its webhook, the result) records it so.
+    const declined = page.waitForResponse((r) => r.url().endsWith('/decline'));
     await page.getByRole('button', { name: '中止' }).click();
+    const id = new URL((await declined).url()).pathname.split('/')[3];
     await page.getByRole('button', { name: '20歳以上' }).waitFor();
+    const result = (await (await fetch(`${svc.url}/v1/verifications/${id}`)).json()) as { state: string; reason: { code: string } };
+    expect(result).toMatchObject({ state: 'declined', reason: { code: 'CANCELLED_BY_VERIFIER' } });
     await page.close();
   });
 

@@ -114,4 +114,10 @@ describe('HTTP API', () => {
     expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
     expect(metrics).toContain('# TYPE nodejs_gc_duration_seconds histogram');
   });
+
+  it('/v1/config names the municipalities a residency purpose accepts, for the counter to say while it waits', async () => {
+    const config = (await (await fetch(`${svc.url}/v1/config`)).json()) as { purposes: { name: string; municipalities?: string[] }[] };
+    expect(config.purposes.find((p) => p.name === 'residency')).toMatchObject({ municipalities: ['131016'] });
+    expect(config.purposes.find((p) => p.name === 'age_over')?.municipalities).toBeUndefined();
+  });
 });

@@ -68,11 +68,26 @@ describe('declined', () => {
     const bad = await fetch(`${svc.url}/v1/verifications/${v.id}/decline`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: '<script>' }) });
     expect(bad.status).toBe(400);
   });
+
+  it("the clerk's 中止 is recorded as ended by the verifier, not as the customer's decline: the result, the stream and the webhook say so", async () => {
+    const v = await create({ options: { webhook_url: 'https://merchant.example/hook' } });
+    const res = await fetch(`${svc.url}/v1/verifications/${v.id}/decline`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'verifier_cancelled' }) });
+    expect(res.status).toBe(200);
+    const cancelled = { code: 'CANCELLED_BY_VERIFIER', ja: '確認する側（窓口やお店のページ）で中止されました。', en: 'The check was cancelled by the verifier (at the counter or on the page), not on the phone.', retry: true };
+    expect(await res.json()).toMatchObject({ state: 'declined', reason: cancelled });
+    expect((await read(v.id)).reason).toEqual(cancelled);
+    const stream = await (await fetch(`${svc.url}/v1/verifications/${v.id}/events`)).text();
+    expect(stream).toContain('event: declined');
+    expect(stream).toContain('"code":"CANCELLED_BY_VERIFIER"');
+    expect(delivered.filter((d) => d.verificationId === v.id)).toEqual([
+      { url: 'https://merchant.example/hook', eventId: expect.any(String), verificationId: v.id, state: 'declined', reason: { code: 'CANCELLED_BY_VERIFIER', ja: cancelled.ja, en: cancelled.en } },
+    ]);
+  });
 });
 
 describe('reasons', () => {
   it("every failure code of the contract, every policy code and the service's own have a sentence in Japanese and English", () => {
-    for (const code of [...FAILURE_CODES, 'DOCUMENT_NOT_ACCEPTED', 'ISSUER_NOT_ACCEPTED', 'VERIFICATION_FAILED', 'DECLINED', 'REQUEST_EXPIRED'] as ReasonCode[]) {
+    for (const code of [...FAILURE_CODES, 'DOCUMENT_NOT_ACCEPTED', 'ISSUER_NOT_ACCEPTED', 'VERIFICATION_FAILED', 'DECLINED', 'CANCELLED_BY_VERIFIER', 'REQUEST_EXPIRED'] as ReasonCode[]) {
       expect(REASON_CODES, code).toContain(code);
       const r = reasonFor(code);
       expect(r.code).toBe(code);
@@ -81,7 +96,7 @@ describe('reasons', () => {
       expect(r.ja).not.toContain(code);
       expect(r.en).not.toContain(code);
     }
-    expect(REASON_CODES).toHaveLength(FAILURE_CODES.length + 5);
+    expect(REASON_CODES).toHaveLength(FAILURE_CODES.length + 6);
   });
 
   it('a failed verification carries the reason of its first failure code', async () => {

@@ -88,9 +88,9 @@ export const OPERATIONS = {
     method: 'post',
     path: '/v1/verifications/{id}/decline',
     tag: 'verifications',
-    summary: 'The page reports that its Digital Credentials API call ended without an answer',
+    summary: 'The page reports that its Digital Credentials API call ended without an answer, or that it stopped waiting',
     description:
-      'Ends a pending verification as `declined` (reason DECLINED, detail the error). Called by the page with the verification id it holds, when navigator.credentials.get was cancelled or refused. 409 once the verification has an outcome.',
+      'Ends a pending verification as `declined`. Called by the page with the verification id it holds: when navigator.credentials.get was cancelled or refused (reason DECLINED, detail the error), or with `verifier_cancelled` when the page itself stopped waiting, a clerk\'s cancel at the counter (reason CANCELLED_BY_VERIFIER: nobody on the phone refused). 409 once the verification has an outcome.',
     body: { schema: S.Decline, type: 'application/json', limit: API_BODY_LIMIT, required: true },
     ok: { status: 200, description: 'Declined', type: 'application/json', schema: S.SessionEvent },
     errors: ['NOT_FOUND', 'ALREADY_ANSWERED', 'EXPIRED', 'REQUEST_EXPIRED', ...COMMON],

@@ -75,7 +75,7 @@ export const Verification = Type.Object(
 
 export const Reason = Type.Object(
   {
-    code: Type.String({ description: 'A failure code of the contract, ISSUER_NOT_ACCEPTED / DOCUMENT_NOT_ACCEPTED / VERIFICATION_FAILED, DECLINED or REQUEST_EXPIRED' }),
+    code: Type.String({ description: 'A failure code of the contract, ISSUER_NOT_ACCEPTED / DOCUMENT_NOT_ACCEPTED / VERIFICATION_FAILED, DECLINED (the holder or the wallet said no), CANCELLED_BY_VERIFIER (the page stopped waiting) or REQUEST_EXPIRED' }),
     ja: Type.String(),
     en: Type.String(),
     retry: Type.Boolean({ description: 'A process failure: the same customer should try again (もう一度), rather than move on (次のお客様)' }),
@@ -170,7 +170,11 @@ export const DcapiResponse = Type.Object(
 );
 
 export const Decline = Type.Object(
-  { error: Type.Union([Type.Literal('user_cancelled'), Type.Literal('access_denied'), Type.Literal('not_supported')], { description: 'How navigator.credentials.get ended' }) },
+  {
+    error: Type.Union([Type.Literal('user_cancelled'), Type.Literal('access_denied'), Type.Literal('not_supported'), Type.Literal('verifier_cancelled')], {
+      description: "How navigator.credentials.get ended, or verifier_cancelled: the page itself stopped waiting (a clerk's cancel), recorded with reason CANCELLED_BY_VERIFIER rather than the holder's DECLINED",
+    }),
+  },
   { additionalProperties: false },
 );
 
@@ -202,7 +206,12 @@ export const ServiceConfig = Type.Object(
     counter_name: Type.Optional(Type.String()),
     purposes: Type.Array(
       Type.Object(
-        { name: Type.String(), label: Type.Object({ ja: Type.String(), en: Type.String() }, { additionalProperties: false }), documents: Type.Array(Type.String()) },
+        {
+          name: Type.String(),
+          label: Type.Object({ ja: Type.String(), en: Type.String() }, { additionalProperties: false }),
+          documents: Type.Array(Type.String()),
+          municipalities: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]{5,6}$' }), { description: 'residency: the 市区町村コード it accepts (the counter names them while it waits)' })),
+        },
         { additionalProperties: false },
       ),
     ),
