@@ -88,6 +88,9 @@ export class DemoWallet {
       own(requestUri, 'request_uri');
       const res = await fetchImpl(requestUri, requestUriInit(walletNonce));
       if (!res.ok) throw new Error(`request_uri answered ${res.status}`);
+      // As a strict wallet does: RFC 9101 §9.4.1 registers the media type with no parameters.
+      const type = res.headers.get('content-type');
+      if (type !== 'application/oauth-authz-req+jwt') throw new Error(`request_uri answered with media type ${String(type).slice(0, 80)}, not application/oauth-authz-req+jwt`);
       return res.text();
     });
     own(answer.responseUri, 'response_uri');

@@ -35,7 +35,10 @@ const both =
     a(req, res, (err?: unknown) => (err ? next(err) : b(req, res, next)));
 
 const param = (req: Request, name: string) => String(req.params[name]);
-const sendJar = (res: Response, jar: string) => void res.status(200).type('application/oauth-authz-req+jwt').set('cache-control', 'no-store').send(jar);
+/** RFC 9101 §9.4.1 registers the media type without parameters, and a wallet may compare it exactly:
+ * sent as bytes, because Express adds `; charset=utf-8` to any string it sends. */
+const sendJar = (res: Response, jar: string) =>
+  void res.status(200).type('application/oauth-authz-req+jwt').set('cache-control', 'no-store').send(Buffer.from(jar, 'ascii'));
 
 /** The production routes (the sandbox wallet's are the demo's, see serve.ts). */
 export function routes(ctx: ServiceContext, openapi: string): Record<Exclude<OperationId, 'sandboxWalletScan' | 'sandboxWalletDcapi'>, Route> {

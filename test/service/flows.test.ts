@@ -155,7 +155,8 @@ describe('OpenID4VP by QR: request_uri and response_uri (direct_post.jwt)', () =
     const requestUri = url.searchParams.get('request_uri')!.replace(/^http:\/\/localhost:\d+/, base);
     const got = await fetch(requestUri);
     expect(got.status).toBe(200);
-    expect(got.headers.get('content-type')).toContain('application/oauth-authz-req+jwt');
+    // RFC 9101 §9.4.1 registers the media type without parameters: a wallet may compare it exactly.
+    expect(got.headers.get('content-type')).toBe('application/oauth-authz-req+jwt');
     const claims = decodeJwt(await got.text());
     expect(claims).toMatchObject({ client_id: url.searchParams.get('client_id'), response_mode: 'direct_post.jwt', response_type: 'vp_token' });
     expect(String(claims.response_uri)).toMatch(/\/v1\/wallet\/[A-Za-z0-9_-]+\/response$/);
@@ -164,6 +165,7 @@ describe('OpenID4VP by QR: request_uri and response_uri (direct_post.jwt)', () =
 
     const posted = await fetch(requestUri, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'wallet_nonce=qPmxiNFCR3QTm19POc8u' });
     expect(posted.status).toBe(200);
+    expect(posted.headers.get('content-type')).toBe('application/oauth-authz-req+jwt');
     const withNonce = decodeJwt(await posted.text());
     expect(withNonce).toMatchObject({ wallet_nonce: 'qPmxiNFCR3QTm19POc8u', nonce: claims.nonce, client_id: claims.client_id });
 
