@@ -45,3 +45,86 @@ export async function withSandboxWallet(page: Page, protocol?: string): Promise<
   }, protocol ?? null);
   return posted;
 }
+
+/** What a person sees of one button: its words, the colours as painted, and their contrast. */
+export interface ButtonLook {
+  /** id, or the tag and classes when it has none. */
+  name: string;
+  text: string;
+  disabled: boolean;
+  /** The text's and the background's colour as they reach the screen, rgb(...) (the worst pair over a gradient). */
+  text_colour: string;
+  background: string;
+  /** WCAG 2 contrast ratio of the two (1 to 21). */
+  contrast: number;
+}
+
+/**
+ * Every rendered button of the page (buttons, and links styled as one: .big, .primary, role=button),
+ * with the colours a person sees: the computed text colour over the computed backgrounds of the button
+ * and its ancestors, gradients' stops and opacity included, composited as the browser paints them
+ * (premultiplied "over", each element's opacity applied to its group), over a white canvas. A
+ * colour the helper cannot read (an image, a colour space it does not know) fails loudly instead of
+ * being guessed.
+ */
+export async function buttonLooks(page: Page): Promise<ButtonLook[]> {
+  return page.evaluate(() => {
+    type Rgba = [number, number, number, number];
+    const parse = (css: string): Rgba => {
+      if (css === 'transparent') return [0, 0, 0, 0];
+      const m = /^rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)$/.exec(css);
+      if (!m) throw new Error(`unreadable colour ${css}`);
+      return [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1 : Number(m[4])];
+    };
+    // Premultiplied colours: "over" and a group's opacity are then linear.
+    const pre = ([r, g, b, a]: Rgba): Rgba => [r * a, g * a, b * a, a];
+    const over = (top: Rgba, below: Rgba): Rgba => top.map((c, i) => c + below[i] * (1 - top[3])) as Rgba;
+    const fade = (c: Rgba, o: number): Rgba => c.map((v) => v * o) as Rgba;
+    const layers = (el: Element): Rgba[][] => {
+      const s = getComputedStyle(el);
+      // From the top down: the image is painted over the colour.
+      const out: Rgba[][] = [];
+      if (s.backgroundImage !== 'none') {
+        if (!/gradient\(/.test(s.backgroundImage)) throw new Error(`${el.tagName} has a background image the check cannot read`);
+        out.push((s.backgroundImage.match(/rgba?\([^)]*\)/g) ?? []).map((c) => pre(parse(c))));
+      }
+      out.push([pre(parse(s.backgroundColor))]);
+      return out;
+    };
+    const luminance = ([r, g, b]: number[]) => {
+      const lin = (v: number) => (v / 255 <= 0.04045 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    const ratio = (a: number[], b: number[]) => {
+      const [l1, l2] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+      return (l1 + 0.05) / (l2 + 0.05);
+    };
+    const css = (c: Rgba) => `rgb(${c.slice(0, 3).map((v) => Math.round(v)).join(', ')})`;
+    const buttons = Array.from(document.querySelectorAll('button, [role="button"], a.big, a.primary, a.button')).filter(
+      (el) => el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) && el.getBoundingClientRect().width > 0,
+    );
+    return buttons.map((el) => {
+      // Pairs of (text pixel, background pixel), one per choice of gradient stops, built outwards.
+      let pairs: [Rgba, Rgba][] = [[pre(parse(getComputedStyle(el).color)), [0, 0, 0, 0]]];
+      for (let node: Element | null = el; node; node = node.parentElement) {
+        for (const layer of layers(node)) {
+          pairs = pairs.flatMap(([t, b]) => layer.map((c): [Rgba, Rgba] => [over(t, c), over(b, c)]));
+        }
+        const o = Number(getComputedStyle(node).opacity);
+        if (o < 1) pairs = pairs.map(([t, b]) => [fade(t, o), fade(b, o)]);
+      }
+      const canvas: Rgba = [255, 255, 255, 1];
+      const seen = pairs.map(([t, b]) => [over(t, canvas), over(b, canvas)] as const).map(([t, b]) => ({ t, b, r: ratio(t, b) }));
+      const worst = seen.reduce((w, x) => (x.r < w.r ? x : w));
+      const html = el as HTMLElement;
+      return {
+        name: el.id || `${el.tagName.toLowerCase()}.${Array.from(el.classList).join('.')}`,
+        text: (html.innerText || el.getAttribute('aria-label') || '').trim(),
+        disabled: (el as HTMLButtonElement).disabled === true,
+        text_colour: css(worst.t),
+        background: css(worst.b),
+        contrast: Math.round(worst.r * 100) / 100,
+      };
+    });
+  });
+}
