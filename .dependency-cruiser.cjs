@@ -28,7 +28,7 @@ module.exports = {
       name: 'sandbox-only-through-the-demo',
       comment: 'production code reaches the sandbox issuer and wallet only through the demo wallet',
       severity: 'error',
-      from: { path: '^src/(service|cli)/', pathNot: '^src/service/demo-wallet[.]ts$' },
+      from: { path: '^src/(service|cli)/', pathNot: '^src/service/startup/demo-wallet[.]ts$' },
       to: { path: '^src/sandbox/' },
     },
     {

@@ -3,8 +3,8 @@
  * JavaScript in dist/ (what `npm start` and the image run; `bench:http` builds it first), so the
  * figures carry no TypeScript loader.
  */
-import { runServe } from '../dist/service/serve.js';
-import { createLogger } from '../dist/service/logger.js';
+import { runServe } from '../dist/service/startup/serve.js';
+import { createLogger } from '../dist/service/observability/logger.js';
 
 const svc = await runServe(process.argv.slice(2), { signals: true, logger: createLogger('warn') });
 process.stdout.write(`ready ${svc.url}\n`);

@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { verifyDeviceResponse } from '../src/mdoc/index.js';
 import { createDeviceResponse } from '../src/sandbox/index.js';
-import { DemoWallet } from '../src/service/demo-wallet.js';
+import { DemoWallet } from '../src/service/startup/demo-wallet.js';
 import { openID4VPSessionTranscript } from '../src/protocols/transcript/index.js';
 import { TrustStore } from '../src/trust/index.js';
 import { startRedisCluster } from '../test/helpers/redis-cluster.js';

@@ -4,8 +4,8 @@
  * KAKUNIN_API_KEYS, KAKUNIN_STORE_KEY (shared by the instances), KAKUNIN_RECEIPT_KEY_FILE, and LOAD_IACA_FILE (the sandbox IACA, DER) to trust.
  */
 import { readFileSync } from 'node:fs';
-import { createLogger } from '../src/service/logger.js';
-import { runServe } from '../src/service/serve.js';
+import { createLogger } from '../src/service/observability/logger.js';
+import { runServe } from '../src/service/startup/serve.js';
 import { TrustStore } from '../src/trust/store.js';
 
 const iaca = new Uint8Array(readFileSync(process.env.LOAD_IACA_FILE!));

@@ -78,4 +78,4 @@ export { loadPurposes } from './policy/config.js';
 export { reduceToDecision, type DecisionOptions } from './policy/reduce.js';
 
 // --- The service ---------------------------------------------------------------------------------
-export { runServe, runDemo, type RunningService, type RunOptions } from './service/serve.js';
+export { runServe, runDemo, type RunningService, type RunOptions } from './service/startup/serve.js';

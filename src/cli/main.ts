@@ -45,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'serve':
     case 'demo':
       // Runs until SIGTERM/SIGINT; a start-up problem prints one line naming it and exits 1.
-      await (await import('../service/main.js')).startFromCommandLine([command, ...rest]);
+      await (await import('../service/startup/main.js')).startFromCommandLine([command, ...rest]);
       return 0;
     case undefined:
     case 'help':

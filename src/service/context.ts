@@ -4,16 +4,16 @@
  */
 import type { Purpose } from '../policy/index.js';
 import type { TrustStore } from '../trust/index.js';
-import type { ServiceConfig } from './config.js';
-import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
-import type { RateLimits } from './rate-limits.js';
-import type { ReceiptSigner } from './receipts.js';
-import type { StreamCounter } from './stream-counter.js';
-import type { ServiceRevocation } from './revocation.js';
+import type { ServiceConfig } from './startup/load-config.js';
+import type { Logger } from './observability/logger.js';
+import type { Metrics } from './observability/metrics.js';
+import type { RateLimits } from './http/rate-limits.js';
+import type { ReceiptSigner } from './verifications/receipts.js';
+import type { StreamCounter } from './http/stream-counter.js';
+import type { ServiceRevocation } from './startup/revocation.js';
 import type { SessionStore } from './store/index.js';
-import type { WalletProtocols } from './wallet-protocols.js';
-import type { WebhookQueue } from './webhook-queue.js';
+import type { WalletProtocols } from './verifications/wallet-protocols.js';
+import type { WebhookQueue } from './webhooks/queue.js';
 
 export interface ServiceContext {
   config: ServiceConfig;

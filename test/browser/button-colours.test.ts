@@ -12,9 +12,9 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/service/logger.js';
-import { reasonFor, type ReasonCode } from '../../src/service/reasons.js';
-import { runDemo, type RunningService } from '../../src/service/serve.js';
+import { createLogger } from '../../src/service/observability/logger.js';
+import { reasonFor, type ReasonCode } from '../../src/service/verifications/reasons.js';
+import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import { buttonLooks, CHROMIUM_ARGS, chromiumPath } from '../helpers/browser.js';
 import { freePort } from '../service/helpers.js';
 

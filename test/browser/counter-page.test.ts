@@ -4,8 +4,8 @@
  */
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo, type RunningService } from '../../src/service/serve.js';
-import { createLogger } from '../../src/service/logger.js';
+import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { createLogger } from '../../src/service/observability/logger.js';
 import { freePort } from '../service/helpers.js';
 import { CHROMIUM_ARGS, chromiumPath, withSandboxWallet } from '../helpers/browser.js';
 

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DemoWallet } from '../../src/service/demo-wallet.js';
-import { createLogger } from '../../src/service/logger.js';
+import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
+import { createLogger } from '../../src/service/observability/logger.js';
 import { TrustStore } from '../../src/trust/index.js';
-import { runDemo, type RunningService } from '../../src/service/serve.js';
+import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import { freePort } from '../service/helpers.js';
 
 const SHOTS = process.env.KAKUNIN_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'kakunin-shots-'));

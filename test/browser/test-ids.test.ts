@@ -7,8 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/service/logger.js';
-import { runDemo, type RunningService } from '../../src/service/serve.js';
+import { createLogger } from '../../src/service/observability/logger.js';
+import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import { CHROMIUM_ARGS, chromiumPath, withSandboxWallet } from '../helpers/browser.js';
 import { freePort } from '../service/helpers.js';
 

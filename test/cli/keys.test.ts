@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runKeys } from '../../src/cli/keys.js';
 import { loadVerifierIdentity } from '../../src/protocols/keys/verifier-identity.js';
-import { runServe } from '../../src/service/serve.js';
+import { runServe } from '../../src/service/startup/serve.js';
 import { parseStoreKey } from '../../src/service/store/store-cipher.js';
 import { freePort } from '../service/helpers.js';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { KakuninError } from '../../src/codes/error.js';
 import { FAILURE_CODES } from '../../src/codes/failure-codes.js';
 import { httpStatusOf, KAKUNIN_CODES } from '../../src/codes/http-status.js';
-import { REASON_CODES } from '../../src/service/reasons.js';
+import { REASON_CODES } from '../../src/service/verifications/reasons.js';
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

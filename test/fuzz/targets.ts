@@ -31,8 +31,8 @@ import {
 import { openOid4vpResponse, verifyPresentations } from '../../src/protocols/verify-protocol-response.js';
 import { createDeviceResponse, MNC_JP_NS, MNC_NS } from '../../src/sandbox/index.js';
 import { SandboxProximityHolder } from '../../src/sandbox/holder-proximity.js';
-import { runDemo, type RunningService } from '../../src/service/serve.js';
-import { createLogger } from '../../src/service/logger.js';
+import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { createLogger } from '../../src/service/observability/logger.js';
 import { AT, disclosed, hardeningWorld, transcriptFor, type HardeningWorld } from '../hardening/fixtures.js';
 
 export const TIME_LIMIT_MS = 100;

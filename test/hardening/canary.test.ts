@@ -10,7 +10,7 @@ import { issueMdoc, MNC_DOCTYPE, myNumberCardElements } from '../../src/sandbox/
 import { answerAnnexC } from '../../src/sandbox/wallet-annex-c.js';
 import { answerOpenID4VPOverDcApi, answerOpenID4VPRedirect, requestUriInit } from '../../src/sandbox/wallet-openid4vp.js';
 import { SandboxWallet } from '../../src/sandbox/wallet.js';
-import { runDemo, type RunningService } from '../../src/service/serve.js';
+import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import { TrustStore } from '../../src/trust/store.js';
 import { capturingLogger, freePort } from '../service/helpers.js';
 import { CANARY, hardeningWorld, type HardeningWorld } from './fixtures.js';

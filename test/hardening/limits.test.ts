@@ -9,8 +9,8 @@ import { MAX_DOCUMENTS, MAX_ELEMENTS_PER_NAMESPACE, parseDeviceResponse } from '
 import { verifyDeviceResponse } from '../../src/mdoc/verify.js';
 import { checkResponseSize, DEFAULT_MAX_RESPONSE_BYTES } from '../../src/protocols/verify-protocol-response.js';
 import { createDeviceResponse, createDocumentSigner, createIaca, createIntermediateCa, issueMdoc, MNC_DOCTYPE, x5chainFor } from '../../src/sandbox/index.js';
-import { runDemo, type RunningService } from '../../src/service/serve.js';
-import { createLogger } from '../../src/service/logger.js';
+import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { createLogger } from '../../src/service/observability/logger.js';
 import { MAX_CHAIN_LENGTH } from '../../src/trust/chain.js';
 import { TrustStore } from '../../src/trust/store.js';
 import { AT, hardeningWorld, IACA_VALIDITY, MSO_VALIDITY, transcriptFor, type HardeningWorld } from './fixtures.js';

@@ -8,8 +8,8 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/service/logger.js';
-import { runDemo, type RunningService } from '../../src/service/serve.js';
+import { createLogger } from '../../src/service/observability/logger.js';
+import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
 import { freePort } from '../service/helpers.js';
 

@@ -8,12 +8,12 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PUBLIC_DIR } from '../../src/service/app.js';
-import { createLogger } from '../../src/service/logger.js';
-import { loadConfig } from '../../src/service/config.js';
-import { runDemo, runServe, type RunningService } from '../../src/service/serve.js';
-import { guardedFetch } from '../../src/service/ssrf.js';
-import { deliverWebhook } from '../../src/service/webhook.js';
+import { PUBLIC_DIR } from '../../src/service/http/app.js';
+import { createLogger } from '../../src/service/observability/logger.js';
+import { loadConfig } from '../../src/service/startup/load-config.js';
+import { runDemo, runServe, type RunningService } from '../../src/service/startup/serve.js';
+import { guardedFetch } from '../../src/service/webhooks/ssrf.js';
+import { deliverWebhook } from '../../src/service/webhooks/delivery.js';
 import { fetchTrustMaterial } from '../../src/runtime/fetch.js';
 import { freePort } from '../service/helpers.js';
 
@@ -122,7 +122,7 @@ describe('API keys', () => {
   });
 
   it('are compared in constant time: fixed-length digests through timingSafeEqual, no early exit on the key text', () => {
-    const src = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'service', 'api-key.ts'), 'utf8');
+    const src = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'service', 'http', 'api-key.ts'), 'utf8');
     expect(src).toMatch(/timingSafeEqual\(k, d\)/);
     expect(src).toMatch(/createHash\('sha256'\)\.update\(presented\)/);
     expect(src).not.toMatch(/presented\s*===|===\s*presented|\.includes\(presented\)|indexOf\(presented\)/);

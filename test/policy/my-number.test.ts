@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { asksForMyNumber, parsePurposesConfig, presetPurposes } from '../../src/policy/index.js';
-import { runServe } from '../../src/service/serve.js';
+import { runServe } from '../../src/service/startup/serve.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

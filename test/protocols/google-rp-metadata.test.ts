@@ -11,8 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { encodeCbor, Tagged } from '../../src/cbor/index.js';
 import { checkGoogleRpMetadata, GOOGLE_RP_METADATA_OID, googleRpMetadataDigest, parseGoogleRpMetadata } from '../../src/protocols/keys/google-rp-metadata.js';
 import { createDevelopmentIdentity } from '../../src/protocols/keys/verifier-identity.js';
-import { runDemo } from '../../src/service/serve.js';
-import { ConfigError } from '../../src/service/settings.js';
+import { runDemo } from '../../src/service/startup/serve.js';
+import { ConfigError } from '../../src/service/startup/settings.js';
 import { capturingLogger, freePort } from '../service/helpers.js';
 
 const display = (name: string) => new Map([['display_name', name], ['logo_uri', 'https://shop.example/logo.png'], ['privacy_policy_uri', 'https://shop.example/privacy']]);

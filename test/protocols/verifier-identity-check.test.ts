@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkVerifierIdentity } from '../../src/protocols/keys/verifier-identity-check.js';
 import { createDevelopmentIdentity } from '../../src/protocols/keys/verifier-identity.js';
-import { createLogger } from '../../src/service/logger.js';
-import { runServe } from '../../src/service/serve.js';
+import { createLogger } from '../../src/service/observability/logger.js';
+import { runServe } from '../../src/service/startup/serve.js';
 import { freePort } from '../service/helpers.js';
 
 const DAY = 86_400_000;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientIdOf } from '../../src/service/api-key.js';
-import { createLogger } from '../../src/service/logger.js';
-import { runServe, type RunningService } from '../../src/service/serve.js';
-import { DemoWallet } from '../../src/service/demo-wallet.js';
+import { clientIdOf } from '../../src/service/http/api-key.js';
+import { createLogger } from '../../src/service/observability/logger.js';
+import { runServe, type RunningService } from '../../src/service/startup/serve.js';
+import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
 import { TrustStore } from '../../src/trust/index.js';
 import { freePort } from './helpers.js';
 

@@ -8,7 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runDemo } from '../../src/service/serve.js';
+import { runDemo } from '../../src/service/startup/serve.js';
 import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
 import { capturingLogger, freePort } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo, type RunningService } from '../../src/service/serve.js';
+import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import { capturingLogger, freePort } from './helpers.js';
 
 let svc: RunningService;

@@ -5,9 +5,9 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeCbor } from '../../src/cbor/index.js';
-import { loadConfig } from '../../src/service/config.js';
-import { createLogger } from '../../src/service/logger.js';
-import { runDemo, type RunningService } from '../../src/service/serve.js';
+import { loadConfig } from '../../src/service/startup/load-config.js';
+import { createLogger } from '../../src/service/observability/logger.js';
+import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import { freePort } from './helpers.js';
 
 const running: RunningService[] = [];

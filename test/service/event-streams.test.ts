@@ -6,9 +6,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo, type RunningService } from '../../src/service/serve.js';
+import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
-import { StreamCounter } from '../../src/service/stream-counter.js';
+import { StreamCounter } from '../../src/service/http/stream-counter.js';
 import { capturingLogger, freePort } from './helpers.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

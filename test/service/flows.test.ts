@@ -7,10 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
-import { DemoWallet, type DigitalCredentialAnswer } from '../../src/service/demo-wallet.js';
-import { createLogger } from '../../src/service/logger.js';
-import { runServe, type RunningService } from '../../src/service/serve.js';
-import type { RequestRefs } from '../../src/service/wallet-protocols.js';
+import { DemoWallet, type DigitalCredentialAnswer } from '../../src/service/startup/demo-wallet.js';
+import { createLogger } from '../../src/service/observability/logger.js';
+import { runServe, type RunningService } from '../../src/service/startup/serve.js';
+import type { RequestRefs } from '../../src/service/verifications/wallet-protocols.js';
 import { SandboxWallet } from '../../src/sandbox/wallet.js';
 import { answerAnnexC, type AnnexCRequestData } from '../../src/sandbox/wallet-annex-c.js';
 import { TrustStore } from '../../src/trust/index.js';

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../src/service/logger.js';
+import { createLogger } from '../../src/service/observability/logger.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/service/api/openapi.js';
-import { createLogger } from '../../src/service/logger.js';
-import { runDemo, type RunningService } from '../../src/service/serve.js';
+import { createLogger } from '../../src/service/observability/logger.js';
+import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import { freePort } from './helpers.js';
 
 type Json = Record<string, any>;

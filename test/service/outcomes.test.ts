@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAILURE_CODES } from '../../src/codes/failure-codes.js';
 import { ageOverPurpose } from '../../src/policy/index.js';
-import { REASON_CODES, reasonFor, type ReasonCode } from '../../src/service/reasons.js';
-import { runDemo, type RunningService } from '../../src/service/serve.js';
-import type { WebhookDelivery } from '../../src/service/webhook.js';
+import { REASON_CODES, reasonFor, type ReasonCode } from '../../src/service/verifications/reasons.js';
+import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import type { WebhookDelivery } from '../../src/service/webhooks/delivery.js';
 import { capturingLogger, freePort } from './helpers.js';
 
 let svc: RunningService;

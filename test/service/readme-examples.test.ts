@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo, type RunningService } from '../../src/service/serve.js';
+import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import { freePort } from './helpers.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemorySessionStore, RedisRequestStateStore, RedisSessionStore, StoreCipher, type SessionStore } from '../../src/service/store/index.js';
-import type { SessionEvent, VerificationSession } from '../../src/service/session.js';
+import type { SessionEvent, VerificationSession } from '../../src/service/verifications/session.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The store key every Redis store in this file shares, as instances do. */

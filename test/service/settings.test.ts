@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/service/config.js';
-import { readSettings, SETTINGS } from '../../src/service/settings.js';
+import { loadConfig } from '../../src/service/startup/load-config.js';
+import { readSettings, SETTINGS } from '../../src/service/startup/settings.js';
 
 const KEYS = { KAKUNIN_API_KEYS: 'settings-test-key-0123456789' };
 

@@ -7,11 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/service/config.js';
-import { runServe } from '../../src/service/serve.js';
+import { loadConfig } from '../../src/service/startup/load-config.js';
+import { runServe } from '../../src/service/startup/serve.js';
 import { freePort } from './helpers.js';
 
-const MAIN = fileURLToPath(new URL('../../src/service/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../src/service/startup/main.ts', import.meta.url));
 let blocker: Server;
 let port: number;
 

@@ -7,8 +7,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/service/config.js';
-import { runDemo, runServe, type RunningService } from '../../src/service/serve.js';
+import { ConfigError, loadConfig } from '../../src/service/startup/load-config.js';
+import { runDemo, runServe, type RunningService } from '../../src/service/startup/serve.js';
 import { parseStoreKey, recordKey, RedisSessionStore, StoreCipher, StoreValueUnreadable } from '../../src/service/store/index.js';
 import { capturingLogger, freePort } from './helpers.js';
 

@@ -5,11 +5,11 @@
  */
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/service/settings.js';
-import { loadConfig } from '../../src/service/config.js';
-import { DemoWallet } from '../../src/service/demo-wallet.js';
-import { createLogger } from '../../src/service/logger.js';
-import { runDemo, runServe, type RunningService } from '../../src/service/serve.js';
+import { ConfigError } from '../../src/service/startup/settings.js';
+import { loadConfig } from '../../src/service/startup/load-config.js';
+import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
+import { createLogger } from '../../src/service/observability/logger.js';
+import { runDemo, runServe, type RunningService } from '../../src/service/startup/serve.js';
 import { freePort } from './helpers.js';
 
 const quiet = { quiet: true, logger: createLogger('silent') };

@@ -8,12 +8,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DemoWallet } from '../../src/service/demo-wallet.js';
-import { createLogger } from '../../src/service/logger.js';
-import { runServe, type RunningService } from '../../src/service/serve.js';
+import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
+import { createLogger } from '../../src/service/observability/logger.js';
+import { runServe, type RunningService } from '../../src/service/startup/serve.js';
 import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
 import { TrustStore } from '../../src/trust/index.js';
-import type { RequestRefs } from '../../src/service/wallet-protocols.js';
+import type { RequestRefs } from '../../src/service/verifications/wallet-protocols.js';
 import { freePort } from './helpers.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

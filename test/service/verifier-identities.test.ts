@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevelopmentIdentity } from '../../src/protocols/keys/verifier-identity.js';
-import { createLogger } from '../../src/service/logger.js';
-import { runDemo, type RunningService } from '../../src/service/serve.js';
+import { createLogger } from '../../src/service/observability/logger.js';
+import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import { freePort } from './helpers.js';
 
 const INFO = [{ format: 'registration_cert', data: 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln' }];

@@ -12,10 +12,10 @@ import { Ajv } from 'ajv';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { VerificationSession } from '../../src/service/session.js';
+import type { VerificationSession } from '../../src/service/verifications/session.js';
 import { outboxKeyFor, RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
-import type { WebhookDelivery, WebhookOutcome } from '../../src/service/webhook.js';
-import { RedisWebhookQueue } from '../../src/service/webhook-redis-queue.js';
+import type { WebhookDelivery, WebhookOutcome } from '../../src/service/webhooks/delivery.js';
+import { RedisWebhookQueue } from '../../src/service/webhooks/redis-queue.js';
 import { freePort } from './helpers.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

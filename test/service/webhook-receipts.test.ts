@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { clientIdOf } from '../../src/service/api-key.js';
-import { ReceiptSigner } from '../../src/service/receipts.js';
-import { deliverWebhook } from '../../src/service/webhook.js';
+import { clientIdOf } from '../../src/service/http/api-key.js';
+import { ReceiptSigner } from '../../src/service/verifications/receipts.js';
+import { deliverWebhook } from '../../src/service/webhooks/delivery.js';
 
 const fakeFetch = (statuses: (number | 'error')[], seen: unknown[]) =>
   (async (_url: string, init: RequestInit) => {

@@ -3,7 +3,7 @@
  * and a sweep (unref'd, so it never keeps the process alive) frees memory.
  */
 import { EventEmitter } from 'node:events';
-import { publicView, type SessionEvent, type VerificationSession } from '../session.js';
+import { publicView, type SessionEvent, type VerificationSession } from '../verifications/session.js';
 import { DEFAULT_TIMINGS, type CompleteOutcome, type Lookup, type SessionStore, type StoreTimings } from './session-store.js';
 
 /** The tombstone's claim: no answer yet, the digest of the answer that holds it, or its result written. */

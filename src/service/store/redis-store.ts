@@ -31,7 +31,7 @@ import { Cluster } from 'ioredis';
 import { connectRedis, type RedisClient } from './redis-connection.js';
 import { RedisRequestStateStore } from './redis-request-state-store.js';
 import type { StoreCipher } from './store-cipher.js';
-import { publicView, type SessionEvent, type VerificationSession } from '../session.js';
+import { publicView, type SessionEvent, type VerificationSession } from '../verifications/session.js';
 import { DEFAULT_TIMINGS, type CompleteOutcome, type Lookup, type OutboxEntry, type SessionStore, type StoreTimings } from './session-store.js';
 
 /**

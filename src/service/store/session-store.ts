@@ -8,7 +8,7 @@
  * - exactly one result is written (`complete`, first write wins), and nothing overwrites it;
  * - every state change is published to subscribers (the SSE streams), on every instance.
  */
-import type { SessionEvent, VerificationSession } from '../session.js';
+import type { SessionEvent, VerificationSession } from '../verifications/session.js';
 
 export type Lookup = { status: 'found'; session: VerificationSession } | { status: 'expired' } | { status: 'unknown' };
 

@@ -9,10 +9,10 @@
  * nothing behind: every resource is released by the one `close`.
  */
 import type { Request, Response } from 'express';
-import type { ServiceContext } from './context.js';
-import { FINAL_STATES, publicView, type SessionEvent } from './session.js';
+import type { ServiceContext } from '../context.js';
+import { FINAL_STATES, publicView, type SessionEvent } from '../verifications/session.js';
 import type { StreamCounter } from './stream-counter.js';
-import { findSession } from './verifications.js';
+import { findSession } from '../verifications/lifecycle.js';
 
 const HEARTBEAT_MS = 15_000;
 

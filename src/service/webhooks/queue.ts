@@ -9,8 +9,8 @@
  *
  * Both report every final outcome (delivered, or given up) through `report`, once per delivery.
  */
-import type { OutboxEntry } from './store/index.js';
-import { deliverWebhook, type WebhookDelivery, type WebhookOptions, type WebhookOutcome } from './webhook.js';
+import type { OutboxEntry } from '../store/index.js';
+import { deliverWebhook, type WebhookDelivery, type WebhookOptions, type WebhookOutcome } from './delivery.js';
 
 export interface WebhookQueue {
   readonly kind: 'memory' | 'redis';

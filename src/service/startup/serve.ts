@@ -5,11 +5,11 @@
  * flight, close the store.
  */
 import { createServer, type Server } from 'node:http';
-import { TrustStore } from '../trust/index.js';
-import { createApp } from './app.js';
+import { TrustStore } from '../../trust/index.js';
+import { createApp } from '../http/app.js';
 import { buildContext, type BuildOptions } from './build-context.js';
-import { ConfigError, loadConfig, type ServiceConfig } from './config.js';
-import type { ServiceContext } from './context.js';
+import { ConfigError, loadConfig, type ServiceConfig } from './load-config.js';
+import type { ServiceContext } from '../context.js';
 import { DemoWallet, sandboxWalletRoutes } from './demo-wallet.js';
 
 export { ConfigError };

@@ -4,12 +4,12 @@
  * as a verified result. The implementation (protocol-adapter.ts) is the only service file that
  * knows protocol details; the keys and nonces live in the protocol layer's RequestStateStore.
  */
-import type { VerificationResult } from '../mdoc/result.js';
+import type { VerificationResult } from '../../mdoc/result.js';
 
 /** A verified answer and the digest that used up its request state (the session is claimed with it). */
 export type AnsweredResult = VerificationResult & { answerDigest: string };
-import type { DocumentAsk } from '../policy/index.js';
-import type { ProtocolVerifyOptions } from '../protocols/verify-protocol-response.js';
+import type { DocumentAsk } from '../../policy/index.js';
+import type { ProtocolVerifyOptions } from '../../protocols/verify-protocol-response.js';
 
 export interface PrepareInput {
   /** What the purpose asks for. */

@@ -31,11 +31,11 @@
  * ignored rather than sent twice.
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { BUCKETS, outboxKey, outboxKeyFor, type OutboxEntry } from './store/index.js';
-import { connectRedis, type RedisClient, type RedisTarget } from './store/redis-connection.js';
-import type { StoreCipher } from './store/store-cipher.js';
-import { postWebhook, type WebhookDelivery } from './webhook.js';
-import { withDeadline, type WebhookQueue, type WebhookReport } from './webhook-queue.js';
+import { BUCKETS, outboxKey, outboxKeyFor, type OutboxEntry } from '../store/index.js';
+import { connectRedis, type RedisClient, type RedisTarget } from '../store/redis-connection.js';
+import type { StoreCipher } from '../store/store-cipher.js';
+import { postWebhook, type WebhookDelivery } from './delivery.js';
+import { withDeadline, type WebhookQueue, type WebhookReport } from './queue.js';
 
 const QUEUE = 'webhooks';
 const JOB = 'delivery';

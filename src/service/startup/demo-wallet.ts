@@ -5,12 +5,12 @@
  * answers themselves (Annex C org-iso-mdoc, OpenID4VP over the DC API, OpenID4VP by QR) are the
  * sandbox wallet's, a separate implementation from the verifier's.
  */
-import { createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, mdlElements, MNC_DOCTYPE, myNumberCardElements, OID_MDOC_DS_EKU, type SandboxCa } from '../sandbox/index.js';
-import { SandboxWallet } from '../sandbox/wallet.js';
-import { answerAnnexC, type AnnexCRequestData } from '../sandbox/wallet-annex-c.js';
-import { answerOpenID4VPOverDcApi, answerOpenID4VPRedirect, requestUriInit } from '../sandbox/wallet-openid4vp.js';
-import { ServiceError } from './errors.js';
-import type { Route } from './routes.js';
+import { createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, mdlElements, MNC_DOCTYPE, myNumberCardElements, OID_MDOC_DS_EKU, type SandboxCa } from '../../sandbox/index.js';
+import { SandboxWallet } from '../../sandbox/wallet.js';
+import { answerAnnexC, type AnnexCRequestData } from '../../sandbox/wallet-annex-c.js';
+import { answerOpenID4VPOverDcApi, answerOpenID4VPRedirect, requestUriInit } from '../../sandbox/wallet-openid4vp.js';
+import { ServiceError } from '../errors.js';
+import type { Route } from '../http/routes.js';
 
 const DAY = 86_400_000;
 

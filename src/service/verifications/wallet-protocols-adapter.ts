@@ -9,16 +9,16 @@
  * asked, and use a request state once (a replayed answer gets NONCE_REPLAYED, on any instance
  * sharing the store). What is the service's own is here: purposes to PresentationRequests.
  */
-import type { DocumentAsk } from '../policy/index.js';
-import { createDigitalCredentialRequest, type DcApiProtocol } from '../protocols/dcapi/digital-credential-request.js';
-import { receiveDigitalCredentialResponse } from '../protocols/dcapi/digital-credential-response.js';
-import { ProtocolError } from '../protocols/errors.js';
-import type { VerifierIdentity } from '../protocols/keys/verifier-identity.js';
-import { createOpenID4VPRequest, getRequestObject, receiveDirectPost } from '../protocols/oid4vp/redirect-flow.js';
-import type { VerifierInfo } from '../protocols/oid4vp/request-object.js';
-import type { PresentationRequest, RequestedDocument } from '../protocols/request/presentation-request.js';
-import { anyOneOf } from '../protocols/request/device-request.js';
-import type { RequestStateStore } from '../protocols/state/request-state-store.js';
+import type { DocumentAsk } from '../../policy/index.js';
+import { createDigitalCredentialRequest, type DcApiProtocol } from '../../protocols/dcapi/digital-credential-request.js';
+import { receiveDigitalCredentialResponse } from '../../protocols/dcapi/digital-credential-response.js';
+import { ProtocolError } from '../../protocols/errors.js';
+import type { VerifierIdentity } from '../../protocols/keys/verifier-identity.js';
+import { createOpenID4VPRequest, getRequestObject, receiveDirectPost } from '../../protocols/oid4vp/redirect-flow.js';
+import type { VerifierInfo } from '../../protocols/oid4vp/request-object.js';
+import type { PresentationRequest, RequestedDocument } from '../../protocols/request/presentation-request.js';
+import { anyOneOf } from '../../protocols/request/device-request.js';
+import type { RequestStateStore } from '../../protocols/state/request-state-store.js';
 import type { DcapiInput, PrepareInput, PreparedDcapi, PreparedRequest, RequestRefs, WalletProtocols } from './wallet-protocols.js';
 
 const DOC_ALIAS: Record<string, string> = { 'org.iso.23220.1.jp.mnc': 'mnc', 'org.iso.18013.5.1.mDL': 'mdl' };

@@ -9,12 +9,12 @@
  * counted and logged, with the check still reported as not run; `off` checks nothing (the
  * revocation checks are then absent from results).
  */
-import { RevocationCache } from '../runtime/revocation-cache.js';
-import { RevocationLists, type ListTarget } from '../trust/revocation-lists.js';
-import { TrustRefresher, type RefreshResult } from '../runtime/refresher.js';
-import type { TrustStore } from '../trust/store.js';
-import type { Logger } from './logger.js';
-import { renderCounter, renderGauge, type Metrics } from './metrics.js';
+import { RevocationCache } from '../../runtime/revocation-cache.js';
+import { RevocationLists, type ListTarget } from '../../trust/revocation-lists.js';
+import { TrustRefresher, type RefreshResult } from '../../runtime/refresher.js';
+import type { TrustStore } from '../../trust/store.js';
+import type { Logger } from '../observability/logger.js';
+import { renderCounter, renderGauge, type Metrics } from '../observability/metrics.js';
 
 export type RevocationMode = 'fail' | 'warn' | 'off';
 

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { KakuninError } from '../codes/error.js';
+import { KakuninError } from '../../codes/error.js';
 
 /** A setting that stops start-up, naming the setting. */
 export class ConfigError extends KakuninError {

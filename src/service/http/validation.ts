@@ -4,7 +4,7 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { ServiceError } from './errors.js';
+import { ServiceError } from '../errors.js';
 
 const ajv = new Ajv({ allErrors: false, strict: true });
 const compiled = new Map<TSchema, ValidateFunction>();

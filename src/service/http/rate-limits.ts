@@ -11,10 +11,10 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 import { Cluster } from 'ioredis';
-import { connectRedis, type RedisClient, type RedisTarget } from './store/redis-connection.js';
+import { connectRedis, type RedisClient, type RedisTarget } from '../store/redis-connection.js';
 import { RedisStore } from 'rate-limit-redis';
-import { ServiceError } from './errors.js';
-import type { Logger } from './logger.js';
+import { ServiceError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
 
 const WINDOW_MS = 60_000;
 const IPV6_SUBNET = 64;

@@ -8,7 +8,7 @@
  * made the record, the transaction, the customer's account) and keeps the receipt. kakunin keeps
  * nothing. The My Number is never in it. docs/japan.md has the sources and what is unconfirmed.
  */
-import type { Decision } from '../policy/index.js';
+import type { Decision } from '../../policy/index.js';
 
 export interface KycRecord {
   /** The provisions the record serves. */

@@ -7,17 +7,17 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { KakuninError } from '../codes/error.js';
-import { httpStatusOf } from '../codes/http-status.js';
-import { openApiDocument } from './api/openapi.js';
-import { expressPath, OPERATIONS, type Operation, type OperationId } from './api/operations.js';
-import type { ServiceContext } from './context.js';
-import { notFound, ServiceError } from './errors.js';
+import { KakuninError } from '../../codes/error.js';
+import { httpStatusOf } from '../../codes/http-status.js';
+import { openApiDocument } from '../api/openapi.js';
+import { expressPath, OPERATIONS, type Operation, type OperationId } from '../api/operations.js';
+import type { ServiceContext } from '../context.js';
+import { notFound, ServiceError } from '../errors.js';
 import { cors, routes, type Route } from './routes.js';
 import { securityHeaders } from './security.js';
 import { validateBody } from './validation.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const PUBLIC_DIR = join(ROOT, 'public');
 
 export interface AppExtras {

@@ -6,8 +6,8 @@
  * failed anywhere before its result was written can be sent again, to any instance, and finishes
  * (its request state and claim recognise the same answer; see verifications.ts).
  */
-import { ServiceError, storeUnavailable } from './errors.js';
-import type { SessionStore } from './store/index.js';
+import { ServiceError, storeUnavailable } from '../errors.js';
+import type { SessionStore } from './index.js';
 
 export function storeUnavailableAs503(store: SessionStore): SessionStore {
   const wrap =

@@ -8,18 +8,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
-import { KakuninError } from '../cbor/index.js';
-import { reduceToDecision, type Decision } from '../policy/index.js';
-import { answerDigest } from '../protocols/state/answer-digest.js';
-import { clientIdOf } from './api-key.js';
-import type { ServiceContext } from './context.js';
-import { conflict, gone, notFound, ServiceError } from './errors.js';
-import { checkWebhookUrl } from './ssrf.js';
+import { KakuninError } from '../../cbor/index.js';
+import { reduceToDecision, type Decision } from '../../policy/index.js';
+import { answerDigest } from '../../protocols/state/answer-digest.js';
+import { clientIdOf } from '../http/api-key.js';
+import type { ServiceContext } from '../context.js';
+import { conflict, gone, notFound, ServiceError } from '../errors.js';
+import { checkWebhookUrl } from '../webhooks/ssrf.js';
 import { reasonFor } from './reasons.js';
 import { FINAL_STATES, hasExpired, publicView, type SessionEvent, type VerificationSession, type VerificationState } from './session.js';
 import type { AnsweredResult, RequestRefs, VerifyOptions } from './wallet-protocols.js';
-import type { OutboxEntry } from './store/index.js';
-import type { WebhookDelivery } from './webhook.js';
+import type { OutboxEntry } from '../store/index.js';
+import type { WebhookDelivery } from '../webhooks/delivery.js';
 
 export interface CreateInput {
   purpose: string;

@@ -2,7 +2,7 @@
  * Open event streams of this process, counted by verification and by client: each holds a socket, a
  * listener and (with Redis) a subscription, so none may be opened without a limit.
  */
-import { ServiceError } from './errors.js';
+import { ServiceError } from '../errors.js';
 
 export const STREAM_LIMITS = { perVerification: 4, perClient: 32, total: 2000 };
 

@@ -3,9 +3,9 @@
  * checked against its schema in settings.ts), the rules between settings applied, and frozen.
  * Anything wrong stops start-up with a message that names the setting.
  */
-import { PACKAGE_CERTS_DIR } from '../runtime/trust-folder.js';
+import { PACKAGE_CERTS_DIR } from '../../runtime/trust-folder.js';
 import { ConfigError, readSettings, SECRET_KEYS, SETTINGS, settingsHelp } from './settings.js';
-import { parseStoreKey } from './store/store-cipher.js';
+import { parseStoreKey } from '../store/store-cipher.js';
 
 export { ConfigError, SETTINGS, settingsHelp };
 

@@ -6,7 +6,7 @@
  * support. `retry` says whether the same customer should simply try again (a process failure) or
  * the answer stands (a refusal, a document that does not verify).
  */
-import type { PolicyFailureCode, ServiceReasonCode } from '../codes/error-codes.js';
+import type { PolicyFailureCode, ServiceReasonCode } from '../../codes/error-codes.js';
 
 /** A code a final state can carry. */
 export type ReasonCode = PolicyFailureCode | ServiceReasonCode;

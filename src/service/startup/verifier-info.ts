@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
-import type { VerifierInfo } from '../protocols/oid4vp/request-object.js';
+import type { VerifierInfo } from '../../protocols/oid4vp/request-object.js';
 import { ConfigError } from './settings.js';
 
 const VerifierInfoList = Type.Array(

@@ -4,7 +4,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { ServiceError } from './errors.js';
+import { ServiceError } from '../errors.js';
 
 /** The key a client sent, as "Authorization: Bearer <key>" or "X-API-Key". */
 export function presentedApiKey(req: Request): string | undefined {

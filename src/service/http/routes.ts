@@ -5,11 +5,11 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { presentedApiKey, requireApiKey } from './api-key.js';
-import type { OperationId } from './api/operations.js';
-import type { ServiceContext } from './context.js';
+import type { OperationId } from '../api/operations.js';
+import type { ServiceContext } from '../context.js';
 import { clientAddressKey } from './rate-limits.js';
 import { streamEvents } from './sse.js';
-import { acceptDcapiResponse, acceptDirectPost, createVerification, dcapiRequest, declineFromPage, getVerification, qrSvg, requestObject, type CreateInput } from './verifications.js';
+import { acceptDcapiResponse, acceptDirectPost, createVerification, dcapiRequest, declineFromPage, getVerification, qrSvg, requestObject, type CreateInput } from '../verifications/lifecycle.js';
 
 export interface Route {
   /** Runs before the body is read: what refuses a request cheaply comes first. */

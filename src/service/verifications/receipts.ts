@@ -6,12 +6,12 @@
  */
 import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { newKeyPair } from '../cose/key-pair.js';
+import { newKeyPair } from '../../cose/key-pair.js';
 import { compactVerify, type JWK } from 'jose';
-import { signCompactJws } from '../protocols/keys/jws-sign.js';
+import { signCompactJws } from '../../protocols/keys/jws-sign.js';
 import { kycRecord, type KycRecord } from './kyc-record.js';
-import type { Decision } from '../policy/index.js';
-import { jwkThumbprint } from '../protocols/transcript/jwk-thumbprint.js';
+import type { Decision } from '../../policy/index.js';
+import { jwkThumbprint } from '../../protocols/transcript/jwk-thumbprint.js';
 
 export const RECEIPT_TYP = 'kakunin-receipt+jwt';
 

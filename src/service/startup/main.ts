@@ -2,7 +2,7 @@
  * `npm start [demo|serve] [flags]`: the demo by default, the plain service with `serve` (or
  * KAKUNIN_MODE=serve, as in the container). A start-up problem prints one line naming it and exits 1.
  */
-import { describeConfig, loadConfig, settingsHelp } from './config.js';
+import { describeConfig, loadConfig, settingsHelp } from './load-config.js';
 import { runDemo, runServe } from './serve.js';
 
 export async function startFromCommandLine(argv: string[]): Promise<void> {
@@ -30,6 +30,6 @@ export async function startFromCommandLine(argv: string[]): Promise<void> {
 }
 
 // Run only when this file is the entry point (npm start), not when the CLI imports it.
-if (process.argv[1] && /service[\\/]main\.(ts|js)$/.test(process.argv[1])) {
+if (process.argv[1] && /service[\\/]startup[\\/]main\.(ts|js)$/.test(process.argv[1])) {
   await startFromCommandLine(process.argv.slice(2));
 }

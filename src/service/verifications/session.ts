@@ -4,7 +4,7 @@
  * RequestStateStore, used once); it is never logged or returned by the API.
  */
 import { reasonFor, type Reason } from './reasons.js';
-import type { Decision } from '../policy/index.js';
+import type { Decision } from '../../policy/index.js';
 
 /**
  * pending: created; retrieved: the wallet fetched the request; verified: the answer verified (the

@@ -8,8 +8,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { blockedLiteral, checkUrl, guardedLookup } from '../runtime/fetch.js';
-import { ServiceError } from './errors.js';
+import { blockedLiteral, checkUrl, guardedLookup } from '../../runtime/fetch.js';
+import { ServiceError } from '../errors.js';
 
 export interface OutgoingPolicy {
   allowLoopback?: boolean;

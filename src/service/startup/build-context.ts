@@ -2,28 +2,28 @@
  * Start-up: everything is read and checked here, once, before the port opens. A bad setting, purposes
  * file, trust folder or key stops the process with a message that names it.
  */
-import { asksForMyNumber, loadPurposes, type Purpose } from '../policy/index.js';
-import { loadOrCreateDevelopmentIdentity, loadVerifierIdentity, type VerifierIdentity } from '../protocols/keys/verifier-identity.js';
-import { TrustStore } from '../trust/index.js';
-import { loadTrustStore } from '../runtime/trust-folder.js';
-import { checkVerifierIdentity } from '../protocols/keys/verifier-identity-check.js';
-import { checkGoogleRpMetadata, GOOGLE_RP_METADATA_OID, parseGoogleRpMetadata } from '../protocols/keys/google-rp-metadata.js';
-import { ConfigError, type ServiceConfig } from './config.js';
+import { asksForMyNumber, loadPurposes, type Purpose } from '../../policy/index.js';
+import { loadOrCreateDevelopmentIdentity, loadVerifierIdentity, type VerifierIdentity } from '../../protocols/keys/verifier-identity.js';
+import { TrustStore } from '../../trust/index.js';
+import { loadTrustStore } from '../../runtime/trust-folder.js';
+import { checkVerifierIdentity } from '../../protocols/keys/verifier-identity-check.js';
+import { checkGoogleRpMetadata, GOOGLE_RP_METADATA_OID, parseGoogleRpMetadata } from '../../protocols/keys/google-rp-metadata.js';
+import { ConfigError, type ServiceConfig } from './load-config.js';
 import { loadVerifierInfo } from './verifier-info.js';
-import type { ServiceContext } from './context.js';
-import { createLogger, type Logger } from './logger.js';
-import { Metrics } from './metrics.js';
-import { createProtocolAdapter } from './protocol-adapter.js';
-import { RateLimits } from './rate-limits.js';
-import { ReceiptSigner } from './receipts.js';
-import { StreamCounter } from './stream-counter.js';
+import type { ServiceContext } from '../context.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { Metrics } from '../observability/metrics.js';
+import { createProtocolAdapter } from '../verifications/wallet-protocols-adapter.js';
+import { RateLimits } from '../http/rate-limits.js';
+import { ReceiptSigner } from '../verifications/receipts.js';
+import { StreamCounter } from '../http/stream-counter.js';
 import { ServiceRevocation } from './revocation.js';
-import { MemorySessionStore, RedisSessionStore, requestStateStoreFor, StoreCipher, type SessionStore } from './store/index.js';
-import { guardedFetch } from './ssrf.js';
-import { storeUnavailableAs503 } from './store-unavailable.js';
-import { DEFAULT_WEBHOOK_OPTIONS, type WebhookDelivery, type WebhookOutcome } from './webhook.js';
-import { MemoryWebhookQueue, type WebhookQueue } from './webhook-queue.js';
-import { RedisWebhookQueue } from './webhook-redis-queue.js';
+import { MemorySessionStore, RedisSessionStore, requestStateStoreFor, StoreCipher, type SessionStore } from '../store/index.js';
+import { guardedFetch } from '../webhooks/ssrf.js';
+import { storeUnavailableAs503 } from '../store/store-unavailable.js';
+import { DEFAULT_WEBHOOK_OPTIONS, type WebhookDelivery, type WebhookOutcome } from '../webhooks/delivery.js';
+import { MemoryWebhookQueue, type WebhookQueue } from '../webhooks/queue.js';
+import { RedisWebhookQueue } from '../webhooks/redis-queue.js';
 
 export interface BuildOptions {
   logger?: Logger;
