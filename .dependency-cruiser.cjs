@@ -17,12 +17,19 @@ module.exports = {
       to: { path: `^src/(${LAYERS.slice(i + 1).join('|')})/` },
     })),
     {
-      name: 'core-does-no-io',
+      name: 'verifier-does-no-io',
       comment:
-        'codes, cbor, cose, trust and mdoc take bytes, time and trust in and give results out: no filesystem, network or processes (fetching, refreshing and folders on disk are src/runtime/)',
+        'codes, cbor, cose, trust, mdoc, protocols, policy and the sandbox take bytes, time and trust in and give results out: no filesystem, network or processes (files, fetching, refreshing and radios are src/runtime/)',
       severity: 'error',
-      from: { path: '^src/(codes|cbor|cose|trust|mdoc)/' },
+      from: { path: '^src/(codes|cbor|cose|trust|mdoc|protocols|policy|sandbox)/' },
       to: { dependencyTypes: ['core'], path: IO_MODULES },
+    },
+    {
+      name: 'x509-only-through-trust-x509',
+      comment: '@peculiar/x509 needs the Reflect metadata polyfill loaded first: src/trust/x509.ts does both, in that order',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/trust/x509[.]ts$' },
+      to: { path: '(^|/)node_modules/(@peculiar/x509|reflect-metadata)/' },
     },
     {
       name: 'sandbox-only-through-the-demo',

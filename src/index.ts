@@ -39,7 +39,8 @@ export type { RevocationChecker, RevocationStatus } from './trust/revocation.js'
 
 // --- Requests and responses, every protocol ------------------------------------------------------
 export type { PresentationRequest, RequestedDocument } from './protocols/request/presentation-request.js';
-export { loadVerifierIdentity, createDevelopmentIdentity, type VerifierIdentity } from './protocols/keys/verifier-identity.js';
+export { createDevelopmentIdentity, type VerifierIdentity } from './protocols/keys/verifier-identity.js';
+export { loadVerifierIdentity } from './runtime/verifier-identity-files.js';
 export { MemoryRequestStateStore, type RequestStateStore } from './protocols/state/request-state-store.js';
 export { ProtocolError } from './protocols/errors.js';
 export type { ProtocolVerifyOptions, ProtocolVerificationResult } from './protocols/verify-protocol-response.js';
@@ -67,14 +68,14 @@ export { engagementFromQr, engagementFromNfc, type Engagement } from './protocol
 export { itemsRequestFor, type ItemsRequest, type ReaderIdentity } from './protocols/request/device-request.js';
 export type { SessionTransport } from './protocols/proximity/transport.js';
 export { NfcSessionTransport } from './protocols/proximity/nfc-transport.js';
-export { openBleCentralClient } from './protocols/proximity/ble-central-client.js';
+export { openBleCentralClient } from './runtime/proximity/ble-central-client.js';
 
 // --- Purposes and decisions ----------------------------------------------------------------------
 export type { Purpose, Decision } from './policy/purpose.js';
 export { ageOverPurpose, type AgeOverOptions } from './policy/age-over.js';
 export { residencyPurpose, type ResidencyOptions } from './policy/residency.js';
 export { kycPurpose, type KycOptions } from './policy/kyc.js';
-export { loadPurposes } from './policy/config.js';
+export { loadPurposes } from './runtime/purposes-file.js';
 export { reduceToDecision, type DecisionOptions } from './policy/reduce.js';
 
 // --- The service ---------------------------------------------------------------------------------

@@ -1,7 +1,5 @@
 import { KakuninError } from '../codes/error.js';
 
-export { KakuninError };
-
 /**
  * Input that is not the CBOR ISO 18013-5 allows (malformed, too deep, too large): code CBOR_MALFORMED.
  */

@@ -2,7 +2,7 @@
  * Typed access to decoded CBOR. Each reader names what it expected and fails with the caller's
  * failure code, so a structural problem in an MSO reads as MSO_INVALID rather than a TypeError.
  */
-import { KakuninError } from './errors.js';
+import { KakuninError } from '../codes/error.js';
 import type { KakuninCode } from '../codes/error-codes.js';
 import { EncodedCbor } from './types.js';
 

@@ -11,12 +11,11 @@
  * The key is ECDSA P-256: readerAuth is a COSE_Sign1 (ISO 18013-5 §9.1.4) and the OpenID4VP request
  * object an ES256 JWS, and ISO 18013-5 Annex B's reader authentication certificate is an EC one.
  */
-import 'reflect-metadata';
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newKeyPair } from '../cose/key-pair.js';
-import * as x509 from '@peculiar/x509';
+import * as x509 from '../trust/x509.js';
 import { UsageError } from './input.js';
 import type { CliIo } from './options.js';
 

@@ -9,13 +9,11 @@ import {
   buildHandoverRequest,
   engagementFromNfc,
   engagementFromQr,
-  probePcsc,
   ProximityError,
   readTagEngagement,
-  waitForCard,
-  type CardConnection,
   type Engagement,
 } from '../protocols/proximity/index.js';
+import { probePcsc, waitForCard, type CardConnection } from '../runtime/proximity/pcsc.js';
 
 export interface WaitedEngagement {
   engagement: Engagement;

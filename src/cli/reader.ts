@@ -8,18 +8,19 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { loadPurposes, reduceToDecision, type Decision, type Purpose } from '../policy/index.js';
+import { reduceToDecision, type Decision, type Purpose } from '../policy/index.js';
+import { loadPurposes } from '../runtime/purposes-file.js';
 import {
   anyOneOf,
   NfcSessionTransport,
-  openBleCentralClient,
-  openBlePeripheralServer,
   ProximityError,
   readMdoc,
   type ItemsRequest,
   type ReaderIdentity,
   type SessionTransport,
 } from '../protocols/proximity/index.js';
+import { openBleCentralClient } from '../runtime/proximity/ble-central-client.js';
+import { openBlePeripheralServer } from '../runtime/proximity/ble-peripheral-server.js';
 import type { TrustStore } from '../trust/store.js';
 import { UsageError } from './input.js';
 import { waitForEngagement, type WaitedEngagement } from './reader-engagement.js';

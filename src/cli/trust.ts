@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { KakuninError } from '../cbor/errors.js';
+import { KakuninError } from '../codes/error.js';
 import { readCertificates } from '../trust/certificate.js';
 import { DEFAULT_REVOCATION_CACHE_DIR, RevocationCache } from '../runtime/revocation-cache.js';
 import { SOLE_AUTHORITY_DOCTYPES } from '../trust/document-signer-profiles.js';

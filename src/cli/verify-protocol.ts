@@ -10,7 +10,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { KakuninError } from '../cbor/index.js';
+import { KakuninError } from '../codes/error.js';
 import { verifyProtocolResponse, type ProtocolResponseInput } from '../protocols/verify-protocol-response.js';
 import { resultToJson, resultToText } from './format.js';
 import { readFile, UsageError } from './input.js';

@@ -2,7 +2,7 @@
  * COSE_Key (RFC 9052 §7) <-> node:crypto KeyObject.
  */
 import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { KakuninError } from '../cbor/errors.js';
+import { KakuninError } from '../codes/error.js';
 import { asBytes, asInt, asMap } from '../cbor/read.js';
 
 const KTY_OKP = 1;

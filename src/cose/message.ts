@@ -3,7 +3,7 @@
  * [protected bstr, unprotected map, payload bstr / nil, signature-or-tag bstr], optionally tagged.
  */
 import { decodeCbor } from '../cbor/decode.js';
-import { KakuninError } from '../cbor/errors.js';
+import { KakuninError } from '../codes/error.js';
 import { asArray, asBytes, asMap } from '../cbor/read.js';
 import { Tagged } from '../cbor/types.js';
 

@@ -3,7 +3,7 @@
  * the embedded items stay as the exact bytes received.
  */
 import { decodeCbor, type DecodeLimits } from '../cbor/decode.js';
-import { KakuninError } from '../cbor/errors.js';
+import { KakuninError } from '../codes/error.js';
 import { asArray, asEmbedded, asInt, asMap, asText } from '../cbor/read.js';
 import type { EncodedCbor } from '../cbor/types.js';
 

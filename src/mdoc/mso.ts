@@ -2,7 +2,7 @@
  * MobileSecurityObject (ISO 18013-5 §9.1.2.4), the issuer-signed payload of issuerAuth.
  */
 import { decodeCbor } from '../cbor/decode.js';
-import { KakuninError } from '../cbor/errors.js';
+import { KakuninError } from '../codes/error.js';
 import { asBytes, asEmbedded, asInt, asMap, asText, required } from '../cbor/read.js';
 
 /** The MSO's digestAlgorithm names: node:crypto's name for each, and its digest length. */

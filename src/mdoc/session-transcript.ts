@@ -5,7 +5,7 @@
  */
 import { decodeCbor } from '../cbor/decode.js';
 import { embedBytes } from '../cbor/encode.js';
-import { KakuninError } from '../cbor/errors.js';
+import { KakuninError } from '../codes/error.js';
 import { EncodedCbor } from '../cbor/types.js';
 
 export interface SessionTranscriptForms {

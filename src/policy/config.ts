@@ -3,7 +3,6 @@
  * against config-schema.ts), which may override a preset by using its name. Parsed once at start;
  * a bad file stops start-up with a message that names the file, the place and the problem.
  */
-import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { KakuninError } from '../codes/error.js';
 import { ageOverPurpose } from './age-over.js';
@@ -76,20 +75,6 @@ export function parsePurposesConfig(text: string, source: string, presets: Prese
     }
   });
   return purposes;
-}
-
-/**
- * The built-in purposes plus those of a purposes file (JSON, validated by its schema); a bad file throws naming the place and the problem.
- */
-export function loadPurposes(path: string | undefined, presets: PresetOptions = {}): Map<string, Purpose> {
-  if (!path) return presetPurposes(presets);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new PolicyConfigError(`${path}: cannot read the purposes file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return parsePurposesConfig(text, path, presets);
 }
 
 function purposeFromEntry(e: Record<string, unknown>): Purpose {

@@ -5,6 +5,6 @@ export { residencyPurpose, type ResidencyOptions } from './residency.js';
 export { kycPurpose, type KycOptions } from './kyc.js';
 export { elementsPurpose, type ElementsOptions } from './custom-elements.js';
 export { reduceToDecision, type DecisionOptions } from './reduce.js';
-export { loadPurposes, parsePurposesConfig, presetPurposes, PolicyConfigError, DEFAULT_MUNICIPALITIES } from './config.js';
+export { parsePurposesConfig, presetPurposes, PolicyConfigError, DEFAULT_MUNICIPALITIES } from './config.js';
 export { purposesConfigSchema } from './config-schema.js';
 export { asksForMyNumber, checkMyNumberUse, MY_NUMBER_ELEMENT } from './my-number.js';

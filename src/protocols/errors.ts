@@ -2,7 +2,7 @@
  * Failure codes of the protocol layer, added to the stable list of DESIGN.md. They describe what
  * went wrong with the envelope around a DeviceResponse; the DeviceResponse itself is judged by mdoc/.
  */
-import { KakuninError } from '../cbor/index.js';
+import { KakuninError } from '../codes/error.js';
 import type { ProtocolFailureCode } from '../codes/error-codes.js';
 
 export type { ProtocolFailureCode };

@@ -13,7 +13,7 @@ import { lookup as dnsLookup } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { KakuninError } from '../cbor/errors.js';
+import { KakuninError } from '../codes/error.js';
 
 export interface FetchPolicy {
   /** Allow 127.0.0.0/8 and ::1 (tests, a local sandbox). Default false. */

@@ -4,7 +4,7 @@
  * bytes to RevocationLists, which verifies them and keeps the last good copy on any failure.
  * Verification never waits on this: it reads whatever copy is held.
  */
-import { KakuninError } from '../cbor/errors.js';
+import { KakuninError } from '../codes/error.js';
 import type { KakuninCode } from '../codes/error-codes.js';
 import { fetchTrustMaterial, type FetchPolicy } from './fetch.js';
 import type { ListTarget, RevocationLists } from '../trust/revocation-lists.js';

@@ -10,7 +10,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KakuninError } from '../cbor/errors.js';
+import { KakuninError } from '../codes/error.js';
 import { readCertificates } from '../trust/certificate.js';
 import { anchorFrom, TEST_SETS, TrustStore, type TrustAnchor, type TrustAnchorMeta } from '../trust/store.js';
 

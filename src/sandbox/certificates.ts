@@ -7,8 +7,7 @@
  * KeyObjects, which is what the rest of kakunin uses. Nothing here is trusted by default: a test or
  * the demo puts the sandbox IACA into a trust store explicitly.
  */
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import * as x509 from '../trust/x509.js';
 import { KeyObject, randomBytes, webcrypto } from 'node:crypto';
 
 /** @peculiar/x509 is given the crypto provider per call, so no process-wide provider is set. */

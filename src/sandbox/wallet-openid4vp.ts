@@ -5,8 +5,7 @@
  * x509_san_dns) and expected_origins; computes the JWK thumbprint with jose (the verifier has its
  * own); encrypts to the key in client_metadata with the kid it carries.
  */
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import * as x509 from '../trust/x509.js';
 import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, CompactEncrypt, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { encodeCbor } from '../cbor/index.js';

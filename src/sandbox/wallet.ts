@@ -8,8 +8,7 @@
  * or encryption code with the verifier, so a misunderstanding on one side shows up as a failure
  * instead of cancelling out. It does use the sandbox issuer for the DeviceResponse itself.
  */
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import * as x509 from '../trust/x509.js';
 import { webcrypto } from 'node:crypto';
 import { KakuninError } from '../codes/error.js';
 import { createDeviceResponse } from './issuer-device-response.js';

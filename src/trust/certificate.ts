@@ -25,7 +25,7 @@ import {
   type Name,
 } from '@peculiar/asn1-x509';
 import * as x509 from './x509.js';
-import { KakuninError } from '../cbor/errors.js';
+import { KakuninError } from '../codes/error.js';
 
 export const KEY_USAGE = x509.KeyUsageFlags;
 

@@ -8,7 +8,7 @@ import { verify } from 'node:crypto';
 import { AsnParser, AsnConvert } from '@peculiar/asn1-schema';
 import { CertificateList, IssuingDistributionPoint } from '@peculiar/asn1-x509';
 import * as x509 from './x509.js';
-import { KakuninError } from '../cbor/errors.js';
+import { KakuninError } from '../codes/error.js';
 import type { ParsedCertificate } from './certificate.js';
 import { TRUST_CLOCK_SKEW_SECONDS } from './clock-skew.js';
 

@@ -8,7 +8,7 @@
  * copy, which stays in use until it is itself out of date. The age of every copy is reported.
  */
 import { createHash } from 'node:crypto';
-import { KakuninError } from '../cbor/errors.js';
+import { KakuninError } from '../codes/error.js';
 import type { KakuninCode } from '../codes/error-codes.js';
 import { crlDistributionPointsOf, parseCertificate } from './certificate.js';
 import { normalizeSerial, verifyCrl, type ParsedCrl } from './crl.js';

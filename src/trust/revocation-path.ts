@@ -6,7 +6,7 @@
  * A trusted certificate may also be the signer itself (a pinned signer, e.g. a test VICAL whose
  * root is not published).
  */
-import { KakuninError } from '../cbor/errors.js';
+import { KakuninError } from '../codes/error.js';
 import { SIGNED_LIST_CODES, type SignedListKind } from '../codes/error-codes.js';
 import { issuedBy, parseCertificate, type ParsedCertificate } from './certificate.js';
 

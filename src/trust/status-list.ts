@@ -12,7 +12,7 @@
  */
 import { inflateSync } from 'node:zlib';
 import { decodeCbor } from '../cbor/decode.js';
-import { KakuninError } from '../cbor/errors.js';
+import { KakuninError } from '../codes/error.js';
 import { asBytes, asInt, asMap, asText, required } from '../cbor/read.js';
 import { parseCoseSign1, verifyCoseSign1, x5chainOf } from '../cose/sign1.js';
 import { TRUST_CLOCK_SKEW_SECONDS } from './clock-skew.js';

@@ -5,7 +5,7 @@
  * Anchors are matched by subject and key, never by file hash, so a re-encoded or re-issued copy of
  * the same root (same key, same name) is the same anchor.
  */
-import { KakuninError } from '../cbor/errors.js';
+import { KakuninError } from '../codes/error.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
 
 /**

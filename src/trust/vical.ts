@@ -7,7 +7,7 @@
  * bytes inside it, never re-encoded.
  */
 import { decodeCbor } from '../cbor/decode.js';
-import { KakuninError } from '../cbor/errors.js';
+import { KakuninError } from '../codes/error.js';
 import type { TrustCode } from '../codes/error-codes.js';
 import { asArray, asBytes, asDate, asInt, asMap, asText, required } from '../cbor/read.js';
 import { Tagged } from '../cbor/types.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runKeys } from '../../src/cli/keys.js';
-import { loadVerifierIdentity } from '../../src/protocols/keys/verifier-identity.js';
+import { loadVerifierIdentity } from '../../src/runtime/verifier-identity-files.js';
 import { runServe } from '../../src/service/startup/serve.js';
 import { parseStoreKey } from '../../src/service/store/store-cipher.js';
 import { freePort } from '../service/helpers.js';

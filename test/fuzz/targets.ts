@@ -9,7 +9,8 @@ import { createHash, randomBytes, webcrypto, type KeyObject } from 'node:crypto'
 import { newKeyPair } from '../../src/cose/key-pair.js';
 import { Aes128Gcm, CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { CompactEncrypt, importJWK, type JWK } from 'jose';
-import { decodeCbor, embed, encodeCbor, EncodedCbor, KakuninError } from '../../src/cbor/index.js';
+import { decodeCbor, embed, encodeCbor, EncodedCbor } from '../../src/cbor/index.js';
+import { KakuninError } from '../../src/codes/error.js';
 import { coseKeyToKeyObject, createCoseMac0, keyObjectToCoseKey, parseCoseMac0, parseCoseSign1, verifyCoseMac0, verifyCoseSign1 } from '../../src/cose/index.js';
 import { verifyDeviceResponse } from '../../src/mdoc/verify.js';
 import { createEncryptionInfo } from '../../src/protocols/dcapi/encryption-info.js';

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPurposes, parsePurposesConfig, PolicyConfigError } from '../../src/policy/index.js';
+import { parsePurposesConfig, PolicyConfigError } from '../../src/policy/index.js';
+import { loadPurposes } from '../../src/runtime/purposes-file.js';
 
 const parse = (v: unknown) => parsePurposesConfig(JSON.stringify(v), 'purposes.json');
 

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { newKeyPair } from '../../src/cose/key-pair.js';
 import { describe, expect, it } from 'vitest';
-import { KakuninError } from '../../src/cbor/index.js';
+import { KakuninError } from '../../src/codes/error.js';
 import { createEncryptionInfo } from '../../src/protocols/dcapi/encryption-info.js';
 import { TrustStore } from '../../src/trust/index.js';
 import { MemoryRequestStateStore } from '../../src/protocols/state/request-state-store.js';

@@ -9,13 +9,13 @@ import {
   bleIdent,
   engagementFromQr,
   GattMessageTransport,
-  openBleCentralClient,
-  openBlePeripheralServer,
   parseDeviceEngagement,
   readMdoc,
   READER_GATT,
   type BleRetrieval,
 } from '../../src/protocols/proximity/index.js';
+import { openBleCentralClient } from '../../src/runtime/proximity/ble-central-client.js';
+import { openBlePeripheralServer } from '../../src/runtime/proximity/ble-peripheral-server.js';
 import { SandboxProximityHolder } from '../../src/sandbox/holder-proximity.js';
 import { hex } from '../helpers/vectors.js';
 import { AT, makeFixtures, type Fixtures } from './fixtures.js';

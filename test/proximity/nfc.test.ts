@@ -91,7 +91,7 @@ describe('NFC engagement and data transfer against the sandbox card', () => {
 
 describe('without a PC/SC binding', () => {
   it('waitForCard says what to install', async () => {
-    const { waitForCard } = await import('../../src/protocols/proximity/index.js');
+    const { waitForCard } = await import('../../src/runtime/proximity/pcsc.js');
     await expect(waitForCard({ timeoutMs: 100, modules: ['@kakunin-test/no-such-pcsc-library'] })).rejects.toMatchObject({
       code: 'TRANSPORT_UNAVAILABLE',
       message: expect.stringContaining('npm install @pokusew/pcsclite'),

@@ -7,7 +7,7 @@
  */
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { newJwkPair } from '../../cose/key-pair.js';
-import { KakuninError } from '../../cbor/index.js';
+import { KakuninError } from '../../codes/error.js';
 import { b64u } from '../errors.js';
 import { clientIdFor, type ClientIdPrefix, type VerifierIdentity } from '../keys/verifier-identity.js';
 import { createResponseEncryptionKey } from '../oid4vp/encryption-key.js';

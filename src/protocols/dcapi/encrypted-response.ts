@@ -3,7 +3,8 @@
  * EncryptedResponse = ["dcapi", {enc: bstr, cipherText: bstr}]. Accepts what the browser hands the
  * page (the DigitalCredential JSON, its `data`, or the bare string) so callers need not unwrap.
  */
-import { asArray, asBytes, asMap, decodeCbor, KakuninError } from '../../cbor/index.js';
+import { asArray, asBytes, asMap, decodeCbor } from '../../cbor/index.js';
+import { KakuninError } from '../../codes/error.js';
 import { b64uDecode, ProtocolError } from '../errors.js';
 
 export interface EncryptedResponse {

@@ -3,7 +3,8 @@
  * sent base64url-encoded. The string as sent is part of the SessionTranscript, so we keep it.
  */
 import type { KeyObject } from 'node:crypto';
-import { asArray, asBytes, asMap, decodeCbor, encodeCbor, KakuninError } from '../../cbor/index.js';
+import { asArray, asBytes, asMap, decodeCbor, encodeCbor } from '../../cbor/index.js';
+import { KakuninError } from '../../codes/error.js';
 import { coseKeyToKeyObject, keyObjectToCoseKey } from '../../cose/index.js';
 import { b64u, b64uDecode, ProtocolError } from '../errors.js';
 

@@ -11,10 +11,10 @@
  * whether the string is RelyingPartyMetadataBytes or the bare map. So this reads both forms, checks
  * the metadata against the certificate at start, and names what it shows the person.
  */
-import 'reflect-metadata';
 import { createHash } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
-import { asMap, asText, decodeCbor, decodeEmbedded, embedBytes, KakuninError, type EncodedCbor } from '../../cbor/index.js';
+import * as x509 from '../../trust/x509.js';
+import { asMap, asText, decodeCbor, decodeEmbedded, embedBytes, type EncodedCbor } from '../../cbor/index.js';
+import { KakuninError } from '../../codes/error.js';
 
 export const GOOGLE_RP_METADATA_OID = '1.3.6.1.4.1.11129.10.1';
 

@@ -7,8 +7,7 @@
  *   problems  stop the start (expired, not yet valid, a chain link whose signature does not verify);
  *   warnings  are logged (expires within 30 days; the host is not among its dNSName SANs).
  */
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import * as x509 from '../../trust/x509.js';
 import type { VerifierIdentity } from './verifier-identity.js';
 
 const DAY_MS = 86_400_000;

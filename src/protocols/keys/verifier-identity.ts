@@ -1,15 +1,13 @@
 /**
  * The verifier's own signing identity: the key and certificate chain that sign readerAuth (Annex C,
  * ISO 18013-5) and OpenID4VP request objects. In development a private root and a leaf with a
- * dNSName SAN for the configured host are generated once into a git-ignored folder (.kakunin/);
- * in production the real certificate and key are configured (docs/verifier-certificates.md).
+ * dNSName SAN for the configured host are generated (and kept in a git-ignored folder by
+ * runtime/verifier-identity-files.ts); in production the real certificate and key are configured
+ * (docs/verifier-certificates.md).
  */
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import * as x509 from '../../trust/x509.js';
 import { createHash, createPrivateKey, createPublicKey, KeyObject, randomBytes, webcrypto, type KeyObject as KO } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { KakuninError } from '../../cbor/index.js';
+import { KakuninError } from '../../codes/error.js';
 
 const crypto = webcrypto as unknown as Crypto;
 
@@ -51,23 +49,29 @@ function dnsNamesOf(cert: x509.X509Certificate): string[] {
   return san ? san.names.items.filter((n) => n.type === 'dns').map((n) => n.value) : [];
 }
 
-function pemBlocks(text: string): Uint8Array[] {
+/** The DER of each CERTIFICATE block of a PEM text, in order. */
+export function pemBlocks(text: string): Uint8Array[] {
   return [...text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map(
     (m) => new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ''), 'base64')),
   );
 }
 
-/** Loads a configured identity: a PEM with the leaf first (intermediates may follow, no root) and
- * the leaf's private key (PKCS#8 or SEC1 PEM). The key must match the certificate. */
-export function loadVerifierIdentity(certificatePemFile: string, privateKeyPemFile: string): VerifierIdentity {
-  const x5chain = pemBlocks(readFileSync(certificatePemFile, 'utf8'));
-  if (!x5chain.length) throw new KakuninError('INVALID_ARGUMENT', `${certificatePemFile}: no certificate found`);
-  const privateKey = createPrivateKey(readFileSync(privateKeyPemFile, 'utf8'));
+/** A configured identity from PEM text: the leaf first (intermediates may follow, no root) and the
+ * leaf's private key (PKCS#8 or SEC1). The key must match the certificate; `names` say in errors
+ * where each came from. */
+export function verifierIdentityFromPem(
+  certificatePem: string,
+  privateKeyPem: string,
+  names: { certificate: string; key: string } = { certificate: 'the certificate', key: 'the private key' },
+): VerifierIdentity {
+  const x5chain = pemBlocks(certificatePem);
+  if (!x5chain.length) throw new KakuninError('INVALID_ARGUMENT', `${names.certificate}: no certificate found`);
+  const privateKey = createPrivateKey(privateKeyPem);
   const leaf = new x509.X509Certificate(x5chain[0] as BufferSource);
   const fromCert = Buffer.from(new Uint8Array(leaf.publicKey.rawData));
   const fromKey = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
   if (Buffer.compare(fromCert, fromKey) !== 0) {
-    throw new KakuninError('INVALID_ARGUMENT', `${privateKeyPemFile} does not hold the key of ${certificatePemFile}`);
+    throw new KakuninError('INVALID_ARGUMENT', `${names.key} does not hold the key of ${names.certificate}`);
   }
   return { privateKey, x5chain, dnsNames: dnsNamesOf(leaf) };
 }
@@ -140,28 +144,4 @@ export async function createDevelopmentIdentity(
     leafPem: leaf.toString('pem'),
     keyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
   };
-}
-
-/**
- * The development identity in `dir` (default `.kakunin/`) for `host`: loaded when present and made
- * for that host and still valid at `now`, generated otherwise. The private key file is written
- * with mode 0600.
- */
-export async function loadOrCreateDevelopmentIdentity(host: string, now: Date, dir = '.kakunin'): Promise<VerifierIdentity & { rootDer: Uint8Array }> {
-  const certFile = join(dir, 'reader.pem');
-  const keyFile = join(dir, 'reader.key.pem');
-  const rootFile = join(dir, 'reader-root.pem');
-  if (existsSync(certFile) && existsSync(keyFile) && existsSync(rootFile)) {
-    const identity = loadVerifierIdentity(certFile, keyFile);
-    const leaf = new x509.X509Certificate(identity.x5chain[0] as BufferSource);
-    if (identity.dnsNames.includes(host) && leaf.notAfter > now && leaf.notBefore <= now) {
-      return { ...identity, rootDer: pemBlocks(readFileSync(rootFile, 'utf8'))[0] };
-    }
-  }
-  const made = await createDevelopmentIdentity(host, now);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(rootFile, made.rootPem);
-  writeFileSync(certFile, made.leafPem);
-  writeFileSync(keyFile, made.keyPem, { mode: 0o600 });
-  return made;
 }

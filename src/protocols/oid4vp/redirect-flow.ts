@@ -4,7 +4,7 @@
  * request_uri and POSTs the encrypted response (direct_post.jwt) to response_uri.
  */
 import { decodeJwt } from 'jose';
-import { KakuninError } from '../../cbor/index.js';
+import { KakuninError } from '../../codes/error.js';
 import { ProtocolError } from '../errors.js';
 import { clientIdFor, type ClientIdPrefix, type VerifierIdentity } from '../keys/verifier-identity.js';
 import { validatePresentationRequest, type PresentationRequest } from '../request/presentation-request.js';

@@ -7,7 +7,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { GeneralSign, type GeneralJWS } from 'jose';
-import { KakuninError } from '../../cbor/index.js';
+import { KakuninError } from '../../codes/error.js';
 import { signCompactJws } from '../keys/jws-sign.js';
 import type { VerifierIdentity } from '../keys/verifier-identity.js';
 import { toDcqlQuery, type DcqlQuery } from '../request/dcql.js';

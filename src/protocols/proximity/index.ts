@@ -18,7 +18,3 @@ export * from './apdu.js';
 export * from './type4-tag.js';
 export * from './nfc-transport.js';
 export * from './ble-gatt.js';
-export * from './ble-central-client.js';
-export * from './ble-peripheral-server.js';
-export * from './pcsc.js';
-export * from './optional-module.js';

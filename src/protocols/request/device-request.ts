@@ -12,7 +12,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { cborHead, concat, embed, embedBytes, encodeCbor, type EncodedCbor } from '../../cbor/index.js';
-import { KakuninError } from '../../cbor/index.js';
+import { KakuninError } from '../../codes/error.js';
 import { createCoseSign1 } from '../../cose/index.js';
 import { sessionTranscriptForms } from '../../mdoc/session-transcript.js';
 import { elementsByNameSpace, type PresentationRequest, type RequestedDocument } from './presentation-request.js';

@@ -3,7 +3,7 @@
  * documents (e.g. My Number Card or mDL), and per document the data elements with
  * intent_to_retain. Each protocol module turns this into its own request (DCQL, DeviceRequest).
  */
-import { KakuninError } from '../../cbor/index.js';
+import { KakuninError } from '../../codes/error.js';
 
 export interface RequestedElement {
   nameSpace: string;

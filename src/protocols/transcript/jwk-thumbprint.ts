@@ -4,7 +4,7 @@
  * do not change it.
  */
 import { createHash, type JsonWebKey } from 'node:crypto';
-import { KakuninError } from '../../cbor/index.js';
+import { KakuninError } from '../../codes/error.js';
 
 export function jwkThumbprint(jwk: JsonWebKey): Uint8Array {
   let members: Record<string, unknown>;

@@ -2,7 +2,8 @@
  * OpenID4VP 1.0 B.2.6.2, invocation through the Digital Credentials API:
  * Handover = ["OpenID4VPDCAPIHandover", SHA-256(CBOR([origin, nonce, jwkThumbprint | null]))].
  */
-import { encodeCbor, KakuninError } from '../../cbor/index.js';
+import { encodeCbor } from '../../cbor/index.js';
+import { KakuninError } from '../../codes/error.js';
 import { hashedHandover, onlineSessionTranscript } from './session-transcript.js';
 
 export interface OpenID4VPDCAPIHandoverInput {

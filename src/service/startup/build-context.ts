@@ -2,8 +2,10 @@
  * Start-up: everything is read and checked here, once, before the port opens. A bad setting, purposes
  * file, trust folder or key stops the process with a message that names it.
  */
-import { asksForMyNumber, loadPurposes, type Purpose } from '../../policy/index.js';
-import { loadOrCreateDevelopmentIdentity, loadVerifierIdentity, type VerifierIdentity } from '../../protocols/keys/verifier-identity.js';
+import { asksForMyNumber, type Purpose } from '../../policy/index.js';
+import { loadPurposes } from '../../runtime/purposes-file.js';
+import type { VerifierIdentity } from '../../protocols/keys/verifier-identity.js';
+import { loadOrCreateDevelopmentIdentity, loadVerifierIdentity } from '../../runtime/verifier-identity-files.js';
 import { TrustStore } from '../../trust/index.js';
 import { loadTrustStore } from '../../runtime/trust-folder.js';
 import { checkVerifierIdentity } from '../../protocols/keys/verifier-identity-check.js';

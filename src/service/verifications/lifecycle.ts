@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
-import { KakuninError } from '../../cbor/index.js';
+import { KakuninError } from '../../codes/error.js';
 import { reduceToDecision, type Decision } from '../../policy/index.js';
 import { answerDigest } from '../../protocols/state/answer-digest.js';
 import { clientIdOf } from '../http/api-key.js';

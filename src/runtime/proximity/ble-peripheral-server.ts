@@ -2,10 +2,10 @@
  * BLE mdoc peripheral server mode (ISO 18013-5 §8.3.3.1.1.4, Table 11): the phone is the GATT server
  * and the reader connects to it as a client. Runs on @stoprocent/noble (optional dependency).
  */
-import { ProximityError } from './errors.js';
-import { BLE_STATE, GattMessageTransport, MDOC_GATT } from './ble-gatt.js';
+import { ProximityError } from '../../protocols/proximity/errors.js';
+import { BLE_STATE, GattMessageTransport, MDOC_GATT } from '../../protocols/proximity/ble-gatt.js';
 import { importOptional } from './optional-module.js';
-import type { BleRetrieval } from './retrieval-methods.js';
+import type { BleRetrieval } from '../../protocols/proximity/retrieval-methods.js';
 
 interface NobleCharacteristic {
   uuid: string;

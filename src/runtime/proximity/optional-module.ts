@@ -3,7 +3,7 @@
  * run `kakunin reader` with a QR scanner. A missing library becomes TRANSPORT_UNAVAILABLE naming
  * what to install, never a crash at import time.
  */
-import { ProximityError } from './errors.js';
+import { ProximityError } from '../../protocols/proximity/errors.js';
 
 export async function importOptional<T>(candidates: string[], purpose: string, howToInstall: string): Promise<T> {
   const failures: string[] = [];

@@ -2,8 +2,8 @@
  * PC/SC readers (a USB NFC reader at the counter) through a pcsclite binding, an optional
  * dependency. waitForCard() resolves with an ApduChannel once a phone is held to the reader.
  */
-import type { ApduChannel } from './apdu.js';
-import { ProximityError } from './errors.js';
+import type { ApduChannel } from '../../protocols/proximity/apdu.js';
+import { ProximityError } from '../../protocols/proximity/errors.js';
 import { importOptional } from './optional-module.js';
 
 interface PcscReader {

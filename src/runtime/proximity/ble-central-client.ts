@@ -4,11 +4,11 @@
  * writes 0x01 to State and sends SessionEstablishment in chunks to Client2Server. This is what Apple
  * Wallet, Google Wallet and Samsung Wallet choose. Runs on @stoprocent/bleno (optional dependency).
  */
-import type { DeviceEngagement } from './device-engagement.js';
-import { ProximityError } from './errors.js';
-import { BLE_STATE, bleIdent, GattMessageTransport, READER_GATT } from './ble-gatt.js';
+import type { DeviceEngagement } from '../../protocols/proximity/device-engagement.js';
+import { ProximityError } from '../../protocols/proximity/errors.js';
+import { BLE_STATE, bleIdent, GattMessageTransport, READER_GATT } from '../../protocols/proximity/ble-gatt.js';
 import { importOptional } from './optional-module.js';
-import type { BleRetrieval } from './retrieval-methods.js';
+import type { BleRetrieval } from '../../protocols/proximity/retrieval-methods.js';
 
 /** The part of the bleno API this adapter uses. */
 interface Bleno {
