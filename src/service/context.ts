@@ -1,5 +1,5 @@
 /**
- * Everything a request handler needs, built once at start (build-context.ts) and passed down:
+ * Everything a request handler needs, built once at start (startup/build-context.ts) and passed down:
  * no module-level state, so tests build as many services as they like in one process.
  */
 import type { Purpose } from '../policy/index.js';
@@ -37,7 +37,7 @@ export interface ServiceContext {
   logRef: (bearer: string) => string;
   /** Request rate limits, counted in this process or, with Redis, across instances. */
   rateLimits: RateLimits;
-  /** Open event streams, counted against their limits (sse.ts). */
+  /** Open event streams, counted against their limits (http/sse.ts). */
   streams: StreamCounter;
   /** The same on every instance for one verification's final state: what receivers de-duplicate on. */
   webhookEventId: (verificationId: string, state: string) => string;

@@ -1,6 +1,6 @@
 /**
  * The HTTP API and the pages. Routes are thin: parse and validate, call a function of
- * verifications.ts, shape the answer. Refusals are KakuninErrors, answered with the
+ * verifications/lifecycle.ts, shape the answer. Refusals are KakuninErrors, answered with the
  * status codes/http-status.ts gives their code; anything else is logged without request data and
  * answered 500.
  */

@@ -1,7 +1,7 @@
 /**
  * The route table: for every operation of api/operations.ts, the middleware that guards it (CORS,
  * caching, rate limits, the API key) and the handler that answers it. Handlers are thin: they get a
- * body already validated against the operation's schema, call verifications.ts, and shape the answer.
+ * body already validated against the operation's schema, call verifications/lifecycle.ts, and shape the answer.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { presentedApiKey, requireApiKey } from './api-key.js';
@@ -40,7 +40,7 @@ const param = (req: Request, name: string) => String(req.params[name]);
 const sendJar = (res: Response, jar: string) =>
   void res.status(200).type('application/oauth-authz-req+jwt').set('cache-control', 'no-store').send(Buffer.from(jar, 'ascii'));
 
-/** The production routes (the sandbox wallet's are the demo's, see serve.ts). */
+/** The production routes (the sandbox wallet's are the demo's, see startup/serve.ts). */
 export function routes(ctx: ServiceContext, openapi: string): Record<Exclude<OperationId, 'sandboxWalletScan' | 'sandboxWalletDcapi'>, Route> {
   // Creating verifications: per client address and per API key. The wallet's endpoints: a wallet
   // fetches a request and posts one answer, with a few retries, so a handle gets 20 calls a minute; a

@@ -242,7 +242,7 @@ function webhookQueue(config: ServiceConfig, cipher: StoreCipher, metrics: Metri
 }
 
 /**
- * The key Redis values are sealed under. config.ts requires KAKUNIN_STORE_KEY with Redis outside
+ * The key Redis values are sealed under. load-config.ts requires KAKUNIN_STORE_KEY with Redis outside
  * sandbox mode; the sandbox and the demo may run without it, on a key made for this process.
  */
 function storeCipher(config: ServiceConfig, logger: Logger): StoreCipher {

@@ -62,7 +62,7 @@ export class MemorySessionStore implements SessionStore {
     return tomb.value.held === answerDigest;
   }
 
-  // No outbox: a process without Redis has nowhere durable to keep a delivery (webhook-queue.ts).
+  // No outbox: a process without Redis has nowhere durable to keep a delivery (webhooks/queue.ts).
   async complete(session: VerificationSession, ttlSeconds: number, answerDigest: string): Promise<CompleteOutcome> {
     const tomb = this.live(this.tombstones, session.id);
     if (!tomb) return 'gone';

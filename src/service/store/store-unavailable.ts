@@ -4,7 +4,7 @@
  * error handler sends with Retry-After, so clients and wallets retry instead of seeing a bare 500.
  * Nothing is half-done: a create that failed stored nothing the client knows of, and an answer that
  * failed anywhere before its result was written can be sent again, to any instance, and finishes
- * (its request state and claim recognise the same answer; see verifications.ts).
+ * (its request state and claim recognise the same answer; see verifications/lifecycle.ts).
  */
 import { ServiceError, storeUnavailable } from '../errors.js';
 import type { SessionStore } from './index.js';

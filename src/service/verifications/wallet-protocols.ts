@@ -1,7 +1,7 @@
 /**
  * What the service needs from the protocol layer (src/protocols/), in the service's own terms: make
  * the wallet requests for a session, serve the signed request object, and receive a wallet's answer
- * as a verified result. The implementation (protocol-adapter.ts) is the only service file that
+ * as a verified result. The implementation (wallet-protocols-adapter.ts) is the only service file that
  * knows protocol details; the keys and nonces live in the protocol layer's RequestStateStore.
  */
 import type { VerificationResult } from '../../mdoc/result.js';

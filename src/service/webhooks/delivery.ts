@@ -6,7 +6,7 @@
  * Delivery is at least once, so the same event may arrive more than once (a retry after a lost reply,
  * an instance that died mid-delivery): it always carries the same event id, in the body (`event_id`)
  * and in the `webhook-id` header (the Standard Webhooks header name), and a receiver de-duplicates on it.
- * Which queue holds deliveries between attempts is webhook-queue.ts's business.
+ * Which queue holds deliveries between attempts is queue.ts's business.
  */
 
 export interface WebhookDelivery {

@@ -4,7 +4,7 @@
  * - Without Redis (MemoryWebhookQueue): in this process, retried with doubling delays; shutdown
  *   waits a bounded time for the deliveries under way. A crash loses what is pending: a single
  *   instance without Redis has nowhere durable to keep it.
- * - With Redis (RedisWebhookQueue, webhook-redis-queue.ts): a BullMQ queue on the same Redis, so a
+ * - With Redis (RedisWebhookQueue, redis-queue.ts): a BullMQ queue on the same Redis, so a
  *   delivery outlives the instance that enqueued it; any instance delivers it.
  *
  * Both report every final outcome (delivered, or given up) through `report`, once per delivery.

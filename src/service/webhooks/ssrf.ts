@@ -1,7 +1,7 @@
 /**
  * Outgoing requests to URLs a client chose (webhooks: `options.webhook_url` of a create call comes
  * from the merchant's request, and a stolen or careless key must not turn kakunin into a proxy into
- * its own network). Same rules as trust material fetching (src/trust/fetch.ts): http(s) only, no
+ * its own network). Same rules as trust material fetching (src/runtime/fetch.ts): http(s) only, no
  * credentials in the URL, every resolved address checked against loopback, private, link-local and
  * reserved ranges, and the socket connects to the checked address. Private ranges only when the
  * operator configured them (KAKUNIN_WEBHOOK_ALLOW_PRIVATE).
@@ -30,7 +30,7 @@ export function checkWebhookUrl(raw: string, policy: OutgoingPolicy): void {
 
 /**
  * A `fetch` for the webhook deliverer that refuses blocked destinations (it rejects, as a network
- * error would) and never follows redirects. Supports what webhook.ts uses: method, headers, a string
+ * error would) and never follows redirects. Supports what delivery.ts uses: method, headers, a string
  * body, a signal.
  */
 export function guardedFetch(policy: OutgoingPolicy): typeof fetch {
