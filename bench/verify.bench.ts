@@ -20,7 +20,7 @@ import { parseCoseMac0 } from '../src/cose/mac0.js';
 import { parseCoseSign1, toBeSigned } from '../src/cose/sign1.js';
 import { deriveEMacKey, deviceAuthenticationBytes } from '../src/mdoc/device-authentication.js';
 import { sessionTranscriptForms } from '../src/mdoc/session-transcript.js';
-import { verifyDeviceResponse, type VerifyOptions } from '../src/mdoc/verify.js';
+import { verifyDeviceResponse, type VerifyDeviceResponseOptions } from '../src/mdoc/verify.js';
 import { loadTrustStore } from '../src/runtime/trust-folder.js';
 
 const V = fileURLToPath(new URL('../test/vectors/', import.meta.url));
@@ -31,7 +31,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 interface Vector {
   name: string;
   response: Uint8Array;
-  options: VerifyOptions;
+  options: VerifyDeviceResponseOptions;
   auth0: { roots: string[]; transcript: Uint8Array; readerKey?: Uint8Array };
 }
 

@@ -13,7 +13,7 @@
  */
 
 // --- Verify a DeviceResponse ---------------------------------------------------------------------
-export { verifyDeviceResponse, type VerifyOptions } from './mdoc/verify.js';
+export { verifyDeviceResponse, type VerifyDeviceResponseOptions } from './mdoc/verify.js';
 export type {
   VerificationResult,
   DocumentResult,
@@ -43,38 +43,38 @@ export { createDevelopmentIdentity, type VerifierIdentity } from './protocols/ke
 export { loadVerifierIdentity } from './runtime/verifier-identity-files.js';
 export { MemoryRequestStateStore, type RequestStateStore } from './protocols/state/request-state-store.js';
 export { ProtocolError } from './protocols/errors.js';
-export type { ProtocolVerifyOptions, ProtocolVerificationResult } from './protocols/verify-protocol-response.js';
+export type { VerifyProtocolResponseOptions, ProtocolVerificationResult } from './protocols/verify-protocol-response.js';
 // Digital Credentials API: org-iso-mdoc (Apple Wallet) and openid4vp-v1-signed (Google Wallet).
 export {
   createDigitalCredentialRequest,
   type DcApiProtocol,
   type DigitalCredentialRequest,
-  type DigitalCredentialRequestInput,
+  type DigitalCredentialRequestOptions,
 } from './protocols/dcapi/digital-credential-request.js';
-export { receiveDigitalCredentialResponse, type DigitalCredentialResponseInput } from './protocols/dcapi/digital-credential-response.js';
+export { receiveDigitalCredentialResponse, type DigitalCredentialResponseOptions } from './protocols/dcapi/digital-credential-response.js';
 // OpenID4VP 1.0 by QR code or link (direct_post.jwt).
 export {
   createOpenID4VPRequest,
   getRequestObject,
   receiveDirectPost,
   type OpenID4VPRequest,
-  type OpenID4VPRequestInput,
-  type DirectPostInput,
+  type OpenID4VPRequestOptions,
+  type DirectPostOptions,
 } from './protocols/oid4vp/redirect-flow.js';
 // ISO 18013-5 in person: engagement by QR or NFC, a session over NFC or BLE.
 export { readMdoc, type ReadMdocOptions, type ReadMdocOutcome } from './protocols/proximity/read-mdoc.js';
 export type { ReaderSessionOptions } from './protocols/proximity/reader-session.js';
-export { engagementFromQr, engagementFromNfc, type Engagement } from './protocols/proximity/engagement.js';
-export { itemsRequestFor, type ItemsRequest, type ReaderIdentity } from './protocols/request/device-request.js';
+export { parseQrEngagement, parseNfcEngagement, type Engagement } from './protocols/proximity/engagement.js';
+export { buildItemsRequest, type ItemsRequest, type ReaderIdentity } from './protocols/request/device-request.js';
 export type { SessionTransport } from './protocols/proximity/transport.js';
 export { NfcSessionTransport } from './protocols/proximity/nfc-transport.js';
 export { openBleCentralClient } from './runtime/proximity/ble-central-client.js';
 
 // --- Purposes and decisions ----------------------------------------------------------------------
 export type { Purpose, Decision } from './policy/purpose.js';
-export { ageOverPurpose, type AgeOverOptions } from './policy/age-over.js';
-export { residencyPurpose, type ResidencyOptions } from './policy/residency.js';
-export { kycPurpose, type KycOptions } from './policy/kyc.js';
+export { createAgeOverPurpose, type AgeOverOptions } from './policy/age-over.js';
+export { createResidencyPurpose, type ResidencyOptions } from './policy/residency.js';
+export { createKycPurpose, type KycOptions } from './policy/kyc.js';
 export { loadPurposes } from './runtime/purposes-file.js';
 export { reduceToDecision, type DecisionOptions } from './policy/reduce.js';
 

@@ -18,17 +18,17 @@ const INDEX = join(ROOT, 'src/index.ts');
 
 const PUBLIC_API = [
   'AgeOverOptions', 'CheckName', 'CheckResult', 'DcApiProtocol', 'Decision', 'DecisionOptions', 'DigitalCredentialRequest',
-  'DigitalCredentialRequestInput', 'DigitalCredentialResponseInput', 'DirectPostInput', 'DocumentResult', 'Engagement', 'FAILURE_CODES',
+  'DigitalCredentialRequestOptions', 'DigitalCredentialResponseOptions', 'DirectPostOptions', 'DocumentResult', 'Engagement', 'FAILURE_CODES',
   'FailureCode', 'FullDate', 'IssuerInfo', 'ItemsRequest', 'KakuninCode', 'KakuninError', 'KycOptions', 'LoadOptions', 'MemoryRequestStateStore',
-  'NameSpaceValues', 'NfcSessionTransport', 'OpenID4VPRequest', 'OpenID4VPRequestInput', 'PresentationRequest', 'ProtocolError',
-  'ProtocolVerificationResult', 'ProtocolVerifyOptions', 'Purpose', 'ReadMdocOptions', 'ReadMdocOutcome', 'ReaderIdentity',
+  'NameSpaceValues', 'NfcSessionTransport', 'OpenID4VPRequest', 'OpenID4VPRequestOptions', 'PresentationRequest', 'ProtocolError',
+  'ProtocolVerificationResult', 'VerifyProtocolResponseOptions', 'Purpose', 'ReadMdocOptions', 'ReadMdocOutcome', 'ReaderIdentity',
   'ReaderSessionOptions', 'RequestStateStore', 'RequestedDocument', 'ResidencyOptions', 'RevocationChecker', 'RevocationLists',
   'RevocationListsOptions', 'RevocationStatus', 'RunOptions', 'RunningService', 'SessionTransport', 'TrustAnchor', 'TrustAnchorMeta',
-  'TrustStore', 'ValidityInfo', 'VerificationError', 'VerificationResult', 'VerifiedVical', 'VerifierIdentity', 'VerifyOptions',
-  'VerifyVicalOptions', 'VicalImportOptions', 'VicalImportResult', 'ageOverPurpose', 'createDevelopmentIdentity',
-  'createDigitalCredentialRequest', 'createOpenID4VPRequest', 'engagementFromNfc', 'engagementFromQr', 'getRequestObject', 'importVical',
-  'itemsRequestFor', 'kycPurpose', 'loadPurposes', 'loadTrustStore', 'loadVerifierIdentity', 'openBleCentralClient', 'readMdoc',
-  'receiveDigitalCredentialResponse', 'receiveDirectPost', 'reduceToDecision', 'residencyPurpose', 'runDemo', 'runServe',
+  'TrustStore', 'ValidityInfo', 'VerificationError', 'VerificationResult', 'VerifiedVical', 'VerifierIdentity', 'VerifyDeviceResponseOptions',
+  'VerifyVicalOptions', 'VicalImportOptions', 'VicalImportResult', 'createAgeOverPurpose', 'createDevelopmentIdentity',
+  'createDigitalCredentialRequest', 'createOpenID4VPRequest', 'parseNfcEngagement', 'parseQrEngagement', 'getRequestObject', 'importVical',
+  'buildItemsRequest', 'createKycPurpose', 'loadPurposes', 'loadTrustStore', 'loadVerifierIdentity', 'openBleCentralClient', 'readMdoc',
+  'receiveDigitalCredentialResponse', 'receiveDirectPost', 'reduceToDecision', 'createResidencyPurpose', 'runDemo', 'runServe',
   'verifyDeviceResponse', 'verifyVical',
 ];
 

@@ -7,8 +7,8 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import {
   buildHandoverRequest,
-  engagementFromNfc,
-  engagementFromQr,
+  parseNfcEngagement,
+  parseQrEngagement,
   ProximityError,
   readTagEngagement,
   type Engagement,
@@ -64,7 +64,7 @@ export async function waitForEngagement(sources: EngagementSources): Promise<Wai
           const text = line.trim();
           if (!text) return;
           try {
-            resolve({ engagement: engagementFromQr(text), source: 'qr' });
+            resolve({ engagement: parseQrEngagement(text), source: 'qr' });
           } catch (e) {
             // A misread scan: say so and keep waiting for the next one.
             sources.notice(`not an mdoc QR code (${(e as Error).message}); scan again`);
@@ -81,7 +81,7 @@ export async function waitForEngagement(sources: EngagementSources): Promise<Wai
         try {
           const handoverRequest = buildHandoverRequest(READER_HANDOVER_REQUEST_METHODS);
           const tag = await readTagEngagement(card.channel, handoverRequest);
-          return { engagement: engagementFromNfc(tag.handoverSelect, tag.handoverRequest), source: 'nfc' as const, card };
+          return { engagement: parseNfcEngagement(tag.handoverSelect, tag.handoverRequest), source: 'nfc' as const, card };
         } catch (e) {
           await card.release();
           throw e;

@@ -62,7 +62,7 @@ export interface ReaderDeps {
 export function purposeItemsRequests(purpose: Purpose): ItemsRequest[] {
   return purpose.documents.map((d) => {
     const nameSpaces: Record<string, Record<string, boolean>> = {};
-    for (const e of d.claimSets[0] ?? []) (nameSpaces[e.namespace] ??= {})[e.identifier] = e.intentToRetain;
+    for (const e of d.claimSets[0] ?? []) (nameSpaces[e.nameSpace] ??= {})[e.elementIdentifier] = e.intentToRetain;
     return { docType: d.docType, nameSpaces };
   });
 }

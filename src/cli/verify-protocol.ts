@@ -11,7 +11,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { KakuninError } from '../codes/error.js';
-import { verifyProtocolResponse, type ProtocolResponseInput } from '../protocols/verify-protocol-response.js';
+import { verifyProtocolResponse, type ProtocolResponseContext } from '../protocols/verify-protocol-response.js';
 import { resultToJson, resultToText } from './format.js';
 import { readFile, UsageError } from './input.js';
 import { loadTrust, parseAt, parseSkew, type CliIo } from './options.js';
@@ -103,7 +103,7 @@ export async function runProtocolVerify(argv: string[], io: CliIo): Promise<numb
     const response = readResponse(args.positionals[0]);
     const key = typeof v['recipient-key'] === 'string' ? readRecipientKey(v['recipient-key']) : undefined;
     const kid = typeof v.kid === 'string' ? v.kid : undefined;
-    let input: ProtocolResponseInput;
+    let input: ProtocolResponseContext;
     if (protocol === 'org-iso-mdoc') {
       let encryptionInfo = required(v, 'encryption-info');
       if (!/^[A-Za-z0-9_-]+$/.test(encryptionInfo) && existsSync(encryptionInfo)) encryptionInfo = Buffer.from(readFile(encryptionInfo)).toString('utf8').trim();

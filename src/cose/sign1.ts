@@ -54,7 +54,7 @@ export function toBeSigned(context: 'Signature1' | 'MAC0', protectedBytes: Uint8
   return out;
 }
 
-export interface VerifyOptions {
+export interface VerifySign1Options {
   /** For a detached payload (payload null in the message). */
   detachedPayload?: Uint8Array;
   externalAad?: Uint8Array;
@@ -66,7 +66,7 @@ export interface VerifyOptions {
  * KakuninError('COSE_INVALID') when the message cannot be checked at all (no or unknown alg, a key
  * that does not fit the alg, payload both attached and detached).
  */
-export function verifyCoseSign1(msg: CoseSign1, key: KeyObject, options: VerifyOptions = {}): boolean {
+export function verifyCoseSign1(msg: CoseSign1, key: KeyObject, options: VerifySign1Options = {}): boolean {
   const algId = msg.protectedHeaders.get(HEADER.alg);
   if (typeof algId !== 'number') coseInvalid('alg missing from the protected header');
   const alg = signatureAlgorithm(algId);

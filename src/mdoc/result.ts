@@ -61,7 +61,7 @@ export interface ValidityInfo {
 export type NameSpaceValues = Record<string, Record<string, unknown>>;
 
 /**
- * An integrator test ID (mdoc/test-id.ts): reported only when VerifyOptions.testIds asks, when its
+ * An integrator test ID (mdoc/test-id.ts): reported only when VerifyDeviceResponseOptions.testIds asks, when its
  * digests matched and the device authenticated the session. No issuer vouches for `elements`.
  */
 export interface TestIdResult {

@@ -6,7 +6,7 @@
  * in test/vectors/apple-wallet-dcapi-test-mdl-unsigned-multipaz).
  *
  * Such a document never verifies: issuer authentication fails as for any unsigned MSO. Only when a
- * caller asks for test IDs (VerifyOptions.testIds, which the service allows in sandbox mode only) are
+ * caller asks for test IDs (VerifyDeviceResponseOptions.testIds, which the service allows in sandbox mode only) are
  * its digest-matched values reported, apart from the issuer-signed ones, so an integrator can run a
  * flow end to end before going live.
  */

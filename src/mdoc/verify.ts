@@ -22,7 +22,7 @@ const passed = (checks: Checks, name: CheckName) => checks.list.some((c) => c.ch
 /**
  * What a verification needs besides the bytes: the trust store, the time, the SessionTranscript the device signed over, and for deviceMac the reader's ephemeral key.
  */
-export interface VerifyOptions {
+export interface VerifyDeviceResponseOptions {
   trust: TrustStore;
   /** The time to verify at. Injected, never read from the clock here. */
   at: Date;
@@ -43,7 +43,7 @@ export interface VerifyOptions {
 export const DEFAULT_CLOCK_SKEW_SECONDS = 300;
 
 /** One document through the checklist of ISO 18013-5 §9.3.1, in order. */
-function verifyDocument(doc: Document, transcript: SessionTranscriptForms | undefined, options: VerifyOptions): DocumentResult {
+function verifyDocument(doc: Document, transcript: SessionTranscriptForms | undefined, options: VerifyDeviceResponseOptions): DocumentResult {
   const checks = new Checks();
   const result: DocumentResult = { docType: doc.docType, valid: false, elements: { issuerSigned: {}, deviceSigned: {} }, checks: checks.list };
 
@@ -79,7 +79,7 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
  * Verifies every document of a DeviceResponse. Never throws for bad input: parse failures come back
  * as errors with CBOR_MALFORMED / DOCUMENT_MISSING.
  */
-export function verifyDeviceResponse(input: Uint8Array, options: VerifyOptions): VerificationResult {
+export function verifyDeviceResponse(input: Uint8Array, options: VerifyDeviceResponseOptions): VerificationResult {
   const result: VerificationResult = { valid: false, documents: [], errors: [] };
   let transcript: SessionTranscriptForms | undefined;
   if (options.sessionTranscript) {

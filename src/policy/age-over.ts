@@ -28,7 +28,7 @@ const AGE_NAMESPACE: Record<string, string> = { [MY_NUMBER_CARD]: NS_23220, [MDL
 /**
  * "NN or over" from age_over_NN (My Number Card, mDL, EU PID), without a birth date unless the purpose allows it as a fallback.
  */
-export function ageOverPurpose(options: AgeOverOptions = {}): Purpose {
+export function createAgeOverPurpose(options: AgeOverOptions = {}): Purpose {
   const threshold = options.threshold ?? 20;
   const timeZone = options.timeZone ?? 'Asia/Tokyo';
   calendarDate(new Date(0), timeZone); // an unknown zone fails here, at configuration, not per answer
@@ -43,7 +43,7 @@ export function ageOverPurpose(options: AgeOverOptions = {}): Purpose {
   }
   const documents: DocumentAsk[] = docTypes.map((docType) => {
     const ns = AGE_NAMESPACE[docType];
-    const element = (identifier: string): ElementRef[] => [{ namespace: ns, identifier, intentToRetain: false }];
+    const element = (elementIdentifier: string): ElementRef[] => [{ nameSpace: ns, elementIdentifier, intentToRetain: false }];
     const claimSets = [element(ageOverId)];
     if (options.allowFallback) claimSets.push(element('age_in_years'), element('birth_date'));
     return { docType, claimSets };

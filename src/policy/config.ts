@@ -5,13 +5,13 @@
  */
 import { Ajv } from 'ajv';
 import { KakuninError } from '../codes/error.js';
-import { ageOverPurpose } from './age-over.js';
+import { createAgeOverPurpose } from './age-over.js';
 import { purposesConfigSchema } from './config-schema.js';
-import { elementsPurpose } from './custom-elements.js';
-import { kycPurpose } from './kyc.js';
+import { createElementsPurpose } from './custom-elements.js';
+import { createKycPurpose } from './kyc.js';
 import type { Purpose } from './purpose.js';
 import { checkMyNumberUse } from './my-number.js';
-import { residencyPurpose } from './residency.js';
+import { createResidencyPurpose } from './residency.js';
 
 export class PolicyConfigError extends KakuninError {
   constructor(message: string) {
@@ -34,9 +34,9 @@ export function presetPurposes(options: PresetOptions = {}): Map<string, Purpose
   // Given sets apply to every preset; otherwise each keeps its own default (residency: J-LIS).
   const trustSets = options.trustSets ? { trustSets: options.trustSets } : {};
   const purposes = [
-    ageOverPurpose(trustSets),
-    residencyPurpose({ municipalities: options.municipalities ?? DEFAULT_MUNICIPALITIES, ...trustSets }),
-    kycPurpose(trustSets),
+    createAgeOverPurpose(trustSets),
+    createResidencyPurpose({ municipalities: options.municipalities ?? DEFAULT_MUNICIPALITIES, ...trustSets }),
+    createKycPurpose(trustSets),
   ];
   return new Map(purposes.map((p) => [p.name, p]));
 }
@@ -85,7 +85,7 @@ function purposeFromEntry(e: Record<string, unknown>): Purpose {
   };
   switch (e.kind) {
     case 'age_over':
-      return ageOverPurpose({
+      return createAgeOverPurpose({
         ...common,
         ...(e.threshold !== undefined ? { threshold: e.threshold as number } : {}),
         allowFallback: e.allowFallback === true,
@@ -93,20 +93,20 @@ function purposeFromEntry(e: Record<string, unknown>): Purpose {
         ...(e.documents ? { documents: e.documents as string[] } : {}),
       });
     case 'residency':
-      return residencyPurpose({
+      return createResidencyPurpose({
         ...common,
         municipalities: e.municipalities as string[],
         ...(e.mdl ? { mdl: e.mdl as { element: 'resident_city' | 'resident_postal_code'; values: string[] } } : {}),
         reportCode: e.reportCode === true,
       });
     case 'kyc':
-      return kycPurpose({
+      return createKycPurpose({
         ...common,
         portrait: e.portrait === true,
         ...(e.documents ? { documents: e.documents as string[] } : {}),
       });
     default:
-      return elementsPurpose({
+      return createElementsPurpose({
         ...common,
         documents: e.documents as Record<string, Record<string, Record<string, boolean>>>,
       });

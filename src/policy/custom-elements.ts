@@ -14,12 +14,12 @@ export interface ElementsOptions {
   trustSets?: string[];
 }
 
-export function elementsPurpose(options: ElementsOptions): Purpose {
+export function createElementsPurpose(options: ElementsOptions): Purpose {
   const documents: DocumentAsk[] = Object.entries(options.documents).map(([docType, namespaces]) => ({
     docType: resolveDocType(docType),
     claimSets: [
-      Object.entries(namespaces).flatMap(([namespace, elements]) =>
-        Object.entries(elements).map(([identifier, intentToRetain]) => ({ namespace, identifier, intentToRetain })),
+      Object.entries(namespaces).flatMap(([nameSpace, elements]) =>
+        Object.entries(elements).map(([elementIdentifier, intentToRetain]) => ({ nameSpace, elementIdentifier, intentToRetain })),
       ),
     ],
   }));
@@ -36,9 +36,9 @@ export function elementsPurpose(options: ElementsOptions): Purpose {
       if (!ask) return { missing: true };
       const out: Record<string, string | number | boolean> = {};
       for (const e of ask.claimSets[0]) {
-        const value = reportable(issuerElement(document, e.namespace, e.identifier));
+        const value = reportable(issuerElement(document, e.nameSpace, e.elementIdentifier));
         if (value === undefined) return { missing: true };
-        out[`${e.namespace}/${e.identifier}`] = value;
+        out[`${e.nameSpace}/${e.elementIdentifier}`] = value;
       }
       return { kind: 'attributes', attributes: out };
     },

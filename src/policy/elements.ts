@@ -5,10 +5,10 @@
 import { FullDate } from '../cbor/index.js';
 import type { DocumentResult } from '../mdoc/result.js';
 
-export function issuerElement(document: DocumentResult, namespace: string, identifier: string): unknown {
-  const ns = document.elements.issuerSigned[namespace];
-  if (!ns || !Object.prototype.hasOwnProperty.call(ns, identifier)) return undefined;
-  return ns[identifier];
+export function issuerElement(document: DocumentResult, nameSpace: string, elementIdentifier: string): unknown {
+  const ns = document.elements.issuerSigned[nameSpace];
+  if (!ns || !Object.prototype.hasOwnProperty.call(ns, elementIdentifier)) return undefined;
+  return ns[elementIdentifier];
 }
 
 /** A full-date (tag 1004 or a plain "YYYY-MM-DD" string) as {year, month, day}, or undefined. */

@@ -1,9 +1,9 @@
 export * from './purpose.js';
 export * from './documents.js';
-export { ageOverPurpose, type AgeOverOptions } from './age-over.js';
-export { residencyPurpose, type ResidencyOptions } from './residency.js';
-export { kycPurpose, type KycOptions } from './kyc.js';
-export { elementsPurpose, type ElementsOptions } from './custom-elements.js';
+export { createAgeOverPurpose, type AgeOverOptions } from './age-over.js';
+export { createResidencyPurpose, type ResidencyOptions } from './residency.js';
+export { createKycPurpose, type KycOptions } from './kyc.js';
+export { createElementsPurpose, type ElementsOptions } from './custom-elements.js';
 export { reduceToDecision, type DecisionOptions } from './reduce.js';
 export { parsePurposesConfig, presetPurposes, PolicyConfigError, DEFAULT_MUNICIPALITIES } from './config.js';
 export { purposesConfigSchema } from './config-schema.js';

@@ -15,30 +15,30 @@ export interface KycOptions {
   label?: { ja: string; en: string };
 }
 
-type Source = { namespace: string; identifier: string };
+type Source = { nameSpace: string; elementIdentifier: string };
 /** Reported attribute -> the elements it is made of (joined with a space when several). */
 const SOURCES: Record<string, Record<string, Source[]>> = {
   [MY_NUMBER_CARD]: {
-    name: [{ namespace: NS_23220_JP, identifier: 'full_name_unicode' }],
-    address: [{ namespace: NS_23220_JP, identifier: 'resident_address_unicode' }],
-    birth_date: [{ namespace: NS_23220, identifier: 'birth_date' }],
-    portrait: [{ namespace: NS_23220_JP, identifier: 'portrait' }],
+    name: [{ nameSpace: NS_23220_JP, elementIdentifier: 'full_name_unicode' }],
+    address: [{ nameSpace: NS_23220_JP, elementIdentifier: 'resident_address_unicode' }],
+    birth_date: [{ nameSpace: NS_23220, elementIdentifier: 'birth_date' }],
+    portrait: [{ nameSpace: NS_23220_JP, elementIdentifier: 'portrait' }],
   },
   [MDL]: {
     name: [
-      { namespace: NS_MDL, identifier: 'given_name' },
-      { namespace: NS_MDL, identifier: 'family_name' },
+      { nameSpace: NS_MDL, elementIdentifier: 'given_name' },
+      { nameSpace: NS_MDL, elementIdentifier: 'family_name' },
     ],
-    address: [{ namespace: NS_MDL, identifier: 'resident_address' }],
-    birth_date: [{ namespace: NS_MDL, identifier: 'birth_date' }],
-    portrait: [{ namespace: NS_MDL, identifier: 'portrait' }],
+    address: [{ nameSpace: NS_MDL, elementIdentifier: 'resident_address' }],
+    birth_date: [{ nameSpace: NS_MDL, elementIdentifier: 'birth_date' }],
+    portrait: [{ nameSpace: NS_MDL, elementIdentifier: 'portrait' }],
   },
 };
 
 /**
  * Identity check (KYC): name, address, birth date and optionally the portrait, with intent_to_retain, for a signed receipt.
  */
-export function kycPurpose(options: KycOptions = {}): Purpose {
+export function createKycPurpose(options: KycOptions = {}): Purpose {
   const attributes = ['name', 'address', 'birth_date', ...(options.portrait ? ['portrait'] : [])];
   const docTypes = (options.documents ?? [MY_NUMBER_CARD, MDL]).map(resolveDocType);
   const documents: DocumentAsk[] = docTypes.map((docType) => {
@@ -58,7 +58,7 @@ export function kycPurpose(options: KycOptions = {}): Purpose {
       if (!sources) return { missing: true };
       const out: Record<string, string | number | boolean> = {};
       for (const attribute of attributes) {
-        const parts = sources[attribute].map((s) => reportable(issuerElement(document, s.namespace, s.identifier)));
+        const parts = sources[attribute].map((s) => reportable(issuerElement(document, s.nameSpace, s.elementIdentifier)));
         if (parts.some((p) => p === undefined)) return { missing: true };
         out[attribute] = parts.length === 1 ? (parts[0] as string | number | boolean) : parts.join(' ');
       }

@@ -11,7 +11,7 @@ export const MY_NUMBER_ELEMENT = 'individual_number_unicode';
 
 /** Does the purpose ask any wallet for the My Number? */
 export function asksForMyNumber(purpose: Purpose): boolean {
-  return purpose.documents.some((d) => d.claimSets.some((set) => set.some((e) => e.identifier === MY_NUMBER_ELEMENT && e.namespace === NS_23220_JP)));
+  return purpose.documents.some((d) => d.claimSets.some((set) => set.some((e) => e.elementIdentifier === MY_NUMBER_ELEMENT && e.nameSpace === NS_23220_JP)));
 }
 
 /** Throws when a purpose asks for the My Number without a declared legal basis. */

@@ -7,8 +7,8 @@ import type { PolicyFailureCode } from '../codes/error-codes.js';
 import type { DocumentResult, FailureCode, VerificationResult } from '../mdoc/result.js';
 
 export interface ElementRef {
-  namespace: string;
-  identifier: string;
+  nameSpace: string;
+  elementIdentifier: string;
   /** ISO 18013-5 IntentToRetain: the verifier will keep the value after the transaction. */
   intentToRetain: boolean;
 }

@@ -27,7 +27,7 @@ export interface ResidencyOptions {
 /**
  * "Resident of municipality X" from the My Number Card's local_gov_code_unicode, without an address.
  */
-export function residencyPurpose(options: ResidencyOptions): Purpose {
+export function createResidencyPurpose(options: ResidencyOptions): Purpose {
   if (options.municipalities.length === 0 && !options.mdl) {
     throw new RangeError('residency needs at least one municipality code or an mdl rule');
   }
@@ -38,13 +38,13 @@ export function residencyPurpose(options: ResidencyOptions): Purpose {
   if (options.municipalities.length > 0) {
     documents.push({
       docType: MY_NUMBER_CARD,
-      claimSets: [[{ namespace: NS_23220_JP, identifier: 'local_gov_code_unicode', intentToRetain: false }]],
+      claimSets: [[{ nameSpace: NS_23220_JP, elementIdentifier: 'local_gov_code_unicode', intentToRetain: false }]],
     });
   }
   if (options.mdl) {
     documents.push({
       docType: MDL,
-      claimSets: [[{ namespace: NS_MDL, identifier: options.mdl.element, intentToRetain: false }]],
+      claimSets: [[{ nameSpace: NS_MDL, elementIdentifier: options.mdl.element, intentToRetain: false }]],
     });
   }
   // Codes are compared on their first five digits too, so that a list written without the check

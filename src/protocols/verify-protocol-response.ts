@@ -22,7 +22,7 @@ import { openID4VPSessionTranscript } from './transcript/openid4vp-handover.js';
 
 export type ProtocolName = 'org-iso-mdoc' | 'openid4vp-dcapi' | 'openid4vp';
 
-export type ProtocolResponseInput =
+export type ProtocolResponseContext =
   | { protocol: 'org-iso-mdoc'; origin: string; encryptionInfo: string; recipientPrivateKey: KeyObject }
   | {
       protocol: 'openid4vp-dcapi';
@@ -38,7 +38,7 @@ export type ProtocolResponseInput =
 /**
  * The verification options of the protocol flows: trust, time, the request that was sent (elements are checked against it), revocation and limits.
  */
-export interface ProtocolVerifyOptions {
+export interface VerifyProtocolResponseOptions {
   trust: TrustStore;
   at: Date;
   clockSkewSeconds?: number;
@@ -47,7 +47,7 @@ export interface ProtocolVerifyOptions {
   request?: PresentationRequest;
   /** Upper bound on the response size in bytes (or UTF-16 units for strings). Default 4 MiB. */
   maxResponseBytes?: number;
-  /** Report Apple's integrator test IDs (mdoc VerifyOptions.testIds). */
+  /** Report Apple's integrator test IDs (VerifyDeviceResponseOptions.testIds). */
   testIds?: boolean;
 }
 
@@ -136,7 +136,7 @@ function thumbprintOf(key: KeyObject | undefined): Uint8Array | null {
 export function verifyPresentations(
   presentations: { credentialId?: string; deviceResponse: Uint8Array }[],
   sessionTranscript: Uint8Array,
-  options: ProtocolVerifyOptions,
+  options: VerifyProtocolResponseOptions,
   protocol: ProtocolName,
 ): ProtocolVerificationResult {
   const documents: VerificationResult['documents'] = [];
@@ -176,7 +176,7 @@ export function verifyPresentations(
 /** Decrypts (where needed) and rebuilds the SessionTranscript from the verifier's own parameters. */
 export async function openProtocolResponse(
   response: unknown,
-  input: ProtocolResponseInput,
+  input: ProtocolResponseContext,
 ): Promise<{ sessionTranscript: Uint8Array; presentations: { credentialId?: string; deviceResponse: Uint8Array }[]; params?: Record<string, unknown> }> {
   // Callers check the size first (the flows before hashing the answer, verifyProtocolResponse below).
   switch (input.protocol) {
@@ -206,7 +206,7 @@ export async function openProtocolResponse(
  * malformed, wrong protocol, too large) throw a ProtocolError with its code; everything about the
  * DeviceResponse itself is in the returned result.
  */
-export async function verifyProtocolResponse(response: unknown, input: ProtocolResponseInput, options: ProtocolVerifyOptions): Promise<ProtocolVerificationResult> {
+export async function verifyProtocolResponse(response: unknown, input: ProtocolResponseContext, options: VerifyProtocolResponseOptions): Promise<ProtocolVerificationResult> {
   checkResponseSize(response, options.maxResponseBytes);
   const opened = await openProtocolResponse(response, input);
   // A vp_token entry for a credential query we never sent fails as ELEMENT_NOT_REQUESTED in the result.

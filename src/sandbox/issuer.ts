@@ -25,7 +25,7 @@ export interface KeyAuthorizations {
   dataElements?: Record<string, string[]>;
 }
 
-export interface ValidityInfoInput {
+export interface ValidityInfoOptions {
   signed: Date;
   validFrom: Date;
   validUntil: Date;
@@ -75,7 +75,7 @@ export interface IssueOptions {
   /** The document signer and the rest of its x5chain (intermediates, leaf first, no IACA). */
   signer: SandboxCertificate;
   chain?: Uint8Array[];
-  validity: ValidityInfoInput;
+  validity: ValidityInfoOptions;
   /** Digest algorithm name written into the MSO. Any string can be given to test rejection; unknown
    * names are hashed with SHA-256 so only the name is wrong. Default SHA-256. */
   digestAlgorithm?: DigestAlgorithmName | string;

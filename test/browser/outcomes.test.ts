@@ -68,7 +68,7 @@ async function cancellingWallet(page: Page): Promise<void> {
 
 /** A DC API answered by `wallet`, a holder wallet of the test's own (not the demo's). */
 async function walletOf(page: Page, wallet: DemoWallet): Promise<void> {
-  await page.exposeFunction('testWallet', (argument: unknown, origin: string) => wallet.answerDcapi(argument, origin));
+  await page.exposeFunction('testWallet', (argument: unknown, origin: string) => wallet.answerDcApi(argument, origin));
   await page.addInitScript(() => {
     (window as unknown as { DigitalCredential: unknown }).DigitalCredential = class {};
     const answer = (window as unknown as { testWallet: (a: unknown, o: string) => Promise<unknown> }).testWallet;

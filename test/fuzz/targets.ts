@@ -22,8 +22,8 @@ import {
   decodeSessionData,
   decodeSessionEstablishment,
   encodeSessionData,
-  engagementFromNfc,
-  engagementFromQr,
+  parseNfcEngagement,
+  parseQrEngagement,
   parseDeviceEngagement,
   parseDeviceRequest,
   parseHandoverRequest,
@@ -243,9 +243,9 @@ async function hpkeTarget(): Promise<FuzzTarget> {
 /** First byte picks the parser, the rest is its input. */
 const ENGAGEMENT_PARSERS: ((rest: Uint8Array) => unknown)[] = [
   (b) => parseDeviceEngagement(b),
-  (b) => engagementFromQr(utf8(b)),
+  (b) => parseQrEngagement(utf8(b)),
   (b) => parseHandoverSelect(b),
-  (b) => engagementFromNfc(b, null),
+  (b) => parseNfcEngagement(b, null),
   (b) => parseHandoverRequest(b),
   (b) => decodeSessionEstablishment(b),
   (b) => decodeSessionData(b),

@@ -19,11 +19,11 @@ import { decodeCbor, encodeCbor, EncodedCbor } from '../../src/cbor/index.js';
 import { verifyDeviceResponse } from '../../src/mdoc/verify.js';
 import { createDigitalCredentialRequest } from '../../src/protocols/dcapi/digital-credential-request.js';
 import { createOpenID4VPRequest, getRequestObject } from '../../src/protocols/oid4vp/redirect-flow.js';
-import { createLoopbackPair, engagementFromQr, ReaderSession } from '../../src/protocols/proximity/index.js';
+import { createLoopbackPair, parseQrEngagement, ReaderSession } from '../../src/protocols/proximity/index.js';
 import type { PresentationRequest } from '../../src/protocols/request/presentation-request.js';
 import { keyFromJwk, type PresentationState } from '../../src/protocols/state/presentation-state.js';
 import { MemoryRequestStateStore } from '../../src/protocols/state/request-state-store.js';
-import { openProtocolResponse, verifyProtocolResponse, type ProtocolResponseInput } from '../../src/protocols/verify-protocol-response.js';
+import { openProtocolResponse, verifyProtocolResponse, type ProtocolResponseContext } from '../../src/protocols/verify-protocol-response.js';
 import { createDevelopmentIdentity } from '../../src/protocols/keys/verifier-identity.js';
 import { createDeviceResponse, issueMdoc, MNC_DOCTYPE, MNC_JP_NS, MNC_NS, myNumberCardElements, type IssuedMdoc } from '../../src/sandbox/index.js';
 import { SandboxProximityHolder } from '../../src/sandbox/holder-proximity.js';
@@ -136,7 +136,7 @@ beforeAll(async () => {
   readerRoot.der = identity.rootDer;
   const wallet = () => new SandboxWallet({ credentials: [w.mnc, w.mdl], trustedReaderRoots: [identity.rootDer], now: () => AT });
   const trustOpts = { trust: w.trust, at: AT, request: REQUEST };
-  const judgeWith = (input: ProtocolResponseInput, wrap: (dr: Uint8Array) => Promise<unknown>) => async (dr: Uint8Array) => verifyProtocolResponse(await wrap(dr), input, trustOpts);
+  const judgeWith = (input: ProtocolResponseContext, wrap: (dr: Uint8Array) => Promise<unknown>) => async (dr: Uint8Array) => verifyProtocolResponse(await wrap(dr), input, trustOpts);
 
   // 1. ISO 18013-5 DeviceResponse, core pipeline (as the CLI and every protocol use it).
   {
@@ -160,7 +160,7 @@ beforeAll(async () => {
       const data = req.credentialRequestOptions.digital.requests[0].data as { deviceRequest: string; encryptionInfo: string };
       const response = await answerAnnexC(wallet(), data, ORIGIN);
       const state = JSON.parse((await store.get(req.id))!) as PresentationState;
-      const input: ProtocolResponseInput = { protocol: 'org-iso-mdoc', origin: ORIGIN, encryptionInfo: state.annexC!.encryptionInfo, recipientPrivateKey: keyFromJwk(state.annexC!.recipientKey) };
+      const input: ProtocolResponseContext = { protocol: 'org-iso-mdoc', origin: ORIGIN, encryptionInfo: state.annexC!.encryptionInfo, recipientPrivateKey: keyFromJwk(state.annexC!.recipientKey) };
       const opened = await openProtocolResponse(response, input);
       return { response, input, opened };
     };
@@ -191,7 +191,7 @@ beforeAll(async () => {
       const data = req.credentialRequestOptions.digital.requests[0].data as Record<string, unknown>;
       const response = await answerOpenID4VPOverDcApi(wallet(), 'openid4vp-v1-signed', data, ORIGIN);
       const state = JSON.parse((await store.get(req.id))!) as PresentationState;
-      const input: ProtocolResponseInput = { protocol: 'openid4vp-dcapi', origin: ORIGIN, nonce: state.oid4vp!.nonce, recipientPrivateKey: keyFromJwk(state.oid4vp!.encryptionKey), kid: state.oid4vp!.kid };
+      const input: ProtocolResponseContext = { protocol: 'openid4vp-dcapi', origin: ORIGIN, nonce: state.oid4vp!.nonce, recipientPrivateKey: keyFromJwk(state.oid4vp!.encryptionKey), kid: state.oid4vp!.kid };
       const opened = await openProtocolResponse(response, input);
       return { response, input, opened, kid: state.oid4vp!.kid };
     };
@@ -217,7 +217,7 @@ beforeAll(async () => {
       const posted = await answerOpenID4VPRedirect(wallet(), req.walletUrl, async (uri) => getRequestObject(store, uri.slice(`${BASE}/request/`.length), AT, { identity }));
       const state = JSON.parse((await store.get(req.id))!) as PresentationState;
       const o = state.oid4vp!;
-      const input: ProtocolResponseInput = { protocol: 'openid4vp', clientId: o.clientId!, responseUri: o.responseUri!, nonce: o.nonce, recipientPrivateKey: keyFromJwk(o.encryptionKey), kid: o.kid };
+      const input: ProtocolResponseContext = { protocol: 'openid4vp', clientId: o.clientId!, responseUri: o.responseUri!, nonce: o.nonce, recipientPrivateKey: keyFromJwk(o.encryptionKey), kid: o.kid };
       const opened = await openProtocolResponse(posted.body, input);
       return { posted, input, opened, kid: o.kid };
     };
@@ -239,7 +239,7 @@ beforeAll(async () => {
   {
     const make = async () => {
       const holder = new SandboxProximityHolder({ documents: [w.mnc], deviceAuth: 'mac' });
-      const engagement = engagementFromQr(holder.qrEngagement());
+      const engagement = parseQrEngagement(holder.qrEngagement());
       const { reader, mdoc } = createLoopbackPair();
       const served = holder.serve(mdoc, 2000);
       const session = new ReaderSession({ engagement, transport: reader, timeoutMs: 2000 });

@@ -10,7 +10,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { newKeyPair } from '../../src/cose/key-pair.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { concat, encodeCbor } from '../../src/cbor/index.js';
-import { verifyDeviceResponse, type VerifyOptions } from '../../src/mdoc/verify.js';
+import { verifyDeviceResponse, type VerifyDeviceResponseOptions } from '../../src/mdoc/verify.js';
 import type { CheckName, FailureCode, VerificationResult } from '../../src/mdoc/result.js';
 import type { RevocationChecker, RevocationStatus } from '../../src/trust/revocation.js';
 import { TrustStore } from '../../src/trust/store.js';
@@ -61,7 +61,7 @@ interface Scenario {
   deviceAuth?: DeviceAuthKind;
   deviceDefects?: DeviceDefects;
   deviceNameSpaces?: Record<string, Record<string, unknown>>;
-  verify?: Partial<VerifyOptions>;
+  verify?: Partial<VerifyDeviceResponseOptions>;
   /** Change the encoded response (e.g. append bytes). */
   mangle?: (bytes: Uint8Array) => Uint8Array;
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeCbor } from '../../src/cbor/index.js';
 import { verifyDeviceResponse } from '../../src/mdoc/verify.js';
-import { ageOverPurpose, MDL, reduceToDecision } from '../../src/policy/index.js';
+import { createAgeOverPurpose, MDL, reduceToDecision } from '../../src/policy/index.js';
 import { createDeviceResponse, issueMdoc, MDL_DOCTYPE, mdlElements, type IssuerDefects, type SandboxCertificate } from '../../src/sandbox/index.js';
 import { TrustStore } from '../../src/trust/store.js';
 import { MSO_VALIDITY, AT, sandboxIssuer } from '../helpers/sandbox-issuer.js';
@@ -16,7 +16,7 @@ import { checkMap, hex } from '../helpers/vectors.js';
 const APPLE = 'apple-wallet-dcapi-test-mdl-unsigned-multipaz/';
 const capture = { response: hex(`${APPLE}device_response.hex`), sessionTranscript: hex(`${APPLE}session_transcript.hex`), at: new Date('2025-08-01T00:00:00Z') };
 const noTrust = TrustStore.fromCertificates([]);
-const adultPurpose = ageOverPurpose({ documents: [MDL], allowFallback: true });
+const adultPurpose = createAgeOverPurpose({ documents: [MDL], allowFallback: true });
 
 describe('the Apple developer test mDL capture', () => {
   it('with test IDs asked for: reported apart, its values the digests matched, and still not valid', () => {
@@ -86,7 +86,7 @@ describe('the sandbox copy of the shape, and near misses', () => {
   it('the sandbox makes what Apple makes: recognised, and decided as test', async () => {
     const r = await present({ appleTestId: true });
     expect(r.documents[0].testId?.elements['org.iso.18013.5.1'].age_over_20).toBe(true);
-    expect(reduceToDecision(ageOverPurpose(), r, AT, { testIds: true })).toMatchObject({ outcome: 'test', value: { over: true } });
+    expect(reduceToDecision(createAgeOverPurpose(), r, AT, { testIds: true })).toMatchObject({ outcome: 'test', value: { over: true } });
   });
 
   it('a real issuer signature with the developer-test namespace is not a test ID (and verifies as itself)', async () => {
@@ -114,6 +114,6 @@ describe('the sandbox copy of the shape, and near misses', () => {
     const r = await present({ appleTestId: true, alterValueAfterSigning: { nameSpace: 'org.iso.18013.5.1', elementIdentifier: 'age_over_20', value: false } });
     expect(checkMap(r).value_digests).toBe('fail:DIGEST_MISMATCH');
     expect(r.documents[0].testId).toBeUndefined();
-    expect(reduceToDecision(ageOverPurpose(), r, AT, { testIds: true }).outcome).toBe('failed');
+    expect(reduceToDecision(createAgeOverPurpose(), r, AT, { testIds: true }).outcome).toBe('failed');
   });
 });

@@ -17,11 +17,11 @@ describe('purposes config', () => {
       ],
     });
     expect([...purposes.keys()]).toEqual(['age_over', 'residency', 'kyc', 'shibuya', 'licence_class']);
-    expect(purposes.get('age_over')!.documents[0].claimSets[0][0].identifier).toBe('age_over_18');
+    expect(purposes.get('age_over')!.documents[0].claimSets[0][0].elementIdentifier).toBe('age_over_18');
     expect(purposes.get('shibuya')!.label.ja).toBe('渋谷区民');
     expect(purposes.get('licence_class')!.documents[0]).toEqual({
       docType: 'org.iso.18013.5.1.mDL',
-      claimSets: [[{ namespace: 'org.iso.18013.5.1', identifier: 'driving_privileges', intentToRetain: false }]],
+      claimSets: [[{ nameSpace: 'org.iso.18013.5.1', elementIdentifier: 'driving_privileges', intentToRetain: false }]],
     });
     expect(purposes.get('licence_class')!.trustSets).toEqual(['aamva']);
   });

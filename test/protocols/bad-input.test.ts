@@ -9,17 +9,17 @@ import { KakuninError } from '../../src/codes/error.js';
 import { createEncryptionInfo } from '../../src/protocols/dcapi/encryption-info.js';
 import { TrustStore } from '../../src/trust/index.js';
 import { MemoryRequestStateStore } from '../../src/protocols/state/request-state-store.js';
-import { openProtocolResponse, verifyProtocolResponse, type ProtocolResponseInput } from '../../src/protocols/verify-protocol-response.js';
+import { openProtocolResponse, verifyProtocolResponse, type ProtocolResponseContext } from '../../src/protocols/verify-protocol-response.js';
 
 const key = newKeyPair('P-256');
-const inputs: ProtocolResponseInput[] = [
+const inputs: ProtocolResponseContext[] = [
   { protocol: 'org-iso-mdoc', origin: 'https://a.example', encryptionInfo: createEncryptionInfo(new Uint8Array(16), key.publicKey).encoded, recipientPrivateKey: key.privateKey },
   { protocol: 'openid4vp-dcapi', origin: 'https://a.example', nonce: 'n', recipientPrivateKey: key.privateKey },
   { protocol: 'openid4vp-dcapi', origin: 'https://a.example', nonce: 'n' },
   { protocol: 'openid4vp', clientId: 'x509_hash:abc', responseUri: 'https://a.example/r', nonce: 'n', recipientPrivateKey: key.privateKey },
 ];
 
-async function outcome(response: unknown, input: ProtocolResponseInput): Promise<string> {
+async function outcome(response: unknown, input: ProtocolResponseContext): Promise<string> {
   try {
     await openProtocolResponse(response, input);
     return 'opened';

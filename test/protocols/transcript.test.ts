@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { asArray, asBytes, decodeCbor, EncodedCbor } from '../../src/cbor/index.js';
 import {
-  dcapiSessionTranscript,
+  dcApiSessionTranscript,
   jwkThumbprint,
   openID4VPDCAPIHandover,
   openID4VPDCAPIHandoverInfo,
@@ -91,14 +91,14 @@ describe('Annex C dcapi handover', () => {
   for (const plat of ['android', 'ios']) {
     it(`rebuilds the ${plat} capture's transcript (which opened the real HPKE ciphertext)`, () => {
       const params = vectorJson(DIR, `${plat}_params.json`);
-      const st = dcapiSessionTranscript({ encryptionInfo: vectorText(DIR, `${plat}_derived_encryptionInfo.b64u`), origin: params.origin });
+      const st = dcApiSessionTranscript({ encryptionInfo: vectorText(DIR, `${plat}_derived_encryptionInfo.b64u`), origin: params.origin });
       expect(hex(st)).toBe(hex(vector(DIR, `${plat}_derived_sessionTranscript.cbor`)));
     });
   }
   it('matches the EU age verification spec Annex A published transcript', () => {
     const AV = 'eu-av-spec-annexA-dcapi-example';
     const expected = vectorText(AV, 'newer_spec_version_via_tessio_expected.txt').match(/SessionTranscript hex=([0-9a-f]+)/)![1];
-    const st = dcapiSessionTranscript({
+    const st = dcApiSessionTranscript({
       encryptionInfo: vectorText(AV, 'newer_spec_version_via_tessio_encryptionInfo.b64u'),
       origin: 'https://verifier.ageverification.dev',
     });

@@ -7,7 +7,7 @@ import { hkdfSync } from 'node:crypto';
 import {
   bleChunks,
   bleIdent,
-  engagementFromQr,
+  parseQrEngagement,
   GattMessageTransport,
   parseDeviceEngagement,
   readMdoc,
@@ -83,7 +83,7 @@ function gattPair(mtu: number): { reader: GattMessageTransport; mdoc: GattMessag
 describe('a session over GATT chunks', () => {
   it('runs the age check with a 23-byte MTU (every message split in many chunks)', async () => {
     const wallet = new SandboxProximityHolder({ documents: [fx.mnc], deviceAuth: 'mac' });
-    const engagement = engagementFromQr(wallet.qrEngagement());
+    const engagement = parseQrEngagement(wallet.qrEngagement());
     const { reader, mdoc } = gattPair(23);
     const served = wallet.serve(mdoc, 2000);
     const { result } = await readMdoc({

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   berTlv,
   buildHandoverRequest,
-  engagementFromNfc,
+  parseNfcEngagement,
   NfcSessionTransport,
   parseBerTlv,
   parseNdefMessage,
@@ -43,7 +43,7 @@ describe('NFC engagement and data transfer against the sandbox card', () => {
     const card = new SandboxNfcCard(holder, { maxResponseData: 100 });
     const tag = await readTagEngagement(card);
     expect(tag.handoverRequest).toBeNull();
-    const engagement = engagementFromNfc(tag.handoverSelect, null);
+    const engagement = parseNfcEngagement(tag.handoverSelect, null);
     expect(engagement.retrievalMethods).toEqual(NFC_ONLY);
     const transport = new NfcSessionTransport(card, { maxCommandData: 64, onClose: () => card.remove() });
     const { result } = await readMdoc({ engagement, transport, timeoutMs: 2000, requests: AGE_OVER_20, verify: { trust: fx.trust, at: AT } });
@@ -64,7 +64,7 @@ describe('NFC engagement and data transfer against the sandbox card', () => {
     const tag = await readTagEngagement(card, hr);
     expect(tag.handoverRequest).toBe(hr);
     expect(text(parseNdefMessage(tag.handoverSelect)[0].type)).toBe('Hs');
-    const engagement = engagementFromNfc(tag.handoverSelect, tag.handoverRequest);
+    const engagement = parseNfcEngagement(tag.handoverSelect, tag.handoverRequest);
     const transport = new NfcSessionTransport(card, { onClose: () => card.remove() });
     const { result } = await readMdoc({ engagement, transport, timeoutMs: 2000, requests: AGE_OVER_20, verify: { trust: fx.trust, at: AT } });
     await card.served;
@@ -82,7 +82,7 @@ describe('NFC engagement and data transfer against the sandbox card', () => {
     const tag = await readTagEngagement(card);
     const transport = new NfcSessionTransport(card, { onClose: () => card.remove() });
     await expect(
-      readMdoc({ engagement: engagementFromNfc(tag.handoverSelect, null), transport, timeoutMs: 200, requests: AGE_OVER_20, verify: { trust: fx.trust, at: AT } }),
+      readMdoc({ engagement: parseNfcEngagement(tag.handoverSelect, null), transport, timeoutMs: 200, requests: AGE_OVER_20, verify: { trust: fx.trust, at: AT } }),
     ).rejects.toMatchObject({ code: 'SESSION_TIMEOUT' });
     expect(transport.closed).toBe(true);
     expect((await card.served)!.end).toBe('transport-closed');

@@ -9,7 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeCbor, encodeCbor, Tagged } from '../../src/cbor/index.js';
 import { parseCoseSign1, verifyCoseSign1 } from '../../src/cose/index.js';
-import { createLoopbackPair, engagementFromQr, readMdoc, type ItemsRequest } from '../../src/protocols/proximity/index.js';
+import { createLoopbackPair, parseQrEngagement, readMdoc, type ItemsRequest } from '../../src/protocols/proximity/index.js';
 import { anyOneOf, buildDeviceRequest, encodeItemsRequest, readerAuthenticationAllBytes } from '../../src/protocols/request/device-request.js';
 import { parseDeviceRequest, verifyReaderAuthAll } from '../../src/protocols/request/parse-device-request.js';
 import { SandboxProximityHolder } from '../../src/sandbox/holder-proximity.js';
@@ -62,7 +62,7 @@ describe('readerAuthAll (ISO 18013-5 second edition)', () => {
       [undefined, { requestVersion: '1.0' }],
     ] as const) {
       const wallet = new SandboxProximityHolder({ documents: [fx.mnc, fx.mdl], requireReaderAuth: true, ...(keys ? { extraEngagementKeys: keys } : {}) });
-      const engagement = engagementFromQr(wallet.qrEngagement());
+      const engagement = parseQrEngagement(wallet.qrEngagement());
       expect(engagement.deviceEngagement.readerAuthAllSupport).toBe(keys !== undefined);
       const { reader, mdoc } = createLoopbackPair();
       const served = wallet.serve(mdoc, 2000);
@@ -115,7 +115,7 @@ describe('DeviceRequestInfo (second edition): which DocRequests together answer'
       [undefined, ['org.iso.23220.1.jp.mnc', 'org.iso.18013.5.1.mDL']],
     ] as const) {
       const wallet = new SandboxProximityHolder({ documents: [fx.mnc, fx.mdl], requireReaderAuth: true, ...(keys ? { extraEngagementKeys: keys } : {}) });
-      const engagement = engagementFromQr(wallet.qrEngagement());
+      const engagement = parseQrEngagement(wallet.qrEngagement());
       const { reader, mdoc } = createLoopbackPair();
       const served = wallet.serve(mdoc, 2000);
       const { result } = await readMdoc({ engagement, transport: reader, reader: fx.reader, timeoutMs: 2000, requests: TWO_DOCS, deviceRequestInfo: INFO, verify: { trust: fx.trust, at: AT } });
@@ -129,7 +129,7 @@ describe('DeviceRequestInfo (second edition): which DocRequests together answer'
 
   it('a holder with only the second document answers with it', async () => {
     const wallet = new SandboxProximityHolder({ documents: [fx.mdl], requireReaderAuth: true, extraEngagementKeys: SECOND_EDITION });
-    const engagement = engagementFromQr(wallet.qrEngagement());
+    const engagement = parseQrEngagement(wallet.qrEngagement());
     const { reader, mdoc } = createLoopbackPair();
     const served = wallet.serve(mdoc, 2000);
     const { result } = await readMdoc({ engagement, transport: reader, reader: fx.reader, timeoutMs: 2000, requests: TWO_DOCS, deviceRequestInfo: INFO, verify: { trust: fx.trust, at: AT } });

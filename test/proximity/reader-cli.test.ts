@@ -163,7 +163,7 @@ describe('kakunin reader on a machine without NFC or BLE', () => {
   it('NFC engagement from a tag, data over NFC through the same card', async () => {
     const holder = new SandboxProximityHolder({ documents: [mnc], retrievalMethods: [{ type: 'nfc', maxCommandDataLength: 255, maxResponseDataLength: 256 }] });
     const card = new SandboxNfcCard(holder, { negotiated: true });
-    const { readTagEngagement, engagementFromNfc } = await import('../../src/protocols/proximity/index.js');
+    const { readTagEngagement, parseNfcEngagement } = await import('../../src/protocols/proximity/index.js');
     const { READER_HANDOVER_REQUEST_METHODS } = await import('../../src/cli/reader-engagement.js');
     const { openEngagementTransport } = await import('../../src/cli/reader.js');
     const { buildHandoverRequest } = await import('../../src/protocols/proximity/index.js');
@@ -171,7 +171,7 @@ describe('kakunin reader on a machine without NFC or BLE', () => {
     const tag = await readTagEngagement(card, hr);
     let released = false;
     const transport = await openEngagementTransport(
-      { engagement: engagementFromNfc(tag.handoverSelect, tag.handoverRequest), source: 'nfc', card: { channel: card, readerName: 'sandbox', release: async () => void (released = true) } },
+      { engagement: parseNfcEngagement(tag.handoverSelect, tag.handoverRequest), source: 'nfc', card: { channel: card, readerName: 'sandbox', release: async () => void (released = true) } },
       1000,
     );
     expect(transport.name).toBe('nfc');

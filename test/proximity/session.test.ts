@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createLoopbackPair,
   decodeSessionData,
-  engagementFromNfc,
-  engagementFromQr,
+  parseNfcEngagement,
+  parseQrEngagement,
   buildHandoverRequest,
   readMdoc,
   ReaderSession,
@@ -31,7 +31,7 @@ function holder(options: Partial<HolderProximityOptions> = {}): SandboxProximity
 describe('in-person age check over loopback', () => {
   it.each(['signature', 'mac'] as const)('QR engagement, device%s: verified, over 20 = true, nothing else disclosed', async (deviceAuth) => {
     const wallet = holder({ deviceAuth, requireReaderAuth: true });
-    const engagement = engagementFromQr(wallet.qrEngagement());
+    const engagement = parseQrEngagement(wallet.qrEngagement());
     const { reader, mdoc } = createLoopbackPair();
     const served = wallet.serve(mdoc, 2000);
     const { result } = await readMdoc({ engagement, transport: reader, reader: fx.reader, timeoutMs: 2000, requests: AGE_OVER_20, verify: { trust: fx.trust, at: AT } });
@@ -51,7 +51,7 @@ describe('in-person age check over loopback', () => {
   it.each(['P-384', 'brainpoolP256r1', 'X25519'] as const)('EDeviceKey on %s: the reader follows the curve', async (eDeviceCurve) => {
     // deviceSignature: deviceMac would need the MSO device key on the same curve as EReaderKey.
     const wallet = holder({ eDeviceCurve, deviceAuth: 'signature' });
-    const engagement = engagementFromQr(wallet.qrEngagement());
+    const engagement = parseQrEngagement(wallet.qrEngagement());
     const { reader, mdoc } = createLoopbackPair();
     const served = wallet.serve(mdoc, 2000);
     const { result } = await readMdoc({ engagement, transport: reader, timeoutMs: 2000, requests: AGE_OVER_20, verify: { trust: fx.trust, at: AT } });
@@ -61,7 +61,7 @@ describe('in-person age check over loopback', () => {
 
   it('a wallet that discloses more than asked (birth date with age_over_20) fails ELEMENT_NOT_REQUESTED', async () => {
     const wallet = holder({ defects: { discloseExtra: { 'org.iso.23220.1': ['birth_date'] } } });
-    const engagement = engagementFromQr(wallet.qrEngagement());
+    const engagement = parseQrEngagement(wallet.qrEngagement());
     const { reader, mdoc } = createLoopbackPair();
     const served = wallet.serve(mdoc, 2000);
     const { result } = await readMdoc({ engagement, transport: reader, timeoutMs: 2000, requests: AGE_OVER_20, verify: { trust: fx.trust, at: AT } });
@@ -73,7 +73,7 @@ describe('in-person age check over loopback', () => {
 
   it('a v1.1 engagement with extra keys keeps its bytes and verifies', async () => {
     const wallet = holder({ extraEngagementKeys: new Map<number, unknown>([[5, [[1, 1, 'https://example.jp']]], [6, new Map([[2, true]])]]) });
-    const engagement = engagementFromQr(wallet.qrEngagement());
+    const engagement = parseQrEngagement(wallet.qrEngagement());
     expect(engagement.deviceEngagement.version).toBe('1.1');
     expect([...engagement.deviceEngagement.extra.keys()]).toEqual([5, 6]);
     const { reader, mdoc } = createLoopbackPair();
@@ -85,7 +85,7 @@ describe('in-person age check over loopback', () => {
 
   it('NFC static handover: the Handover Select goes into the transcript', async () => {
     const wallet = holder({ deviceAuth: 'mac' });
-    const engagement = engagementFromNfc(wallet.staticHandoverSelect(), null);
+    const engagement = parseNfcEngagement(wallet.staticHandoverSelect(), null);
     expect(engagement.retrievalMethods[0]).toMatchObject({ type: 'ble', centralClientMode: true });
     const { reader, mdoc } = createLoopbackPair();
     const served = wallet.serve(mdoc, 2000);
@@ -103,7 +103,7 @@ describe('in-person age check over loopback', () => {
       ],
     });
     const hr = buildHandoverRequest([{ type: 'ble', centralClientMode: true, peripheralServerMode: false }]);
-    const engagement = engagementFromNfc(wallet.negotiatedHandoverSelect(hr), hr);
+    const engagement = parseNfcEngagement(wallet.negotiatedHandoverSelect(hr), hr);
     expect(engagement.retrievalMethods.map((m) => m.type)).toEqual(['ble']);
     const { reader, mdoc } = createLoopbackPair();
     const served = wallet.serve(mdoc, 2000);
@@ -114,7 +114,7 @@ describe('in-person age check over loopback', () => {
 
   it('a document the wallet does not hold comes back as a documentError, not a crash', async () => {
     const wallet = holder({ documents: [fx.mdl] });
-    const engagement = engagementFromQr(wallet.qrEngagement());
+    const engagement = parseQrEngagement(wallet.qrEngagement());
     const { reader, mdoc } = createLoopbackPair();
     const served = wallet.serve(mdoc, 2000);
     const { result } = await readMdoc({ engagement, transport: reader, timeoutMs: 2000, requests: AGE_OVER_20, verify: { trust: fx.trust, at: AT } });
@@ -125,7 +125,7 @@ describe('in-person age check over loopback', () => {
 
   it('two requests in one session use counters 1 and 2 each way', async () => {
     const wallet = holder();
-    const engagement = engagementFromQr(wallet.qrEngagement());
+    const engagement = parseQrEngagement(wallet.qrEngagement());
     const { reader, mdoc } = createLoopbackPair();
     const served = wallet.serve(mdoc, 2000);
     const session = new ReaderSession({ engagement, transport: reader, timeoutMs: 2000 });
@@ -141,7 +141,7 @@ describe('in-person age check over loopback', () => {
 describe('sessions that go wrong', () => {
   async function failingRead(options: Partial<HolderProximityOptions>, timeoutMs = 2000) {
     const wallet = holder(options);
-    const engagement = engagementFromQr(wallet.qrEngagement());
+    const engagement = parseQrEngagement(wallet.qrEngagement());
     const { reader, mdoc } = createLoopbackPair();
     const served = wallet.serve(mdoc, 5000);
     const error = await readMdoc({ engagement, transport: reader, timeoutMs, requests: AGE_OVER_20, verify: { trust: fx.trust, at: AT } }).then(
@@ -173,7 +173,7 @@ describe('sessions that go wrong', () => {
 
   it('a replayed response to a second request: SESSION_ENCRYPTION on the second, not a stale answer', async () => {
     const wallet = holder({ defects: { replayFirstResponse: true } });
-    const engagement = engagementFromQr(wallet.qrEngagement());
+    const engagement = parseQrEngagement(wallet.qrEngagement());
     const { reader, mdoc } = createLoopbackPair();
     const served = wallet.serve(mdoc, 2000);
     const session = new ReaderSession({ engagement, transport: reader, timeoutMs: 2000 });
@@ -214,7 +214,7 @@ describe('sessions that go wrong', () => {
 
   it('the phone walks away (link closed) mid-session: TRANSPORT_FAILED, not a hang', async () => {
     const wallet = holder();
-    const engagement = engagementFromQr(wallet.qrEngagement());
+    const engagement = parseQrEngagement(wallet.qrEngagement());
     const { reader, mdoc } = createLoopbackPair();
     const session = new ReaderSession({ engagement, transport: reader, timeoutMs: 5000 });
     const pending = session.request(AGE_OVER_20);
@@ -235,7 +235,7 @@ describe('sessions that go wrong', () => {
 describe('an engagement the session cannot start from', () => {
   it('EReaderKey on another curve than EDeviceKey: ENGAGEMENT_INVALID and the link is released', async () => {
     const wallet = holder();
-    const engagement = engagementFromQr(wallet.qrEngagement());
+    const engagement = parseQrEngagement(wallet.qrEngagement());
     const { reader } = createLoopbackPair();
     const { generateEphemeralKey } = await import('../../src/protocols/proximity/index.js');
     await expect(

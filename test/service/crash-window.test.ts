@@ -172,7 +172,7 @@ describe.each(['after-consume', 'before-result'] as const)('an answer interrupte
     }
     if (step === 'before-result') {
       // And an answer by another way (the DC API) finds the session claimed by the first answer.
-      const dcapi = await wallet.answerDcapi(v.dcapi, new URL(publicUrl).origin);
+      const dcapi = await wallet.answerDcApi(v.dcapi, new URL(publicUrl).origin);
       const r = await fetch(`${local(b)}/v1/verifications/${v.id}/dcapi-response`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(dcapi) });
       expect(r.status).toBe(409);
       expect(await r.json()).toMatchObject({ error: 'ALREADY_ANSWERED' });

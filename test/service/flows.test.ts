@@ -61,7 +61,7 @@ function offering(v: Created, protocol: string): Created['dcapi'] {
   return { digital: { requests: v.dcapi.digital.requests.filter((r) => r.protocol === protocol) } };
 }
 
-const postDcapi = (id: string, credential: unknown) =>
+const postDcApi = (id: string, credential: unknown) =>
   fetch(`${base}/v1/verifications/${id}/dcapi-response`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credential) });
 
 /** The wallet's direct_post.jwt body for a QR, without posting it. */
@@ -95,9 +95,9 @@ function expectMinimalVerified(result: Record<string, any>) {
 describe.each(['org-iso-mdoc', 'openid4vp-v1-signed'])('DC API %s through POST /v1/verifications/{id}/dcapi-response', (protocol) => {
   it('verifies, with only the decision in the answer', async () => {
     const v = await create();
-    const credential = await adult.answerDcapi(offering(v, protocol), origin);
+    const credential = await adult.answerDcApi(offering(v, protocol), origin);
     expect(credential.protocol).toBe(protocol);
-    const res = await postDcapi(v.id, credential);
+    const res = await postDcApi(v.id, credential);
     expect(res.status).toBe(200);
     expectMinimalVerified((await res.json()) as Record<string, any>);
     expectMinimalVerified(await read(v.id));
@@ -105,25 +105,25 @@ describe.each(['org-iso-mdoc', 'openid4vp-v1-signed'])('DC API %s through POST /
 
   it('answers a tampered ciphertext with a coded 400, changes nothing, then takes the real answer', async () => {
     const v = await create();
-    const credential = await adult.answerDcapi(offering(v, protocol), origin);
+    const credential = await adult.answerDcApi(offering(v, protocol), origin);
     const response = credential.data.response;
     // Annex C: b64url CBOR; dc_api.jwt: a compact JWE whose 4th part is the ciphertext.
     const tampered = protocol === 'org-iso-mdoc' ? flip(response, response.length - 20) : response.split('.').map((p, i) => (i === 3 ? flip(p) : p)).join('.');
-    const bad = await postDcapi(v.id, { ...credential, data: { response: tampered } });
+    const bad = await postDcApi(v.id, { ...credential, data: { response: tampered } });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: 'RESPONSE_DECRYPTION_FAILED' });
     if (protocol === 'org-iso-mdoc') {
       // An honest wallet refuses another page (readerAuth covers the origin); a wallet that skips
       // the check answers, but its answer does not open: HPKE info is the transcript, with the origin.
-      await expect(adult.answerDcapi(offering(v, protocol), 'https://evil.example')).rejects.toThrow('readerAuth does not verify');
+      await expect(adult.answerDcApi(offering(v, protocol), 'https://evil.example')).rejects.toThrow('readerAuth does not verify');
       const careless = new SandboxWallet({ ...adult.wallet.options, behaviour: { skipRequestChecks: true } });
       const data = offering(v, protocol).digital.requests[0].data as unknown as AnnexCRequestData;
-      const wrongOrigin = await postDcapi(v.id, await answerAnnexC(careless, data, 'https://evil.example'));
+      const wrongOrigin = await postDcApi(v.id, await answerAnnexC(careless, data, 'https://evil.example'));
       expect(wrongOrigin.status).toBe(400);
       expect(await wrongOrigin.json()).toMatchObject({ error: 'RESPONSE_DECRYPTION_FAILED' });
     }
     expect((await read(v.id)).state).toBe('pending');
-    const good = await postDcapi(v.id, credential);
+    const good = await postDcApi(v.id, credential);
     expect(good.status).toBe(200);
     expect((await read(v.id)).state).toBe('verified');
   });
@@ -131,9 +131,9 @@ describe.each(['org-iso-mdoc', 'openid4vp-v1-signed'])('DC API %s through POST /
   it('refuses a replay with 409, and the request state is used up for every instance', async () => {
     const v = await create();
     const refs = (await svc.ctx.store.get(v.id)) as { session: { secrets: unknown } };
-    const credential = await adult.answerDcapi(offering(v, protocol), origin);
+    const credential = await adult.answerDcApi(offering(v, protocol), origin);
     // Five copies at once: exactly one is taken, the others are refused with a code.
-    const all = await Promise.all([1, 2, 3, 4, 5].map(() => postDcapi(v.id, credential)));
+    const all = await Promise.all([1, 2, 3, 4, 5].map(() => postDcApi(v.id, credential)));
     expect(all.filter((r) => r.status === 200)).toHaveLength(1);
     for (const r of all.filter((x) => x.status !== 200)) {
       expect(r.status).toBe(409);
@@ -142,7 +142,7 @@ describe.each(['org-iso-mdoc', 'openid4vp-v1-signed'])('DC API %s through POST /
     expect((await read(v.id)).state).toBe('verified');
     // Past the session's own check, the protocol layer refuses it too: the nonce is single-use.
     await expect(
-      svc.ctx.protocols.receiveDcapi(refs.session.secrets as RequestRefs, credential, { trust: svc.ctx.trust, at: new Date() }),
+      svc.ctx.protocols.receiveDcApi(refs.session.secrets as RequestRefs, credential, { trust: svc.ctx.trust, at: new Date() }),
     ).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
   });
 });
@@ -215,15 +215,15 @@ describe('a second answer', () => {
     if (lookup.status !== 'found') throw new Error('no session');
     const refs = lookup.session.secrets as unknown as RequestRefs;
     // First: a holder under 20, by the Apple path. The check completes: verified, over: false.
-    const first = await postDcapi(v.id, await minor.answerDcapi(offering(v, 'org-iso-mdoc'), origin));
+    const first = await postDcApi(v.id, await minor.answerDcApi(offering(v, 'org-iso-mdoc'), origin));
     expect(first.status).toBe(200);
     const firstResult = (await first.json()) as Record<string, any>;
     expect(firstResult.decision.value).toEqual({ kind: 'age_over', threshold: 20, over: false });
 
-    const second: DigitalCredentialAnswer = await adult.answerDcapi(offering(v, 'openid4vp-v1-signed'), origin);
-    const viaDcapi = await postDcapi(v.id, second);
-    expect(viaDcapi.status).toBe(409);
-    expect(await viaDcapi.json()).toMatchObject({ error: 'ALREADY_ANSWERED' });
+    const second: DigitalCredentialAnswer = await adult.answerDcApi(offering(v, 'openid4vp-v1-signed'), origin);
+    const viaDcApi = await postDcApi(v.id, second);
+    expect(viaDcApi.status).toBe(409);
+    expect(await viaDcApi.json()).toMatchObject({ error: 'ALREADY_ANSWERED' });
     // The QR path: the wallet cannot even fetch the request any more.
     await expect(adult.answerQr(v.qr.uri, local)).rejects.toThrow('request_uri answered 409');
     const result = await read(v.id);
@@ -231,15 +231,15 @@ describe('a second answer', () => {
     expect(result.receipt).toBe(firstResult.receipt);
     // Every request state of the session was used up with the first answer, not only the one it used.
     await expect(svc.ctx.protocols.requestObject(refs)).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
-    await expect(svc.ctx.protocols.receiveDcapi(refs, second, { trust: svc.ctx.trust, at: new Date() })).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
+    await expect(svc.ctx.protocols.receiveDcApi(refs, second, { trust: svc.ctx.trust, at: new Date() })).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
   });
 
   it('refuses a protocol the session did not offer, and the wallet errors are coded', async () => {
     const v = await create();
-    const unsigned = await postDcapi(v.id, { protocol: 'openid4vp-v1-unsigned', data: { response: 'x' } });
+    const unsigned = await postDcApi(v.id, { protocol: 'openid4vp-v1-unsigned', data: { response: 'x' } });
     expect(unsigned.status).toBe(400);
     expect(await unsigned.json()).toMatchObject({ error: 'PROTOCOL_UNSUPPORTED' });
-    const garbage = await postDcapi(v.id, { protocol: 'org-iso-mdoc', data: { response: '!!!' } });
+    const garbage = await postDcApi(v.id, { protocol: 'org-iso-mdoc', data: { response: '!!!' } });
     expect(garbage.status).toBe(400);
     expect(await garbage.json()).toMatchObject({ error: 'RESPONSE_MALFORMED' });
     expect((await read(v.id)).state).toBe('pending');

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAILURE_CODES } from '../../src/codes/failure-codes.js';
-import { ageOverPurpose } from '../../src/policy/index.js';
+import { createAgeOverPurpose } from '../../src/policy/index.js';
 import { REASON_CODES, reasonFor, type ReasonCode } from '../../src/service/verifications/reasons.js';
 import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import type { WebhookDelivery } from '../../src/service/webhooks/delivery.js';
@@ -101,7 +101,7 @@ describe('reasons', () => {
 
   it('a failed verification carries the reason of its first failure code', async () => {
     // A purpose that accepts J-LIS only: the sandbox wallet's card verifies but its issuer is not accepted.
-    svc.ctx.purposes.set('jlis_only', ageOverPurpose({ name: 'jlis_only', trustSets: ['jp-jlis'] }));
+    svc.ctx.purposes.set('jlis_only', createAgeOverPurpose({ name: 'jlis_only', trustSets: ['jp-jlis'] }));
     const v = await create({ purpose: 'jlis_only' });
     const scan = await fetch(`${svc.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: v.qr.uri }) });
     expect(scan.status).toBe(200);

@@ -16,7 +16,7 @@ import { createDeviceRequest, type DeviceRequestInfo } from '../request/device-r
 import { validatePresentationRequest, type PresentationRequest } from '../request/presentation-request.js';
 import { newNonce, newRequestId, saveState, type PresentationState } from '../state/presentation-state.js';
 import type { RequestStateStore } from '../state/request-state-store.js';
-import { dcapiSessionTranscript } from '../transcript/dcapi-handover.js';
+import { dcApiSessionTranscript } from '../transcript/dcapi-handover.js';
 import { createEncryptionInfo } from './encryption-info.js';
 
 /**
@@ -27,7 +27,7 @@ export type DcApiProtocol = 'org-iso-mdoc' | 'openid4vp-v1-signed' | 'openid4vp-
 /**
  * What to ask, the page's origin the request is bound to, the verifier identity that signs it, the protocols to offer, the time and where the request state goes.
  */
-export interface DigitalCredentialRequestInput {
+export interface DigitalCredentialRequestOptions {
   request: PresentationRequest;
   /** The origin of the page that calls the API, e.g. https://shop.example. */
   origin: string;
@@ -72,7 +72,7 @@ export interface DigitalCredentialRequest {
  * const result = await receiveDigitalCredentialResponse({ id: req.id, response: credential, trust, at: new Date(), store });
  * ```
  */
-export async function createDigitalCredentialRequest(input: DigitalCredentialRequestInput): Promise<DigitalCredentialRequest> {
+export async function createDigitalCredentialRequest(input: DigitalCredentialRequestOptions): Promise<DigitalCredentialRequest> {
   const request = validatePresentationRequest(input.request);
   let origin: string;
   try {
@@ -92,7 +92,7 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
   if (protocols.includes('org-iso-mdoc')) {
     const { privateJwk, publicJwk } = newJwkPair('P-256');
     const encryptionInfo = createEncryptionInfo(new Uint8Array(randomBytes(16)), createPublicKey({ key: publicJwk, format: 'jwk' }));
-    const transcript = dcapiSessionTranscript({ encryptionInfo: encryptionInfo.encoded, origin });
+    const transcript = dcApiSessionTranscript({ encryptionInfo: encryptionInfo.encoded, origin });
     const deviceRequest = createDeviceRequest(request, transcript, input.identity, input.deviceRequestVersion, {
       readerAuthAll: input.readerAuthAll === true,
       ...(input.deviceRequestInfo ? { deviceRequestInfo: input.deviceRequestInfo } : {}),

@@ -12,14 +12,14 @@ import {
   openProtocolResponse,
   verifyPresentations,
   type AnsweredVerificationResult,
-  type ProtocolResponseInput,
-  type ProtocolVerifyOptions,
+  type ProtocolResponseContext,
+  type VerifyProtocolResponseOptions,
 } from '../verify-protocol-response.js';
 
 /**
  * The answer navigator.credentials.get returned ({protocol, data}), the id of the request it answers (its origin is in the request state), and the verification options.
  */
-export interface DigitalCredentialResponseInput extends Omit<ProtocolVerifyOptions, 'request'> {
+export interface DigitalCredentialResponseOptions extends Omit<VerifyProtocolResponseOptions, 'request'> {
   id: string;
   /** The DigitalCredential as JSON ({protocol, data}) or its parsed object. */
   response: unknown;
@@ -44,12 +44,12 @@ function protocolOf(response: unknown): { protocol: string; body: unknown } {
 /**
  * Opens a Digital Credentials API answer (HPKE for org-iso-mdoc, JWE for OpenID4VP), rebuilds the SessionTranscript from what was sent, uses the request state once and verifies.
  */
-export async function receiveDigitalCredentialResponse(input: DigitalCredentialResponseInput): Promise<AnsweredVerificationResult> {
+export async function receiveDigitalCredentialResponse(input: DigitalCredentialResponseOptions): Promise<AnsweredVerificationResult> {
   checkResponseSize(input.response, input.maxResponseBytes);
   const digest = answerDigest(input.response);
   const state = await loadState(input.store, input.id, input.at, 'dcapi', digest);
   const { protocol, body } = protocolOf(input.response);
-  let sent: ProtocolResponseInput;
+  let sent: ProtocolResponseContext;
   if (protocol === 'org-iso-mdoc' && state.annexC) {
     sent = { protocol, origin: state.origin!, encryptionInfo: state.annexC.encryptionInfo, recipientPrivateKey: keyFromJwk(state.annexC.recipientKey) };
   } else if (state.oid4vp?.dcApiProtocols?.includes(protocol)) {

@@ -4,7 +4,7 @@
  * those, never taken from the wallet; a wrong origin or encryptionInfo makes HPKE fail.
  */
 import type { KeyObject } from 'node:crypto';
-import { dcapiSessionTranscript } from '../transcript/dcapi-handover.js';
+import { dcApiSessionTranscript } from '../transcript/dcapi-handover.js';
 import { annexCResponseString, parseEncryptedResponse } from './encrypted-response.js';
 import { hpkeOpen } from './hpke.js';
 
@@ -15,7 +15,7 @@ export interface AnnexCOpened {
 
 export async function openAnnexCResponse(response: unknown, sent: { encryptionInfo: string; origin: string; recipientPrivateKey: KeyObject }): Promise<AnnexCOpened> {
   const { enc, cipherText } = parseEncryptedResponse(annexCResponseString(response));
-  const sessionTranscript = dcapiSessionTranscript({ encryptionInfo: sent.encryptionInfo, origin: sent.origin });
+  const sessionTranscript = dcApiSessionTranscript({ encryptionInfo: sent.encryptionInfo, origin: sent.origin });
   const deviceResponse = await hpkeOpen({ recipientPrivateKey: sent.recipientPrivateKey, enc, cipherText, info: sessionTranscript });
   return { deviceResponse, sessionTranscript };
 }

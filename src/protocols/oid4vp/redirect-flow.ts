@@ -11,14 +11,14 @@ import { validatePresentationRequest, type PresentationRequest } from '../reques
 import { answerDigest } from '../state/answer-digest.js';
 import { consumeState, keyFromJwk, loadState, newNonce, newRequestId, saveState, type PresentationState } from '../state/presentation-state.js';
 import type { RequestStateStore } from '../state/request-state-store.js';
-import { checkResponseSize, openProtocolResponse, verifyPresentations, type AnsweredVerificationResult, type ProtocolVerifyOptions } from '../verify-protocol-response.js';
+import { checkResponseSize, openProtocolResponse, verifyPresentations, type AnsweredVerificationResult, type VerifyProtocolResponseOptions } from '../verify-protocol-response.js';
 import { createResponseEncryptionKey, responseEncryptionJwk } from './encryption-key.js';
 import { authorizationRequestObject, signRequestObject, type AuthorizationRequestObject, type VerifierInfo } from './request-object.js';
 
 /**
  * What to ask, the verifier identity, the request_uri and response_uri for a request id, the time and where the request state goes.
  */
-export interface OpenID4VPRequestInput {
+export interface OpenID4VPRequestOptions {
   request: PresentationRequest;
   identity: VerifierIdentity;
   clientIdPrefix?: ClientIdPrefix;
@@ -61,7 +61,7 @@ export interface OpenID4VPRequest {
  * // GET or POST request_uri: getRequestObject(store, id, new Date(), { identity, walletNonce }); POST response_uri: receiveDirectPost({ id, body, trust, at: new Date(), store })
  * ```
  */
-export async function createOpenID4VPRequest(input: OpenID4VPRequestInput): Promise<OpenID4VPRequest> {
+export async function createOpenID4VPRequest(input: OpenID4VPRequestOptions): Promise<OpenID4VPRequest> {
   const request = validatePresentationRequest(input.request);
   const id = newRequestId();
   const clientId = clientIdFor(input.identity, input.clientIdPrefix ?? 'x509_hash');
@@ -125,7 +125,7 @@ export async function getRequestObject(store: RequestStateStore, id: string, at:
 /**
  * The wallet's POST to response_uri (the form body), the request id, and the verification options.
  */
-export interface DirectPostInput extends Omit<ProtocolVerifyOptions, 'request'> {
+export interface DirectPostOptions extends Omit<VerifyProtocolResponseOptions, 'request'> {
   id: string;
   /** The POST body: form-encoded string, or the parsed form as an object ({response}). */
   body: unknown;
@@ -135,7 +135,7 @@ export interface DirectPostInput extends Omit<ProtocolVerifyOptions, 'request'> 
 /**
  * Opens a direct_post.jwt answer, checks it belongs to the request, uses the request state once and verifies.
  */
-export async function receiveDirectPost(input: DirectPostInput): Promise<AnsweredVerificationResult> {
+export async function receiveDirectPost(input: DirectPostOptions): Promise<AnsweredVerificationResult> {
   checkResponseSize(input.body, input.maxResponseBytes);
   const digest = answerDigest(input.body);
   const state = await loadState(input.store, input.id, input.at, 'openid4vp', digest);

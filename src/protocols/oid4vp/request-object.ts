@@ -16,7 +16,7 @@ import { ENCRYPTED_RESPONSE_ENC_VALUES, type ResponseEncryptionJwk } from './enc
 
 export type ResponseMode = 'direct_post.jwt' | 'dc_api.jwt';
 
-export interface AuthorizationRequestInput {
+export interface AuthorizationRequestOptions {
   request: PresentationRequest;
   nonce: string;
   responseMode: ResponseMode;
@@ -65,7 +65,7 @@ export interface AuthorizationRequestObject {
 /** COSE algorithm identifiers we verify: ES256/384/512, EdDSA (issuerAuth), plus deviceMac on P-256. */
 const MDOC_ALGS = { issuerauth_alg_values: [-7, -35, -36, -8], deviceauth_alg_values: [-7, -35, -36, -8, -65537] };
 
-export function authorizationRequestObject(input: AuthorizationRequestInput): AuthorizationRequestObject {
+export function authorizationRequestObject(input: AuthorizationRequestOptions): AuthorizationRequestObject {
   const o: AuthorizationRequestObject = {
     response_type: 'vp_token',
     response_mode: input.responseMode,

@@ -19,13 +19,13 @@ export interface Engagement {
 /**
  * The engagement in a holder's QR code (mdoc: URI): the DeviceEngagement, the handover the SessionTranscript takes, and the retrieval methods it offers.
  */
-export function engagementFromQr(text: string): Engagement {
+export function parseQrEngagement(text: string): Engagement {
   const deviceEngagement = parseMdocUri(text);
   return { deviceEngagement, handover: { kind: 'qr' }, retrievalMethods: deviceEngagement.retrievalMethods };
 }
 
 /** `handoverRequest` is the reader's own Handover Request for negotiated handover, null for static. */
-export function engagementFromNfc(handoverSelect: Uint8Array, handoverRequest: Uint8Array | null): Engagement {
+export function parseNfcEngagement(handoverSelect: Uint8Array, handoverRequest: Uint8Array | null): Engagement {
   const nfc = parseHandoverSelect(handoverSelect);
   return {
     deviceEngagement: nfc.deviceEngagement,

@@ -2,7 +2,7 @@
  * One in-person read, end to end: session over a transport, then the verification core with the
  * transcript and the reader's ephemeral key (deviceMac needs it). Time is injected.
  */
-import type { VerifyOptions } from '../../mdoc/verify.js';
+import type { VerifyDeviceResponseOptions } from '../../mdoc/verify.js';
 import { verifyDeviceResponse } from '../../mdoc/verify.js';
 import type { VerificationResult } from '../../mdoc/result.js';
 import type { DeviceRequestInfo, ItemsRequest } from '../request/device-request.js';
@@ -17,7 +17,7 @@ export interface ReadMdocOptions extends ReaderSessionOptions {
   requests: ItemsRequest[];
   /** Which requests together answer (second-edition mdocs only), e.g. anyOneOf(requests.length). */
   deviceRequestInfo?: DeviceRequestInfo;
-  verify: Omit<VerifyOptions, 'sessionTranscript' | 'readerEphemeralKey'>;
+  verify: Omit<VerifyDeviceResponseOptions, 'sessionTranscript' | 'readerEphemeralKey'>;
 }
 
 /**
@@ -33,10 +33,10 @@ export interface ReadMdocOutcome {
  *
  * @example
  * ```ts
- * const engagement = engagementFromQr(scannedText); // mdoc:...
+ * const engagement = parseQrEngagement(scannedText); // mdoc:...
  * const ble = engagement.retrievalMethods.find((m) => m.type === 'ble');
  * const transport = await openBleCentralClient(engagement.deviceEngagement, ble, { connectTimeoutMs: 10_000 });
- * const { result } = await readMdoc({ engagement, transport, timeoutMs: 10_000, requests: [itemsRequestFor(doc)], verify: { trust, at: new Date() } });
+ * const { result } = await readMdoc({ engagement, transport, timeoutMs: 10_000, requests: [buildItemsRequest(doc)], verify: { trust, at: new Date() } });
  * ```
  */
 export async function readMdoc(options: ReadMdocOptions): Promise<ReadMdocOutcome> {

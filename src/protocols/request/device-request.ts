@@ -63,7 +63,7 @@ export interface ReaderIdentity {
 }
 
 /** The ISO 18013-5 ItemsRequest for one RequestedDocument. */
-export function itemsRequestFor(doc: RequestedDocument): ItemsRequest {
+export function buildItemsRequest(doc: RequestedDocument): ItemsRequest {
   const nameSpaces: Record<string, Record<string, boolean>> = {};
   for (const [ns, elements] of elementsByNameSpace(doc)) {
     nameSpaces[ns] = Object.fromEntries(elements.map((e) => [e.elementIdentifier, e.intentToRetain ?? false]));
@@ -146,5 +146,5 @@ export function createDeviceRequest(
   version: '1.0' | '1.1' = '1.0',
   options: DeviceRequestOptions = {},
 ): Uint8Array {
-  return buildDeviceRequest(request.documents.map(itemsRequestFor), sessionTranscript, reader, version, options);
+  return buildDeviceRequest(request.documents.map(buildItemsRequest), sessionTranscript, reader, version, options);
 }

@@ -6,20 +6,20 @@
 import { encodeCbor } from '../../cbor/index.js';
 import { hashedHandover, onlineSessionTranscript } from './session-transcript.js';
 
-export interface DcapiHandoverInput {
+export interface DcApiHandoverOptions {
   /** base64url(EncryptionInfo CBOR) as sent to the browser. */
   encryptionInfo: string;
   origin: string;
 }
 
-export function dcapiHandoverInfo(input: DcapiHandoverInput): Uint8Array {
+export function dcApiHandoverInfo(input: DcApiHandoverOptions): Uint8Array {
   return encodeCbor([input.encryptionInfo, input.origin]);
 }
 
-export function dcapiHandover(input: DcapiHandoverInput): Uint8Array {
-  return hashedHandover('dcapi', dcapiHandoverInfo(input));
+export function dcApiHandover(input: DcApiHandoverOptions): Uint8Array {
+  return hashedHandover('dcapi', dcApiHandoverInfo(input));
 }
 
-export function dcapiSessionTranscript(input: DcapiHandoverInput): Uint8Array {
-  return onlineSessionTranscript(dcapiHandover(input));
+export function dcApiSessionTranscript(input: DcApiHandoverOptions): Uint8Array {
+  return onlineSessionTranscript(dcApiHandover(input));
 }

@@ -18,7 +18,7 @@ export type ProximityHandover =
       handoverRequest: Uint8Array | null;
     };
 
-export interface ProximityTranscriptInput {
+export interface ProximityTranscriptOptions {
   /** DeviceEngagement bytes as received (QR: the b64url-decoded payload after `mdoc:`). */
   deviceEngagement: Uint8Array;
   /** EReaderKey: the CBOR encoding of the reader's ephemeral COSE_Key, as sent in SessionEstablishment. */
@@ -39,7 +39,7 @@ export function proximityHandover(handover: ProximityHandover): Uint8Array {
   );
 }
 
-export function proximitySessionTranscript(input: ProximityTranscriptInput): Uint8Array {
+export function proximitySessionTranscript(input: ProximityTranscriptOptions): Uint8Array {
   return concat(
     Uint8Array.of(0x83),
     embedBytes(input.deviceEngagement).tagged,

@@ -6,7 +6,7 @@ import { encodeCbor } from '../../cbor/index.js';
 import { KakuninError } from '../../codes/error.js';
 import { hashedHandover, onlineSessionTranscript } from './session-transcript.js';
 
-export interface OpenID4VPDCAPIHandoverInput {
+export interface OpenID4VPDCAPIHandoverOptions {
   /** The origin the browser reported, without any `origin:` prefix. */
   origin: string;
   nonce: string;
@@ -14,17 +14,17 @@ export interface OpenID4VPDCAPIHandoverInput {
   jwkThumbprint: Uint8Array | null;
 }
 
-export function openID4VPDCAPIHandoverInfo(input: OpenID4VPDCAPIHandoverInput): Uint8Array {
+export function openID4VPDCAPIHandoverInfo(input: OpenID4VPDCAPIHandoverOptions): Uint8Array {
   if (input.origin.startsWith('origin:')) {
     throw new KakuninError('TRANSCRIPT_INVALID', 'the origin in OpenID4VPDCAPIHandoverInfo must not carry the origin: prefix');
   }
   return encodeCbor([input.origin, input.nonce, input.jwkThumbprint]);
 }
 
-export function openID4VPDCAPIHandover(input: OpenID4VPDCAPIHandoverInput): Uint8Array {
+export function openID4VPDCAPIHandover(input: OpenID4VPDCAPIHandoverOptions): Uint8Array {
   return hashedHandover('OpenID4VPDCAPIHandover', openID4VPDCAPIHandoverInfo(input));
 }
 
-export function openID4VPDCAPISessionTranscript(input: OpenID4VPDCAPIHandoverInput): Uint8Array {
+export function openID4VPDCAPISessionTranscript(input: OpenID4VPDCAPIHandoverOptions): Uint8Array {
   return onlineSessionTranscript(openID4VPDCAPIHandover(input));
 }

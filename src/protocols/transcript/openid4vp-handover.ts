@@ -5,7 +5,7 @@
 import { encodeCbor } from '../../cbor/index.js';
 import { hashedHandover, onlineSessionTranscript } from './session-transcript.js';
 
-export interface OpenID4VPHandoverInput {
+export interface OpenID4VPHandoverOptions {
   /** The full client_id, prefix included (e.g. `x509_hash:...`). */
   clientId: string;
   nonce: string;
@@ -15,15 +15,15 @@ export interface OpenID4VPHandoverInput {
   responseUri: string;
 }
 
-export function openID4VPHandoverInfo(input: OpenID4VPHandoverInput): Uint8Array {
+export function openID4VPHandoverInfo(input: OpenID4VPHandoverOptions): Uint8Array {
   return encodeCbor([input.clientId, input.nonce, input.jwkThumbprint, input.responseUri]);
 }
 
-export function openID4VPHandover(input: OpenID4VPHandoverInput): Uint8Array {
+export function openID4VPHandover(input: OpenID4VPHandoverOptions): Uint8Array {
   return hashedHandover('OpenID4VPHandover', openID4VPHandoverInfo(input));
 }
 
 /** SessionTranscript CBOR bytes (not wrapped in tag 24). */
-export function openID4VPSessionTranscript(input: OpenID4VPHandoverInput): Uint8Array {
+export function openID4VPSessionTranscript(input: OpenID4VPHandoverOptions): Uint8Array {
   return onlineSessionTranscript(openID4VPHandover(input));
 }

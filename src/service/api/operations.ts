@@ -95,22 +95,22 @@ export const OPERATIONS = {
     ok: { status: 200, description: 'Declined', type: 'application/json', schema: S.SessionEvent },
     errors: ['NOT_FOUND', 'ALREADY_ANSWERED', 'EXPIRED', 'REQUEST_EXPIRED', ...COMMON],
   },
-  getDcapiRequest: {
+  getDcApiRequest: {
     method: 'get',
     path: '/v1/verifications/{id}/dcapi-request',
     tag: 'verifications',
     summary: 'The argument for navigator.credentials.get',
     description: 'Made the first time a page asks (creating a verification makes only the QR code\'s request) and kept with the verification: every later call returns the same request.',
-    ok: { status: 200, description: 'The request', type: 'application/json', schema: S.DcapiRequest },
+    ok: { status: 200, description: 'The request', type: 'application/json', schema: S.DcApiRequest },
     errors: ['NOT_FOUND', 'ALREADY_ANSWERED', 'EXPIRED', 'REQUEST_EXPIRED', ...COMMON],
   },
-  postDcapiResponse: {
+  postDcApiResponse: {
     method: 'post',
     path: '/v1/verifications/{id}/dcapi-response',
     tag: 'verifications',
     summary: 'Hand over what navigator.credentials.get returned',
     description: 'An answer that does not open (400 with the protocol code) changes nothing: the verification still waits for the real one.',
-    body: { schema: S.DcapiResponse, type: 'application/json', limit: WALLET_BODY_LIMIT, required: true },
+    body: { schema: S.DcApiResponse, type: 'application/json', limit: WALLET_BODY_LIMIT, required: true },
     ok: { status: 200, description: 'Verified or failed: the result', type: 'application/json', schema: S.SessionEvent },
     errors: WALLET_ANSWER.filter((c) => c !== 'RATE_LIMITED'),
   },
@@ -215,14 +215,14 @@ export const OPERATIONS = {
     errors: ['WALLET_CANNOT_ANSWER'],
     demoOnly: true,
   },
-  sandboxWalletDcapi: {
+  sandboxWalletDcApi: {
     method: 'post',
     path: '/v1/sandbox/wallet/dcapi',
     tag: 'sandbox',
     summary: 'Demo only: what navigator.credentials.get resolves to, answered by the sandbox wallet',
     description:
       'Exists only in `kakunin demo` (sandbox mode). Takes the `dcapi` argument of a verification and the page\'s origin and returns the DigitalCredential a wallet would (protocol and data), for the page to POST to `links.dcapi_response`.',
-    body: { schema: S.SandboxDcapi, type: 'application/json', limit: '64kb', required: true },
+    body: { schema: S.SandboxDcApi, type: 'application/json', limit: '64kb', required: true },
     ok: { status: 200, description: 'The DigitalCredential', type: 'application/json', schema: S.DigitalCredential },
     errors: ['WALLET_CANNOT_ANSWER'],
     demoOnly: true,

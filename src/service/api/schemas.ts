@@ -140,7 +140,7 @@ export const SessionEvent = Type.Object(
   { additionalProperties: false },
 );
 
-export const DcapiRequest = Type.Object(
+export const DcApiRequest = Type.Object(
   {
     dcapi: Type.Object(
       { digital: Type.Object({ requests: Type.Array(Type.Object({ protocol: Type.String(), data: Type.Unknown() })) }) },
@@ -153,7 +153,7 @@ export const DcapiRequest = Type.Object(
   { additionalProperties: false },
 );
 
-export const DcapiResponse = Type.Object(
+export const DcApiResponse = Type.Object(
   {
     protocol: Type.String({
       minLength: 1,
@@ -228,7 +228,7 @@ export const SandboxScan = Type.Object(
   { additionalProperties: false },
 );
 export const SandboxScanResult = Type.Object({ wallet_post_status: Type.Integer() }, { additionalProperties: false, examples: [{ wallet_post_status: 200 }] });
-export const SandboxDcapi = Type.Object(
+export const SandboxDcApi = Type.Object(
   {
     argument: Type.Object({}, { description: '`dcapi` of a verification' }),
     origin: Type.String({ maxLength: 256, description: "the page's origin, e.g. http://localhost:8080" }),
@@ -257,8 +257,8 @@ export const COMPONENTS: Record<string, TSchema> = {
   SessionEvent,
   Decision,
   Reason,
-  DcapiRequest,
-  DcapiResponse,
+  DcApiRequest,
+  DcApiResponse,
   Decline,
   WalletRequestPost,
   DirectPost,

@@ -9,7 +9,7 @@ import type { OperationId } from '../api/operations.js';
 import type { ServiceContext } from '../context.js';
 import { clientAddressKey } from './rate-limits.js';
 import { streamEvents } from './sse.js';
-import { acceptDcapiResponse, acceptDirectPost, createVerification, dcapiRequest, declineFromPage, getVerification, qrSvg, requestObject, type CreateInput } from '../verifications/lifecycle.js';
+import { acceptDcApiResponse, acceptDirectPost, createVerification, getDcApiRequest, declineFromPage, getVerification, qrSvg, requestObject, type CreateVerificationOptions } from '../verifications/lifecycle.js';
 
 export interface Route {
   /** Runs before the body is read: what refuses a request cheaply comes first. */
@@ -41,7 +41,7 @@ const sendJar = (res: Response, jar: string) =>
   void res.status(200).type('application/oauth-authz-req+jwt').set('cache-control', 'no-store').send(Buffer.from(jar, 'ascii'));
 
 /** The production routes (the sandbox wallet's are the demo's, see startup/serve.ts). */
-export function routes(ctx: ServiceContext, openapi: string): Record<Exclude<OperationId, 'sandboxWalletScan' | 'sandboxWalletDcapi'>, Route> {
+export function routes(ctx: ServiceContext, openapi: string): Record<Exclude<OperationId, 'sandboxWalletScan' | 'sandboxWalletDcApi'>, Route> {
   // Creating verifications: per client address and per API key. The wallet's endpoints: a wallet
   // fetches a request and posts one answer, with a few retries, so a handle gets 20 calls a minute; a
   // client address ten times the creation rate (a shop's customers may share one address).
@@ -55,7 +55,7 @@ export function routes(ctx: ServiceContext, openapi: string): Record<Exclude<Ope
   return {
     createVerification: {
       guards: [noStore, perIp, requireApiKey(ctx.config.apiKeys), perKey],
-      handle: async (req, res) => void res.status(201).json(await createVerification(ctx, req.body as CreateInput, String(res.locals.client))),
+      handle: async (req, res) => void res.status(201).json(await createVerification(ctx, req.body as CreateVerificationOptions, String(res.locals.client))),
     },
     getVerification: { guards: [cors, noStore], handle: async (req, res) => void res.json(await getVerification(ctx, param(req, 'id'))) },
     verificationEvents: { guards: [cors], handle: (req, res) => streamEvents(ctx, req, res, param(req, 'id'), ctx.streams) },
@@ -63,10 +63,10 @@ export function routes(ctx: ServiceContext, openapi: string): Record<Exclude<Ope
       guards: [cors, noStore],
       handle: async (req, res) => void res.json(await declineFromPage(ctx, param(req, 'id'), (req.body as { error: string }).error)),
     },
-    getDcapiRequest: { guards: [cors, noStore], handle: async (req, res) => void res.json(await dcapiRequest(ctx, param(req, 'id'))) },
-    postDcapiResponse: {
+    getDcApiRequest: { guards: [cors, noStore], handle: async (req, res) => void res.json(await getDcApiRequest(ctx, param(req, 'id'))) },
+    postDcApiResponse: {
       guards: [cors, noStore],
-      handle: async (req, res) => void res.json(await acceptDcapiResponse(ctx, param(req, 'id'), req.body as { protocol: string; data: unknown })),
+      handle: async (req, res) => void res.json(await acceptDcApiResponse(ctx, param(req, 'id'), req.body as { protocol: string; data: unknown })),
     },
     // The handle is what the QR itself carries, so its SVG tells no one anything new; a page may keep
     // it for the life of the request.

@@ -102,7 +102,7 @@ export class DemoWallet {
    * first offered request in a protocol the wallet speaks, as a browser passes the wallet the
    * request it can handle (Safari org-iso-mdoc, Chrome openid4vp-v1-*).
    */
-  async answerDcapi(argument: unknown, origin: string): Promise<DigitalCredentialAnswer> {
+  async answerDcApi(argument: unknown, origin: string): Promise<DigitalCredentialAnswer> {
     const requests = (argument as { digital?: { requests?: OfferedRequest[] } } | undefined)?.digital?.requests;
     if (!Array.isArray(requests)) throw new Error('the argument has no digital.requests');
     for (const r of requests) {
@@ -115,7 +115,7 @@ export class DemoWallet {
 }
 
 /** Demo only: the sandbox wallet, answering the way a phone would, driven from the page. */
-export function sandboxWalletRoutes(wallet: DemoWallet, ownPrefix: string): Record<'sandboxWalletScan' | 'sandboxWalletDcapi', Route> {
+export function sandboxWalletRoutes(wallet: DemoWallet, ownPrefix: string): Record<'sandboxWalletScan' | 'sandboxWalletDcApi', Route> {
   return {
     sandboxWalletScan: {
       guards: [],
@@ -129,12 +129,12 @@ export function sandboxWalletRoutes(wallet: DemoWallet, ownPrefix: string): Reco
         res.status(status === 200 ? 200 : 502).json({ wallet_post_status: status });
       },
     },
-    sandboxWalletDcapi: {
+    sandboxWalletDcApi: {
       guards: [],
       handle: async (req, res) => {
         const body = req.body as { argument: unknown; origin: string };
         try {
-          res.json(await wallet.answerDcapi(body.argument, body.origin));
+          res.json(await wallet.answerDcApi(body.argument, body.origin));
         } catch (e) {
           throw new ServiceError('WALLET_CANNOT_ANSWER', (e as Error).message);
         }

@@ -17,16 +17,16 @@ import { conflict, gone, notFound, ServiceError } from '../errors.js';
 import { checkWebhookUrl } from '../webhooks/ssrf.js';
 import { reasonFor } from './reasons.js';
 import { FINAL_STATES, hasExpired, publicView, type SessionEvent, type VerificationSession, type VerificationState } from './session.js';
-import type { AnsweredResult, RequestRefs, VerifyOptions } from './wallet-protocols.js';
+import type { AnsweredResult, RequestRefs, VerifyAnswerOptions } from './wallet-protocols.js';
 import type { OutboxEntry } from '../store/index.js';
 import type { WebhookDelivery } from '../webhooks/delivery.js';
 
-export interface CreateInput {
+export interface CreateVerificationOptions {
   purpose: string;
   options?: { origin?: string; webhook_url?: string };
 }
 
-export interface CreateOutput {
+export interface CreatedVerification {
   id: string;
   purpose: string;
   state: 'pending';
@@ -47,7 +47,7 @@ function newId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-export async function createVerification(ctx: ServiceContext, input: CreateInput, client = clientIdOf(undefined)): Promise<CreateOutput> {
+export async function createVerification(ctx: ServiceContext, input: CreateVerificationOptions, client = clientIdOf(undefined)): Promise<CreatedVerification> {
   const purpose = ctx.purposes.get(input.purpose);
   if (!purpose) throw new ServiceError('UNKNOWN_PURPOSE', `unknown purpose; known: ${[...ctx.purposes.keys()].join(', ')}`);
   // Refuse a bad webhook before any request state or key is made for this verification.
@@ -57,7 +57,7 @@ export async function createVerification(ctx: ServiceContext, input: CreateInput
   const id = newId();
   const base = ctx.config.publicUrl;
   // Only the OpenID4VP request behind the QR code: the DC API request is made when a page asks
-  // (dcapiRequest), the QR's SVG when it is shown (qrSvg). The wallet's URLs name the OpenID4VP
+  // (getDcApiRequest), the QR's SVG when it is shown (qrSvg). The wallet's URLs name the OpenID4VP
   // request state, never the session id (the right to read).
   const prepared = await ctx.protocols.prepare({
     documents: purpose.documents,
@@ -117,13 +117,13 @@ function isBareOrigin(origin: string): boolean {
  * its key pairs and signatures cost more than the rest of a verification, and a QR or link flow
  * never uses them.
  */
-export async function dcapiRequest(ctx: ServiceContext, id: string): Promise<{ dcapi: unknown }> {
+export async function getDcApiRequest(ctx: ServiceContext, id: string): Promise<{ dcapi: unknown }> {
   const found = await findSession(ctx, id);
   refuseUnlessOpen(ctx, found);
   if (found.dcapi !== undefined) return { dcapi: found.dcapi };
   const purpose = ctx.purposes.get(found.purpose);
   if (!purpose) throw conflict();
-  const prepared = await ctx.protocols.prepareDcapi({ documents: purpose.documents, origin: found.origin ?? new URL(ctx.config.publicUrl).origin, ttlSeconds: secondsLeft(ctx, found) });
+  const prepared = await ctx.protocols.prepareDcApi({ documents: purpose.documents, origin: found.origin ?? new URL(ctx.config.publicUrl).origin, ttlSeconds: secondsLeft(ctx, found) });
   // Read again just before writing: the wallet may have fetched the QR's request meanwhile
   // (retrieved), and that change must not be undone.
   const session = await findSession(ctx, id);
@@ -240,9 +240,9 @@ async function decline(ctx: ServiceContext, session: VerificationSession, error:
 }
 
 /** The page hands over what navigator.credentials.get returned. */
-export async function acceptDcapiResponse(ctx: ServiceContext, id: string, credential: { protocol: string; data: unknown }): Promise<SessionEvent> {
+export async function acceptDcApiResponse(ctx: ServiceContext, id: string, credential: { protocol: string; data: unknown }): Promise<SessionEvent> {
   const session = await findSession(ctx, id);
-  return answer(ctx, session, (verify) => ctx.protocols.receiveDcapi(refsOf(session), credential, verify));
+  return answer(ctx, session, (verify) => ctx.protocols.receiveDcApi(refsOf(session), credential, verify));
 }
 
 /**
@@ -259,7 +259,7 @@ export async function acceptDcapiResponse(ctx: ServiceContext, id: string, crede
 async function answer(
   ctx: ServiceContext,
   session: VerificationSession,
-  receive: (verify: VerifyOptions) => Promise<AnsweredResult>,
+  receive: (verify: VerifyAnswerOptions) => Promise<AnsweredResult>,
 ): Promise<SessionEvent> {
   refuseUnlessOpen(ctx, session);
   const purpose = ctx.purposes.get(session.purpose);

@@ -19,7 +19,7 @@ import type { VerifierInfo } from '../../protocols/oid4vp/request-object.js';
 import type { PresentationRequest, RequestedDocument } from '../../protocols/request/presentation-request.js';
 import { anyOneOf } from '../../protocols/request/device-request.js';
 import type { RequestStateStore } from '../../protocols/state/request-state-store.js';
-import type { DcapiInput, PrepareInput, PreparedDcapi, PreparedRequest, RequestRefs, WalletProtocols } from './wallet-protocols.js';
+import type { PrepareDcApiOptions, PrepareOptions, PreparedDcApi, PreparedRequest, RequestRefs, WalletProtocols } from './wallet-protocols.js';
 
 const DOC_ALIAS: Record<string, string> = { 'org.iso.23220.1.jp.mnc': 'mnc', 'org.iso.18013.5.1.mDL': 'mdl' };
 
@@ -34,7 +34,7 @@ export function dcqlRequest(documents: DocumentAsk[]): PresentationRequest {
     documents.forEach((d, j) => {
       const set = d.claimSets[i];
       if (!set) return;
-      out.push({ id: `${DOC_ALIAS[d.docType] ?? `doc${j}`}${i === 0 ? '' : `_${i}`}`, docType: d.docType, elements: set.map(toRequested) });
+      out.push({ id: `${DOC_ALIAS[d.docType] ?? `doc${j}`}${i === 0 ? '' : `_${i}`}`, docType: d.docType, elements: [...set] });
     });
   }
   return { documents: out };
@@ -43,12 +43,8 @@ export function dcqlRequest(documents: DocumentAsk[]): PresentationRequest {
 /** ISO DeviceRequest (no alternatives within a docType): each document's primary claim set. */
 export function isoRequest(documents: DocumentAsk[]): PresentationRequest {
   return {
-    documents: documents.map((d, j) => ({ id: DOC_ALIAS[d.docType] ?? `doc${j}`, docType: d.docType, elements: d.claimSets[0].map(toRequested) })),
+    documents: documents.map((d, j) => ({ id: DOC_ALIAS[d.docType] ?? `doc${j}`, docType: d.docType, elements: [...d.claimSets[0]] })),
   };
-}
-
-function toRequested(e: { namespace: string; identifier: string; intentToRetain: boolean }) {
-  return { nameSpace: e.namespace, elementIdentifier: e.identifier, intentToRetain: e.intentToRetain };
 }
 
 export interface ProtocolAdapterOptions {
@@ -72,7 +68,7 @@ export function createProtocolAdapter({ identity, additionalIdentities = [], ver
   const info = verifierInfo?.length ? { verifierInfo } : {};
   const openid4vpProtocol: DcApiProtocol = additionalIdentities.length ? 'openid4vp-v1-multisigned' : 'openid4vp-v1-signed';
   /** One DC API request per protocol: a DeviceRequest cannot carry DCQL's alternatives. */
-  const dcapiRequest = (request: PresentationRequest, protocol: DcApiProtocol, input: DcapiInput, at: Date) =>
+  const makeDcApiRequest = (request: PresentationRequest, protocol: DcApiProtocol, input: PrepareDcApiOptions, at: Date) =>
     createDigitalCredentialRequest({
       request,
       origin: input.origin,
@@ -88,7 +84,7 @@ export function createProtocolAdapter({ identity, additionalIdentities = [], ver
     });
 
   return {
-    async prepare(input: PrepareInput): Promise<PreparedRequest> {
+    async prepare(input: PrepareOptions): Promise<PreparedRequest> {
       const at = now();
       const redirect = await createOpenID4VPRequest({
         request: dcqlRequest(input.documents),
@@ -105,10 +101,10 @@ export function createProtocolAdapter({ identity, additionalIdentities = [], ver
       return { refs: { oid4vp: redirect.id, dcapi: {} }, qrUri: redirect.walletUrl };
     },
 
-    async prepareDcapi(input: DcapiInput): Promise<PreparedDcapi> {
+    async prepareDcApi(input: PrepareDcApiOptions): Promise<PreparedDcApi> {
       const at = now();
-      const annexC = await dcapiRequest(isoRequest(input.documents), 'org-iso-mdoc', input, at);
-      const openid4vp = await dcapiRequest(dcqlRequest(input.documents), openid4vpProtocol, input, at);
+      const annexC = await makeDcApiRequest(isoRequest(input.documents), 'org-iso-mdoc', input, at);
+      const openid4vp = await makeDcApiRequest(dcqlRequest(input.documents), openid4vpProtocol, input, at);
       return {
         refs: { 'org-iso-mdoc': annexC.id, [openid4vpProtocol]: openid4vp.id },
         dcapi: { digital: { requests: [...annexC.credentialRequestOptions.digital.requests, ...openid4vp.credentialRequestOptions.digital.requests] } },
@@ -123,7 +119,7 @@ export function createProtocolAdapter({ identity, additionalIdentities = [], ver
       return receiveDirectPost({ ...verify, id: refs.oid4vp, body: form, store: states });
     },
 
-    async receiveDcapi(refs, credential, verify) {
+    async receiveDcApi(refs, credential, verify) {
       const id = Object.hasOwn(refs.dcapi, credential.protocol) ? refs.dcapi[credential.protocol] : undefined;
       if (!id) throw new ProtocolError('PROTOCOL_UNSUPPORTED', `protocol ${credential.protocol.slice(0, 64)} was not offered`);
       return receiveDigitalCredentialResponse({ ...verify, id, response: credential, store: states });

@@ -9,9 +9,9 @@ import type { VerificationResult } from '../../mdoc/result.js';
 /** A verified answer and the digest that used up its request state (the session is claimed with it). */
 export type AnsweredResult = VerificationResult & { answerDigest: string };
 import type { DocumentAsk } from '../../policy/index.js';
-import type { ProtocolVerifyOptions } from '../../protocols/verify-protocol-response.js';
+import type { VerifyProtocolResponseOptions } from '../../protocols/verify-protocol-response.js';
 
-export interface PrepareInput {
+export interface PrepareOptions {
   /** What the purpose asks for. */
   documents: DocumentAsk[];
   /** request_uri for OpenID4VP by QR / redirect, given the handle that names the request. */
@@ -36,19 +36,19 @@ export interface RequestRefs {
 }
 
 export interface PreparedRequest {
-  /** `dcapi` is empty until prepareDcapi: a verification answered by QR never pays for it. */
+  /** `dcapi` is empty until prepareDcApi: a verification answered by QR never pays for it. */
   refs: RequestRefs;
   /** What the QR code carries: openid4vp://?client_id=...&request_uri=... */
   qrUri: string;
 }
 
-export interface DcapiInput {
+export interface PrepareDcApiOptions {
   documents: DocumentAsk[];
   origin: string;
   ttlSeconds: number;
 }
 
-export interface PreparedDcapi {
+export interface PreparedDcApi {
   /** DC API protocol identifier -> its request state (RequestRefs.dcapi). */
   refs: Record<string, string>;
   /** The argument for navigator.credentials.get. */
@@ -56,13 +56,13 @@ export interface PreparedDcapi {
 }
 
 /** Everything the core needs to verify, but what was asked (that comes from the request state). */
-export type VerifyOptions = Omit<ProtocolVerifyOptions, 'request'>;
+export type VerifyAnswerOptions = Omit<VerifyProtocolResponseOptions, 'request'>;
 
 export interface WalletProtocols {
   /** The OpenID4VP request by QR / redirect: all a verification needs when it is created. */
-  prepare(input: PrepareInput): Promise<PreparedRequest>;
+  prepare(input: PrepareOptions): Promise<PreparedRequest>;
   /** The Digital Credentials API requests (org-iso-mdoc, openid4vp-v1-signed), when a page asks. */
-  prepareDcapi(input: DcapiInput): Promise<PreparedDcapi>;
+  prepareDcApi(input: PrepareDcApiOptions): Promise<PreparedDcApi>;
   /** The signed request object (JAR) for request_uri; `walletNonce` from a POST to request_uri. */
   requestObject(refs: RequestRefs, walletNonce?: string): Promise<string>;
   /**
@@ -70,9 +70,9 @@ export interface WalletProtocols {
    * answer again may repeat this, see RequestStateStore) and verifies. Throws a KakuninError
    * (ProtocolError) with a code, and changes no state, when the answer does not open.
    */
-  receiveDirectPost(refs: RequestRefs, form: Record<string, string>, verify: VerifyOptions): Promise<AnsweredResult>;
+  receiveDirectPost(refs: RequestRefs, form: Record<string, string>, verify: VerifyAnswerOptions): Promise<AnsweredResult>;
   /** The same for what navigator.credentials.get returned ({protocol, data}), as received by the page. */
-  receiveDcapi(refs: RequestRefs, credential: { protocol: string; data: unknown }, verify: VerifyOptions): Promise<AnsweredResult>;
+  receiveDcApi(refs: RequestRefs, credential: { protocol: string; data: unknown }, verify: VerifyAnswerOptions): Promise<AnsweredResult>;
   /** Deletes every request state of the session: once it has its result, no way to answer stays open. */
   release(refs: RequestRefs): Promise<void>;
 }
