@@ -106,8 +106,13 @@ export function importCertificate(values: Record<string, string | boolean | unde
   for (let i = 0; i + 1 < certs.length; i++) {
     if (!certs[i].checkIssued(certs[i + 1]) || !certs[i].verify(certs[i + 1].publicKey)) throw new UsageError(`keys import: certificate ${i + 1} of the chain is not issued by certificate ${i + 2}`);
   }
+  const selfSigned = (c: X509Certificate) => c.checkIssued(c) && c.verify(c.publicKey);
+  if (selfSigned(leaf)) throw new UsageError(`keys import: ${certFile} is self-signed; wallets refuse a self-signed verifier certificate (HAIP 1.0 section 5)`);
+  // A CA's bundle often ends with its root; the service refuses a file holding one, so it is left out here.
+  const roots = certs.filter(selfSigned);
+  for (const r of roots) io.out(`left out "${r.subject.replace(/\n/g, ', ')}": a self-signed root is never sent to a wallet (HAIP 1.0 section 5)`);
   const out = join(dir, 'verifier.pem');
-  writeFileSync(out, certs.map((c) => c.toString()).join(''));
+  writeFileSync(out, certs.filter((c) => !roots.includes(c)).map((c) => c.toString()).join(''));
   const days = Math.floor((new Date(leaf.validTo).getTime() - now.getTime()) / 86_400_000);
   io.out(`written  ${out} (${leaf.subject.replace(/\n/g, ', ')}; valid ${days} more days)\nSet KAKUNIN_VERIFIER_CERT_FILE=${out} and KAKUNIN_VERIFIER_KEY_FILE=${keyFile}.`);
   return 0;

@@ -17,10 +17,9 @@ const DAY = 86_400_000;
 const T0 = new Date('2026-11-25T00:00:00Z');
 
 describe('checkVerifierIdentity', () => {
-  it('a current certificate for this host, with its chain: nothing to say; its expiry is reported', async () => {
+  it('a current certificate for this host: nothing to say; its expiry is reported', async () => {
     const id = await createDevelopmentIdentity('verify.example', T0);
-    const withRoot = { ...id, x5chain: [...id.x5chain, id.rootDer] };
-    const check = await checkVerifierIdentity(withRoot, { now: T0, host: 'verify.example' });
+    const check = await checkVerifierIdentity(id, { now: T0, host: 'verify.example' });
     expect(check).toEqual({ problems: [], warnings: [], notAfter: new Date(T0.getTime() - DAY + 365 * DAY) });
   });
 
@@ -38,7 +37,20 @@ describe('checkVerifierIdentity', () => {
     expect((await checkVerifierIdentity(id, { now: new Date(T0.getTime() - 2 * DAY), host: 'verify.example' })).problems).toEqual([expect.stringMatching(/is not valid before/)]);
     const other = await createDevelopmentIdentity('other.example', T0);
     const broken = { ...id, x5chain: [...id.x5chain, other.rootDer] };
-    expect((await checkVerifierIdentity(broken, { now: T0, host: 'verify.example' })).problems).toEqual([expect.stringContaining('is not signed by the next one')]);
+    expect((await checkVerifierIdentity(broken, { now: T0, host: 'verify.example' })).problems).toEqual([
+      expect.stringMatching(/^chain certificate 1 .* is self-signed/),
+      expect.stringContaining('is not signed by the next one'),
+    ]);
+  });
+
+  it('refuses a self-signed certificate in the chain: the root is never sent (HAIP 1.0 section 5), nor is a self-signed leaf', async () => {
+    const id = await createDevelopmentIdentity('verify.example', T0);
+    const withRoot = { ...id, x5chain: [...id.x5chain, id.rootDer] };
+    expect((await checkVerifierIdentity(withRoot, { now: T0, host: 'verify.example' })).problems).toEqual([
+      expect.stringMatching(/^chain certificate 1 \(.*CN=kakunin development reader root\) is self-signed, a trust anchor, which is never sent \(HAIP 1.0 section 5\)/),
+    ]);
+    const rootAsLeaf = { ...id, x5chain: [id.rootDer] };
+    expect((await checkVerifierIdentity(rootAsLeaf, { now: T0, host: 'verify.example' })).problems).toEqual([expect.stringMatching(/^the verifier certificate .* is self-signed/)]);
   });
 });
 
@@ -50,6 +62,21 @@ describe('the service at start', () => {
     writeFileSync(join(dir, 'key.pem'), past.keyPem);
     const start = runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef01', '--verifier-cert', join(dir, 'cert.pem'), '--verifier-key', join(dir, 'key.pem'), '--revocation', 'off'], { env: {}, logger: createLogger('silent') });
     await expect(start).rejects.toThrow(/KAKUNIN_VERIFIER_CERT_FILE \(.*cert\.pem\): the verifier certificate .* expired on/);
+  });
+
+  it('will not start on a certificate file that holds the root, main or extra, naming the file', async () => {
+    const id = await createDevelopmentIdentity('localhost', new Date());
+    const dir = mkdtempSync(join(tmpdir(), 'kakunin-vid-'));
+    writeFileSync(join(dir, 'with-root.pem'), id.leafPem + id.rootPem);
+    writeFileSync(join(dir, 'key.pem'), id.keyPem);
+    const base = ['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef01', '--revocation', 'off'];
+    const serve = (args: string[]) => runServe([...base, ...args], { env: {}, logger: createLogger('silent') });
+    await expect(serve(['--verifier-cert', join(dir, 'with-root.pem'), '--verifier-key', join(dir, 'key.pem')])).rejects.toThrow(
+      /KAKUNIN_VERIFIER_CERT_FILE \(.*with-root\.pem\): chain certificate 1 .* is self-signed/,
+    );
+    await expect(serve(['--verifier-extra-certs', join(dir, 'with-root.pem'), '--verifier-extra-keys', join(dir, 'key.pem')])).rejects.toThrow(
+      /KAKUNIN_VERIFIER_EXTRA_CERT_FILES \(.*with-root\.pem\): chain certificate 1 .* is self-signed/,
+    );
   });
 
   it('exports the certificate\'s expiry as a metric an alert can watch', async () => {

@@ -4,7 +4,9 @@
  * x509_san_dns and for Apple's domain check) that does not name the verifier's host. Finding out at
  * start-up, with the reason, beats finding out from the first customer's phone.
  *
- *   problems  stop the start (expired, not yet valid, a chain link whose signature does not verify);
+ *   problems  stop the start (expired, not yet valid, a chain link whose signature does not verify, a
+ *             self-signed certificate: HAIP 1.0 section 5 forbids the trust anchor in x5c, and readerAuth's
+ *             x5chain is built from the same list, so a root in the file would go to every wallet);
  *   warnings  are logged (expires within 30 days; the host is not among its dNSName SANs).
  */
 import * as x509 from '../../trust/x509.js';
@@ -30,6 +32,13 @@ export async function checkVerifierIdentity(identity: VerifierIdentity, options:
     if (options.now < cert.notBefore) problems.push(`${which} (${cert.subject}) is not valid before ${cert.notBefore.toISOString()}`);
     if (options.now > cert.notAfter) problems.push(`${which} (${cert.subject}) expired on ${cert.notAfter.toISOString()}`);
   });
+  for (const [i, cert] of chain.entries()) {
+    // A root is dropped neither silently nor by guess: the operator's file is what gets sent.
+    if (await cert.isSelfSigned().catch(() => false)) {
+      const which = i === 0 ? 'the verifier certificate' : `chain certificate ${i}`;
+      problems.push(`${which} (${cert.subject}) is self-signed, a trust anchor, which is never sent (HAIP 1.0 section 5): remove it from the file (the leaf first, then intermediates, no root)`);
+    }
+  }
   for (let i = 0; i + 1 < chain.length; i++) {
     const ok = await chain[i].verify({ publicKey: chain[i + 1].publicKey, signatureOnly: true }).catch(() => false);
     if (!ok) problems.push(`chain certificate ${i} (${chain[i].subject}) is not signed by the next one (${chain[i + 1].subject}): put the leaf first, then each issuer`);
