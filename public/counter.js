@@ -22,6 +22,17 @@
     return purpose.label[I18n.lang] || purpose.label.en;
   }
 
+  /** Municipalities by name, as a sentence names them: "千代田区・港区" / "Chiyoda-ku or Minato-ku". */
+  function places(codes) {
+    return (codes || []).map(function (c) { return Municipalities.name(c); }).join(I18n.t('placeJoin'));
+  }
+
+  /** What is being checked, with the place a residency check is about: "住民確認（千代田区）". */
+  function purposeText(purpose) {
+    var where = places(purpose.municipalities);
+    return where ? I18n.t('purposeAt', { purpose: label(purpose), place: where }) : label(purpose);
+  }
+
   function renderPurposes() {
     var box = $('purposes');
     box.innerHTML = '';
@@ -41,9 +52,13 @@
     $('result').hidden = section !== 'result';
   }
 
-  /** Our own failure (network, 503, configuration): not a refusal, the same customer tries again. */
-  function ourError(detail) {
-    showResult({ ok: false, headline: I18n.t('error'), reason: I18n.t('tryAgain'), detail: detail, retry: true });
+  /**
+   * Our own failure before the check started: not a refusal, the same customer tries again. A 401 is
+   * the page's key, which trying again does not mend: it says so and asks for the key.
+   */
+  function startError(status) {
+    var reason = status === 401 ? 'wrongKey' : status === 503 || status === 429 ? 'busy' : status ? 'startFailed' : 'offlineStart';
+    showResult({ look: 'retry', headline: I18n.t('error'), reason: I18n.t(reason), code: status ? String(status) : '', again: status === 401 ? 'enterKey' : 'again' });
   }
 
   async function start(purpose) {
@@ -56,11 +71,11 @@
     try {
       res = await fetch('/v1/verifications', { method: 'POST', headers: headers, body: JSON.stringify({ purpose: purpose.name }) });
     } catch (e) {
-      return ourError(I18n.t('offline'));
+      return startError(0);
     }
     if (!res.ok) {
       if (res.status === 401) sessionStorage.removeItem('kakunin.apiKey');
-      return ourError('HTTP ' + res.status);
+      return startError(res.status);
     }
     follow(await res.json(), purpose);
   }
@@ -69,7 +84,7 @@
   function follow(verification, purpose) {
     current = { verification: verification, purpose: purpose };
     sessionStorage.setItem(STORED, JSON.stringify({ verification: verification, purpose: purpose.name }));
-    I18n.put($('wait-purpose'), label(purpose));
+    I18n.put($('wait-purpose'), purposeText(purpose));
     I18n.put($('wait-status'), I18n.t('waiting'));
     $('sandbox-wallet').hidden = !config.sandbox;
     $('sandbox-wallet').disabled = false;
@@ -104,8 +119,9 @@
   function onState(event) {
     if (!current || !current.verification || event.id !== current.verification.id) return;
     if (event.state === 'retrieved') I18n.put($('wait-status'), I18n.t('retrieved'));
+    // The state is the headline; its code would only repeat it, in English.
     if (event.state === 'expired' || event.state === 'declined') {
-      return showResult({ ok: false, headline: I18n.t(event.state), reason: reasonText(event.reason), detail: event.reason && event.reason.code, retry: true });
+      return showResult({ look: 'retry', headline: I18n.t(event.state), reason: reasonText(event.reason), again: 'again' });
     }
     if (event.state === 'verified' || event.state === 'failed' || event.state === 'test') describe(event);
   }
@@ -119,25 +135,31 @@
     // An Apple test ID (sandbox only): what it would have said, marked TEST, never green.
     if (decision && decision.outcome === 'test') {
       var shown = decide(decision.value);
-      shown.test = true;
+      shown.look = 'test';
       shown.reason = I18n.t('testId');
       return showResult(shown);
     }
     if (!decision || decision.outcome !== 'verified') {
-      var retry = event.reason ? event.reason.retry : false;
-      return showResult({ ok: false, headline: I18n.t('ng'), reason: reasonText(event.reason), detail: event.reason && event.reason.code, retry: retry });
+      // Could not verify is not "no": a process failure tries again, a document that does not verify
+      // asks for another one; neither is the red cross of a real refusal.
+      var code = event.reason ? event.reason.code : '';
+      if (event.reason && event.reason.retry) return showResult({ look: 'retry', headline: I18n.t('unverified'), reason: reasonText(event.reason), code: code, again: 'again' });
+      return showResult({ look: 'unverified', headline: I18n.t('unverified'), reason: reasonText(event.reason), next: I18n.t('nextDocument'), code: code, again: 'againDocument' });
     }
     showResult(decide(decision.value));
   }
 
   /** What a decision's value says, as the result screen shows it. */
   function decide(v) {
-    if (v.kind === 'age_over') return { ok: v.over, headline: I18n.t(v.over ? 'over' : 'notOver', { n: v.threshold }) };
+    if (v.kind === 'age_over') return { look: v.over ? 'ok' : 'ng', headline: I18n.t(v.over ? 'over' : 'notOver', { n: v.threshold }) };
     if (v.kind === 'residency') {
-      var places = (v.code ? [v.code] : v.municipalities || []).map(function (c) { return Municipalities.describe(c); });
-      return { ok: v.resident, headline: I18n.t(v.resident ? 'resident' : 'notResident'), reason: places.join(' · ') };
+      // The place the check is about (the one that matched, when the purpose reports it), never read
+      // as the customer's address.
+      var where = places(v.code ? [v.code] : v.municipalities);
+      var key = v.resident ? (where ? 'residentOf' : 'resident') : where ? 'notResidentOf' : 'notResident';
+      return { look: v.resident ? 'ok' : 'ng', headline: I18n.t(key, { place: where }) };
     }
-    return { ok: true, headline: I18n.t('identity'), identity: v.attributes };
+    return { look: 'ok', headline: I18n.t('identity'), identity: v.attributes };
   }
 
   /** KYC at a counter: labelled fields, the portrait shown for the clerk to compare, nothing kept. */
@@ -165,18 +187,28 @@
     box.appendChild(dl);
   }
 
+  /** Each look of the result: a yes, a real no, could not verify, try again, an Apple test ID. */
+  var MARKS = { ok: '✓', ng: '✗', unverified: '?', retry: '↻' };
+
+  /**
+   * r: {look, headline, reason?, next? (what to do now), code? (for support, shown small), again?
+   * (the words of the button that checks the same purpose again), identity?}.
+   */
   function showResult(r) {
     clearInterval(countdown);
     if (current && current.run) current.run.cancel();
     sessionStorage.removeItem(STORED);
-    $('result').className = 'result ' + (r.test ? 'test' : r.ok ? 'ok' : r.retry ? 'retry' : 'ng');
-    $('result-mark').textContent = r.test ? I18n.t('testMark') : r.ok ? '✓' : r.retry ? '↻' : '✗';
+    $('result').className = 'result ' + r.look;
+    $('result-mark').textContent = r.look === 'test' ? I18n.t('testMark') : MARKS[r.look];
     I18n.put($('result-headline'), r.headline);
     I18n.put($('result-reason'), r.reason || '');
-    $('result-code').textContent = r.detail ? '(' + r.detail + ')' : '';
+    I18n.put($('result-next'), r.next || '');
+    $('result-next').hidden = !r.next;
+    $('result-code').textContent = r.code ? I18n.t('errorCode', { code: r.code }) : '';
     renderIdentity(r.identity);
     // A process failure invites a retry for the same customer; only a real answer moves on.
-    $('again').hidden = !r.retry || !current || !current.purpose;
+    $('again').hidden = !r.again || !current || !current.purpose;
+    if (r.again) I18n.put($('again'), I18n.t(r.again));
     show('result');
     ($('again').hidden ? $('next') : $('again')).focus();
     clearTimeout(resetTimer);

@@ -354,5 +354,11 @@
     var pref = PREFECTURES[Number(six.slice(0, 2)) - 1];
     return (pref ? pick(pref) + ' ' : '') + '(' + six + ')';
   }
-  global.Municipalities = { describe: describe, checkDigit: checkDigit, codes: function () { return Object.keys(MUNICIPALITIES); } };
+  /** The place alone, as a sentence names it: "千代田区" / "Chiyoda-ku"; a code not in the table as describe gives it. */
+  function name(code) {
+    var six = /^\d{5}$/.test(code) ? code + checkDigit(code) : code;
+    var entry = MUNICIPALITIES[six];
+    return entry ? pick(entry) : describe(code);
+  }
+  global.Municipalities = { describe: describe, name: name, checkDigit: checkDigit, codes: function () { return Object.keys(MUNICIPALITIES); } };
 })(window);

@@ -68,7 +68,12 @@ export interface ButtonLook {
  * being guessed.
  */
 export async function buttonLooks(page: Page): Promise<ButtonLook[]> {
-  return page.evaluate(() => {
+  return textLooks(page, 'button, [role="button"], a.big, a.primary, a.button');
+}
+
+/** What a person sees of every rendered element matching `selector` that holds words: as buttonLooks. */
+export async function textLooks(page: Page, selector: string): Promise<ButtonLook[]> {
+  return page.evaluate((selector) => {
     type Rgba = [number, number, number, number];
     const parse = (css: string): Rgba => {
       if (css === 'transparent') return [0, 0, 0, 0];
@@ -100,7 +105,7 @@ export async function buttonLooks(page: Page): Promise<ButtonLook[]> {
       return (l1 + 0.05) / (l2 + 0.05);
     };
     const css = (c: Rgba) => `rgb(${c.slice(0, 3).map((v) => Math.round(v)).join(', ')})`;
-    const buttons = Array.from(document.querySelectorAll('button, [role="button"], a.big, a.primary, a.button')).filter(
+    const buttons = Array.from(document.querySelectorAll(selector)).filter(
       (el) => el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) && el.getBoundingClientRect().width > 0,
     );
     return buttons.map((el) => {
@@ -126,5 +131,5 @@ export async function buttonLooks(page: Page): Promise<ButtonLook[]> {
         contrast: Math.round(worst.r * 100) / 100,
       };
     });
-  });
+  }, selector);
 }
