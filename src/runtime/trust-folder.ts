@@ -93,6 +93,15 @@ export interface LoadOptions {
   sets?: string[];
 }
 
+/** The test sets (`test`, `sandbox`) a trust folder is or holds: what loads only with `includeTest`. */
+export function testSetsIn(path: string): string[] {
+  if (!existsSync(path) || !statSync(path).isDirectory()) return [];
+  if (TEST_SETS.has(basename(path))) return [basename(path)];
+  return readdirSync(path)
+    .filter((entry) => TEST_SETS.has(entry) && statSync(join(path, entry)).isDirectory())
+    .sort();
+}
+
 /** Loads anchors from files and folders. A folder's subfolders are trust sets; certificate files
  * directly in a folder belong to a set named after the folder. Files that cannot be used are
  * skipped and listed in `warnings`; a path that does not exist is an error. */

@@ -6,8 +6,9 @@ import { asksForMyNumber, type Purpose } from '../../policy/index.js';
 import { loadPurposes } from '../../runtime/purposes-file.js';
 import type { VerifierIdentity } from '../../protocols/keys/verifier-identity.js';
 import { loadOrCreateDevelopmentIdentity, loadVerifierIdentity } from '../../runtime/verifier-identity-files.js';
-import { TrustStore } from '../../trust/index.js';
-import { loadTrustStore } from '../../runtime/trust-folder.js';
+import { basename } from 'node:path';
+import { TEST_SETS, TrustStore } from '../../trust/index.js';
+import { loadTrustStore, testSetsIn } from '../../runtime/trust-folder.js';
 import { checkVerifierIdentity } from '../../protocols/keys/verifier-identity-check.js';
 import { checkGoogleRpMetadata, GOOGLE_RP_METADATA_OID, parseGoogleRpMetadata } from '../../protocols/keys/google-rp-metadata.js';
 import { ConfigError, type ServiceConfig } from './load-config.js';
@@ -115,12 +116,27 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
   };
 }
 
-/** The trust folder (and the demo's extra anchors), loudly when test anchors are among them. */
+/**
+ * The trust folder (and the demo's extra anchors), loudly when test anchors are among them. The test
+ * sets (`test`, `sandbox`) load in sandbox mode only; outside it, asking for one, or a folder that is
+ * one, stops the start rather than leaving an integrator's test IACA silently unloaded.
+ */
 function loadTrust(config: ServiceConfig, extraTrust: TrustStore | undefined, logger: Logger): TrustStore {
-  let trust = loadTrustStore([config.trustDir], config.trustSets.length ? { sets: config.trustSets } : {});
+  const testOnly = (set: string) => `trust set "${set}" holds test roots, trusted only in sandbox mode (KAKUNIN_SANDBOX=true)`;
+  const testSetFolders = testSetsIn(config.trustDir);
+  if (!config.sandbox) {
+    const asked = config.trustSets.filter((s) => TEST_SETS.has(s));
+    const named = testSetFolders.filter((s) => s === basename(config.trustDir));
+    const first = asked[0] ?? named[0];
+    if (first) throw new ConfigError(`${config.trustSets.includes(first) ? 'KAKUNIN_TRUST_SETS' : `KAKUNIN_TRUST_DIR (${config.trustDir})`}: ${testOnly(first)}`);
+  }
+  let trust = loadTrustStore([config.trustDir], { ...(config.trustSets.length ? { sets: config.trustSets } : {}), includeTest: config.sandbox });
   for (const warning of trust.warnings) logger.warn({ warning }, 'trust store: a file was skipped');
   if (extraTrust) trust = TrustStore.merge(trust, extraTrust);
-  if (trust.anchors.length === 0) throw new ConfigError(`no trust anchors found in ${config.trustDir}`);
+  if (trust.anchors.length === 0) {
+    const why = !config.sandbox && testSetFolders.length ? ` (its ${testOnly(testSetFolders[0])})` : '';
+    throw new ConfigError(`no trust anchors found in ${config.trustDir}${why}`);
+  }
   const testSets = [...new Set(trust.anchors.filter((a) => a.test).map((a) => a.set))];
   if (testSets.length > 0) {
     logger.warn(
