@@ -30,7 +30,7 @@
       receipt: '確認の控え（署名付き）', thanks: 'ご購入ありがとうございます', refused: '20歳未満の方には販売できません',
       testBanner: 'テストモード：Apple のテスト用IDを受け付けています。ここでの結果は本人確認になりません',
       testMark: 'テスト', testId: 'Apple のテスト用IDです。端末の署名は確認しましたが、発行者の署名はありません。本人確認ではありません。',
-      testSale: 'テスト：販売はしていません',
+      testSale: 'テスト：販売はしていません（{decision}）。', sentenceGap: '',
     },
     en: {
       title: 'kakunin — Counter', choose: 'Choose what to check', checking: 'Checking:', waiting: "Waiting for the customer's phone",
@@ -58,7 +58,7 @@
       receipt: 'Verification receipt (signed)', thanks: 'Thank you for your purchase', refused: 'We cannot sell this to customers under 20',
       testBanner: 'TEST MODE: Apple test IDs are accepted. Nothing checked here is an identity',
       testMark: 'TEST', testId: 'An Apple test ID: the device signature was checked; no issuer signed it. Not an identity.',
-      testSale: 'TEST: nothing was sold',
+      testSale: 'TEST: nothing was sold ({decision}).', sentenceGap: ' ',
     },
   };
   var lang = localStorage.getItem('kakunin.lang') || ((navigator.language || 'en').toLowerCase().startsWith('ja') ? 'ja' : 'en');

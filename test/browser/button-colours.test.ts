@@ -16,6 +16,7 @@ import { createLogger } from '../../src/service/observability/logger.js';
 import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import { buttonLooks, CHROMIUM_ARGS, chromiumPath } from '../helpers/browser.js';
 import { finalEvent, streamAnswers } from '../helpers/counter-events.js';
+import { createFails, testIdsOn, waitingWallet, withoutDcApi } from '../helpers/page-states.js';
 import { freePort } from '../service/helpers.js';
 
 const SIZES = { counter: { width: 1024, height: 768 }, tablet: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
@@ -34,34 +35,6 @@ afterAll(async () => {
   await browser?.close();
   await svc?.close();
 });
-
-/** A service that answers Apple test IDs (sandbox only): the pages show the TEST banner. */
-async function testIdsOn(page: Page): Promise<void> {
-  await page.route('**/v1/config', async (route) => {
-    const res = await route.fetch();
-    await route.fulfill({ response: res, json: { ...(await res.json()), test_ids: true } });
-  });
-}
-
-/** A Digital Credentials API whose wallet takes its time: the page waits with its buttons on screen. */
-async function waitingWallet(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    (window as unknown as { DigitalCredential: unknown }).DigitalCredential = class {};
-    Object.defineProperty(navigator, 'credentials', { configurable: true, value: { get: () => new Promise(() => undefined) } });
-  });
-}
-
-async function withoutDcApi(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    delete (window as unknown as { DigitalCredential?: unknown }).DigitalCredential;
-  });
-}
-
-async function createFails(page: Page): Promise<void> {
-  await page.route('**/v1/verifications', (route) =>
-    route.request().method() === 'POST' ? route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"STORE_UNAVAILABLE"}' }) : route.continue(),
-  );
-}
 
 /** The final states, each with the event that brings the page to it (or the failure to start at all). */
 const FINALS: [string, (page: Page) => Promise<void>][] = [
