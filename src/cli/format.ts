@@ -23,7 +23,9 @@ export function toJsonValue(v: unknown): unknown {
   return v;
 }
 
-/** The --json shape: {valid, documents: [{docType, valid, issuer, elements, checks}], errors}. */
+/** The --json shape: {valid, documents: [{docType, valid, issuer, elements, checks}], errors}. `checks`
+ * also lists what was not checked by choice (the MSO's status reference: the CLI fetches no lists),
+ * which, like revocation turned off, is not in `errors` and leaves `valid` as it is. */
 export function resultToJson(result: VerificationResult): unknown {
   return {
     valid: result.valid,
@@ -33,7 +35,7 @@ export function resultToJson(result: VerificationResult): unknown {
       issuer: d.issuer ?? null,
       validity: d.validity ?? null,
       elements: toJsonValue(d.elements),
-      checks: d.checks.map((c) => ({ check: c.check, status: c.status, code: c.code ?? null, message: c.message ?? null })),
+      checks: [...d.checks, ...(d.unchecked ?? [])].map((c) => ({ check: c.check, status: c.status, code: c.code ?? null, message: c.message ?? null })),
     })),
     errors: result.errors.map((e) => ({ code: e.code, message: e.message, ...(e.document !== undefined ? { document: e.document } : {}) })),
   };
@@ -53,7 +55,7 @@ export function resultToText(result: VerificationResult): string {
       lines.push(`  issuer:   ${d.issuer.subject}${anchor}`);
     }
     if (d.validity) lines.push(`  validity: ${d.validity.validFrom} .. ${d.validity.validUntil} (signed ${d.validity.signed})`);
-    for (const c of d.checks) lines.push(`  [${MARK[c.status]}] ${c.check}${c.code && c.status !== 'pass' ? ` ${c.code}` : ''}${c.message ? `: ${c.message}` : ''}`);
+    for (const c of [...d.checks, ...(d.unchecked ?? [])]) lines.push(`  [${MARK[c.status]}] ${c.check}${c.code && c.status !== 'pass' ? ` ${c.code}` : ''}${c.message ? `: ${c.message}` : ''}`);
     for (const [kind, values] of [['issuer-signed', d.elements.issuerSigned], ['device-signed', d.elements.deviceSigned]] as const) {
       for (const [ns, elems] of Object.entries(values)) lines.push(`  ${kind} ${ns}: ${Object.keys(elems).join(', ')}`);
     }

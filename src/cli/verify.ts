@@ -21,6 +21,8 @@ RESPONSE is a DeviceResponse file: raw CBOR, hex or base64url.
   --protocol P        org-iso-mdoc | openid4vp-dcapi | openid4vp: build the transcript from the
                       protocol parameters and decrypt first (see kakunin verify --protocol P --help)
   --json              machine-readable result
+No revocation lists are fetched: an MSO status reference is listed as skipped (STATUS_UNAVAILABLE)
+and does not change the verdict.
 Exit: 0 all documents valid, 1 any invalid, 2 usage error or unreadable file.`;
 
 export async function runVerify(argv: string[], io: CliIo): Promise<number> {

@@ -88,6 +88,12 @@ export interface DocumentResult {
     deviceSigned: NameSpaceValues;
   };
   checks: CheckResult[];
+  /**
+   * Checks the caller chose not to run (no revocation lists given: the MSO's status reference), each
+   * not_run with its reason, so that nothing is skipped silently. They leave `valid` as `checks` make
+   * it, as turning revocation off does.
+   */
+  unchecked?: CheckResult[];
   /** Set for a recognised test ID when test IDs were asked for; the document is still not valid. */
   testId?: TestIdResult;
 }

@@ -3,10 +3,11 @@
  * every certificate of the issuer's path) and status (the MSO's status list or identifier list).
  */
 import type { RevocationChecker, RevocationStatus } from '../trust/revocation.js';
+import { readMsoStatus } from '../trust/status-list.js';
 import type { Checks } from './checks.js';
 import type { IssuerChain } from './issuer-checks.js';
 import type { MobileSecurityObject } from './mso.js';
-import type { CheckName, FailureCode } from './result.js';
+import type { CheckName, CheckResult, FailureCode } from './result.js';
 
 function report(checks: Checks, check: CheckName, outcome: RevocationStatus, revokedCode: FailureCode, policy: 'fail' | 'warn'): void {
   if (outcome.status === 'good') checks.pass(check);
@@ -42,4 +43,17 @@ export function checkMsoStatus(mso: MobileSecurityObject | undefined, chain: Iss
   if (chain.anchor && !chain.chain && issuerSigned) {
     report(checks, 'status', rev.checkMsoStatus(mso.status, at, chain.anchor.certificate.der), 'STATUS_REVOKED', rev.unavailablePolicy);
   } else checks.notRun('status', 'ISSUER_SIGNATURE_INVALID', 'the MSO is not authenticated: its status reference is not followed');
+}
+
+/** The status check a caller without revocation lists did not run, when the MSO carries a reference. */
+export function uncheckedMsoStatus(mso: MobileSecurityObject | undefined): CheckResult | undefined {
+  if (!mso?.status) return undefined;
+  let reference: string;
+  try {
+    const r = readMsoStatus(mso.status);
+    reference = r.kind === 'status_list' ? `a status list reference (${r.uri}, index ${r.idx})` : `an identifier list reference (${r.uri})`;
+  } catch (e) {
+    reference = `a status reference that does not read (${(e as Error).message})`;
+  }
+  return { check: 'status', status: 'not_run', code: 'STATUS_UNAVAILABLE', message: `the MSO carries ${reference}; no revocation lists were given, so it was not checked` };
 }

@@ -12,7 +12,7 @@ import { parseDeviceResponse, type Document } from './device-response.js';
 import { checkIssuerChain, checkIssuerSignature, readIssuerAuth, readMso } from './issuer-checks.js';
 import { checkMso, MSO_CHECKS } from './mso-checks.js';
 import type { CheckName, DocumentResult, NameSpaceValues, VerificationResult } from './result.js';
-import { checkIssuerRevocation, checkMsoStatus } from './revocation-checks.js';
+import { checkIssuerRevocation, checkMsoStatus, uncheckedMsoStatus } from './revocation-checks.js';
 import { sessionTranscriptForms, type SessionTranscriptForms } from './session-transcript.js';
 import { APPLE_TEST_ID, isAppleTestId } from './test-id.js';
 import { checkValueDigests } from './value-digests.js';
@@ -33,7 +33,8 @@ export interface VerifyDeviceResponseOptions {
   readerEphemeralKey?: KeyObject;
   /** Tolerance on MSO validity for clocks that disagree, in seconds. Default 300. */
   clockSkewSeconds?: number;
-  /** Revocation answers from already-fetched lists; without it revocation checks are not listed. */
+  /** Revocation answers from already-fetched lists; without it revocation checks are not run, and an
+   * MSO status reference is listed in DocumentResult.unchecked. */
   revocation?: RevocationChecker;
   /** Report Apple's integrator test IDs in DocumentResult.testId (test-id.ts). For sandboxes only:
    * such a document stays invalid either way. Default false. */
@@ -67,6 +68,9 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
   if (options.revocation) {
     checkIssuerRevocation(chain, options.revocation, options.at, checks);
     checkMsoStatus(mso, chain, issuerSigned, options.revocation, options.at, checks);
+  } else {
+    const unchecked = uncheckedMsoStatus(mso);
+    if (unchecked) result.unchecked = [unchecked];
   }
   result.valid = checks.list.every((c) => c.status === 'pass');
   if (options.testIds && isAppleTestId(issuerAuth, x5chain, mso) && passed(checks, 'value_digests') && passed(checks, 'device_authentication')) {
