@@ -60,6 +60,9 @@ export interface ValidityInfo {
 /** Element values by namespace, then element identifier. */
 export type NameSpaceValues = Record<string, Record<string, unknown>>;
 
+/** Element identifiers by namespace. */
+export type NameSpaceIdentifiers = Record<string, string[]>;
+
 /**
  * An integrator test ID (mdoc/test-id.ts): reported only when VerifyDeviceResponseOptions.testIds asks, when its
  * digests matched and the device authenticated the session. No issuer vouches for `elements`.
@@ -87,6 +90,9 @@ export interface DocumentResult {
     /** Only present when device authentication passed and the device key was authorised for them. */
     deviceSigned: NameSpaceValues;
   };
+  /** The identifiers (never the values) of every element the document carried, verified or not:
+   * an element from an untrusted issuer, or whose digest failed, was sent, not missing. */
+  presented?: NameSpaceIdentifiers;
   checks: CheckResult[];
   /**
    * Checks the caller chose not to run (no revocation lists given: the MSO's status reference), each

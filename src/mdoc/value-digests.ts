@@ -9,7 +9,8 @@ import { fail, type Checks } from './checks.js';
 import { digest } from './digest.js';
 import type { Document } from './device-response.js';
 import { DIGEST_ALGORITHMS, type MobileSecurityObject } from './mso.js';
-import type { NameSpaceValues } from './result.js';
+import { addPresented } from './presented-elements.js';
+import type { NameSpaceIdentifiers, NameSpaceValues } from './result.js';
 
 interface IssuerSignedItem {
   digestID: number;
@@ -27,8 +28,11 @@ function parseItem(item: EncodedCbor): IssuerSignedItem {
   };
 }
 
-/** Digest every IssuerSignedItemBytes as received and keep the elements whose digest the MSO signed. */
-export function checkValueDigests(doc: Document, mso: MobileSecurityObject, checks: Checks): NameSpaceValues {
+/**
+ * Digest every IssuerSignedItemBytes as received and keep the elements whose digest the MSO signed;
+ * the identifier of every item that reads as one goes to `presented`, matched or not.
+ */
+export function checkValueDigests(doc: Document, mso: MobileSecurityObject, checks: Checks, presented: NameSpaceIdentifiers): NameSpaceValues {
   const hash = DIGEST_ALGORITHMS[mso.digestAlgorithm].node;
   const verified: NameSpaceValues = {};
   const problems: string[] = [];
@@ -47,6 +51,7 @@ export function checkValueDigests(doc: Document, mso: MobileSecurityObject, chec
         problems.push(`${ns}: ${(e as Error).message}`);
         continue;
       }
+      addPresented(presented, ns, item.elementIdentifier);
       const expected = digests?.get(item.digestID);
       if (!expected) {
         problems.push(`${ns}/${item.elementIdentifier}: digestID ${item.digestID} not in the MSO`);

@@ -11,6 +11,7 @@ import { checkDeviceAuth } from './device-checks.js';
 import { parseDeviceResponse, type Document } from './device-response.js';
 import { checkIssuerChain, checkIssuerSignature, readIssuerAuth, readMso } from './issuer-checks.js';
 import { checkMso, MSO_CHECKS } from './mso-checks.js';
+import { addDeviceSignedPresented, addIssuerSignedPresented, noIdentifiers } from './presented-elements.js';
 import type { CheckName, DocumentResult, NameSpaceValues, VerificationResult } from './result.js';
 import { checkIssuerRevocation, checkMsoStatus, uncheckedMsoStatus } from './revocation-checks.js';
 import { sessionTranscriptForms, type SessionTranscriptForms } from './session-transcript.js';
@@ -46,7 +47,8 @@ export const DEFAULT_CLOCK_SKEW_SECONDS = 300;
 /** One document through the checklist of ISO 18013-5 §9.3.1, in order. */
 function verifyDocument(doc: Document, transcript: SessionTranscriptForms | undefined, options: VerifyDeviceResponseOptions): DocumentResult {
   const checks = new Checks();
-  const result: DocumentResult = { docType: doc.docType, valid: false, elements: { issuerSigned: {}, deviceSigned: {} }, checks: checks.list };
+  const presented = noIdentifiers();
+  const result: DocumentResult = { docType: doc.docType, valid: false, elements: { issuerSigned: {}, deviceSigned: {} }, presented, checks: checks.list };
 
   const { issuerAuth, x5chain } = readIssuerAuth(doc, checks);
   const chain = checkIssuerChain(doc, x5chain, options.trust, options.at, checks, result);
@@ -55,7 +57,7 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
   let matched: NameSpaceValues = {};
   if (mso) {
     checkMso(doc, mso, chain, options.at, options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS, checks, result);
-    matched = checkValueDigests(doc, mso, checks);
+    matched = checkValueDigests(doc, mso, checks, presented);
     // Values are reported only from an MSO a trusted issuer signed (an expired chain still says who
     // signed them); on an unauthenticated MSO the digest check runs and reports, the values are not
     // given out.
@@ -63,7 +65,9 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
     if (authentic) result.elements.issuerSigned = matched;
   } else {
     for (const c of MSO_CHECKS) checks.notRun(c, 'MSO_INVALID', 'no readable MSO');
+    addIssuerSignedPresented(doc, presented);
   }
+  addDeviceSignedPresented(doc, presented);
   result.elements.deviceSigned = checkDeviceAuth(doc, mso, transcript, options.readerEphemeralKey, checks);
   if (options.revocation) {
     checkIssuerRevocation(chain, options.revocation, options.at, checks);

@@ -71,6 +71,22 @@ describe('Annex C real captures, end to end', () => {
     expect(codes(r3)).toEqual(['ELEMENT_MISSING']);
   });
 
+  it('Android from an issuer the store does not trust: refused for trust, its elements unverified, none called missing', async () => {
+    const c = annexC('android');
+    const asked = ['given_name', 'family_name', 'age_over_21'].map((elementIdentifier) => ({ nameSpace: 'org.iso.18013.5.1', elementIdentifier }));
+    const request = { documents: [{ id: 'mdl', docType: 'org.iso.18013.5.1.mDL', elements: [...asked, { nameSpace: 'org.iso.18013.5.1', elementIdentifier: 'portrait' }] }] };
+    const r = await verifyProtocolResponse(c.response, c.input, { trust: TrustStore.fromCertificates([]), at: new Date('2025-08-20T12:00:00Z'), request });
+    expect(r.valid).toBe(false);
+    expect(check(r, 'issuer_certificate_chain')).toBe('fail');
+    // No value is given out from an untrusted issuer, yet the three it sent were sent: only the
+    // portrait, which it did not send, is missing.
+    expect(r.documents[0].elements.issuerSigned).toEqual({});
+    expect(r.documents[0].presented).toEqual({ 'org.iso.18013.5.1': ['given_name', 'family_name', 'age_over_21'] });
+    expect(new Set(codes(r))).toEqual(new Set(['ISSUER_CERT_UNTRUSTED', 'ELEMENT_MISSING']));
+    expect(codes(r).filter((c) => c === 'ELEMENT_MISSING')).toHaveLength(1);
+    expect(r.errors.find((e) => e.code === 'ELEMENT_MISSING')?.message).toMatch(/portrait/);
+  });
+
   it('Android after the MSO expired is invalid', async () => {
     const c = annexC('android');
     const r = await verifyProtocolResponse(c.response, c.input, { trust: multipaz(), at: new Date('2026-08-01T00:00:00Z') });

@@ -29,6 +29,9 @@ function checkDocument(doc: DocumentResult, index: number, candidates: Requested
     got.add(key);
     if (!wanted.has(key)) errors.push({ code: 'ELEMENT_NOT_REQUESTED', message: `${ns}/${id} was not requested`, document: index });
   }
+  // Sent but not verified (an untrusted issuer, a digest that failed): the document's own checks say
+  // why; the element is not missing.
+  for (const [ns, ids] of Object.entries(doc.presented ?? {})) for (const id of ids) got.add(`${ns}\u0000${id}`);
   for (const e of asked.elements) {
     if (!e.optional && !got.has(`${e.nameSpace}\u0000${e.elementIdentifier}`)) {
       errors.push({ code: 'ELEMENT_MISSING', message: `${e.nameSpace}/${e.elementIdentifier} was requested and not returned`, document: index });
