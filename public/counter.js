@@ -88,13 +88,19 @@
     I18n.put($('wait-status'), I18n.t('waiting'));
     $('sandbox-wallet').hidden = !config.sandbox;
     $('sandbox-wallet').disabled = false;
+    // Apple and Google Wallet answer the Digital Credentials API only: where the browser has it, that
+    // is step one and the QR (other apps) waits behind a control; where it has not, the page says so.
     var dcApi = Kakunin.supportsDcApi();
-    $('phone-wallet').hidden = !dcApi;
-    I18n.put($('qr-hint'), I18n.t(dcApi ? 'scanOther' : 'scan'));
+    $('steps').hidden = !dcApi;
+    $('no-dcapi').hidden = dcApi;
+    $('other-apps').hidden = !dcApi;
+    $('qr-hint').dataset.i18n = dcApi ? 'scanApp' : 'scanAppOnly';
+    I18n.put($('qr-hint'), I18n.t($('qr-hint').dataset.i18n));
+    showQr(!dcApi);
     show('wait');
     current.run = Kakunin.present(verification, {
       qrElement: $('qr'),
-      qrLabel: I18n.t('qrLabel'),
+      qrLabel: I18n.t('qrLabelApp'),
       walletButton: $('phone-wallet'),
       onState: onState,
       onError: function (e) {
@@ -103,6 +109,13 @@
       },
     });
     tick();
+  }
+
+  /** The QR for other apps: open, or closed behind its control. */
+  function showQr(open) {
+    $('qr-box').hidden = !open;
+    $('other-apps').setAttribute('aria-expanded', String(open));
+    $('wait').classList.toggle('with-qr', open);
   }
 
   function tick() {
@@ -243,6 +256,9 @@
     if (purpose) start(purpose);
   };
   $('cancel').onclick = cancel;
+  $('other-apps').onclick = function () {
+    showQr($('qr-box').hidden);
+  };
   $('sandbox-wallet').onclick = async function () {
     $('sandbox-wallet').disabled = true;
     await fetch('/v1/sandbox/wallet/scan', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: current.verification.qr.uri }) });

@@ -11,7 +11,7 @@
       sandboxWallet: 'サンドボックスのウォレットで応答', cancel: '中止', again: 'もう一度', next: '次のお客様',
       // The counter: who does what, a place named as a sentence names it, and what to do next.
       startWallet: '確認を始める', step1: '係員がこのボタンを押します', step2: 'ブラウザが表示するQRコードを、お客様がスマートフォンのカメラで読み取り、Apple ウォレットまたは Google ウォレットで確認します',
-      otherApps: 'その他のアプリで確認', scanApp: 'その他の確認アプリをお使いのお客様は、アプリでこのQRコードを読み取ってください', qrLabelApp: '確認アプリ用のQRコード',
+      otherApps: 'その他のアプリで確認', scanApp: 'その他の確認アプリをお使いのお客様は、アプリでこのQRコードを読み取ってください', qrLabelApp: '確認アプリ用のQRコード', scanAppOnly: '確認アプリをお使いのお客様は、アプリでこのQRコードを読み取ってください',
       noDcApi: 'このブラウザからは Apple ウォレットと Google ウォレットを使えません。使えるのは Chrome・Edge（141以降）と Mac の Safari（26以降）です。',
       purposeAt: '{purpose}（{place}）', placeJoin: '・', residentOf: '{place}の住民です', notResidentOf: '{place}の住民ではありません',
       unverified: '確認できませんでした', nextDocument: '別の本人確認書類をご提示ください。', againDocument: '別の書類で確認', errorCode: 'エラーコード: {code}',
@@ -39,7 +39,7 @@
       qrLabel: 'QR code for OpenID4VP wallets', remaining: '{m}:{s} left',
       sandboxWallet: 'Answer with the sandbox wallet', cancel: 'Cancel', again: 'Try again', next: 'Next customer',
       startWallet: 'Start the check', step1: 'The clerk presses this button', step2: "The browser then shows its own code: the customer scans it with the phone's camera and confirms in Apple Wallet or Google Wallet",
-      otherApps: 'Other apps', scanApp: 'Customers with another ID app: scan this QR code in the app', qrLabelApp: 'QR code for ID apps',
+      otherApps: 'Other apps', scanApp: 'Customers with another ID app: scan this QR code in the app', qrLabelApp: 'QR code for ID apps', scanAppOnly: 'Customers with an ID app: scan this QR code in the app',
       noDcApi: 'Apple Wallet and Google Wallet cannot be used from this browser. They work from Chrome or Edge (141 or later) and Safari on a Mac (26 or later).',
       purposeAt: '{purpose} ({place})', placeJoin: ' or ', residentOf: 'Resident of {place}', notResidentOf: 'Not a resident of {place}',
       unverified: 'Could not verify', nextDocument: 'Please ask for another identity document.', againDocument: 'Check another document', errorCode: 'Error code: {code}',

@@ -67,7 +67,8 @@ const PURPOSE = { age: { ja: '20歳以上', en: '20 or over' }, residency: { ja:
 
 async function choose(page: Page, lang: Lang, purpose: keyof typeof PURPOSE = 'age'): Promise<void> {
   await page.getByRole('button', { name: PURPOSE[purpose][lang], exact: true }).click();
-  await page.locator('#wait').waitFor();
+  // An answer fed to the page's stream may end the wait before anyone sees it.
+  await page.locator('#wait:not([hidden]), #result:not([hidden])').first().waitFor();
 }
 
 /** The words of the result screen as shown, and those outside the small error-code line. */
@@ -179,4 +180,177 @@ describe('residency, in words that name the place', () => {
     expect((await resultWords(page)).all).not.toContain('131016');
     await page.close();
   });
+});
+
+/** A Digital Credentials API whose wallet takes its time: the page waits with everything on screen. */
+async function waitingWallet(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    (window as unknown as { DigitalCredential: unknown }).DigitalCredential = class {};
+    Object.defineProperty(navigator, 'credentials', { configurable: true, value: { get: () => new Promise(() => undefined) } });
+  });
+}
+
+/** A browser without the Digital Credentials API (Debian's Chromium has it: it is taken away here). */
+async function withoutDcApi(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    delete (window as unknown as { DigitalCredential?: unknown }).DigitalCredential;
+  });
+}
+
+/** A service that answers Apple test IDs (sandbox only): the page carries the TEST banner. */
+async function testIdsOn(page: Page): Promise<void> {
+  await page.route('**/v1/config', async (route) => {
+    const res = await route.fetch();
+    await route.fulfill({ response: res, json: { ...(await res.json()), test_ids: true } });
+  });
+}
+
+/** Protocol and API names a clerk or a customer has no use for. */
+const PROTOCOL_NAMES = /OpenID4VP|openid4vp|OID4VP|DC API|Digital Credentials|ISO ?18013|mdoc/;
+
+/** The visible words of the page, and the QR's accessible name. */
+async function screenWords(page: Page): Promise<string> {
+  return page.evaluate(() => `${document.body.innerText}\n${document.querySelector('#qr svg')?.getAttribute('aria-label') ?? ''}`);
+}
+
+describe('the path Apple and Google Wallet answer comes first', () => {
+  for (const lang of ['ja', 'en'] as const) {
+    it(`${lang}: with the DC API, step one is the clerk's button, the biggest control; the QR waits behind "other apps"; no protocol names`, async () => {
+      const page = await open(lang, 'tablet', waitingWallet);
+      await choose(page, lang);
+      await page.locator('#qr svg').waitFor({ state: 'attached' });
+      const start = page.getByRole('button', { name: lang === 'ja' ? '確認を始める' : 'Start the check' });
+      expect(await start.isVisible()).toBe(true);
+      expect(await page.locator('#steps').innerText()).toMatch(lang === 'ja' ? /1\s*確認を始める\s*係員がこのボタンを押します\s*2\s*ブラウザが表示するQRコード/ : /1\s*Start the check\s*The clerk presses this button\s*2\s*The browser then shows its own code/);
+      expect(await page.locator('#qr svg').isVisible()).toBe(false);
+      // The biggest thing on screen a person can act on is step one.
+      const areas = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('#wait button, #wait svg'))
+          .filter((el) => el.checkVisibility())
+          .map((el) => {
+            const r = el.getBoundingClientRect();
+            return { id: el.id || el.tagName, area: r.width * r.height };
+          })
+          .sort((a, b) => b.area - a.area),
+      );
+      expect(areas[0].id).toBe('phone-wallet');
+      expect(await screenWords(page)).not.toMatch(PROTOCOL_NAMES);
+      await shot(page, `wait-dcapi-${lang}-tablet`);
+      // The other apps' QR, on request.
+      const other = page.getByRole('button', { name: lang === 'ja' ? 'その他のアプリで確認' : 'Other apps' });
+      expect(await other.getAttribute('aria-expanded')).toBe('false');
+      await other.click();
+      expect(await other.getAttribute('aria-expanded')).toBe('true');
+      expect(await page.locator('#qr svg').isVisible()).toBe(true);
+      expect(await page.locator('#qr-hint').innerText()).toBe(lang === 'ja' ? 'その他の確認アプリをお使いのお客様は、アプリでこのQRコードを読み取ってください' : 'Customers with another ID app: scan this QR code in the app');
+      expect(await screenWords(page)).not.toMatch(PROTOCOL_NAMES);
+      await shot(page, `wait-dcapi-qr-${lang}-tablet`);
+      await page.close();
+    });
+
+    it(`${lang}: without the DC API, the page says Apple and Google Wallet cannot be used from this browser and which can, then offers the QR`, async () => {
+      const page = await open(lang, 'tablet', withoutDcApi);
+      await choose(page, lang);
+      await page.locator('#qr svg').waitFor();
+      const notice = await page.locator('#no-dcapi').innerText();
+      expect(notice).toMatch(lang === 'ja' ? /このブラウザからは Apple ウォレットと Google ウォレットを使えません/ : /Apple Wallet and Google Wallet cannot be used from this browser/);
+      expect(notice).toMatch(/Chrome/);
+      expect(notice).toMatch(/Safari/);
+      expect(await page.locator('#phone-wallet').isVisible()).toBe(false);
+      expect(await page.locator('#other-apps').isVisible()).toBe(false);
+      // The notice comes before the QR.
+      const [n, q] = [await page.locator('#no-dcapi').boundingBox(), await page.locator('#qr svg').boundingBox()];
+      expect(n!.y < q!.y || n!.x < q!.x).toBe(true);
+      expect(await screenWords(page)).not.toMatch(PROTOCOL_NAMES);
+      await shot(page, `wait-no-dcapi-${lang}-tablet`);
+      await page.close();
+    });
+  }
+});
+
+/** Every visible element of the page that lies (partly) outside the viewport. */
+async function outsideViewport(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const el of Array.from(document.querySelectorAll('body *'))) {
+      if (!el.checkVisibility() || el.closest('#result[hidden], [hidden]')) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      if (r.bottom > innerHeight + 0.5 || r.right > innerWidth + 0.5 || r.top < -0.5 || r.left < -0.5) out.push(`${el.tagName}#${el.id}.${el.className} [${Math.round(r.left)},${Math.round(r.top)} → ${Math.round(r.right)},${Math.round(r.bottom)}]`);
+    }
+    return out;
+  });
+}
+
+describe('nothing below the fold on a tablet', () => {
+  for (const size of ['tablet', 'wide'] as const) {
+    for (const banner of [false, true]) {
+      it(`${size}${banner ? ', with the test banner' : ''}: the waiting screen with the QR shown fits the viewport, with and without the DC API, in both languages`, async () => {
+        const problems: string[] = [];
+        for (const lang of ['ja', 'en'] as const) {
+          for (const dc of [true, false]) {
+            const page = await open(lang, size, async (p) => {
+              await (dc ? waitingWallet(p) : withoutDcApi(p));
+              if (banner) await testIdsOn(p);
+            });
+            if (banner) await page.locator('.test-banner').waitFor();
+            await choose(page, lang);
+            await page.locator('#qr svg').waitFor({ state: 'attached' });
+            if (dc) await page.locator('#other-apps').click();
+            await page.locator('#qr svg').waitFor();
+            for (const o of await outsideViewport(page)) problems.push(`${lang} ${dc ? 'dc' : 'no-dc'}: ${o}`);
+            const qr = (await page.locator('#qr svg').boundingBox())!;
+            // Still a QR a phone reads across a counter.
+            expect(qr.width).toBeGreaterThanOrEqual(160);
+            await shot(page, `fold-${size}-${banner ? 'banner-' : ''}${dc ? 'dc-qr' : 'no-dc'}-${lang}`);
+            await page.close();
+          }
+        }
+        expect(problems).toEqual([]);
+      });
+    }
+  }
+});
+
+/** Each state of the counter, reached from a freshly opened page. */
+const STATES: [string, (page: Page) => Promise<unknown>, (page: Page, lang: Lang) => Promise<unknown>][] = [
+  ['choose', async () => undefined, (p) => p.locator('#purposes button').first().waitFor()],
+  ['wait-dcapi', waitingWallet, (p, l) => choose(p, l)],
+  ['wait-dcapi-qr', waitingWallet, async (p, l) => (await choose(p, l), await p.locator('#other-apps').click(), await p.locator('#qr svg').waitFor())],
+  ['wait-no-dcapi', withoutDcApi, async (p, l) => (await choose(p, l), await p.locator('#qr svg').waitFor())],
+  ['wait-residency', waitingWallet, (p, l) => choose(p, l, 'residency')],
+  ...(
+    [
+      ['verified', finalEvent('verified')],
+      ['refused', finalEvent('verified', false)],
+      ['unverified', finalEvent('failed')],
+      ['failed-retry', finalEvent('failed', true, 'ELEMENT_MISSING')],
+      ['declined', finalEvent('declined')],
+      ['expired', finalEvent('expired')],
+      ['test', finalEvent('test')],
+    ] as const
+  ).map(([name, event]): (typeof STATES)[number] => [name, (p) => streamAnswers(p, event), async (p, l) => (await choose(p, l), await p.locator('#result:not([hidden])').waitFor())]),
+  [
+    'start-401',
+    (p) => p.route('**/v1/verifications', (route) => (route.request().method() === 'POST' ? route.fulfill({ status: 401, contentType: 'application/json', body: '{}' }) : route.continue())),
+    async (p) => (await p.locator('#purposes button').first().click(), await p.locator('#result:not([hidden])').waitFor()),
+  ],
+];
+
+describe('every state, both languages, three sizes', () => {
+  for (const [state, init, reach] of STATES) {
+    it(`${state}: on screen in each language, nothing wider than the screen${shots ? ' (screenshots)' : ''}`, async () => {
+      for (const lang of ['ja', 'en'] as const) {
+        const page = await open(lang, 'tablet', init);
+        await reach(page, lang);
+        for (const size of Object.keys(SIZES) as Size[]) {
+          await page.setViewportSize(SIZES[size]);
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+          expect(overflow, `${state} ${lang} ${size}`).toBe(0);
+          await shot(page, `state-${state}-${lang}-${size}`);
+        }
+        await page.close();
+      }
+    });
+  }
 });

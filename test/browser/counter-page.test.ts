@@ -45,7 +45,7 @@ describe('counter page', () => {
     await page.goto(`${svc.url}/`);
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('button', { name: 'Residency' }).click();
-    await page.getByRole('button', { name: "Check with the phone's wallet" }).click();
+    await page.getByRole('button', { name: 'Start the check' }).click();
     await page.locator('#result.ok').waitFor({ timeout: 10_000 });
     expect(await page.locator('#result-headline').textContent()).toBe('Resident of Chiyoda-ku');
     expect(posted).toEqual(['openid4vp-v1-signed']);
@@ -57,7 +57,7 @@ describe('counter page', () => {
     const posted = await withSandboxWallet(page, 'org-iso-mdoc');
     await page.goto(`${svc.url}/`);
     await page.getByRole('button', { name: '20歳以上' }).click();
-    await page.getByRole('button', { name: 'スマートフォンのウォレットで確認' }).click();
+    await page.getByRole('button', { name: '確認を始める' }).click();
     await page.locator('#result.ok').waitFor({ timeout: 10_000 });
     expect(await page.locator('#result-mark').textContent()).toBe('✓');
     expect(await page.locator('#result-headline').textContent()).toBe('20歳以上です');

@@ -84,13 +84,14 @@ async function withoutDcApi(page: Page): Promise<void> {
 }
 
 describe('the channel', () => {
-  it('without the DC API: no phone-wallet button, the QR code for OpenID4VP wallets, a countdown; no console errors', async () => {
+  it('without the DC API: no phone-wallet button, the QR code for other apps, a countdown; no console errors', async () => {
     const page = await open('ja', 'counter', withoutDcApi);
     await page.getByRole('button', { name: '20歳以上' }).click();
-    await page.locator('#qr svg').waitFor();
+    await page.locator('#qr svg').waitFor({ state: 'attached' });
     expect(await page.locator('#phone-wallet').isHidden()).toBe(true);
-    expect(await page.locator('#qr-hint').textContent()).toBe('スマートフォンのウォレットでQRコードを読み取ってください');
-    expect(await page.locator('#qr svg').getAttribute('aria-label')).toBe('OpenID4VP 対応ウォレット用のQRコード');
+    expect(await page.locator('#qr svg').isVisible()).toBe(true);
+    expect(await page.locator('#qr-hint').textContent()).toBe('確認アプリをお使いのお客様は、アプリでこのQRコードを読み取ってください');
+    expect(await page.locator('#qr svg').getAttribute('aria-label')).toBe('確認アプリ用のQRコード');
     expect(await page.locator('#countdown').textContent()).toMatch(/^残り [45]分\d\d秒$/);
     expect(await page.locator('#wait-purpose').textContent()).toBe('20歳以上');
     expect(await page.locator('#lang-ja').getAttribute('aria-pressed')).toBe('true');
@@ -106,12 +107,15 @@ describe('the channel', () => {
     await page.close();
   });
 
-  it('with the DC API the phone-wallet button leads and the QR serves other wallets', async () => {
+  it('with the DC API the phone-wallet button leads and the QR for other apps is behind its control', async () => {
     const page = await open('en', 'tablet', cancellingWallet);
     await page.getByRole('button', { name: '20 or over' }).click();
-    await page.locator('#qr svg').waitFor();
+    await page.locator('#qr svg').waitFor({ state: 'attached' });
     expect(await page.locator('#phone-wallet').isVisible()).toBe(true);
-    expect(await page.locator('#qr-hint').textContent()).toBe('Other wallets (OpenID4VP): scan the QR code');
+    expect(await page.locator('#qr svg').isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Other apps' }).click();
+    expect(await page.locator('#qr svg').isVisible()).toBe(true);
+    expect(await page.locator('#qr-hint').textContent()).toBe('Customers with another ID app: scan this QR code in the app');
     await shot(page, 'wait-dcapi-en-tablet');
     await page.close();
   });
@@ -121,7 +125,7 @@ describe('outcomes', () => {
   it('declined: the cancelled DC API call ends the verification at once; "try again" for the same customer', async () => {
     const page = await open('ja', 'counter', cancellingWallet);
     await page.getByRole('button', { name: '20歳以上' }).click();
-    await page.getByRole('button', { name: 'スマートフォンのウォレットで確認' }).click();
+    await page.getByRole('button', { name: '確認を始める' }).click();
     await page.locator('#result.retry').waitFor({ timeout: 10_000 });
     expect(await page.locator('#result-headline').textContent()).toBe('提示が中止されました');
     expect(await page.locator('#result-reason').textContent()).toBe('スマートフォンで提示が中止されました。');
@@ -131,14 +135,14 @@ describe('outcomes', () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('again');
     await shot(page, 'declined-ja-counter');
     await page.getByRole('button', { name: 'もう一度' }).click();
-    await page.locator('#qr svg').waitFor();
+    await page.locator('#qr svg').waitFor({ state: 'attached' });
     await page.close();
   });
 
   it('a real refusal, "over 20: no": ✗ 20歳未満, and only 次のお客様 (no retry for the same customer)', async () => {
     const page = await open('ja', 'counter', (p) => walletOf(p, young));
     await page.getByRole('button', { name: '20歳以上' }).click();
-    await page.getByRole('button', { name: 'スマートフォンのウォレットで確認' }).click();
+    await page.getByRole('button', { name: '確認を始める' }).click();
     await page.locator('#result.ng').waitFor({ timeout: 10_000 });
     expect(await page.locator('#result-mark').textContent()).toBe('✗');
     expect(await page.locator('#result-headline').textContent()).toBe('20歳未満です');
@@ -164,7 +168,7 @@ describe('outcomes', () => {
   it('expired: nobody answered in time, a clear "timed out", not a refusal', async () => {
     const page = await open('en', 'phone');
     await page.getByRole('button', { name: '20 or over' }).click();
-    await page.locator('#qr svg').waitFor();
+    await page.locator('#qr svg').waitFor({ state: 'attached' });
     ahead = 299_000; // the service's clock: one second before the 300 s pending TTL ends
     try {
       // The stream was opened with the old clock; a fresh read shows it (the page re-reads on reload).
@@ -182,10 +186,10 @@ describe('outcomes', () => {
   it('a reload mid-flow resumes the verification, and the answer that arrives is shown', async () => {
     const page = await open('ja');
     await page.getByRole('button', { name: '住民確認' }).click();
-    await page.locator('#qr svg').waitFor();
+    await page.locator('#qr svg').waitFor({ state: 'attached' });
     const before = await page.locator('#qr svg').innerHTML();
     await page.reload();
-    await page.locator('#qr svg').waitFor();
+    await page.locator('#qr svg').waitFor({ state: 'attached' });
     expect(await page.locator('#qr svg').innerHTML()).toBe(before);
     await page.getByRole('button', { name: 'サンドボックスのウォレットで応答' }).click();
     await page.locator('#result.ok').waitFor({ timeout: 10_000 });
@@ -197,7 +201,7 @@ describe('outcomes', () => {
   it('an identity check at a counter: labelled fields, the birth date as people write it, then nothing left on screen', async () => {
     const page = await open('ja', 'counter');
     await page.getByRole('button', { name: '本人確認' }).click();
-    await page.locator('#qr svg').waitFor();
+    await page.locator('#qr svg').waitFor({ state: 'attached' });
     await page.getByRole('button', { name: 'サンドボックスのウォレットで応答' }).click();
     await page.locator('#result.ok').waitFor({ timeout: 10_000 });
     expect(await page.locator('#result-headline').textContent()).toBe('本人確認ができました');
@@ -240,7 +244,7 @@ describe('screenshots', () => {
         await page.locator('#purposes button').first().waitFor();
         await shot(page, `choose-${lang}-${size}`);
         await page.locator('#purposes button').first().click();
-        await page.locator('#qr svg').waitFor();
+        await page.locator('#qr svg').waitFor({ state: 'attached' });
         await shot(page, `wait-${lang}-${size}`);
         await page.locator('#sandbox-wallet').click();
         await page.locator('#result.ok').waitFor({ timeout: 10_000 });
