@@ -8,6 +8,7 @@
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
 import type { VerificationError, VerificationResult } from '../mdoc/result.js';
+import { MAX_DOCUMENTS, parseDeviceResponse } from '../mdoc/device-response.js';
 import { verifyDeviceResponse } from '../mdoc/verify.js';
 import type { RevocationChecker } from '../trust/revocation.js';
 import type { TrustStore } from '../trust/store.js';
@@ -173,10 +174,54 @@ export function verifyPresentations(
   return out;
 }
 
-/** Decrypts (where needed) and rebuilds the SessionTranscript from the verifier's own parameters. */
+type Presentation = { credentialId?: string; deviceResponse: Uint8Array };
+
+/** Documents in a DeviceResponse as far as parsing goes; one that does not parse is reported by the
+ * verification (CBOR_MALFORMED) and counts as one, since it is refused before any signature. */
+function documentCount(deviceResponse: Uint8Array): number {
+  try {
+    return parseDeviceResponse(deviceResponse).documents.length;
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * Bounds the work one answer can ask of us, before any of it is verified (docs/reliability.md, "CPU
+ * budget per answer"): a vp_token holds at most one presentation per credential query (kakunin's
+ * DCQL never sets `multiple`, so one is all a query allows), no more presentations than the
+ * request has queries (MAX_DOCUMENTS without a request), and MAX_DOCUMENTS documents in all, as one
+ * DeviceResponse may. Each DeviceResponse is bounded by the CBOR limits and the response size.
+ */
+export function checkPresentationBounds(presentations: readonly Presentation[], request?: PresentationRequest): void {
+  const perQuery = new Map<string, number>();
+  for (const p of presentations) {
+    if (p.credentialId === undefined) continue;
+    const n = (perQuery.get(p.credentialId) ?? 0) + 1;
+    perQuery.set(p.credentialId, n);
+    if (n > 1) {
+      throw new ProtocolError('RESPONSE_MALFORMED', `vp_token.${p.credentialId.slice(0, 40)} holds more than one presentation, and its credential query allows one (multiple is false)`);
+    }
+  }
+  const maxPresentations = request ? request.documents.length : MAX_DOCUMENTS;
+  if (presentations.length > maxPresentations) {
+    throw new ProtocolError('RESPONSE_MALFORMED', `the answer holds ${presentations.length} presentations, more than the ${maxPresentations} the request allows`);
+  }
+  let documents = 0;
+  for (const p of presentations) {
+    documents += documentCount(p.deviceResponse);
+    if (documents > MAX_DOCUMENTS) throw new ProtocolError('RESPONSE_MALFORMED', `the answer holds more than ${MAX_DOCUMENTS} documents`);
+  }
+}
+
+/**
+ * Decrypts (where needed), rebuilds the SessionTranscript from the verifier's own parameters, and
+ * refuses an answer that holds more than the request allows (checkPresentationBounds).
+ */
 export async function openProtocolResponse(
   response: unknown,
   input: ProtocolResponseContext,
+  request?: PresentationRequest,
 ): Promise<{ sessionTranscript: Uint8Array; presentations: { credentialId?: string; deviceResponse: Uint8Array }[]; params?: Record<string, unknown> }> {
   // Callers check the size first (the flows before hashing the answer, verifyProtocolResponse below).
   switch (input.protocol) {
@@ -194,6 +239,7 @@ export async function openProtocolResponse(
           ? openID4VPSessionTranscript({ clientId: input.clientId, nonce: input.nonce, jwkThumbprint, responseUri: input.responseUri })
           : openID4VPDCAPISessionTranscript({ origin: input.origin, nonce: input.nonce, jwkThumbprint });
       const presentations = [...tokens].flatMap(([credentialId, list]) => list.map((deviceResponse) => ({ credentialId, deviceResponse })));
+      checkPresentationBounds(presentations, request);
       return { sessionTranscript, presentations, params };
     }
     default:
@@ -208,7 +254,7 @@ export async function openProtocolResponse(
  */
 export async function verifyProtocolResponse(response: unknown, input: ProtocolResponseContext, options: VerifyProtocolResponseOptions): Promise<ProtocolVerificationResult> {
   checkResponseSize(response, options.maxResponseBytes);
-  const opened = await openProtocolResponse(response, input);
+  const opened = await openProtocolResponse(response, input, options.request);
   // A vp_token entry for a credential query we never sent fails as ELEMENT_NOT_REQUESTED in the result.
   return verifyPresentations(opened.presentations, opened.sessionTranscript, options, input.protocol);
 }

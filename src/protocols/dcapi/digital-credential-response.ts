@@ -57,7 +57,7 @@ export async function receiveDigitalCredentialResponse(input: DigitalCredentialR
   } else {
     throw new ProtocolError('PROTOCOL_UNSUPPORTED', `this request did not offer ${protocol.slice(0, 40)}`);
   }
-  const opened = await openProtocolResponse(body, sent);
+  const opened = await openProtocolResponse(body, sent, state.request);
   await consumeState(input.store, input.id, digest);
   const result = verifyPresentations(opened.presentations, opened.sessionTranscript, { ...input, request: state.request }, sent.protocol);
   return { ...result, answerDigest: digest };

@@ -143,6 +143,7 @@ export async function receiveDirectPost(input: DirectPostOptions): Promise<Answe
   const opened = await openProtocolResponse(
     input.body,
     { protocol: 'openid4vp', clientId: sent.clientId!, responseUri: sent.responseUri!, nonce: sent.nonce, recipientPrivateKey: keyFromJwk(sent.encryptionKey), kid: sent.kid },
+    state.request,
   );
   if (opened.params && opened.params.state !== undefined && opened.params.state !== input.id) {
     throw new ProtocolError('RESPONSE_MALFORMED', 'the response state does not belong to this request');
