@@ -121,6 +121,8 @@ export type ServiceCode =
   | 'STORE_VALUE_UNREADABLE'
   /** The purpose of a pending verification was removed from the configuration. */
   | 'PURPOSE_GONE'
+  /** A response_code (same-device OpenID4VP, redirect_uri) that is unknown, used already, or another verification's. */
+  | 'RESPONSE_CODE_INVALID'
   | 'INTERNAL';
 
 /** Final states of a verification other than a verification failure. */

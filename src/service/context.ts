@@ -4,6 +4,7 @@
  */
 import type { Purpose } from '../policy/index.js';
 import type { TrustStore } from '../trust/index.js';
+import type { RequestStateStore } from '../protocols/state/request-state-store.js';
 import type { ServiceConfig } from './startup/load-config.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
@@ -28,6 +29,8 @@ export interface ServiceContext {
   metrics: Metrics;
   logger: Logger;
   protocols: WalletProtocols;
+  /** The same-device flow's response codes, single-use (verifications/response-code.ts); kept where the request states are. */
+  responseCodes: RequestStateStore;
   /** The clock, injected so tests can move time. */
   now: () => Date;
   /**

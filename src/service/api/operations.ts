@@ -95,6 +95,17 @@ export const OPERATIONS = {
     ok: { status: 200, description: 'Declined', type: 'application/json', schema: S.SessionEvent },
     errors: ['NOT_FOUND', 'ALREADY_ANSWERED', 'EXPIRED', 'REQUEST_EXPIRED', ...COMMON],
   },
+  redeemResponseCode: {
+    method: 'post',
+    path: '/v1/verifications/{id}/response-code',
+    tag: 'verifications',
+    summary: 'The page the wallet brought the customer back to hands over its response_code, once, for the result',
+    description:
+      "Same-device OpenID4VP with `options.redirect_uri` (OpenID4VP 1.0 §8.2, §13.3): the page trusts the result only when the response_code of its URL belongs to its verification. A code works once; the wrong verification's id, a used or an unknown code get 400 RESPONSE_CODE_INVALID.",
+    body: { schema: S.ResponseCode, type: 'application/json', limit: API_BODY_LIMIT, required: true },
+    ok: { status: 200, description: 'The result the code belongs to', type: 'application/json', schema: S.SessionEvent },
+    errors: ['RESPONSE_CODE_INVALID', 'NOT_FOUND', 'EXPIRED', 'RATE_LIMITED', ...COMMON],
+  },
   getDcApiRequest: {
     method: 'get',
     path: '/v1/verifications/{id}/dcapi-request',
@@ -150,7 +161,12 @@ export const OPERATIONS = {
     summary: 'response_uri: direct_post.jwt',
     description: "The wallet's answer, or its error response (which ends the verification as declined).",
     body: { schema: S.DirectPost, type: 'application/x-www-form-urlencoded', limit: WALLET_BODY_LIMIT, required: true },
-    ok: { status: 200, description: 'Accepted (OpenID4VP 1.0 §8.2: nothing to redirect to in the cross-device flow)', type: 'application/json', schema: S.Empty },
+    ok: {
+      status: 200,
+      description: "Accepted (OpenID4VP 1.0 §8.2): with the verification's redirect_uri and a fresh response_code when it was created with one, else {}",
+      type: 'application/json',
+      schema: S.DirectPostAnswer,
+    },
     errors: WALLET_ANSWER,
   },
   getConfig: {

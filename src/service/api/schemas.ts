@@ -30,6 +30,15 @@ export const CreateVerification = Type.Object(
             Type.String({ pattern: ORIGIN, maxLength: 256, description: "Origin of the page that will call navigator.credentials.get (default: this service's origin)", examples: ['https://shop.example'] }),
           ),
           webhook_url: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 2048, description: 'Where to POST the verificationFinished webhook when the verification ends' })),
+          redirect_uri: Type.Optional(
+            Type.String({
+              pattern: '^https?://[^#]*$',
+              maxLength: 2048,
+              description:
+                "Your page, on `origin`, where the wallet brings the customer back after the same-device OpenID4VP flow (the wallet link on a phone without the Digital Credentials API), with `#response_code=...` appended (OpenID4VP 1.0 §8.2). The page trusts the result only after POST /v1/verifications/{id}/response-code. No fragment.",
+              examples: ['https://shop.example/checkout'],
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -196,7 +205,23 @@ export const DirectPost = Type.Object(
   { description: "Either the answer (response) or the wallet's error response (error, error_description, state: OpenID4VP 1.0 §8.5), which ends the verification as declined" },
 );
 
-export const Empty = Type.Object({}, { additionalProperties: false });
+/** OpenID4VP 1.0 §8.2: what response_uri answers the wallet. */
+export const DirectPostAnswer = Type.Object(
+  {
+    redirect_uri: Type.Optional(
+      Type.String({
+        format: 'uri',
+        description: "Where the wallet sends the customer's browser: the verification's `options.redirect_uri` with `#response_code=...` (absent when none was given: a cross-device QR has nowhere to go back to)",
+      }),
+    ),
+  },
+  { additionalProperties: false, examples: [{ redirect_uri: 'https://shop.example/checkout#response_code=Qb0nN4O3u8cQ6m1fV5d8xA' }] },
+);
+
+export const ResponseCode = Type.Object(
+  { response_code: Type.String({ minLength: 1, maxLength: 64, description: 'The response_code of the redirect_uri fragment' }) },
+  { additionalProperties: false },
+);
 
 export const ServiceConfig = Type.Object(
   {
@@ -262,5 +287,7 @@ export const COMPONENTS: Record<string, TSchema> = {
   Decline,
   WalletRequestPost,
   DirectPost,
+  DirectPostAnswer,
+  ResponseCode,
   ServiceConfig,
 };

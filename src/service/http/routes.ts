@@ -9,7 +9,7 @@ import type { OperationId } from '../api/operations.js';
 import type { ServiceContext } from '../context.js';
 import { clientAddressKey } from './rate-limits.js';
 import { streamEvents } from './sse.js';
-import { acceptDcApiResponse, acceptDirectPost, createVerification, getDcApiRequest, declineFromPage, getVerification, qrSvg, requestObject, type CreateVerificationOptions } from '../verifications/lifecycle.js';
+import { acceptDcApiResponse, acceptDirectPost, createVerification, getDcApiRequest, declineFromPage, getVerification, qrSvg, requestObject, resumeWithResponseCode, type CreateVerificationOptions } from '../verifications/lifecycle.js';
 
 export interface Route {
   /** Runs before the body is read: what refuses a request cheaply comes first. */
@@ -63,6 +63,10 @@ export function routes(ctx: ServiceContext, openapi: string): Record<Exclude<Ope
       guards: [cors, noStore],
       handle: async (req, res) => void res.json(await declineFromPage(ctx, param(req, 'id'), (req.body as { error: string }).error)),
     },
+    redeemResponseCode: {
+      guards: [cors, noStore, perWalletIp],
+      handle: async (req, res) => void res.json(await resumeWithResponseCode(ctx, param(req, 'id'), (req.body as { response_code: string }).response_code)),
+    },
     getDcApiRequest: { guards: [cors, noStore], handle: async (req, res) => void res.json(await getDcApiRequest(ctx, param(req, 'id'))) },
     postDcApiResponse: {
       guards: [cors, noStore],
@@ -84,11 +88,8 @@ export function routes(ctx: ServiceContext, openapi: string): Record<Exclude<Ope
     },
     directPostJwt: {
       guards: [walletLimits, noStore],
-      handle: async (req, res) => {
-        await acceptDirectPost(ctx, param(req, 'handle'), req.body as Record<string, string>);
-        // Cross-device flow: nothing to redirect to (OpenID4VP 1.0 §8.2: an empty JSON object).
-        res.status(200).json({});
-      },
+      // OpenID4VP 1.0 §8.2: {} (cross-device, nowhere to go back to) or the page's redirect_uri with a response code.
+      handle: async (req, res) => void res.status(200).json(await acceptDirectPost(ctx, param(req, 'handle'), req.body as Record<string, string>)),
     },
     getConfig: {
       guards: [],

@@ -89,6 +89,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     { store: store.kind, purposes: [...perPurpose.purposes.keys()], trustSets: trust.sets, anchors: trust.anchors.length, sandbox: config.sandbox, publicUrl: config.publicUrl },
     'configuration loaded',
   );
+  const states = requestStateStoreFor(sessions, now);
   return {
     config,
     store,
@@ -105,8 +106,9 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
       ...(verifierInfo ? { verifierInfo } : {}),
       deviceRequestVersion: config.deviceRequestVersion,
       now,
-      states: requestStateStoreFor(sessions, now),
+      states,
     }),
+    responseCodes: states,
     now,
     rateLimits: new RateLimits({ name: (v) => cipher.name(v), logger, ...(config.redisUrl ? { redis: { url: config.redisUrl, cluster: config.redisCluster, prefix: config.redisPrefix } } : {}) }),
     streams: new StreamCounter(),

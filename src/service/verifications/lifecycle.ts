@@ -16,6 +16,7 @@ import type { ServiceContext } from '../context.js';
 import { conflict, gone, notFound, ServiceError } from '../errors.js';
 import { checkWebhookUrl } from '../webhooks/ssrf.js';
 import { reasonFor } from './reasons.js';
+import { redeemResponseCode, wayBack } from './response-code.js';
 import { FINAL_STATES, hasExpired, publicView, type SessionEvent, type VerificationSession, type VerificationState } from './session.js';
 import type { AnsweredResult, RequestRefs, VerifyAnswerOptions } from './wallet-protocols.js';
 import type { OutboxEntry } from '../store/index.js';
@@ -23,7 +24,7 @@ import type { WebhookDelivery } from '../webhooks/delivery.js';
 
 export interface CreateVerificationOptions {
   purpose: string;
-  options?: { origin?: string; webhook_url?: string };
+  options?: { origin?: string; webhook_url?: string; redirect_uri?: string };
 }
 
 export interface CreatedVerification {
@@ -54,6 +55,8 @@ export async function createVerification(ctx: ServiceContext, input: CreateVerif
   if (input.options?.webhook_url) checkWebhookUrl(input.options.webhook_url, { allowPrivate: ctx.config.webhookAllowPrivate, allowLoopback: ctx.config.webhookAllowPrivate });
   const origin = input.options?.origin ?? new URL(ctx.config.publicUrl).origin;
   if (!isBareOrigin(origin)) throw new ServiceError('INVALID_REQUEST', `options.origin ${origin.slice(0, 80)} is not a bare web origin (https://shop.example)`);
+  const redirectUri = input.options?.redirect_uri;
+  if (redirectUri !== undefined) checkRedirectUri(redirectUri, origin);
   const id = newId();
   const base = ctx.config.publicUrl;
   // Only the OpenID4VP request behind the QR code: the DC API request is made when a page asks
@@ -78,6 +81,7 @@ export async function createVerification(ctx: ServiceContext, input: CreateVerif
     ...(webhookUrl ? { webhookUrl } : {}),
     client,
     origin,
+    ...(redirectUri ? { redirectUri } : {}),
     qrUri: prepared.qrUri,
     secrets: { ...prepared.refs },
   };
@@ -101,6 +105,22 @@ export async function createVerification(ctx: ServiceContext, input: CreateVerif
       dcapi_response: `${base}/v1/verifications/${id}/dcapi-response`,
     },
   };
+}
+
+/**
+ * The page the wallet sends the customer back to is the merchant's own, on the verification's origin
+ * (where its DC API request is bound too): never an open redirect elsewhere. No fragment: the
+ * response code goes there.
+ */
+function checkRedirectUri(uri: string, origin: string): void {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new ServiceError('INVALID_REQUEST', 'options.redirect_uri is not a URL');
+  }
+  if (url.origin !== origin.replace(/\/$/, '')) throw new ServiceError('INVALID_REQUEST', `options.redirect_uri must be on the verification's origin ${origin.slice(0, 80)} (options.origin)`);
+  if (url.hash || uri.includes('#')) throw new ServiceError('INVALID_REQUEST', 'options.redirect_uri must not have a fragment: the response code goes there');
 }
 
 function isBareOrigin(origin: string): boolean {
@@ -187,17 +207,25 @@ export async function requestObject(ctx: ServiceContext, handle: string, walletN
 /**
  * response_uri (direct_post / direct_post.jwt): the wallet's encrypted answer, or its error response
  * (OpenID4VP 1.0 §8.5: `error`, `error_description`, `state` as form parameters), which ends the
- * verification at once as `declined`.
+ * verification at once as `declined`. Answers the wallet with where to send the customer's browser
+ * (OpenID4VP 1.0 §8.2): the verification's redirect_uri with a response code, or nothing.
  */
-export async function acceptDirectPost(ctx: ServiceContext, handle: string, form: Record<string, string>): Promise<SessionEvent> {
+export async function acceptDirectPost(ctx: ServiceContext, handle: string, form: Record<string, string>): Promise<{ redirect_uri?: string }> {
   if ((form.response === undefined) === (form.error === undefined)) throw new ServiceError('INVALID_REQUEST', 'the body needs either response or error');
   const session = await findByHandle(ctx, handle);
   if (form.error !== undefined) {
     const sent = refsOf(session).oid4vp;
     if (form.state !== undefined && form.state !== sent) throw new ServiceError('RESPONSE_MALFORMED', 'the error response state does not belong to this request');
-    return decline(ctx, session, form.error, answerDigest({ error: form.error, state: form.state ?? null }));
+    await decline(ctx, session, form.error, answerDigest({ error: form.error, state: form.state ?? null }));
+  } else {
+    await answer(ctx, session, (verify) => ctx.protocols.receiveDirectPost(refsOf(session), form, verify));
   }
-  return answer(ctx, session, (verify) => ctx.protocols.receiveDirectPost(refsOf(session), form, verify));
+  return wayBack(ctx, session);
+}
+
+/** POST /v1/verifications/{id}/response-code: the result, for the page holding the code of the way back. */
+export async function resumeWithResponseCode(ctx: ServiceContext, id: string, code: string): Promise<SessionEvent> {
+  return redeemResponseCode(ctx, await findSession(ctx, id), code);
 }
 
 /**

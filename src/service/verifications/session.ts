@@ -32,6 +32,8 @@ export interface VerificationSession {
   qrUri?: string;
   /** The web origin its Digital Credentials API request is bound to. */
   origin?: string;
+  /** The merchant's page the same-device OpenID4VP flow returns to (response-code.ts). */
+  redirectUri?: string;
   /** That request (the argument of navigator.credentials.get), once a page asked for it. Public. */
   dcapi?: unknown;
   /** Which request states answer the wallet and open its response (RequestRefs). Never logged, never returned. */
