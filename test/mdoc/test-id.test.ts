@@ -110,6 +110,27 @@ describe('the sandbox copy of the shape, and near misses', () => {
     expect(r.documents[0].testId).toBeUndefined();
   });
 
+  it('only an all-zero signature of the length its alg gives: 63, 65 or 96 zero bytes under ES256 are not one', async () => {
+    for (const length of [0, 1, 63, 65, 96, 128]) {
+      const r = await present({ appleTestId: true }, (issuerAuth) => {
+        issuerAuth[3] = new Uint8Array(length);
+      });
+      expect({ length, testId: r.documents[0].testId }).toEqual({ length, testId: undefined });
+    }
+  });
+
+  it('the length follows the protected alg: 96 zero bytes under ES384 are one, 64 are not; no alg, none', async () => {
+    const withAlg = (alg: number | undefined, length: number) =>
+      present({ appleTestId: true }, (issuerAuth) => {
+        issuerAuth[0] = encodeCbor(new Map(alg === undefined ? [] : [[1, alg]]));
+        issuerAuth[3] = new Uint8Array(length);
+      });
+    expect((await withAlg(-35, 96)).documents[0].testId?.kind).toBe('apple');
+    expect((await withAlg(-35, 64)).documents[0].testId).toBeUndefined();
+    expect((await withAlg(-7, 64)).documents[0].testId?.kind).toBe('apple');
+    expect((await withAlg(undefined, 64)).documents[0].testId).toBeUndefined();
+  });
+
   it('an altered value fails its digest: no test ID, no decision', async () => {
     const r = await present({ appleTestId: true, alterValueAfterSigning: { nameSpace: 'org.iso.18013.5.1', elementIdentifier: 'age_over_20', value: false } });
     expect(checkMap(r).value_digests).toBe('fail:DIGEST_MISMATCH');
