@@ -15,6 +15,12 @@ export const EKU = {
   /** Reader authentication (18013-5, 23220-4): never signs documents. */
   MDL_READER_AUTH: '1.0.18013.5.1.6',
   MDOC_READER_AUTH: '1.0.23220.4.1.6',
+  /**
+   * EUDI PID rulebook (ARF 1.4 annex, ASN.1 module): id-eudi-iso-pid-kp-DS, under the European
+   * Commission's arc 1.3.130. The rulebook notes the assignments below 1.3.130.2 await registration;
+   * the EUDI reference issuers ship it all the same.
+   */
+  EUDI_PID_DS: '1.3.130.2.0.0.1.2',
 } as const;
 
 export interface DocumentSignerProfile {
@@ -40,17 +46,21 @@ export const DOCUMENT_SIGNER_PROFILES: readonly DocumentSignerProfile[] = [
     source: 'ISO/IEC 23220-4 (document signer 1.0.23220.4.1.2); issuers that reuse their mDL PKI put 1.0.18013.5.1.2, alone or beside it',
   },
   {
-    name: 'EU PID (eu.europa.ec.eudi.pid.1)',
-    matches: (d) => d === 'eu.europa.ec.eudi.pid.1',
-    usages: [EKU.MDL_DS, EKU.MDOC_DS],
+    name: 'EU PID (eu.europa.ec.eudi.pid.1, and eu.europa.ec.eudiw.pid.1 of 2024)',
+    matches: (d) => d === 'eu.europa.ec.eudi.pid.1' || d === 'eu.europa.ec.eudiw.pid.1',
+    usages: [EKU.EUDI_PID_DS, EKU.MDL_DS, EKU.MDOC_DS],
     source:
-      'EUDI reference PID issuer "PID DS - 002" carries both 1.0.18013.5.1.2 and 1.0.23220.4.1.2; the Multipaz and Animo PID signers in test/vectors carry 1.0.18013.5.1.2',
+      'EUDI PID rulebook id-eudi-iso-pid-kp-DS 1.3.130.2.0.0.1.2, which the EUDI reference PID issuer certificates carry alone and critical ' +
+      '("PID DS - 0001" 2023-2024, "PID DS - 006" 2024-2026, "PID DS - 003" 2025-2026 under "PID Issuer CA - UT 01": test/vectors/eudi-reference-issuer-pid); ' +
+      'EUDI "PID DS - 002" carries both 1.0.18013.5.1.2 and 1.0.23220.4.1.2; the Multipaz and Animo PID signers in test/vectors carry 1.0.18013.5.1.2',
   },
   {
     name: 'EU age verification (eu.europa.ec.av.1)',
     matches: (d) => d === 'eu.europa.ec.av.1',
-    usages: [EKU.MDOC_DS, EKU.MDL_DS],
-    source: 'EU age-verification blueprint: a non-mDL mdoc, so the 23220-4 usage; reference deployments also use the 18013-5 one',
+    usages: [EKU.EUDI_PID_DS, EKU.MDOC_DS, EKU.MDL_DS],
+    source:
+      'EU age-verification reference signer "Age Verification DS - 001" (2025-2026) carries 1.3.130.2.0.0.1.2 alone and critical (test/vectors/eu-av-spec-annexA-dcapi-example); ' +
+      'a non-mDL mdoc, so the 23220-4 usage; reference deployments also use the 18013-5 one',
   },
 ];
 

@@ -192,8 +192,8 @@ describe('Apple developer test mDL over the DC API', () => {
 describe('Sphereon: real SPRIND Funke PID IssuerSigned and its re-encoded copy', () => {
   const at = new Date('2024-06-25T00:00:00Z');
   const trust = () => trustOf(rdwIaca('43'));
-  // The per-docType rule accepts either document-signer usage for eu.europa.ec.eudi.pid.1
-  // (18013-5's or 23220-4's, as the EUDI reference PID signer carries both), but the SPRIND prototype
+  // The per-docType rule accepts a document-signer usage for eu.europa.ec.eudi.pid.1 (18013-5's,
+  // 23220-4's or the EUDI PID rulebook's), but the SPRIND prototype
   // DS carries no extendedKeyUsage at all, so its profile still fails. These are IssuerSigned
   // captures without deviceSigned.
   const expected = {
