@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { decodeCbor } from '../../src/cbor/index.js';
 import { verifyDeviceResponse } from '../../src/mdoc/verify.js';
 import { TrustStore } from '../../src/trust/store.js';
-import { bin, checkMap, deviceResponseAround, hex, rdwIaca, readerKeyFromHex, trustOf } from '../helpers/vectors.js';
+import { ALL_PASS, bin, checkMap, deviceResponseAround, hex, rdwIaca, readerKeyFromHex, trustOf } from '../helpers/vectors.js';
 
 const ANNEX_D = 'iso18013-5-annexD-multipaz/';
 const UTOPIA = 'iso18013-5-annexD-certs-nlwallet/utopia_iaca_cert.pem';
@@ -18,19 +18,6 @@ const annexD = {
 };
 const IN_2021 = new Date('2021-01-07T00:00:00Z');
 const TODAY = new Date('2026-11-21T00:00:00Z');
-
-const ALL_PASS = {
-  issuer_certificate_chain: 'pass',
-  issuer_certificate_profile: 'pass',
-  issuer_signature: 'pass',
-  mso_structure: 'pass',
-  mso_doctype: 'pass',
-  mso_validity: 'pass',
-  mso_signed_within_certificate: 'pass',
-  value_digests: 'pass',
-  device_authentication: 'pass',
-  key_authorizations: 'pass',
-};
 
 describe('ISO 18013-5 Annex D', () => {
   it('is valid at 2021-01-07 with the utopia IACA and deviceMac', () => {
