@@ -6,7 +6,14 @@
   var current = null; // {verification, purpose, run}
   var resetTimer = null;
   var countdown = null;
+  /** While the service cannot be reached: the timer that asks it again. */
+  var probing = null;
+  /** While the phone's wallet is being asked: its errors are the button's to report. */
+  var asking = false;
+  // The verification in progress or answered, kept until 次のお客様 or the automatic reset: a reload
+  // reads it back from the service (which keeps the result for minutes), and never loses an answer.
   var STORED = 'kakunin.current';
+  var FINAL = { verified: true, failed: true, declined: true, expired: true, test: true };
 
   function apiKey() {
     if (!config || !config.api_key_required) return null;
@@ -96,19 +103,92 @@
     $('other-apps').hidden = !dcApi;
     $('qr-hint').dataset.i18n = dcApi ? 'scanApp' : 'scanAppOnly';
     I18n.put($('qr-hint'), I18n.t($('qr-hint').dataset.i18n));
+    $('phone-wallet').hidden = !dcApi;
     showQr(!dcApi);
+    offline(false);
     show('wait');
     current.run = Kakunin.present(verification, {
       qrElement: $('qr'),
       qrLabel: I18n.t('qrLabelApp'),
-      walletButton: $('phone-wallet'),
       onState: onState,
       onError: function (e) {
-        // A wallet call that failed on our side: the waiting screen stays, with a way forward.
-        I18n.put($('wait-status'), I18n.t(e && e.status === 503 ? 'busy' : 'tryAgain'));
+        if (asking) return;
+        // The service forgot the verification (it restarted): nothing will answer it, say so.
+        if (e && e.status === 404) return lost();
+        // Unreachable, or answering 5xx: the QR must not be scanned for a check nobody will hear.
+        offline(true);
       },
     });
     tick();
+  }
+
+  /** The clerk's step one: the browser asks the phone's wallet; a failure says what to do. */
+  function askWallet() {
+    var run = current && current.run;
+    if (!run) return;
+    asking = true;
+    $('phone-wallet').disabled = true;
+    run.askWallet().then(
+      function () {},
+      function (e) {
+        if (e && e.status === 404) return lost();
+        if (current && current.run === run) I18n.put($('wait-status'), I18n.t(e && (e.status === 503 || e.status === 429) ? 'busy' : 'walletFailed'));
+      },
+    ).then(function () {
+      asking = false;
+      $('phone-wallet').disabled = probing !== null;
+    });
+  }
+
+  /**
+   * The service cannot be reached: a distinct state, the QR and step one disabled, and the service
+   * asked again every few seconds. When it answers, the wait goes on (or its result is shown); when
+   * it no longer knows the verification, the page says so and offers a new one.
+   */
+  function offline(down) {
+    $('wait').classList.toggle('offline', down);
+    $('phone-wallet').disabled = down || asking;
+    $('qr').setAttribute('aria-hidden', String(down));
+    $('qr-offline').hidden = !down;
+    $('sandbox-wallet').disabled = down;
+    if (down) I18n.put($('wait-status'), I18n.t('reconnecting'));
+    if (down && probing === null) probing = setInterval(probe, 3000);
+    if (!down && probing !== null) {
+      clearInterval(probing);
+      probing = null;
+      I18n.put($('wait-status'), I18n.t('waiting'));
+    }
+  }
+
+  async function probe() {
+    var v = current && current.verification;
+    if (!v) return offline(false);
+    var event = await read(v);
+    if (!event || !current || current.verification !== v) return;
+    offline(false);
+    if (FINAL[event.state]) return onState(event);
+    // Back, and still waiting: listen again from a fresh stream.
+    if (current.run) current.run.cancel();
+    follow(v, current.purpose);
+  }
+
+  /** The verification as the service has it now: an event, or null while it cannot be reached. */
+  async function read(v) {
+    var res;
+    try {
+      res = await fetch('/v1/verifications/' + encodeURIComponent(v.id));
+    } catch (e) {
+      return null;
+    }
+    if (res.status === 404) return { id: v.id, state: 'unknown' };
+    if (res.status === 410) return { id: v.id, state: 'expired', purpose: v.purpose };
+    if (!res.ok) return null;
+    return res.json().catch(function () { return null; });
+  }
+
+  /** The service no longer knows the verification: not a timeout, not the customer; start a new one. */
+  function lost() {
+    showResult({ look: 'retry', headline: I18n.t('lost'), reason: I18n.t('lostReason'), again: 'newCheck' });
   }
 
   /** The QR for other apps: open, or closed behind its control. */
@@ -131,6 +211,9 @@
 
   function onState(event) {
     if (!current || !current.verification || event.id !== current.verification.id) return;
+    if (event.state === 'unknown') return lost();
+    // Anything from the stream means the service is reachable again.
+    if (probing !== null) offline(false);
     if (event.state === 'retrieved') I18n.put($('wait-status'), I18n.t('retrieved'));
     // The state is the headline; its code would only repeat it, in English.
     if (event.state === 'expired' || event.state === 'declined') {
@@ -210,7 +293,7 @@
   function showResult(r) {
     clearInterval(countdown);
     if (current && current.run) current.run.cancel();
-    sessionStorage.removeItem(STORED);
+    stopProbing();
     $('result').className = 'result ' + r.look;
     $('result-mark').textContent = r.look === 'test' ? I18n.t('testMark') : MARKS[r.look];
     I18n.put($('result-headline'), r.headline);
@@ -229,9 +312,15 @@
     resetTimer = setTimeout(reset, r.identity ? 60000 : 30000);
   }
 
+  function stopProbing() {
+    clearInterval(probing);
+    probing = null;
+  }
+
   function reset() {
     clearTimeout(resetTimer);
     clearInterval(countdown);
+    stopProbing();
     if (current && current.run) current.run.cancel();
     sessionStorage.removeItem(STORED);
     current = null;
@@ -256,6 +345,7 @@
     if (purpose) start(purpose);
   };
   $('cancel').onclick = cancel;
+  $('phone-wallet').onclick = askWallet;
   $('other-apps').onclick = function () {
     showQr($('qr-box').hidden);
   };
@@ -275,7 +365,7 @@
   };
 
   /** After a reload: pick up the verification in progress, or the answer that came meanwhile. */
-  function resume() {
+  async function resume() {
     var saved = sessionStorage.getItem(STORED);
     if (!saved) return;
     try {
@@ -284,7 +374,12 @@
       return sessionStorage.removeItem(STORED);
     }
     var purpose = config.purposes.filter(function (p) { return p.name === saved.purpose; })[0];
-    if (purpose && saved.verification) follow(saved.verification, purpose);
+    if (!purpose || !saved.verification) return sessionStorage.removeItem(STORED);
+    current = { verification: saved.verification, purpose: purpose };
+    // The answer may have come meanwhile: show it at once, without the waiting screen in between.
+    var event = await read(saved.verification);
+    if (event && (FINAL[event.state] || event.state === 'unknown')) return onState(event);
+    follow(saved.verification, purpose);
   }
 
   I18n.apply();

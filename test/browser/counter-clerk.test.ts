@@ -13,6 +13,7 @@ import { createLogger } from '../../src/service/observability/logger.js';
 import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import { TrustStore } from '../../src/trust/index.js';
 import { CHROMIUM_ARGS, chromiumPath } from '../helpers/browser.js';
+import { testIdsOn, waitingWallet, withoutDcApi } from '../helpers/page-states.js';
 import { finalEvent, streamAnswers } from '../helpers/counter-events.js';
 import { freePort } from '../service/helpers.js';
 
@@ -182,29 +183,6 @@ describe('residency, in words that name the place', () => {
   });
 });
 
-/** A Digital Credentials API whose wallet takes its time: the page waits with everything on screen. */
-async function waitingWallet(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    (window as unknown as { DigitalCredential: unknown }).DigitalCredential = class {};
-    Object.defineProperty(navigator, 'credentials', { configurable: true, value: { get: () => new Promise(() => undefined) } });
-  });
-}
-
-/** A browser without the Digital Credentials API (Debian's Chromium has it: it is taken away here). */
-async function withoutDcApi(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    delete (window as unknown as { DigitalCredential?: unknown }).DigitalCredential;
-  });
-}
-
-/** A service that answers Apple test IDs (sandbox only): the page carries the TEST banner. */
-async function testIdsOn(page: Page): Promise<void> {
-  await page.route('**/v1/config', async (route) => {
-    const res = await route.fetch();
-    await route.fulfill({ response: res, json: { ...(await res.json()), test_ids: true } });
-  });
-}
-
 /** Protocol and API names a clerk or a customer has no use for. */
 const PROTOCOL_NAMES = /OpenID4VP|openid4vp|OID4VP|DC API|Digital Credentials|ISO ?18013|mdoc/;
 
@@ -351,6 +329,117 @@ describe('every state, both languages, three sizes', () => {
         }
         await page.close();
       }
+    });
+  }
+});
+
+describe('a reload never loses a result', () => {
+  it('a reload just as the answer lands shows the answer; after 次のお客様 a reload shows the start', async () => {
+    const page = await open('ja', 'tablet');
+    await choose(page, 'ja');
+    const answered = page.waitForResponse((r) => r.url().endsWith('/v1/sandbox/wallet/scan'));
+    await page.getByRole('button', { name: 'サンドボックスのウォレットで応答' }).click();
+    await answered;
+    await page.reload();
+    await page.locator('#result.ok').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#result-headline').innerText()).toBe('20歳以上です');
+    // And again, on the result screen itself.
+    await page.reload();
+    await page.locator('#result.ok').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#result-headline').innerText()).toBe('20歳以上です');
+    expect(await page.locator('#wait').isVisible()).toBe(false);
+    await page.getByRole('button', { name: '次のお客様' }).click();
+    await page.reload();
+    await page.locator('#purposes button').first().waitFor();
+    expect(await page.locator('#result').isVisible()).toBe(false);
+    expect(await page.evaluate(() => sessionStorage.getItem('kakunin.current'))).toBeNull();
+    await page.close();
+  });
+});
+
+describe('the service down, then back', () => {
+  /**
+   * The verification's stream and reads as the service gives them: 'up' (the stream says pending and
+   * ends, the browser reconnects), 'down' (connection refused), 'forgot' (a restarted service: 404).
+   */
+  async function switchable(page: Page): Promise<{ set(mode: 'up' | 'down' | 'forgot'): void }> {
+    let mode: 'up' | 'down' | 'forgot' = 'up';
+    const id = (url: string) => /\/v1\/verifications\/([^/?]+)/.exec(url)![1];
+    const answer = async (route: import('playwright-core').Route, up: () => Promise<void>) => {
+      if (mode === 'down') return route.abort('connectionrefused');
+      if (mode === 'forgot') return route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"NOT_FOUND"}' });
+      return up();
+    };
+    await page.route('**/v1/verifications/*/events', (route) =>
+      answer(route, () =>
+        route.fulfill({ status: 200, contentType: 'text/event-stream', body: `retry: 300\nevent: pending\ndata: ${JSON.stringify({ id: id(route.request().url()), state: 'pending', purpose: 'age_over' })}\n\n` }),
+      ),
+    );
+    await page.route(/\/v1\/verifications\/[^/]+$/, (route) => (route.request().method() === 'GET' ? answer(route, () => route.continue()) : route.continue()));
+    return { set: (m) => void (mode = m) };
+  }
+
+  /** What the clerk sees of the waiting screen: the status, and whether the QR and step one can be used. */
+  const looks = (page: Page) =>
+    page.evaluate(() => {
+      const svg = document.querySelector('#qr svg')!;
+      const style = getComputedStyle(svg);
+      return {
+        status: document.getElementById('wait-status')!.innerText,
+        qrOpacity: Number(style.opacity),
+        qrBlurred: style.filter.includes('blur'),
+        qrNote: document.getElementById('qr-offline')!.checkVisibility() ? document.getElementById('qr-offline')!.innerText : '',
+        start: !(document.getElementById('phone-wallet') as HTMLButtonElement).disabled,
+      };
+    });
+
+  for (const lang of ['ja', 'en'] as const) {
+    it(`${lang}: "reconnecting" with the QR disabled while it is down; the wait goes on when it is back; a verification it forgot is "no longer valid", never "timed out"`, async () => {
+      let net: { set(mode: 'up' | 'down' | 'forgot'): void } = { set: () => undefined };
+      const page = await open(lang, 'tablet', async (p) => {
+        await waitingWallet(p);
+        net = await switchable(p);
+      });
+      const headlines: string[] = [];
+      await page.exposeFunction('sawHeadline', (h: string) => void headlines.push(h));
+      await choose(page, lang);
+      await page.locator('#other-apps').click();
+      await page.locator('#qr svg').waitFor();
+      const waiting = lang === 'ja' ? 'お客様のスマートフォンでの操作を待っています' : "Waiting for the customer's phone";
+      expect(await looks(page)).toEqual({ status: waiting, qrOpacity: 1, qrBlurred: false, qrNote: '', start: true });
+
+      net.set('down');
+      const reconnecting = lang === 'ja' ? 'サービスに接続し直しています…' : 'Reconnecting to the service…';
+      await expect.poll(() => looks(page).then((l) => l.status), { timeout: 15_000 }).toBe(reconnecting);
+      const down = await looks(page);
+      expect(down.qrOpacity).toBeLessThan(0.2);
+      expect(down.qrBlurred).toBe(true);
+      expect(down.qrNote).toBe(lang === 'ja' ? '接続が戻るまで、このQRコードは使えません' : 'This QR code cannot be used until the connection is back');
+      expect(down.start).toBe(false);
+      await shot(page, `reconnecting-${lang}-tablet`);
+
+      net.set('up');
+      await expect.poll(() => looks(page), { timeout: 15_000 }).toEqual({ status: waiting, qrOpacity: 1, qrBlurred: false, qrNote: '', start: true });
+
+      // Down again, and back as a service that lost what it held.
+      await page.evaluate(() => {
+        const headline = document.getElementById('result-headline')!;
+        new MutationObserver(() => (window as unknown as { sawHeadline: (h: string) => void }).sawHeadline(headline.innerText)).observe(headline, { childList: true, characterData: true, subtree: true });
+      });
+      net.set('down');
+      await expect.poll(() => looks(page).then((l) => l.status), { timeout: 15_000 }).toBe(reconnecting);
+      net.set('forgot');
+      await page.locator('#result:not([hidden])').waitFor({ timeout: 15_000 });
+      expect(await page.locator('#result-headline').innerText()).toBe(lang === 'ja' ? 'この確認は無効になりました' : 'This check is no longer valid');
+      expect(await page.locator('#result-reason').innerText()).toBe(lang === 'ja' ? 'サービスがこの確認を見つけられません。新しい確認を始めてください。' : 'The service no longer knows this check. Please start a new one.');
+      expect(headlines.join('|')).not.toMatch(/時間切れ|Timed out/);
+      await shot(page, `lost-${lang}-tablet`);
+      // A new check, at once.
+      net.set('up');
+      await page.getByRole('button', { name: lang === 'ja' ? '新しい確認を始める' : 'Start a new check' }).click();
+      await page.locator('#wait').waitFor();
+      expect(await page.locator('#wait-status').innerText()).toBe(waiting);
+      await page.close();
     });
   }
 });
