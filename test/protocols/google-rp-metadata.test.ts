@@ -3,7 +3,8 @@
  * extension 1.3.6.1.4.1.11129.10.1 (SHA-256 of RelyingPartyMetadataBytes in an OCTET STRING) read
  * from a stand-in certificate of the shape Google signs, and the service's check at start.
  */
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
+import { compactVerify } from 'jose';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,5 +94,63 @@ describe('the service at start (KAKUNIN_GOOGLE_RP_METADATA)', () => {
 
   it('stops the start on metadata it cannot read', async () => {
     await expect(start(b64u(encodeCbor([1])))).rejects.toThrow(ConfigError);
+  });
+});
+
+/**
+ * Where one public verifier puts the metadata (stateofca/opencred, profiles/native-google-wallet.js):
+ * client_metadata.gw_rp_metadata_bytes, base64url, inside the signed openid4vp-v1-signed request.
+ * Google's own text on it was not reachable, so kakunin sends it only when asked to.
+ */
+describe('gw_rp_metadata_bytes in the signed request (KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kakunin-google-req-'));
+  const configured = b64u(metadataBytes('Example Shop', 'Example IDV'));
+
+  /** The openid4vp request of a fresh verification's DC API request, with the service started as `env` says. */
+  async function dcApiOpenId4Vp(env: Record<string, string>): Promise<{ protocol: string; data: Record<string, any> }> {
+    const signed = await createDevelopmentIdentity('localhost', new Date(), { extensions: [extensionFor(metadataBytes('Example Shop', 'Example IDV'))] });
+    writeFileSync(join(dir, 'google.pem'), signed.leafPem);
+    writeFileSync(join(dir, 'google.key.pem'), signed.keyPem);
+    const svc = await runDemo(['--port', String(await freePort())], {
+      env: { KAKUNIN_VERIFIER_CERT_FILE: join(dir, 'google.pem'), KAKUNIN_VERIFIER_KEY_FILE: join(dir, 'google.key.pem'), KAKUNIN_GOOGLE_RP_METADATA: configured, KAKUNIN_REVOCATION: 'off', ...env },
+      quiet: true,
+      logger: capturingLogger('info').logger,
+    });
+    try {
+      const post = (path: string, body?: unknown) =>
+        fetch(`${svc.url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<Record<string, any>>);
+      const v = await post('/v1/verifications', { purpose: 'age_over' });
+      const { dcapi } = await post(`/v1/verifications/${v.id}/dcapi-request`);
+      return (dcapi.digital.requests as { protocol: string; data: Record<string, any> }[]).find((r) => r.protocol.startsWith('openid4vp'))!;
+    } finally {
+      await svc.close();
+    }
+  }
+
+  it('off by default: the signed request carries no gw_rp_metadata_bytes', async () => {
+    const r = await dcApiOpenId4Vp({});
+    expect(r.protocol).toBe('openid4vp-v1-signed');
+    const payload = JSON.parse(Buffer.from(r.data.request.split('.')[1], 'base64url').toString('utf8'));
+    expect(payload.client_metadata.jwks).toBeDefined();
+    expect(payload.client_metadata).not.toHaveProperty('gw_rp_metadata_bytes');
+  });
+
+  it('on: client_metadata.gw_rp_metadata_bytes inside the signed request object, as configured, decoding to the metadata', async () => {
+    const r = await dcApiOpenId4Vp({ KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST: 'true' });
+    expect(r.protocol).toBe('openid4vp-v1-signed');
+    // Signed: the signature over header and payload verifies under the x5c leaf's key.
+    const [header, payloadB64] = r.data.request.split('.');
+    const { x5c } = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+    const { payload } = await compactVerify(r.data.request, new X509Certificate(Buffer.from(x5c[0], 'base64')).publicKey);
+    expect(Buffer.from(payload).toString('base64url')).toBe(payloadB64);
+    const claims = JSON.parse(Buffer.from(payload).toString('utf8'));
+    expect(claims.client_metadata.gw_rp_metadata_bytes).toBe(configured);
+    expect(parseGoogleRpMetadata(claims.client_metadata.gw_rp_metadata_bytes).metadata).toEqual(parseGoogleRpMetadata(configured).metadata);
+  });
+
+  it('on without KAKUNIN_GOOGLE_RP_METADATA stops the start', async () => {
+    await expect(runDemo(['--port', String(await freePort())], { env: { KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST: 'true' }, quiet: true, logger: capturingLogger('info').logger })).rejects.toThrow(
+      /KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST needs KAKUNIN_GOOGLE_RP_METADATA/,
+    );
   });
 });

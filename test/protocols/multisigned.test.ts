@@ -92,3 +92,19 @@ describe('verifier_info in a single-signed request', () => {
     expect(claimsOf(await make())).not.toHaveProperty('verifier_info');
   });
 });
+
+describe('Google Wallet relying-party metadata in the request (googleRpMetadata)', () => {
+  it('goes into client_metadata of the signed and the multi-signed payloads, never of the unsigned request', async () => {
+    const w = await world();
+    const ecosystem = await createDevelopmentIdentity('ecosystem.example', w.at);
+    const googleRpMetadata = 'oWpzY2hlbWFfdmVyc2lvbmJ2MQ';
+    const make = (protocol: 'openid4vp-v1-signed' | 'openid4vp-v1-multisigned' | 'openid4vp-v1-unsigned') =>
+      createDigitalCredentialRequest({ request: AGE_AND_RESIDENCE, origin: ORIGIN, identity: w.identity, additionalIdentities: [ecosystem], googleRpMetadata, protocols: [protocol], at: w.at, store: w.store });
+    const signed = (await make('openid4vp-v1-signed')).credentialRequestOptions.digital.requests[0].data;
+    expect(decode(String(signed.request).split('.')[1]).client_metadata.gw_rp_metadata_bytes).toBe(googleRpMetadata);
+    const multi = (await make('openid4vp-v1-multisigned')).credentialRequestOptions.digital.requests[0].data as unknown as GeneralJWS;
+    expect(decode(multi.payload).client_metadata.gw_rp_metadata_bytes).toBe(googleRpMetadata);
+    const unsigned = (await make('openid4vp-v1-unsigned')).credentialRequestOptions.digital.requests[0].data;
+    expect(unsigned.client_metadata).not.toHaveProperty('gw_rp_metadata_bytes');
+  });
+});

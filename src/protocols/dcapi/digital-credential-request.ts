@@ -47,6 +47,9 @@ export interface DigitalCredentialRequestOptions {
   additionalIdentities?: VerifierIdentity[];
   /** OpenID4VP 1.0 §5.1 verifier_info of `identity` (in its signature's protected header when multi-signed). */
   verifierInfo?: VerifierInfo[];
+  /** Google Wallet's gw_rp_metadata_bytes (base64url, as Google gave it): put in client_metadata of the
+   * signed and multi-signed OpenID4VP requests, never the unsigned one. Unconfirmed where Google reads it. */
+  googleRpMetadata?: string;
   at: Date;
   ttlSeconds?: number;
   store: RequestStateStore;
@@ -106,6 +109,8 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
     const key = createResponseEncryptionKey();
     const nonce = newNonce();
     state.oid4vp = { nonce, encryptionKey: key.privateJwk, kid: key.publicJwk.kid, dcApiProtocols: oidProtocols };
+    // Signed requests only: the metadata names the verifier, which an unsigned request cannot vouch for.
+    const googleMetadata = input.googleRpMetadata ? { googleRpMetadata: input.googleRpMetadata } : {};
     for (const protocol of oidProtocols) {
       if (protocol === 'openid4vp-v1-unsigned') {
         // §A.2: client_id and expected_origins are not used in unsigned requests.
@@ -117,7 +122,7 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
           clientId: clientIdFor(identity, input.clientIdPrefix ?? 'x509_hash'),
           ...(i === 0 && input.verifierInfo ? { verifierInfo: input.verifierInfo } : {}),
         }));
-        const claims = authorizationRequestObject({ request, nonce, responseMode: 'dc_api.jwt', encryptionJwk: key.publicJwk, expectedOrigins: [origin] });
+        const claims = authorizationRequestObject({ request, nonce, responseMode: 'dc_api.jwt', encryptionJwk: key.publicJwk, expectedOrigins: [origin], ...googleMetadata });
         requests.push({ protocol, data: { ...(await signMultiSignedRequestObject(claims, signers, Math.floor(input.at.getTime() / 1000))) } });
         state.oid4vp.clientId = signers[0].clientId;
       } else {
@@ -130,6 +135,7 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
           clientId,
           expectedOrigins: [origin],
           ...(input.verifierInfo ? { verifierInfo: input.verifierInfo } : {}),
+          ...googleMetadata,
         });
         requests.push({ protocol, data: { request: await signRequestObject(claims, input.identity!, Math.floor(input.at.getTime() / 1000)) } });
         state.oid4vp.clientId = clientId;

@@ -31,6 +31,12 @@ export interface AuthorizationRequestOptions {
   expectedOrigins?: string[];
   /** Attestations about the verifier (§5.1 verifier_info), for wallets that ask for them. */
   verifierInfo?: VerifierInfo[];
+  /**
+   * Google Wallet's relying-party metadata as Google gave it (base64url), sent as
+   * client_metadata.gw_rp_metadata_bytes. Where Google reads it is not published: this follows one
+   * public verifier (docs/verifier-certificates.md).
+   */
+  googleRpMetadata?: string;
 }
 
 /**
@@ -52,6 +58,7 @@ export interface AuthorizationRequestObject {
     jwks: { keys: ResponseEncryptionJwk[] };
     encrypted_response_enc_values_supported: string[];
     vp_formats_supported: { mso_mdoc: Record<string, number[]> };
+    gw_rp_metadata_bytes?: string;
   };
   client_id?: string;
   response_uri?: string;
@@ -85,6 +92,7 @@ export function authorizationRequestObject(input: AuthorizationRequestOptions): 
   }
   if (input.expectedOrigins?.length) o.expected_origins = input.expectedOrigins;
   if (input.verifierInfo?.length) o.verifier_info = input.verifierInfo;
+  if (input.googleRpMetadata) o.client_metadata.gw_rp_metadata_bytes = input.googleRpMetadata;
   return o;
 }
 

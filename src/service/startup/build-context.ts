@@ -104,6 +104,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
       identity,
       additionalIdentities,
       ...(verifierInfo ? { verifierInfo } : {}),
+      ...(config.googleRpMetadataInRequest && config.googleRpMetadata ? { googleRpMetadata: config.googleRpMetadata } : {}),
       deviceRequestVersion: config.deviceRequestVersion,
       now,
       states,

@@ -52,6 +52,8 @@ export interface ServiceConfig {
   deviceRequestVersion: '1.0' | '1.1';
   /** Google's gw_rp_metadata_bytes (base64url), checked at start against the verifier certificates. */
   googleRpMetadata?: string;
+  /** Send googleRpMetadata in the DC API's signed OpenID4VP request (client_metadata.gw_rp_metadata_bytes). */
+  googleRpMetadataInRequest: boolean;
   webhookUrl?: string;
   /** Let webhooks reach private and loopback addresses (an intranet backend). Default false. */
   webhookAllowPrivate: boolean;
@@ -116,6 +118,10 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
   if (appleTestIds && !sandbox) {
     throw new ConfigError('KAKUNIN_APPLE_TEST_IDS (or --apple-test-ids) is for sandbox mode only: a test ID carries mock data no issuer signed, so a service that serves real people must never accept one');
   }
+  const googleRpMetadataInRequest = s['google-rp-metadata-in-request'] ?? false;
+  if (googleRpMetadataInRequest && !s['google-rp-metadata']) {
+    throw new ConfigError('KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST needs KAKUNIN_GOOGLE_RP_METADATA: the gw_rp_metadata_bytes Google gave with your certificate');
+  }
   const revocationCache = s['revocation-cache'] ?? '.kakunin/revocation';
   return Object.freeze({
     host: s.host ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
@@ -139,6 +145,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     verifierExtraKeyFiles: extraKeys,
     ...(s['verifier-info'] ? { verifierInfoFile: s['verifier-info'] } : {}),
     ...(s['google-rp-metadata'] ? { googleRpMetadata: s['google-rp-metadata'] } : {}),
+    googleRpMetadataInRequest,
     deviceRequestVersion: s['device-request-version'] ?? '1.0',
     ...(s.webhook ? { webhookUrl: s.webhook } : {}),
     webhookAllowPrivate: s['webhook-allow-private'] ?? false,

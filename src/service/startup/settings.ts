@@ -121,7 +121,12 @@ export const SETTINGS = {
     env: 'KAKUNIN_GOOGLE_RP_METADATA',
     schema: text({ pattern: '^[A-Za-z0-9_-]+={0,2}$' }),
     must: 'base64url',
-    help: 'gw_rp_metadata_bytes Google gave with your certificate: checked at start against the certificate (not sent in requests yet, see docs/verifier-certificates.md)',
+    help: 'gw_rp_metadata_bytes Google gave with your certificate: checked at start against the certificate (sent in requests only with KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST)',
+  },
+  'google-rp-metadata-in-request': {
+    env: 'KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST',
+    schema: Type.Boolean(),
+    help: "send KAKUNIN_GOOGLE_RP_METADATA as client_metadata.gw_rp_metadata_bytes in the DC API's signed OpenID4VP request, where one public verifier puts it; unconfirmed by Google (off)",
   },
   'apple-test-ids': {
     env: 'KAKUNIN_APPLE_TEST_IDS',

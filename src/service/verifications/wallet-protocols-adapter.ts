@@ -54,6 +54,9 @@ export interface ProtocolAdapterOptions {
   additionalIdentities?: VerifierIdentity[];
   /** OpenID4VP verifier_info (off unless configured): in every OpenID4VP request object. */
   verifierInfo?: VerifierInfo[];
+  /** Google Wallet's gw_rp_metadata_bytes, in client_metadata of the DC API's signed OpenID4VP request
+   * (KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST; off unless configured). */
+  googleRpMetadata?: string;
   /** Request states: memory for one instance, Redis for several. */
   states: RequestStateStore;
   /**
@@ -64,8 +67,9 @@ export interface ProtocolAdapterOptions {
   now: () => Date;
 }
 
-export function createProtocolAdapter({ identity, additionalIdentities = [], verifierInfo, states, now, deviceRequestVersion = '1.0' }: ProtocolAdapterOptions): WalletProtocols {
+export function createProtocolAdapter({ identity, additionalIdentities = [], verifierInfo, googleRpMetadata, states, now, deviceRequestVersion = '1.0' }: ProtocolAdapterOptions): WalletProtocols {
   const info = verifierInfo?.length ? { verifierInfo } : {};
+  const google = googleRpMetadata ? { googleRpMetadata } : {};
   const openid4vpProtocol: DcApiProtocol = additionalIdentities.length ? 'openid4vp-v1-multisigned' : 'openid4vp-v1-signed';
   /** One DC API request per protocol: a DeviceRequest cannot carry DCQL's alternatives. */
   const makeDcApiRequest = (request: PresentationRequest, protocol: DcApiProtocol, input: PrepareDcApiOptions, at: Date) =>
@@ -75,6 +79,7 @@ export function createProtocolAdapter({ identity, additionalIdentities = [], ver
       identity,
       additionalIdentities,
       ...info,
+      ...google,
       protocols: [protocol],
       // A purpose's documents are alternatives; only a 1.1 DeviceRequest can say so.
       ...(protocol === 'org-iso-mdoc' && deviceRequestVersion === '1.1' ? { deviceRequestVersion, deviceRequestInfo: anyOneOf(request.documents.length) } : {}),
