@@ -113,6 +113,8 @@ export function decisionText(purpose: Purpose, decision: Decision): string {
       return `${purpose.label.ja} / ${purpose.label.en}: ${v.resident ? 'yes' : 'no'}`;
     case 'attributes':
       return `${purpose.label.en}: verified (${Object.keys(v.attributes).length} attributes; use --json to see them)`;
+    case 'account_match':
+      return `${purpose.label.ja} / ${purpose.label.en}: ${v.match ? 'yes' : 'no'}`;
   }
 }
 

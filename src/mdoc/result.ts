@@ -100,6 +100,13 @@ export interface DocumentResult {
    * it, as turning revocation off does.
    */
   unchecked?: CheckResult[];
+  /**
+   * RFC 7638 SHA-256 thumbprint (base64url) of the MSO's device key, set only when the device
+   * proved possession of that key for this session: the same wallet credential gives the same
+   * value at every presentation, a re-issued one (new card, new phone) another. A stable
+   * identifier of the credential: the policy turns it into a per-merchant keyed hash or drops it.
+   */
+  deviceKeyThumbprint?: string;
   /** Set for a recognised test ID when test IDs were asked for; the document is still not valid. */
   testId?: TestIdResult;
 }

@@ -8,6 +8,7 @@ import type { RevocationChecker } from '../trust/revocation.js';
 import type { TrustStore } from '../trust/store.js';
 import { Checks } from './checks.js';
 import { checkDeviceAuth } from './device-checks.js';
+import { deviceKeyThumbprint } from './device-key-thumbprint.js';
 import { parseDeviceResponse, type Document } from './device-response.js';
 import { checkIssuerChain, checkIssuerSignature, readIssuerAuth, readMso } from './issuer-checks.js';
 import { checkMso, MSO_CHECKS } from './mso-checks.js';
@@ -69,6 +70,7 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
   }
   addDeviceSignedPresented(doc, presented);
   result.elements.deviceSigned = checkDeviceAuth(doc, mso, transcript, options.readerEphemeralKey, checks);
+  if (mso && passed(checks, 'device_authentication')) result.deviceKeyThumbprint = deviceKeyThumbprint(mso.deviceKey);
   if (options.revocation) {
     checkIssuerRevocation(chain, options.revocation, options.at, checks);
     checkMsoStatus(mso, chain, issuerSigned, options.revocation, options.at, checks);

@@ -29,7 +29,7 @@ export const purposesConfigSchema = {
       items: {
         type: 'object',
         required: ['name', 'kind'],
-        properties: { kind: { enum: ['age_over', 'residency', 'kyc', 'elements'] } },
+        properties: { kind: { enum: ['age_over', 'residency', 'kyc', 'elements', 'account_match'] } },
         allOf: [
           {
             if: { properties: { kind: { const: 'age_over' } } },
@@ -72,6 +72,19 @@ export const purposesConfigSchema = {
             then: {
               additionalProperties: false,
               properties: { ...common, kind: {}, portrait: { type: 'boolean' }, documents: documentList },
+            },
+          },
+          {
+            if: { properties: { kind: { const: 'account_match' } } },
+            then: {
+              additionalProperties: false,
+              properties: {
+                ...common,
+                kind: {},
+                documents: documentList,
+                // The OpenID4VP QR code can be relayed by a phishing page: offered only when listed (docs/security.md).
+                channels: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['dc_api', 'openid4vp'] } },
+              },
             },
           },
           {

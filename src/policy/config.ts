@@ -1,5 +1,5 @@
 /**
- * The purposes the service offers: the three presets, then those of a config file (validated
+ * The purposes the service offers: the four presets, then those of a config file (validated
  * against config-schema.ts), which may override a preset by using its name. Parsed once at start;
  * a bad file stops start-up with a message that names the file, the place and the problem.
  */
@@ -9,6 +9,7 @@ import { createAgeOverPurpose } from './age-over.js';
 import { purposesConfigSchema } from './config-schema.js';
 import { createElementsPurpose } from './custom-elements.js';
 import { createKycPurpose } from './kyc.js';
+import { createAccountMatchPurpose } from './account-match.js';
 import type { Purpose } from './purpose.js';
 import { checkMyNumberUse } from './my-number.js';
 import { createResidencyPurpose } from './residency.js';
@@ -37,6 +38,7 @@ export function presetPurposes(options: PresetOptions = {}): Map<string, Purpose
     createAgeOverPurpose(trustSets),
     createResidencyPurpose({ municipalities: options.municipalities ?? DEFAULT_MUNICIPALITIES, ...trustSets }),
     createKycPurpose(trustSets),
+    createAccountMatchPurpose(trustSets),
   ];
   return new Map(purposes.map((p) => [p.name, p]));
 }
@@ -104,6 +106,12 @@ function purposeFromEntry(e: Record<string, unknown>): Purpose {
         ...common,
         portrait: e.portrait === true,
         ...(e.documents ? { documents: e.documents as string[] } : {}),
+      });
+    case 'account_match':
+      return createAccountMatchPurpose({
+        ...common,
+        ...(e.documents ? { documents: e.documents as string[] } : {}),
+        ...(e.channels ? { channels: e.channels as ('dc_api' | 'openid4vp')[] } : {}),
       });
     default:
       return createElementsPurpose({

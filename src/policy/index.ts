@@ -3,6 +3,8 @@ export * from './documents.js';
 export { createAgeOverPurpose, type AgeOverOptions } from './age-over.js';
 export { createResidencyPurpose, type ResidencyOptions } from './residency.js';
 export { createKycPurpose, type KycOptions } from './kyc.js';
+export { createAccountMatchPurpose, type AccountMatchOptions, type AccountReference, type CredentialBinder } from './account-match.js';
+export type { FieldResult } from './compare/field-result.js';
 export { createElementsPurpose, type ElementsOptions } from './custom-elements.js';
 export { reduceToDecision, type DecisionOptions } from './reduce.js';
 export { parsePurposesConfig, presetPurposes, PolicyConfigError, DEFAULT_MUNICIPALITIES } from './config.js';

@@ -5,6 +5,8 @@
  */
 import type { PolicyFailureCode } from '../codes/error-codes.js';
 import type { DocumentResult, FailureCode, VerificationResult } from '../mdoc/result.js';
+import type { AccountReference, CredentialBinder } from './account-match.js';
+import type { FieldResult } from './compare/field-result.js';
 
 export interface ElementRef {
   nameSpace: string;
@@ -31,7 +33,23 @@ export type DecisionValue =
   /** `municipalities`: the codes the purpose accepts (configuration, never the holder's data), so an
    * answer reads "resident of 131016: yes". */
   | { kind: 'residency'; resident: boolean; municipalities: string[]; code?: string }
-  | { kind: 'attributes'; attributes: Record<string, string | number | boolean> };
+  | { kind: 'attributes'; attributes: Record<string, string | number | boolean> }
+  /** "Is this the account holder?": the comparison with the merchant's reference, never the values. */
+  | {
+      kind: 'account_match';
+      /** The merchant's own account id, as given. */
+      account: string;
+      /** Every compared field matched or is a variant, and `same_credential` is not false. */
+      match: boolean;
+      fields: { name: FieldResult; birth_date: FieldResult; address?: FieldResult };
+      /** When the reference carried a binding: whether this is the same wallet credential. */
+      same_credential?: boolean;
+      /** When the reference asked for one: this credential's binding, for later checks. */
+      binding?: string;
+    };
+
+/** How an answer reaches kakunin: the Digital Credentials API (bound to the page's origin) or OpenID4VP by QR code or link. */
+export type Channel = 'dc_api' | 'openid4vp';
 
 /**
  * The minimal answer a purpose reports (e.g. over 20: yes), with the outcome, the docType, the issuer and the failure codes; never more than the purpose needs.
@@ -73,6 +91,13 @@ export interface Purpose {
    * lists, as the operator declares it. Required of exactly such purposes (my-number.ts).
    */
   legalBasis?: string;
+  /** The channels it may be answered on; absent: every channel. */
+  channels?: readonly Channel[];
+  /**
+   * Purposes that compare with a reference (account_match): the purpose of one verification, for
+   * one reference. A purpose that has it decides nothing until given its reference.
+   */
+  forAccount?(reference: AccountReference, binder: CredentialBinder): Purpose;
   /** Reduces a verified document of an accepted type to the decision value; `at` is the verification time. */
   decide(document: DocumentResult, at: Date): DecisionValue | { missing: true };
 }

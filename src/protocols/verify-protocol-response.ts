@@ -17,7 +17,7 @@ import { ProtocolError } from './errors.js';
 import { decryptAuthorizationResponse, parseVpToken } from './oid4vp/authorization-response.js';
 import { checkRequestedElements } from './request/element-check.js';
 import type { PresentationRequest } from './request/presentation-request.js';
-import { jwkThumbprint } from './transcript/jwk-thumbprint.js';
+import { jwkThumbprint } from '../cose/jwk-thumbprint.js';
 import { openID4VPDCAPISessionTranscript } from './transcript/openid4vp-dcapi-handover.js';
 import { openID4VPSessionTranscript } from './transcript/openid4vp-handover.js';
 

@@ -14,6 +14,7 @@ import type { StreamCounter } from './http/stream-counter.js';
 import type { ServiceRevocation } from './startup/revocation.js';
 import type { SessionStore } from './store/index.js';
 import type { WalletProtocols } from './verifications/wallet-protocols.js';
+import type { CredentialBinding } from './verifications/credential-binding.js';
 import type { WebhookQueue } from './webhooks/queue.js';
 
 export interface ServiceContext {
@@ -44,6 +45,11 @@ export interface ServiceContext {
   streams: StreamCounter;
   /** The same on every instance for one verification's final state: what receivers de-duplicate on. */
   webhookEventId: (verificationId: string, state: string) => string;
+  /**
+   * account_match credential bindings per merchant (KAKUNIN_BINDING_KEY); absent when serve runs
+   * without the key, and then a verification that asks for a binding is refused.
+   */
+  credentialBinding?: CredentialBinding;
   /** Where deliveries wait: this process, or Redis (survives a restart, any instance delivers). */
   webhooks: WebhookQueue;
 }

@@ -13,7 +13,7 @@ import { createDigitalCredentialRequest } from '../../src/protocols/dcapi/digita
 import { receiveDigitalCredentialResponse } from '../../src/protocols/dcapi/digital-credential-response.js';
 import { createOpenID4VPRequest, getRequestObject, receiveDirectPost } from '../../src/protocols/oid4vp/redirect-flow.js';
 import type { PresentationRequest } from '../../src/protocols/request/presentation-request.js';
-import { jwkThumbprint } from '../../src/protocols/transcript/jwk-thumbprint.js';
+import { jwkThumbprint } from '../../src/cose/jwk-thumbprint.js';
 import { MAX_DOCUMENTS } from '../../src/mdoc/device-response.js';
 import { MAX_CHAIN_LENGTH } from '../../src/trust/chain.js';
 import { createDeviceResponse } from '../../src/sandbox/index.js';

@@ -147,6 +147,21 @@ describe('the live service answers as its document says', () => {
     expect((await call('post', '/v1/sandbox/wallet/dcapi', { json: { argument: {}, origin: v.origin } })).json().error).toBe('WALLET_CANNOT_ANSWER');
   });
 
+  it('account_match: a bad reference, a DC API flow with every field compared, and no QR code', async () => {
+    const account = { id: 'acct-1029', name: '確認　花子', birth_date: '1990-04-01', address: '千代田区千代田一丁目一番', bind: true };
+    expect((await call('post', '/v1/verifications', { json: { purpose: 'account_match' }, headers: auth })).json().error).toBe('INVALID_REQUEST');
+    expect((await call('post', '/v1/verifications', { json: { purpose: 'account_match', account: { ...account, birth_date: '1990-02-30' } }, headers: auth })).json().error).toBe('INVALID_REQUEST');
+    const v = (await call('post', '/v1/verifications', { json: { purpose: 'account_match', account }, headers: auth })).json();
+    expect(v.qr).toBeUndefined();
+    const { dcapi } = (await call('get', local(v.links.dcapi_request))).json();
+    const credential = (await call('post', '/v1/sandbox/wallet/dcapi', { json: { argument: dcapi, origin: v.origin } })).json();
+    const result = (await call('post', `/v1/verifications/${v.id}/dcapi-response`, { json: credential })).json();
+    expect(result.decision.value).toMatchObject({ kind: 'account_match', account: 'acct-1029', match: true, fields: { name: 'match', birth_date: 'match', address: 'match' }, binding: expect.stringMatching(/^cb1\./) });
+    const again = (await call('post', '/v1/verifications', { json: { purpose: 'account_match', account: { ...account, bind: undefined, binding: result.decision.value.binding } }, headers: auth })).json();
+    const second = (await call('post', '/v1/sandbox/wallet/dcapi', { json: { argument: (await call('get', local(again.links.dcapi_request))).json().dcapi, origin: again.origin } })).json();
+    expect((await call('post', `/v1/verifications/${again.id}/dcapi-response`, { json: second })).json().decision.value).toMatchObject({ same_credential: true, match: true });
+  });
+
   it('a decline, a wallet error response, unknown ids, and expiry', async () => {
     const a = (await call('post', '/v1/verifications', { json: { purpose: 'age_over' }, headers: auth })).json();
     expect((await call('post', `/v1/verifications/${a.id}/decline`, { json: { error: 'maybe' } })).json().error).toBe('INVALID_REQUEST');

@@ -22,7 +22,20 @@ const ORIGIN = '^https?://[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:(6553[0-5]|655[0-2][
 
 export const CreateVerification = Type.Object(
   {
-    purpose: Type.String({ minLength: 1, maxLength: 64, description: 'age_over, residency, kyc, or a purpose from the purposes file', examples: ['age_over'] }),
+    purpose: Type.String({ minLength: 1, maxLength: 64, description: 'age_over, residency, kyc, account_match, or a purpose from the purposes file', examples: ['age_over'] }),
+    account: Type.Optional(
+      Type.Object(
+        {
+          id: Type.String({ minLength: 1, maxLength: 128, description: "Your own opaque account id: returned as decision.value.account and in the receipt" }),
+          name: Type.String({ minLength: 1, maxLength: 256, description: 'The name you hold for the account (kanji as on the My Number Card, or Latin)' }),
+          birth_date: Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'YYYY-MM-DD' }),
+          address: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'The address you hold; given, it is compared too (and asked of the wallet)' })),
+          binding: Type.Optional(Type.String({ pattern: '^cb1\\.[A-Za-z0-9_-]{43}$', description: 'The binding an earlier account_match returned: reported as same_credential' })),
+          bind: Type.Optional(Type.Boolean({ description: "true: return this credential's binding (at onboarding), to pass as `binding` at later checks" })),
+        },
+        { additionalProperties: false, description: 'account_match only (and required there): the reference to compare with. Compared, never returned; deleted when the verification ends' },
+      ),
+    ),
     options: Type.Optional(
       Type.Object(
         {
@@ -44,22 +57,31 @@ export const CreateVerification = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false, examples: [{ purpose: 'age_over' }] },
+  {
+    additionalProperties: false,
+    examples: [{ purpose: 'age_over' }, { purpose: 'account_match', account: { id: 'acct-1029', name: '山田 太郎', birth_date: '1990-04-01' } }],
+  },
 );
 
 const URL_TEXT = Type.String({ format: 'uri' });
+
+const FIELD_RESULT = Type.Union([Type.Literal('match'), Type.Literal('variant'), Type.Literal('mismatch')], {
+  description: 'match: the same after normalisation; variant: the same up to kanji variants (MJ縮退マップ), variation selectors or Latin diacritics; mismatch',
+});
 
 export const Verification = Type.Object(
   {
     id: Type.String({ description: 'The verification id: an unguessable capability; whoever holds it may read the minimal result' }),
     purpose: Type.String(),
     state: Type.Literal('pending'),
-    qr: Type.Object(
-      {
-        uri: Type.String({ description: 'openid4vp://?client_id=...&request_uri=...&request_uri_method=post' }),
-        svg_url: Type.String({ format: 'uri', description: 'GET it for the QR code of `uri` as SVG (drawn on demand)' }),
-      },
-      { additionalProperties: false },
+    qr: Type.Optional(
+      Type.Object(
+        {
+          uri: Type.String({ description: 'openid4vp://?client_id=...&request_uri=...&request_uri_method=post' }),
+          svg_url: Type.String({ format: 'uri', description: 'GET it for the QR code of `uri` as SVG (drawn on demand)' }),
+        },
+        { additionalProperties: false, description: 'Absent when the purpose does not offer the OpenID4VP channel (account_match by default: a QR code can be relayed by a phishing page)' },
+      ),
     ),
     expires_at: Type.String({ format: 'date-time' }),
     receipt_audience: Type.String({
@@ -115,6 +137,20 @@ export const Decision = Type.Object(
         ),
         Type.Object(
           { kind: Type.Literal('attributes'), attributes: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])) },
+          { additionalProperties: false },
+        ),
+        Type.Object(
+          {
+            kind: Type.Literal('account_match'),
+            account: Type.String({ description: 'Your account id, as given' }),
+            match: Type.Boolean({ description: 'Every compared field is match or variant, and same_credential is not false' }),
+            fields: Type.Object(
+              { name: FIELD_RESULT, birth_date: FIELD_RESULT, address: Type.Optional(FIELD_RESULT) },
+              { additionalProperties: false, description: 'Per field: never the values' },
+            ),
+            same_credential: Type.Optional(Type.Boolean({ description: 'When account.binding was given: the same wallet credential as when that binding was made' })),
+            binding: Type.Optional(Type.String({ description: "When account.bind was true: this credential's binding for you (a keyed hash; another merchant gets another)" })),
+          },
           { additionalProperties: false },
         ),
       ]),

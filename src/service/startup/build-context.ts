@@ -27,6 +27,7 @@ import { storeUnavailableAs503 } from '../store/store-unavailable.js';
 import { DEFAULT_WEBHOOK_OPTIONS, type WebhookDelivery, type WebhookOutcome } from '../webhooks/delivery.js';
 import { MemoryWebhookQueue, type WebhookQueue } from '../webhooks/queue.js';
 import { RedisWebhookQueue } from '../webhooks/redis-queue.js';
+import { credentialBinding, processCredentialBinding, type CredentialBinding } from '../verifications/credential-binding.js';
 
 export interface BuildOptions {
   logger?: Logger;
@@ -116,7 +117,16 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     logRef,
     webhookEventId: (id, state) => `evt_${cipher.name(`event\0${id}\0${state}`).slice(0, 32)}`,
     webhooks: options.webhooks ?? webhookQueue(config, cipher, metrics, logger, logRef),
+    ...bindingOf(config, logger),
   };
+}
+
+/** KAKUNIN_BINDING_KEY, or in sandbox mode a key for this process (bindings then change at restart). */
+function bindingOf(config: ServiceConfig, logger: Logger): { credentialBinding?: CredentialBinding } {
+  if (config.bindingKey) return { credentialBinding: credentialBinding(config.bindingKey) };
+  if (!config.sandbox) return {};
+  logger.warn('KAKUNIN_BINDING_KEY is not set: account_match credential bindings are made under a key for this process only and change at restart');
+  return { credentialBinding: processCredentialBinding() };
 }
 
 /**

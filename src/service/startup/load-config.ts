@@ -28,6 +28,11 @@ export interface ServiceConfig {
    * events): 32 bytes. Required with Redis outside sandbox mode, the same on every instance.
    */
   storeKey?: Uint8Array;
+  /**
+   * HMAC key of account_match credential bindings: 32 bytes, the same on every instance and kept
+   * as long as merchants keep bindings (a new key changes every binding).
+   */
+  bindingKey?: Uint8Array;
   /** A Redis command with no reply after this many ms fails (503), so a mute Redis never hangs a request. */
   redisCommandTimeoutMs: number;
   /** Every Redis key and channel starts with it ('kakunin:'): several services may share one Redis. */
@@ -110,6 +115,8 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
   const apiKeys = s['api-keys'] ?? [];
   if (!sandbox && apiKeys.length === 0) throw new ConfigError('KAKUNIN_API_KEYS (or --api-keys) is required outside sandbox mode: a comma-separated list of keys');
   const storeKey = storeKeyOf(s['store-key'], s['redis-url'], sandbox);
+  const bindingKey = s['binding-key'] === undefined ? undefined : parseStoreKey(s['binding-key']);
+  if (s['binding-key'] !== undefined && !bindingKey) throw new ConfigError('KAKUNIN_BINDING_KEY (or --binding-key) must be 32 random bytes in base64url (43 characters)');
   if (!!s['verifier-cert'] !== !!s['verifier-key']) throw new ConfigError('KAKUNIN_VERIFIER_CERT_FILE and KAKUNIN_VERIFIER_KEY_FILE go together');
   const extraCerts = s['verifier-extra-certs'] ?? [];
   const extraKeys = s['verifier-extra-keys'] ?? [];
@@ -133,6 +140,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     ...(s['redis-url'] ? { redisUrl: s['redis-url'] } : {}),
     redisCluster: s['redis-cluster'] ?? false,
     ...(storeKey ? { storeKey } : {}),
+    ...(bindingKey ? { bindingKey } : {}),
     redisCommandTimeoutMs: s['redis-command-timeout'] ?? 2000,
     redisPrefix: (s['redis-prefix'] ?? 'kakunin:').replace(/:?$/, ':'),
     ...(s.purposes ? { purposesFile: s.purposes } : {}),

@@ -62,6 +62,13 @@ export const SETTINGS = {
     must: '32 random bytes in base64url (43 characters)',
     help: '32 random bytes, base64url: what is kept in Redis is sealed under it (required with Redis outside sandbox mode)',
   },
+  'binding-key': {
+    env: 'KAKUNIN_BINDING_KEY',
+    schema: text({ pattern: '^[A-Za-z0-9_-]{43}$' }),
+    secret: true,
+    must: '32 random bytes in base64url (43 characters)',
+    help: '32 random bytes, base64url: account_match credential bindings are keyed hashes under it (keep it for as long as merchants keep bindings; without it, serve refuses bindings)',
+  },
   'api-keys': {
     env: 'KAKUNIN_API_KEYS',
     schema: list(Type.String({ minLength: 16, maxLength: 512 })),

@@ -9,7 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
 import { KakuninError } from '../../codes/error.js';
-import { reduceToDecision, type Decision } from '../../policy/index.js';
+import { reduceToDecision, type AccountReference, type Decision, type Purpose } from '../../policy/index.js';
+import { isCalendarDate } from '../../policy/compare/index.js';
 import { answerDigest } from '../../protocols/state/answer-digest.js';
 import { clientIdOf } from '../http/api-key.js';
 import type { ServiceContext } from '../context.js';
@@ -17,6 +18,7 @@ import { conflict, gone, notFound, ServiceError } from '../errors.js';
 import { checkWebhookUrl } from '../webhooks/ssrf.js';
 import { reasonFor } from './reasons.js';
 import { redeemResponseCode, wayBack } from './response-code.js';
+import type { AnsweredBy } from './receipts.js';
 import { FINAL_STATES, hasExpired, publicView, type SessionEvent, type VerificationSession, type VerificationState } from './session.js';
 import type { AnsweredResult, RequestRefs, VerifyAnswerOptions } from './wallet-protocols.js';
 import type { OutboxEntry } from '../store/index.js';
@@ -24,6 +26,8 @@ import type { WebhookDelivery } from '../webhooks/delivery.js';
 
 export interface CreateVerificationOptions {
   purpose: string;
+  /** account_match: the merchant's reference. */
+  account?: AccountReference;
   options?: { origin?: string; webhook_url?: string; redirect_uri?: string };
 }
 
@@ -31,8 +35,11 @@ export interface CreatedVerification {
   id: string;
   purpose: string;
   state: 'pending';
-  /** The QR code's link, and where its SVG is drawn (on demand: a wallet link or a DC API page needs none). */
-  qr: { uri: string; svg_url: string };
+  /**
+   * The QR code's link, and where its SVG is drawn (on demand: a wallet link or a DC API page needs
+   * none). Absent when the purpose does not offer the OpenID4VP channel.
+   */
+  qr?: { uri: string; svg_url: string };
   expires_at: string;
   /** The `aud` the receipt of this verification will carry: check it when you verify the receipt. */
   receipt_audience: string;
@@ -49,8 +56,9 @@ function newId(): string {
 }
 
 export async function createVerification(ctx: ServiceContext, input: CreateVerificationOptions, client = clientIdOf(undefined)): Promise<CreatedVerification> {
-  const purpose = ctx.purposes.get(input.purpose);
-  if (!purpose) throw new ServiceError('UNKNOWN_PURPOSE', `unknown purpose; known: ${[...ctx.purposes.keys()].join(', ')}`);
+  const configured = ctx.purposes.get(input.purpose);
+  if (!configured) throw new ServiceError('UNKNOWN_PURPOSE', `unknown purpose; known: ${[...ctx.purposes.keys()].join(', ')}`);
+  const purpose = purposeFor(ctx, configured, input.account, client);
   // Refuse a bad webhook before any request state or key is made for this verification.
   if (input.options?.webhook_url) checkWebhookUrl(input.options.webhook_url, { allowPrivate: ctx.config.webhookAllowPrivate, allowLoopback: ctx.config.webhookAllowPrivate });
   const origin = input.options?.origin ?? new URL(ctx.config.publicUrl).origin;
@@ -62,13 +70,17 @@ export async function createVerification(ctx: ServiceContext, input: CreateVerif
   // Only the OpenID4VP request behind the QR code: the DC API request is made when a page asks
   // (getDcApiRequest), the QR's SVG when it is shown (qrSvg). The wallet's URLs name the OpenID4VP
   // request state, never the session id (the right to read).
-  const prepared = await ctx.protocols.prepare({
-    documents: purpose.documents,
-    requestUri: (handle) => `${base}/v1/wallet/${handle}/request`,
-    responseUri: (handle) => `${base}/v1/wallet/${handle}/response`,
-    origin,
-    ttlSeconds: ctx.config.pendingTtlSeconds,
-  });
+  // A purpose that refuses the OpenID4VP channel gets no OpenID4VP request at all: no QR code, no
+  // request_uri, nothing a wallet could answer outside the Digital Credentials API.
+  const prepared = offers(purpose, 'openid4vp')
+    ? await ctx.protocols.prepare({
+        documents: purpose.documents,
+        requestUri: (handle) => `${base}/v1/wallet/${handle}/request`,
+        responseUri: (handle) => `${base}/v1/wallet/${handle}/response`,
+        origin,
+        ttlSeconds: ctx.config.pendingTtlSeconds,
+      })
+    : { refs: { oid4vp: '', dcapi: {} }, qrUri: undefined };
   const now = ctx.now();
   const expiresAt = new Date(now.getTime() + ctx.config.pendingTtlSeconds * 1000).toISOString();
   const webhookUrl = input.options?.webhook_url ?? ctx.config.webhookUrl;
@@ -82,19 +94,20 @@ export async function createVerification(ctx: ServiceContext, input: CreateVerif
     client,
     origin,
     ...(redirectUri ? { redirectUri } : {}),
-    qrUri: prepared.qrUri,
+    ...(prepared.qrUri ? { qrUri: prepared.qrUri } : {}),
+    ...(input.account ? { account: input.account } : {}),
     secrets: { ...prepared.refs },
   };
   // Kept past its expiry for as long as a result would be: an unanswered verification reads as
   // `expired`, with its reason, rather than vanishing.
-  await ctx.store.create(session, ctx.config.pendingTtlSeconds + ctx.config.resultTtlSeconds, prepared.refs.oid4vp);
+  await ctx.store.create(session, ctx.config.pendingTtlSeconds + ctx.config.resultTtlSeconds, prepared.refs.oid4vp || undefined);
   ctx.metrics.created.inc({ purpose: purpose.name });
   ctx.logger.info({ ref: ctx.logRef(id), purpose: purpose.name }, 'verification created');
   return {
     id,
     purpose: purpose.name,
     state: 'pending',
-    qr: { uri: prepared.qrUri, svg_url: `${base}/v1/wallet/${prepared.refs.oid4vp}/qr.svg` },
+    ...(prepared.qrUri ? { qr: { uri: prepared.qrUri, svg_url: `${base}/v1/wallet/${prepared.refs.oid4vp}/qr.svg` } } : {}),
     expires_at: expiresAt,
     receipt_audience: client,
     origin,
@@ -123,6 +136,36 @@ function checkRedirectUri(uri: string, origin: string): void {
   if (url.hash || uri.includes('#')) throw new ServiceError('INVALID_REQUEST', 'options.redirect_uri must not have a fragment: the response code goes there');
 }
 
+function offers(purpose: Purpose, channel: 'dc_api' | 'openid4vp'): boolean {
+  return purpose.channels === undefined || purpose.channels.includes(channel);
+}
+
+/**
+ * The purpose of one verification: a purpose that compares with a reference (account_match) is
+ * given the merchant's reference and the merchant's credential binder; every other purpose is used
+ * as configured, and refuses a reference.
+ */
+function purposeFor(ctx: ServiceContext, purpose: Purpose, account: AccountReference | undefined, client: string): Purpose {
+  if (!purpose.forAccount) {
+    if (account) throw new ServiceError('INVALID_REQUEST', `account is for account_match purposes; ${purpose.name} takes none`);
+    return purpose;
+  }
+  if (!account) throw new ServiceError('INVALID_REQUEST', `${purpose.name} needs account: {id, name, birth_date}`);
+  if (!isCalendarDate(account.birth_date)) throw new ServiceError('INVALID_REQUEST', 'account.birth_date is not a calendar date (YYYY-MM-DD)');
+  const binding = ctx.credentialBinding;
+  if (!binding && (account.bind || account.binding !== undefined)) {
+    throw new ServiceError('INVALID_REQUEST', 'this deployment makes no credential bindings (KAKUNIN_BINDING_KEY is not set)');
+  }
+  return purpose.forAccount(account, binding ? binding(client) : () => '');
+}
+
+/** The purpose a stored session was created for (with its reference, for account_match). */
+function purposeOf(ctx: ServiceContext, session: VerificationSession): Purpose | undefined {
+  const purpose = ctx.purposes.get(session.purpose);
+  if (!purpose?.forAccount || !session.account) return purpose;
+  return purposeFor(ctx, purpose, session.account, session.client ?? clientIdOf(undefined));
+}
+
 function isBareOrigin(origin: string): boolean {
   try {
     return new URL(origin).origin === origin.replace(/\/$/, '');
@@ -141,7 +184,7 @@ export async function getDcApiRequest(ctx: ServiceContext, id: string): Promise<
   const found = await findSession(ctx, id);
   refuseUnlessOpen(ctx, found);
   if (found.dcapi !== undefined) return { dcapi: found.dcapi };
-  const purpose = ctx.purposes.get(found.purpose);
+  const purpose = purposeOf(ctx, found);
   if (!purpose) throw conflict();
   const prepared = await ctx.protocols.prepareDcApi({ documents: purpose.documents, origin: found.origin ?? new URL(ctx.config.publicUrl).origin, ttlSeconds: secondsLeft(ctx, found) });
   // Read again just before writing: the wallet may have fetched the QR's request meanwhile
@@ -218,7 +261,7 @@ export async function acceptDirectPost(ctx: ServiceContext, handle: string, form
     if (form.state !== undefined && form.state !== sent) throw new ServiceError('RESPONSE_MALFORMED', 'the error response state does not belong to this request');
     await decline(ctx, session, form.error, answerDigest({ error: form.error, state: form.state ?? null }));
   } else {
-    await answer(ctx, session, (verify) => ctx.protocols.receiveDirectPost(refsOf(session), form, verify));
+    await answer(ctx, session, (verify) => ctx.protocols.receiveDirectPost(refsOf(session), form, verify), { channel: 'openid4vp' });
   }
   return wayBack(ctx, session);
 }
@@ -253,6 +296,7 @@ async function decline(ctx: ServiceContext, session: VerificationSession, error:
     state: 'declined',
     expiresAt: new Date(at.getTime() + ctx.config.resultTtlSeconds * 1000).toISOString(),
     secrets: {},
+    account: undefined,
     reason: by === 'DECLINED' ? { ...reasonFor('DECLINED'), detail: code } : reasonFor(by),
   };
   const delivery = deliveryOf(ctx, done);
@@ -270,7 +314,8 @@ async function decline(ctx: ServiceContext, session: VerificationSession, error:
 /** The page hands over what navigator.credentials.get returned. */
 export async function acceptDcApiResponse(ctx: ServiceContext, id: string, credential: { protocol: string; data: unknown }): Promise<SessionEvent> {
   const session = await findSession(ctx, id);
-  return answer(ctx, session, (verify) => ctx.protocols.receiveDcApi(refsOf(session), credential, verify));
+  const by = { channel: `dc_api:${credential.protocol}`, ...(session.origin ? { origin: session.origin } : {}) };
+  return answer(ctx, session, (verify) => ctx.protocols.receiveDcApi(refsOf(session), credential, verify), by);
 }
 
 /**
@@ -288,9 +333,10 @@ async function answer(
   ctx: ServiceContext,
   session: VerificationSession,
   receive: (verify: VerifyAnswerOptions) => Promise<AnsweredResult>,
+  answeredBy: AnsweredBy,
 ): Promise<SessionEvent> {
   refuseUnlessOpen(ctx, session);
-  const purpose = ctx.purposes.get(session.purpose);
+  const purpose = purposeOf(ctx, session);
   if (!purpose) throw new ServiceError('PURPOSE_GONE', 'the purpose of this verification is no longer configured');
   const started = performance.now();
   const at = ctx.now();
@@ -307,21 +353,23 @@ async function answer(
     ctx.metrics.revocationUnavailableAccepted.inc({ purpose: purpose.name }, 1);
     ctx.logger.warn({ purpose: purpose.name }, 'accepted without a current revocation answer (KAKUNIN_REVOCATION=warn)');
   }
-  return finish(ctx, session, digest, decision, at, performance.now() - started);
+  return finish(ctx, session, digest, decision, at, performance.now() - started, answeredBy);
 }
 
 function refsOf(session: VerificationSession): RequestRefs {
   return session.secrets as unknown as RequestRefs;
 }
 
-async function finish(ctx: ServiceContext, session: VerificationSession, digest: string, decision: Decision, at: Date, elapsedMs: number): Promise<SessionEvent> {
-  const receipt = await ctx.receipts.sign(session.id, decision, at, session.client ?? clientIdOf(undefined));
+async function finish(ctx: ServiceContext, session: VerificationSession, digest: string, decision: Decision, at: Date, elapsedMs: number, answeredBy: AnsweredBy): Promise<SessionEvent> {
+  const receipt = await ctx.receipts.sign(session.id, decision, at, session.client ?? clientIdOf(undefined), answeredBy);
   const done: VerificationSession = {
     ...session,
     state: decision.outcome,
     expiresAt: new Date(at.getTime() + ctx.config.resultTtlSeconds * 1000).toISOString(),
-    // The wallet-facing secrets have done their job; they are not kept with the result.
+    // The wallet-facing secrets have done their job, and the account reference its own: neither is
+    // kept with the result.
     secrets: {},
+    account: undefined,
     decision,
     receipt,
     ...(decision.outcome === 'failed' ? { reason: reasonFor(decision.failureCodes[0] ?? 'VERIFICATION_FAILED') } : {}),

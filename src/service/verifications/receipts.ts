@@ -11,7 +11,7 @@ import { compactVerify, type JWK } from 'jose';
 import { signCompactJws } from '../../protocols/keys/jws-sign.js';
 import { kycRecord, type KycRecord } from './kyc-record.js';
 import type { Decision } from '../../policy/index.js';
-import { jwkThumbprint } from '../../protocols/transcript/jwk-thumbprint.js';
+import { jwkThumbprint } from '../../cose/jwk-thumbprint.js';
 
 export const RECEIPT_TYP = 'kakunin-receipt+jwt';
 
@@ -32,7 +32,14 @@ export interface ReceiptClaims {
   outcome: Decision['outcome'];
   decision?: Record<string, unknown>;
   doc_type?: string;
-  issuer?: { subject: string; country?: string; trust_set?: string };
+  /** `anchor` (the trust anchor's name) in account_match receipts. */
+  issuer?: { subject: string; country?: string; trust_set?: string; anchor?: string };
+  /**
+   * account_match receipts: how the answer came (`dc_api:<protocol>` or `openid4vp`) and the web
+   * origin the Digital Credentials API request was bound to: the evidence that no other page relayed it.
+   */
+  channel?: string;
+  origin?: string;
   /** Accepted under KAKUNIN_REVOCATION=warn without a current revocation answer. */
   revocation?: 'unavailable';
   /** An integrator test ID answered (outcome `test`): not an identity. */
@@ -71,8 +78,8 @@ export class ReceiptSigner {
     return { keys: [this.publicJwk] };
   }
 
-  async sign(verificationId: string, decision: Decision, at: Date, audience: string): Promise<string> {
-    const claims = receiptClaims(this.issuer, verificationId, decision, at, audience, this.ttlSeconds);
+  async sign(verificationId: string, decision: Decision, at: Date, audience: string, answeredBy?: AnsweredBy): Promise<string> {
+    const claims = receiptClaims(this.issuer, verificationId, decision, at, audience, this.ttlSeconds, answeredBy);
     return signCompactJws({ alg: 'ES256', kid: this.kid, typ: RECEIPT_TYP }, JSON.stringify(claims), this.privateKey);
   }
 
@@ -84,12 +91,29 @@ export class ReceiptSigner {
   }
 }
 
-export function receiptClaims(iss: string, id: string, decision: Decision, at: Date, aud: string, ttlSeconds = RECEIPT_TTL_SECONDS): ReceiptClaims {
+/** The channel an answer came by and the origin its request was bound to. */
+export interface AnsweredBy {
+  channel: string;
+  origin?: string;
+}
+
+export function receiptClaims(iss: string, id: string, decision: Decision, at: Date, aud: string, ttlSeconds = RECEIPT_TTL_SECONDS, answeredBy?: AnsweredBy): ReceiptClaims {
   const value = decision.value;
+  const accountMatch = value?.kind === 'account_match';
   let reported: Record<string, unknown> | undefined;
   if (value?.kind === 'age_over') reported = { over: value.over, threshold: value.threshold };
   else if (value?.kind === 'residency') reported = { resident: value.resident, municipalities: value.municipalities, ...(value.code ? { code: value.code } : {}) };
   else if (value?.kind === 'attributes') reported = { ...value.attributes };
+  // The comparison only: the account id is the merchant's own, the fields say match / variant / mismatch.
+  else if (value?.kind === 'account_match') {
+    reported = {
+      account: value.account,
+      match: value.match,
+      fields: value.fields,
+      ...(value.same_credential !== undefined ? { same_credential: value.same_credential } : {}),
+      ...(value.binding ? { binding: value.binding } : {}),
+    };
+  }
   return {
     iss,
     sub: id,
@@ -107,9 +131,11 @@ export function receiptClaims(iss: string, id: string, decision: Decision, at: D
             subject: decision.issuer.subject,
             ...(decision.issuer.country ? { country: decision.issuer.country } : {}),
             ...(decision.issuer.trustSet ? { trust_set: decision.issuer.trustSet } : {}),
+            ...(accountMatch && decision.issuer.anchor ? { anchor: decision.issuer.anchor } : {}),
           },
         }
       : {}),
+    ...(accountMatch && answeredBy ? { channel: answeredBy.channel, ...(answeredBy.origin ? { origin: answeredBy.origin } : {}) } : {}),
     ...(decision.revocation ? { revocation: decision.revocation } : {}),
     // A receipt for a test ID says so in a claim of its own, for code that reads no further.
     ...(decision.outcome === 'test' ? { test: true } : {}),

@@ -4,7 +4,7 @@
  * RequestStateStore, used once); it is never logged or returned by the API.
  */
 import { reasonFor, type Reason } from './reasons.js';
-import type { Decision } from '../../policy/index.js';
+import type { AccountReference, Decision } from '../../policy/index.js';
 
 /**
  * pending: created; retrieved: the wallet fetched the request; verified: the answer verified (the
@@ -36,6 +36,12 @@ export interface VerificationSession {
   redirectUri?: string;
   /** That request (the argument of navigator.credentials.get), once a page asked for it. Public. */
   dcapi?: unknown;
+  /**
+   * account_match: the merchant's reference (name, birth date, address: personal data), sealed at
+   * rest with the rest of the session, never logged or returned, and dropped from the session when
+   * it ends.
+   */
+  account?: AccountReference;
   /** Which request states answer the wallet and open its response (RequestRefs). Never logged, never returned. */
   secrets: Record<string, unknown>;
   decision?: Decision;

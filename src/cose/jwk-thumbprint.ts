@@ -1,10 +1,10 @@
 /**
- * RFC 7638 JWK SHA-256 thumbprint of the verifier's response-encryption key, as the raw 32 bytes
- * the OpenID4VP handovers carry. Only the required members take part, so `use`, `alg` and `kid`
- * do not change it.
+ * RFC 7638 JWK SHA-256 thumbprint, as raw 32 bytes: of the verifier's response-encryption key (the
+ * OpenID4VP handovers carry it) and of a document's device key (the credential binding). Only the
+ * required members take part, so `use`, `alg` and `kid` do not change it.
  */
 import { createHash, type JsonWebKey } from 'node:crypto';
-import { KakuninError } from '../../codes/error.js';
+import { KakuninError } from '../codes/error.js';
 
 export function jwkThumbprint(jwk: JsonWebKey): Uint8Array {
   let members: Record<string, unknown>;
