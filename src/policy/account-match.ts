@@ -13,27 +13,10 @@ import { timingSafeEqual } from 'node:crypto';
 import { compareAddress, compareBirthDate, compareName, type FieldResult } from './compare/index.js';
 import { MDL, MY_NUMBER_CARD, NS_23220, NS_23220_JP, NS_MDL, PID, NS_PID, resolveDocType } from './documents.js';
 import { issuerElement } from './elements.js';
+import type { AccountReference, CredentialBinder } from './account-reference.js';
 import type { Channel, DecisionValue, DocumentAsk, ElementRef, Purpose } from './purpose.js';
 
-/** The merchant's reference for one account (POST /v1/verifications `account`). */
-export interface AccountReference {
-  /** The merchant's own opaque account id (at most 128 characters). */
-  id: string;
-  name: string;
-  /** YYYY-MM-DD. */
-  birth_date: string;
-  address?: string;
-  /** The `binding` an earlier account_match returned: compared as `same_credential`. */
-  binding?: string;
-  /** Ask for this credential's binding (at onboarding), returned as `binding`. */
-  bind?: boolean;
-}
-
-/**
- * The per-merchant keyed hash of a device key thumbprint (the service holds the key): the same
- * credential gives the same binding to one merchant and unrelated ones to two merchants.
- */
-export type CredentialBinder = (deviceKeyThumbprint: string) => string;
+export type { AccountReference, CredentialBinder };
 
 export interface AccountMatchOptions {
   name?: string;

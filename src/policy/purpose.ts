@@ -5,7 +5,7 @@
  */
 import type { PolicyFailureCode } from '../codes/error-codes.js';
 import type { DocumentResult, FailureCode, VerificationResult } from '../mdoc/result.js';
-import type { AccountReference, CredentialBinder } from './account-match.js';
+import type { AccountReference, CredentialBinder } from './account-reference.js';
 import type { FieldResult } from './compare/field-result.js';
 
 export interface ElementRef {
