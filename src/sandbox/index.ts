@@ -5,3 +5,5 @@ export * from './issuer-documents.js';
 export * from './issuer-device-response.js';
 export * from './holder-proximity.js';
 export * from './holder-proximity-nfc.js';
+export * from './jpeg.js';
+export * from './portrait.js';

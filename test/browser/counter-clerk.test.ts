@@ -4,7 +4,8 @@
  * 390x844. Each check reads what a person sees: the words on screen, the painted colours, where
  * things sit in the viewport. Screenshots go to KAKUNIN_SCREENSHOTS when it is set.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -442,4 +443,47 @@ describe('the service down, then back', () => {
       await page.close();
     });
   }
+});
+
+describe('the sandbox person has a portrait', () => {
+  it('a purpose asking for the portrait shows the clerk a decoded image, on screen, next to the fields', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kakunin-purposes-'));
+    const file = join(dir, 'purposes.json');
+    writeFileSync(file, JSON.stringify({ purposes: [{ name: 'kyc_portrait', kind: 'kyc', portrait: true, label: { ja: '本人確認（顔写真）', en: 'Identity (portrait)' } }] }));
+    const withPortrait = await runDemo(['--port', String(await freePort()), '--purposes', file], { env: {}, quiet: true, logger: createLogger('silent') });
+    try {
+      for (const size of ['tablet', 'phone'] as const) {
+        const page = await browser.newPage({ locale: 'ja-JP', viewport: SIZES[size] });
+        await page.goto(`${withPortrait.url}/`);
+        await page.getByRole('button', { name: '本人確認（顔写真）' }).click();
+        await page.getByRole('button', { name: 'サンドボックスのウォレットで応答' }).click();
+        await page.locator('#result.ok').waitFor({ timeout: 10_000 });
+        const img = page.locator('#result-identity img');
+        await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0)).toBe(true);
+        const seen = await img.evaluate((el: HTMLImageElement) => {
+          // The picture as decoded: a face lighter than the hair above it, on a light backdrop.
+          const canvas = document.createElement('canvas');
+          [canvas.width, canvas.height] = [el.naturalWidth, el.naturalHeight];
+          const ctx = canvas.getContext('2d')!;
+          ctx.drawImage(el, 0, 0);
+          const grey = (x: number, y: number) => ctx.getImageData(x, y, 1, 1).data[0];
+          const r = el.getBoundingClientRect();
+          return { width: el.naturalWidth, height: el.naturalHeight, face: grey(60, 84), hair: grey(60, 30), backdrop: grey(4, 4), box: { top: r.top, bottom: r.bottom, left: r.left, right: r.right }, alt: el.alt };
+        });
+        expect({ width: seen.width, height: seen.height }).toEqual({ width: 120, height: 160 });
+        expect(seen.face - seen.hair).toBeGreaterThan(100);
+        expect(seen.backdrop).toBeGreaterThan(180);
+        expect(seen.alt).toBe('顔写真（照合用・保存しません）');
+        const view = SIZES[size];
+        expect(seen.box.top).toBeGreaterThanOrEqual(0);
+        expect(seen.box.bottom).toBeLessThanOrEqual(view.height);
+        expect(seen.box.right).toBeLessThanOrEqual(view.width);
+        expect(await page.locator('#result-identity dd').allInnerTexts()).toEqual(['確認 花子', '東京都千代田区千代田1-1', '1990年4月1日']);
+        await shot(page, `portrait-ja-${size}`);
+        await page.close();
+      }
+    } finally {
+      await withPortrait.close();
+    }
+  });
 });

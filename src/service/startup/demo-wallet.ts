@@ -5,7 +5,7 @@
  * answers themselves (Annex C org-iso-mdoc, OpenID4VP over the DC API, OpenID4VP by QR) are the
  * sandbox wallet's, a separate implementation from the verifier's.
  */
-import { createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, mdlElements, MNC_DOCTYPE, myNumberCardElements, OID_MDOC_DS_EKU, type SandboxCa } from '../../sandbox/index.js';
+import { createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, mdlElements, MNC_DOCTYPE, myNumberCardElements, OID_MDOC_DS_EKU, samplePortrait, type SandboxCa } from '../../sandbox/index.js';
 import { SandboxWallet } from '../../sandbox/wallet.js';
 import { answerAnnexC, type AnnexCRequestData } from '../../sandbox/wallet-annex-c.js';
 import { answerOpenID4VPOverDcApi, answerOpenID4VPRedirect, requestUriInit } from '../../sandbox/wallet-openid4vp.js';
@@ -63,6 +63,8 @@ export class DemoWallet {
       residentAddress: '東京都千代田区千代田1-1',
       localGovCode: options.localGovCode ?? '131016',
       individualNumber: '123456789018',
+      // A drawn face: a purpose that asks for the portrait can be tried in the demo.
+      portrait: samplePortrait(),
     };
     const mnc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(person, at), signer: mncSigner, chain: iaca.chain, validity });
     if (options.appleTestId) {
