@@ -17,11 +17,20 @@ export class ProtocolError extends KakuninError {
   }
 }
 
+/**
+ * The one base64url decoder for what arrives from outside (JWE parts, vp_token entries, DC API data):
+ * canonical only (RFC 4648 §3.5, RFC 7515 §2: the URL alphabet, no padding, no length of 4k+1, zero
+ * trailing bits), so that one value has one spelling and an answer no "twins" that decode alike.
+ * Node's own decoder skips what it cannot read and ignores leftover bits.
+ */
 export function b64uDecode(s: unknown, what: string): Uint8Array {
-  if (typeof s !== 'string' || !/^[A-Za-z0-9_-]*$/.test(s)) {
+  if (typeof s !== 'string' || !/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) {
     throw new ProtocolError('RESPONSE_MALFORMED', `${what} is not a base64url string`);
   }
-  return new Uint8Array(Buffer.from(s, 'base64url'));
+  const bytes = Buffer.from(s, 'base64url');
+  // Only the canonical spelling encodes back to itself (the trailing bits of the last character are zero).
+  if (bytes.toString('base64url') !== s) throw new ProtocolError('RESPONSE_MALFORMED', `${what} is not canonical base64url (non-zero trailing bits)`);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 export const b64u = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url');

@@ -28,9 +28,10 @@ export interface OpenedJwe {
 function split(jwe: string): { header: Record<string, unknown>; parts: string[] } {
   const m = COMPACT.exec(jwe);
   if (!m) throw new ProtocolError('RESPONSE_MALFORMED', 'response is not a JWE in compact serialization');
+  const headerBytes = b64uDecode(m[1], 'the JWE protected header');
   let header: unknown;
   try {
-    header = JSON.parse(Buffer.from(m[1], 'base64url').toString('utf8'));
+    header = JSON.parse(Buffer.from(headerBytes).toString('utf8'));
   } catch (e) {
     throw new ProtocolError('RESPONSE_MALFORMED', 'the JWE protected header cannot be read', { cause: e });
   }
@@ -54,17 +55,20 @@ export function decryptEcdhEsJwe(jwe: string, recipient: { privateKey: KeyObject
   if (refused) throw new ProtocolError('RESPONSE_MALFORMED', `the JWE header carries ${refused}, which this verifier does not accept`);
   // Direct key agreement: the content key is the agreed key itself, nothing is wrapped (RFC 7518 §4.6).
   if (encryptedKey !== '') throw new ProtocolError('RESPONSE_MALFORMED', 'an ECDH-ES JWE must have an empty encrypted key');
+  const iv = b64uDecode(ivB64, 'the JWE IV');
+  const tag = b64uDecode(tagB64, 'the JWE tag');
+  const ciphertext = b64uDecode(ciphertextB64, 'the JWE ciphertext');
+  const apu = partyInfo(header.apu, 'apu');
+  const apv = partyInfo(header.apv, 'apv');
   try {
     const epk = ephemeralPublicKey(header.epk);
     const z = diffieHellman({ privateKey: recipient.privateKey, publicKey: epk });
-    const cek = concatKdf(z, enc, partyInfo(header.apu, 'apu'), partyInfo(header.apv, 'apv'), KEY_BYTES[enc]);
-    const iv = Buffer.from(ivB64, 'base64url');
-    const tag = Buffer.from(tagB64, 'base64url');
+    const cek = concatKdf(z, enc, apu, apv, KEY_BYTES[enc]);
     if (iv.length !== 12 || tag.length !== 16) throw new Error('AES-GCM needs a 96-bit IV and a 128-bit tag');
     const decipher = createDecipheriv(enc === 'A128GCM' ? 'aes-128-gcm' : 'aes-256-gcm', cek, iv, { authTagLength: 16 });
     decipher.setAAD(Buffer.from(protectedB64, 'ascii'));
     decipher.setAuthTag(tag);
-    return { header, plaintext: Buffer.concat([decipher.update(Buffer.from(ciphertextB64, 'base64url')), decipher.final()]) };
+    return { header, plaintext: Buffer.concat([decipher.update(ciphertext), decipher.final()]) };
   } catch (e) {
     throw new ProtocolError('RESPONSE_DECRYPTION_FAILED', 'the JWE could not be decrypted with this request\'s key', { cause: e });
   }
@@ -76,6 +80,7 @@ function ephemeralPublicKey(epk: unknown): KeyObject {
   if (!jwk || typeof jwk !== 'object' || jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string' || 'd' in jwk) {
     throw new Error('epk must be a public EC P-256 JWK');
   }
+  if (b64uDecode(jwk.x, 'epk.x').length !== 32 || b64uDecode(jwk.y, 'epk.y').length !== 32) throw new Error('epk coordinates must be 32 bytes each');
   return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
 }
 
