@@ -40,6 +40,8 @@ const PRIVATE = new BlockList();
 for (const [net, bits] of [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['169.254.0.0', 16]] as const) PRIVATE.addSubnet(net, bits, 'ipv4');
 PRIVATE.addSubnet('fc00::', 7, 'ipv6');
 PRIVATE.addSubnet('fe80::', 10, 'ipv6');
+// Site-local (deprecated, still routed inside some networks).
+PRIVATE.addSubnet('fec0::', 10, 'ipv6');
 
 /** Never reachable on purpose, whatever the configuration. */
 const RESERVED = new BlockList();
@@ -47,16 +49,55 @@ for (const [net, bits] of [
   ['0.0.0.0', 8], ['100.64.0.0', 10], ['192.0.0.0', 24], ['192.0.2.0', 24], ['198.18.0.0', 15],
   ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) RESERVED.addSubnet(net, bits, 'ipv4');
+RESERVED.addSubnet('192.88.99.0', 24, 'ipv4');
 RESERVED.addAddress('::', 'ipv6');
 RESERVED.addSubnet('ff00::', 8, 'ipv6');
 RESERVED.addSubnet('2001:db8::', 32, 'ipv6');
+// NAT64 (well-known and local-use prefixes) and Teredo reach an IPv4 host chosen by the address.
 RESERVED.addSubnet('64:ff9b::', 96, 'ipv6');
+RESERVED.addSubnet('64:ff9b:1::', 48, 'ipv6');
+RESERVED.addSubnet('2001::', 32, 'ipv6');
+RESERVED.addSubnet('100::', 64, 'ipv6');
+
+/** The eight 16-bit groups of an IPv6 address in any spelling (URL parsing makes it canonical first). */
+function ipv6Groups(address: string): number[] {
+  const canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  const [head, tail] = canonical.split('::');
+  const part = (s: string | undefined) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
+  const left = part(head);
+  const right = part(tail);
+  return tail === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+/**
+ * The IPv4 address an IPv6 one stands for, in the forms that carry one: IPv4-mapped (::ffff:0:0/96),
+ * IPv4-translated (::ffff:0:0:0/96), IPv4-compatible (::/96, deprecated) and 6to4 (2002::/16). Each
+ * is judged as that IPv4 address, so `[::127.0.0.1]` is loopback however it is spelt.
+ */
+function embeddedIpv4(address: string): string | undefined {
+  const g = ipv6Groups(address);
+  if (g.length !== 8 || g.some((x) => !Number.isInteger(x))) throw new Error(`cannot read ${address}`);
+  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+  const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+  if (zeros(0, 5) && g[5] === 0xffff) return v4(g[6], g[7]);
+  if (zeros(0, 4) && g[4] === 0xffff && g[5] === 0) return v4(g[6], g[7]);
+  // :: and ::1 are themselves (unspecified, loopback), not IPv4-compatible addresses.
+  if (zeros(0, 6) && (g[6] !== 0 || g[7] > 1)) return v4(g[6], g[7]);
+  if (g[0] === 0x2002) return v4(g[1], g[2]);
+  return undefined;
+}
 
 /** Why `address` may not be contacted under `policy`, or undefined when it may. */
 export function blockedReason(address: string, policy: FetchPolicy): string | undefined {
   let a = address;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
-  if (mapped) a = mapped[1];
+  if (isIP(a) === 6) {
+    try {
+      a = embeddedIpv4(a) ?? a;
+    } catch {
+      // A zone id (fe80::1%eth0) or anything URL parsing does not take: nothing to connect to.
+      return 'not an IP address';
+    }
+  }
   const family = isIP(a);
   if (family === 0) return 'not an IP address';
   const type = family === 4 ? 'ipv4' : 'ipv6';

@@ -24,7 +24,9 @@ export function checkWebhookUrl(raw: string, policy: OutgoingPolicy): void {
   } catch (e) {
     throw new ServiceError('WEBHOOK_URL_BLOCKED', `webhook_url: ${(e as Error).message}`);
   }
-  const why = blockedLiteral(url, policy) ?? (url.hostname === 'localhost' && !policy.allowLoopback ? 'loopback address' : undefined);
+  // RFC 6761: localhost and every name under it are the loopback, whatever a resolver says.
+  const localhost = /^(?:.+\.)?localhost\.?$/i.test(url.hostname);
+  const why = blockedLiteral(url, policy) ?? (localhost && !policy.allowLoopback ? 'loopback address' : undefined);
   if (why) throw new ServiceError('WEBHOOK_URL_BLOCKED', `webhook_url points to a ${why}`);
 }
 
