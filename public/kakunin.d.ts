@@ -4,7 +4,7 @@ declare namespace Kakunin {
   type State = 'pending' | 'retrieved' | 'verified' | 'failed' | 'declined' | 'expired' | 'test';
 
   interface Reason {
-    /** For support: a failure code of the contract, DECLINED (the holder), CANCELLED_BY_VERIFIER (the page stopped waiting) or REQUEST_EXPIRED. */
+    /** For support: a failure code of the contract, DECLINED (the holder), WALLET_ERROR (the wallet could not answer), CANCELLED_BY_VERIFIER (the page stopped waiting) or REQUEST_EXPIRED. */
     code: string;
     ja: string;
     en: string;

@@ -131,6 +131,9 @@ export type ServiceReasonCode =
   | 'DECLINED'
   /** The verifier's own page stopped waiting (a clerk's 中止): nobody refused anything. */
   | 'CANCELLED_BY_VERIFIER'
+  /** The wallet answered with an OpenID4VP error other than access_denied: it could not answer this
+   * request (wallet_unavailable, invalid_request, ...). The same code its refusal had as an HTTP error. */
+  | 'WALLET_ERROR'
   | 'REQUEST_EXPIRED';
 
 /** Starting kakunin: configuration, purposes file, command line. Never an HTTP answer. */

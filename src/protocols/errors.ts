@@ -18,6 +18,23 @@ export class ProtocolError extends KakuninError {
 }
 
 /**
+ * The wallet answered with an OpenID4VP error response instead of a presentation (§8.5 by
+ * direct_post; over the Digital Credentials API, Appendix A.4: a fulfilled call whose `data` is
+ * `{error}`): the person or the wallet said no, and `error` says which (access_denied: the holder
+ * refused or holds no such credential; others: the wallet could not answer this request). Thrown
+ * before any request state is used up.
+ */
+export class WalletErrorResponse extends ProtocolError {
+  /** The wallet's error code as sent (at most 64 characters), e.g. access_denied. */
+  readonly error: string;
+  constructor(error: string) {
+    super('WALLET_ERROR', `the wallet answered with error ${error.slice(0, 64)}`);
+    this.name = 'WalletErrorResponse';
+    this.error = error.slice(0, 64);
+  }
+}
+
+/**
  * The one base64url decoder for what arrives from outside (JWE parts, vp_token entries, DC API data):
  * canonical only (RFC 4648 §3.5, RFC 7515 §2: the URL alphabet, no padding, no length of 4k+1, zero
  * trailing bits), so that one value has one spelling and an answer no "twins" that decode alike.

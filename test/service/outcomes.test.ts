@@ -58,6 +58,59 @@ describe('declined', () => {
     expect((await form(responseUriOf(v.qr.uri), 'state=x')).status).toBe(400);
   });
 
+  it("a wallet's error through the Digital Credentials API (OpenID4VP 1.0 A.4) is a decline at once, its reason from the error code: the answer, the result, the stream and the webhook say so", async () => {
+    const cases = [
+      { error: 'access_denied', reason: { ...reasonFor('DECLINED'), detail: 'access_denied', ja: 'スマートフォンで提示が中止されました。' } },
+      { error: 'wallet_unavailable', reason: { ...reasonFor('WALLET_ERROR'), detail: 'wallet_unavailable' } },
+    ];
+    for (const { error, reason } of cases) {
+      const v = await create({ options: { webhook_url: 'https://merchant.example/hook' } });
+      const { dcapi } = (await (await fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-request`)).json()) as { dcapi: { digital: { requests: { protocol: string }[] } } };
+      const protocol = dcapi.digital.requests.map((r) => r.protocol).find((p) => p.startsWith('openid4vp-v1-'))!;
+      // A fulfilled navigator.credentials.get whose data is the wallet's error, as the page posts it.
+      const res = await fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-response`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ protocol, data: { error, error_description: 'The user said no' } }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ state: 'declined', reason });
+      const r = await read(v.id);
+      expect(r).toMatchObject({ state: 'declined', reason });
+      expect(r.decision).toBeUndefined();
+      expect(JSON.stringify(r)).not.toContain('said no');
+      const stream = await (await fetch(`${svc.url}/v1/verifications/${v.id}/events`)).text();
+      expect(stream).toContain('event: declined');
+      expect(stream).toContain(`"code":"${reason.code}"`);
+      expect(delivered.filter((d) => d.verificationId === v.id)).toEqual([
+        { url: 'https://merchant.example/hook', eventId: expect.any(String), verificationId: v.id, state: 'declined', reason: { code: reason.code, ja: reason.ja, en: reason.en } },
+      ]);
+      // Nothing can answer it any more.
+      const again = await fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-response`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ protocol, data: { error } }) });
+      expect(again.status).toBe(409);
+    }
+  });
+
+  it("a wallet's error in a protocol the verification did not offer, or in org-iso-mdoc (Annex C has no error object: a refusal there rejects the call), changes nothing", async () => {
+    const v = await create();
+    await fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-request`);
+    const post = (protocol: string) =>
+      fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-response`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ protocol, data: { error: 'access_denied' } }) });
+    const unoffered = await post('openid4vp-v1-unsigned');
+    expect(unoffered.status).toBe(400);
+    expect(await unoffered.json()).toMatchObject({ error: 'PROTOCOL_UNSUPPORTED' });
+    const annexC = await post('org-iso-mdoc');
+    expect(annexC.status).toBe(400);
+    expect(await annexC.json()).toMatchObject({ error: 'RESPONSE_MALFORMED' });
+    expect((await read(v.id)).state).toBe('pending');
+  });
+
+  it('an error response other than access_denied by the QR path is the wallet unable to answer, not the person declining', async () => {
+    const v = await create();
+    expect((await form(responseUriOf(v.qr.uri), 'error=invalid_request')).status).toBe(200);
+    expect(await read(v.id)).toMatchObject({ state: 'declined', reason: { code: 'WALLET_ERROR', detail: 'invalid_request', retry: true } });
+  });
+
   it('the page reports a cancelled Digital Credentials API call: declined with its reason', async () => {
     const v = await create();
     const res = await fetch(`${svc.url}/v1/verifications/${v.id}/decline`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'user_cancelled' }) });
@@ -87,7 +140,7 @@ describe('declined', () => {
 
 describe('reasons', () => {
   it("every failure code of the contract, every policy code and the service's own have a sentence in Japanese and English", () => {
-    for (const code of [...FAILURE_CODES, 'DOCUMENT_NOT_ACCEPTED', 'ISSUER_NOT_ACCEPTED', 'VERIFICATION_FAILED', 'DECLINED', 'CANCELLED_BY_VERIFIER', 'REQUEST_EXPIRED'] as ReasonCode[]) {
+    for (const code of [...FAILURE_CODES, 'DOCUMENT_NOT_ACCEPTED', 'ISSUER_NOT_ACCEPTED', 'VERIFICATION_FAILED', 'DECLINED', 'CANCELLED_BY_VERIFIER', 'WALLET_ERROR', 'REQUEST_EXPIRED'] as ReasonCode[]) {
       expect(REASON_CODES, code).toContain(code);
       const r = reasonFor(code);
       expect(r.code).toBe(code);
@@ -96,7 +149,7 @@ describe('reasons', () => {
       expect(r.ja).not.toContain(code);
       expect(r.en).not.toContain(code);
     }
-    expect(REASON_CODES).toHaveLength(FAILURE_CODES.length + 6);
+    expect(REASON_CODES).toHaveLength(FAILURE_CODES.length + 7);
   });
 
   it('a failed verification carries the reason of its first failure code', async () => {

@@ -4,7 +4,7 @@
  * offered: the request's key (kid), alg ECDH-ES and an enc from encrypted_response_enc_values_supported.
  */
 import type { KeyObject } from 'node:crypto';
-import { b64uDecode, ProtocolError } from '../errors.js';
+import { b64uDecode, ProtocolError, WalletErrorResponse } from '../errors.js';
 import { ENCRYPTED_RESPONSE_ENC_VALUES } from './encryption-key.js';
 import { decryptEcdhEsJwe } from './jwe-ecdh-es.js';
 
@@ -29,9 +29,7 @@ export async function decryptAuthorizationResponse(jwe: string, expect: DecryptE
 
 /** vp_token for mso_mdoc: {credential query id: [b64url DeviceResponse, ...]} -> bytes per id. */
 export function parseVpToken(params: Record<string, unknown>): Map<string, Uint8Array[]> {
-  if (typeof params.error === 'string') {
-    throw new ProtocolError('WALLET_ERROR', `the wallet answered with error ${params.error.slice(0, 64)}`);
-  }
+  if (typeof params.error === 'string') throw new WalletErrorResponse(params.error);
   let token = params.vp_token;
   if (typeof token === 'string') {
     try {

@@ -120,9 +120,10 @@ export const OPERATIONS = {
     path: '/v1/verifications/{id}/dcapi-response',
     tag: 'verifications',
     summary: 'Hand over what navigator.credentials.get returned',
-    description: 'An answer that does not open (400 with the protocol code) changes nothing: the verification still waits for the real one.',
+    description:
+      "An answer that does not open (400 with the protocol code) changes nothing: the verification still waits for the real one. The wallet's error (OpenID4VP 1.0 Appendix A.4: `data` is `{error}`, in an OpenID4VP protocol the verification offered) ends it at once as `declined`: reason DECLINED for access_denied, WALLET_ERROR (the wallet could not answer) for any other code, with the code as `reason.detail`; the stream and the webhook say the same. org-iso-mdoc has no error object: a refusal there rejects the browser's call, which the page reports to /decline.",
     body: { schema: S.DcApiResponse, type: 'application/json', limit: WALLET_BODY_LIMIT, required: true },
-    ok: { status: 200, description: 'Verified or failed: the result', type: 'application/json', schema: S.SessionEvent },
+    ok: { status: 200, description: "Verified or failed: the result; declined: the wallet's error", type: 'application/json', schema: S.SessionEvent },
     errors: WALLET_ANSWER.filter((c) => c !== 'RATE_LIMITED'),
   },
   getQrSvg: {
@@ -159,7 +160,7 @@ export const OPERATIONS = {
     path: '/v1/wallet/{handle}/response',
     tag: 'wallet',
     summary: 'response_uri: direct_post.jwt',
-    description: "The wallet's answer, or its error response (which ends the verification as declined).",
+    description: "The wallet's answer, or its error response (which ends the verification as declined: reason DECLINED for access_denied, WALLET_ERROR for any other code).",
     body: { schema: S.DirectPost, type: 'application/x-www-form-urlencoded', limit: WALLET_BODY_LIMIT, required: true },
     ok: {
       status: 200,

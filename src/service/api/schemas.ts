@@ -106,7 +106,7 @@ export const Verification = Type.Object(
 
 export const Reason = Type.Object(
   {
-    code: Type.String({ description: 'A failure code of the contract, ISSUER_NOT_ACCEPTED / DOCUMENT_NOT_ACCEPTED / VERIFICATION_FAILED, DECLINED (the holder or the wallet said no), CANCELLED_BY_VERIFIER (the page stopped waiting) or REQUEST_EXPIRED' }),
+    code: Type.String({ description: 'A failure code of the contract, ISSUER_NOT_ACCEPTED / DOCUMENT_NOT_ACCEPTED / VERIFICATION_FAILED, DECLINED (the holder or the wallet said no: access_denied, or a call the page saw cancelled), WALLET_ERROR (the wallet answered with another OpenID4VP error: it could not answer), CANCELLED_BY_VERIFIER (the page stopped waiting) or REQUEST_EXPIRED' }),
     ja: Type.String(),
     en: Type.String(),
     retry: Type.Boolean({ description: 'A process failure: the same customer should try again (もう一度), rather than move on (次のお客様)' }),

@@ -20,7 +20,7 @@ import { reasonFor } from './reasons.js';
 import { redeemResponseCode, wayBack } from './response-code.js';
 import type { AnsweredBy } from './receipts.js';
 import { FINAL_STATES, hasExpired, publicView, type SessionEvent, type VerificationSession, type VerificationState } from './session.js';
-import type { AnsweredResult, RequestRefs, VerifyAnswerOptions } from './wallet-protocols.js';
+import type { AnsweredResult, RequestRefs, VerifyAnswerOptions, WalletErrorAnswer } from './wallet-protocols.js';
 import type { OutboxEntry } from '../store/index.js';
 import type { WebhookDelivery } from '../webhooks/delivery.js';
 
@@ -250,8 +250,9 @@ export async function requestObject(ctx: ServiceContext, handle: string, walletN
 /**
  * response_uri (direct_post / direct_post.jwt): the wallet's encrypted answer, or its error response
  * (OpenID4VP 1.0 §8.5: `error`, `error_description`, `state` as form parameters), which ends the
- * verification at once as `declined`. Answers the wallet with where to send the customer's browser
- * (OpenID4VP 1.0 §8.2): the verification's redirect_uri with a response code, or nothing.
+ * verification at once as `declined` (walletErrorReason says with which reason). Answers the wallet
+ * with where to send the customer's browser (OpenID4VP 1.0 §8.2): the verification's redirect_uri
+ * with a response code, or nothing.
  */
 export async function acceptDirectPost(ctx: ServiceContext, handle: string, form: Record<string, string>): Promise<{ redirect_uri?: string }> {
   if ((form.response === undefined) === (form.error === undefined)) throw new ServiceError('INVALID_REQUEST', 'the body needs either response or error');
@@ -259,7 +260,7 @@ export async function acceptDirectPost(ctx: ServiceContext, handle: string, form
   if (form.error !== undefined) {
     const sent = refsOf(session).oid4vp;
     if (form.state !== undefined && form.state !== sent) throw new ServiceError('RESPONSE_MALFORMED', 'the error response state does not belong to this request');
-    await decline(ctx, session, form.error, answerDigest({ error: form.error, state: form.state ?? null }));
+    await decline(ctx, session, form.error, answerDigest({ error: form.error, state: form.state ?? null }), walletErrorReason(form.error));
   } else {
     await answer(ctx, session, (verify) => ctx.protocols.receiveDirectPost(refsOf(session), form, verify), { channel: 'openid4vp' });
   }
@@ -282,10 +283,21 @@ export async function declineFromPage(ctx: ServiceContext, id: string, error: st
 }
 
 /**
+ * The reason a wallet's OpenID4VP error response ends a verification with: access_denied is the
+ * person's no (OpenID4VP 1.0 §8.5 also lets a wallet holding no such credential say it, which a
+ * verifier cannot tell apart); any other code is the wallet unable to answer this request.
+ */
+function walletErrorReason(error: string): DeclineReason {
+  return error === 'access_denied' ? 'DECLINED' : 'WALLET_ERROR';
+}
+
+type DeclineReason = 'DECLINED' | 'CANCELLED_BY_VERIFIER' | 'WALLET_ERROR';
+
+/**
  * Ends a verification as declined: claimed like an answer (the first to come wins, a later answer
  * gets 409), written once, the request states released so nothing can answer it any more.
  */
-async function decline(ctx: ServiceContext, session: VerificationSession, error: string, digest: string, by: 'DECLINED' | 'CANCELLED_BY_VERIFIER' = 'DECLINED'): Promise<SessionEvent> {
+async function decline(ctx: ServiceContext, session: VerificationSession, error: string, digest: string, by: DeclineReason): Promise<SessionEvent> {
   refuseUnlessOpen(ctx, session);
   if (!(await ctx.store.claim(session.id, digest))) throw conflict();
   const at = ctx.now();
@@ -297,7 +309,8 @@ async function decline(ctx: ServiceContext, session: VerificationSession, error:
     expiresAt: new Date(at.getTime() + ctx.config.resultTtlSeconds * 1000).toISOString(),
     secrets: {},
     account: undefined,
-    reason: by === 'DECLINED' ? { ...reasonFor('DECLINED'), detail: code } : reasonFor(by),
+    // Who ended it needs no detail; what the wallet said does.
+    reason: by === 'CANCELLED_BY_VERIFIER' ? reasonFor(by) : { ...reasonFor(by), detail: code },
   };
   const delivery = deliveryOf(ctx, done);
   const entry = delivery && ctx.webhooks.outboxEntry(delivery);
@@ -311,7 +324,8 @@ async function decline(ctx: ServiceContext, session: VerificationSession, error:
   return publicView(done);
 }
 
-/** The page hands over what navigator.credentials.get returned. */
+/** The page hands over what navigator.credentials.get returned: a presentation, or the wallet's error
+ * (OpenID4VP 1.0 Appendix A.4), which ends the verification as declined like the QR path's. */
 export async function acceptDcApiResponse(ctx: ServiceContext, id: string, credential: { protocol: string; data: unknown }): Promise<SessionEvent> {
   const session = await findSession(ctx, id);
   const by = { channel: `dc_api:${credential.protocol}`, ...(session.origin ? { origin: session.origin } : {}) };
@@ -332,7 +346,7 @@ export async function acceptDcApiResponse(ctx: ServiceContext, id: string, crede
 async function answer(
   ctx: ServiceContext,
   session: VerificationSession,
-  receive: (verify: VerifyAnswerOptions) => Promise<AnsweredResult>,
+  receive: (verify: VerifyAnswerOptions) => Promise<AnsweredResult | WalletErrorAnswer>,
   answeredBy: AnsweredBy,
 ): Promise<SessionEvent> {
   refuseUnlessOpen(ctx, session);
@@ -344,6 +358,9 @@ async function answer(
   const revocation = ctx.revocation?.checker;
   const testIds = ctx.config.appleTestIds;
   const answered = await receive({ trust, at, ...(revocation ? { revocation } : {}), ...(testIds ? { testIds } : {}) });
+  if ('walletError' in answered) {
+    return decline(ctx, session, answered.walletError, answerDigest({ error: answered.walletError, state: null }), walletErrorReason(answered.walletError));
+  }
   // The digest that used up the request state also claims the session.
   const digest = answered.answerDigest;
   // Of several ways to answer, the first answer to get here wins the session.

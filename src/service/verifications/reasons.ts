@@ -57,6 +57,7 @@ const TEXT: Record<ReasonCode, Text> = {
   ISSUER_NOT_ACCEPTED: { ja: 'この確認では、この発行者の証明書は使えません。', en: "This check does not accept this issuer's documents.", ...ISSUER },
   VERIFICATION_FAILED: { ja: '確認できませんでした。', en: 'The check did not succeed.', ...ISSUER },
   DECLINED: { ja: 'スマートフォンで提示が中止されました。', en: 'The presentation was cancelled on the phone.', ...PROCESS },
+  WALLET_ERROR: { ja: 'ウォレットがこの確認に応答できませんでした。もう一度お試しいただくか、別の方法で確認してください。', en: 'The wallet could not answer this check. Please try again, or use another way to verify.', ...PROCESS },
   CANCELLED_BY_VERIFIER: { ja: '確認する側（窓口やお店のページ）で中止されました。', en: 'The check was cancelled by the verifier (at the counter or on the page), not on the phone.', ...PROCESS },
   REQUEST_EXPIRED: { ja: '時間内に応答がありませんでした。もう一度お試しください。', en: 'No answer came in time. Please try again.', ...PROCESS },
 };

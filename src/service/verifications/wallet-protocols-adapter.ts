@@ -12,14 +12,14 @@
 import type { DocumentAsk } from '../../policy/index.js';
 import { createDigitalCredentialRequest, type DcApiProtocol } from '../../protocols/dcapi/digital-credential-request.js';
 import { receiveDigitalCredentialResponse } from '../../protocols/dcapi/digital-credential-response.js';
-import { ProtocolError } from '../../protocols/errors.js';
+import { ProtocolError, WalletErrorResponse } from '../../protocols/errors.js';
 import type { VerifierIdentity } from '../../protocols/keys/verifier-identity.js';
 import { createOpenID4VPRequest, getRequestObject, receiveDirectPost } from '../../protocols/oid4vp/redirect-flow.js';
 import type { VerifierInfo } from '../../protocols/oid4vp/request-object.js';
 import type { PresentationRequest, RequestedDocument } from '../../protocols/request/presentation-request.js';
 import { anyOneOf } from '../../protocols/request/device-request.js';
 import type { RequestStateStore } from '../../protocols/state/request-state-store.js';
-import type { PrepareDcApiOptions, PrepareOptions, PreparedDcApi, PreparedRequest, RequestRefs, WalletProtocols } from './wallet-protocols.js';
+import type { AnsweredResult, PrepareDcApiOptions, PrepareOptions, PreparedDcApi, PreparedRequest, RequestRefs, WalletErrorAnswer, WalletProtocols } from './wallet-protocols.js';
 
 const DOC_ALIAS: Record<string, string> = { 'org.iso.23220.1.jp.mnc': 'mnc', 'org.iso.18013.5.1.mDL': 'mdl' };
 
@@ -45,6 +45,16 @@ export function isoRequest(documents: DocumentAsk[]): PresentationRequest {
   return {
     documents: documents.map((d, j) => ({ id: DOC_ALIAS[d.docType] ?? `doc${j}`, docType: d.docType, elements: [...d.claimSets[0]] })),
   };
+}
+
+/** The wallet's error response is an answer (a refusal), not an answer that failed to open. */
+async function orWalletError(received: Promise<AnsweredResult>): Promise<AnsweredResult | WalletErrorAnswer> {
+  try {
+    return await received;
+  } catch (e) {
+    if (e instanceof WalletErrorResponse) return { walletError: e.error };
+    throw e;
+  }
 }
 
 export interface ProtocolAdapterOptions {
@@ -121,13 +131,13 @@ export function createProtocolAdapter({ identity, additionalIdentities = [], ver
     },
 
     async receiveDirectPost(refs, form, verify) {
-      return receiveDirectPost({ ...verify, id: refs.oid4vp, body: form, store: states });
+      return orWalletError(receiveDirectPost({ ...verify, id: refs.oid4vp, body: form, store: states }));
     },
 
     async receiveDcApi(refs, credential, verify) {
       const id = Object.hasOwn(refs.dcapi, credential.protocol) ? refs.dcapi[credential.protocol] : undefined;
       if (!id) throw new ProtocolError('PROTOCOL_UNSUPPORTED', `protocol ${credential.protocol.slice(0, 64)} was not offered`);
-      return receiveDigitalCredentialResponse({ ...verify, id, response: credential, store: states });
+      return orWalletError(receiveDigitalCredentialResponse({ ...verify, id, response: credential, store: states }));
     },
 
     async release(refs) {

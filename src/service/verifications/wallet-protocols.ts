@@ -8,6 +8,14 @@ import type { VerificationResult } from '../../mdoc/result.js';
 
 /** A verified answer and the digest that used up its request state (the session is claimed with it). */
 export type AnsweredResult = VerificationResult & { answerDigest: string };
+
+/**
+ * The wallet answered with an OpenID4VP error response instead (OpenID4VP 1.0 §8.5, Appendix A.4):
+ * the person or the wallet said no. Nothing was verified and no request state was used up.
+ */
+export interface WalletErrorAnswer {
+  walletError: string;
+}
 import type { DocumentAsk } from '../../policy/index.js';
 import type { VerifyProtocolResponseOptions } from '../../protocols/verify-protocol-response.js';
 
@@ -68,11 +76,13 @@ export interface WalletProtocols {
   /**
    * Opens a direct_post.jwt body (form fields), uses up its request state for this answer (the same
    * answer again may repeat this, see RequestStateStore) and verifies. Throws a KakuninError
-   * (ProtocolError) with a code, and changes no state, when the answer does not open.
+   * (ProtocolError) with a code, and changes no state, when the answer does not open; a wallet's
+   * error response inside it comes back as a WalletErrorAnswer.
    */
-  receiveDirectPost(refs: RequestRefs, form: Record<string, string>, verify: VerifyAnswerOptions): Promise<AnsweredResult>;
-  /** The same for what navigator.credentials.get returned ({protocol, data}), as received by the page. */
-  receiveDcApi(refs: RequestRefs, credential: { protocol: string; data: unknown }, verify: VerifyAnswerOptions): Promise<AnsweredResult>;
+  receiveDirectPost(refs: RequestRefs, form: Record<string, string>, verify: VerifyAnswerOptions): Promise<AnsweredResult | WalletErrorAnswer>;
+  /** The same for what navigator.credentials.get returned ({protocol, data}), as received by the page:
+   * a wallet's error (`data: {error}`, in a protocol the session offered) is a WalletErrorAnswer. */
+  receiveDcApi(refs: RequestRefs, credential: { protocol: string; data: unknown }, verify: VerifyAnswerOptions): Promise<AnsweredResult | WalletErrorAnswer>;
   /** Deletes every request state of the session: once it has its result, no way to answer stays open. */
   release(refs: RequestRefs): Promise<void>;
 }
