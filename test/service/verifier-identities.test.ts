@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevelopmentIdentity } from '../../src/protocols/keys/verifier-identity.js';
 import { createLogger } from '../../src/service/observability/logger.js';
 import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { loadVerifierInfo, MAX_VERIFIER_INFO_BYTES, MAX_VERIFIER_INFO_DEPTH } from '../../src/service/startup/verifier-info.js';
 import { freePort } from './helpers.js';
 
 const INFO = [{ format: 'registration_cert', data: 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln' }];
@@ -54,6 +55,33 @@ describe('more than one verifier certificate, and verifier_info', () => {
     const requestUri = new URL(v.qr.uri).searchParams.get('request_uri')!.replace(/^http:\/\/localhost:\d+/, svc.url);
     const jar = await (await fetch(requestUri)).text();
     expect(decode(jar.split('.')[1]).verifier_info).toEqual(INFO);
+  });
+
+  it('a verifier_info file past its size or depth bound stops the start, naming the file; at the bounds it loads', async () => {
+    // [ {format, data: {a: {a: ...}}} ] as text (JSON.stringify itself would overflow on the deep one):
+    // the array and the entry are two levels, data the third.
+    const nested = (depth: number) => `[{"format":"jwt","data":${'{"a":'.repeat(depth - 3)}{}${'}'.repeat(depth - 3)}}]`;
+    const write = (name: string, value: unknown) => {
+      writeFileSync(join(dir, name), typeof value === 'string' ? value : JSON.stringify(value));
+      return join(dir, name);
+    };
+    expect(loadVerifierInfo(write('deep-ok.json', nested(MAX_VERIFIER_INFO_DEPTH)))).toHaveLength(1);
+    expect(() => loadVerifierInfo(write('deep.json', nested(MAX_VERIFIER_INFO_DEPTH + 1)))).toThrow(/KAKUNIN_VERIFIER_INFO_FILE \(.*deep\.json\): nested deeper than 16 levels/);
+    const entry = (n: number) => ({ format: 'jwt', data: 'x'.repeat(n) });
+    const sized = (total: number) => {
+      const shell = JSON.stringify([entry(0), entry(0)]).length;
+      const first = Math.floor((total - shell) / 2);
+      return JSON.stringify([entry(first), entry(total - shell - first)]);
+    };
+    expect(sized(MAX_VERIFIER_INFO_BYTES)).toHaveLength(MAX_VERIFIER_INFO_BYTES);
+    expect(loadVerifierInfo(write('big-ok.json', sized(MAX_VERIFIER_INFO_BYTES)))).toHaveLength(2);
+    expect(() => loadVerifierInfo(write('big.json', sized(MAX_VERIFIER_INFO_BYTES + 1)))).toThrow(/KAKUNIN_VERIFIER_INFO_FILE \(.*big\.json\): 65537 bytes, more than 65536/);
+    // What the attack used: 20,000 levels, and 1 MB; both stop the service at start.
+    for (const [name, value] of [['bomb.json', nested(20_000)], ['huge.json', Array.from({ length: 16 }, () => entry(65_000))]] as const) {
+      await expect(runDemo(['--port', String(await freePort())], { env: { KAKUNIN_VERIFIER_INFO_FILE: write(name, value) }, quiet: true, logger: createLogger('silent') })).rejects.toThrow(
+        new RegExp(`KAKUNIN_VERIFIER_INFO_FILE \\(.*${name.replace('.', '\\.')}\\): `),
+      );
+    }
   });
 
   it('a verifier_info file that is not an array of attestations, or extra certificates without keys, stop the start', async () => {
