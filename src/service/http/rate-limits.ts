@@ -60,7 +60,13 @@ export class RateLimits {
       passOnStoreError: true,
       // Whether X-Forwarded-For is believed is KAKUNIN_TRUST_PROXY's business, said in app.ts.
       validate: { xForwardedForHeader: false, trustProxy: false },
-      logger: { warn: (m: unknown) => this.options.logger.warn({ err: messageOf(m) }, 'rate limiter'), error: (m: unknown) => this.options.logger.error({ err: messageOf(m) }, 'rate limiter') },
+      logger: {
+        warn: (m: unknown) => this.options.logger.warn({ err: messageOf(m) }, 'rate limiter'),
+        // A store that cannot load its script at start is a Redis that is not there: start-up says
+        // that once, naming it, rather than a line per limit here.
+        error: (m: unknown, context?: unknown) =>
+          String(context).includes('store initialization') ? this.options.logger.debug({ err: messageOf(m) }, 'rate limiter: store not ready') : this.options.logger.error({ err: messageOf(m) }, 'rate limiter'),
+      },
       ...(this.redis ? { store: this.store(limit) } : {}),
     });
   }

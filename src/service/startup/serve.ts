@@ -11,6 +11,8 @@ import { buildContext, type BuildOptions } from './build-context.js';
 import { ConfigError, loadConfig, type ServiceConfig } from './load-config.js';
 import type { ServiceContext } from '../context.js';
 import { DemoWallet, sandboxWalletRoutes } from './demo-wallet.js';
+import { probeRedis, redisAddress } from '../store/redis-connection.js';
+import { withDeadline } from '../webhooks/queue.js';
 
 export { ConfigError };
 
@@ -81,6 +83,12 @@ export async function runDemo(args: string[], options: RunOptions = {}): Promise
 
 async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWallet): Promise<RunningService> {
   const ctx = await buildContext(config, options);
+  if (config.redisUrl && !options.store) {
+    // The connections reconnect by themselves; the operator learns once, here, that they have to.
+    const target = { url: config.redisUrl, cluster: config.redisCluster };
+    const why = await probeRedis(target);
+    if (why) ctx.logger.error({ redis: redisAddress(target), reason: why }, `Redis at ${redisAddress(target)} is unreachable (${why}): verifications answer 503 and /readyz fails until it answers; the service keeps trying`);
+  }
   const app = createApp(ctx, wallet ? { routes: sandboxWalletRoutes(wallet, `${config.publicUrl}/v1/wallet/`) } : {});
   // Not app.listen: Express 5 calls its callback on errors too, so a port in use looked like a start.
   // Node's defaults hold a request open for 300 s: a client that trickles its body would keep a
@@ -125,20 +133,42 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
         server.close(() => r());
         // SSE streams never end by themselves: end idle and streaming connections.
         server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 2000).unref();
+        setTimeout(() => {
+          server.closeAllConnections();
+          r();
+        }, 2000).unref();
       });
       await releaseContext(ctx, WEBHOOK_DRAIN_MS);
     })());
   if (options.signals) {
-    const onSignal = () => void close().then(() => process.exit(0));
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (closing) {
+        // A second signal: the operator does not want to wait.
+        ctx.logger.warn({ signal }, 'second signal during shutdown: exiting now');
+        process.exit(1);
+      }
+      // Whatever a dependency does (a Redis that never answers QUIT, a delivery that hangs), the
+      // process is gone within the grace period.
+      setTimeout(() => {
+        ctx.logger.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown did not finish within the grace period: exiting');
+        process.exit(1);
+      }, SHUTDOWN_GRACE_MS).unref();
+      void close().then(() => process.exit(0));
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   }
   return { url, ctx, server, close };
 }
 
 /** How long shutdown waits for webhook deliveries under way (a SIGTERM grace period is usually 30 s). */
 const WEBHOOK_DRAIN_MS = 15_000;
+
+/**
+ * After SIGTERM/SIGINT the process exits within this long, finished or not: under the 30 s a
+ * container platform waits before SIGKILL, and longer than the webhook drain plus the closes after it.
+ */
+export const SHUTDOWN_GRACE_MS = 25_000;
 
 /**
  * Closes what the context holds once the server no longer takes requests: webhook deliveries
@@ -151,6 +181,8 @@ async function releaseContext(ctx: ServiceContext, drainMs: number): Promise<voi
     if (ctx.webhooks.kind === 'redis') ctx.logger.warn({ underWay }, 'shutting down with webhook deliveries under way: they stay in Redis and another instance takes them over');
     else ctx.logger.warn({ undelivered: ctx.webhooks.underWay }, 'shutting down with webhook deliveries still under way: they are lost (configure Redis to keep them)');
   }
+  // Each close is bounded (the Redis ones drop their sockets after a second): a stop never waits
+  // on a dependency that is gone.
   await ctx.rateLimits.close();
-  await ctx.store.close();
+  await withDeadline(ctx.store.close(), 3000);
 }

@@ -56,3 +56,55 @@ export function connectRedis(target: RedisTarget, options: ConnectOptions = { co
   client.on('error', () => undefined);
   return client;
 }
+
+/**
+ * QUIT each client, waiting at most `ms`: with the offline queue on, a QUIT to a Redis that is not
+ * there waits for a connection that never comes, so past the deadline the sockets are just dropped.
+ */
+export async function closeRedis(clients: (RedisClient | undefined)[], ms = 1000): Promise<void> {
+  const present = clients.filter((c): c is RedisClient => c !== undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((r) => (timer = setTimeout(r, ms)));
+  await Promise.race([Promise.allSettled(present.map((c) => c.quit())), deadline]);
+  clearTimeout(timer);
+  for (const c of present) c.disconnect();
+}
+
+/** Where a Redis target points, for messages: host:port of each node, never the credentials. */
+export function redisAddress(target: RedisTarget): string {
+  return target.url
+    .split(',')
+    .map((u) => {
+      const url = new URL(u.trim());
+      return `${url.hostname}:${url.port || 6379}`;
+    })
+    .join(', ');
+}
+
+/**
+ * Whether Redis answers PING within `ms`, with one connection that does not retry: undefined when it
+ * does, else why not (the connection error, "no answer within N ms"). For the start-up line and
+ * `kakunin check`.
+ */
+export async function probeRedis(target: RedisTarget, ms = 2000): Promise<string | undefined> {
+  const first = new URL(target.url.split(',')[0].trim());
+  const client = new Redis(first.toString(), { ...nodeOptions(first, { maxRetriesPerRequest: 0 }), lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: ms });
+  let lastError: Error | undefined;
+  client.on('error', (e: Error) => (lastError = e));
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<string>((r) => (timer = setTimeout(() => r(`no answer within ${ms} ms`), ms)));
+  try {
+    return await Promise.race([
+      client.connect().then(
+        () => client.ping().then(() => undefined),
+        (e: Error) => (lastError ?? e).message,
+      ),
+      deadline,
+    ]);
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
+  }
+}

@@ -28,7 +28,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
-import { connectRedis, type RedisClient } from './redis-connection.js';
+import { closeRedis, connectRedis, type RedisClient } from './redis-connection.js';
 import { RedisRequestStateStore } from './redis-request-state-store.js';
 import type { StoreCipher } from './store-cipher.js';
 import { publicView, type SessionEvent, type VerificationSession } from '../verifications/session.js';
@@ -256,7 +256,7 @@ export class RedisSessionStore implements SessionStore {
 
   async close(): Promise<void> {
     this.listeners.clear();
-    await Promise.allSettled([this.subscriber?.quit(), this.redis.quit()]);
+    await closeRedis([this.subscriber, this.redis]);
   }
 
   private async subscriberConnection(): Promise<RedisClient> {

@@ -32,7 +32,7 @@
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { BUCKETS, outboxKey, outboxKeyFor, type OutboxEntry } from '../store/index.js';
-import { connectRedis, type RedisClient, type RedisTarget } from '../store/redis-connection.js';
+import { closeRedis, connectRedis, type RedisClient, type RedisTarget } from '../store/redis-connection.js';
 import type { StoreCipher } from '../store/store-cipher.js';
 import { postWebhook, type WebhookDelivery } from './delivery.js';
 import { withDeadline, type WebhookQueue, type WebhookReport } from './queue.js';
@@ -183,13 +183,15 @@ export class RedisWebhookQueue implements WebhookQueue {
 
   async close(ms: number): Promise<'drained' | 'timeout'> {
     clearInterval(this.sweeper);
-    await this.sweeping;
+    // Every step below talks to Redis, so each is bounded: a Redis that is gone never holds a stop.
+    await withDeadline(this.sweeping ?? Promise.resolve(), 1000);
     // worker.close() lets the attempts under way finish; past the deadline they are abandoned, and
-    // their locks lapse so that another instance takes them over.
-    const outcome = await withDeadline(this.worker.close(), ms);
-    if (outcome === 'timeout') await this.worker.close(true).catch(() => undefined);
-    await this.queue.close().catch(() => undefined);
-    for (const c of this.connections) c.disconnect();
+    // their locks lapse so that another instance takes them over. With nothing under way there is
+    // nothing to wait for.
+    const outcome = this.active === 0 ? 'drained' : await withDeadline(this.worker.close(), ms);
+    if (this.active === 0 || outcome === 'timeout') await withDeadline(this.worker.close(true).catch(() => undefined), 1000);
+    await withDeadline(this.queue.close().catch(() => undefined), 1000);
+    await closeRedis(this.connections);
     return outcome;
   }
 }
