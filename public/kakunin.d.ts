@@ -20,11 +20,25 @@ declare namespace Kakunin {
     value?:
       | { kind: 'age_over'; threshold: number; over: boolean }
       | { kind: 'residency'; resident: boolean; municipalities: string[]; code?: string }
-      | { kind: 'attributes'; attributes: Record<string, string | number | boolean> };
+      | { kind: 'attributes'; attributes: Record<string, string | number | boolean> }
+      | AccountMatch;
     docType?: string;
     issuer?: { subject: string; country?: string; trustSet?: string; anchor?: string };
     revocation?: 'unavailable';
     failureCodes: string[];
+  }
+
+  type FieldResult = 'match' | 'variant' | 'mismatch';
+
+  /** An account_match decision: the comparison with your reference, never the values. */
+  interface AccountMatch {
+    kind: 'account_match';
+    account: string;
+    /** No field is a mismatch, and same_credential is not false. */
+    match: boolean;
+    fields: { name: FieldResult; birth_date: FieldResult; address?: FieldResult };
+    same_credential?: boolean;
+    binding?: string;
   }
 
   interface Event {
@@ -44,8 +58,8 @@ declare namespace Kakunin {
     id: string;
     purpose: string;
     state: 'pending';
-    /** The wallet link, and where the service draws its QR code (fetched when the page shows it). */
-    qr: { uri: string; svg_url: string };
+    /** The wallet link, and where the service draws its QR code (fetched when the page shows it). Absent for account_match (DC API only). */
+    qr?: { uri: string; svg_url: string };
     expires_at: string;
     receipt_audience: string;
     /** The origin the DC API request is bound to: your page must be on it. */
@@ -75,6 +89,20 @@ declare namespace Kakunin {
   }
 
   function present(verification: Verification, options?: Options): Run;
+
+  interface StepUpOptions {
+    baseUrl?: string;
+    /** Shown only where the Digital Credentials API exists; a click asks the phone's wallet. */
+    walletButton?: HTMLButtonElement;
+    /** The answer verified: the comparison (act on `match`; keep `binding` when you asked for one). */
+    onResult?: (value: AccountMatch, event: Event) => void;
+    /** Every state, as present() gives them (declined, expired and failed carry a reason). */
+    onState?: (event: Event) => void;
+    onError?: Options['onError'];
+  }
+
+  /** present() for an account_match verification: the phone's wallet only, no QR code. */
+  function stepUp(verification: Verification, options?: StepUpOptions): Run;
   /** `typeof DigitalCredential !== 'undefined'`: navigator.credentials.get alone says nothing. */
   function supportsDcApi(): boolean;
   function allowsProtocol(protocol: string): boolean;

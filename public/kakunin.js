@@ -9,6 +9,13 @@
  *   const run = Kakunin.present(verification, { baseUrl, qrElement, walletButton, onState, onError });
  *   run.cancel();   // stops listening and aborts a pending navigator.credentials.get
  *
+ * A step-up ("is this the account holder?", purpose account_match, created by your backend with the
+ * account's reference) offers only the Digital Credentials API, so there is no QR code:
+ *
+ *   Kakunin.stepUp(verification, { baseUrl, walletButton, onResult, onState, onError });
+ *   // onResult({match, fields: {name, birth_date, address?}, same_credential?, binding?}, event)
+ *   // once the answer verified; a decline, an expiry or a failure reaches onState with its reason.
+ *
  * onState(event) gets {id, state, purpose, decision?, receipt?, reason?}; state is pending,
  * retrieved, verified, failed, declined, expired or test (an Apple test ID in a sandbox that accepts
  * them: decision.outcome is test, never an identity), and every final state but verified and test carries
@@ -95,7 +102,7 @@
       }
     };
     var base = baseUrl + '/v1/verifications/' + encodeURIComponent(verification.id);
-    if (options.qrElement) {
+    if (options.qrElement && verification.qr) {
       // Drawn by the service on demand (qr.svg_url): a page that never shows a QR never pays for one.
       var qrElement = options.qrElement;
       var shown = verification.qr.svg ? Promise.resolve(verification.qr.svg) : fetch(verification.qr.svg_url).then(function (r) { return r.ok ? r.text() : ''; });
@@ -174,6 +181,26 @@
     };
   }
 
+  /**
+   * present() for an account_match verification: the phone's wallet only (the answer is bound to this
+   * page's origin, which a phishing page cannot relay), and the comparison handed to onResult.
+   */
+  function stepUp(verification, options) {
+    options = options || {};
+    var onResult = options.onResult || function () {};
+    var onState = options.onState || function () {};
+    return present(verification, {
+      baseUrl: options.baseUrl,
+      walletButton: options.walletButton,
+      onError: options.onError,
+      onState: function (event) {
+        onState(event);
+        var value = event.decision && event.decision.value;
+        if (event.state === 'verified' && value && value.kind === 'account_match') onResult(value, event);
+      },
+    });
+  }
+
   /** The payload of a receipt JWS, for display (verification is the backend's job). */
   function receiptPayload(jws) {
     var part = jws.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
@@ -183,5 +210,5 @@
     return JSON.parse(new TextDecoder().decode(bytes));
   }
 
-  global.Kakunin = { present: present, useBrowserWallet: useBrowserWallet, supportsDcApi: supportsDcApi, allowsProtocol: allowsProtocol, receiptPayload: receiptPayload };
+  global.Kakunin = { present: present, stepUp: stepUp, useBrowserWallet: useBrowserWallet, supportsDcApi: supportsDcApi, allowsProtocol: allowsProtocol, receiptPayload: receiptPayload };
 })(window);
