@@ -345,6 +345,10 @@
     if (purpose) start(purpose);
   };
   $('cancel').onclick = cancel;
+  // Escape stops a waiting check, as 中止 does (a dialog's key: the clerk's hand is on the keyboard).
+  document.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape' && !$('wait').hidden) cancel();
+  });
   $('phone-wallet').onclick = askWallet;
   $('other-apps').onclick = function () {
     showQr($('qr-box').hidden);

@@ -6,9 +6,9 @@
     .then(function (r) { return r.ok ? r.json() : {}; })
     .then(function (config) {
       if (!config.test_ids) return;
-      var banner = document.createElement('div');
+      // A landmark of its own (complementary), so nothing on the page sits outside one.
+      var banner = document.createElement('aside');
       banner.className = 'test-banner';
-      banner.setAttribute('role', 'note');
       banner.dataset.i18n = 'testBanner';
       I18n.put(banner, I18n.t('testBanner'));
       document.body.insertBefore(banner, document.body.firstChild);

@@ -5,6 +5,7 @@
  * things sit in the viewport. Screenshots go to KAKUNIN_SCREENSHOTS when it is set.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -13,7 +14,7 @@ import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
 import { createLogger } from '../../src/service/observability/logger.js';
 import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import { TrustStore } from '../../src/trust/index.js';
-import { CHROMIUM_ARGS, chromiumPath } from '../helpers/browser.js';
+import { CHROMIUM_ARGS, chromiumPath, textLooks } from '../helpers/browser.js';
 import { testIdsOn, waitingWallet, withoutDcApi } from '../helpers/page-states.js';
 import { finalEvent, streamAnswers } from '../helpers/counter-events.js';
 import { freePort } from '../service/helpers.js';
@@ -42,7 +43,8 @@ afterAll(async () => {
 });
 
 async function open(lang: Lang, size: Size = 'tablet', init?: (page: Page) => Promise<unknown>): Promise<Page> {
-  const page = await browser.newPage({ locale: lang === 'ja' ? 'ja-JP' : 'en-US', viewport: SIZES[size] });
+  // bypassCSP: axe-core is injected into the page by the accessibility checks.
+  const page = await browser.newPage({ locale: lang === 'ja' ? 'ja-JP' : 'en-US', viewport: SIZES[size], bypassCSP: true });
   await page.addInitScript((l) => localStorage.setItem('kakunin.lang', l), lang);
   if (init) await init(page);
   await page.goto(`${svc.url}/`);
@@ -330,7 +332,7 @@ describe('every state, both languages, three sizes', () => {
         }
         await page.close();
       }
-    });
+    }, 90_000);
   }
 });
 
@@ -485,5 +487,116 @@ describe('the sandbox person has a portrait', () => {
     } finally {
       await withPortrait.close();
     }
+  });
+});
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** axe-core's findings on the page as it is (WCAG 2.2 A/AA and best practice), one line each. */
+async function axeFindings(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    type Result = { violations: { id: string; nodes: { target: string[]; failureSummary?: string }[] }[] };
+    const axe = (window as unknown as { axe: { run: (c: Document, o: unknown) => Promise<Result> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } });
+    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} ${n.target.join(' ')}: ${(n.failureSummary ?? '').split('\n').slice(1).join(' ').trim()}`));
+  });
+}
+
+describe('for every eye and hand (axe-core, sizes, keys)', () => {
+  for (const [state, init, reach] of STATES) {
+    it(`axe finds nothing: ${state}, in either language, with the test banner`, async () => {
+      const problems: string[] = [];
+      for (const lang of ['ja', 'en'] as const) {
+        const page = await open(lang, 'tablet', async (p) => (await testIdsOn(p), await init(p)));
+        await page.locator('.test-banner').waitFor();
+        await reach(page, lang);
+        for (const f of await axeFindings(page)) problems.push(`${state} ${lang}: ${f}`);
+        await page.close();
+      }
+      expect(problems).toEqual([]);
+    }, 60_000);
+  }
+
+  it('every line of every result reads at 4.5:1 or more on its background, the error code included', async () => {
+    const problems: string[] = [];
+    for (const [state, init, reach] of STATES.filter(([name]) => !name.startsWith('wait') && name !== 'choose')) {
+      const page = await open('ja', 'tablet', init);
+      await reach(page, 'ja');
+      const looks = await textLooks(page, '#result-headline, #result-reason, #result-next, #result-code');
+      expect(looks.length, state).toBeGreaterThan(0);
+      for (const l of looks) if (l.contrast < 4.5) problems.push(`${state} #${l.name} "${l.text}": ${l.text_colour} on ${l.background}, ${l.contrast}:1`);
+      await page.close();
+    }
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('the language switch: targets at least 44 px tall, words at least 16 px; the QR hint at least 22 px', async () => {
+    for (const size of Object.keys(SIZES) as Size[]) {
+      for (const lang of ['ja', 'en'] as const) {
+        const page = await open(lang, size, withoutDcApi);
+        await choose(page, lang);
+        await page.locator('#qr svg').waitFor();
+        for (const id of ['lang-ja', 'lang-en']) {
+          const box = (await page.locator(`#${id}`).boundingBox())!;
+          expect(box.height, `${id} ${size} ${lang}`).toBeGreaterThanOrEqual(44);
+          expect(box.width, `${id} ${size} ${lang}`).toBeGreaterThanOrEqual(44);
+          expect(parseFloat(await page.locator(`#${id}`).evaluate((el) => getComputedStyle(el).fontSize))).toBeGreaterThanOrEqual(16);
+        }
+        expect(parseFloat(await page.locator('#qr-hint').evaluate((el) => getComputedStyle(el).fontSize))).toBeGreaterThanOrEqual(22);
+        await page.close();
+      }
+    }
+  }, 120_000);
+
+  it('Escape cancels a waiting check, recorded as the counter\'s cancel', async () => {
+    const page = await open('ja', 'tablet', waitingWallet);
+    await choose(page, 'ja');
+    const declined = page.waitForRequest((r) => r.url().endsWith('/decline'));
+    await page.keyboard.press('Escape');
+    expect((await declined).postDataJSON()).toEqual({ error: 'verifier_cancelled' });
+    await page.locator('#choose').waitFor();
+    expect(await page.locator('#wait').isVisible()).toBe(false);
+    await page.close();
+  });
+
+  it('a keyboard user sees where the focus is: a ring of 3:1 or more against what surrounds it, on the page, the header and a result', async () => {
+    const page = await open('en', 'tablet', (p) => streamAnswers(p, finalEvent('verified', false)));
+    await page.locator('#purposes button').first().waitFor();
+    /** The focused element's ring, and its contrast with the backdrop it is drawn on. */
+    const ring = () =>
+      page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        const s = getComputedStyle(el);
+        const rgb = (c: string) => (/rgba?\(([\d.]+), ([\d.]+), ([\d.]+)/.exec(c) ?? []).slice(1, 4).map(Number);
+        let bg = 'rgba(0, 0, 0, 0)';
+        for (let n: HTMLElement | null = el.parentElement; n && /rgba\(0, 0, 0, 0\)|transparent/.test(bg); n = n.parentElement) bg = getComputedStyle(n).backgroundColor;
+        if (/rgba\(0, 0, 0, 0\)/.test(bg)) bg = getComputedStyle(document.documentElement).backgroundColor;
+        const lum = (c: number[]) => 0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2]);
+        const lin = (v: number) => (v / 255 <= 0.04045 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+        const [a, b] = [lum(rgb(s.outlineColor)), lum(rgb(bg))].sort((x, y) => y - x);
+        return { id: el.id || el.textContent, style: s.outlineStyle, width: parseFloat(s.outlineWidth), contrast: (a + 0.05) / (b + 0.05) };
+      });
+    const expectRing = async (where: string) => {
+      const r = await ring();
+      expect(r.style, where).toBe('solid');
+      expect(r.width, where).toBeGreaterThanOrEqual(3);
+      expect(r.contrast, `${where} ${r.id}`).toBeGreaterThanOrEqual(3);
+    };
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await expectRing('a purpose on the page');
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('lang-en');
+    await expectRing('the language switch in the header');
+    await page.locator('#purposes button').first().focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#result.ng').waitFor();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Shift+Tab');
+    await expectRing('the result screen');
+    await shot(page, 'focus-result-en-tablet');
+    await page.close();
   });
 });
