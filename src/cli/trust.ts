@@ -26,9 +26,10 @@ export const TRUST_USAGE = `Usage:
       --at RFC3339     verify as of this time (default: now)
       --allow-stale    accept a VICAL whose nextUpdate has passed (archived copy)
       --test           mark the imported anchors as test anchors
-  kakunin trust list [--certs DIR] [--test-roots] [--revocation-cache DIR] [--json]
-      set, subject, country, SHA-256, validity and source of every trust anchor, then the
-      revocation lists the service holds (URL, kind, age, valid until, last error)
+  kakunin trust list [--certs DIR] [--test-roots] [--revocation-cache DIR] [--at RFC3339] [--json]
+      set, subject, country, SHA-256, validity and source of every trust anchor, marking those
+      [EXPIRED] or expiring within 90 days (as of --at, default now), then the revocation lists
+      the service holds (URL, kind, age, valid until, last error)
   kakunin trust lists [--revocation-cache DIR] [--json]
       the revocation lists only (--revocation-cache: the service's KAKUNIN_REVOCATION_CACHE,
       default ${DEFAULT_REVOCATION_CACHE_DIR})
@@ -99,6 +100,27 @@ function importCommand(args: ReturnType<typeof parse>, io: CliIo): number {
   return 0;
 }
 
+/** An anchor this close to its end is flagged, so the set gets its successor in time. */
+const EXPIRING_DAYS = 90;
+const DAY_MS = 86_400_000;
+
+/**
+ * Where an anchor stands at `at`: an expired (or not yet valid) anchor still loads, but no chain
+ * through it verifies, so a listing says so rather than leave it looking trusted.
+ */
+function validityAt(notBefore: Date, notAfter: Date, at: Date): 'valid' | 'expiring' | 'expired' | 'not-yet-valid' {
+  if (at < notBefore) return 'not-yet-valid';
+  if (at > notAfter) return 'expired';
+  return notAfter.getTime() - at.getTime() <= EXPIRING_DAYS * DAY_MS ? 'expiring' : 'valid';
+}
+
+function validityMark(validity: ReturnType<typeof validityAt>, notAfter: string, at: Date): string {
+  if (validity === 'expired') return `\t[EXPIRED ${notAfter.slice(0, 10)}]`;
+  if (validity === 'not-yet-valid') return '\t[NOT YET VALID]';
+  if (validity === 'expiring') return `\t[EXPIRES IN ${Math.ceil((Date.parse(notAfter) - at.getTime()) / DAY_MS)} DAYS]`;
+  return '';
+}
+
 function listCommand(args: ReturnType<typeof parse>, io: CliIo): number {
   const v = args.values;
   if (args.positionals.length) throw new UsageError('list takes no arguments');
@@ -108,6 +130,7 @@ function listCommand(args: ReturnType<typeof parse>, io: CliIo): number {
   } catch (e) {
     throw new UsageError(`trust: ${(e as Error).message}`);
   }
+  const at = parseAt(v.at);
   const rows = store.anchors.map((a) => ({
     set: a.set,
     name: a.name,
@@ -121,6 +144,7 @@ function listCommand(args: ReturnType<typeof parse>, io: CliIo): number {
     documentSignerEku: a.documentSignerEku,
     source: a.source,
     test: a.test,
+    validity: validityAt(a.certificate.notBefore, a.certificate.notAfter, at),
   }));
   for (const w of store.warnings) io.err(`kakunin trust: skipped ${w}`);
   if (v.json) {
@@ -129,11 +153,13 @@ function listCommand(args: ReturnType<typeof parse>, io: CliIo): number {
   }
   io.out('set\tcountry\tsha256\tvalidity\tsubject\tmay sign\tsource');
   for (const r of rows) {
-    io.out(`${r.set}\t${r.country ?? '--'}\t${r.sha256}\t${r.notBefore.slice(0, 10)}..${r.notAfter.slice(0, 10)}\t${r.subject}\tmay sign: ${r.maySign}\t${r.source ?? ''}${r.test ? '\t[TEST]' : ''}`);
+    io.out(`${r.set}\t${r.country ?? '--'}\t${r.sha256}\t${r.notBefore.slice(0, 10)}..${r.notAfter.slice(0, 10)}\t${r.subject}\tmay sign: ${r.maySign}\t${r.source ?? ''}${r.test ? '\t[TEST]' : ''}${validityMark(r.validity, r.notAfter, at)}`);
   }
-  io.out(`${rows.length} anchors in ${store.sets.length} sets${rows.some((r) => r.test) ? ' (test anchors included)' : ''}`);
+  const expired = rows.filter((r) => r.validity === 'expired').length;
+  const expiring = rows.filter((r) => r.validity === 'expiring').length;
+  const attention = [expired ? `${expired} expired` : '', expiring ? `${expiring} expiring within ${EXPIRING_DAYS} days` : ''].filter(Boolean).join(', ');
+  io.out(`${rows.length} anchors in ${store.sets.length} sets${rows.some((r) => r.test) ? ' (test anchors included)' : ''}${attention ? `; ${attention}` : ''}`);
   const dir = v['revocation-cache'] ?? DEFAULT_REVOCATION_CACHE_DIR;
-  const at = new Date();
   io.out('');
   printRevocationLists(revocationRows(dir, at, (m) => io.err(`kakunin trust: ${m}`)), dir, at, io);
   return 0;

@@ -30,7 +30,7 @@ describe('kakunin trust', () => {
     const rows = JSON.parse(b.out[0]);
     expect(rows).toHaveLength(14);
     expect(rows[0]).toMatchObject({ set: 'us-aamva', country: 'US', docTypes: ['org.iso.18013.5.1.mDL'], maySign: 'org.iso.18013.5.1.mDL' });
-    expect(Object.keys(rows[0]).sort()).toEqual(['country', 'docTypes', 'maySign', 'name', 'notAfter', 'notBefore', 'set', 'sha256', 'source', 'subject', 'test']);
+    expect(Object.keys(rows[0]).sort()).toEqual(['country', 'docTypes', 'maySign', 'name', 'notAfter', 'notBefore', 'set', 'sha256', 'source', 'subject', 'test', 'validity']);
   });
 
   it('rejects the VICAL today (signer certificate expired 2026-04-18) with exit 1 and a code', async () => {
@@ -70,6 +70,27 @@ describe('kakunin trust', () => {
     expect(b.out.join('\n')).toContain('utopia');
     expect(b.out.join('\n')).toContain('[TEST]');
     expect(b.out.join('\n')).toContain('may sign: any docType (test anchor)');
+  });
+
+  it('list marks expired anchors and those expiring within 90 days, as of --at', async () => {
+    const a = io();
+    expect(await runTrust(['list', '--at', '2026-12-01T00:00:00Z'], a.io)).toBe(0);
+    const text = a.out.join('\n');
+    expect(text).toMatch(/us-aamva\t.*\t2\d{3}-\d\d-\d\d\.\.2026-01-10\tCN=VA mID IACA, .*\t\[EXPIRED 2026-01-10\]/);
+    expect(text).toMatch(/anchors in \d+ sets; \d+ expired/);
+    const b = io();
+    expect(await runTrust(['list', '--at', '2025-12-01T00:00:00Z', '--json'], b.io)).toBe(0);
+    const rows = JSON.parse(b.out[0]) as { subject: string; validity: string }[];
+    expect(rows.find((r) => r.subject.startsWith('CN=VA mID IACA'))?.validity).toBe('expiring');
+    const c = io();
+    expect(await runTrust(['list', '--at', '2025-12-01T00:00:00Z'], c.io)).toBe(0);
+    expect(c.out.join('\n')).toMatch(/CN=VA mID IACA, .*\t\[EXPIRES IN 41 DAYS\]/);
+  });
+
+  it('--help names every command, trust lists among them', async () => {
+    const a = io();
+    expect(await runTrust(['--help'], a.io)).toBe(0);
+    for (const command of ['import-vical', 'list', 'lists']) expect(a.out.join('\n')).toContain(`kakunin trust ${command} `);
   });
 
   it('list names a file it skipped', async () => {
