@@ -227,3 +227,32 @@ describe('a kyc verification in Redis', () => {
     expect((await fetch(`${svc.url}/v1/verifications/${a.id}`)).status).toBe(200);
   });
 });
+
+describe('an account_match reference in Redis', () => {
+  const prefix = `kakunin-sealed-account:${randomUUID()}:`;
+  const cipher = StoreCipher.generate();
+  let svc: RunningService;
+  beforeAll(async () => {
+    svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: capturingLogger().logger, store: RedisSessionStore.connect(REDIS_URL, cipher, prefix) });
+  });
+  afterAll(async () => svc?.close());
+
+  it('is sealed with the session while it is pending, and gone from the session once it is answered', async () => {
+    const account = { id: 'acct-sealed', name: '確認 花子', birth_date: '1990-04-01', address: '東京都千代田区千代田1-1' };
+    const res = await fetch(`${svc.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purpose: 'account_match', account }) });
+    expect(res.status).toBe(201);
+    const v = (await res.json()) as { id: string; origin: string; links: { dcapi_request: string; dcapi_response: string } };
+    const named = recordKey(prefix, cipher.name(v.id), 's');
+    const raw = (await redis.get(named))!;
+    expect(findForbidden(raw, ['acct-sealed'])).toEqual([]);
+    expect(JSON.parse(cipher.open(named, raw)).account).toEqual(account);
+    for (const value of (await rawValues(prefix)).values()) expect(findForbidden(value, ['acct-sealed'])).toEqual([]);
+
+    const { dcapi } = (await (await fetch(v.links.dcapi_request)).json()) as { dcapi: unknown };
+    const answer = await (await fetch(`${svc.url}/v1/sandbox/wallet/dcapi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ argument: dcapi, origin: v.origin }) })).json();
+    expect((await fetch(v.links.dcapi_response, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer) })).status).toBe(200);
+    const done = JSON.parse(cipher.open(named, (await redis.get(named))!)) as { account?: unknown; state: string };
+    expect(done.state).toBe('verified');
+    expect(done.account).toBeUndefined();
+  });
+});
