@@ -61,7 +61,10 @@ export type ProtocolFailureCode =
   /** A key given to us (reader key, request key) is not one the protocol can use. */
   | 'KEY_INVALID'
   /** Bad parameters given to us (CLI flags, key files). */
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  /** The request was made under another verifier certificate than this instance has (instances
+   * sharing a store must share KAKUNIN_VERIFIER_CERT_FILE): it cannot be signed here. */
+  | 'VERIFIER_IDENTITY_MISMATCH';
 
 /** The in-person flow (ISO 18013-5 device engagement, session encryption, transports). */
 export type ProximityErrorCode =

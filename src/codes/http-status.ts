@@ -71,6 +71,8 @@ const HTTP_STATUS: Record<KakuninCode, number> = {
   TRANSCRIPT_INVALID: CLIENT,
   KEY_INVALID: CLIENT,
   INVALID_ARGUMENT: CLIENT,
+  // Another instance (with the certificate the request was made under) can serve it: passing, for the wallet.
+  VERIFIER_IDENTITY_MISMATCH: 503,
   // In person: never an HTTP answer today.
   ENGAGEMENT_INVALID: CLIENT,
   ENGAGEMENT_NO_TRANSPORT: CLIENT,

@@ -14,12 +14,16 @@ import { runServe, type RunningService } from '../../src/service/startup/serve.j
 import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
 import { TrustStore } from '../../src/trust/index.js';
 import type { RequestRefs } from '../../src/service/verifications/wallet-protocols.js';
-import { freePort } from './helpers.js';
+import { createDevelopmentIdentity } from '../../src/protocols/keys/verifier-identity.js';
+import { capturingLogger, freePort } from './helpers.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 let a: RunningService;
 let b: RunningService;
 let wallet: DemoWallet;
+/** An instance on the same Redis with another verifier certificate (a misconfiguration). */
+let other: RunningService;
+const otherLog = capturingLogger('info');
 const publicUrl = 'http://localhost:65000'; // the "load balancer"; never listened on
 
 beforeAll(async () => {
@@ -30,20 +34,35 @@ beforeAll(async () => {
   writeFileSync(keyFile, newKeyPair('P-256').privateKey.export({ format: 'pem', type: 'pkcs8' }));
   const prefix = `kakunin-two:${randomUUID()}:`;
   const cipher = StoreCipher.generate(); // one KAKUNIN_STORE_KEY for both instances
-  const start = async () =>
+  const start = async (env: Record<string, string> = {}, logger = createLogger('silent')) =>
     runServe(['--port', String(await freePort()), '--public-url', publicUrl, '--receipt-key', keyFile, '--api-keys', 'test-key-0123456789abcdef'], {
-      env: { KAKUNIN_REVOCATION: 'off' },
-      logger: createLogger('silent'),
+      env: { KAKUNIN_REVOCATION: 'off', ...env },
+      logger,
       extraTrust: trust,
       store: RedisSessionStore.connect(REDIS_URL, cipher, prefix),
     });
   a = await start();
   b = await start();
+  const elsewhere = await createDevelopmentIdentity('other.example', new Date());
+  writeFileSync(join(dir, 'other.pem'), elsewhere.leafPem);
+  writeFileSync(join(dir, 'other.key.pem'), elsewhere.keyPem);
+  other = await start({ KAKUNIN_VERIFIER_CERT_FILE: join(dir, 'other.pem'), KAKUNIN_VERIFIER_KEY_FILE: join(dir, 'other.key.pem') }, otherLog.logger);
 });
 afterAll(async () => {
   await a?.close();
   await b?.close();
+  await other?.close();
 });
+
+/** A verification for age_over, created on A. */
+async function createOnA(): Promise<{ id: string; qr: { uri: string } }> {
+  const created = await fetch(`${local(a)}/v1/verifications`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer test-key-0123456789abcdef' },
+    body: JSON.stringify({ purpose: 'age_over' }),
+  });
+  return (await created.json()) as { id: string; qr: { uri: string } };
+}
 
 const local = (svc: RunningService) => `http://localhost:${(svc.server.address() as { port: number }).port}`;
 
@@ -92,12 +111,7 @@ describe('two instances on one Redis', () => {
   });
 
   it('refuse a replayed answer on the other instance: the nonce is used up in Redis', async () => {
-    const created = await fetch(`${local(a)}/v1/verifications`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer test-key-0123456789abcdef' },
-      body: JSON.stringify({ purpose: 'age_over' }),
-    });
-    const v = (await created.json()) as { id: string; qr: { uri: string } };
+    const v = await createOnA();
     const lookup = await a.ctx.store.get(v.id);
     if (lookup.status !== 'found') throw new Error('the session is not in Redis');
     const refs = lookup.session.secrets as unknown as RequestRefs;
@@ -122,5 +136,24 @@ describe('two instances on one Redis', () => {
       ).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
     }
     expect(((await (await fetch(`${local(b)}/v1/verifications/${v.id}`)).json()) as { state: string }).state).toBe('verified');
+  });
+
+  it("an instance with another verifier certificate answers the wallet's fetch 503 VERIFIER_IDENTITY_MISMATCH, and logs the keyed ref, no part of the handle", async () => {
+    const v = await createOnA();
+    const requestUri = new URL(v.qr.uri).searchParams.get('request_uri')!;
+    const handle = new URL(requestUri).pathname.split('/')[3];
+    const fetched = await fetch(requestUri.replace(publicUrl, local(other)));
+    expect(fetched.status).toBe(503);
+    const body = (await fetched.json()) as { error: string; message: string };
+    expect(body.error).toBe('VERIFIER_IDENTITY_MISMATCH');
+    expect(body.message).toContain('KAKUNIN_VERIFIER_CERT_FILE');
+    const line = otherLog.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.code === 'VERIFIER_IDENTITY_MISMATCH');
+    expect(line).toMatchObject({ ref: expect.any(String), level: expect.anything() });
+    for (const text of [...otherLog.lines, body.message]) {
+      expect(text).not.toContain(handle.slice(0, 8));
+      expect(text).not.toContain(v.id.slice(0, 8));
+    }
+    // The instance with the right certificate still serves it.
+    expect((await fetch(requestUri.replace(publicUrl, local(b)))).status).toBe(200);
   });
 });

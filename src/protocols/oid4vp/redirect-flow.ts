@@ -107,7 +107,8 @@ export async function getRequestObject(store: RequestStateStore, id: string, at:
   // the QR code already) was made with. Instances that share a store share their certificate.
   const prefix = sent.clientId!.slice(0, sent.clientId!.indexOf(':')) as ClientIdPrefix;
   if (clientIdFor(signer.identity, prefix) !== sent.clientId) {
-    throw new Error(`the verifier certificate here is not the one request ${id.slice(0, 8)}… was made with (client_id ${sent.clientId!.slice(0, 60)}): every instance sharing a store must use the same KAKUNIN_VERIFIER_CERT_FILE`);
+    // No part of the id in the message: it is a bearer value (the QR code's handle).
+    throw new ProtocolError('VERIFIER_IDENTITY_MISMATCH', `the verifier certificate here is not the one this request was made with (client_id ${sent.clientId!.slice(0, 60)}): every instance sharing a store must use the same KAKUNIN_VERIFIER_CERT_FILE`);
   }
   const claims = authorizationRequestObject({
     request: state.request,

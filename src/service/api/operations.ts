@@ -53,6 +53,8 @@ const WALLET_ANSWER: KakuninCode[] = [
   ...COMMON,
 ];
 const FOR_THE_WALLET: KakuninCode[] = ['NOT_FOUND', 'ALREADY_ANSWERED', 'EXPIRED', 'REQUEST_EXPIRED', 'RATE_LIMITED', ...COMMON];
+/** Fetching the request object: also an instance whose verifier certificate is not the request's. */
+const REQUEST_OBJECT: KakuninCode[] = [...FOR_THE_WALLET, 'VERIFIER_IDENTITY_MISMATCH'];
 
 export const OPERATIONS = {
   createVerification: {
@@ -143,7 +145,7 @@ export const OPERATIONS = {
     description:
       'The request object (typ oauth-authz-req+jwt, x5c, client_id x509_hash:, response_mode direct_post.jwt). The handle names the OpenID4VP request, never the verification id.',
     ok: { status: 200, description: 'Signed request object', type: 'application/oauth-authz-req+jwt' },
-    errors: FOR_THE_WALLET,
+    errors: REQUEST_OBJECT,
   },
   postRequestObject: {
     method: 'post',
@@ -153,7 +155,7 @@ export const OPERATIONS = {
     description: 'OpenID4VP 1.0 §5.10: the wallet POSTs its wallet_nonce; the answer is the request object, signed anew with wallet_nonce in it.',
     body: { schema: S.WalletRequestPost, type: 'application/x-www-form-urlencoded', limit: WALLET_BODY_LIMIT, required: false },
     ok: { status: 200, description: 'Signed request object', type: 'application/oauth-authz-req+jwt' },
-    errors: FOR_THE_WALLET,
+    errors: REQUEST_OBJECT,
   },
   directPostJwt: {
     method: 'post',

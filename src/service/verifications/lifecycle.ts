@@ -240,7 +240,13 @@ function refuseUnlessOpen(ctx: ServiceContext, session: VerificationSession): vo
 export async function requestObject(ctx: ServiceContext, handle: string, walletNonce?: string): Promise<string> {
   const session = await findByHandle(ctx, handle);
   refuseUnlessOpen(ctx, session);
-  const jar = await ctx.protocols.requestObject(refsOf(session), walletNonce);
+  const jar = await ctx.protocols.requestObject(refsOf(session), walletNonce).catch((e: unknown) => {
+    if ((e as { code?: string }).code === 'VERIFIER_IDENTITY_MISMATCH') {
+      // An operator's mistake, not the wallet's: said once per fetch, under the keyed ref only.
+      ctx.logger.error({ ref: ctx.logRef(session.id), code: 'VERIFIER_IDENTITY_MISMATCH' }, (e as Error).message);
+    }
+    throw e;
+  });
   if (session.state === 'pending') {
     await ctx.store.update({ ...session, state: 'retrieved' }, remainingSeconds(ctx, session));
   }
