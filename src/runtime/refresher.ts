@@ -22,6 +22,8 @@ export interface RefresherOptions {
   random?: () => number;
   /** Called after each list attempt (for logs: URL, outcome, code; no personal data exists here). */
   onResult?: (r: RefreshResult) => void;
+  /** Called once a round has ended, with every attempt it made (for one summary line per round). */
+  onRound?: (results: RefreshResult[]) => void;
 }
 
 export interface RefreshResult {
@@ -85,6 +87,7 @@ export class TrustRefresher {
       results.push(...(await Promise.all(due.slice(i, i + 4).map((t) => this.one(t)))));
     }
     for (const r of results) this.options.onResult?.(r);
+    if (results.length) this.options.onRound?.(results);
     this.rounds++;
     this.lastRoundAt = this.options.now();
     return results;

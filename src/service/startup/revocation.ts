@@ -59,6 +59,7 @@ export class ServiceRevocation {
       fetchPolicy: { allowLoopback: options.allowPrivate, allowPrivate: options.allowPrivate },
       ...(options.fetch ? { fetch: options.fetch } : {}),
       onResult: (r) => this.recordResult(r),
+      onRound: (results) => this.summarise(results),
     });
     const crls = this.lists.wantTrustStoreCrls();
     let restored = 0;
@@ -104,8 +105,12 @@ export class ServiceRevocation {
     const key = `${r.kind}\0${r.ok ? 'ok' : (r.code ?? 'FETCH_FAILED')}`;
     this.attempts.set(key, (this.attempts.get(key) ?? 0) + 1);
     // List URLs come from certificates and MSOs: issuer infrastructure, never personal data.
+    // Each list at debug level; the round's summary (summarise) is what an operator reads.
     if (r.ok) this.options.logger.debug({ url: r.url, kind: r.kind }, 'revocation list refreshed');
-    else this.options.logger.warn({ url: r.url, kind: r.kind, code: r.code, reason: r.message }, 'revocation list not refreshed; the last good copy stays in use');
+    else {
+      const copy = this.copyOf(r, this.options.now());
+      this.options.logger.debug({ url: r.url, kind: r.kind, code: r.code, reason: r.message, copy }, copy === 'in use' ? 'revocation list not refreshed; the last good copy stays in use' : `revocation list not refreshed; ${copy === 'expired' ? 'the copy held has expired' : 'no copy is held'}`);
+    }
     if (!this.cache) return;
     try {
       const at = this.options.now();
@@ -115,6 +120,50 @@ export class ServiceRevocation {
     } catch (e) {
       this.options.logger.warn({ url: r.url, reason: (e as Error).message }, 'revocation cache: cannot write the list state');
     }
+  }
+
+  /** Whether a list that was not refreshed still has a copy that answers. */
+  private copyOf(r: { url: string; kind: string }, at: Date): 'in use' | 'expired' | 'none' {
+    const m = this.lists.metrics(at).find((x) => x.url === r.url && x.kind === r.kind);
+    if (m?.usable) return 'in use';
+    return m?.lastSuccess ? 'expired' : 'none';
+  }
+
+  /**
+   * One line per refresh round that left lists unrefreshed (an offline start fails every list at
+   * once): how many, why, and what that means, in words true of each list's copy.
+   */
+  private summarise(results: RefreshResult[]): void {
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length === 0) {
+      this.options.logger.debug({ refreshed: results.length }, 'revocation lists refreshed');
+      return;
+    }
+    const at = this.options.now();
+    const codes: Record<string, number> = {};
+    const copies = { 'in use': 0, expired: 0, none: 0 };
+    for (const r of failed) {
+      codes[r.code ?? 'FETCH_FAILED'] = (codes[r.code ?? 'FETCH_FAILED'] ?? 0) + 1;
+      copies[this.copyOf(r, at)]++;
+    }
+    const without = copies.expired + copies.none;
+    const parts = [
+      copies['in use'] ? `${copies['in use']} keep their last good copy in use` : '',
+      copies.expired ? `${copies.expired} hold only an expired copy` : '',
+      copies.none ? `${copies.none} have no copy` : '',
+    ].filter(Boolean);
+    const consequence = without === 0 ? '' : this.mode === 'fail' ? `; documents that need those fail with STATUS_UNAVAILABLE` : `; documents that need those pass with the check reported as not run (KAKUNIN_REVOCATION=warn)`;
+    this.options.logger.warn(
+      {
+        attempted: results.length,
+        notRefreshed: failed.length,
+        codes,
+        withCopy: copies['in use'],
+        withoutCopy: without,
+        examples: failed.slice(0, 3).map((r) => ({ url: r.url, code: r.code, reason: r.message })),
+      },
+      `revocation refresh: ${failed.length} of ${results.length} lists not refreshed (${Object.entries(codes).map(([c, n]) => `${c} ${n}`).join(', ')}); ${parts.join(', ')}${consequence}; tried again later`,
+    );
   }
 
   renderMetrics(): string {
