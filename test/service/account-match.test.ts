@@ -126,6 +126,11 @@ describe('account_match: the comparison, field by field, never the values', () =
     expect(body.message).toContain(words);
   });
 
+  it('is not offered to the counter page (/v1/config), which has no account to compare with', async () => {
+    const config = (await (await fetch(`${base(svc)}/v1/config`)).json()) as { purposes: { name: string }[] };
+    expect(config.purposes.map((p) => p.name)).toEqual(['age_over', 'residency', 'kyc']);
+  });
+
   it('refuses a reference on a purpose that takes none', async () => {
     const res = await create({ id: 'a', ...HOLDER }, { purpose: 'age_over' });
     expect(res.status).toBe(400);

@@ -275,6 +275,7 @@ export const ServiceConfig = Type.Object(
         },
         { additionalProperties: false },
       ),
+      { description: 'The purposes a counter can start: account_match purposes, which need the account reference from a merchant\'s backend, are not listed' },
     ),
   },
   { additionalProperties: false },

@@ -99,7 +99,9 @@ export function routes(ctx: ServiceContext, openapi: string): Record<Exclude<Ope
           test_ids: ctx.config.appleTestIds,
           api_key_required: ctx.config.apiKeys.length > 0,
           ...(ctx.config.counterName ? { counter_name: ctx.config.counterName } : {}),
-          purposes: [...ctx.purposes.values()].map((p) => ({
+          // What a counter can start: a purpose that compares with a merchant's reference
+          // (account_match) is created by that merchant's backend, never from a counter.
+          purposes: [...ctx.purposes.values()].filter((p) => !p.forAccount).map((p) => ({
             name: p.name,
             label: p.label,
             documents: p.documents.map((d) => d.docType),
