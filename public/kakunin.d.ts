@@ -53,26 +53,34 @@ declare namespace Kakunin {
     reason?: Reason;
   }
 
+  /** The argument of navigator.credentials.get (GET links.dcapi_request answers {dcapi}). */
+  interface DcApiRequest {
+    digital: { requests: { protocol: string; data: unknown }[] };
+  }
+
   /** What POST /v1/verifications returned to your backend. */
   interface Verification {
     id: string;
     purpose: string;
     state: 'pending';
-    /** The wallet link, and where the service draws its QR code (fetched when the page shows it). Absent for account_match (DC API only). */
-    qr?: { uri: string; svg_url: string };
+    /** The wallet link, and where the service draws its QR code (fetched when the page shows it; `svg`, when your backend fetched it already, is used as it is). Absent for account_match (DC API only). */
+    qr?: { uri: string; svg_url: string; svg?: string };
     expires_at: string;
     receipt_audience: string;
     /** The origin the DC API request is bound to: your page must be on it. */
     origin: string;
     /** dcapi_request: the navigator.credentials.get argument, made when first asked for (present() does). */
     links: { self: string; events: string; dcapi_request: string; dcapi_response: string };
+    /** The DC API request, when your backend fetched it already (else present() fetches links.dcapi_request). */
+    dcapi?: DcApiRequest;
   }
 
   interface Options {
     /** The verifier's URL when the page is on another origin (default: the page's own). */
     baseUrl?: string;
-    /** Where the OpenID4VP QR code goes (other wallets). */
+    /** Where the OpenID4VP QR code goes (other wallets): an SVG that fills the element's width, so size the element or `svg` in your CSS. */
     qrElement?: HTMLElement;
+    /** The QR code's accessible name (default "QR code for OpenID4VP wallets"). */
     qrLabel?: string;
     /** Shown only where the Digital Credentials API exists; a click asks the phone's wallet. */
     walletButton?: HTMLButtonElement;
@@ -82,7 +90,7 @@ declare namespace Kakunin {
   }
 
   interface Run {
-    /** Asks the phone's wallet (call from a user gesture). */
+    /** Asks the phone's wallet (call from a user gesture); rejects on our failures, as onError hears. */
     askWallet(): Promise<void>;
     /** Stops listening and aborts a pending navigator.credentials.get. */
     cancel(): void;
@@ -106,7 +114,18 @@ declare namespace Kakunin {
   /** `typeof DigitalCredential !== 'undefined'`: navigator.credentials.get alone says nothing. */
   function supportsDcApi(): boolean;
   function allowsProtocol(protocol: string): boolean;
-  function useBrowserWallet(verification: Verification, baseUrl?: string, signal?: AbortSignal): Promise<Event>;
+  /**
+   * What present() does on the wallet button: navigator.credentials.get with `dcapi` (the protocols this
+   * browser allows), then posts the answer (or the refusal, as a decline) to the verifier.
+   */
+  function useBrowserWallet(verification: Verification, baseUrl: string | undefined, dcapi: DcApiRequest, signal?: AbortSignal): Promise<Event>;
+  /**
+   * Back from the wallet app (a verification created with options.redirect_uri): the outcome for the
+   * `#response_code=...` of the page's URL, once, only for that verification; rejects otherwise
+   * (status 400, code RESPONSE_CODE_INVALID).
+   */
+  function redeemResponseCode(id: string, responseCode: string, baseUrl?: string): Promise<Event>;
+  /** The payload of a receipt JWS, for display (verify it on your backend). */
   function receiptPayload(jws: string): Record<string, unknown>;
 }
 

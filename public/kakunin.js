@@ -8,6 +8,7 @@
  *   <script src="https://verifier.example/kakunin.js"></script>
  *   const run = Kakunin.present(verification, { baseUrl, qrElement, walletButton, onState, onError });
  *   run.cancel();   // stops listening and aborts a pending navigator.credentials.get
+ *   Kakunin.redeemResponseCode(id, code, baseUrl);  // back from the wallet app (#response_code=...)
  *
  * A step-up ("is this the account holder?", purpose account_match, created by your backend with the
  * account's reference) offers only the Digital Credentials API, so there is no QR code:
@@ -201,6 +202,15 @@
     });
   }
 
+  /**
+   * Back from the wallet app (same-device OpenID4VP, a verification created with options.redirect_uri):
+   * the page's URL ends in #response_code=...; the service answers the result only for that code of
+   * this verification, once. Trust the result only when this resolves.
+   */
+  function redeemResponseCode(id, responseCode, baseUrl) {
+    return post((baseUrl || '') + '/v1/verifications/' + encodeURIComponent(id) + '/response-code', { response_code: responseCode });
+  }
+
   /** The payload of a receipt JWS, for display (verification is the backend's job). */
   function receiptPayload(jws) {
     var part = jws.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
@@ -210,5 +220,5 @@
     return JSON.parse(new TextDecoder().decode(bytes));
   }
 
-  global.Kakunin = { present: present, stepUp: stepUp, useBrowserWallet: useBrowserWallet, supportsDcApi: supportsDcApi, allowsProtocol: allowsProtocol, receiptPayload: receiptPayload };
+  global.Kakunin = { present: present, stepUp: stepUp, useBrowserWallet: useBrowserWallet, supportsDcApi: supportsDcApi, allowsProtocol: allowsProtocol, redeemResponseCode: redeemResponseCode, receiptPayload: receiptPayload };
 })(window);

@@ -70,7 +70,7 @@ const pay = async (page: Page) => {
 };
 const checkoutOutcome = async (page: Page) => {
   await pay(page);
-  await expect.poll(() => page.locator('#outcome').textContent(), { timeout: 10_000 }).not.toBe('');
+  await page.locator('#outcome').waitFor({ state: 'visible', timeout: 10_000 });
 };
 
 const pages = readdirSync(join(import.meta.dirname, '../../public')).filter((f) => f.endsWith('.html'));

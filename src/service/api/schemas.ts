@@ -289,7 +289,13 @@ export const SandboxScan = Type.Object(
   { uri: Type.String({ maxLength: 4096, pattern: '^openid4vp://', description: '`qr.uri` of a verification' }) },
   { additionalProperties: false },
 );
-export const SandboxScanResult = Type.Object({ wallet_post_status: Type.Integer() }, { additionalProperties: false, examples: [{ wallet_post_status: 200 }] });
+export const SandboxScanResult = Type.Object(
+  {
+    wallet_post_status: Type.Integer(),
+    redirect_uri: Type.Optional(Type.String({ format: 'uri', description: "Where the service told the wallet to send the customer's browser (a verification created with options.redirect_uri)" })),
+  },
+  { additionalProperties: false, examples: [{ wallet_post_status: 200 }] },
+);
 export const SandboxDcApi = Type.Object(
   {
     argument: Type.Object({}, { description: '`dcapi` of a verification' }),

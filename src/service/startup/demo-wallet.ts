@@ -122,13 +122,16 @@ export function sandboxWalletRoutes(wallet: DemoWallet, ownPrefix: string): Reco
     sandboxWalletScan: {
       guards: [],
       handle: async (req, res) => {
-        let status: number;
+        let posted: Response;
         try {
-          status = (await wallet.answerQr((req.body as { uri: string }).uri, fetch, ownPrefix)).status;
+          posted = await wallet.answerQr((req.body as { uri: string }).uri, fetch, ownPrefix);
         } catch (e) {
           throw new ServiceError('WALLET_CANNOT_ANSWER', (e as Error).message);
         }
-        res.status(status === 200 ? 200 : 502).json({ wallet_post_status: status });
+        // Where a phone's wallet would now send its browser (OpenID4VP 1.0 §8.2), for the demo to follow.
+        const answer = posted.status === 200 ? ((await posted.json().catch(() => ({}))) as { redirect_uri?: unknown }) : {};
+        const back = typeof answer.redirect_uri === 'string' ? { redirect_uri: answer.redirect_uri } : {};
+        res.status(posted.status === 200 ? 200 : 502).json({ wallet_post_status: posted.status, ...back });
       },
     },
     sandboxWalletDcApi: {
