@@ -50,6 +50,8 @@ export type ProtocolFailureCode =
   | 'REQUEST_EXPIRED'
   /** The response names a protocol this request did not offer. */
   | 'PROTOCOL_UNSUPPORTED'
+  /** The response is labelled with one protocol the request offered and answers another (relabelled). */
+  | 'PROTOCOL_MISMATCH'
   /** The response is larger than the configured limit. */
   | 'RESPONSE_TOO_LARGE'
   /** The JWE header does not match the key, alg or enc the request offered. */

@@ -165,6 +165,37 @@ describe('DC API round trips with the sandbox wallet', () => {
     await expect(answerAnnexC(w.wallet(), mixed, ORIGIN)).rejects.toThrow(/readerAuth does not verify/);
   });
 
+  it('the protocol answered is the protocol asked: a relabelled answer is refused with a code and the real one still verifies', async () => {
+    const w = await world();
+    const base = { store: w.store, trust: w.trust, at: w.at };
+    // Both OpenID4VP forms offered in one request: each has its own nonce and key, so an answer to
+    // one cannot pass for an answer to the other.
+    const both = await ask(w, ['openid4vp-v1-signed', 'openid4vp-v1-unsigned']);
+    const [signed, unsigned] = [offered(both, 'openid4vp-v1-signed'), offered(both, 'openid4vp-v1-unsigned')];
+    expect(JSON.parse(Buffer.from(String(signed.request).split('.')[1], 'base64url').toString()).nonce).not.toBe(unsigned.nonce);
+    const toSigned = (await answerOpenID4VPOverDcApi(w.wallet(), 'openid4vp-v1-signed', signed, ORIGIN)) as Record<string, unknown>;
+    const toUnsigned = (await answerOpenID4VPOverDcApi(w.wallet(), 'openid4vp-v1-unsigned', unsigned, ORIGIN)) as Record<string, unknown>;
+    for (const [answer, label] of [[toSigned, 'openid4vp-v1-unsigned'], [toUnsigned, 'openid4vp-v1-signed']] as const) {
+      await expect(receiveDigitalCredentialResponse({ ...base, id: both.id, response: { ...answer, protocol: label } })).rejects.toMatchObject({ code: 'PROTOCOL_MISMATCH' });
+    }
+    // An OpenID4VP answer labelled org-iso-mdoc, and the other way round.
+    const withAnnexC = await ask(w);
+    const annexC = (await answerAnnexC(w.wallet(), offered(withAnnexC, 'org-iso-mdoc') as any, ORIGIN)) as Record<string, unknown>;
+    const oid = (await answerOpenID4VPOverDcApi(w.wallet(), 'openid4vp-v1-signed', offered(withAnnexC, 'openid4vp-v1-signed'), ORIGIN)) as Record<string, unknown>;
+    await expect(receiveDigitalCredentialResponse({ ...base, id: withAnnexC.id, response: { ...oid, protocol: 'org-iso-mdoc' } })).rejects.toMatchObject({ code: 'PROTOCOL_MISMATCH' });
+    await expect(receiveDigitalCredentialResponse({ ...base, id: withAnnexC.id, response: { ...annexC, protocol: 'openid4vp-v1-signed' } })).rejects.toMatchObject({ code: 'PROTOCOL_MISMATCH' });
+    // A protocol the request did not offer at all.
+    const signedOnly = await ask(w, ['openid4vp-v1-signed']);
+    const answer = (await answerOpenID4VPOverDcApi(w.wallet(), 'openid4vp-v1-signed', offered(signedOnly, 'openid4vp-v1-signed'), ORIGIN)) as Record<string, unknown>;
+    for (const label of ['openid4vp-v1-unsigned', 'org-iso-mdoc']) {
+      await expect(receiveDigitalCredentialResponse({ ...base, id: signedOnly.id, response: { ...answer, protocol: label } })).rejects.toMatchObject({ code: 'PROTOCOL_UNSUPPORTED' });
+    }
+    // None of that used a request up: each real answer, labelled as it was, verifies.
+    expect((await receiveDigitalCredentialResponse({ ...base, id: both.id, response: toUnsigned })).valid).toBe(true);
+    expect((await receiveDigitalCredentialResponse({ ...base, id: withAnnexC.id, response: annexC })).valid).toBe(true);
+    expect((await receiveDigitalCredentialResponse({ ...base, id: signedOnly.id, response: answer })).valid).toBe(true);
+  });
+
   it('garbage, wrong protocol, oversize and unknown ids get codes and change no state', async () => {
     const w = await world();
     const req = await ask(w, ['org-iso-mdoc']);

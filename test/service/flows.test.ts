@@ -244,6 +244,26 @@ describe('a second answer', () => {
     expect(await garbage.json()).toMatchObject({ error: 'RESPONSE_MALFORMED' });
     expect((await read(v.id)).state).toBe('pending');
   });
+
+  it('the protocol answered is the protocol asked: real answers relabelled are refused with a code, change nothing, and the real one verifies', async () => {
+    const v = await create();
+    const signed = await adult.answerDcApi(offering(v, 'openid4vp-v1-signed'), origin);
+    const annexC = await adult.answerDcApi(offering(v, 'org-iso-mdoc'), origin);
+    const refused = [
+      [{ ...signed, protocol: 'openid4vp-v1-unsigned' }, 'PROTOCOL_UNSUPPORTED'],
+      [{ ...signed, protocol: 'org-iso-mdoc' }, 'PROTOCOL_MISMATCH'],
+      [{ ...annexC, protocol: 'openid4vp-v1-signed' }, 'PROTOCOL_MISMATCH'],
+    ] as const;
+    for (const [relabelled, code] of refused) {
+      const res = await postDcApi(v.id, relabelled);
+      expect(res.status, relabelled.protocol).toBe(400);
+      expect(await res.json()).toMatchObject({ error: code });
+    }
+    expect((await read(v.id)).state).toBe('pending');
+    const res = await postDcApi(v.id, signed);
+    expect(res.status).toBe(200);
+    expectMinimalVerified((await res.json()) as Record<string, any>);
+  });
 });
 
 describe('the OpenAPI document', () => {

@@ -91,7 +91,7 @@ describe('declined', () => {
     }
   });
 
-  it("a wallet's error in a protocol the verification did not offer, or in org-iso-mdoc (Annex C has no error object: a refusal there rejects the call), changes nothing", async () => {
+  it("a wallet's error in a protocol the verification did not offer, or labelled org-iso-mdoc (Annex C has no error object: a refusal there rejects the call), changes nothing", async () => {
     const v = await create();
     await fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-request`);
     const post = (protocol: string) =>
@@ -101,7 +101,7 @@ describe('declined', () => {
     expect(await unoffered.json()).toMatchObject({ error: 'PROTOCOL_UNSUPPORTED' });
     const annexC = await post('org-iso-mdoc');
     expect(annexC.status).toBe(400);
-    expect(await annexC.json()).toMatchObject({ error: 'RESPONSE_MALFORMED' });
+    expect(await annexC.json()).toMatchObject({ error: 'PROTOCOL_MISMATCH' });
     expect((await read(v.id)).state).toBe('pending');
   });
 

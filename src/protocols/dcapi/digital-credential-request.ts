@@ -14,7 +14,7 @@ import { createResponseEncryptionKey } from '../oid4vp/encryption-key.js';
 import { authorizationRequestObject, signMultiSignedRequestObject, signRequestObject, type VerifierInfo } from '../oid4vp/request-object.js';
 import { createDeviceRequest, type DeviceRequestInfo } from '../request/device-request.js';
 import { validatePresentationRequest, type PresentationRequest } from '../request/presentation-request.js';
-import { newNonce, newRequestId, saveState, type PresentationState } from '../state/presentation-state.js';
+import { newNonce, newRequestId, saveState, type Oid4vpSent, type PresentationState } from '../state/presentation-state.js';
 import type { RequestStateStore } from '../state/request-state-store.js';
 import { dcApiSessionTranscript } from '../transcript/dcapi-handover.js';
 import { createEncryptionInfo } from './encryption-info.js';
@@ -106,12 +106,16 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
 
   const oidProtocols = protocols.filter((p) => p !== 'org-iso-mdoc');
   if (oidProtocols.length) {
-    const key = createResponseEncryptionKey();
-    const nonce = newNonce();
-    state.oid4vp = { nonce, encryptionKey: key.privateJwk, kid: key.publicJwk.kid, dcApiProtocols: oidProtocols };
+    state.dcApiOid4vp = {};
     // Signed requests only: the metadata names the verifier, which an unsigned request cannot vouch for.
     const googleMetadata = input.googleRpMetadata ? { googleRpMetadata: input.googleRpMetadata } : {};
     for (const protocol of oidProtocols) {
+      // Each protocol its own nonce and key: the label of an answer is the browser's word, the nonce
+      // (in the SessionTranscript) and the key (the JWE's kid) are what bind it to one request.
+      const key = createResponseEncryptionKey();
+      const nonce = newNonce();
+      const sent: Oid4vpSent = { nonce, encryptionKey: key.privateJwk, kid: key.publicJwk.kid };
+      state.dcApiOid4vp[protocol] = sent;
       if (protocol === 'openid4vp-v1-unsigned') {
         // §A.2: client_id and expected_origins are not used in unsigned requests.
         requests.push({ protocol, data: { ...authorizationRequestObject({ request, nonce, responseMode: 'dc_api.jwt', encryptionJwk: key.publicJwk }) } });
@@ -124,7 +128,7 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
         }));
         const claims = authorizationRequestObject({ request, nonce, responseMode: 'dc_api.jwt', encryptionJwk: key.publicJwk, expectedOrigins: [origin], ...googleMetadata });
         requests.push({ protocol, data: { ...(await signMultiSignedRequestObject(claims, signers, Math.floor(input.at.getTime() / 1000))) } });
-        state.oid4vp.clientId = signers[0].clientId;
+        sent.clientId = signers[0].clientId;
       } else {
         const clientId = clientIdFor(input.identity!, input.clientIdPrefix ?? 'x509_hash');
         const claims = authorizationRequestObject({
@@ -138,7 +142,7 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
           ...googleMetadata,
         });
         requests.push({ protocol, data: { request: await signRequestObject(claims, input.identity!, Math.floor(input.at.getTime() / 1000)) } });
-        state.oid4vp.clientId = clientId;
+        sent.clientId = clientId;
       }
     }
   }

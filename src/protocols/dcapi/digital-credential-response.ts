@@ -4,6 +4,7 @@
  * verifies. The state is used up only after the response decrypted with this request's key.
  */
 import { ProtocolError } from '../errors.js';
+import { checkAnsweredProtocol } from './answered-protocol.js';
 import { answerDigest } from '../state/answer-digest.js';
 import { consumeState, keyFromJwk, loadState } from '../state/presentation-state.js';
 import type { RequestStateStore } from '../state/request-state-store.js';
@@ -51,13 +52,15 @@ export async function receiveDigitalCredentialResponse(input: DigitalCredentialR
   const state = await loadState(input.store, input.id, input.at, 'dcapi', digest);
   const { protocol, body } = protocolOf(input.response);
   let sent: ProtocolResponseContext;
+  const oid4vp = state.dcApiOid4vp ? (Object.hasOwn(state.dcApiOid4vp, protocol) ? state.dcApiOid4vp[protocol] : undefined) : state.oid4vp?.dcApiProtocols?.includes(protocol) ? state.oid4vp : undefined;
   if (protocol === 'org-iso-mdoc' && state.annexC) {
     sent = { protocol, origin: state.origin!, encryptionInfo: state.annexC.encryptionInfo, recipientPrivateKey: keyFromJwk(state.annexC.recipientKey) };
-  } else if (state.oid4vp?.dcApiProtocols?.includes(protocol)) {
-    sent = { protocol: 'openid4vp-dcapi', origin: state.origin!, nonce: state.oid4vp.nonce, recipientPrivateKey: keyFromJwk(state.oid4vp.encryptionKey), kid: state.oid4vp.kid };
+  } else if (oid4vp) {
+    sent = { protocol: 'openid4vp-dcapi', origin: state.origin!, nonce: oid4vp.nonce, recipientPrivateKey: keyFromJwk(oid4vp.encryptionKey), kid: oid4vp.kid };
   } else {
     throw new ProtocolError('PROTOCOL_UNSUPPORTED', `this request did not offer ${protocol.slice(0, 40)}`);
   }
+  checkAnsweredProtocol(protocol, (body as { data?: unknown }).data, state);
   const opened = await openProtocolResponse(body, sent, state.request);
   await consumeState(input.store, input.id, digest);
   const result = verifyPresentations(opened.presentations, opened.sessionTranscript, { ...input, request: state.request }, sent.protocol);

@@ -22,7 +22,10 @@ export interface Oid4vpSent {
    * so that a state such a version wrote still serves during a rolling upgrade.
    */
   requestObject?: string;
-  /** Protocol identifiers offered over the DC API (openid4vp-v1-signed / -unsigned). */
+  /**
+   * Protocol identifiers offered over the DC API with this one nonce and key, as kakunin before
+   * 2026-12 kept them; read only so that such a state still serves during a rolling upgrade.
+   */
   dcApiProtocols?: string[];
 }
 
@@ -39,7 +42,13 @@ export interface PresentationState {
   /** The page origin the DC API call is made from (DC API flow). */
   origin?: string;
   annexC?: AnnexCSent;
+  /** The OpenID4VP request by QR / redirect (flow openid4vp). */
   oid4vp?: Oid4vpSent;
+  /**
+   * DC API: each OpenID4VP protocol offered (openid4vp-v1-signed, -unsigned, -multisigned) with its
+   * own nonce and key, so that an answer to one cannot pass for an answer to another.
+   */
+  dcApiOid4vp?: Record<string, Oid4vpSent>;
 }
 
 export function newRequestId(): string {

@@ -204,7 +204,7 @@ export const DcApiResponse = Type.Object(
       minLength: 1,
       maxLength: 64,
       examples: ['org-iso-mdoc', 'openid4vp-v1-signed'],
-      description: 'The protocol the wallet answered in: one of those offered in `dcapi` (org-iso-mdoc, openid4vp-v1-signed or openid4vp-v1-multisigned); any other is refused with 400 PROTOCOL_UNSUPPORTED.',
+      description: 'The protocol the wallet answered in: one of those offered in `dcapi` (org-iso-mdoc, openid4vp-v1-signed or openid4vp-v1-multisigned); any other is refused with 400 PROTOCOL_UNSUPPORTED, and an answer whose form belongs to another of them (relabelled) with 400 PROTOCOL_MISMATCH.',
     }),
     data: Type.Union([Type.Object({}), Type.String({ maxLength: 1_000_000 })], {
       description:
