@@ -167,11 +167,11 @@ describe('the live service answers as its document says', () => {
     expect((await call('post', `/v1/verifications/${a.id}/decline`, { json: { error: 'maybe' } })).json().error).toBe('INVALID_REQUEST');
     expect((await call('post', `/v1/verifications/${a.id}/decline`, { json: { error: 'user_cancelled' } })).json().state).toBe('declined');
     const b = (await call('post', '/v1/verifications', { json: { purpose: 'age_over' }, headers: auth })).json();
-    expect((await call('post', `/v1/wallet/${handleOf(b.qr.uri)}/response`, { form: 'error=access_denied' })).status).toBe(200);
+    expect((await call('post', `/v1/wallet/${handleOf(b.qr.uri)}/response`, { form: `error=access_denied&state=${handleOf(b.qr.uri)}` })).status).toBe(200);
     // The same-device flow's way back: redirect_uri with a response code, redeemed once.
     const options = { origin: 'https://shop.example', redirect_uri: 'https://shop.example/checkout' };
     const d = (await call('post', '/v1/verifications', { json: { purpose: 'age_over', options }, headers: auth })).json();
-    const back = (await call('post', `/v1/wallet/${handleOf(d.qr.uri)}/response`, { form: 'error=access_denied' })).json();
+    const back = (await call('post', `/v1/wallet/${handleOf(d.qr.uri)}/response`, { form: `error=access_denied&state=${handleOf(d.qr.uri)}` })).json();
     const code = new URL(back.redirect_uri).hash.slice('#response_code='.length);
     expect((await call('post', `/v1/verifications/${d.id}/response-code`, { json: { response_code: code } })).json().state).toBe('declined');
     expect((await call('post', `/v1/verifications/${d.id}/response-code`, { json: { response_code: code } })).json().error).toBe('RESPONSE_CODE_INVALID');

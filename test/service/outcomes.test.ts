@@ -25,6 +25,8 @@ async function create(options: Record<string, unknown> = {}) {
   expect(res.status).toBe(201);
   return (await res.json()) as { id: string; qr: { uri: string } };
 }
+/** The state of the request object (what a wallet that fetched it echoes). */
+const stateOf = (qr: string) => new URL(new URL(qr).searchParams.get('request_uri')!).pathname.split('/')[3];
 const responseUriOf = (qr: string) => new URL(qr).searchParams.get('request_uri')!.replace(/request$/, 'response');
 const form = (url: string, body: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
 const read = async (id: string) => (await (await fetch(`${svc.url}/v1/verifications/${id}`)).json()) as Record<string, any>;
@@ -32,7 +34,7 @@ const read = async (id: string) => (await (await fetch(`${svc.url}/v1/verificati
 describe('declined', () => {
   it('a wallet error response (access_denied, with its state) ends the verification at once; a later answer is refused', async () => {
     const v = await create({ options: { webhook_url: 'https://merchant.example/hook' } });
-    const res = await form(responseUriOf(v.qr.uri), 'error=access_denied&error_description=The%20user%20said%20no');
+    const res = await form(responseUriOf(v.qr.uri), `error=access_denied&error_description=The%20user%20said%20no&state=${stateOf(v.qr.uri)}`);
     expect(res.status).toBe(200);
     const r = await read(v.id);
     expect(r).toMatchObject({ state: 'declined', reason: { code: 'DECLINED', detail: 'access_denied', ja: 'スマートフォンで提示が中止されました。', retry: true } });
@@ -43,16 +45,19 @@ describe('declined', () => {
     expect(scan.status).toBe(400);
     expect((await read(v.id)).state).toBe('declined');
     // A second error response is refused too.
-    expect((await form(responseUriOf(v.qr.uri), 'error=access_denied')).status).toBe(409);
+    expect((await form(responseUriOf(v.qr.uri), `error=access_denied&state=${stateOf(v.qr.uri)}`)).status).toBe(409);
     expect(delivered.filter((d) => d.verificationId === v.id)).toEqual([
       { url: 'https://merchant.example/hook', eventId: expect.stringMatching(/^evt_[A-Za-z0-9_-]{22}$/), verificationId: v.id, state: 'declined', reason: { code: 'DECLINED', ja: expect.any(String), en: expect.any(String) } },
     ]);
   });
 
-  it("an error response whose state is another request's is refused and changes nothing", async () => {
+  it("an error response without a state, or with another request's, is refused and changes nothing", async () => {
     const v = await create();
     const res = await form(responseUriOf(v.qr.uri), 'error=access_denied&state=someone-else');
     expect(res.status).toBe(400);
+    const stateless = await form(responseUriOf(v.qr.uri), 'error=access_denied');
+    expect(stateless.status).toBe(400);
+    expect(await stateless.json()).toMatchObject({ error: 'RESPONSE_MALFORMED', message: expect.stringContaining('state') });
     expect((await read(v.id)).state).toBe('pending');
     // Neither an answer nor an error: refused.
     expect((await form(responseUriOf(v.qr.uri), 'state=x')).status).toBe(400);
@@ -107,7 +112,7 @@ describe('declined', () => {
 
   it('an error response other than access_denied by the QR path is the wallet unable to answer, not the person declining', async () => {
     const v = await create();
-    expect((await form(responseUriOf(v.qr.uri), 'error=invalid_request')).status).toBe(200);
+    expect((await form(responseUriOf(v.qr.uri), `error=invalid_request&state=${stateOf(v.qr.uri)}`)).status).toBe(200);
     expect(await read(v.id)).toMatchObject({ state: 'declined', reason: { code: 'WALLET_ERROR', detail: 'invalid_request', retry: true } });
   });
 

@@ -163,7 +163,7 @@ export const OPERATIONS = {
     path: '/v1/wallet/{handle}/response',
     tag: 'wallet',
     summary: 'response_uri: direct_post.jwt',
-    description: "The wallet's answer, or its error response (which ends the verification as declined: reason DECLINED for access_denied, WALLET_ERROR for any other code).",
+    description: "The wallet's answer, or its error response (which ends the verification as declined: reason DECLINED for access_denied, WALLET_ERROR for any other code). An error response must carry the `state` of the request object it answers (400 RESPONSE_MALFORMED without it).",
     body: { schema: S.DirectPost, type: 'application/x-www-form-urlencoded', limit: WALLET_BODY_LIMIT, required: true },
     ok: {
       status: 200,

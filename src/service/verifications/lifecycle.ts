@@ -265,7 +265,9 @@ export async function acceptDirectPost(ctx: ServiceContext, handle: string, form
   const session = await findByHandle(ctx, handle);
   if (form.error !== undefined) {
     const sent = refsOf(session).oid4vp;
-    if (form.state !== undefined && form.state !== sent) throw new ServiceError('RESPONSE_MALFORMED', 'the error response state does not belong to this request');
+    refuseUnlessOpen(ctx, session);
+    // Required: only a wallet that fetched the request object holds its state (docs/security.md, "Declines").
+    if (form.state !== sent) throw new ServiceError('RESPONSE_MALFORMED', 'the error response needs the state of the request object it answers');
     await decline(ctx, session, form.error, answerDigest({ error: form.error, state: form.state ?? null }), walletErrorReason(form.error));
   } else {
     await answer(ctx, session, (verify) => ctx.protocols.receiveDirectPost(refsOf(session), form, verify), { channel: 'openid4vp' });
