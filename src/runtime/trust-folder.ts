@@ -102,6 +102,15 @@ export function testSetsIn(path: string): string[] {
     .sort();
 }
 
+/** The trust sets a trust folder holds (its subfolders; a folder without any is one set, its own name). */
+export function trustSetsIn(path: string): string[] {
+  if (!existsSync(path) || !statSync(path).isDirectory()) return [];
+  const sets = readdirSync(path)
+    .filter((entry) => statSync(join(path, entry)).isDirectory())
+    .sort();
+  return sets.length ? sets : [basename(path)];
+}
+
 /** Loads anchors from files and folders. A folder's subfolders are trust sets; certificate files
  * directly in a folder belong to a set named after the folder. Files that cannot be used are
  * skipped and listed in `warnings`; a path that does not exist is an error. */

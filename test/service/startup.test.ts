@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/service/startup/load-config.js';
 import { runServe } from '../../src/service/startup/serve.js';
-import { freePort } from './helpers.js';
+import { capturingLogger, freePort } from './helpers.js';
 
 const MAIN = fileURLToPath(new URL('../../src/service/startup/main.ts', import.meta.url));
 let blocker: Server;
@@ -78,10 +78,23 @@ describe('the configuration, as an operator sees it', () => {
     const shown = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(shown).toMatchObject({ port: 9123, sandbox: false, apiKeys: '(1 set)', storeKey: '(set)', redisUrl: 'redis://****@127.0.0.1:6379', webhookAllowPrivate: true, revocation: 'fail' });
     for (const secret of [apiKey, storeKey, 'hunter2']) expect(r.stdout).not.toContain(secret);
+    // The trust sets in effect, not [] for "all": the production sets of the shipped folder.
+    expect(shown.trustSets).toEqual(expect.arrayContaining(['apple', 'google-wallet', 'jp-jlis', 'us-aamva']));
+    expect(shown.trustSets).not.toContain('test');
     // Switches: bare, with a word, or inline.
     for (const form of [['--sandbox'], ['--sandbox', 'true'], ['--sandbox=yes']]) expect(loadConfig(form, {}, { sandbox: false }).sandbox).toBe(true);
     expect(loadConfig(['--sandbox', 'false', '--api-keys', apiKey], {}, { sandbox: true }).sandbox).toBe(false);
   }, 60_000);
+
+  it('a missing receipt key file names KAKUNIN_RECEIPT_KEY_FILE; an unknown trust set lists the sets that exist', async () => {
+    const base = ['--port', '0', '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123'];
+    await expect(runServe([...base, '--receipt-key', '/nonexistent/receipt.pem'], { env: {}, logger: capturingLogger().logger })).rejects.toThrow(
+      'KAKUNIN_RECEIPT_KEY_FILE (--receipt-key) /nonexistent/receipt.pem: no such file',
+    );
+    await expect(runServe([...base, '--trust-sets', 'jp-jlis,nope'], { env: {}, logger: capturingLogger().logger })).rejects.toThrow(
+      /KAKUNIN_TRUST_SETS \(--trust-sets\): no trust set "nope" in .*; the sets there are: apple, google-wallet, jp-jlis/,
+    );
+  });
 
   it('--help lists every flag with its environment variable; an unknown flag or a missing value is named', () => {
     const help = run(['serve', '--help']);

@@ -8,7 +8,7 @@ import type { VerifierIdentity } from '../../protocols/keys/verifier-identity.js
 import { loadOrCreateDevelopmentIdentity, loadVerifierIdentity } from '../../runtime/verifier-identity-files.js';
 import { basename } from 'node:path';
 import { TEST_SETS, TrustStore } from '../../trust/index.js';
-import { loadTrustStore, testSetsIn } from '../../runtime/trust-folder.js';
+import { loadTrustStore, testSetsIn, trustSetsIn } from '../../runtime/trust-folder.js';
 import { checkVerifierIdentity } from '../../protocols/keys/verifier-identity-check.js';
 import { checkGoogleRpMetadata, GOOGLE_RP_METADATA_OID, parseGoogleRpMetadata } from '../../protocols/keys/google-rp-metadata.js';
 import { ConfigError, type ServiceConfig } from './load-config.js';
@@ -143,6 +143,9 @@ function loadTrust(config: ServiceConfig, extraTrust: TrustStore | undefined, lo
     const first = asked[0] ?? named[0];
     if (first) throw new ConfigError(`${config.trustSets.includes(first) ? 'KAKUNIN_TRUST_SETS' : `KAKUNIN_TRUST_DIR (${config.trustDir})`}: ${testOnly(first)}`);
   }
+  const existing = [...new Set([...trustSetsIn(config.trustDir), ...(extraTrust?.sets ?? [])])];
+  const unknown = config.trustSets.filter((s) => !existing.includes(s));
+  if (unknown.length) throw new ConfigError(`KAKUNIN_TRUST_SETS (--trust-sets): no trust set ${unknown.map((s) => `"${s}"`).join(', ')} in ${config.trustDir}; the sets there are: ${existing.join(', ') || 'none'}`);
   let trust = loadTrustStore([config.trustDir], { ...(config.trustSets.length ? { sets: config.trustSets } : {}), includeTest: config.sandbox });
   for (const warning of trust.warnings) logger.warn({ warning }, 'trust store: a file was skipped');
   if (extraTrust) trust = TrustStore.merge(trust, extraTrust);
@@ -175,7 +178,14 @@ function loadPurposesFor(config: ServiceConfig, trust: TrustStore, logger: Logge
 }
 
 function receiptSigner(config: ServiceConfig, logger: Logger): ReceiptSigner {
-  if (config.receiptKeyFile) return ReceiptSigner.fromPemFile(config.receiptKeyFile, config.publicUrl);
+  if (config.receiptKeyFile) {
+    try {
+      return ReceiptSigner.fromPemFile(config.receiptKeyFile, config.publicUrl);
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+      throw new ConfigError(`KAKUNIN_RECEIPT_KEY_FILE (--receipt-key) ${config.receiptKeyFile}: ${why} (make one with \`kakunin keys init\`)`);
+    }
+  }
   if (!config.sandbox) logger.warn('KAKUNIN_RECEIPT_KEY_FILE is not set: receipts are signed with a key made for this process only');
   return ReceiptSigner.ephemeral(config.publicUrl);
 }

@@ -4,6 +4,8 @@
  */
 import { describeConfig, loadConfig, settingsHelp } from './load-config.js';
 import { runDemo, runServe } from './serve.js';
+import { trustSetsIn } from '../../runtime/trust-folder.js';
+import { TEST_SETS } from '../../trust/index.js';
 
 export async function startFromCommandLine(argv: string[]): Promise<void> {
   const [first, ...rest] = argv;
@@ -17,7 +19,9 @@ export async function startFromCommandLine(argv: string[]): Promise<void> {
     if (args.includes('--print-config')) {
       // What this process would run with, after defaults and checks; secrets shown as set or not.
       const config = loadConfig(args.filter((a) => a !== '--print-config'), process.env, { sandbox: mode === 'demo' });
-      process.stdout.write(`${JSON.stringify(describeConfig(config), null, 2)}\n`);
+      // An empty KAKUNIN_TRUST_SETS means every set in the folder: show which those are.
+      const described = { ...describeConfig(config), trustSets: config.trustSets.length ? config.trustSets : trustSetsIn(config.trustDir).filter((s) => config.sandbox || !TEST_SETS.has(s)) };
+      process.stdout.write(`${JSON.stringify(described, null, 2)}\n`);
       return;
     }
     if (mode === 'serve') await runServe(args, { signals: true });
