@@ -11,8 +11,8 @@
  * a new receipt key invalidates the published one.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { newKeyPair } from '../cose/key-pair.js';
 import { createDevelopmentIdentity } from '../protocols/keys/verifier-identity.js';
@@ -41,6 +41,19 @@ function write(file: string, content: string, force: boolean, io: CliIo, written
   writeFileSync(file, content, { mode: 0o600 });
   written.push(file);
   io.out(`written  ${file}`);
+}
+
+/**
+ * Makes sure an ignore file (.gitignore, .dockerignore) lists the secrets, creating it or adding the
+ * missing lines, and says which it did: the secrets must not reach git or a Docker build context.
+ */
+function ignoreEntries(file: string, entries: string[]): string {
+  const present = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  const lines = new Set((present ?? '').split(/\r?\n/).map((l) => l.trim()));
+  const missing = entries.filter((e) => !lines.has(e) && !lines.has(e.replace(/\/$/, '')) && !lines.has(`/${e}`));
+  if (missing.length === 0) return `ignored  ${entries.join(', ')} (already in ${file})`;
+  appendFileSync(file, `${present === undefined || present.endsWith('\n') || present === '' ? '' : '\n'}# secrets written by \`kakunin keys init\`\n${missing.join('\n')}\n`);
+  return `${present === undefined ? 'created ' : 'added   '} ${missing.join(', ')} to ${file}`;
 }
 
 export async function runKeys(argv: string[], io: CliIo): Promise<number> {
@@ -96,6 +109,13 @@ export async function runKeys(argv: string[], io: CliIo): Promise<number> {
     '',
   ].join('\n');
   write(join(dirname(dir), '.env'), env, force, io, written);
-  io.out(written.length ? 'Keep these files secret; they are already excluded from git and the Docker build context.' : 'Nothing written.');
+  if (written.length === 0) {
+    io.out('Nothing written.');
+    return 0;
+  }
+  const root = dirname(dir);
+  const entries = [`${relative(root, dir).split(sep).join('/') || basename(dir)}/`, '.env'];
+  for (const name of ['.gitignore', '.dockerignore']) io.out(ignoreEntries(join(root, name), entries));
+  io.out('Keep these files secret: never commit them or copy them into an image.');
   return 0;
 }

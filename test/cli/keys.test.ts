@@ -2,7 +2,7 @@
  * `kakunin keys init` writes what compose.yaml expects, and the service starts with it.
  */
 import { createPrivateKey } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +53,21 @@ describe('kakunin keys init', () => {
     } finally {
       await svc.close();
     }
+  }, 60_000);
+
+  it('puts the secrets in .gitignore and .dockerignore: creates them, adds what is missing, says which', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'kakunin-keys-'));
+    writeFileSync(join(root, '.gitignore'), 'node_modules/\n.env');
+    const a = io();
+    expect(await runKeys(['init', '--dir', join(root, 'secrets')], a.io)).toBe(0);
+    expect(readFileSync(join(root, '.gitignore'), 'utf8').split('\n')).toEqual(['node_modules/', '.env', '# secrets written by `kakunin keys init`', 'secrets/', '']);
+    expect(readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(['secrets/', '.env']);
+    expect(a.out).toContain(`added    secrets/ to ${join(root, '.gitignore')}`);
+    expect(a.out).toContain(`created  secrets/, .env to ${join(root, '.dockerignore')}`);
+    expect(a.out.join('\n')).not.toContain('already excluded');
+    const b = io();
+    await runKeys(['init', '--dir', join(root, 'secrets'), '--force'], b.io);
+    expect(b.out).toContain(`ignored  secrets/, .env (already in ${join(root, '.gitignore')})`);
   }, 60_000);
 
   it('refuses anything but init', async () => {
