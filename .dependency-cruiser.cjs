@@ -39,6 +39,14 @@ module.exports = {
       to: { path: '^src/sandbox/' },
     },
     {
+      name: 'root-loads-no-server',
+      comment:
+        "import 'kakunin' is the verifier: no web server, queue, Redis client, metrics, logger or QR renderer anywhere below src/index.ts (the service is kakunin/service)",
+      severity: 'error',
+      from: { path: '^src/index[.]ts$' },
+      to: { path: '(^|/)node_modules/(express|express-rate-limit|helmet|bullmq|ioredis|rate-limit-redis|prom-client|pino|qrcode)/', reachable: true },
+    },
+    {
       name: 'no-circular',
       comment: 'a cycle makes two files one idea',
       severity: 'error',

@@ -77,6 +77,3 @@ export { createResidencyPurpose, type ResidencyOptions } from './policy/residenc
 export { createKycPurpose, type KycOptions } from './policy/kyc.js';
 export { loadPurposes } from './runtime/purposes-file.js';
 export { reduceToDecision, type DecisionOptions } from './policy/reduce.js';
-
-// --- The service ---------------------------------------------------------------------------------
-export { runServe, runDemo, type RunningService, type RunOptions } from './service/startup/serve.js';

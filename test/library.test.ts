@@ -4,7 +4,7 @@
  * README's library example runs as written.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,12 +23,12 @@ const PUBLIC_API = [
   'NameSpaceValues', 'NfcSessionTransport', 'OpenID4VPRequest', 'OpenID4VPRequestOptions', 'PresentationRequest', 'ProtocolError',
   'ProtocolVerificationResult', 'VerifyProtocolResponseOptions', 'Purpose', 'ReadMdocOptions', 'ReadMdocOutcome', 'ReaderIdentity',
   'ReaderSessionOptions', 'RequestStateStore', 'RequestedDocument', 'ResidencyOptions', 'RevocationChecker', 'RevocationLists',
-  'RevocationListsOptions', 'RevocationStatus', 'RunOptions', 'RunningService', 'SessionTransport', 'TrustAnchor', 'TrustAnchorMeta',
+  'RevocationListsOptions', 'RevocationStatus', 'SessionTransport', 'TrustAnchor', 'TrustAnchorMeta',
   'TrustStore', 'ValidityInfo', 'VerificationError', 'VerificationResult', 'VerifiedVical', 'VerifierIdentity', 'VerifyDeviceResponseOptions',
   'VerifyVicalOptions', 'VicalImportOptions', 'VicalImportResult', 'createAgeOverPurpose', 'createDevelopmentIdentity',
   'createDigitalCredentialRequest', 'createOpenID4VPRequest', 'parseNfcEngagement', 'parseQrEngagement', 'getRequestObject', 'importVical',
   'buildItemsRequest', 'createKycPurpose', 'loadPurposes', 'loadTrustStore', 'loadVerifierIdentity', 'openBleCentralClient', 'readMdoc',
-  'receiveDigitalCredentialResponse', 'receiveDirectPost', 'reduceToDecision', 'createResidencyPurpose', 'runDemo', 'runServe',
+  'receiveDigitalCredentialResponse', 'receiveDirectPost', 'reduceToDecision', 'createResidencyPurpose',
   'verifyDeviceResponse', 'verifyVical',
 ];
 
@@ -61,6 +61,20 @@ describe('the library entry point', () => {
     expect(exported.filter((e) => e.doc.length < 20).map((e) => e.name)).toEqual([]);
     // Internals stay inside: no protocol namespace, no helpers.
     expect(Object.keys(kakunin)).not.toContain('protocols');
+  }, 60_000);
+
+  it('leaves the service and the sandbox to their subpaths (kakunin/service, kakunin/sandbox), each built from a source file', async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { types: string; default: string }> };
+    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './sandbox', './service']);
+    for (const entry of Object.values(pkg.exports)) {
+      expect(entry.types).toBe(entry.default.replace(/[.]js$/, '.d.ts'));
+      expect(existsSync(join(ROOT, entry.default.replace(/^[.]\/dist\//, 'src/').replace(/[.]js$/, '.ts')))).toBe(true);
+    }
+    expect(Object.keys(kakunin)).not.toContain('runServe');
+    const service = await import('../src/service/index.js');
+    expect(Object.keys(service).sort()).toEqual(['runDemo', 'runServe']);
+    const sandbox = await import('../src/sandbox/index.js');
+    expect(typeof sandbox.createDeviceResponse).toBe('function');
   }, 60_000);
 
   it("runs the README's library example as written", () => {

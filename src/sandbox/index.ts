@@ -1,3 +1,8 @@
+/**
+ * `kakunin/sandbox`: the test issuer, its certificates and the holder side of the wallet, for trying
+ * kakunin without a real card (documents it signs chain only to the sandbox IACA, which no production
+ * trust set holds).
+ */
 export * from './certificates.js';
 export * from './issuer.js';
 export * from './issuer-cose.js';
