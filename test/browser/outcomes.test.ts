@@ -268,11 +268,13 @@ describe('the merchant checkout demo', () => {
     return page;
   };
 
-  it('declined: the cancelled wallet says so with its reason, and the customer may pay again', async () => {
+  it('declined: the cancelled wallet says so, not "under 20", and the customer may pay again', async () => {
     const page = await merchant('ja', 'counter', cancellingWallet);
     await page.getByRole('button', { name: '年齢を確認して購入' }).click();
     await page.getByRole('button', { name: 'スマートフォンのウォレットで確認' }).click();
-    await expect.poll(() => page.locator('#outcome').textContent(), { timeout: 10_000 }).toBe('スマートフォンで提示が中止されました。');
+    await expect.poll(() => page.locator('#outcome-headline').textContent(), { timeout: 10_000 }).toBe('提示が中止されました');
+    expect(await page.locator('#outcome-next').textContent()).toBe('購入するには「年齢を確認して購入」をもう一度押してください。');
+    expect(await page.locator('#outcome').getAttribute('class')).toBe('outcome retry');
     expect(await page.locator('#pay').isEnabled()).toBe(true);
     expect(await page.locator('#receipt-box').isHidden()).toBe(true);
     await shot(page, 'merchant-declined-ja-counter');
@@ -285,7 +287,9 @@ describe('the merchant checkout demo', () => {
     try {
       const page = await merchant('en', 'phone', withoutDcApi, short.url);
       await page.getByRole('button', { name: 'Check age and buy' }).click();
-      await expect.poll(() => page.locator('#outcome').textContent(), { timeout: 20_000 }).toBe('No answer came in time. Please try again.');
+      await expect.poll(() => page.locator('#outcome-headline').textContent(), { timeout: 20_000 }).toBe('Timed out');
+      expect(await page.locator('#outcome-next').textContent()).toBe('To buy, press "Check age and buy" again.');
+      expect(await page.locator('#outcome').getAttribute('class')).toBe('outcome retry');
       expect(await page.locator('#pay').isEnabled()).toBe(true);
       await shot(page, 'merchant-expired-en-phone');
       await page.close();
@@ -299,7 +303,9 @@ describe('the merchant checkout demo', () => {
       await p.route('**/v1/verifications', (route) => (route.request().method() === 'POST' ? route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"STORE_UNAVAILABLE"}' }) : route.continue()));
     });
     await page.getByRole('button', { name: '年齢を確認して購入' }).click();
-    await expect.poll(() => page.locator('#outcome').textContent()).toBe('確認を始められませんでした (HTTP 503) もう一度お試しください。');
+    await expect.poll(() => page.locator('#outcome-headline').textContent()).toBe('確認を始められませんでした');
+    expect(await page.locator('#outcome-reason').textContent()).toBe('混み合っています。少し待ってからもう一度お試しください。');
+    expect(await page.locator('#outcome-code').textContent()).toBe('エラーコード: STORE_UNAVAILABLE');
     expect(await page.locator('#pay').isEnabled()).toBe(true);
     await page.close();
   });
