@@ -191,9 +191,10 @@ beforeAll(async () => {
       const data = req.credentialRequestOptions.digital.requests[0].data as Record<string, unknown>;
       const response = await answerOpenID4VPOverDcApi(wallet(), 'openid4vp-v1-signed', data, ORIGIN);
       const state = JSON.parse((await store.get(req.id))!) as PresentationState;
-      const input: ProtocolResponseContext = { protocol: 'openid4vp-dcapi', origin: ORIGIN, nonce: state.oid4vp!.nonce, recipientPrivateKey: keyFromJwk(state.oid4vp!.encryptionKey), kid: state.oid4vp!.kid };
+      const sent = state.dcApiOid4vp!['openid4vp-v1-signed'];
+      const input: ProtocolResponseContext = { protocol: 'openid4vp-dcapi', origin: ORIGIN, nonce: sent.nonce, recipientPrivateKey: keyFromJwk(sent.encryptionKey), kid: sent.kid };
       const opened = await openProtocolResponse(response, input);
-      return { response, input, opened, kid: state.oid4vp!.kid };
+      return { response, input, opened, kid: sent.kid };
     };
     const a = await make();
     const b = await make();
