@@ -117,7 +117,7 @@ describe('trust per purpose', () => {
     const configured = trustPerPurpose(presetPurposes({ trustSets: ['us-aamva'] }), trust, false);
     expect(configured.trust.get('residency')!.sets).toEqual(['us-aamva']);
     const missing = trustPerPurpose(presetPurposes({ trustSets: ['eu-pid'] }), trust, false);
-    expect(missing.unmatched.map((u) => u.purpose).sort()).toEqual(['age_over', 'kyc', 'residency']);
+    expect(missing.unmatched.map((u) => u.purpose).sort()).toEqual(['account_match', 'age_over', 'kyc', 'residency']);
     expect(missing.trust.get('kyc')!.anchors).toHaveLength(0);
   });
 });
