@@ -1,7 +1,7 @@
 /**
  * COSE_Key (RFC 9052 §7) <-> node:crypto KeyObject.
  */
-import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, ECDH, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { KakuninError } from '../codes/error.js';
 import { asBytes, asInt, asMap } from '../cbor/read.js';
 
@@ -46,19 +46,45 @@ function derHead(tag: number, len: number): Buffer {
   return Buffer.of(tag, 0x82, len >> 8, len & 0xff);
 }
 
+type EcCurve = { jwk: string; openssl: string; size: number; oid: string };
+
+/** The public part of a COSE_Key with its sizes checked: the curve, x, and y (bytes, or for a
+ * compressed EC point, RFC 9053 §7.1.1, its sign bit). Whether the point is on the curve is
+ * OpenSSL's to say, at import. */
+type CosePublicKey = { kty: typeof KTY_EC2; curve: EcCurve; x: Uint8Array; y: Uint8Array | boolean } | { kty: typeof KTY_OKP; curve: { jwk: string; size: number }; x: Uint8Array };
+
+function readPublicKey(m: Map<unknown, unknown>): CosePublicKey {
+  const kty = m.get(1);
+  const crv = m.get(-1);
+  if (kty === KTY_EC2) {
+    const curve = EC_CURVES.get(asInt(crv, 'COSE_Key crv', 'COSE_KEY_INVALID'));
+    if (!curve) bad(`unsupported EC2 curve ${String(crv)}`);
+    const x = asBytes(m.get(-2), 'COSE_Key x', 'COSE_KEY_INVALID');
+    if (x.length !== curve.size) bad(`EC2 x must be ${curve.size} bytes`);
+    const y = m.get(-3);
+    if (typeof y === 'boolean') return { kty, curve, x, y };
+    const yb = asBytes(y, 'COSE_Key y', 'COSE_KEY_INVALID');
+    if (yb.length !== curve.size) bad(`EC2 y must be ${curve.size} bytes`);
+    return { kty, curve, x, y: yb };
+  }
+  if (kty === KTY_OKP) {
+    const curve = OKP_CURVES.get(asInt(crv, 'COSE_Key crv', 'COSE_KEY_INVALID'));
+    if (!curve) bad(`unsupported OKP curve ${String(crv)}`);
+    const x = asBytes(m.get(-2), 'COSE_Key x', 'COSE_KEY_INVALID');
+    if (x.length !== curve.size) bad(`OKP x must be ${curve.size} bytes`);
+    return { kty, curve, x };
+  }
+  return bad(`unsupported key type ${String(kty)}`);
+}
+
 /** A decoded COSE_Key map -> public (or, with `d`, private) KeyObject. Compressed EC points
  * (y given as a bool, RFC 9053 §7.1.1) are expanded by OpenSSL. */
 export function coseKeyToKeyObject(coseKey: unknown, options: { private?: boolean } = {}): KeyObject {
   const m = asMap(coseKey, 'COSE_Key', 'COSE_KEY_INVALID');
-  const kty = m.get(1);
-  const crv = m.get(-1);
+  const key = readPublicKey(m);
   try {
-    if (kty === KTY_EC2) {
-      const curve = EC_CURVES.get(asInt(crv, 'COSE_Key crv', 'COSE_KEY_INVALID'));
-      if (!curve) bad(`unsupported EC2 curve ${String(crv)}`);
-      const x = asBytes(m.get(-2), 'COSE_Key x', 'COSE_KEY_INVALID');
-      if (x.length !== curve.size) bad(`EC2 x must be ${curve.size} bytes`);
-      const y = m.get(-3);
+    if (key.kty === KTY_EC2) {
+      const { curve, x, y } = key;
       if (options.private) {
         const d = asBytes(m.get(-4), 'COSE_Key d', 'COSE_KEY_INVALID');
         if (d.length !== curve.size) bad(`EC2 d must be ${curve.size} bytes`);
@@ -70,30 +96,41 @@ export function coseKeyToKeyObject(coseKey: unknown, options: { private?: boolea
       if (typeof y === 'boolean') {
         return createPublicKey({ key: ecSpki(curve.oid, Buffer.concat([Buffer.of(y ? 3 : 2), x])), format: 'der', type: 'spki' });
       }
-      const yb = asBytes(y, 'COSE_Key y', 'COSE_KEY_INVALID');
-      if (yb.length !== curve.size) bad(`EC2 y must be ${curve.size} bytes`);
       // OpenSSL checks that the point is on the curve either way. JWK import is the faster path in
       // node (no OSSL_DECODER round); brainpool curves have no JWK form there and go through SPKI.
-      if (curve.jwk.startsWith('P-')) return createPublicKey({ key: { kty: 'EC', crv: curve.jwk, x: b64u(x), y: b64u(yb) }, format: 'jwk' });
-      return createPublicKey({ key: ecSpki(curve.oid, Buffer.concat([Buffer.of(4), x, yb])), format: 'der', type: 'spki' });
+      if (curve.jwk.startsWith('P-')) return createPublicKey({ key: { kty: 'EC', crv: curve.jwk, x: b64u(x), y: b64u(y) }, format: 'jwk' });
+      return createPublicKey({ key: ecSpki(curve.oid, Buffer.concat([Buffer.of(4), x, y])), format: 'der', type: 'spki' });
     }
-    if (kty === KTY_OKP) {
-      const curve = OKP_CURVES.get(asInt(crv, 'COSE_Key crv', 'COSE_KEY_INVALID'));
-      if (!curve) bad(`unsupported OKP curve ${String(crv)}`);
-      const x = asBytes(m.get(-2), 'COSE_Key x', 'COSE_KEY_INVALID');
-      if (x.length !== curve.size) bad(`OKP x must be ${curve.size} bytes`);
-      const jwk: JsonWebKey = { kty: 'OKP', crv: curve.jwk, x: b64u(x) };
-      if (options.private) {
-        jwk.d = b64u(asBytes(m.get(-4), 'COSE_Key d', 'COSE_KEY_INVALID'));
-        return createPrivateKey({ key: jwk, format: 'jwk' });
-      }
-      return createPublicKey({ key: jwk, format: 'jwk' });
+    const jwk: JsonWebKey = { kty: 'OKP', crv: key.curve.jwk, x: b64u(key.x) };
+    if (options.private) {
+      jwk.d = b64u(asBytes(m.get(-4), 'COSE_Key d', 'COSE_KEY_INVALID'));
+      return createPrivateKey({ key: jwk, format: 'jwk' });
     }
+    return createPublicKey({ key: jwk, format: 'jwk' });
   } catch (e) {
     if (e instanceof KakuninError) throw e;
     bad(`COSE_Key rejected by OpenSSL: ${(e as Error).message}`);
   }
-  return bad(`unsupported key type ${String(kty)}`);
+}
+
+/**
+ * The public JWK members a COSE_Key spells out, read without importing it (an import validates the
+ * point and costs as much as a third of a verification; a key that was already imported and used
+ * needs no second look). A compressed EC point is expanded by OpenSSL (ECDH.convertKey). Brainpool curves
+ * keep their COSE names as `crv`, which JOSE has not registered: the members serve thumbprints.
+ */
+export function cosePublicJwk(coseKey: unknown): JsonWebKey {
+  const key = readPublicKey(asMap(coseKey, 'COSE_Key', 'COSE_KEY_INVALID'));
+  if (key.kty === KTY_OKP) return { kty: 'OKP', crv: key.curve.jwk, x: b64u(key.x) };
+  let y = key.y;
+  if (typeof y === 'boolean') {
+    try {
+      y = (ECDH.convertKey(Buffer.concat([Buffer.of(y ? 3 : 2), key.x]), key.curve.openssl, undefined, undefined, 'uncompressed') as Buffer).subarray(1 + key.curve.size);
+    } catch (e) {
+      bad(`COSE_Key rejected by OpenSSL: ${(e as Error).message}`);
+    }
+  }
+  return { kty: 'EC', crv: key.curve.jwk, x: b64u(key.x), y: b64u(y) };
 }
 
 /** KeyObject -> COSE_Key map (public part, or with `d` for a private key when asked). */

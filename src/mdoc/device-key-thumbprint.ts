@@ -1,12 +1,12 @@
 /**
  * The RFC 7638 thumbprint of a document's device key (MSO deviceKeyInfo.deviceKey, a COSE_Key),
- * base64url: what identifies the wallet credential across presentations without its data.
+ * base64url: what identifies the wallet credential across presentations without its data. Read from
+ * the COSE_Key's members, not through a second import: device authentication already imported and
+ * used this key.
  */
-import type { JsonWebKey } from 'node:crypto';
 import { jwkThumbprint } from '../cose/jwk-thumbprint.js';
-import { coseKeyToKeyObject } from '../cose/key.js';
+import { cosePublicJwk } from '../cose/key.js';
 
 export function deviceKeyThumbprint(coseKey: unknown): string {
-  const jwk = coseKeyToKeyObject(coseKey).export({ format: 'jwk' }) as JsonWebKey;
-  return Buffer.from(jwkThumbprint(jwk)).toString('base64url');
+  return Buffer.from(jwkThumbprint(cosePublicJwk(coseKey))).toString('base64url');
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeCbor, encodeCbor } from '../../src/cbor/index.js';
 import {
   coseKeyToKeyObject,
+  cosePublicJwk,
   createCoseMac0,
   createCoseSign1,
   keyObjectToCoseKey,
@@ -87,6 +88,25 @@ describe('COSE_Key', () => {
     expect(() => coseKeyToKeyObject(bad)).toThrow(expect.objectContaining({ code: 'COSE_KEY_INVALID' }));
     expect(() => coseKeyToKeyObject(new Map([[1, 2], [-1, 99]]))).toThrow(/unsupported EC2 curve/);
     expect(() => coseKeyToKeyObject(new Map<number, unknown>([[1, 2], [-1, 1], [-2, new Uint8Array(31)], [-3, false]]))).toThrow(/32 bytes/);
+  });
+
+  it('spells out the public JWK without importing: the members node exports, for every curve and a compressed point', () => {
+    for (const curve of ['P-256', 'P-384', 'P-521', 'Ed25519'] as const) {
+      const { publicKey } = newKeyPair(curve);
+      expect(cosePublicJwk(keyObjectToCoseKey(publicKey)), curve).toEqual(publicKey.export({ format: 'jwk' }));
+    }
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    const compressed = ecdh.getPublicKey(undefined, 'compressed');
+    const full = ecdh.getPublicKey();
+    const jwk = cosePublicJwk(new Map<number, unknown>([[1, 2], [-1, 1], [-2, compressed.subarray(1)], [-3, compressed[0] === 3]]));
+    expect(Buffer.from(jwk.y!, 'base64url')).toEqual(full.subarray(33));
+    // Brainpool: node has no JWK export for it, the members are still read.
+    const bp = createECDH('brainpoolP256r1');
+    bp.generateKeys();
+    const point = bp.getPublicKey();
+    expect(cosePublicJwk(new Map<number, unknown>([[1, 2], [-1, 256], [-2, point.subarray(1, 33)], [-3, point.subarray(33)]]))).toEqual({ kty: 'EC', crv: 'brainpoolP256r1', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') });
+    expect(() => cosePublicJwk(new Map<number, unknown>([[1, 2], [-1, 1], [-2, new Uint8Array(31)], [-3, false]]))).toThrow(/32 bytes/);
   });
 
   it('imports private keys', () => {
