@@ -311,25 +311,15 @@ async function decline(ctx: ServiceContext, session: VerificationSession, error:
   const at = ctx.now();
   // The wallet's code, shown to support; the words are ours (its description may carry anything).
   const code = /^[a-z_]{1,64}$/.test(error) ? error : 'invalid_error';
-  const done: VerificationSession = {
-    ...session,
+  const settled = await settle(ctx, session, digest, at, {
     state: 'declined',
-    expiresAt: new Date(at.getTime() + ctx.config.resultTtlSeconds * 1000).toISOString(),
-    secrets: {},
-    account: undefined,
     // Who ended it needs no detail; what the wallet said does.
     reason: by === 'CANCELLED_BY_VERIFIER' ? reasonFor(by) : { ...reasonFor(by), detail: code },
-  };
-  const delivery = deliveryOf(ctx, done);
-  const entry = delivery && ctx.webhooks.outboxEntry(delivery);
-  const outcome = await ctx.store.complete(done, ctx.config.resultTtlSeconds, digest, entry);
-  if (outcome === 'gone') throw gone();
-  if (outcome === 'taken') throw conflict();
-  await ctx.protocols.release(refsOf(session)).catch(() => undefined);
+  });
   ctx.metrics.verifications.inc({ purpose: session.purpose, outcome: 'declined' });
   ctx.logger.info({ ref: ctx.logRef(session.id), purpose: session.purpose, outcome: 'declined', reason: by, error: code }, 'verification declined');
-  await notify(ctx, delivery, entry);
-  return publicView(done);
+  await settled.notify();
+  return publicView(settled.done);
 }
 
 /** The page hands over what navigator.credentials.get returned: a presentation, or the wallet's error
@@ -387,17 +377,39 @@ function refsOf(session: VerificationSession): RequestRefs {
 
 async function finish(ctx: ServiceContext, session: VerificationSession, digest: string, decision: Decision, at: Date, elapsedMs: number, answeredBy: AnsweredBy): Promise<SessionEvent> {
   const receipt = await ctx.receipts.sign(session.id, decision, at, session.client ?? clientIdOf(undefined), answeredBy);
+  const { done, notify: announce } = await settle(ctx, session, digest, at, {
+    state: decision.outcome,
+    decision,
+    receipt,
+    ...(decision.outcome === 'failed' ? { reason: reasonFor(decision.failureCodes[0] ?? 'VERIFICATION_FAILED') } : {}),
+  });
+  ctx.metrics.verifications.inc({ purpose: session.purpose, outcome: done.state });
+  for (const code of decision.failureCodes) ctx.metrics.failures.inc({ purpose: session.purpose, code });
+  ctx.metrics.latency.observe({ purpose: session.purpose }, elapsedMs / 1000);
+  ctx.logger.info(
+    { ref: ctx.logRef(session.id), purpose: session.purpose, outcome: done.state, failureCodes: decision.failureCodes, docType: decision.docType, ms: Math.round(elapsedMs) },
+    'verification finished',
+  );
+  await announce();
+  return publicView(done);
+}
+
+type Ending = Pick<VerificationSession, 'state'> & Pick<Partial<VerificationSession>, 'decision' | 'receipt' | 'reason'>;
+
+/**
+ * Writes a verification's final state, once: the result kept as long as results are, compare-and-set
+ * on the answer's claim with its webhook's outbox entry, then the ways to answer closed. What the
+ * caller counts and logs comes after; `notify` hands the webhook to the queue last.
+ */
+async function settle(ctx: ServiceContext, session: VerificationSession, digest: string, at: Date, ending: Ending): Promise<{ done: VerificationSession; notify: () => Promise<void> }> {
   const done: VerificationSession = {
     ...session,
-    state: decision.outcome,
+    ...ending,
     expiresAt: new Date(at.getTime() + ctx.config.resultTtlSeconds * 1000).toISOString(),
     // The wallet-facing secrets have done their job, and the account reference its own: neither is
     // kept with the result.
     secrets: {},
     account: undefined,
-    decision,
-    receipt,
-    ...(decision.outcome === 'failed' ? { reason: reasonFor(decision.failureCodes[0] ?? 'VERIFICATION_FAILED') } : {}),
   };
   const delivery = deliveryOf(ctx, done);
   const entry = delivery && ctx.webhooks.outboxEntry(delivery);
@@ -408,15 +420,7 @@ async function finish(ctx: ServiceContext, session: VerificationSession, digest:
   // The ways to answer close now: nonces and private keys go at once, not at their TTL. Should the
   // store fail here, they expire on their own; the result is written, nothing is lost for it.
   await ctx.protocols.release(refsOf(session)).catch(() => undefined);
-  ctx.metrics.verifications.inc({ purpose: session.purpose, outcome: done.state });
-  for (const code of decision.failureCodes) ctx.metrics.failures.inc({ purpose: session.purpose, code });
-  ctx.metrics.latency.observe({ purpose: session.purpose }, elapsedMs / 1000);
-  ctx.logger.info(
-    { ref: ctx.logRef(session.id), purpose: session.purpose, outcome: done.state, failureCodes: decision.failureCodes, docType: decision.docType, ms: Math.round(elapsedMs) },
-    'verification finished',
-  );
-  await notify(ctx, delivery, entry);
-  return publicView(done);
+  return { done, notify: () => notify(ctx, delivery, entry) };
 }
 
 type WebhookState = WebhookDelivery['state'];
