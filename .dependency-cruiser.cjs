@@ -5,7 +5,11 @@
  * (src/index.ts, the public API, may import any of them).
  */
 const LAYERS = ['codes', 'cbor', 'cose', 'trust', 'mdoc', 'protocols', 'policy', 'sandbox', 'runtime', 'service', 'cli'];
-const IO_MODULES = '^(node:)?(fs|fs/promises|net|http|https|http2|dns|dns/promises|child_process|dgram|tls|cluster|worker_threads|readline)$';
+const IO_MODULES =
+  '^(node:)?(fs|fs/promises|net|http|https|http2|dns|dns/promises|child_process|dgram|tls|cluster|worker_threads|readline|os|process|module|inspector|repl|tty|v8|vm)$';
+// Packages that reach the network or a server: fetch wrappers, HTTP servers and clients, Redis, queues.
+const IO_PACKAGES =
+  '(^|/)node_modules/(undici|node-fetch|cross-fetch|axios|got|ky|ws|express|express-rate-limit|helmet|ioredis|redis|@redis/[^/]+|bullmq|rate-limit-redis|pino|prom-client)/';
 
 module.exports = {
   forbidden: [
@@ -25,11 +29,27 @@ module.exports = {
       to: { dependencyTypes: ['core'], path: IO_MODULES },
     },
     {
+      name: 'verifier-uses-no-io-package',
+      comment:
+        'the same layers reach no network or server through a package either (fetch wrappers, HTTP, Redis, queues, logs, metrics): src/runtime/ and src/service/ do that',
+      severity: 'error',
+      from: { path: '^src/(codes|cbor|cose|trust|mdoc|protocols|policy|sandbox)/' },
+      to: { path: IO_PACKAGES },
+    },
+    {
       name: 'x509-only-through-trust-x509',
       comment: '@peculiar/x509 needs the Reflect metadata polyfill loaded first: src/trust/x509.ts does both, in that order',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/trust/x509[.]ts$' },
       to: { path: '(^|/)node_modules/(@peculiar/x509|reflect-metadata)/' },
+    },
+    {
+      name: 'kakunin-error-only-from-codes',
+      comment:
+        'KakuninError (and the rest of codes/error.ts) is imported from src/codes/error.ts itself: no barrel re-exports it, so there is one way in (src/index.ts re-exports it for library users)',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/index[.]ts$' },
+      to: { path: '^src/codes/error[.]ts$', dependencyTypes: ['export'] },
     },
     {
       name: 'sandbox-only-through-the-demo',

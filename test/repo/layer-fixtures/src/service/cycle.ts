@@ -1,0 +1,2 @@
+import { serve } from './app.js';
+export const cycle = () => serve;
