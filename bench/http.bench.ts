@@ -30,7 +30,7 @@ import { startRedisCluster } from '../test/helpers/redis-cluster.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const KEY = 'bench-api-key-0123456789';
+const KEY = 'bench-api-key-0123456789-QwErTyUiO';
 const STORE_KEY = randomBytes(32).toString('base64url');
 const PREFIX = `kakunin-bench-${randomBytes(4).toString('hex')}:`;
 const TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;

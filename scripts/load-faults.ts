@@ -37,7 +37,7 @@ import { SandboxWallet } from '../src/sandbox/wallet.js';
 import { freePort } from '../test/service/helpers.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const API_KEY = 'load-test-key-0123456789abcdef';
+const API_KEY = 'load-test-key-0123456789abcdef-QwE';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

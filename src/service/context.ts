@@ -15,6 +15,7 @@ import type { ServiceRevocation } from './startup/revocation.js';
 import type { SessionStore } from './store/index.js';
 import type { WalletProtocols } from './verifications/wallet-protocols.js';
 import type { CredentialBinding } from './verifications/credential-binding.js';
+import type { ReceiptAudience } from './http/api-key.js';
 import type { WebhookQueue } from './webhooks/queue.js';
 
 export interface ServiceContext {
@@ -27,6 +28,8 @@ export interface ServiceContext {
   /** CRLs and status lists; absent when KAKUNIN_REVOCATION=off. */
   revocation?: ServiceRevocation;
   receipts: ReceiptSigner;
+  /** The `aud` of the receipts of each API client: a keyed hash of its key (http/api-key.ts). */
+  audience: ReceiptAudience;
   metrics: Metrics;
   logger: Logger;
   protocols: WalletProtocols;

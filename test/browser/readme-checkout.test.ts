@@ -18,7 +18,7 @@ import { freePort } from '../service/helpers.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const KEY = 'readme-checkout-key-0123456789';
+const KEY = 'readme-checkout-key-0123456789-QwE';
 const shots = process.env.KAKUNIN_SCREENSHOTS;
 
 function snippet(name: string): string {

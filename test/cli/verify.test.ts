@@ -159,7 +159,7 @@ describe('the installed command (bin/kakunin.js on the compiled build)', () => {
     expect(existsSync(join(dir, 'node_modules/tsx'))).toBe(false);
 
     const port = await freePort();
-    const child = spawn(process.execPath, [join(installed, 'bin/kakunin.js'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123', '--revocation', 'off'], {
+    const child = spawn(process.execPath, [join(installed, 'bin/kakunin.js'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA', '--revocation', 'off'], {
       cwd: dir,
       env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' },
     });
@@ -175,7 +175,7 @@ describe('the installed command (bin/kakunin.js on the compiled build)', () => {
       expect(health).toBe(200);
       const created = await fetch(`http://127.0.0.1:${port}/v1/verifications`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer k-0123456789abcdef0123' },
+        headers: { 'content-type': 'application/json', authorization: 'Bearer k-0123456789abcdef0123-QwErTyUiOpA' },
         body: JSON.stringify({ purpose: 'age_over' }),
       });
       expect(created.status).toBe(201);

@@ -15,7 +15,7 @@ import { TrustStore } from '../../src/trust/store.js';
 import { capturingLogger, freePort } from '../service/helpers.js';
 import { CANARY, hardeningWorld, type HardeningWorld } from './fixtures.js';
 
-const API_KEY = 'canary-key-0123456789abcdef';
+const API_KEY = 'canary-key-0123456789abcdef-QwErTy';
 /** Every form the canary could take in text: values, parts of them, and the CBOR/base64 of none (encrypted). */
 const NEEDLES = [
   CANARY.fullName,

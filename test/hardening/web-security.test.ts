@@ -19,8 +19,8 @@ import { freePort } from '../service/helpers.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const KEY_A = 'key-a-0123456789abcdef';
-const KEY_B = 'key-b-0123456789abcdef';
+const KEY_A = 'key-a-0123456789abcdef-QwErTyUiOpA';
+const KEY_B = 'key-b-0123456789abcdef-QwErTyUiOpA';
 let prod: RunningService; // https public URL, API keys, small rate limits
 let demo: RunningService; // http on loopback, sandbox
 let local: string;

@@ -32,7 +32,7 @@ describe('the My Number is never asked for by accident', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kakunin-mynumber-'));
     writeFileSync(join(dir, 'purposes.json'), asking({ legalBasis: BASIS }));
     const log = capturingLogger();
-    const svc = await runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef0123', '--purposes', join(dir, 'purposes.json')], { env: {}, logger: log.logger });
+    const svc = await runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA', '--purposes', join(dir, 'purposes.json')], { env: {}, logger: log.logger });
     try {
       const line = log.lines.map((l) => JSON.parse(l)).find((l) => l.purpose === 'payroll' && l.legalBasis);
       expect(line).toMatchObject({ legalBasis: BASIS, msg: expect.stringContaining('My Number') });
@@ -40,6 +40,6 @@ describe('the My Number is never asked for by accident', () => {
       await svc.close();
     }
     writeFileSync(join(dir, 'purposes.json'), asking());
-    await expect(runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef0123', '--purposes', join(dir, 'purposes.json')], { env: {}, logger: log.logger })).rejects.toThrow(/番号法/);
+    await expect(runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA', '--purposes', join(dir, 'purposes.json')], { env: {}, logger: log.logger })).rejects.toThrow(/番号法/);
   });
 });

@@ -60,7 +60,7 @@ describe('the service at start', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kakunin-vid-'));
     writeFileSync(join(dir, 'cert.pem'), past.leafPem);
     writeFileSync(join(dir, 'key.pem'), past.keyPem);
-    const start = runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef01', '--verifier-cert', join(dir, 'cert.pem'), '--verifier-key', join(dir, 'key.pem'), '--revocation', 'off'], { env: {}, logger: createLogger('silent') });
+    const start = runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef01-QwErTyUiOpAsD', '--verifier-cert', join(dir, 'cert.pem'), '--verifier-key', join(dir, 'key.pem'), '--revocation', 'off'], { env: {}, logger: createLogger('silent') });
     await expect(start).rejects.toThrow(/KAKUNIN_VERIFIER_CERT_FILE \(.*cert\.pem\): the verifier certificate .* expired on/);
   });
 
@@ -69,7 +69,7 @@ describe('the service at start', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kakunin-vid-'));
     writeFileSync(join(dir, 'with-root.pem'), id.leafPem + id.rootPem);
     writeFileSync(join(dir, 'key.pem'), id.keyPem);
-    const base = ['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef01', '--revocation', 'off'];
+    const base = ['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef01-QwErTyUiOpAsD', '--revocation', 'off'];
     const serve = (args: string[]) => runServe([...base, ...args], { env: {}, logger: createLogger('silent') });
     await expect(serve(['--verifier-cert', join(dir, 'with-root.pem'), '--verifier-key', join(dir, 'key.pem')])).rejects.toThrow(
       /KAKUNIN_VERIFIER_CERT_FILE \(.*with-root\.pem\): chain certificate 1 .* is self-signed/,
@@ -80,7 +80,7 @@ describe('the service at start', () => {
   });
 
   it('exports the certificate\'s expiry as a metric an alert can watch', async () => {
-    const svc = await runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef01', '--revocation', 'off'], { env: {}, logger: createLogger('silent') });
+    const svc = await runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef01-QwErTyUiOpAsD', '--revocation', 'off'], { env: {}, logger: createLogger('silent') });
     try {
       const text = await (await fetch(`${svc.url}/metrics`)).text();
       const value = Number(/^kakunin_verifier_certificate_expiry_timestamp_seconds (\d+)$/m.exec(text)?.[1]);

@@ -18,8 +18,8 @@ import { answerAnnexC, type AnnexCRequestData } from '../../src/sandbox/wallet-a
 import { TrustStore } from '../../src/trust/index.js';
 import { freePort } from './helpers.js';
 
-const KEY = 'account-match-key-0123456789';
-const OTHER_MERCHANT = 'account-match-other-merchant-key';
+const KEY = 'account-match-key-0123456789-QwErT';
+const OTHER_MERCHANT = 'account-match-other-merchant-key-Q';
 const BINDING_KEY = 'b'.repeat(43);
 let svc: RunningService;
 let relaxed: RunningService;

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientIdOf } from '../../src/service/http/api-key.js';
 import { createLogger } from '../../src/service/observability/logger.js';
 import { runServe, type RunningService } from '../../src/service/startup/serve.js';
 import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
 import { TrustStore } from '../../src/trust/index.js';
 import { freePort } from './helpers.js';
 
-const KEY = 'api-test-key-0123456789';
+const KEY = 'api-test-key-0123456789-QwErTyUiOp';
 let svc: RunningService;
 let wallet: DemoWallet;
 let now = new Date();
@@ -35,10 +34,13 @@ describe('HTTP API', () => {
     expect(await bad.json()).toMatchObject({ error: 'API_KEY_INVALID' });
     const ok = await post('/v1/verifications', { purpose: 'age_over' }, { 'x-api-key': KEY });
     expect(ok.status).toBe(201);
-    // The receipt will name this client as its audience (an identifier derived from the key, not the key).
+    // The receipt will name this client as its audience (a keyed hash of the key, not the key),
+    // the same for every verification the key creates.
     const created = (await ok.json()) as { receipt_audience: string };
-    expect(created.receipt_audience).toBe(clientIdOf(KEY));
+    expect(created.receipt_audience).toMatch(/^kakunin-client:[\w-]{8}\.[\w-]{22}$/);
     expect(created.receipt_audience).not.toContain(KEY);
+    const again = (await (await post('/v1/verifications', { purpose: 'age_over' }, { 'x-api-key': KEY })).json()) as { receipt_audience: string };
+    expect(again.receipt_audience).toBe(created.receipt_audience);
   });
 
   it.each([

@@ -23,7 +23,7 @@ import { TrustStore } from '../../src/trust/index.js';
 import { freePort } from './helpers.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const API_KEY = 'test-key-0123456789abcdef';
+const API_KEY = 'test-key-0123456789abcdef-QwErTyUi';
 const publicUrl = 'http://localhost:65001'; // the "load balancer"; never listened on
 
 type Step = 'after-consume' | 'before-result' | 'after-result';

@@ -16,7 +16,7 @@ import { answerAnnexC, type AnnexCRequestData } from '../../src/sandbox/wallet-a
 import { TrustStore } from '../../src/trust/index.js';
 import { freePort } from './helpers.js';
 
-const KEY = 'flows-test-key-0123456789';
+const KEY = 'flows-test-key-0123456789-QwErTyUi';
 let svc: RunningService;
 let adult: DemoWallet;
 let minor: DemoWallet;

@@ -14,7 +14,7 @@ import { runDemo, type RunningService } from '../../src/service/startup/serve.js
 import { freePort } from './helpers.js';
 
 type Json = Record<string, any>;
-const KEY = 'conformance-test-key-0123456789';
+const KEY = 'conformance-test-key-0123456789-Qw';
 const doc = openApiDocument() as Json;
 let svc: RunningService;
 let now = new Date();

@@ -20,7 +20,7 @@ import { TrustStore } from '../../src/trust/index.js';
 import { startRedisCluster, type RedisClusterNodes } from '../helpers/redis-cluster.js';
 import { freePort } from './helpers.js';
 
-const KEY = 'cluster-test-key-0123456789';
+const KEY = 'cluster-test-key-0123456789-QwErTy';
 const publicUrl = 'http://localhost:65001'; // the "load balancer"; never listened on
 let cluster: RedisClusterNodes;
 let wallet: DemoWallet;

@@ -13,7 +13,7 @@ import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js
 import { TrustStore } from '../../src/trust/index.js';
 import { freePort } from './helpers.js';
 
-const KEY = 'response-code-test-key-0123456789';
+const KEY = 'response-code-test-key-0123456789-';
 const SHOP = 'https://shop.example';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 let svc: RunningService;

@@ -19,7 +19,7 @@ import { TrustStore } from '../../src/trust/index.js';
 import { ListServer, makeCrl, makeStatusList, type ListSigner } from '../trust/helpers/lists.js';
 import { capturingLogger, freePort } from './helpers.js';
 
-const KEY = 'revocation-test-key-0123456789';
+const KEY = 'revocation-test-key-0123456789-QwE';
 const DAY = 86_400_000;
 const T0 = new Date();
 let now = T0;

@@ -16,7 +16,7 @@ import type { PresentationRequest } from '../../src/protocols/request/presentati
 import { reduceToDecision } from '../../src/policy/index.js';
 import { TrustStore } from '../../src/trust/store.js';
 
-const KEYS = { KAKUNIN_API_KEYS: 'k'.repeat(16) };
+const KEYS = { KAKUNIN_API_KEYS: 'revocation-policy-key-0123456789abcdef' };
 
 describe('KAKUNIN_REVOCATION', () => {
   it('defaults to fail in serve and warn in sandbox; the cache folder defaults to .kakunin/revocation', () => {

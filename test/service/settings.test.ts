@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/service/startup/load-config.js';
 import { readSettings, SETTINGS } from '../../src/service/startup/settings.js';
 
-const KEYS = { KAKUNIN_API_KEYS: 'settings-test-key-0123456789' };
+const KEYS = { KAKUNIN_API_KEYS: 'settings-test-key-0123456789-QwErT' };
 
 describe('settings: one schema for flags and environment variables', () => {
   it('converts what its schema says: integers, switches, lists, choices; a flag wins over the variable', () => {
@@ -30,7 +30,7 @@ describe('settings: one schema for flags and environment variables', () => {
   });
 
   it('never repeats a secret in its message', () => {
-    expect(() => loadConfig(['--api-keys', 'short-secret'], {}, { sandbox: false })).toThrow(/KAKUNIN_API_KEYS must be comma-separated keys of at least 16 characters each, got "\(hidden\)"/);
+    expect(() => loadConfig(['--api-keys', 'short-secret'], {}, { sandbox: false })).toThrow(/KAKUNIN_API_KEYS must be comma-separated random keys of at least 32 characters each \(kakunin keys init makes one\), got "\(hidden\)"/);
     expect(() => loadConfig(['--api-keys', 'short-secret'], {}, { sandbox: false })).not.toThrow(/short-secret/);
   });
 

@@ -15,7 +15,7 @@ const MAIN = fileURLToPath(new URL('../../src/service/startup/main.ts', import.m
 describe('an unreachable Redis', () => {
   it('is one start-up line naming host and port, and SIGTERM still exits within the grace period', async () => {
     const redisPort = await freePort(); // nothing listens there: connections are refused
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA'], {
       env: { ...process.env, LOG_LEVEL: 'debug', REDIS_URL: `redis://127.0.0.1:${redisPort}`, KAKUNIN_STORE_KEY: randomBytes(32).toString('base64url'), KAKUNIN_REVOCATION: 'off' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -25,7 +25,7 @@ afterAll(() => new Promise<void>((r) => blocker.close(() => r())));
 describe('a port already in use', () => {
   for (const mode of ['demo', 'serve']) {
     it(`kakunin ${mode}: exits 1 naming the port, never "running"`, () => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, mode, '--port', String(port), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123'], {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, mode, '--port', String(port), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA'], {
         encoding: 'utf8',
         timeout: 60_000,
         env: { ...process.env, LOG_LEVEL: 'silent' },
@@ -37,14 +37,14 @@ describe('a port already in use', () => {
   }
 
   it('runServe rejects with a ConfigError and leaves nothing running', async () => {
-    await expect(runServe(['--port', String(port), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123'], { env: {} })).rejects.toThrow(/already in use \(EADDRINUSE\)/);
+    await expect(runServe(['--port', String(port), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA'], { env: {} })).rejects.toThrow(/already in use \(EADDRINUSE\)/);
   });
 });
 
 describe('slow clients', () => {
   it('a body that trickles is cut off after KAKUNIN_REQUEST_TIMEOUT (408), not held for Node\'s 300 s', async () => {
     const { connect } = await import('node:net');
-    const svc = await runServe(['--port', String(await freePort()), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123', '--request-timeout', '2'], { env: { LOG_LEVEL: 'silent' } });
+    const svc = await runServe(['--port', String(await freePort()), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA', '--request-timeout', '2'], { env: { LOG_LEVEL: 'silent' } });
     try {
       const { port } = new URL(svc.url);
       const socket = connect(Number(port), '127.0.0.1');
@@ -71,7 +71,7 @@ describe('the configuration, as an operator sees it', () => {
     spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, LOG_LEVEL: 'silent', ...env } });
 
   it('--print-config shows the effective settings with every secret masked, and exits 0', () => {
-    const apiKey = 'operator-api-key-0123456789';
+    const apiKey = 'operator-api-key-0123456789-QwErTy';
     const storeKey = Buffer.alloc(32, 7).toString('base64url');
     const r = run(['serve', '--print-config', '--port', '9123', '--webhook-allow-private'], { KAKUNIN_API_KEYS: apiKey, REDIS_URL: 'redis://:hunter2@127.0.0.1:6379', KAKUNIN_STORE_KEY: storeKey });
     expect(r.status).toBe(0);
@@ -87,7 +87,7 @@ describe('the configuration, as an operator sees it', () => {
   }, 60_000);
 
   it('a missing receipt key file names KAKUNIN_RECEIPT_KEY_FILE; an unknown trust set lists the sets that exist', async () => {
-    const base = ['--port', '0', '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123'];
+    const base = ['--port', '0', '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA'];
     await expect(runServe([...base, '--receipt-key', '/nonexistent/receipt.pem'], { env: {}, logger: capturingLogger().logger })).rejects.toThrow(
       'KAKUNIN_RECEIPT_KEY_FILE (--receipt-key) /nonexistent/receipt.pem: no such file',
     );

@@ -83,7 +83,7 @@ describe('StoreCipher', () => {
 });
 
 describe('KAKUNIN_STORE_KEY', () => {
-  const env = { KAKUNIN_API_KEYS: 'test-key-0123456789abcdef' };
+  const env = { KAKUNIN_API_KEYS: 'test-key-0123456789abcdef-QwErTyUi' };
 
   it('is required with REDIS_URL outside sandbox mode, and names itself', () => {
     expect(() => loadConfig(['--redis-url', REDIS_URL], env, { sandbox: false })).toThrow(ConfigError);

@@ -16,9 +16,9 @@ const quiet = { quiet: true, logger: createLogger('silent') };
 
 describe('the setting', () => {
   it('is refused outside sandbox mode, naming why', async () => {
-    expect(() => loadConfig(['--apple-test-ids'], { KAKUNIN_API_KEYS: 'test-ids-key-0123456789' }, { sandbox: false })).toThrow(ConfigError);
-    expect(() => loadConfig([], { KAKUNIN_API_KEYS: 'test-ids-key-0123456789', KAKUNIN_APPLE_TEST_IDS: 'true' }, { sandbox: false })).toThrow(/sandbox mode only/);
-    await expect(runServe(['--port', String(await freePort()), '--api-keys', 'test-ids-key-0123456789', '--apple-test-ids'], { env: {}, ...quiet })).rejects.toThrow(ConfigError);
+    expect(() => loadConfig(['--apple-test-ids'], { KAKUNIN_API_KEYS: 'test-ids-key-0123456789-QwErTyUiOp' }, { sandbox: false })).toThrow(ConfigError);
+    expect(() => loadConfig([], { KAKUNIN_API_KEYS: 'test-ids-key-0123456789-QwErTyUiOp', KAKUNIN_APPLE_TEST_IDS: 'true' }, { sandbox: false })).toThrow(/sandbox mode only/);
+    await expect(runServe(['--port', String(await freePort()), '--api-keys', 'test-ids-key-0123456789-QwErTyUiOp', '--apple-test-ids'], { env: {}, ...quiet })).rejects.toThrow(ConfigError);
   });
   it('is off by default, and on in sandbox mode when asked', () => {
     expect(loadConfig([], {}, { sandbox: true }).appleTestIds).toBe(false);

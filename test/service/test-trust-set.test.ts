@@ -18,7 +18,7 @@ import { freePort } from './helpers.js';
 
 const DAY = 86_400_000;
 const T0 = new Date();
-const KEY = 'test-set-key-0123456789abcdef';
+const KEY = 'test-set-key-0123456789abcdef-QwEr';
 const dir = mkdtempSync(join(tmpdir(), 'kakunin-test-set-'));
 const trustDir = join(dir, 'certs');
 const purposesFile = join(dir, 'purposes.json');

@@ -35,7 +35,7 @@ beforeAll(async () => {
   const prefix = `kakunin-two:${randomUUID()}:`;
   const cipher = StoreCipher.generate(); // one KAKUNIN_STORE_KEY for both instances
   const start = async (env: Record<string, string> = {}, logger = createLogger('silent')) =>
-    runServe(['--port', String(await freePort()), '--public-url', publicUrl, '--receipt-key', keyFile, '--api-keys', 'test-key-0123456789abcdef'], {
+    runServe(['--port', String(await freePort()), '--public-url', publicUrl, '--receipt-key', keyFile, '--api-keys', 'test-key-0123456789abcdef-QwErTyUi'], {
       env: { KAKUNIN_REVOCATION: 'off', ...env },
       logger,
       extraTrust: trust,
@@ -58,7 +58,7 @@ afterAll(async () => {
 async function createOnA(): Promise<{ id: string; qr: { uri: string } }> {
   const created = await fetch(`${local(a)}/v1/verifications`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer test-key-0123456789abcdef' },
+    headers: { 'content-type': 'application/json', authorization: 'Bearer test-key-0123456789abcdef-QwErTyUi' },
     body: JSON.stringify({ purpose: 'age_over' }),
   });
   return (await created.json()) as { id: string; qr: { uri: string } };
@@ -70,7 +70,7 @@ describe('two instances on one Redis', () => {
   it('serve one verification: created on A, answered on B, seen on A', async () => {
     const created = await fetch(`${local(a)}/v1/verifications`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer test-key-0123456789abcdef' },
+      headers: { 'content-type': 'application/json', authorization: 'Bearer test-key-0123456789abcdef-QwErTyUi' },
       body: JSON.stringify({ purpose: 'age_over' }),
     });
     expect(created.status).toBe(201);

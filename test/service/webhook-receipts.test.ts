@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { clientIdOf } from '../../src/service/http/api-key.js';
+import { ReceiptAudience } from '../../src/service/http/api-key.js';
 import { ReceiptSigner } from '../../src/service/verifications/receipts.js';
 import { deliverWebhook } from '../../src/service/webhooks/delivery.js';
 
@@ -57,9 +57,10 @@ describe('a receipt a merchant cannot misuse', () => {
 
   it('carries the creating client as aud: replayed to another client it fails the audience check, as documented (JWKS, iss, sub, aud, exp)', async () => {
     const signer = ReceiptSigner.ephemeral('https://verifier.example');
-    const clientA = clientIdOf('key-of-merchant-a-0123456789');
-    const clientB = clientIdOf('key-of-merchant-b-0123456789');
-    expect(clientA).toMatch(/^kakunin-client:[0-9a-f]{16}$/);
+    const audience = ReceiptAudience.fromSecret(signer.deriveSecret('receipt audience'), signer.kid);
+    const clientA = audience.of('key-of-merchant-a-0123456789abcdef');
+    const clientB = audience.of('key-of-merchant-b-0123456789abcdef');
+    expect(clientA).toMatch(/^kakunin-client:[\w-]{8}\.[\w-]{22}$/);
     expect(clientA).not.toBe(clientB);
     expect(clientA).not.toContain('merchant');
     const jws = await signer.sign('v-abc', decision, at, clientA);

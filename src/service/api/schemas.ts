@@ -86,7 +86,7 @@ export const Verification = Type.Object(
     expires_at: Type.String({ format: 'date-time' }),
     receipt_audience: Type.String({
       description:
-        'The `aud` of this verification\'s receipt: the client that created it (`kakunin-client:` + 16 hex digits of SHA-256 of its API key; `kakunin-client:sandbox` without API keys). Check it, with iss, sub (the verification id) and exp, when you verify the receipt against /.well-known/jwks.json.',
+        'The `aud` of this verification\'s receipt: the client that created it (`kakunin-client:<kid>.<mac>`, a keyed hash of its API key under a secret derived from the receipt key, whose kid it begins with; `kakunin-client:sandbox` without API keys). Check it, with iss, sub (the verification id) and exp, when you verify the receipt against /.well-known/jwks.json.',
     }),
     origin: Type.String({
       description: "The web origin the Digital Credentials API request is bound to: the page that calls navigator.credentials.get must be on it (options.origin at creation, default PUBLIC_URL's)",

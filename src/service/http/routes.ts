@@ -55,7 +55,7 @@ export function routes(ctx: ServiceContext, openapi: string): Record<Exclude<Ope
   return {
     createVerification: {
       guards: [noStore, perIp, requireApiKey(ctx.config.apiKeys), perKey],
-      handle: async (req, res) => void res.status(201).json(await createVerification(ctx, req.body as CreateVerificationOptions, String(res.locals.client))),
+      handle: async (req, res) => void res.status(201).json(await createVerification(ctx, req.body as CreateVerificationOptions, res.locals.apiKey as string | undefined)),
     },
     getVerification: { guards: [cors, noStore], handle: async (req, res) => void res.json(await getVerification(ctx, param(req, 'id'))) },
     verificationEvents: { guards: [cors], handle: (req, res) => streamEvents(ctx, req, res, param(req, 'id'), ctx.streams) },

@@ -19,6 +19,7 @@ import { Metrics } from '../observability/metrics.js';
 import { createProtocolAdapter } from '../verifications/wallet-protocols-adapter.js';
 import { RateLimits } from '../http/rate-limits.js';
 import { ReceiptSigner } from '../verifications/receipts.js';
+import { ReceiptAudience } from '../http/api-key.js';
 import { StreamCounter } from '../http/stream-counter.js';
 import { ServiceRevocation } from './revocation.js';
 import { MemorySessionStore, RedisSessionStore, requestStateStoreFor, StoreCipher, type SessionStore } from '../store/index.js';
@@ -75,6 +76,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
   const trust = loadTrust(config, options.extraTrust, logger);
   const perPurpose = loadPurposesFor(config, trust, logger);
   const receipts = receiptSigner(config, logger);
+  const audience = ReceiptAudience.fromSecret(receipts.deriveSecret('receipt audience'), receipts.kid);
   const { identity, notAfter } = await verifierIdentity(config, now(), logger);
   const additionalIdentities = await extraVerifierIdentities(config, now());
   const verifierInfo = config.verifierInfoFile ? loadVerifierInfo(config.verifierInfoFile) : undefined;
@@ -99,6 +101,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     purposeTrust: perPurpose.trust,
     ...(revocation ? { revocation } : {}),
     receipts,
+    audience,
     metrics,
     logger,
     protocols: createProtocolAdapter({

@@ -6,6 +6,7 @@
 import { PACKAGE_CERTS_DIR } from '../../runtime/trust-folder.js';
 import { ConfigError, readSettings, SECRET_KEYS, SETTINGS, settingsHelp } from './settings.js';
 import { parseStoreKey } from '../store/store-cipher.js';
+import { apiKeyWeakness } from '../http/api-key.js';
 
 export { ConfigError, SETTINGS, settingsHelp };
 
@@ -114,6 +115,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
   const port = s.port ?? 8080;
   const apiKeys = s['api-keys'] ?? [];
   if (!sandbox && apiKeys.length === 0) throw new ConfigError('KAKUNIN_API_KEYS (or --api-keys) is required outside sandbox mode: a comma-separated list of keys');
+  checkApiKeys(apiKeys);
   const storeKey = storeKeyOf(s['store-key'], s['redis-url'], sandbox);
   const bindingKey = s['binding-key'] === undefined ? undefined : parseStoreKey(s['binding-key']);
   if (s['binding-key'] !== undefined && !bindingKey) throw new ConfigError('KAKUNIN_BINDING_KEY (or --binding-key) must be 32 random bytes in base64url (43 characters)');
@@ -171,6 +173,22 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     ...(revocationCache !== 'none' ? { revocationCacheDir: revocationCache } : {}),
     revocationRefreshSeconds: s['revocation-refresh'] ?? 300,
     revocationAllowPrivate: s['revocation-allow-private'] ?? false,
+  });
+}
+
+/**
+ * An API key is the only thing between the internet and creating verifications, and a weak one can be
+ * guessed online: each key must pass apiKeyWeakness, sandbox mode included. The message names the
+ * setting and the key's place in the list, never the key.
+ */
+function checkApiKeys(keys: string[]): void {
+  keys.forEach((key, i) => {
+    const weakness = apiKeyWeakness(key);
+    if (weakness) {
+      throw new ConfigError(
+        `KAKUNIN_API_KEYS (or --api-keys): key ${i + 1} of ${keys.length} is too weak (${weakness}): use random keys of at least 32 characters and 128 bits, e.g. node -e "console.log(crypto.randomBytes(24).toString('hex'))" or kakunin keys init`,
+      );
+    }
   });
 }
 

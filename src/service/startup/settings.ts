@@ -71,10 +71,10 @@ export const SETTINGS = {
   },
   'api-keys': {
     env: 'KAKUNIN_API_KEYS',
-    schema: list(Type.String({ minLength: 16, maxLength: 512 })),
+    schema: list(Type.String({ minLength: 32, maxLength: 512 })),
     secret: true,
-    must: 'comma-separated keys of at least 16 characters each',
-    help: 'comma-separated keys for POST /v1/verifications (required outside sandbox mode)',
+    must: 'comma-separated random keys of at least 32 characters each (kakunin keys init makes one)',
+    help: 'comma-separated keys for POST /v1/verifications, each random, 32+ characters, 128+ bits (required outside sandbox mode)',
   },
   purposes: { env: 'KAKUNIN_PURPOSES_FILE', schema: text(), help: 'custom purposes (JSON, validated against a schema)' },
   municipalities: { env: 'KAKUNIN_MUNICIPALITIES', schema: list(), help: 'residency codes accepted by the built-in purpose' },

@@ -12,7 +12,7 @@ import { KakuninError } from '../../codes/error.js';
 import { reduceToDecision, type AccountReference, type Decision, type Purpose } from '../../policy/index.js';
 import { isCalendarDate } from '../../policy/compare/index.js';
 import { answerDigest } from '../../protocols/state/answer-digest.js';
-import { clientIdOf } from '../http/api-key.js';
+import { SANDBOX_AUDIENCE } from '../http/api-key.js';
 import type { ServiceContext } from '../context.js';
 import { conflict, gone, notFound, ServiceError } from '../errors.js';
 import { checkWebhookUrl } from '../webhooks/ssrf.js';
@@ -55,10 +55,13 @@ function newId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-export async function createVerification(ctx: ServiceContext, input: CreateVerificationOptions, client = clientIdOf(undefined)): Promise<CreatedVerification> {
+/** `apiKey`: the key the caller presented (undefined without API keys, in sandbox mode). */
+export async function createVerification(ctx: ServiceContext, input: CreateVerificationOptions, apiKey?: string): Promise<CreatedVerification> {
   const configured = ctx.purposes.get(input.purpose);
   if (!configured) throw new ServiceError('UNKNOWN_PURPOSE', `unknown purpose; known: ${[...ctx.purposes.keys()].join(', ')}`);
-  const purpose = purposeFor(ctx, configured, input.account, client);
+  const client = ctx.audience.of(apiKey);
+  const merchant = configured.forAccount && ctx.credentialBinding ? ctx.credentialBinding.merchantOf(apiKey) : undefined;
+  const purpose = purposeFor(ctx, configured, input.account, merchant);
   // Refuse a bad webhook before any request state or key is made for this verification.
   if (input.options?.webhook_url) checkWebhookUrl(input.options.webhook_url, { allowPrivate: ctx.config.webhookAllowPrivate, allowLoopback: ctx.config.webhookAllowPrivate });
   const origin = input.options?.origin ?? new URL(ctx.config.publicUrl).origin;
@@ -92,6 +95,7 @@ export async function createVerification(ctx: ServiceContext, input: CreateVerif
     expiresAt,
     ...(webhookUrl ? { webhookUrl } : {}),
     client,
+    ...(merchant ? { merchant } : {}),
     origin,
     ...(redirectUri ? { redirectUri } : {}),
     ...(prepared.qrUri ? { qrUri: prepared.qrUri } : {}),
@@ -145,7 +149,7 @@ function offers(purpose: Purpose, channel: 'dc_api' | 'openid4vp'): boolean {
  * given the merchant's reference and the merchant's credential binder; every other purpose is used
  * as configured, and refuses a reference.
  */
-function purposeFor(ctx: ServiceContext, purpose: Purpose, account: AccountReference | undefined, client: string): Purpose {
+function purposeFor(ctx: ServiceContext, purpose: Purpose, account: AccountReference | undefined, merchant: string | undefined): Purpose {
   if (!purpose.forAccount) {
     if (account) throw new ServiceError('INVALID_REQUEST', `account is for account_match purposes; ${purpose.name} takes none`);
     return purpose;
@@ -156,14 +160,15 @@ function purposeFor(ctx: ServiceContext, purpose: Purpose, account: AccountRefer
   if (!binding && (account.bind || account.binding !== undefined)) {
     throw new ServiceError('INVALID_REQUEST', 'this deployment makes no credential bindings (KAKUNIN_BINDING_KEY is not set)');
   }
-  return purpose.forAccount(account, binding ? binding(client) : () => '');
+  return purpose.forAccount(account, binding && merchant ? binding.binder(merchant) : () => '');
 }
 
 /** The purpose a stored session was created for (with its reference, for account_match). */
 function purposeOf(ctx: ServiceContext, session: VerificationSession): Purpose | undefined {
   const purpose = ctx.purposes.get(session.purpose);
   if (!purpose?.forAccount || !session.account) return purpose;
-  return purposeFor(ctx, purpose, session.account, session.client ?? clientIdOf(undefined));
+  // A session an older version stored has no merchant: its bindings were keyed on the client.
+  return purposeFor(ctx, purpose, session.account, session.merchant ?? session.client ?? SANDBOX_AUDIENCE);
 }
 
 function isBareOrigin(origin: string): boolean {
@@ -376,7 +381,7 @@ function refsOf(session: VerificationSession): RequestRefs {
 }
 
 async function finish(ctx: ServiceContext, session: VerificationSession, digest: string, decision: Decision, at: Date, elapsedMs: number, answeredBy: AnsweredBy): Promise<SessionEvent> {
-  const receipt = await ctx.receipts.sign(session.id, decision, at, session.client ?? clientIdOf(undefined), answeredBy);
+  const receipt = await ctx.receipts.sign(session.id, decision, at, session.client ?? SANDBOX_AUDIENCE, answeredBy);
   const { done, notify: announce } = await settle(ctx, session, digest, at, {
     state: decision.outcome,
     decision,

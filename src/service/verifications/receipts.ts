@@ -4,7 +4,7 @@
  * key is served at /.well-known/jwks.json. Several instances must share one key (RECEIPT_KEY_FILE);
  * without one, each process makes its own and says so at start.
  */
-import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, hkdfSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { newKeyPair } from '../../cose/key-pair.js';
 import { compactVerify, type JWK } from 'jose';
@@ -72,6 +72,16 @@ export class ReceiptSigner {
 
   static ephemeral(issuer: string, ttlSeconds?: number): ReceiptSigner {
     return new ReceiptSigner(newKeyPair('P-256').privateKey, issuer, ttlSeconds);
+  }
+
+  /**
+   * A 32-byte secret derived from the receipt key (HKDF-SHA-256, `info` keeps each use apart): a key
+   * every instance already shares and an operator already guards, for the keyed hashes receipts
+   * carry (the audience). It changes when the receipt key does.
+   */
+  deriveSecret(info: string): Buffer {
+    const der = this.privateKey.export({ format: 'der', type: 'pkcs8' });
+    return Buffer.from(hkdfSync('sha256', der, Buffer.alloc(0), `kakunin ${info}`, 32));
   }
 
   get jwks(): { keys: JWK[] } {

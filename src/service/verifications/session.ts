@@ -26,8 +26,13 @@ export interface VerificationSession {
   expiresAt: string;
   /** The merchant's webhook for the receipt, if any. */
   webhookUrl?: string;
-  /** The API client that created it (clientIdOf): the audience of its receipt. */
+  /**
+   * The API client that created it, as its receipt names it (ReceiptAudience): kept, so a receipt
+   * carries the receipt_audience given at creation even when the receipt key changed in between.
+   */
   client?: string;
+  /** account_match: whose credential bindings it makes (CredentialBinding.merchantOf). */
+  merchant?: string;
   /** What its QR code carries (the wallet link; public). */
   qrUri?: string;
   /** The web origin its Digital Credentials API request is bound to. */
