@@ -87,12 +87,19 @@
     follow(await res.json(), purpose);
   }
 
+  /** What the waiting screen says now, kept by its key so a change of language says it again. */
+  var waitKey = 'waiting';
+  function waitStatus(key) {
+    waitKey = key;
+    I18n.put($('wait-status'), I18n.t(key));
+  }
+
   /** Shows the waiting screen for a verification and follows it (also after a reload). */
   function follow(verification, purpose) {
     current = { verification: verification, purpose: purpose };
     sessionStorage.setItem(STORED, JSON.stringify({ verification: verification, purpose: purpose.name }));
     I18n.put($('wait-purpose'), purposeText(purpose));
-    I18n.put($('wait-status'), I18n.t('waiting'));
+    waitStatus('waiting');
     $('sandbox-wallet').hidden = !config.sandbox;
     $('sandbox-wallet').disabled = false;
     // Apple and Google Wallet answer the Digital Credentials API only: where the browser has it, that
@@ -132,7 +139,7 @@
       function () {},
       function (e) {
         if (e && e.status === 404) return lost();
-        if (current && current.run === run) I18n.put($('wait-status'), I18n.t(e && (e.status === 503 || e.status === 429) ? 'busy' : 'walletFailed'));
+        if (current && current.run === run) waitStatus(e && (e.status === 503 || e.status === 429) ? 'busy' : 'walletFailed');
       },
     ).then(function () {
       asking = false;
@@ -151,12 +158,12 @@
     $('qr').setAttribute('aria-hidden', String(down));
     $('qr-offline').hidden = !down;
     $('sandbox-wallet').disabled = down;
-    if (down) I18n.put($('wait-status'), I18n.t('reconnecting'));
+    if (down) waitStatus('reconnecting');
     if (down && probing === null) probing = setInterval(probe, 3000);
     if (!down && probing !== null) {
       clearInterval(probing);
       probing = null;
-      I18n.put($('wait-status'), I18n.t('waiting'));
+      waitStatus('waiting');
     }
   }
 
@@ -214,35 +221,35 @@
     if (event.state === 'unknown') return lost();
     // Anything from the stream means the service is reachable again.
     if (probing !== null) offline(false);
-    if (event.state === 'retrieved') I18n.put($('wait-status'), I18n.t('retrieved'));
-    // The state is the headline; its code would only repeat it, in English.
-    if (event.state === 'expired' || event.state === 'declined') {
-      return showResult({ look: 'retry', headline: I18n.t(event.state), reason: reasonText(event.reason), again: 'again' });
-    }
-    if (event.state === 'verified' || event.state === 'failed' || event.state === 'test') describe(event);
+    if (event.state === 'retrieved') waitStatus('retrieved');
+    if (FINAL[event.state]) showResult(describe(event));
   }
 
   function reasonText(reason) {
     return reason ? reason[I18n.lang] || reason.en : '';
   }
 
+  /** What a final event says, as the result screen shows it, in the page's language. */
   function describe(event) {
+    // The state is the headline; its code would only repeat it, in English.
+    if (event.state === 'expired') return { look: 'retry', headline: I18n.t('expired'), reason: reasonText(event.reason), again: 'again' };
+    if (event.state === 'declined') return { look: 'retry', headline: I18n.declined(event.reason), reason: reasonText(event.reason), again: 'again' };
     var decision = event.decision;
     // An Apple test ID (sandbox only): what it would have said, marked TEST, never green.
     if (decision && decision.outcome === 'test') {
       var shown = decide(decision.value);
       shown.look = 'test';
       shown.reason = I18n.t('testId');
-      return showResult(shown);
+      return shown;
     }
     if (!decision || decision.outcome !== 'verified') {
       // Could not verify is not "no": a process failure tries again, a document that does not verify
       // asks for another one; neither is the red cross of a real refusal.
       var code = event.reason ? event.reason.code : '';
-      if (event.reason && event.reason.retry) return showResult({ look: 'retry', headline: I18n.t('unverified'), reason: reasonText(event.reason), code: code, again: 'again' });
-      return showResult({ look: 'unverified', headline: I18n.t('unverified'), reason: reasonText(event.reason), next: I18n.t('nextDocument'), code: code, again: 'againDocument' });
+      if (event.reason && event.reason.retry) return { look: 'retry', headline: I18n.t('unverified'), reason: reasonText(event.reason), code: code, again: 'again' };
+      return { look: 'unverified', headline: I18n.t('unverified'), reason: reasonText(event.reason), next: I18n.t('nextDocument'), code: code, again: 'againDocument' };
     }
-    showResult(decide(decision.value));
+    return decide(decision.value);
   }
 
   /** What a decision's value says, as the result screen shows it. */
@@ -362,6 +369,12 @@
   window.onLanguageChange = function () {
     $('lang-ja').setAttribute('aria-pressed', String(I18n.lang === 'ja'));
     $('lang-en').setAttribute('aria-pressed', String(I18n.lang === 'en'));
+    // The waiting screen says again what the check is about and where it stands. (A result covers the
+    // switch: the language is chosen before the check.)
+    if (!$('wait').hidden && current && current.purpose) {
+      I18n.put($('wait-purpose'), purposeText(current.purpose));
+      waitStatus(waitKey);
+    }
     if (config) {
       renderPurposes();
       document.title = (config.counter_name ? config.counter_name + ' — ' : '') + I18n.t('title');

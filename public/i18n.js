@@ -21,6 +21,7 @@
       lost: 'この確認は無効になりました', lostReason: 'サービスがこの確認を見つけられません。新しい確認を始めてください。', newCheck: '新しい確認を始める',
       walletFailed: 'スマートフォンからの応答を受け取れませんでした。もう一度「確認を始める」を押してください。',
       ok: '確認できました', ng: '確認できませんでした', expired: '時間切れです', declined: '提示が中止されました',
+      walletError: 'ウォレットが応答できませんでした', cancelledHere: '確認を中止しました',
       over: '{n}歳以上です', notOver: '{n}歳未満です', resident: '住民です', notResident: '住民ではありません',
       identity: '本人確認ができました', name: '氏名', address: '住所', birthDate: '生年月日', portrait: '顔写真（照合用・保存しません）',
       apiKey: 'APIキーを入力してください', error: '確認を始められませんでした', tryAgain: 'もう一度お試しください。',
@@ -58,6 +59,7 @@
       lost: 'This check is no longer valid', lostReason: 'The service no longer knows this check. Please start a new one.', newCheck: 'Start a new check',
       walletFailed: 'The phone\'s answer did not reach the service. Press "Start the check" again.',
       ok: 'Verified', ng: 'Not verified', expired: 'Timed out', declined: 'Cancelled on the phone',
+      walletError: 'The wallet could not answer', cancelledHere: 'Check cancelled',
       over: '{n} or over', notOver: 'Under {n}', resident: 'Resident', notResident: 'Not a resident',
       identity: 'Identity verified', name: 'Name', address: 'Address', birthDate: 'Date of birth', portrait: 'Portrait (to compare; not stored)',
       apiKey: 'Enter the API key', error: 'The check could not start', tryAgain: 'Please try again.',
@@ -126,5 +128,10 @@
     apply();
     if (global.onLanguageChange) global.onLanguageChange();
   }
-  global.I18n = { t: t, put: put, date: date, apply: apply, setLang: setLang, get lang() { return lang; } };
+  /** Who ended a declined check, as its headline says it (the wallet's own code is in the reason). */
+  var DECLINED_BY = { WALLET_ERROR: 'walletError', CANCELLED_BY_VERIFIER: 'cancelledHere' };
+  function declined(reason) {
+    return t((reason && DECLINED_BY[reason.code]) || 'declined');
+  }
+  global.I18n = { t: t, put: put, date: date, apply: apply, setLang: setLang, declined: declined, get lang() { return lang; } };
 })(window);

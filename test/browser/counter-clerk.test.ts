@@ -137,6 +137,28 @@ describe('"could not verify" is not "no"', () => {
     }
   });
 
+  it('a decline says who ended it: the customer on the phone, the wallet unable to answer, or this counter', async () => {
+    const headlines = { DECLINED: ['提示が中止されました', 'Cancelled on the phone'], WALLET_ERROR: ['ウォレットが応答できませんでした', 'The wallet could not answer'], CANCELLED_BY_VERIFIER: ['確認を中止しました', 'Check cancelled'] } as const;
+    for (const [code, [ja, en]] of Object.entries(headlines)) {
+      for (const lang of ['ja', 'en'] as const) {
+        const page = await open(lang, 'tablet', (p) => streamAnswers(p, finalEvent('declined', true, code as keyof typeof headlines)));
+        await choose(page, lang);
+        await page.locator('#result:not([hidden])').waitFor();
+        expect(await page.locator('#result-headline').innerText(), `${code} ${lang}`).toBe(lang === 'ja' ? ja : en);
+        await page.close();
+      }
+    }
+  });
+
+  it('the language switch says the waiting screen again: what is checked and where it stands', async () => {
+    const waiting = await open('ja', 'tablet', waitingWallet);
+    await choose(waiting, 'ja');
+    await waiting.click('#lang-en');
+    expect(await waiting.locator('#wait-purpose').innerText()).toContain('20 or over');
+    expect(await waiting.locator('#wait-status').innerText()).toBe("Waiting for the customer's phone");
+    await waiting.close();
+  });
+
   it('a 401 says the page\'s key is wrong and asks for it again; a 503 says busy; neither shows "HTTP"', async () => {
     for (const [status, reason, again] of [
       [401, 'この画面に設定されたAPIキーが正しくありません。管理者に正しいキーを確認してください。', 'APIキーを入力し直す'],
