@@ -106,6 +106,9 @@ function errorHandler(ctx: ServiceContext) {
     const status = httpStatusOf(e.code);
     // 503s are passing (the store is away): tell clients when to come back.
     if (status === 503 && !res.get('retry-after')) res.set('retry-after', '5');
+    // A client over a limit gives its connection back: a 429 on a kept-alive socket would let it hold
+    // the socket and send the next request without a new handshake.
+    if (status === 429) res.set('connection', 'close');
     res.status(status).json({ error: e.code, message: e.message });
   };
 }

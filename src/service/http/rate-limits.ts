@@ -17,7 +17,7 @@ import { ServiceError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 
 const WINDOW_MS = 60_000;
-const IPV6_SUBNET = 64;
+export const IPV6_SUBNET = 64;
 
 export interface RateLimitsOptions {
   /** The keyed name of a value (StoreCipher.name). */

@@ -44,6 +44,11 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly http = this.counter('kakunin_http_responses_total', 'HTTP responses, by route and status class.', ['route', 'status']);
+  readonly connectionsRefused = this.counter(
+    'kakunin_connections_refused_total',
+    'Connections refused before HTTP, by why: address (the per-address limit), total (no room: idle keep-alive connections were closed).',
+    ['why'],
+  );
   readonly webhooks = this.counter('kakunin_webhook_deliveries_total', 'Webhook deliveries, by result.', ['result']);
   readonly revocationUnavailableAccepted = this.counter(
     'kakunin_revocation_unavailable_accepted_total',

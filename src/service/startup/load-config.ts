@@ -7,6 +7,7 @@ import { PACKAGE_CERTS_DIR } from '../../runtime/trust-folder.js';
 import { ConfigError, readSettings, SECRET_KEYS, SETTINGS, settingsHelp } from './settings.js';
 import { parseStoreKey } from '../store/store-cipher.js';
 import { apiKeyWeakness } from '../http/api-key.js';
+import { descriptorLimit } from '../http/connection-limits.js';
 
 export { ConfigError, SETTINGS, settingsHelp };
 
@@ -74,6 +75,14 @@ export interface ServiceConfig {
   /** Express's `trust proxy`: which peers' X-Forwarded-For is believed (rate limits key on the
    * client address). false unless configured. */
   trustProxy: boolean | number | string;
+  /**
+   * Open connections in all and per client address (IPv6 per /64; 0: no per-address limit), counted
+   * before HTTP (http/connection-limits.ts): one client must not hold every descriptor.
+   */
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  /** Seconds an idle keep-alive connection is kept. */
+  keepAliveTimeoutSeconds: number;
   /** Shown in the counter page's title (a shop's or a city office's name). */
   counterName?: string;
   /** Seconds a client has to send a whole request (headers included): the largest legitimate
@@ -132,6 +141,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     throw new ConfigError('KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST needs KAKUNIN_GOOGLE_RP_METADATA: the gw_rp_metadata_bytes Google gave with your certificate');
   }
   const revocationCache = s['revocation-cache'] ?? '.kakunin/revocation';
+  const trustProxy = trustProxyOf(s['trust-proxy']);
   return Object.freeze({
     host: s.host ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
     port,
@@ -165,7 +175,8 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     pendingTtlSeconds: s['pending-ttl'] ?? 300,
     resultTtlSeconds: s['result-ttl'] ?? 120,
     requestTimeoutSeconds: s['request-timeout'] ?? 30,
-    trustProxy: trustProxyOf(s['trust-proxy']),
+    trustProxy,
+    ...connectionLimitsOf(s['max-connections'], s['max-connections-per-address'], s['keep-alive'], trustProxy !== false),
     ...(s['counter-name'] ? { counterName: s['counter-name'] } : {}),
     logLevel: s['log-level'] ?? 'info',
     // Fail closed in production; the sandbox issuers publish no CRLs, so the demo warns instead.
@@ -190,6 +201,26 @@ function checkApiKeys(keys: string[]): void {
       );
     }
   });
+}
+
+/**
+ * Connection limits: the total stays below the open-file limit (Redis, webhooks, revocation lists and
+ * log files need descriptors too). Behind a proxy every connection comes from the proxy, so the
+ * per-address limit is off unless set (the proxy limits per client), and idle connections are kept
+ * longer than a proxy's or a load balancer's own (commonly 60 s), which would otherwise reuse a
+ * connection this server had just closed.
+ */
+function connectionLimitsOf(total: number | undefined, perAddress: number | undefined, keepAlive: number | undefined, behindProxy: boolean) {
+  const files = descriptorLimit();
+  const maxConnections = total ?? (files ? Math.max(16, Math.floor((files * 3) / 4)) : 1024);
+  if (files && maxConnections > files - 64) {
+    throw new ConfigError(`KAKUNIN_MAX_CONNECTIONS (or --max-connections) ${maxConnections} leaves too few of this process's ${files} open files for Redis, webhooks and logs: at most ${files - 64}, or raise the limit (ulimit -n)`);
+  }
+  return {
+    maxConnections,
+    maxConnectionsPerAddress: perAddress ?? (behindProxy ? 0 : 128),
+    keepAliveTimeoutSeconds: keepAlive ?? (behindProxy ? 65 : 5),
+  };
 }
 
 /** Wallets only talk to https verifiers; plain http is for this machine. */

@@ -5,6 +5,7 @@
  * flight, close the store.
  */
 import { createServer, type Server } from 'node:http';
+import { limitConnections } from '../http/connection-limits.js';
 import { TrustStore } from '../../trust/index.js';
 import { createApp } from '../http/app.js';
 import { buildContext, type BuildOptions } from './build-context.js';
@@ -96,6 +97,19 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
   // request KAKUNIN_REQUEST_TIMEOUT, checked every second.
   const requestTimeout = config.requestTimeoutSeconds * 1000;
   const server = createServer({ requestTimeout, headersTimeout: Math.min(10_000, requestTimeout), connectionsCheckingInterval: 1000 }, app);
+  let lastRefusalLog = 0;
+  limitConnections(server, {
+    total: config.maxConnections,
+    perAddress: config.maxConnectionsPerAddress,
+    onRefused: (why) => {
+      ctx.metrics.connectionsRefused.inc({ why });
+      // One line a minute at most: a flood must not become a flood of log lines. No address: that is personal data.
+      if (Date.now() - lastRefusalLog > 60_000) {
+        lastRefusalLog = Date.now();
+        ctx.logger.warn({ why, maxConnections: config.maxConnections, perAddress: config.maxConnectionsPerAddress }, why === 'address' ? 'connection refused: one client address holds its limit of open connections' : 'connection refused: no room for another connection (idle keep-alive connections closed)');
+      }
+    },
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -112,8 +126,9 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
     if (code === 'EACCES') throw new ConfigError(`port ${config.port} on ${config.host} needs privileges this process does not have (EACCES): choose a port above 1023`);
     throw e;
   }
-  // Behind a load balancer idle keep-alive sockets must outlive the balancer's, or requests fail.
-  server.keepAliveTimeout = 65_000;
+  // Idle keep-alive sockets: short facing clients directly (each one holds a descriptor), longer than
+  // the balancer's own behind a proxy, or it reuses a socket this server just closed (load-config.ts).
+  server.keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;

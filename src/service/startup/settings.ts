@@ -107,6 +107,17 @@ export const SETTINGS = {
   'pending-ttl': { env: 'KAKUNIN_PENDING_TTL', schema: integer(10, 3600), help: 'seconds a wallet has to answer (300)' },
   'result-ttl': { env: 'KAKUNIN_RESULT_TTL', schema: integer(10, 3600), help: 'seconds a result is kept (120)' },
   'request-timeout': { env: 'KAKUNIN_REQUEST_TIMEOUT', schema: integer(1, 300), help: 'seconds a client has to send a whole request (30)' },
+  'max-connections': {
+    env: 'KAKUNIN_MAX_CONNECTIONS',
+    schema: integer(16, 1_000_000),
+    help: 'open client connections in all, below the open-file limit (3/4 of it; 1024 where it is unknown)',
+  },
+  'max-connections-per-address': {
+    env: 'KAKUNIN_MAX_CONNECTIONS_PER_ADDRESS',
+    schema: integer(0, 1_000_000),
+    help: 'open connections per client address, IPv6 per /64 (128; behind a proxy, KAKUNIN_TRUST_PROXY set: 0, off)',
+  },
+  'keep-alive': { env: 'KAKUNIN_KEEP_ALIVE_TIMEOUT', schema: integer(1, 600), help: 'seconds an idle keep-alive connection stays open (5; behind a proxy, KAKUNIN_TRUST_PROXY set: 65)' },
   'counter-name': { env: 'KAKUNIN_COUNTER_NAME', schema: text({ maxLength: 80 }), help: "the shop's or office's name in the counter page's title" },
   'trust-proxy': {
     env: 'KAKUNIN_TRUST_PROXY',
