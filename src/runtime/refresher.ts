@@ -7,7 +7,9 @@
 import { KakuninError } from '../codes/error.js';
 import type { KakuninCode } from '../codes/error-codes.js';
 import { fetchTrustMaterial, type FetchPolicy } from './fetch.js';
+import { MAX_CRL_BYTES } from '../trust/crl.js';
 import type { ListTarget, RevocationLists } from '../trust/revocation-lists.js';
+import { MAX_LIST_BYTES } from '../trust/status-list.js';
 
 export interface RefresherOptions {
   lists: RevocationLists;
@@ -47,16 +49,19 @@ export class TrustRefresher {
 
   constructor(private readonly options: RefresherOptions) {}
 
-  private fetchBytes(url: string): Promise<Uint8Array> {
-    if (this.options.fetch) return this.options.fetch(url);
-    return fetchTrustMaterial(url, this.options.fetchPolicy).then((r) => r.body);
+  private fetchBytes(target: ListTarget): Promise<Uint8Array> {
+    if (this.options.fetch) return this.options.fetch(target.url);
+    // Each kind up to the size its reader accepts, unless the policy sets a limit.
+    const maxBytes = this.options.fetchPolicy?.maxBytes ?? (target.kind === 'crl' ? MAX_CRL_BYTES : MAX_LIST_BYTES);
+    return fetchTrustMaterial(target.url, { ...this.options.fetchPolicy, maxBytes }).then((r) => r.body);
   }
 
   private async one(target: ListTarget): Promise<RefreshResult> {
     const { lists, now } = this.options;
     try {
-      const bytes = await this.fetchBytes(target.url);
-      lists.accept(target, bytes, now());
+      const bytes = await this.fetchBytes(target);
+      // Verified in slices, never holding the event loop for the whole list (a CRL can list a million).
+      await lists.acceptAsync(target, bytes, now());
       return { url: target.url, kind: target.kind, ok: true };
     } catch (e) {
       const code = e instanceof KakuninError ? e.code : 'FETCH_FAILED';

@@ -10,8 +10,8 @@
 import { createHash } from 'node:crypto';
 import { KakuninError } from '../codes/error.js';
 import type { KakuninCode } from '../codes/error-codes.js';
-import { crlDistributionPointsOf, parseCertificate } from './certificate.js';
-import { normalizeSerial, verifyCrl, type ParsedCrl } from './crl.js';
+import { crlDistributionPointsOf, parseCertificate, type ParsedCertificate } from './certificate.js';
+import { normalizeSerial, verifyCrl, verifyCrlAsync, type ParsedCrl } from './crl.js';
 import type { RevocationChecker, RevocationStatus } from './revocation.js';
 import { readMsoStatus, statusAt, verifyStatusListToken, type VerifiedList } from './status-list.js';
 import type { TrustStore } from './store.js';
@@ -190,45 +190,84 @@ export class RevocationLists implements RevocationChecker {
    * restart keeps its real age and refresh schedule, yet is verified again as of `at`.
    */
   accept(target: ListTarget, bytes: Uint8Array, at: Date, fetchedAt: Date = at): void {
-    this.want(target);
-    const e = this.entries.get(this.key(target));
-    if (!e) throw new KakuninError('REVOCATION_LISTS_FULL', 'too many revocation lists tracked');
-    e.lastAttempt = at;
+    const e = this.attempt(target, at);
     try {
-      if (target.kind === 'crl') {
-        if (!target.issuer) throw new KakuninError('CRL_UNTRUSTED', 'no issuer certificate to verify the CRL with');
-        const crl = verifyCrl(bytes, parseCertificate(target.issuer), { at, clockSkewSeconds: this.options.clockSkewSeconds });
-        if (e.crl && crl.thisUpdate < e.crl.thisUpdate) throw new KakuninError('CRL_EXPIRED', 'CRL is older than the copy held');
-        e.crl = crl;
-        e.validUntil = crl.nextUpdate ?? plus(fetchedAt, this.maxAge);
-        const next = plus(fetchedAt, this.refresh);
-        e.refreshAfter = crl.nextUpdate && crl.nextUpdate < next ? crl.nextUpdate : next;
-      } else {
-        // Only the anchor of the documents that name the list, and only while it is trusted here
-        // (a cached target cannot bring its own anchor).
-        const anchorSha = target.anchor && certificateSha(target.anchor);
-        const anchor = anchorSha && this.options.trust.anchors.find((a) => a.certificate.sha256 === anchorSha);
-        if (!anchor) throw new KakuninError('STATUS_LIST_UNTRUSTED', 'the list is not tied to a trust anchor of this verifier');
-        const list = verifyStatusListToken(bytes, {
-          anchors: [anchor.certificate.der],
-          at,
-          uri: target.url,
-          certificate: target.certificate,
-          clockSkewSeconds: this.options.clockSkewSeconds,
-        });
-        if (e.list && list.iat < e.list.iat) throw new KakuninError('STATUS_LIST_EXPIRED', 'list is older than the copy held');
-        e.list = list;
-        e.validUntil = list.exp ?? plus(fetchedAt, this.maxAge);
-        e.refreshAfter = plus(fetchedAt, Math.min(list.ttlSeconds ?? this.refresh, this.maxAge));
-      }
-      e.lastSuccess = fetchedAt;
-      e.lastError = undefined;
+      this.install(e, target.kind === 'crl' ? { crl: verifyCrl(bytes, this.crlIssuer(target), this.crlOptions(at)) } : { list: this.verifyList(target, bytes, at) }, fetchedAt);
     } catch (err) {
       this.fail(target, err, at);
       throw err;
     }
     // Outside the try: a failure to persist is the caller's to report, not a bad list.
     this.options.onAccepted?.(target, bytes, fetchedAt);
+  }
+
+  /**
+   * accept for a process that serves requests while it loads: a large CRL is read in slices with
+   * `pause` between them and its signature checked off the main thread (verifyCrlAsync), so that
+   * loading a million entries never holds the event loop for long. The same checks and outcome.
+   */
+  async acceptAsync(target: ListTarget, bytes: Uint8Array, at: Date, fetchedAt: Date = at, pause?: () => Promise<void>): Promise<void> {
+    const e = this.attempt(target, at);
+    try {
+      const copy = target.kind === 'crl' ? { crl: await verifyCrlAsync(bytes, this.crlIssuer(target), { ...this.crlOptions(at), pause }) } : { list: this.verifyList(target, bytes, at) };
+      this.install(e, copy, fetchedAt);
+    } catch (err) {
+      this.fail(target, err, at);
+      throw err;
+    }
+    this.options.onAccepted?.(target, bytes, fetchedAt);
+  }
+
+  private attempt(target: ListTarget, at: Date): Entry {
+    this.want(target);
+    const e = this.entries.get(this.key(target));
+    if (!e) throw new KakuninError('REVOCATION_LISTS_FULL', 'too many revocation lists tracked');
+    e.lastAttempt = at;
+    return e;
+  }
+
+  private crlIssuer(target: ListTarget): ParsedCertificate {
+    if (!target.issuer) throw new KakuninError('CRL_UNTRUSTED', 'no issuer certificate to verify the CRL with');
+    return parseCertificate(target.issuer);
+  }
+
+  private crlOptions(at: Date): { at: Date; clockSkewSeconds?: number } {
+    return { at, clockSkewSeconds: this.options.clockSkewSeconds };
+  }
+
+  private verifyList(target: ListTarget, bytes: Uint8Array, at: Date): VerifiedList {
+    // Only the anchor of the documents that name the list, and only while it is trusted here
+    // (a cached target cannot bring its own anchor).
+    const anchorSha = target.anchor && certificateSha(target.anchor);
+    const anchor = anchorSha && this.options.trust.anchors.find((a) => a.certificate.sha256 === anchorSha);
+    if (!anchor) throw new KakuninError('STATUS_LIST_UNTRUSTED', 'the list is not tied to a trust anchor of this verifier');
+    return verifyStatusListToken(bytes, {
+      anchors: [anchor.certificate.der],
+      at,
+      uri: target.url,
+      certificate: target.certificate,
+      clockSkewSeconds: this.options.clockSkewSeconds,
+    });
+  }
+
+  /** Makes a verified copy the one in use, unless it is older than the copy held. */
+  private install(e: Entry, copy: { crl: ParsedCrl } | { list: VerifiedList }, fetchedAt: Date): void {
+    if ('crl' in copy) {
+      const { crl } = copy;
+      if (e.crl && crl.thisUpdate < e.crl.thisUpdate) throw new KakuninError('CRL_EXPIRED', 'CRL is older than the copy held');
+      e.crl = crl;
+      e.validUntil = crl.nextUpdate ?? plus(fetchedAt, this.maxAge);
+      const next = plus(fetchedAt, this.refresh);
+      e.refreshAfter = crl.nextUpdate && crl.nextUpdate < next ? crl.nextUpdate : next;
+    } else {
+      const { list } = copy;
+      if (e.list && list.iat < e.list.iat) throw new KakuninError('STATUS_LIST_EXPIRED', 'list is older than the copy held');
+      e.list = list;
+      e.validUntil = list.exp ?? plus(fetchedAt, this.maxAge);
+      e.refreshAfter = plus(fetchedAt, Math.min(list.ttlSeconds ?? this.refresh, this.maxAge));
+    }
+    e.lastSuccess = fetchedAt;
+    e.lastError = undefined;
   }
 
   /** Records a failed fetch or verification; the copy held stays. */
