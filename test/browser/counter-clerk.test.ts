@@ -256,7 +256,7 @@ describe('the path Apple and Google Wallet answer comes first', () => {
       await choose(page, lang);
       await page.locator('#qr svg').waitFor();
       const notice = await page.locator('#no-dcapi').innerText();
-      expect(notice).toMatch(lang === 'ja' ? /このブラウザからは Apple ウォレットと Google ウォレットを使えません/ : /Apple Wallet and Google Wallet cannot be used from this browser/);
+      expect(notice).toMatch(lang === 'ja' ? /このブラウザからは Apple\sウォレットと Google\sウォレットを使えません/ : /Apple\sWallet and Google\sWallet cannot be used from this browser/);
       expect(notice).toMatch(/Chrome/);
       expect(notice).toMatch(/Safari/);
       expect(await page.locator('#phone-wallet').isVisible()).toBe(false);
@@ -284,6 +284,40 @@ async function outsideViewport(page: Page): Promise<string[]> {
     return out;
   });
 }
+
+describe('a wallet\'s name is never split over two lines', () => {
+  /** The lines each "Apple ウォレット" / "Google Wallet" on screen is painted on. */
+  const linesOfNames = (page: Page) =>
+    page.evaluate(() => {
+      const found: { name: string; lines: number }[] = [];
+      const walker = document.createTreeWalker(document.getElementById('wait')!, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (!node.parentElement?.checkVisibility()) continue;
+        for (const m of node.textContent!.matchAll(/(Apple|Google)\s(ウォレット|Wallet)/g)) {
+          const range = document.createRange();
+          range.setStart(node, m.index!);
+          range.setEnd(node, m.index! + m[0].length);
+          const tops = new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top)));
+          found.push({ name: m[0], lines: tops.size });
+        }
+      }
+      return found;
+    });
+  for (const lang of ['ja', 'en'] as const) {
+    for (const size of Object.keys(SIZES) as Size[]) {
+      it(`${lang}, ${size}: with and without the DC API`, async () => {
+        for (const init of [waitingWallet, withoutDcApi]) {
+          const page = await open(lang, size, init);
+          await choose(page, lang);
+          const names = await linesOfNames(page);
+          expect(names.length).toBeGreaterThanOrEqual(2);
+          expect(names.filter((n) => n.lines !== 1)).toEqual([]);
+          await page.close();
+        }
+      });
+    }
+  }
+});
 
 describe('nothing below the fold on a tablet', () => {
   for (const size of ['tablet', 'wide'] as const) {
