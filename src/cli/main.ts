@@ -10,6 +10,8 @@ const USAGE = `kakunin: verifier for ISO/IEC 18013-5 mdoc credentials
 Commands:
   demo [options]              the service in sandbox mode with a walkthrough (a sandbox wallet answers)
   serve [options]             the verifier service (HTTP API, counter and merchant pages)
+  check [serve|demo] [options]  every check a start makes (files, keys, certificates, trust sets,
+                              purposes, Redis), without listening: exit 1 listing every problem
   verify RESPONSE [options]   verify a DeviceResponse, or a DC API / OpenID4VP response with --protocol
   reader --purpose P          in-person ISO 18013-5 reader (QR or NFC engagement)
   trust list | lists | import-vical   inspect and update the trust sets and revocation lists
@@ -42,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
       await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
       process.exit(code);
     }
+    case 'check':
+      return (await import('../service/startup/check.js')).runCheck(rest, process.env, io);
     case 'serve':
     case 'demo':
       // Runs until SIGTERM/SIGINT; a start-up problem prints one line naming it and exits 1.

@@ -19,10 +19,10 @@ export function loadVerifierIdentity(certificatePemFile: string, privateKeyPemFi
 
 /**
  * The development identity in `dir` (default `.kakunin/`) for `host`: loaded when present and made
- * for that host and still valid at `now`, generated otherwise. The private key file is written
- * with mode 0600.
+ * for that host and still valid at `now`, generated otherwise and written unless `write` is false
+ * (a check that must leave no files). The private key file is written with mode 0600.
  */
-export async function loadOrCreateDevelopmentIdentity(host: string, now: Date, dir = '.kakunin'): Promise<VerifierIdentity & { rootDer: Uint8Array }> {
+export async function loadOrCreateDevelopmentIdentity(host: string, now: Date, dir = '.kakunin', options: { write?: boolean } = {}): Promise<VerifierIdentity & { rootDer: Uint8Array }> {
   const certFile = join(dir, 'reader.pem');
   const keyFile = join(dir, 'reader.key.pem');
   const rootFile = join(dir, 'reader-root.pem');
@@ -34,6 +34,7 @@ export async function loadOrCreateDevelopmentIdentity(host: string, now: Date, d
     }
   }
   const made = await createDevelopmentIdentity(host, now);
+  if (options.write === false) return made;
   mkdirSync(dir, { recursive: true });
   writeFileSync(rootFile, made.rootPem);
   writeFileSync(certFile, made.leafPem);

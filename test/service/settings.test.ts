@@ -20,7 +20,7 @@ describe('settings: one schema for flags and environment variables', () => {
     [['--port', '70000'], /--port \/ PORT must be an integer 0\.\.65535, got "70000"/],
     [['--port', '80x'], /PORT must be an integer/],
     [['--pending-ttl', '5'], /KAKUNIN_PENDING_TTL must be an integer 10\.\.3600/],
-    [['--sandbox', 'maybe'], /unexpected argument|must be true or false/i],
+    [['--sandbox', 'maybe'], /--sandbox \/ KAKUNIN_SANDBOX must be true, false, 1, 0, yes or no \(any case\), got "maybe"/],
     [['--log-level', 'loud'], /LOG_LEVEL must be fatal, error, warn, info, debug, trace or silent/],
     [['--webhook', 'ftp://x'], /KAKUNIN_WEBHOOK_URL must be an http\(s\) URL/],
     [['--redis-prefix', 'a b'], /KAKUNIN_REDIS_PREFIX must be 1 to 40 letters/],

@@ -12,6 +12,8 @@ import { loadTrustStore, testSetsIn, trustSetsIn } from '../../runtime/trust-fol
 import { checkVerifierIdentity } from '../../protocols/keys/verifier-identity-check.js';
 import { checkGoogleRpMetadata, GOOGLE_RP_METADATA_OID, parseGoogleRpMetadata } from '../../protocols/keys/google-rp-metadata.js';
 import { ConfigError, type ServiceConfig } from './load-config.js';
+import { SETTINGS, settingName, type SettingName } from './settings.js';
+import type { VerifierInfo } from '../../protocols/oid4vp/request-object.js';
 import { loadVerifierInfo } from './verifier-info.js';
 import type { ServiceContext } from '../context.js';
 import { createLogger, type Logger } from '../observability/logger.js';
@@ -70,18 +72,63 @@ export function trustPerPurpose(
   return { purposes: out, trust: stores, unmatched };
 }
 
-export async function buildContext(config: ServiceConfig, options: BuildOptions = {}): Promise<ServiceContext> {
+/** What the start reads and checks before anything connects or listens. */
+export interface Preflight {
+  logger: Logger;
+  now: () => Date;
+  trust: TrustStore;
+  perPurpose: ReturnType<typeof trustPerPurpose>;
+  receipts: ReceiptSigner;
+  identity: VerifierIdentity;
+  notAfter: Date;
+  additionalIdentities: VerifierIdentity[];
+  verifierInfo?: VerifierInfo[];
+  cipher: StoreCipher;
+}
+
+export interface PreflightOptions extends BuildOptions {
+  /** Write a development verifier certificate that is missing into .kakunin/ (the start does; `kakunin check` does not). */
+  writeDevelopmentIdentity?: boolean;
+}
+
+/**
+ * Every check the start makes on files, keys, certificates, trust sets, purposes and verifier_info,
+ * in one pass: a problem in one does not hide the next (a step that needs another's result is
+ * skipped when that one failed). Throws a ConfigError listing every problem, each naming its setting
+ * by variable and flag. The start runs it, then wires the service; `kakunin check` runs it alone.
+ */
+export async function preflight(config: ServiceConfig, options: PreflightOptions = {}): Promise<Preflight> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? (() => new Date());
-  const trust = loadTrust(config, options.extraTrust, logger);
-  const perPurpose = loadPurposesFor(config, trust, logger);
-  const receipts = receiptSigner(config, logger);
-  const audience = ReceiptAudience.fromSecret(receipts.deriveSecret('receipt audience'), receipts.kid);
-  const { identity, notAfter } = await verifierIdentity(config, now(), logger);
-  const additionalIdentities = await extraVerifierIdentities(config, now());
-  const verifierInfo = config.verifierInfoFile ? loadVerifierInfo(config.verifierInfoFile) : undefined;
-  if (config.googleRpMetadata) checkGoogleMetadata(config.googleRpMetadata, [identity, ...additionalIdentities], logger);
+  const problems: string[] = [];
+  const attempt = async <T>(setting: SettingName, step: () => T | Promise<T>): Promise<T | undefined> => {
+    try {
+      return await step();
+    } catch (e) {
+      const found = e instanceof ConfigError ? e.problems : [(e as Error).message];
+      // A message that names a setting already says where to look; any other gets the step's setting.
+      for (const p of found) problems.push(NAMES_A_SETTING.test(p) ? p : `${settingName(setting)}: ${p}`);
+      return undefined;
+    }
+  };
+  const trust = await attempt('trust-dir', () => loadTrust(config, options.extraTrust, logger));
+  const perPurpose = await attempt('purposes', () => loadPurposesFor(config, trust, logger));
+  const receipts = await attempt('receipt-key', () => receiptSigner(config, logger));
+  const main = await attempt('verifier-cert', () => verifierIdentity(config, now(), logger, options.writeDevelopmentIdentity ?? true));
+  const additionalIdentities = await attempt('verifier-extra-certs', () => extraVerifierIdentities(config, now()));
+  const verifierInfo = config.verifierInfoFile ? await attempt('verifier-info', () => loadVerifierInfo(config.verifierInfoFile!)) : undefined;
+  if (config.googleRpMetadata && main && additionalIdentities) await attempt('google-rp-metadata', () => checkGoogleMetadata(config.googleRpMetadata!, [main.identity, ...additionalIdentities], logger));
   const cipher = storeCipher(config, logger);
+  if (problems.length || !trust || !perPurpose || !receipts || !main || !additionalIdentities) throw new ConfigError(problems);
+  return { logger, now, trust, perPurpose, receipts, identity: main.identity, notAfter: main.notAfter, additionalIdentities, ...(verifierInfo ? { verifierInfo } : {}), cipher };
+}
+
+/** A variable of the settings table in a message. */
+const NAMES_A_SETTING = new RegExp(`\\b(${Object.values(SETTINGS).map((s) => s.env).join('|')})\\b`);
+
+export async function buildContext(config: ServiceConfig, options: BuildOptions = {}): Promise<ServiceContext> {
+  const { logger, now, trust, perPurpose, receipts, identity, notAfter, additionalIdentities, verifierInfo, cipher } = await preflight(config, options);
+  const audience = ReceiptAudience.fromSecret(receipts.deriveSecret('receipt audience'), receipts.kid);
   const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl, cipher, config.redisPrefix, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs, cluster: config.redisCluster }) : new MemorySessionStore(() => now().getTime()));
   const store = storeUnavailableAs503(sessions);
   const metrics = new Metrics();
@@ -144,7 +191,7 @@ function loadTrust(config: ServiceConfig, extraTrust: TrustStore | undefined, lo
     const asked = config.trustSets.filter((s) => TEST_SETS.has(s));
     const named = testSetFolders.filter((s) => s === basename(config.trustDir));
     const first = asked[0] ?? named[0];
-    if (first) throw new ConfigError(`${config.trustSets.includes(first) ? 'KAKUNIN_TRUST_SETS' : `KAKUNIN_TRUST_DIR (${config.trustDir})`}: ${testOnly(first)}`);
+    if (first) throw new ConfigError(`${config.trustSets.includes(first) ? settingName('trust-sets') : `${settingName('trust-dir')} ${config.trustDir}`}: ${testOnly(first)}`);
   }
   const existing = [...new Set([...trustSetsIn(config.trustDir), ...(extraTrust?.sets ?? [])])];
   const unknown = config.trustSets.filter((s) => !existing.includes(s));
@@ -167,13 +214,15 @@ function loadTrust(config: ServiceConfig, extraTrust: TrustStore | undefined, lo
 }
 
 /** The purposes, each with the trust it accepts; what an operator should know about them is logged. */
-function loadPurposesFor(config: ServiceConfig, trust: TrustStore, logger: Logger): ReturnType<typeof trustPerPurpose> {
+function loadPurposesFor(config: ServiceConfig, trust: TrustStore | undefined, logger: Logger): ReturnType<typeof trustPerPurpose> {
   const loaded = loadPurposes(config.purposesFile, { ...(config.municipalities ? { municipalities: config.municipalities } : {}) });
   for (const p of loaded.values()) {
     // Collecting the My Number is lawful only for a listed use: what the operator declared is on record.
     if (asksForMyNumber(p)) logger.warn({ purpose: p.name, legalBasis: p.legalBasis }, 'purpose collects the My Number (個人番号) under the declared legal basis (番号法)');
   }
-  const perPurpose = trustPerPurpose(loaded, trust, config.sandbox);
+  // Without a trust store (its own problem is reported) the purposes are checked, not matched to sets.
+  const perPurpose = trustPerPurpose(loaded, trust ?? new TrustStore([]), config.sandbox);
+  if (!trust) return perPurpose;
   for (const u of perPurpose.unmatched) {
     logger.warn({ purpose: u.purpose, trustSets: u.sets, loadedSets: trust.sets }, 'purpose accepts no loaded trust set: its verifications will all fail');
   }
@@ -194,16 +243,29 @@ function receiptSigner(config: ServiceConfig, logger: Logger): ReceiptSigner {
 }
 
 /** The verifier's certificate and key, checked (a configured one that fails stops the start). */
-async function verifierIdentity(config: ServiceConfig, at: Date, logger: Logger): Promise<{ identity: VerifierIdentity; notAfter: Date }> {
+async function verifierIdentity(config: ServiceConfig, at: Date, logger: Logger, writeDevelopment: boolean): Promise<{ identity: VerifierIdentity; notAfter: Date }> {
   const host = new URL(config.publicUrl).hostname;
-  const identity = config.verifierCertFile ? loadVerifierIdentity(config.verifierCertFile, config.verifierKeyFile!) : await loadOrCreateDevelopmentIdentity(host, at);
+  const identity = config.verifierCertFile
+    ? identityFiles(config.verifierCertFile, config.verifierKeyFile!, ['verifier-cert', 'verifier-key'])
+    : await loadOrCreateDevelopmentIdentity(host, at, '.kakunin', { write: writeDevelopment });
   if (!config.verifierCertFile && !config.sandbox) {
     logger.warn('no verifier certificate configured (KAKUNIN_VERIFIER_CERT_FILE): using a development certificate that no real wallet trusts');
   }
   const check = await checkVerifierIdentity(identity, { now: at, host });
-  if (config.verifierCertFile && check.problems.length) throw new ConfigError(`KAKUNIN_VERIFIER_CERT_FILE (${config.verifierCertFile}): ${check.problems.join('; ')}`);
+  if (config.verifierCertFile && check.problems.length) throw new ConfigError(`${settingName('verifier-cert')} ${config.verifierCertFile}: ${check.problems.join('; ')}`);
   for (const warning of check.warnings) logger.warn({ notAfter: check.notAfter.toISOString() }, warning);
   return { identity, notAfter: check.notAfter };
+}
+
+/** A certificate and key from their files; a file that cannot be read is named with its own setting. */
+function identityFiles(certFile: string, keyFile: string, settings: [SettingName, SettingName]): VerifierIdentity {
+  try {
+    return loadVerifierIdentity(certFile, keyFile);
+  } catch (e) {
+    const { code, path } = e as NodeJS.ErrnoException;
+    if (!code || !path) throw e;
+    throw new ConfigError(`${settingName(path === keyFile ? settings[1] : settings[0])} ${path}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`}`);
+  }
 }
 
 /**
@@ -216,7 +278,7 @@ function checkGoogleMetadata(b64u: string, identities: VerifierIdentity[], logge
   try {
     parsed = parseGoogleRpMetadata(b64u);
   } catch (e) {
-    throw new ConfigError(`KAKUNIN_GOOGLE_RP_METADATA: ${(e as Error).message}`);
+    throw new ConfigError(`${settingName('google-rp-metadata')}: ${(e as Error).message}`);
   }
   let check;
   try {
@@ -236,9 +298,9 @@ async function extraVerifierIdentities(config: ServiceConfig, at: Date): Promise
   const host = new URL(config.publicUrl).hostname;
   return Promise.all(
     config.verifierExtraCertFiles.map(async (certFile, i) => {
-      const identity = loadVerifierIdentity(certFile, config.verifierExtraKeyFiles[i]);
+      const identity = identityFiles(certFile, config.verifierExtraKeyFiles[i], ['verifier-extra-certs', 'verifier-extra-keys']);
       const check = await checkVerifierIdentity(identity, { now: at, host });
-      if (check.problems.length) throw new ConfigError(`KAKUNIN_VERIFIER_EXTRA_CERT_FILES (${certFile}): ${check.problems.join('; ')}`);
+      if (check.problems.length) throw new ConfigError(`${settingName('verifier-extra-certs')} ${certFile}: ${check.problems.join('; ')}`);
       return identity;
     }),
   );

@@ -4,7 +4,7 @@
  * Anything wrong stops start-up with a message that names the setting.
  */
 import { PACKAGE_CERTS_DIR } from '../../runtime/trust-folder.js';
-import { ConfigError, readSettings, SECRET_KEYS, SETTINGS, settingsHelp } from './settings.js';
+import { ConfigError, inspectSettings, SECRET_KEYS, SETTINGS, settingsHelp } from './settings.js';
 import { parseStoreKey } from '../store/store-cipher.js';
 import { apiKeyWeakness } from '../http/api-key.js';
 import { descriptorLimit } from '../http/connection-limits.js';
@@ -116,36 +116,52 @@ export function describeConfig(config: ServiceConfig): Record<string, unknown> {
 
 /**
  * The configuration from the command line and the environment: every value checked against its
- * setting's schema (settings.ts), then the rules between settings, then the defaults.
+ * setting's schema (settings.ts), then the rules between settings, then the defaults. Throws a
+ * ConfigError listing every problem.
  */
 export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolean }): ServiceConfig {
-  const s = readSettings(args, env);
+  const { config, problems } = inspectConfig(args, env, defaults);
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+/**
+ * The configuration and every problem with it, each naming its setting: a value its schema refuses
+ * is left at its default (and reported), a rule between settings that fails is reported, so what
+ * `kakunin check` does next still runs on the rest.
+ */
+export function inspectConfig(args: string[], env: Env, defaults: { sandbox: boolean }): { config: ServiceConfig; problems: string[] } {
+  const { settings: s, problems } = inspectSettings(args, env);
+  const problem = (message: string) => void problems.push(message);
   const sandbox = s.sandbox ?? defaults.sandbox;
   const port = s.port ?? 8080;
   const apiKeys = s['api-keys'] ?? [];
-  if (!sandbox && apiKeys.length === 0) throw new ConfigError('KAKUNIN_API_KEYS (or --api-keys) is required outside sandbox mode: a comma-separated list of keys');
-  checkApiKeys(apiKeys);
-  const storeKey = storeKeyOf(s['store-key'], s['redis-url'], sandbox);
+  // A value refused above is already reported: do not say again that it is missing.
+  const apiKeysRefused = problems.some((p) => p.startsWith('--api-keys '));
+  if (!sandbox && apiKeys.length === 0 && !apiKeysRefused) problem('KAKUNIN_API_KEYS (or --api-keys) is required outside sandbox mode: a comma-separated list of keys');
+  catching(problem, () => checkApiKeys(apiKeys));
+  const storeKey = catching(problem, () => storeKeyOf(s['store-key'], s['redis-url'], sandbox));
   const bindingKey = s['binding-key'] === undefined ? undefined : parseStoreKey(s['binding-key']);
-  if (s['binding-key'] !== undefined && !bindingKey) throw new ConfigError('KAKUNIN_BINDING_KEY (or --binding-key) must be 32 random bytes in base64url (43 characters)');
-  if (!!s['verifier-cert'] !== !!s['verifier-key']) throw new ConfigError('KAKUNIN_VERIFIER_CERT_FILE and KAKUNIN_VERIFIER_KEY_FILE go together');
+  if (s['binding-key'] !== undefined && !bindingKey) problem('KAKUNIN_BINDING_KEY (or --binding-key) must be 32 random bytes in base64url (43 characters)');
+  if (!!s['verifier-cert'] !== !!s['verifier-key']) problem('KAKUNIN_VERIFIER_CERT_FILE (--verifier-cert) and KAKUNIN_VERIFIER_KEY_FILE (--verifier-key) go together');
   const extraCerts = s['verifier-extra-certs'] ?? [];
   const extraKeys = s['verifier-extra-keys'] ?? [];
-  if (extraCerts.length !== extraKeys.length) throw new ConfigError('KAKUNIN_VERIFIER_EXTRA_CERT_FILES and KAKUNIN_VERIFIER_EXTRA_KEY_FILES name as many files, in the same order');
+  if (extraCerts.length !== extraKeys.length) problem('KAKUNIN_VERIFIER_EXTRA_CERT_FILES (--verifier-extra-certs) and KAKUNIN_VERIFIER_EXTRA_KEY_FILES (--verifier-extra-keys) name as many files, in the same order');
   const appleTestIds = s['apple-test-ids'] ?? false;
   if (appleTestIds && !sandbox) {
-    throw new ConfigError('KAKUNIN_APPLE_TEST_IDS (or --apple-test-ids) is for sandbox mode only: a test ID carries mock data no issuer signed, so a service that serves real people must never accept one');
+    problem('KAKUNIN_APPLE_TEST_IDS (or --apple-test-ids) is for sandbox mode only: a test ID carries mock data no issuer signed, so a service that serves real people must never accept one');
   }
   const googleRpMetadataInRequest = s['google-rp-metadata-in-request'] ?? false;
   if (googleRpMetadataInRequest && !s['google-rp-metadata']) {
-    throw new ConfigError('KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST needs KAKUNIN_GOOGLE_RP_METADATA: the gw_rp_metadata_bytes Google gave with your certificate');
+    problem('KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST needs KAKUNIN_GOOGLE_RP_METADATA (--google-rp-metadata): the gw_rp_metadata_bytes Google gave with your certificate');
   }
   const revocationCache = s['revocation-cache'] ?? '.kakunin/revocation';
   const trustProxy = trustProxyOf(s['trust-proxy']);
-  return Object.freeze({
+  const withCerts = !!s['verifier-cert'] && !!s['verifier-key'];
+  const config: ServiceConfig = Object.freeze({
     host: s.host ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
     port,
-    publicUrl: publicUrlOf(s['public-url'] ?? `http://localhost:${port}`),
+    publicUrl: catching(problem, () => publicUrlOf(s['public-url'] ?? `http://localhost:${port}`)) ?? `http://localhost:${port}`,
     sandbox,
     appleTestIds,
     apiKeys,
@@ -160,9 +176,9 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     trustDir: s['trust-dir'] ?? PACKAGE_CERTS_DIR,
     trustSets: s['trust-sets'] ?? [],
     ...(s['receipt-key'] ? { receiptKeyFile: s['receipt-key'] } : {}),
-    ...(s['verifier-cert'] ? { verifierCertFile: s['verifier-cert'], verifierKeyFile: s['verifier-key'] } : {}),
-    verifierExtraCertFiles: extraCerts,
-    verifierExtraKeyFiles: extraKeys,
+    ...(withCerts ? { verifierCertFile: s['verifier-cert'], verifierKeyFile: s['verifier-key'] } : {}),
+    verifierExtraCertFiles: extraCerts.length === extraKeys.length ? extraCerts : [],
+    verifierExtraKeyFiles: extraCerts.length === extraKeys.length ? extraKeys : [],
     ...(s['verifier-info'] ? { verifierInfoFile: s['verifier-info'] } : {}),
     ...(s['google-rp-metadata'] ? { googleRpMetadata: s['google-rp-metadata'] } : {}),
     googleRpMetadataInRequest,
@@ -176,7 +192,7 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     resultTtlSeconds: s['result-ttl'] ?? 120,
     requestTimeoutSeconds: s['request-timeout'] ?? 30,
     trustProxy,
-    ...connectionLimitsOf(s['max-connections'], s['max-connections-per-address'], s['keep-alive'], trustProxy !== false),
+    ...connectionLimitsOf(s['max-connections'], s['max-connections-per-address'], s['keep-alive'], trustProxy !== false, problem),
     ...(s['counter-name'] ? { counterName: s['counter-name'] } : {}),
     logLevel: s['log-level'] ?? 'info',
     // Fail closed in production; the sandbox issuers publish no CRLs, so the demo warns instead.
@@ -185,6 +201,18 @@ export function loadConfig(args: string[], env: Env, defaults: { sandbox: boolea
     revocationRefreshSeconds: s['revocation-refresh'] ?? 300,
     revocationAllowPrivate: s['revocation-allow-private'] ?? false,
   });
+  return { config, problems };
+}
+
+/** fn's value, or undefined with its ConfigError's problems reported (anything else is a bug: thrown). */
+function catching<T>(report: (problem: string) => void, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    e.problems.forEach(report);
+    return undefined;
+  }
 }
 
 /**
@@ -210,11 +238,11 @@ function checkApiKeys(keys: string[]): void {
  * longer than a proxy's or a load balancer's own (commonly 60 s), which would otherwise reuse a
  * connection this server had just closed.
  */
-function connectionLimitsOf(total: number | undefined, perAddress: number | undefined, keepAlive: number | undefined, behindProxy: boolean) {
+function connectionLimitsOf(total: number | undefined, perAddress: number | undefined, keepAlive: number | undefined, behindProxy: boolean, problem: (message: string) => void) {
   const files = descriptorLimit();
   const maxConnections = total ?? (files ? Math.max(16, Math.floor((files * 3) / 4)) : 1024);
   if (files && maxConnections > files - 64) {
-    throw new ConfigError(`KAKUNIN_MAX_CONNECTIONS (or --max-connections) ${maxConnections} leaves too few of this process's ${files} open files for Redis, webhooks and logs: at most ${files - 64}, or raise the limit (ulimit -n)`);
+    problem(`KAKUNIN_MAX_CONNECTIONS (or --max-connections) ${maxConnections} leaves too few of this process's ${files} open files for Redis, webhooks and logs: at most ${files - 64}, or raise the limit (ulimit -n)`);
   }
   return {
     maxConnections,

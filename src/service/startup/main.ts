@@ -1,18 +1,24 @@
 /**
  * `npm start [demo|serve] [flags]`: the demo by default, the plain service with `serve` (or
- * KAKUNIN_MODE=serve, as in the container). A start-up problem prints one line naming it and exits 1.
+ * KAKUNIN_MODE=serve, as in the container). A start-up problem prints what it is and exits 1.
+ * `npm start check [serve|demo]` makes the start's checks without starting (check.ts).
  */
 import { describeConfig, loadConfig, settingsHelp } from './load-config.js';
 import { runDemo, runServe } from './serve.js';
+import { runCheck } from './check.js';
 import { trustSetsIn } from '../../runtime/trust-folder.js';
 import { TEST_SETS } from '../../trust/index.js';
 
 export async function startFromCommandLine(argv: string[]): Promise<void> {
   const [first, ...rest] = argv;
+  if (first === 'check') {
+    process.exitCode = await runCheck(rest, process.env, { out: (line) => process.stdout.write(`${line}\n`) });
+    return;
+  }
   const mode = first === 'serve' || first === 'demo' ? first : (process.env.KAKUNIN_MODE ?? 'demo');
   const args = first === 'serve' || first === 'demo' ? rest : argv;
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`kakunin ${mode} [--flag value ...] [--print-config]\n\nEvery setting is a flag or an environment variable (flags win):\n${settingsHelp()}\n\n  --print-config             show the effective configuration (secrets masked) and exit\n`);
+    process.stdout.write(`kakunin ${mode} [--flag value ...] [--print-config]\n\nEvery setting is a flag or an environment variable (flags win):\n${settingsHelp()}\n\n  --print-config             show the effective configuration (secrets masked) and exit; it checks the\n                             settings only: \`kakunin check\` makes every check of a start\n`);
     return;
   }
   try {

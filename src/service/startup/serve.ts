@@ -54,10 +54,8 @@ export async function runServe(args: string[], options: RunOptions = {}): Promis
 /** Starts the service in sandbox mode with the demo's sandbox wallet, as `kakunin demo` does. */
 export async function runDemo(args: string[], options: RunOptions = {}): Promise<RunningService> {
   const config = loadConfig(args, options.env ?? process.env, { sandbox: true });
-  if (!config.sandbox) throw new ConfigError('kakunin demo always runs in sandbox mode');
-  const wallet = await DemoWallet.create((options.now ?? (() => new Date()))(), { appleTestId: config.appleTestIds });
-  const extraTrust = TrustStore.fromCertificates([wallet.iaca.der], { set: 'sandbox', name: 'kakunin sandbox IACA', test: true });
-  const running = await start(config, { ...options, extraTrust: options.extraTrust ? TrustStore.merge(extraTrust, options.extraTrust) : extraTrust }, wallet);
+  const { wallet, extraTrust } = await demoWallet(config, options);
+  const running = await start(config, { ...options, extraTrust }, wallet);
   if (!options.quiet) {
     process.stdout.write(
       [
@@ -82,14 +80,30 @@ export async function runDemo(args: string[], options: RunOptions = {}): Promise
   return running;
 }
 
+/** The demo's sandbox wallet and the trust in its IACA (with `options.extraTrust`), as `kakunin demo` and `kakunin check demo` make them. */
+export async function demoWallet(config: ServiceConfig, options: Pick<RunOptions, 'now' | 'extraTrust'>): Promise<{ wallet: DemoWallet; extraTrust: TrustStore }> {
+  if (!config.sandbox) throw new ConfigError('kakunin demo always runs in sandbox mode');
+  const wallet = await DemoWallet.create((options.now ?? (() => new Date()))(), { appleTestId: config.appleTestIds });
+  const own = TrustStore.fromCertificates([wallet.iaca.der], { set: 'sandbox', name: 'kakunin sandbox IACA', test: true });
+  return { wallet, extraTrust: options.extraTrust ? TrustStore.merge(own, options.extraTrust) : own };
+}
+
+/**
+ * Whether REDIS_URL answers PING: its address (host:port of each node, no credentials) and, when it
+ * does not answer, why. The start logs it and carries on; `kakunin check` counts it as a problem.
+ */
+export async function redisReachable(config: ServiceConfig): Promise<{ address: string; why?: string } | undefined> {
+  if (!config.redisUrl) return undefined;
+  const target = { url: config.redisUrl, cluster: config.redisCluster };
+  const why = await probeRedis(target);
+  return { address: redisAddress(target), ...(why ? { why } : {}) };
+}
+
 async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWallet): Promise<RunningService> {
   const ctx = await buildContext(config, options);
-  if (config.redisUrl && !options.store) {
-    // The connections reconnect by themselves; the operator learns once, here, that they have to.
-    const target = { url: config.redisUrl, cluster: config.redisCluster };
-    const why = await probeRedis(target);
-    if (why) ctx.logger.error({ redis: redisAddress(target), reason: why }, `Redis at ${redisAddress(target)} is unreachable (${why}): verifications answer 503 and /readyz fails until it answers; the service keeps trying`);
-  }
+  const redis = options.store ? undefined : await redisReachable(config);
+  // The connections reconnect by themselves; the operator learns once, here, that they have to.
+  if (redis?.why) ctx.logger.error({ redis: redis.address, reason: redis.why }, `Redis at ${redis.address} is unreachable (${redis.why}): verifications answer 503 and /readyz fails until it answers; the service keeps trying`);
   const app = createApp(ctx, wallet ? { routes: sandboxWalletRoutes(wallet, `${config.publicUrl}/v1/wallet/`) } : {});
   // Not app.listen: Express 5 calls its callback on errors too, so a port in use looked like a start.
   // Node's defaults hold a request open for 300 s: a client that trickles its body would keep a

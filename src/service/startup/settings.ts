@@ -9,11 +9,17 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { KakuninError } from '../../codes/error.js';
 
-/** A setting that stops start-up, naming the setting. */
+/**
+ * What stops start-up, naming the setting: one problem, or every problem found (`problems`), so an
+ * operator fixes them in one round rather than one per start.
+ */
 export class ConfigError extends KakuninError {
-  constructor(message: string) {
-    super('CONFIG_INVALID', message);
+  readonly problems: string[];
+  constructor(problem: string | string[]) {
+    const problems = typeof problem === 'string' ? [problem] : problem;
+    super('CONFIG_INVALID', problems.length === 1 ? problems[0] : `${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
+    this.problems = problems;
   }
 }
 
@@ -159,18 +165,29 @@ type Env = Record<string, string | undefined>;
 
 const setting = (name: string): Setting | undefined => (SETTINGS as Record<string, Setting>)[name];
 const isSwitch = (s: Setting | undefined) => s?.schema.type === 'boolean';
-const BOOLEAN_WORDS: Record<string, boolean> = { 1: true, true: true, yes: true, 0: false, false: false, no: false };
+/** What a switch accepts, in any case; its error message lists exactly these. */
+const BOOLEAN_WORDS = new Map([
+  ['true', true],
+  ['false', false],
+  ['1', true],
+  ['0', false],
+  ['yes', true],
+  ['no', false],
+]);
+const booleanOf = (word: string): boolean | undefined => BOOLEAN_WORDS.get(word.toLowerCase());
 
 /**
  * Flags from the table; an unknown flag or a missing value is a ConfigError naming it. A switch takes
- * `--flag`, `--flag true|false` or `--flag=false`.
+ * `--flag`, `--flag WORD` or `--flag=WORD`, WORD one of BOOLEAN_WORDS.
  */
 function parseFlags(raw: string[]): Record<string, string> {
   const args: string[] = [];
   for (let i = 0; i < raw.length; i++) {
     const a = raw[i];
     const s = a.startsWith('--') && !a.includes('=') ? setting(a.slice(2)) : undefined;
-    if (isSwitch(s)) args.push((raw[i + 1] ?? '') in BOOLEAN_WORDS ? `${a}=${raw[++i]}` : `${a}=true`);
+    // A switch alone is true; a word after it is its value (checked like any other, so `--sandbox
+    // maybe` is refused naming the switch rather than read as true plus a stray word).
+    if (isSwitch(s)) args.push(i + 1 < raw.length && !raw[i + 1].startsWith('--') ? `${a}=${raw[++i]}` : `${a}=true`);
     // A value may start with a dash (a base64url key does one time in 64): parseArgs would call
     // `--store-key -x…` ambiguous, so a known flag takes the next argument as `--flag=value`.
     else if (s && i + 1 < raw.length) args.push(`${a}=${raw[++i]}`);
@@ -190,7 +207,7 @@ const validators = new Map<TSchema, ValidateFunction>();
 /** The text of a flag or variable as the value its schema describes: numbers, switches and lists converted. */
 function convert(schema: TSchema, raw: string): unknown {
   if (schema.type === 'integer') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
-  if (schema.type === 'boolean') return BOOLEAN_WORDS[raw.toLowerCase()] ?? raw;
+  if (schema.type === 'boolean') return booleanOf(raw) ?? raw;
   if (schema.type === 'array')
     return raw
       .split(',')
@@ -202,25 +219,44 @@ function convert(schema: TSchema, raw: string): unknown {
 function must(s: Setting): string {
   if (s.must) return s.must;
   if (s.schema.type === 'integer') return `an integer ${s.schema.minimum}..${s.schema.maximum}`;
-  if (s.schema.type === 'boolean') return 'true or false';
+  if (s.schema.type === 'boolean') return `${[...BOOLEAN_WORDS.keys()].join(', ').replace(/, ([^,]+)$/, ' or $1')} (any case)`;
   if (s.schema.anyOf) return (s.schema.anyOf as { const: string }[]).map((v) => v.const).join(', ').replace(/, ([^,]+)$/, ' or $1');
   return s.schema.maxLength ? `a text of 1 to ${s.schema.maxLength} characters` : 'a non-empty text';
 }
 
+export type Settings = { [K in SettingName]?: Static<(typeof SETTINGS)[K]['schema']> };
+
 /** The settings given (flags over the environment; empty counts as not given), each checked against its schema. */
-export function readSettings(args: string[], env: Env): { [K in SettingName]?: Static<(typeof SETTINGS)[K]['schema']> } {
+export function readSettings(args: string[], env: Env): Settings {
+  const { settings, problems } = inspectSettings(args, env);
+  if (problems.length) throw new ConfigError(problems);
+  return settings;
+}
+
+/**
+ * Every value checked: the valid ones, and a problem naming the flag and the variable for each that
+ * is not (left out of `settings`, so its default applies to whatever is checked next). An unknown
+ * flag or a missing value throws: nothing after it can be read with confidence.
+ */
+export function inspectSettings(args: string[], env: Env): { settings: Settings; problems: string[] } {
   const flags = parseFlags(args);
   const out: Record<string, unknown> = {};
+  const problems: string[] = [];
   for (const [name, s] of Object.entries(SETTINGS) as [string, Setting][]) {
     const raw = flags[name] ?? env[s.env];
     if (raw === undefined || raw === '') continue;
     const value = convert(s.schema, raw);
     let validate = validators.get(s.schema);
     if (!validate) validators.set(s.schema, (validate = ajv.compile(s.schema)));
-    if (!validate(value)) throw new ConfigError(`--${name} / ${s.env} must be ${must(s)}, got "${s.secret ? '(hidden)' : raw}"`);
-    out[name] = value;
+    if (validate(value)) out[name] = value;
+    else problems.push(`--${name} / ${s.env} must be ${must(s)}, got "${s.secret ? '(hidden)' : raw}"`);
   }
-  return out;
+  return { settings: out as Settings, problems };
+}
+
+/** How messages name a setting: its variable, then its flag (`KAKUNIN_RECEIPT_KEY_FILE (--receipt-key)`). */
+export function settingName(name: SettingName): string {
+  return `${SETTINGS[name].env} (--${name})`;
 }
 
 /** The table as `--help` prints it. */

@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import type { VerifierInfo } from '../../protocols/oid4vp/request-object.js';
-import { ConfigError } from './settings.js';
+import { ConfigError, settingName } from './settings.js';
 
 const VerifierInfoList = Type.Array(
   Type.Object(
@@ -44,7 +44,7 @@ function depthOf(value: unknown): number {
 const validate = new Ajv({ strict: true }).compile<Static<typeof VerifierInfoList>>(VerifierInfoList);
 
 export function loadVerifierInfo(file: string): VerifierInfo[] {
-  const where = `KAKUNIN_VERIFIER_INFO_FILE (${file})`;
+  const where = `${settingName('verifier-info')} ${file}`;
   let value: unknown;
   try {
     const size = statSync(file).size;
