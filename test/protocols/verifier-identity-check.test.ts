@@ -61,7 +61,7 @@ describe('the service at start', () => {
     writeFileSync(join(dir, 'cert.pem'), past.leafPem);
     writeFileSync(join(dir, 'key.pem'), past.keyPem);
     const start = runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef01-QwErTyUiOpAsD', '--verifier-cert', join(dir, 'cert.pem'), '--verifier-key', join(dir, 'key.pem'), '--revocation', 'off'], { env: {}, logger: createLogger('silent') });
-    await expect(start).rejects.toThrow(/KAKUNIN_VERIFIER_CERT_FILE \(.*cert\.pem\): the verifier certificate .* expired on/);
+    await expect(start).rejects.toThrow(/KAKUNIN_VERIFIER_CERT_FILE \(--verifier-cert\) .*cert\.pem: the verifier certificate .* expired on/);
   });
 
   it('will not start on a certificate file that holds the root, main or extra, naming the file', async () => {
@@ -72,10 +72,10 @@ describe('the service at start', () => {
     const base = ['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef01-QwErTyUiOpAsD', '--revocation', 'off'];
     const serve = (args: string[]) => runServe([...base, ...args], { env: {}, logger: createLogger('silent') });
     await expect(serve(['--verifier-cert', join(dir, 'with-root.pem'), '--verifier-key', join(dir, 'key.pem')])).rejects.toThrow(
-      /KAKUNIN_VERIFIER_CERT_FILE \(.*with-root\.pem\): chain certificate 1 .* is self-signed/,
+      /KAKUNIN_VERIFIER_CERT_FILE \(--verifier-cert\) .*with-root\.pem: chain certificate 1 .* is self-signed/,
     );
     await expect(serve(['--verifier-extra-certs', join(dir, 'with-root.pem'), '--verifier-extra-keys', join(dir, 'key.pem')])).rejects.toThrow(
-      /KAKUNIN_VERIFIER_EXTRA_CERT_FILES \(.*with-root\.pem\): chain certificate 1 .* is self-signed/,
+      /KAKUNIN_VERIFIER_EXTRA_CERT_FILES \(--verifier-extra-certs\) .*with-root\.pem: chain certificate 1 .* is self-signed/,
     );
   });
 

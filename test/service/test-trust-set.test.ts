@@ -64,7 +64,7 @@ describe('the test trust set', () => {
 
   it('outside sandbox mode the test set stops the start, naming it and sandbox mode', async () => {
     await expect(serve(['--api-keys', KEY])).rejects.toThrow(/no trust anchors found in .*certs \(its trust set "test" holds test roots, trusted only in sandbox mode \(KAKUNIN_SANDBOX=true\)\)/);
-    await expect(serve(['--api-keys', KEY, '--trust-dir', join(trustDir, 'test')])).rejects.toThrow(/KAKUNIN_TRUST_DIR \(.*test\): trust set "test" holds test roots, trusted only in sandbox mode/);
-    await expect(serve(['--api-keys', KEY, '--trust-sets', 'test'])).rejects.toThrow(/KAKUNIN_TRUST_SETS: trust set "test" holds test roots/);
+    await expect(serve(['--api-keys', KEY, '--trust-dir', join(trustDir, 'test')])).rejects.toThrow(/KAKUNIN_TRUST_DIR \(--trust-dir\) .*test: trust set "test" holds test roots, trusted only in sandbox mode/);
+    await expect(serve(['--api-keys', KEY, '--trust-sets', 'test'])).rejects.toThrow(/KAKUNIN_TRUST_SETS \(--trust-sets\): trust set "test" holds test roots/);
   });
 });

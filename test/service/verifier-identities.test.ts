@@ -66,7 +66,7 @@ describe('more than one verifier certificate, and verifier_info', () => {
       return join(dir, name);
     };
     expect(loadVerifierInfo(write('deep-ok.json', nested(MAX_VERIFIER_INFO_DEPTH)))).toHaveLength(1);
-    expect(() => loadVerifierInfo(write('deep.json', nested(MAX_VERIFIER_INFO_DEPTH + 1)))).toThrow(/KAKUNIN_VERIFIER_INFO_FILE \(.*deep\.json\): nested deeper than 16 levels/);
+    expect(() => loadVerifierInfo(write('deep.json', nested(MAX_VERIFIER_INFO_DEPTH + 1)))).toThrow(/KAKUNIN_VERIFIER_INFO_FILE \(--verifier-info\) .*deep\.json: nested deeper than 16 levels/);
     const entry = (n: number) => ({ format: 'jwt', data: 'x'.repeat(n) });
     const sized = (total: number) => {
       const shell = JSON.stringify([entry(0), entry(0)]).length;
@@ -75,11 +75,11 @@ describe('more than one verifier certificate, and verifier_info', () => {
     };
     expect(sized(MAX_VERIFIER_INFO_BYTES)).toHaveLength(MAX_VERIFIER_INFO_BYTES);
     expect(loadVerifierInfo(write('big-ok.json', sized(MAX_VERIFIER_INFO_BYTES)))).toHaveLength(2);
-    expect(() => loadVerifierInfo(write('big.json', sized(MAX_VERIFIER_INFO_BYTES + 1)))).toThrow(/KAKUNIN_VERIFIER_INFO_FILE \(.*big\.json\): 65537 bytes, more than 65536/);
+    expect(() => loadVerifierInfo(write('big.json', sized(MAX_VERIFIER_INFO_BYTES + 1)))).toThrow(/KAKUNIN_VERIFIER_INFO_FILE \(--verifier-info\) .*big\.json: 65537 bytes, more than 65536/);
     // What the attack used: 20,000 levels, and 1 MB; both stop the service at start.
     for (const [name, value] of [['bomb.json', nested(20_000)], ['huge.json', Array.from({ length: 16 }, () => entry(65_000))]] as const) {
       await expect(runDemo(['--port', String(await freePort())], { env: { KAKUNIN_VERIFIER_INFO_FILE: write(name, value) }, quiet: true, logger: createLogger('silent') })).rejects.toThrow(
-        new RegExp(`KAKUNIN_VERIFIER_INFO_FILE \\(.*${name.replace('.', '\\.')}\\): `),
+        new RegExp(`KAKUNIN_VERIFIER_INFO_FILE \\(--verifier-info\\) .*${name.replace('.', '\\.')}: `),
       );
     }
   });
@@ -87,10 +87,10 @@ describe('more than one verifier certificate, and verifier_info', () => {
   it('a verifier_info file that is not an array of attestations, or extra certificates without keys, stop the start', async () => {
     writeFileSync(join(dir, 'bad.json'), JSON.stringify([{ format: 'x' }]));
     await expect(runDemo(['--port', String(await freePort())], { env: { KAKUNIN_VERIFIER_INFO_FILE: join(dir, 'bad.json') }, quiet: true, logger: createLogger('silent') })).rejects.toThrow(
-      /KAKUNIN_VERIFIER_INFO_FILE \(.*bad\.json\): \/0 must have required property 'data'/,
+      /KAKUNIN_VERIFIER_INFO_FILE \(--verifier-info\) .*bad\.json: \/0 must have required property 'data'/,
     );
     await expect(runDemo(['--port', String(await freePort())], { env: { KAKUNIN_VERIFIER_EXTRA_CERT_FILES: join(dir, 'eco.pem') }, quiet: true, logger: createLogger('silent') })).rejects.toThrow(
-      /KAKUNIN_VERIFIER_EXTRA_CERT_FILES and KAKUNIN_VERIFIER_EXTRA_KEY_FILES name as many files/,
+      /KAKUNIN_VERIFIER_EXTRA_CERT_FILES \(--verifier-extra-certs\) and KAKUNIN_VERIFIER_EXTRA_KEY_FILES \(--verifier-extra-keys\) name as many files/,
     );
   });
 });
