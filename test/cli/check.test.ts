@@ -16,7 +16,7 @@ import { capturingLogger } from '../service/helpers.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/esm/index.mjs', import.meta.url));
-const API_KEY = 'k-check-0123456789abcdef';
+const API_KEY = 'k-check-0123456789abcdef-QwErTyUiOpAsD';
 
 function kakunin(args: string[], cwd: string, env: Record<string, string> = {}) {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(KAKUNIN_|REDIS_URL|PUBLIC_URL|PORT|HOST)/.test(k)));
