@@ -17,6 +17,7 @@ import type { WalletProtocols } from './verifications/wallet-protocols.js';
 import type { CredentialBinding } from './verifications/credential-binding.js';
 import type { ReceiptAudience } from './http/api-key.js';
 import type { WebhookQueue } from './webhooks/queue.js';
+import type { DeclineWatch } from './verifications/decline-watch.js';
 
 export interface ServiceContext {
   config: ServiceConfig;
@@ -53,6 +54,8 @@ export interface ServiceContext {
    * without the key, and then a verification that asks for a binding is refused.
    */
   credentialBinding?: CredentialBinding;
+  /** Declines per API client, for the burst warning (verifications/decline-watch.ts). */
+  declineWatch: DeclineWatch;
   /** Where deliveries wait: this process, or Redis (survives a restart, any instance delivers). */
   webhooks: WebhookQueue;
 }

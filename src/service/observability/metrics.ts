@@ -49,6 +49,16 @@ export class Metrics {
     'Connections refused before HTTP, by why: address (the per-address limit), total (no room: idle keep-alive connections were closed).',
     ['why'],
   );
+  readonly declines = this.counter(
+    'kakunin_declines_total',
+    "Verifications declined, by purpose, way (wallet: a wallet's error response; page: the page's decline) and reason.",
+    ['purpose', 'via', 'reason'],
+  );
+  readonly declineBursts = this.counter(
+    'kakunin_decline_bursts_total',
+    "Times one API client's verifications were declined 20 times within a minute (someone who sees the QR code may be declining them), by client (its receipt audience).",
+    ['client'],
+  );
   readonly webhooks = this.counter('kakunin_webhook_deliveries_total', 'Webhook deliveries, by result.', ['result']);
   readonly revocationUnavailableAccepted = this.counter(
     'kakunin_revocation_unavailable_accepted_total',

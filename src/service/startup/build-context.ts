@@ -22,6 +22,7 @@ import { createProtocolAdapter } from '../verifications/wallet-protocols-adapter
 import { RateLimits } from '../http/rate-limits.js';
 import { ReceiptSigner } from '../verifications/receipts.js';
 import { ReceiptAudience } from '../http/api-key.js';
+import { DeclineWatch } from '../verifications/decline-watch.js';
 import { StreamCounter } from '../http/stream-counter.js';
 import { ServiceRevocation } from './revocation.js';
 import { MemorySessionStore, RedisSessionStore, requestStateStoreFor, StoreCipher, type SessionStore } from '../store/index.js';
@@ -168,6 +169,7 @@ export async function buildContext(config: ServiceConfig, options: BuildOptions 
     webhookEventId: (id, state) => `evt_${cipher.name(`event\0${id}\0${state}`).slice(0, 32)}`,
     webhooks: options.webhooks ?? webhookQueue(config, cipher, metrics, logger, logRef),
     ...bindingOf(config, logger),
+    declineWatch: new DeclineWatch(),
   };
 }
 

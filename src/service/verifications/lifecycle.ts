@@ -13,6 +13,7 @@ import { reduceToDecision, type AccountReference, type Decision, type Purpose } 
 import { isCalendarDate } from '../../policy/compare/index.js';
 import { answerDigest } from '../../protocols/state/answer-digest.js';
 import { SANDBOX_AUDIENCE } from '../http/api-key.js';
+import { DECLINE_BURST } from './decline-watch.js';
 import type { ServiceContext } from '../context.js';
 import { conflict, gone, notFound, ServiceError } from '../errors.js';
 import { checkWebhookUrl } from '../webhooks/ssrf.js';
@@ -273,7 +274,7 @@ export async function acceptDirectPost(ctx: ServiceContext, handle: string, form
     refuseUnlessOpen(ctx, session);
     // Required: only a wallet that fetched the request object holds its state (docs/security.md, "Declines").
     if (form.state !== sent) throw new ServiceError('RESPONSE_MALFORMED', 'the error response needs the state of the request object it answers');
-    await decline(ctx, session, form.error, answerDigest({ error: form.error, state: form.state ?? null }), walletErrorReason(form.error));
+    await decline(ctx, session, form.error, answerDigest({ error: form.error, state: form.state ?? null }), walletErrorReason(form.error), 'wallet');
   } else {
     await answer(ctx, session, (verify) => ctx.protocols.receiveDirectPost(refsOf(session), form, verify), { channel: 'openid4vp' });
   }
@@ -292,7 +293,7 @@ export async function resumeWithResponseCode(ctx: ServiceContext, id: string, co
  */
 export async function declineFromPage(ctx: ServiceContext, id: string, error: string): Promise<SessionEvent> {
   const session = await findSession(ctx, id);
-  return decline(ctx, session, error, answerDigest({ declined: error }), error === 'verifier_cancelled' ? 'CANCELLED_BY_VERIFIER' : 'DECLINED');
+  return decline(ctx, session, error, answerDigest({ declined: error }), error === 'verifier_cancelled' ? 'CANCELLED_BY_VERIFIER' : 'DECLINED', 'page');
 }
 
 /**
@@ -310,7 +311,7 @@ type DeclineReason = 'DECLINED' | 'CANCELLED_BY_VERIFIER' | 'WALLET_ERROR';
  * Ends a verification as declined: claimed like an answer (the first to come wins, a later answer
  * gets 409), written once, the request states released so nothing can answer it any more.
  */
-async function decline(ctx: ServiceContext, session: VerificationSession, error: string, digest: string, by: DeclineReason): Promise<SessionEvent> {
+async function decline(ctx: ServiceContext, session: VerificationSession, error: string, digest: string, by: DeclineReason, via: 'wallet' | 'page'): Promise<SessionEvent> {
   refuseUnlessOpen(ctx, session);
   if (!(await ctx.store.claim(session.id, digest))) throw conflict();
   const at = ctx.now();
@@ -322,7 +323,18 @@ async function decline(ctx: ServiceContext, session: VerificationSession, error:
     reason: by === 'CANCELLED_BY_VERIFIER' ? reasonFor(by) : { ...reasonFor(by), detail: code },
   });
   ctx.metrics.verifications.inc({ purpose: session.purpose, outcome: 'declined' });
-  ctx.logger.info({ ref: ctx.logRef(session.id), purpose: session.purpose, outcome: 'declined', reason: by, error: code }, 'verification declined');
+  ctx.metrics.declines.inc({ purpose: session.purpose, via, reason: by });
+  ctx.logger.info({ ref: ctx.logRef(session.id), purpose: session.purpose, outcome: 'declined', reason: by, via, error: code }, 'verification declined');
+  // The clerk's own cancels are no attack; everything else counts towards a burst.
+  const client = session.client ?? SANDBOX_AUDIENCE;
+  const burst = by === 'CANCELLED_BY_VERIFIER' ? undefined : ctx.declineWatch.record(client, at.getTime());
+  if (burst) {
+    ctx.metrics.declineBursts.inc({ client });
+    ctx.logger.warn(
+      { client, declines: burst, windowSeconds: DECLINE_BURST.windowMs / 1000, purpose: session.purpose, via },
+      "one client's verifications declined in a burst: someone who can see its QR code may be declining them (docs/security.md, Declines)",
+    );
+  }
   await settled.notify();
   return publicView(settled.done);
 }
@@ -362,7 +374,7 @@ async function answer(
   const testIds = ctx.config.appleTestIds;
   const answered = await receive({ trust, at, ...(revocation ? { revocation } : {}), ...(testIds ? { testIds } : {}) });
   if ('walletError' in answered) {
-    return decline(ctx, session, answered.walletError, answerDigest({ error: answered.walletError, state: null }), walletErrorReason(answered.walletError));
+    return decline(ctx, session, answered.walletError, answerDigest({ error: answered.walletError, state: null }), walletErrorReason(answered.walletError), 'wallet');
   }
   // The digest that used up the request state also claims the session.
   const digest = answered.answerDigest;
