@@ -12,7 +12,8 @@
  * object an ES256 JWS, and ISO 18013-5 Annex B's reader authentication certificate is an EC one.
  */
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { secretsFolder, writeMountedSecret } from './secrets-folder.js';
 import { join } from 'node:path';
 import { newKeyPair } from '../cose/key-pair.js';
 import * as x509 from '../trust/x509.js';
@@ -72,8 +73,9 @@ export async function writeCsr(values: Record<string, string | boolean | undefin
     },
     crypto,
   );
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, { mode: 0o600 });
+  // The key goes where compose mounts verifier.key.pem: readable by the container's uid 1000 (secrets-folder.ts).
+  const { mountedFileMode } = secretsFolder(dir, io.out);
+  writeMountedSecret(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, mountedFileMode);
   writeFileSync(csrFile, csr.toString('pem'));
   io.out(`written  ${keyFile} (keep it secret)\nwritten  ${csrFile}: upload it to Apple Business Connect (Verify with Wallet) or your CA, then run kakunin keys import --cert <issued.pem>`);
   return 0;

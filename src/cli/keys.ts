@@ -8,16 +8,18 @@
  *   DIR/verifier-root.pem      the development root that issued it (for test wallets that pin it)
  *   .env (beside DIR)          KAKUNIN_API_KEYS and KAKUNIN_STORE_KEY, which `docker compose` reads
  * Existing files are kept unless --force: a new store key makes every sealed Redis value unreadable,
- * a new receipt key invalidates the published one.
+ * a new receipt key invalidates the published one. DIR is made 0700 and the files in it 0644, so the
+ * container (uid 1000) can read the compose secrets whoever owns them (secrets-folder.ts); .env is 0600.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { newKeyPair } from '../cose/key-pair.js';
 import { createDevelopmentIdentity } from '../protocols/keys/verifier-identity.js';
 import { UsageError } from './input.js';
 import { CSR_USAGE, importCertificate, writeCsr } from './keys-csr.js';
+import { secretsFolder, writeMountedSecret } from './secrets-folder.js';
 import type { CliIo } from './options.js';
 
 const USAGE = `Usage: kakunin keys init [--dir DIR] [--host HOST] [--force]
@@ -30,17 +32,18 @@ Writes the secrets a deployment needs (default DIR: ./secrets, where compose.yam
                                            Apple or your CA issues (docs/verifier-certificates.md)
   DIR/verifier-root.pem                    the development root that issued it
   .env next to DIR                         KAKUNIN_API_KEYS and KAKUNIN_STORE_KEY for docker compose
-Existing files are kept unless --force.`;
+Existing files are kept unless --force. DIR is made mode 0700 (only you can enter it) and the keys in
+it 0644, so the container's user (uid 1000) can read them as compose mounts them; .env is 0600.`;
 
-function write(file: string, content: string, force: boolean, io: CliIo, written: string[]): void {
+function write(file: string, content: string, force: boolean, io: CliIo, written: string[], mode = 0o600): void {
   if (existsSync(file) && !force) {
     io.out(`kept     ${file} (exists; --force replaces it)`);
     return;
   }
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, content, { mode: 0o600 });
+  writeMountedSecret(file, content, mode);
   written.push(file);
-  io.out(`written  ${file}`);
+  io.out(`written  ${file} (mode ${mode.toString(8)})`);
 }
 
 /**
@@ -96,19 +99,22 @@ export async function runKeys(argv: string[], io: CliIo): Promise<number> {
   const force = values.force === true;
   const written: string[] = [];
 
+  // What compose mounts into the container (uid 1000) must be readable there: secrets-folder.ts.
+  const { mountedFileMode } = secretsFolder(dir, io.out);
   const receipt = newKeyPair('P-256').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-  write(join(dir, 'receipt.pem'), receipt, force, io, written);
+  write(join(dir, 'receipt.pem'), receipt, force, io, written, mountedFileMode);
   const identity = await createDevelopmentIdentity(host, new Date());
-  write(join(dir, 'verifier.pem'), identity.leafPem, force, io, written);
-  write(join(dir, 'verifier.key.pem'), identity.keyPem, force, io, written);
-  write(join(dir, 'verifier-root.pem'), identity.rootPem, force, io, written);
+  write(join(dir, 'verifier.pem'), identity.leafPem, force, io, written, mountedFileMode);
+  write(join(dir, 'verifier.key.pem'), identity.keyPem, force, io, written, mountedFileMode);
+  write(join(dir, 'verifier-root.pem'), identity.rootPem, force, io, written, mountedFileMode);
   const env = [
     '# Written by `kakunin keys init`: secrets for docker compose. Keep this file out of version control.',
     `KAKUNIN_API_KEYS=${randomBytes(24).toString('hex')}`,
     `KAKUNIN_STORE_KEY=${randomBytes(32).toString('base64url')}`,
     '',
   ].join('\n');
-  write(join(dirname(dir), '.env'), env, force, io, written);
+  // .env is read by compose on the host, never mounted: its owner alone.
+  write(join(dirname(dir), '.env'), env, force, io, written, 0o600);
   if (written.length === 0) {
     io.out('Nothing written.');
     return 0;

@@ -2,7 +2,7 @@
  * `kakunin keys init` writes what compose.yaml expects, and the service starts with it.
  */
 import { createPrivateKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,58 @@ describe('kakunin keys init', () => {
       await svc.close();
     }
   }, 60_000);
+
+  it('writes the compose secrets so the container (uid 1000) can read them: a 0700 folder, 0644 keys, .env 0600', async () => {
+    const mode = (f: string) => (statSync(f).mode & 0o777).toString(8);
+    const root = mkdtempSync(join(tmpdir(), 'kakunin-keys-'));
+    const dir = join(root, 'secrets');
+    const a = io();
+    const umask = process.umask(0o077); // the strictest umask a user may have: modes are set, not left to it
+    try {
+      expect(await runKeys(['init', '--dir', dir], a.io)).toBe(0);
+    } finally {
+      process.umask(umask);
+    }
+    expect(mode(dir)).toBe('700');
+    for (const f of ['receipt.pem', 'verifier.pem', 'verifier.key.pem', 'verifier-root.pem']) expect(mode(join(dir, f)), f).toBe('644');
+    expect(mode(join(root, '.env'))).toBe('600');
+    expect(a.out).toContain(`written  ${join(dir, 'receipt.pem')} (mode 644)`);
+
+    // A folder that already lets others in is not changed: its keys stay 0600 and the output says what to do.
+    const open = join(mkdtempSync(join(tmpdir(), 'kakunin-keys-')), 'shared');
+    mkdirSync(open);
+    chmodSync(open, 0o755);
+    const b = io();
+    expect(await runKeys(['init', '--dir', open], b.io)).toBe(0);
+    expect(mode(open)).toBe('755');
+    expect(mode(join(open, 'receipt.pem'))).toBe('600');
+    expect(b.out.find((l) => l.startsWith('note'))).toMatch(/open to other users \(mode 755\).*uid 1000.*chmod 700 .*shared && chmod 644/);
+
+    // keys csr writes the verifier key the same way.
+    const c = io();
+    const csrDir = join(root, 'csr-secrets');
+    expect(await runKeys(['csr', '--dir', csrDir, '--domain', 'verify.example.jp', '--country', 'JP', '--state', 'Tokyo', '--org', 'Example KK', '--email', 'ops@example.jp'], c.io)).toBe(0);
+    expect(mode(csrDir)).toBe('700');
+    expect(mode(join(csrDir, 'verifier.key.pem'))).toBe('644');
+  }, 60_000);
+
+  it('the compose files mount exactly what keys init writes, where their variables point, into the image that runs as node', async () => {
+    const repo = (f: string) => readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8');
+    const root = mkdtempSync(join(tmpdir(), 'kakunin-keys-'));
+    await runKeys(['init', '--dir', join(root, 'secrets')], io().io);
+    expect(repo('Dockerfile')).toMatch(/^USER node$/m);
+    for (const compose of ['compose.yaml', 'compose.cluster.yaml']) {
+      const text = repo(compose);
+      const secrets = Object.fromEntries([...text.matchAll(/^ {2}(\w+):\n {4}file: (\S+)$/gm)].map((m) => [m[1], m[2]]));
+      expect(Object.keys(secrets).sort(), compose).toEqual(['receipt_key', 'verifier_cert', 'verifier_key']);
+      for (const file of Object.values(secrets)) expect(existsSync(join(root, file)), `${compose}: ${file}`).toBe(true);
+      const pointed = [...text.matchAll(/KAKUNIN_\w+_FILE: \/run\/secrets\/(\w+)/g)].map((m) => m[1]).sort();
+      expect(pointed, compose).toEqual(['receipt_key', 'verifier_cert', 'verifier_key']);
+      expect(text, compose).toMatch(/secrets: \[receipt_key, verifier_cert, verifier_key\]/);
+      // Mounted with their host mode, they must be readable by a uid that is not their owner.
+      for (const file of Object.values(secrets)) expect(statSync(join(root, file)).mode & 0o004, `${compose}: ${file}`).toBe(0o004);
+    }
+  });
 
   it('puts the secrets in .gitignore and .dockerignore: creates them, adds what is missing, says which', async () => {
     const root = mkdtempSync(join(tmpdir(), 'kakunin-keys-'));
