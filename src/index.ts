@@ -39,6 +39,7 @@ export type { RevocationChecker, RevocationStatus } from './trust/revocation.js'
 
 // --- Requests and responses, every protocol ------------------------------------------------------
 export type { PresentationRequest, RequestedDocument } from './protocols/request/presentation-request.js';
+export { buildPresentationRequest, type BuildPresentationRequestOptions } from './policy/presentation-request.js';
 export { createDevelopmentIdentity, type VerifierIdentity } from './protocols/keys/verifier-identity.js';
 export { loadVerifierIdentity } from './runtime/verifier-identity-files.js';
 export { MemoryRequestStateStore, type RequestStateStore } from './protocols/state/request-state-store.js';

@@ -17,7 +17,7 @@ const ROOT = join(import.meta.dirname, '..');
 const INDEX = join(ROOT, 'src/index.ts');
 
 const PUBLIC_API = [
-  'AgeOverOptions', 'CheckName', 'CheckResult', 'DcApiProtocol', 'Decision', 'DecisionOptions', 'DigitalCredentialRequest',
+  'AgeOverOptions', 'BuildPresentationRequestOptions', 'buildPresentationRequest', 'CheckName', 'CheckResult', 'DcApiProtocol', 'Decision', 'DecisionOptions', 'DigitalCredentialRequest',
   'DigitalCredentialRequestOptions', 'DigitalCredentialResponseOptions', 'DirectPostOptions', 'DocumentResult', 'Engagement', 'FAILURE_CODES',
   'FailureCode', 'FullDate', 'IssuerInfo', 'ItemsRequest', 'KakuninCode', 'KakuninError', 'KycOptions', 'LoadOptions', 'MemoryRequestStateStore',
   'NameSpaceValues', 'NfcSessionTransport', 'OpenID4VPRequest', 'OpenID4VPRequestOptions', 'PresentationRequest', 'ProtocolError',
@@ -75,17 +75,30 @@ describe('the library entry point', () => {
     expect(Object.keys(service).sort()).toEqual(['runDemo', 'runServe']);
     const sandbox = await import('../src/sandbox/index.js');
     expect(typeof sandbox.createDeviceResponse).toBe('function');
+    expect(typeof sandbox.SandboxWallet).toBe('function');
+    expect(typeof sandbox.answerDigitalCredentialRequest).toBe('function');
   }, 60_000);
 
   it("runs the README's library example as written", () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const block = /<!-- readme-example: library -->\n```js\n([\s\S]*?)```/.exec(readme);
-    expect(block).not.toBeNull();
-    const dir = mkdtempSync(join(tmpdir(), 'kakunin-lib-'));
-    const file = join(dir, 'example.mts');
-    writeFileSync(file, block![1].replace("from 'kakunin'", `from '${pathToFileURL(INDEX).href}'`));
-    const out = execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8' });
+    const out = runReadmeExample('library');
     expect(out).toMatch(/^true org\.iso\.18013\.5\.1\.mDL \{/);
     expect(out).toContain("family_name: 'Doe'");
   }, 60_000);
+
+  it("runs the README's three calls (purpose, request, decision) with the sandbox wallet as written", () => {
+    const out = runReadmeExample('library-three-calls');
+    expect(out.trim()).toBe("verified { kind: 'age_over', threshold: 20, over: true }");
+  }, 60_000);
 });
+
+/** Runs the README block marked `<!-- readme-example: NAME -->` with 'kakunin' and its subpaths resolved to src/, and returns what it prints. */
+function runReadmeExample(name: string): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const block = new RegExp(`<!-- readme-example: ${name} -->\n\`\`\`js\n([\\s\\S]*?)\`\`\``).exec(readme);
+  expect(block).not.toBeNull();
+  const dir = mkdtempSync(join(tmpdir(), 'kakunin-lib-'));
+  const file = join(dir, 'example.mts');
+  const entry = (subpath: string) => pathToFileURL(join(ROOT, 'src', subpath, 'index.ts')).href;
+  writeFileSync(file, block![1].replace(/from 'kakunin(?:\/(service|sandbox))?'/g, (_, subpath: string | undefined) => `from '${entry(subpath ?? '')}'`));
+  return execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8' });
+}

@@ -7,6 +7,7 @@ export { createAccountMatchPurpose, type AccountMatchOptions, type AccountRefere
 export type { FieldResult } from './compare/field-result.js';
 export { createElementsPurpose, type ElementsOptions } from './custom-elements.js';
 export { reduceToDecision, type DecisionOptions } from './reduce.js';
+export { buildPresentationRequest, type BuildPresentationRequestOptions } from './presentation-request.js';
 export { parsePurposesConfig, presetPurposes, PolicyConfigError, DEFAULT_MUNICIPALITIES } from './config.js';
 export { purposesConfigSchema } from './config-schema.js';
 export { asksForMyNumber, checkMyNumberUse, MY_NUMBER_ELEMENT } from './my-number.js';

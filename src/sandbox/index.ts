@@ -12,3 +12,7 @@ export * from './holder-proximity.js';
 export * from './holder-proximity-nfc.js';
 export * from './jpeg.js';
 export * from './portrait.js';
+// The holder's wallet for the online protocols: the DC API (as navigator.credentials.get answers) and OpenID4VP by QR or link.
+export { SandboxWallet, WalletRefusal, type SandboxWalletOptions, type WalletBehaviour, type WalletElementRef, type WalletSelection } from './wallet.js';
+export { answerDigitalCredentialRequest, type DigitalCredentialAnswer } from './wallet-dcapi.js';
+export { answerOpenID4VPRedirect } from './wallet-openid4vp.js';

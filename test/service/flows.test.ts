@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
-import { DemoWallet, type DigitalCredentialAnswer } from '../../src/service/startup/demo-wallet.js';
+import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
+import type { DigitalCredentialAnswer } from '../../src/sandbox/wallet-dcapi.js';
 import { createLogger } from '../../src/service/observability/logger.js';
 import { runServe, type RunningService } from '../../src/service/startup/serve.js';
 import type { RequestRefs } from '../../src/service/verifications/wallet-protocols.js';

@@ -7,8 +7,8 @@
  */
 import { createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, mdlElements, MNC_DOCTYPE, myNumberCardElements, OID_MDOC_DS_EKU, samplePortrait, type SandboxCa } from '../../sandbox/index.js';
 import { SandboxWallet } from '../../sandbox/wallet.js';
-import { answerAnnexC, type AnnexCRequestData } from '../../sandbox/wallet-annex-c.js';
-import { answerOpenID4VPOverDcApi, answerOpenID4VPRedirect, requestUriInit } from '../../sandbox/wallet-openid4vp.js';
+import { answerDigitalCredentialRequest, type DigitalCredentialAnswer } from '../../sandbox/wallet-dcapi.js';
+import { answerOpenID4VPRedirect, requestUriInit } from '../../sandbox/wallet-openid4vp.js';
 import { ServiceError } from '../errors.js';
 import type { Route } from '../http/routes.js';
 
@@ -26,17 +26,6 @@ const APPLE_TEST_HOLDER = {
   documentNumber: 'D12345678',
   residentAddress: '1 Test Street, Test City',
 };
-
-/** What navigator.credentials.get resolves to: the DigitalCredential's protocol and data. */
-export interface DigitalCredentialAnswer {
-  protocol: string;
-  data: { response: string };
-}
-
-interface OfferedRequest {
-  protocol: string;
-  data: Record<string, unknown>;
-}
 
 export class DemoWallet {
   private constructor(
@@ -99,20 +88,9 @@ export class DemoWallet {
     return fetchImpl(answer.responseUri, { method: 'POST', redirect: 'error', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: answer.body });
   }
 
-  /**
-   * What navigator.credentials.get resolves to, for a call made from `origin`: the answer to the
-   * first offered request in a protocol the wallet speaks, as a browser passes the wallet the
-   * request it can handle (Safari org-iso-mdoc, Chrome openid4vp-v1-*).
-   */
-  async answerDcApi(argument: unknown, origin: string): Promise<DigitalCredentialAnswer> {
-    const requests = (argument as { digital?: { requests?: OfferedRequest[] } } | undefined)?.digital?.requests;
-    if (!Array.isArray(requests)) throw new Error('the argument has no digital.requests');
-    for (const r of requests) {
-      if (!r || typeof r !== 'object' || !r.data || typeof r.data !== 'object') continue;
-      if (r.protocol === 'org-iso-mdoc') return answerAnnexC(this.wallet, r.data as unknown as AnnexCRequestData, origin);
-      if (r.protocol === 'openid4vp-v1-signed' || r.protocol === 'openid4vp-v1-multisigned' || r.protocol === 'openid4vp-v1-unsigned') return answerOpenID4VPOverDcApi(this.wallet, r.protocol, r.data, origin);
-    }
-    throw new Error('no request in a protocol the sandbox wallet speaks');
+  /** What navigator.credentials.get resolves to, for a call made from `origin` (the sandbox wallet's answer). */
+  answerDcApi(argument: unknown, origin: string): Promise<DigitalCredentialAnswer> {
+    return answerDigitalCredentialRequest(this.wallet, argument, origin);
   }
 }
 

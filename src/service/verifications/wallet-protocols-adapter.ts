@@ -7,45 +7,20 @@
  *     receiveDigitalCredentialResponse.
  * The flows rebuild the SessionTranscript from what was sent, check the elements against what was
  * asked, and use a request state once (a replayed answer gets NONCE_REPLAYED, on any instance
- * sharing the store). What is the service's own is here: purposes to PresentationRequests.
+ * sharing the store). A purpose becomes each protocol's PresentationRequest by the policy layer's
+ * buildPresentationRequest: DCQL takes the claim sets as alternatives, a DeviceRequest the first only.
  */
-import type { DocumentAsk } from '../../policy/index.js';
+import { buildPresentationRequest } from '../../policy/presentation-request.js';
 import { createDigitalCredentialRequest, type DcApiProtocol } from '../../protocols/dcapi/digital-credential-request.js';
 import { receiveDigitalCredentialResponse } from '../../protocols/dcapi/digital-credential-response.js';
 import { ProtocolError, WalletErrorResponse } from '../../protocols/errors.js';
 import type { VerifierIdentity } from '../../protocols/keys/verifier-identity.js';
 import { createOpenID4VPRequest, getRequestObject, receiveDirectPost } from '../../protocols/oid4vp/redirect-flow.js';
 import type { VerifierInfo } from '../../protocols/oid4vp/request-object.js';
-import type { PresentationRequest, RequestedDocument } from '../../protocols/request/presentation-request.js';
+import type { PresentationRequest } from '../../protocols/request/presentation-request.js';
 import { anyOneOf } from '../../protocols/request/device-request.js';
 import type { RequestStateStore } from '../../protocols/state/request-state-store.js';
 import type { AnsweredResult, PrepareDcApiOptions, PrepareOptions, PreparedDcApi, PreparedRequest, RequestRefs, WalletErrorAnswer, WalletProtocols } from './wallet-protocols.js';
-
-const DOC_ALIAS: Record<string, string> = { 'org.iso.23220.1.jp.mnc': 'mnc', 'org.iso.18013.5.1.mDL': 'mdl' };
-
-/**
- * DCQL request: one credential query per (document, claim set), primary sets of every document
- * first, so the wallet's first satisfiable option is the most minimal one it can give.
- */
-export function dcqlRequest(documents: DocumentAsk[]): PresentationRequest {
-  const depth = Math.max(...documents.map((d) => d.claimSets.length));
-  const out: RequestedDocument[] = [];
-  for (let i = 0; i < depth; i++) {
-    documents.forEach((d, j) => {
-      const set = d.claimSets[i];
-      if (!set) return;
-      out.push({ id: `${DOC_ALIAS[d.docType] ?? `doc${j}`}${i === 0 ? '' : `_${i}`}`, docType: d.docType, elements: [...set] });
-    });
-  }
-  return { documents: out };
-}
-
-/** ISO DeviceRequest (no alternatives within a docType): each document's primary claim set. */
-export function isoRequest(documents: DocumentAsk[]): PresentationRequest {
-  return {
-    documents: documents.map((d, j) => ({ id: DOC_ALIAS[d.docType] ?? `doc${j}`, docType: d.docType, elements: [...d.claimSets[0]] })),
-  };
-}
 
 /** The wallet's error response is an answer (a refusal), not an answer that failed to open. */
 async function orWalletError(received: Promise<AnsweredResult>): Promise<AnsweredResult | WalletErrorAnswer> {
@@ -102,7 +77,7 @@ export function createProtocolAdapter({ identity, additionalIdentities = [], ver
     async prepare(input: PrepareOptions): Promise<PreparedRequest> {
       const at = now();
       const redirect = await createOpenID4VPRequest({
-        request: dcqlRequest(input.documents),
+        request: buildPresentationRequest(input),
         identity,
         requestUri: input.requestUri,
         responseUri: input.responseUri,
@@ -118,8 +93,8 @@ export function createProtocolAdapter({ identity, additionalIdentities = [], ver
 
     async prepareDcApi(input: PrepareDcApiOptions): Promise<PreparedDcApi> {
       const at = now();
-      const annexC = await makeDcApiRequest(isoRequest(input.documents), 'org-iso-mdoc', input, at);
-      const openid4vp = await makeDcApiRequest(dcqlRequest(input.documents), openid4vpProtocol, input, at);
+      const annexC = await makeDcApiRequest(buildPresentationRequest(input, { claimSets: 'first' }), 'org-iso-mdoc', input, at);
+      const openid4vp = await makeDcApiRequest(buildPresentationRequest(input), openid4vpProtocol, input, at);
       return {
         refs: { 'org-iso-mdoc': annexC.id, [openid4vpProtocol]: openid4vp.id },
         dcapi: { digital: { requests: [...annexC.credentialRequestOptions.digital.requests, ...openid4vp.credentialRequestOptions.digital.requests] } },
