@@ -99,7 +99,7 @@ class Reader {
   length(info: number, what: string): number {
     const n = this.argument(info);
     if (typeof n === 'bigint') this.fail(`${what} length too large`);
-    return n as number;
+    return n;
   }
 
   item(depth: number): unknown {
@@ -258,16 +258,16 @@ class Reader {
     switch (tag) {
       case 24:
         if (!(value instanceof Uint8Array)) this.fail('tag 24 must wrap a byte string');
-        return new EncodedCbor(value as Uint8Array, this.buf.subarray(start, this.pos));
+        return new EncodedCbor(value, this.buf.subarray(start, this.pos));
       case 0: {
         if (typeof value !== 'string' || !TDATE.test(value)) this.fail('tag 0 must wrap an RFC 3339 date-time');
-        const d = new Date(value as string);
+        const d = new Date(value);
         if (Number.isNaN(d.getTime())) this.fail('tag 0 date-time out of range');
         return d;
       }
       case 1: {
         if (typeof value !== 'number') this.fail('tag 1 must wrap a number');
-        const d = new Date((value as number) * 1000);
+        const d = new Date(value * 1000);
         // NaN, infinities and epochs past JS's date range make an Invalid Date, which compares false
         // with everything: refuse it here rather than let it reach a validity check.
         if (Number.isNaN(d.getTime())) this.fail('tag 1 epoch time out of range');
@@ -275,7 +275,7 @@ class Reader {
       }
       case 1004:
         if (typeof value !== 'string' || !FULL_DATE.test(value)) this.fail('tag 1004 must wrap an RFC 3339 full-date');
-        return new FullDate(value as string);
+        return new FullDate(value);
       default:
         return new Tagged(typeof tag === 'bigint' ? Number(tag) : tag, value);
     }

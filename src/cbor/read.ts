@@ -12,7 +12,7 @@ function kindOf(v: unknown): string {
   if (v instanceof Map) return 'map';
   if (Array.isArray(v)) return 'array';
   if (v instanceof EncodedCbor) return 'tag 24';
-  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
+  if (typeof v === 'object') return v.constructor?.name ?? 'object';
   return typeof v;
 }
 

@@ -2,7 +2,7 @@
  * What every kakunin command shares: its input/output, the trust store of --trust, and the time
  * options (--at, --clock-skew).
  */
-import { type TrustStore } from '../trust/store.js';
+import type { TrustStore } from '../trust/store.js';
 import { loadTrustStore, PACKAGE_CERTS_DIR } from '../runtime/trust-folder.js';
 import { UsageError } from './input.js';
 

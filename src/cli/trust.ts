@@ -10,7 +10,7 @@ import { KakuninError } from '../codes/error.js';
 import { readCertificates } from '../trust/certificate.js';
 import { DEFAULT_REVOCATION_CACHE_DIR, RevocationCache } from '../runtime/revocation-cache.js';
 import { SOLE_AUTHORITY_DOCTYPES } from '../trust/document-signer-profiles.js';
-import { type TrustAnchor } from '../trust/store.js';
+import type { TrustAnchor } from '../trust/store.js';
 import { loadTrustStore } from '../runtime/trust-folder.js';
 import { verifyVical } from '../trust/vical.js';
 import { importVical } from '../runtime/vical-import.js';

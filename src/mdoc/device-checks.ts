@@ -107,7 +107,7 @@ function checkKeyAuthorizations(nameSpaces: EncodedCbor, mso: MobileSecurityObje
   const ka = mso.keyAuthorizations;
   for (const [nsKey, elems] of deviceElements) {
     const ns = String(nsKey);
-    const values: Record<string, unknown> = Object.create(null);
+    const values = Object.create(null) as Record<string, unknown>;
     for (const [id, value] of elems instanceof Map ? elems : []) {
       const el = String(id);
       if (ka && (ka.nameSpaces.includes(ns) || ka.dataElements.get(ns)?.includes(el))) values[el] = value;

@@ -40,7 +40,7 @@ export function checkValueDigests(doc: Document, mso: MobileSecurityObject, chec
   for (const [ns, items] of doc.issuerNameSpaces) {
     const digests = mso.valueDigests.get(ns);
     const seenIds = new Set<number>();
-    const values: Record<string, unknown> = Object.create(null);
+    const values = Object.create(null) as Record<string, unknown>;
     const seenElements = new Set<string>();
     for (const raw of items) {
       count++;

@@ -43,7 +43,7 @@ export function presetPurposes(options: PresetOptions = {}): Map<string, Purpose
   return new Map(purposes.map((p) => [p.name, p]));
 }
 
-const validate = new Ajv({ allErrors: false, strict: true, strictRequired: false }).compile(purposesConfigSchema);
+const validate = new Ajv({ allErrors: false, strict: true, strictRequired: false }).compile<{ purposes: Record<string, unknown>[] }>(purposesConfigSchema);
 
 /** Parses the text of a purposes file (JSON). `source` names it in errors. */
 export function parsePurposesConfig(text: string, source: string, presets: PresetOptions = {}): Map<string, Purpose> {
@@ -62,7 +62,7 @@ export function parsePurposesConfig(text: string, source: string, presets: Prese
   }
   const purposes = presetPurposes(presets);
   const seen = new Set<string>();
-  const entries = (json as { purposes: Record<string, unknown>[] }).purposes;
+  const entries = json.purposes;
   entries.forEach((entry, i) => {
     const name = entry.name as string;
     if (seen.has(name)) throw new PolicyConfigError(`${source}: /purposes/${i}/name "${name}" is defined twice`);

@@ -4,7 +4,7 @@
  * protocol layer can turn an ask into DCQL or a DeviceRequest and the service can store a decision.
  */
 import type { PolicyFailureCode } from '../codes/error-codes.js';
-import type { DocumentResult, FailureCode, VerificationResult } from '../mdoc/result.js';
+import type { DocumentResult, VerificationResult } from '../mdoc/result.js';
 import type { AccountReference, CredentialBinder } from './account-reference.js';
 import type { FieldResult } from './compare/field-result.js';
 

@@ -5,7 +5,7 @@
  * the returned elements against the request when one is given. Stateless: replay protection is
  * the job of the request state (flows), which calls this after consuming its state.
  */
-import type { JsonWebKey, KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
 import type { VerificationError, VerificationResult } from '../mdoc/result.js';
 import { MAX_DOCUMENTS, parseDeviceResponse } from '../mdoc/device-response.js';
@@ -130,7 +130,7 @@ export async function openOid4vpResponse(response: unknown, key: { recipientPriv
 
 function thumbprintOf(key: KeyObject | undefined): Uint8Array | null {
   if (!key) return null;
-  return jwkThumbprint(createPublicKey(key).export({ format: 'jwk' }) as JsonWebKey);
+  return jwkThumbprint(createPublicKey(key).export({ format: 'jwk' }));
 }
 
 /** Verifies DeviceResponses (one per vp_token entry element) and merges them into one result. */

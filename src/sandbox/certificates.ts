@@ -90,9 +90,9 @@ export interface SandboxCa extends SandboxCertificate {
 }
 
 const KEY_ALGORITHMS: Record<SandboxCurve, EcKeyGenParams | Algorithm> = {
-  'P-256': { name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams,
-  'P-384': { name: 'ECDSA', namedCurve: 'P-384' } as EcKeyGenParams,
-  'P-521': { name: 'ECDSA', namedCurve: 'P-521' } as EcKeyGenParams,
+  'P-256': { name: 'ECDSA', namedCurve: 'P-256' },
+  'P-384': { name: 'ECDSA', namedCurve: 'P-384' },
+  'P-521': { name: 'ECDSA', namedCurve: 'P-521' },
   Ed25519: { name: 'Ed25519' },
 };
 
@@ -100,11 +100,11 @@ const KEY_ALGORITHMS: Record<SandboxCurve, EcKeyGenParams | Algorithm> = {
 function signingAlgorithm(curve: SandboxCurve): Algorithm | EcdsaParams {
   switch (curve) {
     case 'P-256':
-      return { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams;
+      return { name: 'ECDSA', hash: 'SHA-256' };
     case 'P-384':
-      return { name: 'ECDSA', hash: 'SHA-384' } as EcdsaParams;
+      return { name: 'ECDSA', hash: 'SHA-384' };
     case 'P-521':
-      return { name: 'ECDSA', hash: 'SHA-512' } as EcdsaParams;
+      return { name: 'ECDSA', hash: 'SHA-512' };
     case 'Ed25519':
       return { name: 'Ed25519' };
   }
@@ -113,8 +113,8 @@ function signingAlgorithm(curve: SandboxCurve): Algorithm | EcdsaParams {
 export async function generateSandboxKeyPair(curve: SandboxCurve = 'P-256'): Promise<SandboxKeyPair> {
   const cryptoKeys = (await crypto.subtle.generateKey(KEY_ALGORITHMS[curve], true, ['sign', 'verify'])) as CryptoKeyPair;
   return {
-    privateKey: KeyObject.from(cryptoKeys.privateKey as unknown as webcrypto.CryptoKey),
-    publicKey: KeyObject.from(cryptoKeys.publicKey as unknown as webcrypto.CryptoKey),
+    privateKey: KeyObject.from(cryptoKeys.privateKey),
+    publicKey: KeyObject.from(cryptoKeys.publicKey),
     cryptoKeys,
     curve,
   };

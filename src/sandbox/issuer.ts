@@ -78,7 +78,7 @@ export interface IssueOptions {
   validity: ValidityInfoOptions;
   /** Digest algorithm name written into the MSO. Any string can be given to test rejection; unknown
    * names are hashed with SHA-256 so only the name is wrong. Default SHA-256. */
-  digestAlgorithm?: DigestAlgorithmName | string;
+  digestAlgorithm?: DigestAlgorithmName | (string & Record<never, never>);
   /** The holder's device key; generated (P-256 unless `deviceCurve`) when not given. */
   deviceKey?: KeyObject;
   deviceCurve?: SandboxCurve;

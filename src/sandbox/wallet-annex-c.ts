@@ -7,7 +7,7 @@
  */
 import { createHash, createPublicKey, webcrypto } from 'node:crypto';
 import { Aes128Gcm, CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
-import { decodeCbor, embed, encodeCbor, EncodedCbor } from '../cbor/index.js';
+import { decodeCbor, embed, encodeCbor, type EncodedCbor } from '../cbor/index.js';
 import { coseKeyToKeyObject, HEADER, header, parseCoseSign1, verifyCoseSign1 } from '../cose/index.js';
 import { WalletRefusal, type SandboxWallet, type WalletElementRef } from './wallet.js';
 
@@ -64,7 +64,7 @@ export async function answerAnnexC(wallet: SandboxWallet, data: AnnexCRequestDat
   const suite = new CipherSuite({ kem: new DhkemP256HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes128Gcm() });
   const jwk = recipientPublicKey.export({ format: 'jwk' });
   const recipientKey = await webcrypto.subtle.importKey('jwk', jwk as webcrypto.JsonWebKey, { name: 'ECDH', namedCurve: 'P-256' }, true, []);
-  const sealed = await suite.seal({ recipientPublicKey: recipientKey as unknown as CryptoKey, info: sessionTranscript }, answer);
+  const sealed = await suite.seal({ recipientPublicKey: recipientKey, info: sessionTranscript }, answer);
   const encrypted = encodeCbor(['dcapi', new Map<string, unknown>([['enc', new Uint8Array(sealed.enc)], ['cipherText', new Uint8Array(sealed.ct)]])]);
   return { protocol: 'org-iso-mdoc', data: { response: Buffer.from(encrypted).toString('base64url') } };
 }

@@ -5,6 +5,9 @@
  * x509_san_dns) and expected_origins; computes the JWK thumbprint with jose (the verifier has its
  * own); encrypts to the key in client_metadata with the kid it carries.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument --
+   A wallet reads a request object as loose JSON and refuses what it cannot use; typing every member
+   in this test double would restate the verifier's own types. */
 import * as x509 from '../trust/x509.js';
 import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, CompactEncrypt, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';

@@ -12,7 +12,7 @@
  * signer profile of its docType, the docTypes the anchor may sign) is checked on every call.
  */
 import { LRUCache } from 'lru-cache';
-import { KakuninError } from '../codes/error.js';
+import type { KakuninError } from '../codes/error.js';
 import type { FailureCode } from '../codes/failure-codes.js';
 import { issuedBy, KEY_USAGE, parseCertificate, type ParsedCertificate } from './certificate.js';
 import { documentSignerUsages, EKU, SOLE_AUTHORITY_DOCTYPES } from './document-signer-profiles.js';

@@ -29,7 +29,7 @@ export interface SignerPath {
 function parse(der: Uint8Array, kind: SignedListKind, what: string): ParsedCertificate {
   try {
     return parseCertificate(der);
-  } catch (e) {
+  } catch {
     throw new KakuninError(SIGNED_LIST_CODES[kind].malformed, `${what} is not a readable X.509 certificate`);
   }
 }

@@ -146,7 +146,7 @@ export function verifyStatusListToken(bytes: Uint8Array, options: VerifyListOpti
     let lst: Uint8Array;
     try {
       lst = new Uint8Array(inflateSync(compressed, { maxOutputLength: MAX_LIST_INFLATED }));
-    } catch (e) {
+    } catch {
       throw new KakuninError(CODE, `lst is not zlib data within ${MAX_LIST_INFLATED} bytes`);
     }
     return { kind: 'status_list', ...base, bits, lst };

@@ -105,7 +105,7 @@ describe('the checkout in every state, both languages', () => {
     // The Japanese table of i18n.js: what any state of any page can show.
     const source = readFileSync(join(import.meta.dirname, '../../public/i18n.js'), 'utf8');
     const ja = source.slice(source.indexOf('ja: {'), source.indexOf('en: {'));
-    const words = [...ja.matchAll(/'([^']*)'/g)].map((m) => m[1]!).concat(REASON_CODES.map((c) => reasonFor(c as ReasonCode).ja));
+    const words = [...ja.matchAll(/'([^']*)'/g)].map((m) => m[1]).concat(REASON_CODES.map((c) => reasonFor(c as ReasonCode).ja));
     expect(words.length).toBeGreaterThan(60);
     expect(words.filter((w) => /\.\s/.test(w))).toEqual([]);
   });
@@ -118,10 +118,10 @@ function contrast(a: string, b: string): number {
       const c = Number(v) / 255;
       return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
     });
-    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
   };
   const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-  return (hi! + 0.05) / (lo! + 0.05);
+  return (hi + 0.05) / (lo + 0.05);
 }
 
 /** Each final outcome: its look (the background it is painted on), whether Buy is offered again, and whether a receipt came with it. */

@@ -24,13 +24,13 @@ const shots = process.env.KAKUNIN_SCREENSHOTS;
 function snippet(name: string): string {
   const m = new RegExp(`<!-- readme-snippet: ${name} -->\\n\`\`\`\\w*\\n([\\s\\S]*?)\`\`\``).exec(README);
   if (!m) throw new Error(`README has no snippet "${name}"`);
-  return m[1]!;
+  return m[1];
 }
 
 describe('kakunin.d.ts declares kakunin.js', () => {
   const js = readFileSync(join(ROOT, 'public/kakunin.js'), 'utf8');
   const dts = readFileSync(join(ROOT, 'public/kakunin.d.ts'), 'utf8');
-  const exported = [.../global\.Kakunin = \{([^}]*)\}/.exec(js)![1]!.matchAll(/(\w+):\s*(\w+)/g)].map((m) => ({ name: m[1]!, fn: m[2]! }));
+  const exported = [.../global\.Kakunin = \{([^}]*)\}/.exec(js)![1].matchAll(/(\w+):\s*(\w+)/g)].map((m) => ({ name: m[1], fn: m[2] }));
 
   it('every export, with its parameters in order', () => {
     expect(exported.length).toBeGreaterThan(4);
@@ -38,8 +38,8 @@ describe('kakunin.d.ts declares kakunin.js', () => {
       const inJs = new RegExp(`function ${fn}\\(([^)]*)\\)`).exec(js);
       const inDts = new RegExp(`function ${name}\\(([^)]*)\\)`).exec(dts);
       expect(inDts, `${name} is declared`).not.toBeNull();
-      const params = (list: string) => list.split(',').map((p) => p.trim().split(/[?:]/)[0]!.trim()).filter(Boolean);
-      expect(params(inDts![1]!), name).toEqual(params(inJs![1]!));
+      const params = (list: string) => list.split(',').map((p) => p.trim().split(/[?:]/)[0].trim()).filter(Boolean);
+      expect(params(inDts![1]), name).toEqual(params(inJs![1]));
     }
     const declared = [...dts.matchAll(/^ {2}function (\w+)\(/gm)].map((m) => m[1]);
     expect(declared.sort()).toEqual(exported.map((e) => e.name).sort());
@@ -48,13 +48,13 @@ describe('kakunin.d.ts declares kakunin.js', () => {
   it("every option present() reads, and every method of what it returns", () => {
     // present()'s code, without its strings (a message says "set options.origin when you create it").
     const present = /\n {2}function present\([\s\S]*?\n {2}\}\n/.exec(js)![0].replace(/'[^'\n]*'/g, "''");
-    const options = new Set([...present.matchAll(/options\.(\w+)/g)].map((m) => m[1]!));
+    const options = new Set([...present.matchAll(/options\.(\w+)/g)].map((m) => m[1]));
     expect(options.size).toBeGreaterThan(4);
-    const declaredOptions = /interface Options \{([\s\S]*?)\n {2}\}/.exec(dts)![1]!;
+    const declaredOptions = /interface Options \{([\s\S]*?)\n {2}\}/.exec(dts)![1];
     for (const o of options) expect(declaredOptions, `Options.${o}`).toMatch(new RegExp(`\\b${o}\\?:`));
     const run = /return \{\n\s*\/\*\*[^\n]*\n\s*askWallet[\s\S]*?\n {4}\};/.exec(present)![0];
-    const methods = [...run.matchAll(/^\s*(\w+):/gm)].map((m) => m[1]!);
-    const declaredRun = /interface Run \{([\s\S]*?)\n {2}\}/.exec(dts)![1]!;
+    const methods = [...run.matchAll(/^\s*(\w+):/gm)].map((m) => m[1]);
+    const declaredRun = /interface Run \{([\s\S]*?)\n {2}\}/.exec(dts)![1];
     for (const m of methods) expect(declaredRun, `Run.${m}`).toMatch(new RegExp(`\\b${m}\\(`));
   });
 });
@@ -63,7 +63,6 @@ describe('the README checkout, copied into a shop on another origin', () => {
   const demo = demoInChromium(['--api-keys', KEY]);
   let shop: Server;
   let shopOrigin: string;
-  const violations: string[] = [];
 
   beforeAll(async () => {
     const verifier = demo.svc.url;
@@ -74,7 +73,7 @@ describe('the README checkout, copied into a shop on another origin', () => {
     writeFileSync(join(dir, 'backend.mjs'), snippet('checkout-backend'));
     Object.assign(process.env, { KAKUNIN_URL: verifier, KAKUNIN_API_KEY: KEY, SHOP_ORIGIN: shopOrigin });
     const { createAgeCheck } = (await import(pathToFileURL(join(dir, 'backend.mjs')).href)) as { createAgeCheck: () => Promise<unknown> };
-    const csp = /^Content-Security-Policy: (.*)$/m.exec(README)![1]!.replaceAll('https://verifier.example', verifier);
+    const csp = /^Content-Security-Policy: (.*)$/m.exec(README)![1].replaceAll('https://verifier.example', verifier);
     const page = snippet('checkout-page').replaceAll('https://verifier.example', verifier);
     const script = snippet('checkout-script').replaceAll('https://verifier.example', verifier);
     shop = createServer((req, res) => {

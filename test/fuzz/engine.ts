@@ -106,7 +106,11 @@ function structuralMutation(seed: Uint8Array, edit: StructuralEdit): Uint8Array 
   const countNodes = (v: unknown): void => {
     total++;
     if (Array.isArray(v)) v.forEach(countNodes);
-    else if (v instanceof Map) for (const [k, x] of v) (countNodes(k), countNodes(x));
+    else if (v instanceof Map)
+      for (const [k, x] of v) {
+        countNodes(k);
+        countNodes(x);
+      }
     else if (v instanceof EncodedCbor) {
       try {
         countNodes(decodeCbor(v.bytes));
@@ -231,7 +235,7 @@ export async function fuzz(target: FuzzTarget, runs: number, options: { seed?: n
   );
   const ms = performance.now() - started;
   if (details.failed && details.counterexample) {
-    const [input] = details.counterexample as [Uint8Array];
+    const [input] = details.counterexample;
     return { target: target.name, runs: details.numRuns, seed, ms, failure: { input, message: (details.errorInstance as Error)?.message ?? String(details.errorInstance) } };
   }
   return { target: target.name, runs: details.numRuns, seed, ms };

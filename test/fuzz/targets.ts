@@ -5,7 +5,7 @@
  * than 100 ms, memory out of proportion — is a finding. Used by `npm run fuzz` (scripts/fuzz.ts)
  * and, bounded, by test/hardening/fuzz.test.ts.
  */
-import { createHash, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import { newKeyPair } from '../../src/cose/key-pair.js';
 import { Aes128Gcm, CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { CompactEncrypt, importJWK, type JWK } from 'jose';
@@ -221,11 +221,11 @@ async function hpkeTarget(): Promise<FuzzTarget> {
   const suite = new CipherSuite({ kem: new DhkemP256HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes128Gcm() });
   const pub = await webcrypto.subtle.importKey('jwk', recipient.publicKey.export({ format: 'jwk' }) as webcrypto.JsonWebKey, { name: 'ECDH', namedCurve: 'P-256' }, true, []);
   const seal = async (plain: Uint8Array) => {
-    const s = await suite.seal({ recipientPublicKey: pub as unknown as CryptoKey, info: transcript }, plain);
+    const s = await suite.seal({ recipientPublicKey: pub, info: transcript }, plain);
     return encodeCbor(['dcapi', new Map<string, unknown>([['enc', new Uint8Array(s.enc)], ['cipherText', new Uint8Array(s.ct)]])]);
   };
   const dr = createDeviceResponse({ sessionTranscript: transcript, documents: [{ mdoc: w.mnc, disclose: { [MNC_NS]: ['age_over_20'] }, deviceAuth: { kind: 'signature' } }] });
-  const sent = { encryptionInfo: info.encoded, origin, recipientPrivateKey: recipient.privateKey as KeyObject };
+  const sent = { encryptionInfo: info.encoded, origin, recipientPrivateKey: recipient.privateKey };
   return {
     name: 'hpke',
     seeds: [await seal(dr), await seal(new Uint8Array(0)), await seal(Uint8Array.of(0xa0))],
@@ -272,7 +272,7 @@ async function engagementTarget(): Promise<FuzzTarget> {
       sel(3, hs),
       sel(4, hr),
       sel(5, establishment),
-      sel(6, encodeSessionData({ data: new Uint8Array(randomBytes(32)), status: 20 } as never)),
+      sel(6, encodeSessionData({ data: new Uint8Array(randomBytes(32)), status: 20 })),
       sel(7, dreq),
     ],
     async run(input) {

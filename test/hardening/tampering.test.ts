@@ -11,11 +11,10 @@
  * holder in this session. The counts are printed for docs/reliability.md.
  */
 import { createHash, webcrypto, type KeyObject } from 'node:crypto';
-import { newKeyPair } from '../../src/cose/key-pair.js';
 import { Aes128Gcm, CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { CompactEncrypt, importJWK, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeCbor, encodeCbor, EncodedCbor } from '../../src/cbor/index.js';
+import { decodeCbor, encodeCbor, type EncodedCbor } from '../../src/cbor/index.js';
 import { verifyDeviceResponse } from '../../src/mdoc/verify.js';
 import { createDigitalCredentialRequest } from '../../src/protocols/dcapi/digital-credential-request.js';
 import { createOpenID4VPRequest, getRequestObject } from '../../src/protocols/oid4vp/redirect-flow.js';
@@ -121,7 +120,7 @@ const b64u = (b: Uint8Array) => Buffer.from(b).toString('base64url');
 
 let w: HardeningWorld;
 let young: IssuedMdoc; // another holder's card from the same issuer: under 20, another town
-let scenarios: Scenario[] = [];
+const scenarios: Scenario[] = [];
 const readerRoot = { der: undefined as Uint8Array | undefined };
 
 beforeAll(async () => {
@@ -167,9 +166,9 @@ beforeAll(async () => {
     const a = await make();
     const b = await make();
     const suite = new CipherSuite({ kem: new DhkemP256HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes128Gcm() });
-    const recipientPublic = await webcrypto.subtle.importKey('jwk', publicJwk(a.input.recipientPrivateKey as KeyObject), { name: 'ECDH', namedCurve: 'P-256' }, true, []);
+    const recipientPublic = await webcrypto.subtle.importKey('jwk', publicJwk(a.input.recipientPrivateKey), { name: 'ECDH', namedCurve: 'P-256' }, true, []);
     const wrap = async (dr: Uint8Array) => {
-      const s = await suite.seal({ recipientPublicKey: recipientPublic as unknown as CryptoKey, info: a.opened.sessionTranscript }, dr);
+      const s = await suite.seal({ recipientPublicKey: recipientPublic, info: a.opened.sessionTranscript }, dr);
       return { protocol: 'org-iso-mdoc', data: { response: b64u(encodeCbor(['dcapi', new Map<string, unknown>([['enc', new Uint8Array(s.enc)], ['cipherText', new Uint8Array(s.ct)]])])) } };
     };
     scenarios.push({
@@ -188,7 +187,7 @@ beforeAll(async () => {
     const make = async () => {
       const store = new MemoryRequestStateStore();
       const req = await createDigitalCredentialRequest({ request: REQUEST, origin: ORIGIN, identity, protocols: ['openid4vp-v1-signed'], at: AT, store });
-      const data = req.credentialRequestOptions.digital.requests[0].data as Record<string, unknown>;
+      const data = req.credentialRequestOptions.digital.requests[0].data;
       const response = await answerOpenID4VPOverDcApi(wallet(), 'openid4vp-v1-signed', data, ORIGIN);
       const state = JSON.parse((await store.get(req.id))!) as PresentationState;
       const sent = state.dcApiOid4vp!['openid4vp-v1-signed'];
@@ -263,7 +262,7 @@ beforeAll(async () => {
 
 function publicJwk(privateKey: KeyObject): webcrypto.JsonWebKey {
   const { d: _d, ...pub } = privateKey.export({ format: 'jwk' });
-  return pub as webcrypto.JsonWebKey;
+  return pub;
 }
 
 function jweWrapper(privateKey: KeyObject, kid: string, shape: (jwe: string) => unknown) {

@@ -104,7 +104,7 @@ export async function startRedisCluster(): Promise<RedisClusterNodes> {
     },
     async stop() {
       for (const c of children) c.kill('SIGKILL');
-      await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+      await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)))));
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { cborHead, concat } from '../../src/cbor/index.js';
 import { p256FromScalar } from '../../src/cli/input.js';
 import type { CheckName, CheckStatus, VerificationResult } from '../../src/mdoc/result.js';
-import { type TrustStore } from '../../src/trust/store.js';
+import type { TrustStore } from '../../src/trust/store.js';
 import { loadTrustStore } from '../../src/runtime/trust-folder.js';
 
 export const VECTORS = fileURLToPath(new URL('../vectors/', import.meta.url));

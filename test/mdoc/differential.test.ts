@@ -128,8 +128,8 @@ async function auth0IssuedMdoc(deviceKey: KeyObject): Promise<Uint8Array> {
     .addIssuerNameSpace(MDL_NS, MDL_VALUES)
     .useDigestAlgorithm('SHA-256')
     .addValidityInfo({ signed: new Date(NOW.getTime() - 3600_000), validFrom: new Date(NOW.getTime() - 3600_000), validUntil: new Date(NOW.getTime() + 30 * DAY) })
-    .addDeviceKeyInfo({ deviceKey: createPublicKey(deviceKey).export({ format: 'jwk' }) as never })
-    .sign({ issuerPrivateKey: ds.keys.privateKey.export({ format: 'jwk' }) as never, issuerCertificate: ds.pem, alg: 'ES256' });
+    .addDeviceKeyInfo({ deviceKey: createPublicKey(deviceKey).export({ format: 'jwk' }) })
+    .sign({ issuerPrivateKey: ds.keys.privateKey.export({ format: 'jwk' }), issuerCertificate: ds.pem, alg: 'ES256' });
   return new MDoc([document]).encode();
 }
 
@@ -154,7 +154,7 @@ describe('@auth0/mdl issues, kakunin verifies', () => {
     const response = await DeviceResponse.from(issued)
       .usingPresentationDefinition(PRESENTATION)
       .usingSessionTranscriptBytes(Buffer.from(transcript))
-      .authenticateWithSignature(device.privateKey.export({ format: 'jwk' }) as never, 'ES256')
+      .authenticateWithSignature(device.privateKey.export({ format: 'jwk' }), 'ES256')
       .sign();
     const bytes = new Uint8Array(response.encode());
 
@@ -191,7 +191,7 @@ describe('@auth0/mdl issues, kakunin verifies', () => {
     const response = await DeviceResponse.from(await auth0IssuedMdoc(device.privateKey))
       .usingPresentationDefinition(PRESENTATION)
       .usingSessionTranscriptBytes(Buffer.from(transcript))
-      .authenticateWithSignature(device.privateKey.export({ format: 'jwk' }) as never, 'ES256')
+      .authenticateWithSignature(device.privateKey.export({ format: 'jwk' }), 'ES256')
       .sign();
     const bytes = new Uint8Array(response.encode());
     const other = wrap24(encodeCbor([null, null, ['OpenID4VPHandover', new Uint8Array(32).fill(8)]]));

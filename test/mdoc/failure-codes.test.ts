@@ -95,7 +95,7 @@ function expectOnly(result: VerificationResult, expected: Partial<Record<CheckNa
   const notPassed = Object.fromEntries(doc.checks.filter((c) => c.status !== 'pass').map((c) => [c.check, { status: c.status, code: c.code }]));
   expect(notPassed).toEqual(expected);
   const codes = result.errors.map((e) => e.code);
-  for (const e of Object.values(expected)) expect(codes).toContain(e!.code);
+  for (const e of Object.values(expected)) expect(codes).toContain(e.code);
 }
 
 function expectValid(result: VerificationResult): void {

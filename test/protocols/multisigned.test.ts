@@ -62,7 +62,7 @@ describe('openid4vp-v1-multisigned', () => {
     const w = await world();
     const ecosystem = await createDevelopmentIdentity('ecosystem.example', w.at);
     const { req, data } = await multisigned(w, ecosystem);
-    const response = await answerOpenID4VPOverDcApi(walletTrusting(w, [ecosystem.rootDer]), 'openid4vp-v1-multisigned', data as never, ORIGIN);
+    const response = await answerOpenID4VPOverDcApi(walletTrusting(w, [ecosystem.rootDer]), 'openid4vp-v1-multisigned', data, ORIGIN);
     const r = await receiveDigitalCredentialResponse({ id: req.id, response, store: w.store, trust: w.trust, at: w.at });
     expect(r.errors).toEqual([]);
     expect(r.valid).toBe(true);

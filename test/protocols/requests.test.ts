@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { asArray, decodeCbor, EncodedCbor, embedBytes } from '../../src/cbor/index.js';
+import { asArray, decodeCbor, type EncodedCbor, embedBytes } from '../../src/cbor/index.js';
 import { parseCoseSign1, verifyCoseSign1 } from '../../src/cose/index.js';
 import { decryptAuthorizationResponse, parseVpToken } from '../../src/protocols/oid4vp/authorization-response.js';
 import { clientIdFor } from '../../src/protocols/keys/verifier-identity.js';

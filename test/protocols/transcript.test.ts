@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asArray, asBytes, decodeCbor, EncodedCbor } from '../../src/cbor/index.js';
+import { asArray, asBytes, decodeCbor, type EncodedCbor } from '../../src/cbor/index.js';
 import {
   dcApiSessionTranscript,
   jwkThumbprint,

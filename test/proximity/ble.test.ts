@@ -57,10 +57,9 @@ describe('BLE framing and Ident', () => {
 
 /** Two GATT message transports connected chunk by chunk, as a GATT server and client would be. */
 function gattPair(mtu: number): { reader: GattMessageTransport; mdoc: GattMessageTransport } {
-  let reader!: GattMessageTransport;
   let mdoc!: GattMessageTransport;
   const chunksSeen: number[] = [];
-  reader = new GattMessageTransport('gatt-reader', {
+  const reader: GattMessageTransport = new GattMessageTransport('gatt-reader', {
     mtu: () => mtu,
     writeChunk: async (c) => {
       chunksSeen.push(c.length);

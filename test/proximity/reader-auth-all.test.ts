@@ -155,7 +155,7 @@ describe('readerAuthAll over the Digital Credentials API (org-iso-mdoc, DeviceRe
     const data = req.credentialRequestOptions.digital.requests[0].data as { deviceRequest: string; encryptionInfo: string };
     const deviceRequest = decodeCbor(Buffer.from(data.deviceRequest, 'base64url')) as Map<string, unknown>;
     expect([deviceRequest.get('version'), (deviceRequest.get('readerAuthAll') as unknown[]).length, deviceRequest.has('deviceRequestInfo')]).toEqual(['1.1', 1, true]);
-    const response = await answerAnnexC(w.wallet(), data as never, ORIGIN);
+    const response = await answerAnnexC(w.wallet(), data, ORIGIN);
     const r = await receiveDigitalCredentialResponse({ id: req.id, response, store: w.store, trust: w.trust, at: w.at });
     expect([r.errors, r.valid]).toEqual([[], true]);
     // The same request with its readerAuthAll signature altered is refused by the wallet.
@@ -163,6 +163,6 @@ describe('readerAuthAll over the Digital Credentials API (org-iso-mdoc, DeviceRe
     const tampered = new Uint8Array(sig[3] as Uint8Array);
     tampered[0] ^= 1;
     deviceRequest.set('readerAuthAll', [[sig[0], sig[1], sig[2], tampered]]);
-    await expect(answerAnnexC(w.wallet(), { ...data, deviceRequest: Buffer.from(encodeCbor(deviceRequest)).toString('base64url') } as never, ORIGIN)).rejects.toThrow(/readerAuthAll does not verify/);
+    await expect(answerAnnexC(w.wallet(), { ...data, deviceRequest: Buffer.from(encodeCbor(deviceRequest)).toString('base64url') }, ORIGIN)).rejects.toThrow(/readerAuthAll does not verify/);
   });
 });

@@ -2,7 +2,7 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'n
 import { newKeyPair } from '../../src/cose/key-pair.js';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cborHead, concat, decodeCbor, EncodedCbor, encodeCbor, Tagged } from '../../src/cbor/index.js';
+import { cborHead, concat, decodeCbor, type EncodedCbor, encodeCbor, Tagged } from '../../src/cbor/index.js';
 import { coseKeyToKeyObject, parseCoseMac0, parseCoseSign1, verifyCoseMac0, verifyCoseSign1 } from '../../src/cose/index.js';
 import {
   createDeviceResponse,

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createHash, type createPublicKey, verify } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeCbor, EncodedCbor, FullDate } from '../../src/cbor/index.js';
 import { coseKeyToKeyObject } from '../../src/cose/index.js';

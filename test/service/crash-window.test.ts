@@ -18,7 +18,7 @@ import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
 import { createLogger } from '../../src/service/observability/logger.js';
 import { runServe, type RunningService } from '../../src/service/startup/serve.js';
 import type { VerificationSession } from '../../src/service/verifications/session.js';
-import { RedisRequestStateStore, RedisSessionStore, StoreCipher, type CompleteOutcome } from '../../src/service/store/index.js';
+import { type RedisRequestStateStore, RedisSessionStore, StoreCipher, type CompleteOutcome } from '../../src/service/store/index.js';
 import { TrustStore } from '../../src/trust/index.js';
 import { freePort } from './helpers.js';
 

@@ -15,7 +15,7 @@ import { freePort } from './helpers.js';
 
 type Json = Record<string, any>;
 const KEY = 'conformance-test-key-0123456789-Qw';
-const doc = openApiDocument() as Json;
+const doc = openApiDocument();
 let svc: RunningService;
 let now = new Date();
 const seen = new Set<string>();

@@ -37,7 +37,7 @@ beforeAll(async () => {
   wallet = await DemoWallet.create(new Date());
   hook = createServer((req, res) => {
     let body = '';
-    req.on('data', (c: Buffer) => (body += c));
+    req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       const d = JSON.parse(body) as { event_id: string; verification_id: string; state: string };
       received.push({ eventId: d.event_id, verificationId: d.verification_id, state: d.state });

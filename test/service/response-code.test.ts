@@ -64,7 +64,7 @@ describe.each(['memory', 'redis'] as const)('redirect_uri and response_code (%s 
     const answered = await walletAnswers(v);
     expect(answered.status).toBe(200);
     expect(answered.body.redirect_uri).toMatch(/^https:\/\/shop\.example\/checkout\?step=age#response_code=[A-Za-z0-9_-]{22}$/);
-    const code = codeOf(answered.body.redirect_uri!);
+    const code = codeOf(answered.body.redirect_uri);
 
     const first = await redeem(v.id, code);
     expect(first.status).toBe(200);
@@ -78,7 +78,7 @@ describe.each(['memory', 'redis'] as const)('redirect_uri and response_code (%s 
   it("a code is bound to its verification: another verification's id does not take it, nor burn it", async () => {
     const v = await created({ origin: SHOP, redirect_uri: `${SHOP}/checkout` });
     const other = await created({ origin: SHOP, redirect_uri: `${SHOP}/checkout` });
-    const code = codeOf((await walletAnswers(v)).body.redirect_uri!);
+    const code = codeOf((await walletAnswers(v)).body.redirect_uri);
     const wrong = await redeem(other.id, code);
     expect(wrong.status).toBe(400);
     expect(await wrong.json()).toMatchObject({ error: 'RESPONSE_CODE_INVALID' });
@@ -87,7 +87,7 @@ describe.each(['memory', 'redis'] as const)('redirect_uri and response_code (%s 
 
   it('of several pages redeeming one code at once, one gets the result', async () => {
     const v = await created({ origin: SHOP, redirect_uri: `${SHOP}/checkout` });
-    const code = codeOf((await walletAnswers(v)).body.redirect_uri!);
+    const code = codeOf((await walletAnswers(v)).body.redirect_uri);
     const statuses = (await Promise.all(Array.from({ length: 6 }, () => redeem(v.id, code)))).map((r) => r.status);
     expect(statuses.sort()).toEqual([200, 400, 400, 400, 400, 400]);
   });
@@ -101,7 +101,7 @@ describe.each(['memory', 'redis'] as const)('redirect_uri and response_code (%s 
 
   it("the wallet's error response (declined) also sends the customer back, with a code for the declined result", async () => {
     const v = await created({ origin: SHOP, redirect_uri: `${SHOP}/checkout` });
-    const handle = new URL(new URL(v.qr.uri).searchParams.get('request_uri')!).pathname.split('/')[3]!;
+    const handle = new URL(new URL(v.qr.uri).searchParams.get('request_uri')!).pathname.split('/')[3];
     const res = await fetch(`${svc.url}/v1/wallet/${handle}/response`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -9,7 +9,6 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/service/observability/logger.js';
 import { runServe, type RunningService } from '../../src/service/startup/serve.js';
 import { createDocumentSigner, createIaca, issueMdoc, myNumberCardElements, type SandboxCa, type SandboxCertificate } from '../../src/sandbox/index.js';
 import { SandboxWallet } from '../../src/sandbox/wallet.js';

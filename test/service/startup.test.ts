@@ -49,7 +49,7 @@ describe('slow clients', () => {
       const { port } = new URL(svc.url);
       const socket = connect(Number(port), '127.0.0.1');
       let answer = '';
-      socket.on('data', (d) => (answer += d));
+      socket.on('data', (d) => (answer += d.toString()));
       const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
       const started = Date.now();
       socket.write('POST /v1/wallet/abcdefghijklmnopqrstuv/response HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { VerificationSession } from '../../src/service/verifications/session.js';
 import { outboxKeyFor, RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
 import type { WebhookDelivery, WebhookOutcome } from '../../src/service/webhooks/delivery.js';
@@ -204,8 +204,8 @@ describe('an instance killed with a delivery under way', () => {
           resolve();
         }
       };
-      child.stdout!.on('data', on);
-      child.stderr!.on('data', on);
+      child.stdout.on('data', on);
+      child.stderr.on('data', on);
       child.once('exit', (code) => reject(new Error(`instance exited ${code}: ${out}`)));
     });
     return { url: `http://localhost:${port}`, child };

@@ -64,7 +64,7 @@ describe('a receipt a merchant cannot misuse', () => {
     expect(clientA).not.toBe(clientB);
     expect(clientA).not.toContain('merchant');
     const jws = await signer.sign('v-abc', decision, at, clientA);
-    const jwks = createLocalJWKSet(signer.jwks as never);
+    const jwks = createLocalJWKSet(signer.jwks);
     const check = (audience: string, now: Date) =>
       jwtVerify(jws, jwks, { issuer: 'https://verifier.example', audience, subject: 'v-abc', typ: 'kakunin-receipt+jwt', currentDate: now, algorithms: ['ES256'] });
     await expect(check(clientA, at)).resolves.toMatchObject({ payload: { aud: clientA } });

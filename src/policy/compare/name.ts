@@ -6,7 +6,7 @@
  */
 import { normalizeText, sameUpToVariants, type FieldResult } from './field-result.js';
 
-const LATIN = /^[\p{Script=Latin}\p{M}\s'’.,\-]+$/u;
+const LATIN = /^[\p{Script=Latin}\p{M}\s'’.,-]+$/u;
 
 export function compareName(reference: string, presented: string): FieldResult {
   const a = withoutSeparators(reference);

@@ -27,7 +27,7 @@ export function annexCResponseString(input: unknown): string {
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     if (o.protocol !== undefined && o.protocol !== 'org-iso-mdoc') {
-      throw new ProtocolError('PROTOCOL_UNSUPPORTED', `expected an org-iso-mdoc response, got ${String(o.protocol).slice(0, 40)}`);
+      throw new ProtocolError('PROTOCOL_UNSUPPORTED', `expected an org-iso-mdoc response, got ${typeof o.protocol === 'string' ? o.protocol.slice(0, 40) : typeof o.protocol}`);
     }
     const data = (o.data ?? o) as Record<string, unknown>;
     if (data && typeof data === 'object' && typeof data.response === 'string') return data.response;

@@ -16,7 +16,7 @@ async function toCryptoKey(key: KeyObject): Promise<CryptoKey> {
   }
   // Extractable: DHKEM's decapsulation needs pkR, which @hpke/core derives by exporting the private key;
   // with a non-extractable key some opens fail (seen with the Android capture and Apple's sample).
-  return webcrypto.subtle.importKey('jwk', jwk as webcrypto.JsonWebKey, { name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits']) as Promise<CryptoKey>;
+  return webcrypto.subtle.importKey('jwk', jwk as webcrypto.JsonWebKey, { name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits']);
 }
 
 export async function hpkeOpen(params: { recipientPrivateKey: KeyObject; enc: Uint8Array; cipherText: Uint8Array; info: Uint8Array }): Promise<Uint8Array> {

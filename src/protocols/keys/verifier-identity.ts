@@ -93,8 +93,8 @@ export async function createDevelopmentIdentity(
   options: { extensions?: { oid: string; value: Uint8Array }[] } = {},
 ): Promise<VerifierIdentity & { rootDer: Uint8Array; rootPem: string; leafPem: string; keyPem: string }> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as EcKeyGenParams & EcdsaParams;
-  const rootKeys = (await crypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const leafKeys = (await crypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const rootKeys = await crypto.subtle.generateKey(alg, true, ['sign', 'verify']);
+  const leafKeys = await crypto.subtle.generateKey(alg, true, ['sign', 'verify']);
   const notBefore = new Date(now.getTime() - DAY);
   const root = await x509.X509CertificateGenerator.createSelfSigned(
     {
@@ -134,7 +134,7 @@ export async function createDevelopmentIdentity(
     },
     crypto,
   );
-  const privateKey = KeyObject.from(leafKeys.privateKey as unknown as webcrypto.CryptoKey) as KO;
+  const privateKey = KeyObject.from(leafKeys.privateKey);
   return {
     privateKey,
     x5chain: [new Uint8Array(leaf.rawData)],

@@ -4,7 +4,7 @@
  *   SessionData = { ? "data": bstr, ? "status": uint }
  * Status 10: session encryption error, 11: CBOR decoding error, 20: session termination.
  */
-import { asBytes, asEmbedded, asInt, asMap, decodeCbor, embedBytes, encodeCbor, EncodedCbor } from '../../cbor/index.js';
+import { asBytes, asEmbedded, asInt, asMap, decodeCbor, embedBytes, encodeCbor, type EncodedCbor } from '../../cbor/index.js';
 import { ProximityError } from './errors.js';
 
 export const STATUS = {

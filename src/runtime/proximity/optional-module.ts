@@ -11,7 +11,7 @@ export async function importOptional<T>(candidates: string[], purpose: string, h
     try {
       // A variable specifier keeps TypeScript and bundlers from resolving the module at build time.
       const mod = (await import(name)) as { default?: T } & T;
-      return (mod.default ?? mod) as T;
+      return mod.default ?? mod;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       failures.push(code === 'ERR_MODULE_NOT_FOUND' ? `${name}: not installed` : `${name}: ${(e as Error).message.split('\n')[0]}`);

@@ -64,7 +64,7 @@ function mount(app: express.Express, op: Operation, route: Route): void {
         ? express.json({ limit, type: ['application/json', 'application/*+json'] })
         : express.urlencoded({ extended: false, limit, parameterLimit: 20 }),
       (req, _res, next) => {
-        req.body = validateBody(schema, req.body ?? {});
+        req.body = validateBody<unknown>(schema, req.body ?? {});
         next();
       },
     );
@@ -77,7 +77,7 @@ function accessLog(ctx: ServiceContext): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
     res.on('finish', () => {
-      const route = (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : 'static');
+      const route = (req.route as { path?: string } | undefined)?.path ?? (res.statusCode === 404 ? 'unmatched' : 'static');
       ctx.metrics.http.inc({ route, status: `${Math.floor(res.statusCode / 100)}xx` });
       ctx.logger.debug({ method: req.method, route, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'http');
     });

@@ -16,7 +16,7 @@ import helmet from 'helmet';
 /** SHA-256 sources of the inline <script> blocks of the HTML pages in `publicDir`. */
 export function inlineScriptHashes(publicDir: string): string[] {
   const hashes = new Set<string>();
-  let files: string[] = [];
+  let files: string[];
   try {
     files = readdirSync(publicDir).filter((f) => f.endsWith('.html'));
   } catch {

@@ -60,5 +60,5 @@ export function loadVerifierInfo(file: string): VerifierInfo[] {
     const e = validate.errors?.[0];
     throw new ConfigError(`${where}: ${e?.instancePath || '/'} ${e?.message ?? 'is not a verifier_info array'}`);
   }
-  return value as VerifierInfo[];
+  return value;
 }

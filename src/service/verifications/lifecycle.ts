@@ -8,7 +8,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
-import { KakuninError } from '../../codes/error.js';
 import { reduceToDecision, type AccountReference, type Decision, type Purpose } from '../../policy/index.js';
 import { isCalendarDate } from '../../policy/compare/index.js';
 import { answerDigest } from '../../protocols/state/answer-digest.js';

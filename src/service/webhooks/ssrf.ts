@@ -36,11 +36,11 @@ export function checkWebhookUrl(raw: string, policy: OutgoingPolicy): void {
  * body, a signal.
  */
 export function guardedFetch(policy: OutgoingPolicy): typeof fetch {
-  return ((input: string | URL | Request, init: RequestInit = {}) =>
+  return (input: string | URL | Request, init: RequestInit = {}) =>
     new Promise<Response>((resolve, reject) => {
       let url: URL;
       try {
-        url = checkUrl(String(input));
+        url = checkUrl(input instanceof Request ? input.url : input.toString());
       } catch (e) {
         return reject(e);
       }
@@ -60,5 +60,5 @@ export function guardedFetch(policy: OutgoingPolicy): typeof fetch {
       });
       req.on('error', reject);
       req.end(typeof init.body === 'string' ? init.body : undefined);
-    })) as typeof fetch;
+    });
 }

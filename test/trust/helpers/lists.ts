@@ -49,7 +49,7 @@ export async function makeCrl(
       issuer: issuer.certificate.subject,
       thisUpdate,
       nextUpdate,
-      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams,
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
       signingKey: issuer.keys.cryptoKeys.privateKey,
       entries: revoked.map((r) => ({ serialNumber: r.serial, revocationDate: r.date })),
       extensions,
