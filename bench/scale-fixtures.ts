@@ -217,7 +217,7 @@ export async function fillerAnchors(count: number): Promise<Uint8Array[]> {
       notBefore: IACA_VALIDITY.notBefore,
       notAfter: IACA_VALIDITY.notAfter,
       keys: keys.cryptoKeys,
-      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams,
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
       extensions: [
         new x509.BasicConstraintsExtension(true, 0, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),

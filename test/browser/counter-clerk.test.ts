@@ -295,8 +295,8 @@ describe('a wallet\'s name is never split over two lines', () => {
         if (!node.parentElement?.checkVisibility()) continue;
         for (const m of node.textContent!.matchAll(/(Apple|Google)\s(ウォレット|Wallet)/g)) {
           const range = document.createRange();
-          range.setStart(node, m.index!);
-          range.setEnd(node, m.index! + m[0].length);
+          range.setStart(node, m.index);
+          range.setEnd(node, m.index + m[0].length);
           const tops = new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top)));
           found.push({ name: m[0], lines: tops.size });
         }

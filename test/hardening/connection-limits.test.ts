@@ -28,7 +28,7 @@ async function start(files: number, args: string[] = []): Promise<number> {
   children.push(child);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the service did not start')), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       if (String(d).includes('"msg":"listening"')) {
         clearTimeout(timer);
         resolve();

@@ -20,7 +20,7 @@ const WINDOW = { thisUpdate: new Date('2026-05-31T00:00:00Z'), nextUpdate: new D
 async function peculiarCrl(entries: x509.X509CrlEntryParams[]): Promise<{ der: Uint8Array; iaca: Awaited<ReturnType<typeof createIaca>> }> {
   const iaca = await createIaca({ notBefore: new Date('2025-01-01'), notAfter: new Date('2035-01-01') });
   const crl = await x509.X509CrlGenerator.create(
-    { issuer: iaca.certificate.subject, ...WINDOW, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams, signingKey: iaca.keys.cryptoKeys.privateKey, entries },
+    { issuer: iaca.certificate.subject, ...WINDOW, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' }, signingKey: iaca.keys.cryptoKeys.privateKey, entries },
     crypto,
   );
   return { der: new Uint8Array(crl.rawData), iaca };
