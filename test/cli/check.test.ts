@@ -20,7 +20,7 @@ const API_KEY = 'k-check-0123456789abcdef-QwErTyUiOpAsD';
 
 function kakunin(args: string[], cwd: string, env: Record<string, string> = {}) {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(KAKUNIN_|REDIS_URL|PUBLIC_URL|PORT|HOST)/.test(k)));
-  return spawnSync(process.execPath, ['--import', TSX, CLI, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...base, LOG_LEVEL: 'silent', ...env } as NodeJS.ProcessEnv });
+  return spawnSync(process.execPath, ['--import', TSX, CLI, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...base, LOG_LEVEL: 'silent', ...env } });
 }
 
 describe('kakunin check', () => {

@@ -251,7 +251,7 @@ export function inspectSettings(args: string[], env: Env): { settings: Settings;
     if (validate(value)) out[name] = value;
     else problems.push(`--${name} / ${s.env} must be ${must(s)}, got "${s.secret ? '(hidden)' : raw}"`);
   }
-  return { settings: out as Settings, problems };
+  return { settings: out, problems };
 }
 
 /** How messages name a setting: its variable, then its flag (`KAKUNIN_RECEIPT_KEY_FILE (--receipt-key)`). */
