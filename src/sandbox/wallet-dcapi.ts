@@ -32,7 +32,7 @@ export async function answerDigitalCredentialRequest(wallet: SandboxWallet, argu
   for (const r of requests as { protocol?: unknown; data?: unknown }[]) {
     if (!r || typeof r !== 'object' || !r.data || typeof r.data !== 'object') continue;
     if (r.protocol === 'org-iso-mdoc') return answerAnnexC(wallet, r.data as AnnexCRequestData, origin);
-    if (typeof r.protocol === 'string' && OPENID4VP.has(r.protocol)) return answerOpenID4VPOverDcApi(wallet, r.protocol, r.data as Record<string, unknown>, origin);
+    if (typeof r.protocol === 'string' && OPENID4VP.has(r.protocol)) return answerOpenID4VPOverDcApi(wallet, r.protocol, r.data, origin);
   }
   throw new WalletRefusal('invalid_request', 'no request in a protocol the sandbox wallet speaks');
 }
