@@ -1,7 +1,8 @@
 /**
- * npm run fuzz -- --target <cbor|device-response|cose|jwe|hpke|engagement|http|all> --runs N [--seed S] [--save-seeds]
+ * npm run fuzz -- [--target <name,...|all>] [--runs N] [--seed S] [--progress-every K] [--save-seeds]
  *
- * Runs N generated inputs per target after every seed and corpus file. A finding (crash, >100 ms,
+ * Runs N generated inputs per target (1,000,000 unless --runs says otherwise; targets in
+ * test/fuzz/targets.ts) after every seed and corpus file, printing the count every K runs (50,000). A finding (crash, >100 ms,
  * memory out of proportion, a tampered response accepted, a 5xx) is shrunk by fast-check, written
  * to test/fuzz/crashes/<target>/<sha256-prefix>.bin (test/hardening/fuzz-regressions.test.ts runs
  * every file there) and the process exits 1. --save-seeds writes the sandbox seeds into
@@ -41,7 +42,7 @@ async function main(): Promise<number> {
   const f = flags(process.argv.slice(2));
   const names = !f.target || f.target === 'all' ? Object.keys(TARGETS) : f.target.split(',');
   for (const n of names) if (!TARGETS[n]) throw new Error(`unknown target ${n}; known: ${Object.keys(TARGETS).join(', ')}`);
-  const runs = Number(f.runs ?? 1000);
+  const runs = Number(f.runs ?? 1_000_000);
   if (!Number.isInteger(runs) || runs < 0) throw new Error('--runs must be a whole number');
   let failed = false;
   for (const name of names) {
@@ -53,7 +54,15 @@ async function main(): Promise<number> {
         for (const s of target.seeds) writeFileSync(join(dir, `${inputName(s)}.bin`), s);
       }
       const extraSeeds = [...readDir(join(CORPUS, name)), ...readDir(join(CRASHES, name))];
-      const outcome = await fuzz(target, runs, { seed: f.seed ? Number(f.seed) : undefined, text: TEXT_TARGETS.has(name), extraSeeds });
+      const outcome = await fuzz(target, runs, {
+        seed: f.seed ? Number(f.seed) : undefined,
+        text: TEXT_TARGETS.has(name),
+        extraSeeds,
+        // A run of a million inputs takes hours on a busy machine: say how far it got, so a run stopped
+        // early still reports its real count.
+        onProgress: (n) => console.log(`${new Date().toISOString()} ${name}: ${n} runs, no finding so far`),
+        progressEvery: Number(f['progress-every'] ?? 50_000),
+      });
       const rate = outcome.runs / (outcome.ms / 1000);
       if (outcome.failure) {
         failed = true;

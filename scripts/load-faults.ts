@@ -12,6 +12,10 @@
  * load balancer would: a refused connection goes to the other instance; 503 is retried after
  * Retry-After; a wallet re-sends its answer when the first POST got no reply.
  *
+ * One flow in ten is a decline instead: the wallet fetches the request object (POST with wallet_nonce)
+ * and answers with an OpenID4VP error response carrying its state; it must end `declined`, once, with
+ * its webhook, through the same faults.
+ *
  * Every verification has a webhook, to a receiver in this script that answers one delivery in ten
  * with 503 (retried). Deliveries go through the Redis queue, across the kill and the outages.
  *
@@ -158,6 +162,8 @@ const stats = {
   flows: 0,
   completed: 0,
   failed: new Map<string, number>(),
+  /** Decline flows that ended declined. */
+  declined: 0,
   status503: 0,
   retryAfterMissing: 0,
   connectionRetries: 0,
@@ -222,6 +228,48 @@ interface Finished {
   id: string;
   receipt?: string;
   walletAccepted: boolean;
+  declined?: boolean;
+}
+
+/** The merchant reads the result (as its page or SSE would) until one of `final`, or once when the wallet's answer was not accepted. */
+async function readResult(id: string, final: readonly string[], wait: boolean): Promise<{ state: string; receipt?: string }> {
+  let last: { state: string; receipt?: string } = { state: '' };
+  for (let i = 0; i < 60; i++) {
+    const r = await lb(`${publicUrl}/v1/verifications/${id}`);
+    if (r.status !== 200) return { state: await errorCode(r) };
+    last = (await r.json()) as { state: string; receipt?: string };
+    if (final.includes(last.state) || !wait) break;
+    await sleep(250);
+  }
+  return last;
+}
+
+/** A wallet that fetched the request object (wallet_nonce) says no, with the request's state. */
+async function declineFlow(v: { id: string; qr: { uri: string } }): Promise<void> {
+  const requestUri = new URL(v.qr.uri).searchParams.get('request_uri')!;
+  const state = new URL(requestUri).pathname.split('/')[3];
+  let walletAccepted = false;
+  let failure: string | undefined;
+  const fetched = await lb(requestUri, requestUriInit(randomBytes(16).toString('base64url')));
+  if (fetched.status !== 200) failure = await errorCode(fetched);
+  else {
+    await fetched.body?.cancel();
+    for (let attempt = 0; attempt < 3 && !walletAccepted; attempt++) {
+      const r = await lb(requestUri.replace(/request$/, 'response'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `error=access_denied&state=${state}` });
+      if (r.status === 200 || r.status === 409) {
+        walletAccepted = true;
+        await r.body?.cancel();
+      } else {
+        failure = await errorCode(r);
+        if (r.status < 500) break;
+      }
+    }
+  }
+  const lastState = (await readResult(v.id, ['declined'], walletAccepted)).state;
+  finished.push({ id: v.id, walletAccepted, declined: true });
+  if (lastState === 'declined') stats.declined++;
+  else if (walletAccepted) stats.lost.push(`${v.id}: decline accepted, state ${lastState}`);
+  else fail(failure ?? lastState);
 }
 const finished: Finished[] = [];
 
@@ -233,6 +281,7 @@ async function oneFlow(wallet: SandboxWallet): Promise<void> {
     return;
   }
   const v = (await created.json()) as { id: string; qr: { uri: string } };
+  if (stats.flows % 10 === 5) return declineFlow(v);
   let walletAccepted = false;
   let postFailure: string | undefined;
   const postTrace: string[] = [];
@@ -262,23 +311,9 @@ async function oneFlow(wallet: SandboxWallet): Promise<void> {
     postFailure = (e as { code?: string }).code ?? (e as Error).message;
   }
   // The merchant reads the result (as its page or SSE would), waiting for a final state.
-  let receipt: string | undefined;
-  let lastState = '';
-  for (let i = 0; i < 60; i++) {
-    const r = await lb(`${publicUrl}/v1/verifications/${v.id}`);
-    if (r.status !== 200) {
-      lastState = await errorCode(r);
-      break;
-    }
-    const body = (await r.json()) as { state: string; receipt?: string };
-    lastState = body.state;
-    if (body.state === 'verified' || body.state === 'failed') {
-      receipt = body.receipt;
-      break;
-    }
-    if (!walletAccepted) break;
-    await sleep(250);
-  }
+  const result = await readResult(v.id, ['verified', 'failed'], walletAccepted);
+  const lastState = result.state;
+  const receipt = lastState === 'verified' || lastState === 'failed' ? result.receipt : undefined;
   finished.push({ id: v.id, receipt, walletAccepted });
   if (lastState === 'verified') stats.completed++;
   else if (walletAccepted) stats.lost.push(`${v.id}: wallet answer accepted, state ${lastState} (${postTrace.join(', ')})`);
@@ -367,24 +402,24 @@ async function main(): Promise<number> {
 
   // Recovery: both instances ready, and a last batch completes without a single failure.
   const ready = await Promise.all(instances.map(async (i) => (await fetch(`${i.url}/readyz`)).status));
-  const before = { completed: stats.completed, flows: stats.flows, failed: [...stats.failed.values()].reduce((a, b) => a + b, 0), lost: stats.lost.length };
+  const before = { completed: stats.completed, declined: stats.declined, flows: stats.flows, failed: [...stats.failed.values()].reduce((a, b) => a + b, 0), lost: stats.lost.length };
   await Promise.all(Array.from({ length: 4 }, async () => {
     for (let i = 0; i < 5; i++) await oneFlow(wallet);
   }));
-  const recovered = stats.completed - before.completed === stats.flows - before.flows;
+  const recovered = stats.completed - before.completed + (stats.declined - before.declined) === stats.flows - before.flows;
 
   // No verification given two results: every finished one, read twice more from each instance.
-  for (const f of finished.filter((x) => x.receipt)) {
+  for (const f of finished.filter((x) => x.receipt || x.declined)) {
     for (const inst of instances) {
       const r = await fetch(`${inst.url}/v1/verifications/${f.id}`);
       if (r.status !== 200) continue; // results live for the result TTL only
-      const body = (await r.json()) as { receipt?: string };
-      if (body.receipt !== f.receipt) stats.doubled.push(f.id);
+      const body = (await r.json()) as { receipt?: string; state: string };
+      if (f.declined ? body.state !== 'declined' : body.receipt !== f.receipt) stats.doubled.push(f.id);
     }
   }
 
   // Webhooks: wait (up to 60 s: retries and takeovers take time) for every verified flow's event.
-  const verified = finished.filter((f) => f.receipt).map((f) => f.id);
+  const verified = finished.filter((f) => f.receipt || (f.declined && f.walletAccepted)).map((f) => f.id);
   for (let i = 0; i < 120 && verified.some((id) => !hooks.byVerification.has(id)); i++) await sleep(500);
   const undelivered = verified.filter((id) => !hooks.byVerification.has(id));
   const twoEventIds = [...hooks.byVerification.values()].filter((ids) => ids.size > 1).length;
@@ -395,6 +430,7 @@ async function main(): Promise<number> {
   console.log('load and faults: results');
   console.log(`  flows under load:         ${underLoad.flows} (${(underLoad.flows / SECONDS).toFixed(1)} per second, ${WORKERS} concurrent)`);
   console.log(`  completed (verified):     ${underLoad.completed}`);
+  console.log(`  declined (a wallet's error response with the request's state): ${underLoad.declined}`);
   console.log(`  failed, visibly, by code: ${failedTotal}${failedTotal ? ' — ' + [...underLoad.failed].map(([k, v]) => `${k} ${v}`).join(', ') : ''}`);
   console.log(`  503 answers seen (retried): ${underLoad.status503}, without Retry-After: ${underLoad.retryAfterMissing}`);
   console.log(`  refused connections (retried on the other instance): ${underLoad.connectionRetries}`);
@@ -403,8 +439,8 @@ async function main(): Promise<number> {
   console.log(`  internal errors (5xx but 503): ${stats.internal.length}${stats.internal.length ? ' — ' + stats.internal.slice(0, 5).join(', ') : ''}`);
   console.log(`  silently lost:            ${stats.lost.length}${stats.lost.length ? '\n    ' + stats.lost.slice(0, 10).join('\n    ') : ''}`);
   console.log(`  given two results:        ${stats.doubled.length}`);
-  console.log(`  webhooks: ${verified.length} verified, ${verified.length - undelivered.length} delivered, ${undelivered.length} never delivered; ${sentAgain} sent again with the same event id; ${twoEventIds} under two event ids; ${hooks.refused} answered 503 by the receiver and retried`);
-  console.log(`  recovered by itself:      /readyz ${ready.join(', ')}; after the faults ${stats.flows - before.flows} flows, ${stats.completed - before.completed} completed`);
+  console.log(`  webhooks: ${verified.length} verified or declined, ${verified.length - undelivered.length} delivered, ${undelivered.length} never delivered; ${sentAgain} sent again with the same event id; ${twoEventIds} under two event ids; ${hooks.refused} answered 503 by the receiver and retried`);
+  console.log(`  recovered by itself:      /readyz ${ready.join(', ')}; after the faults ${stats.flows - before.flows} flows, ${stats.completed - before.completed} completed, ${stats.declined - before.declined} declined`);
 
   await Promise.all(instances.map((i) => i.stop()));
   await proxy.close();

@@ -35,6 +35,16 @@ import { SandboxProximityHolder } from '../../src/sandbox/holder-proximity.js';
 import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import { createLogger } from '../../src/service/observability/logger.js';
 import { AT, disclosed, hardeningWorld, transcriptFor, type HardeningWorld } from '../hardening/fixtures.js';
+import { decryptEcdhEsJwe } from '../../src/protocols/oid4vp/jwe-ecdh-es.js';
+import { createDigitalCredentialRequest } from '../../src/protocols/dcapi/digital-credential-request.js';
+import { receiveDigitalCredentialResponse } from '../../src/protocols/dcapi/digital-credential-response.js';
+import { createDevelopmentIdentity } from '../../src/protocols/keys/verifier-identity.js';
+import type { RequestStateStore } from '../../src/protocols/state/request-state-store.js';
+import { SandboxWallet } from '../../src/sandbox/wallet.js';
+import { answerOpenID4VPOverDcApi } from '../../src/sandbox/wallet-openid4vp.js';
+import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
+import { AGE_AND_RESIDENCE, ORIGIN, world as protocolWorld } from '../protocols/fixtures.js';
+import { Redis } from 'ioredis';
 
 export const TIME_LIMIT_MS = 100;
 
@@ -240,6 +250,147 @@ async function hpkeTarget(): Promise<FuzzTarget> {
 }
 
 // ---------------------------------------------------------------------------------------------
+/** The JWE opener itself (ECDH-ES on P-256, A128GCM / A256GCM, by hand on node:crypto): header,
+ * epk, apu/apv, IV, tag and ciphertext games, without the verification behind it. */
+async function jweOpenerTarget(): Promise<FuzzTarget> {
+  const key = newKeyPair('P-256');
+  const publicKey = await importJWK({ ...(key.publicKey.export({ format: 'jwk' }) as JWK), alg: 'ECDH-ES' }, 'ECDH-ES');
+  const encrypt = (payload: string, header: Record<string, unknown>, apu?: Uint8Array, apv?: Uint8Array) => {
+    const jwe = new CompactEncrypt(bytes(payload)).setProtectedHeader({ alg: 'ECDH-ES', ...header } as never);
+    if (apu || apv) jwe.setKeyManagementParameters({ ...(apu ? { apu } : {}), ...(apv ? { apv } : {}) });
+    return jwe.encrypt(publicKey);
+  };
+  const seeds = [
+    await encrypt('{"vp_token":{"a":["AA"]},"state":"s"}', { enc: 'A128GCM', kid: 'k1' }),
+    await encrypt('{"vp_token":{}}', { enc: 'A256GCM', kid: 'k1' }),
+    await encrypt('{}', { enc: 'A128GCM' }),
+    await encrypt('{"x":1}', { enc: 'A256GCM', kid: 'k1', cty: 'json', typ: 'oauth-authz-res+jwt' }, new Uint8Array(randomBytes(16)), new Uint8Array(randomBytes(16))),
+    await encrypt('not json', { enc: 'A128GCM', kid: 'other' }),
+  ];
+  decryptEcdhEsJwe(seeds[0], { privateKey: key.privateKey, encValues: ['A128GCM', 'A256GCM'], kid: 'k1' }); // the seed opens
+  return {
+    name: 'jwe-opener',
+    seeds: seeds.map(bytes),
+    async run(input) {
+      await coded(() => decryptEcdhEsJwe(utf8(input), { privateKey: key.privateKey, encValues: ['A128GCM', 'A256GCM'], kid: 'k1' }));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+/** A request state store that never uses a state up nor lets it expire: every input of a long run
+ * meets the same open request, which is what the opener and the checks behind it get to see. */
+function lastingStateStore(): RequestStateStore {
+  const states = new Map<string, string>();
+  return {
+    put: async (id, state) => void states.set(id, state),
+    get: async (id) => states.get(id),
+    consume: async (id) => states.get(id),
+    release: async () => undefined,
+  };
+}
+
+/** The Digital Credentials API answer to a multisigned request (OpenID4VP 1.0 §A.3.2: signed under two
+ * verifier certificates), as the browser hands it over: protocol label and data, relabelled and
+ * mutated; the request's own checks (answered protocol, kid, origin, nonce) and verification behind. */
+async function dcapiMultisignedTarget(): Promise<FuzzTarget> {
+  const w = await protocolWorld();
+  const ecosystem = await createDevelopmentIdentity('ecosystem.example', w.at);
+  const store = lastingStateStore();
+  const req = await createDigitalCredentialRequest({
+    request: AGE_AND_RESIDENCE,
+    origin: ORIGIN,
+    identity: w.identity,
+    additionalIdentities: [ecosystem],
+    protocols: ['openid4vp-v1-multisigned', 'openid4vp-v1-signed', 'org-iso-mdoc'],
+    at: w.at,
+    store,
+  });
+  const requests = req.credentialRequestOptions.digital.requests;
+  const multisigned = requests.find((r) => r.protocol === 'openid4vp-v1-multisigned')!;
+  // A wallet that trusts only the second certificate: it authenticates the request by that signature.
+  const wallet = new SandboxWallet({ credentials: w.credentials, trustedReaderRoots: [ecosystem.rootDer], now: () => new Date() });
+  const answer = await answerOpenID4VPOverDcApi(wallet, 'openid4vp-v1-multisigned', multisigned.data as never, ORIGIN);
+  const json = (v: unknown) => bytes(JSON.stringify(v));
+  // The seed must verify, or every mutation would stop at the first check and the target would rot unseen.
+  const seedResult = await receiveDigitalCredentialResponse({ id: req.id, response: answer, store, trust: w.trust, at: w.at });
+  if (!seedResult.valid) throw new Error(`the multisigned seed answer does not verify: ${seedResult.errors.map((e) => e.code).join(', ')}`);
+  return {
+    name: 'dcapi-multisigned',
+    seeds: [
+      json(answer),
+      json({ ...answer, protocol: 'openid4vp-v1-signed' }),
+      json({ ...answer, protocol: 'org-iso-mdoc' }),
+      json({ protocol: 'openid4vp-v1-multisigned', data: { error: 'access_denied' } }),
+      json({ protocol: 'openid4vp-v1-multisigned', data: { vp_token: { mnc: ['AAAA'] } } }),
+      json({ protocol: 'openid4vp-v1-multisigned', data: answer.data.response }),
+    ],
+    async run(input) {
+      let response: unknown;
+      try {
+        response = JSON.parse(utf8(input));
+      } catch {
+        return; // the browser hands over an object: what is not JSON never reaches kakunin here
+      }
+      await coded(() => receiveDigitalCredentialResponse({ id: req.id, response: response as never, store, trust: w.trust, at: w.at }));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+/**
+ * The Redis store's read paths with the key layout a Redis Cluster uses (every key of a record under
+ * one hash tag), on the one Redis this machine has: a stored value replaced by the input (as a
+ * damaged dump, another instance with another key, or a write to Redis by someone else would) must be
+ * refused with a code, never crash, hang or be taken for a session. First byte: 0 the session record,
+ * 1 the QR handle's alias.
+ */
+async function redisStoreTarget(): Promise<FuzzTarget> {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const prefix = `kakunin-fuzz:${randomBytes(6).toString('hex')}:`;
+  const cipher = StoreCipher.generate();
+  // A long command timeout: a run at nice 19 on a busy machine is slow to read replies, and a timeout
+  // here would be the harness's, not kakunin's.
+  const store = RedisSessionStore.connect(url, cipher, prefix, undefined, { commandTimeoutMs: 60_000 });
+  const raw = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: false });
+  const id = randomBytes(16).toString('base64url');
+  const handle = randomBytes(16).toString('base64url');
+  const now = new Date();
+  await store.create({ id, purpose: 'age_over', state: 'pending', createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 3_600_000).toISOString(), client: 'kakunin-client:sandbox', secrets: { oid4vp: handle } }, 3600, handle);
+  const keys = await raw.keys(`${prefix}*`);
+  const sessionKey = keys.find((k) => /}s:/.test(k))!;
+  const aliasKey = keys.find((k) => /}a:/.test(k))!;
+  const sealedSession = (await raw.get(sessionKey))!;
+  const sealedAlias = (await raw.get(aliasKey))!;
+  const sel = (i: number, s: string) => Uint8Array.of(i, ...bytes(s));
+  return {
+    name: 'redis-store',
+    seeds: [sel(0, sealedSession), sel(1, sealedAlias), sel(0, sealedAlias), sel(1, sealedSession), sel(0, 'v1.AAAAAAAA.AAAA')],
+    async run(input) {
+      if (input.length === 0) return;
+      const which = input[0] % 2;
+      const value = Buffer.from(input.subarray(1));
+      await raw.set(which === 0 ? sessionKey : aliasKey, value, 'EX', 3600);
+      await coded(async () => {
+        if (which === 1) {
+          const named = await store.resolve(handle);
+          if (named !== undefined && named !== id) throw new Finding('accepted-tampering', `a damaged alias named ${named.slice(0, 40)}`);
+          return;
+        }
+        const found = await store.get(id);
+        if (found.status === 'found' && JSON.stringify(found.session) !== cipher.open(sessionKey, sealedSession)) throw new Finding('accepted-tampering', 'a damaged session record was read as a session');
+      });
+    },
+    async close() {
+      const left = await raw.keys(`${prefix}*`);
+      if (left.length) await raw.del(...left);
+      raw.disconnect();
+      await store.close?.();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 /** First byte picks the parser, the rest is its input. */
 const ENGAGEMENT_PARSERS: ((rest: Uint8Array) => unknown)[] = [
   (b) => parseDeviceEngagement(b),
@@ -284,14 +435,16 @@ async function engagementTarget(): Promise<FuzzTarget> {
 }
 
 // ---------------------------------------------------------------------------------------------
-const HTTP_ENDPOINTS = ['create', 'dcapi-response', 'direct-post', 'request-post'] as const;
+const HTTP_ENDPOINTS = ['create', 'dcapi-response', 'direct-post', 'request-post', 'decline'] as const;
 
 async function httpTarget(): Promise<FuzzTarget> {
-  const svc: RunningService = await runDemo(['--port', '0', '--public-url', 'http://127.0.0.1:0'], { env: {}, quiet: true, logger: createLogger('silent') });
+  // Rate limits off: a long run creates a verification after every answer or decline (limits have their own tests).
+  const svc: RunningService = await runDemo(['--port', '0', '--public-url', 'http://127.0.0.1:0', '--rate-limit-ip', '0'], { env: {}, quiet: true, logger: createLogger('silent') });
   const base = svc.url;
   let session: { id: string; handle: string } | undefined;
   const fresh = async () => {
     const res = await fetch(`${base}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purpose: 'age_over' }) });
+    if (res.status !== 201) throw new Finding(res.status >= 500 ? 'http-5xx' : 'crash', `the harness could not create a verification: ${res.status} ${(await res.text()).slice(0, 200)}`);
     const v = (await res.json()) as { id: string; qr: { uri: string } };
     const requestUri = new URL(v.qr.uri).searchParams.get('request_uri')!;
     session = { id: v.id, handle: new URL(requestUri).pathname.split('/')[3] };
@@ -308,17 +461,31 @@ async function httpTarget(): Promise<FuzzTarget> {
       sel(1, JSON.stringify({ protocol: 'org-iso-mdoc', data: { response: 'gmVkY2FwaaJjZW5jQQBqY2lwaGVyVGV4dEEA' } })),
       sel(2, `response=${fakeJwe}&state=abc`),
       sel(3, 'wallet_nonce=abc&wallet_metadata=%7B%7D'),
+      // HANDLE stands for the current verification's QR handle (the request object's state).
+      sel(3, `wallet_nonce=${'n'.repeat(43)}&wallet_metadata=${encodeURIComponent(JSON.stringify({ authorization_encryption_alg_values_supported: ['ECDH-ES'], authorization_encryption_enc_values_supported: ['A128GCM', 'A256GCM'], vp_formats_supported: { mso_mdoc: {} } }))}`),
+      sel(3, 'wallet_nonce=&wallet_nonce=x'),
+      sel(2, 'error=access_denied&state=HANDLE'),
+      sel(2, 'error=invalid_request&error_description=x&state=HANDLE'),
+      sel(4, JSON.stringify({ error: 'user_cancelled' })),
+      sel(4, JSON.stringify({ error: 'verifier_cancelled' })),
+      sel(1, JSON.stringify({ protocol: 'openid4vp-v1-multisigned', data: { error: 'access_denied' } })),
     ],
     async run(input) {
       if (input.length === 0) return;
       const s = session ?? (await fresh());
       const endpoint = HTTP_ENDPOINTS[input[0] % HTTP_ENDPOINTS.length];
-      const body = input.subarray(1);
+      const body = Buffer.from(utf8(input.subarray(1)).replaceAll('HANDLE', s.handle));
       const form = endpoint === 'direct-post' || endpoint === 'request-post';
-      const path = { create: '/v1/verifications', 'dcapi-response': `/v1/verifications/${s.id}/dcapi-response`, 'direct-post': `/v1/wallet/${s.handle}/response`, 'request-post': `/v1/wallet/${s.handle}/request` }[endpoint];
+      const path = {
+        create: '/v1/verifications',
+        'dcapi-response': `/v1/verifications/${s.id}/dcapi-response`,
+        'direct-post': `/v1/wallet/${s.handle}/response`,
+        'request-post': `/v1/wallet/${s.handle}/request`,
+        decline: `/v1/verifications/${s.id}/decline`,
+      }[endpoint];
       let res: Response;
       try {
-        res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' }, body: Buffer.from(body) });
+        res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' }, body });
       } catch (e) {
         throw new Finding('crash', `the service dropped the connection: ${(e as Error).message}`);
       }
@@ -348,9 +515,12 @@ export const TARGETS: Record<string, () => Promise<FuzzTarget>> = {
   hpke: hpkeTarget,
   engagement: engagementTarget,
   http: httpTarget,
+  'jwe-opener': jweOpenerTarget,
+  'dcapi-multisigned': dcapiMultisignedTarget,
+  'redis-store': redisStoreTarget,
 };
 
 /** Input kinds whose mutation should keep to base64url / text characters. */
-export const TEXT_TARGETS = new Set(['jwe']);
+export const TEXT_TARGETS = new Set(['jwe', 'jwe-opener', 'dcapi-multisigned']);
 
 export { EncodedCbor };
