@@ -33,6 +33,20 @@ export default tseslint.config(
     },
   },
   {
+    // Every error kakunin throws is a KakuninError with a code: callers branch on the code, never on a
+    // message's text, and the HTTP status comes from the code.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: ':matches(NewExpression, CallExpression)[callee.name=/^(Error|TypeError|RangeError|SyntaxError|EvalError|ReferenceError|URIError|AggregateError)$/]',
+          message: 'Throw a KakuninError (or a subclass) with a code from src/codes, not a plain Error.',
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     rules: {
       // Tests and tools read untyped JSON (HTTP bodies, fixtures) and stub fetch with String(input);

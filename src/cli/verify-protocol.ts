@@ -38,12 +38,12 @@ export function readRecipientKey(path: string): KeyObject {
   try {
     if (text.startsWith('{')) {
       const jwk = JSON.parse(text) as Record<string, unknown>;
-      if (typeof jwk.d !== 'string') throw new Error('the JWK has no "d"');
+      if (typeof jwk.d !== 'string') throw new UsageError('the JWK has no "d"');
       const { kty, crv, x, y, d } = jwk as Record<string, string>;
       return createPrivateKey({ key: { kty, crv, x, y, d }, format: 'jwk' });
     }
     if (text.includes('-----BEGIN')) return createPrivateKey(text);
-    throw new Error('neither PEM nor JWK JSON');
+    throw new UsageError('neither PEM nor JWK JSON');
   } catch (e) {
     throw new UsageError(`${path}: not a private key (PKCS8 PEM or JWK with d): ${(e as Error).message}`);
   }

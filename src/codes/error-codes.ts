@@ -66,7 +66,10 @@ export type ProtocolFailureCode =
   | 'INVALID_ARGUMENT'
   /** The request was made under another verifier certificate than this instance has (instances
    * sharing a store must share KAKUNIN_VERIFIER_CERT_FILE): it cannot be signed here. */
-  | 'VERIFIER_IDENTITY_MISMATCH';
+  | 'VERIFIER_IDENTITY_MISMATCH'
+  /** A request state was stored under an id that already holds another one. Ids are 144 random bits,
+   * so this is a defect or a store someone else writes to, never a wallet's doing. */
+  | 'REQUEST_STATE_COLLISION';
 
 /** The in-person flow (ISO 18013-5 device engagement, session encryption, transports). */
 export type ProximityErrorCode =
@@ -128,6 +131,8 @@ export type ServiceCode =
   | 'PURPOSE_GONE'
   /** A response_code (same-device OpenID4VP, redirect_uri) that is unknown, used already, or another verification's. */
   | 'RESPONSE_CODE_INVALID'
+  /** A webhook POST did not succeed this time; the queue tries again later (never an HTTP answer). */
+  | 'WEBHOOK_DELIVERY_FAILED'
   | 'INTERNAL';
 
 /** Final states of a verification other than a verification failure. */

@@ -74,6 +74,7 @@ const HTTP_STATUS: Record<KakuninCode, number> = {
   INVALID_ARGUMENT: CLIENT,
   // Another instance (with the certificate the request was made under) can serve it: passing, for the wallet.
   VERIFIER_IDENTITY_MISMATCH: 503,
+  REQUEST_STATE_COLLISION: OURS,
   // In person: never an HTTP answer today.
   ENGAGEMENT_INVALID: CLIENT,
   ENGAGEMENT_NO_TRANSPORT: CLIENT,
@@ -105,6 +106,7 @@ const HTTP_STATUS: Record<KakuninCode, number> = {
   STORE_VALUE_UNREADABLE: 503,
   PURPOSE_GONE: OURS,
   RESPONSE_CODE_INVALID: CLIENT,
+  WEBHOOK_DELIVERY_FAILED: OURS,
   INTERNAL: OURS,
   DECLINED: CLIENT,
   CANCELLED_BY_VERIFIER: CLIENT,

@@ -76,7 +76,7 @@ function ipv6Groups(address: string): number[] {
  */
 function embeddedIpv4(address: string): string | undefined {
   const g = ipv6Groups(address);
-  if (g.length !== 8 || g.some((x) => !Number.isInteger(x))) throw new Error(`cannot read ${address}`);
+  if (g.length !== 8 || g.some((x) => !Number.isInteger(x))) throw new KakuninError('FETCH_BLOCKED', `cannot read ${address}`);
   const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
   const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
   if (zeros(0, 5) && g[5] === 0xffff) return v4(g[6], g[7]);

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { ListError, ListKind, ListMetrics, ListTarget, RevocationLists } from '../trust/revocation-lists.js';
 import { parseCertificate } from '../trust/certificate.js';
 import type { TrustStore } from '../trust/store.js';
+import { KakuninError } from '../codes/error.js';
 
 export const DEFAULT_REVOCATION_CACHE_DIR = '.kakunin/revocation';
 
@@ -184,7 +185,7 @@ export class RevocationCache {
       }
       const fetchedAt = new Date(state.fetchedAt!);
       try {
-        if (Number.isNaN(fetchedAt.getTime()) || fetchedAt > at) throw new Error('fetchedAt is not a past time');
+        if (Number.isNaN(fetchedAt.getTime()) || fetchedAt > at) throw new KakuninError(state.kind === 'crl' ? 'CRL_MALFORMED' : 'STATUS_LIST_MALFORMED', 'fetchedAt is not a past time');
         lists.accept(target, bytes, at, fetchedAt);
         restored++;
       } catch (e) {

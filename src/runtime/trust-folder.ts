@@ -28,7 +28,7 @@ function readSideFile(side: string): TrustAnchorMeta {
     const meta = JSON.parse(readFileSync(side, 'utf8')) as TrustAnchorMeta;
     for (const key of ['docTypes', 'documentSignerEku'] as const) {
       const v = meta[key];
-      if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) throw new Error(`${key} must be a list of strings`);
+      if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) throw new KakuninError('TRUST_STORE_INVALID', `${key} must be a list of strings`);
     }
     return meta;
   } catch (e) {

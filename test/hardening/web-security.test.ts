@@ -214,6 +214,8 @@ describe('SSRF: no private or loopback destinations unless configured', () => {
     const quick = { attempts: 1, baseDelayMs: 1, timeoutMs: 2000 };
     const blocked = await deliverWebhook({ url: `http://localhost:${port}/hook`, eventId: 'evt_1', verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...quick, fetch: guardedFetch({}) });
     expect(blocked).toMatchObject({ delivered: false, reason: 'network error' });
+    // The refusal is a coded KakuninError, like every error kakunin makes.
+    await expect(guardedFetch({})(`http://127.0.0.1:${port}/hook`)).rejects.toMatchObject({ name: 'ServiceError', code: 'FETCH_BLOCKED' });
     expect(hits).toEqual([]);
     const allowed = await deliverWebhook({ url: `http://localhost:${port}/hook`, eventId: 'evt_1', verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...quick, fetch: guardedFetch({ allowPrivate: true, allowLoopback: true }) });
     expect(allowed).toMatchObject({ delivered: true });

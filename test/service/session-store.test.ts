@@ -193,7 +193,7 @@ describe('Redis writes re-sent after a lost reply', () => {
     const statesRedis = twiceRunningRedis();
     const states = new RedisRequestStateStore(statesRedis, cipher, `${prefix}rs:`);
     await states.put('r', 'state', 60);
-    await expect(states.put('r', 'other', 60)).rejects.toThrow('collision');
+    await expect(states.put('r', 'other', 60)).rejects.toMatchObject({ code: 'REQUEST_STATE_COLLISION' });
     expect(await states.consume('r', 'a')).toBe('state');
     expect(await states.consume('r', 'b')).toBeUndefined();
     await statesRedis.quit();

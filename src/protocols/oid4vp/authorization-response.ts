@@ -20,7 +20,7 @@ export async function decryptAuthorizationResponse(jwe: string, expect: DecryptE
   const { plaintext } = decryptEcdhEsJwe(jwe, { privateKey: expect.privateKey, encValues: expect.encValues ?? ENCRYPTED_RESPONSE_ENC_VALUES, kid: expect.kid });
   try {
     const payload = JSON.parse(plaintext.toString('utf8')) as unknown;
-    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new Error('not an object');
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new ProtocolError('RESPONSE_MALFORMED', 'not an object');
     return payload as Record<string, unknown>;
   } catch (e) {
     throw new ProtocolError('RESPONSE_MALFORMED', 'the decrypted response is not a JSON object', { cause: e });

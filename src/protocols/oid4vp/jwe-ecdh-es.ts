@@ -64,7 +64,7 @@ export function decryptEcdhEsJwe(jwe: string, recipient: { privateKey: KeyObject
     const epk = ephemeralPublicKey(header.epk);
     const z = diffieHellman({ privateKey: recipient.privateKey, publicKey: epk });
     const cek = concatKdf(z, enc, apu, apv, KEY_BYTES[enc]);
-    if (iv.length !== 12 || tag.length !== 16) throw new Error('AES-GCM needs a 96-bit IV and a 128-bit tag');
+    if (iv.length !== 12 || tag.length !== 16) throw new ProtocolError('RESPONSE_MALFORMED', 'AES-GCM needs a 96-bit IV and a 128-bit tag');
     const decipher = createDecipheriv(enc === 'A128GCM' ? 'aes-128-gcm' : 'aes-256-gcm', cek, iv, { authTagLength: 16 });
     decipher.setAAD(Buffer.from(protectedB64, 'ascii'));
     decipher.setAuthTag(tag);
@@ -78,9 +78,9 @@ export function decryptEcdhEsJwe(jwe: string, recipient: { privateKey: KeyObject
 function ephemeralPublicKey(epk: unknown): KeyObject {
   const jwk = epk as Record<string, unknown> | undefined;
   if (!jwk || typeof jwk !== 'object' || jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string' || 'd' in jwk) {
-    throw new Error('epk must be a public EC P-256 JWK');
+    throw new ProtocolError('RESPONSE_MALFORMED', 'epk must be a public EC P-256 JWK');
   }
-  if (b64uDecode(jwk.x, 'epk.x').length !== 32 || b64uDecode(jwk.y, 'epk.y').length !== 32) throw new Error('epk coordinates must be 32 bytes each');
+  if (b64uDecode(jwk.x, 'epk.x').length !== 32 || b64uDecode(jwk.y, 'epk.y').length !== 32) throw new ProtocolError('RESPONSE_MALFORMED', 'epk coordinates must be 32 bytes each');
   return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
 }
 

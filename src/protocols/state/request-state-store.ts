@@ -1,3 +1,5 @@
+import { ProtocolError } from '../errors.js';
+
 /**
  * Where a verifier keeps what it sent until the answer comes back: nonce, keys, origin, client_id.
  * The SessionTranscript is rebuilt from this, never from the response.
@@ -11,7 +13,7 @@
  */
 
 export interface RequestStateStore {
-  /** Stores `state` under `id` for `ttlSeconds`; fails if `id` exists. */
+  /** Stores `state` under `id` for `ttlSeconds`; fails with REQUEST_STATE_COLLISION if `id` holds another state. */
   put(id: string, state: string, ttlSeconds: number): Promise<void>;
   /**
    * Reads without using up: an open state, or one used up by `answerDigest` (that answer's retry).
@@ -34,7 +36,7 @@ export class MemoryRequestStateStore implements RequestStateStore {
 
   async put(id: string, state: string, ttlSeconds: number): Promise<void> {
     this.sweep();
-    if (this.entries.has(id)) throw new Error('request state id collision');
+    if (this.entries.has(id)) throw new ProtocolError('REQUEST_STATE_COLLISION', 'request state id collision');
     this.entries.set(id, { value: state, expiresAt: this.now() + ttlSeconds * 1000 });
   }
 

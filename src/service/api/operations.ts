@@ -68,7 +68,7 @@ export const OPERATIONS = {
     apiKey: true,
     body: { schema: S.CreateVerification, type: 'application/json', limit: API_BODY_LIMIT, required: true },
     ok: { status: 201, description: 'Created; show the QR code (qr.svg_url) or GET links.dcapi_request for navigator.credentials.get.', type: 'application/json', schema: S.Verification },
-    errors: ['UNKNOWN_PURPOSE', 'WEBHOOK_URL_BLOCKED', 'API_KEY_REQUIRED', 'API_KEY_INVALID', 'RATE_LIMITED', ...COMMON],
+    errors: ['UNKNOWN_PURPOSE', 'WEBHOOK_URL_BLOCKED', 'API_KEY_REQUIRED', 'API_KEY_INVALID', 'RATE_LIMITED', 'REQUEST_STATE_COLLISION', ...COMMON],
   },
   getVerification: {
     method: 'get',
@@ -116,7 +116,7 @@ export const OPERATIONS = {
     summary: 'The argument for navigator.credentials.get',
     description: 'Made the first time a page asks (creating a verification makes only the QR code\'s request) and kept with the verification: every later call returns the same request.',
     ok: { status: 200, description: 'The request', type: 'application/json', schema: S.DcApiRequest },
-    errors: ['NOT_FOUND', 'ALREADY_ANSWERED', 'EXPIRED', 'REQUEST_EXPIRED', ...COMMON],
+    errors: ['NOT_FOUND', 'ALREADY_ANSWERED', 'EXPIRED', 'REQUEST_EXPIRED', 'REQUEST_STATE_COLLISION', ...COMMON],
   },
   postDcApiResponse: {
     method: 'post',

@@ -73,15 +73,15 @@ export class DemoWallet {
    */
   async answerQr(uri: string, fetchImpl: typeof fetch = fetch, ownPrefix?: string): Promise<Response> {
     const own = (url: string, what: string) => {
-      if (ownPrefix !== undefined && !url.startsWith(ownPrefix)) throw new Error(`${what} is not this service's (${ownPrefix}...): the demo wallet answers only its own service`);
+      if (ownPrefix !== undefined && !url.startsWith(ownPrefix)) throw new ServiceError('WALLET_CANNOT_ANSWER', `${what} is not this service's (${ownPrefix}...): the demo wallet answers only its own service`);
     };
     const answer = await answerOpenID4VPRedirect(this.wallet, uri, async (requestUri, walletNonce) => {
       own(requestUri, 'request_uri');
       const res = await fetchImpl(requestUri, requestUriInit(walletNonce));
-      if (!res.ok) throw new Error(`request_uri answered ${res.status}`);
+      if (!res.ok) throw new ServiceError('WALLET_CANNOT_ANSWER', `request_uri answered ${res.status}`);
       // As a strict wallet does: RFC 9101 §9.4.1 registers the media type with no parameters.
       const type = res.headers.get('content-type');
-      if (type !== 'application/oauth-authz-req+jwt') throw new Error(`request_uri answered with media type ${String(type).slice(0, 80)}, not application/oauth-authz-req+jwt`);
+      if (type !== 'application/oauth-authz-req+jwt') throw new ServiceError('WALLET_CANNOT_ANSWER', `request_uri answered with media type ${String(type).slice(0, 80)}, not application/oauth-authz-req+jwt`);
       return res.text();
     });
     own(answer.responseUri, 'response_uri');

@@ -6,6 +6,7 @@
 import { describeConfig, loadConfig, settingsHelp } from './load-config.js';
 import { runDemo, runServe } from './serve.js';
 import { runCheck } from './check.js';
+import { ConfigError } from './settings.js';
 import { trustSetsIn } from '../../runtime/trust-folder.js';
 import { TEST_SETS } from '../../trust/index.js';
 
@@ -32,7 +33,7 @@ export async function startFromCommandLine(argv: string[]): Promise<void> {
     }
     if (mode === 'serve') await runServe(args, { signals: true });
     else if (mode === 'demo') await runDemo(args, { signals: true });
-    else throw new Error(`KAKUNIN_MODE must be serve or demo, got "${mode}"`);
+    else throw new ConfigError(`KAKUNIN_MODE must be serve or demo, got "${mode}"`);
   } catch (e) {
     process.stderr.write(`kakunin: cannot start: ${(e as Error).message}\n`);
     process.exit(1);

@@ -14,6 +14,7 @@
 import type { RedisClient } from './redis-connection.js';
 import type { RequestStateStore } from '../../protocols/state/request-state-store.js';
 import type { StoreCipher } from './store-cipher.js';
+import { KakuninError } from '../../codes/error.js';
 
 // KEYS[1] state, KEYS[2] used-by; ARGV[1] answer digest. Returns the sealed state; never looks inside.
 const CONSUME = `
@@ -45,7 +46,7 @@ export class RedisRequestStateStore implements RequestStateStore {
     // re-sent by ioredis after a reconnect lost its reply. Only someone else's value is a collision.
     // Compared opened, as plaintext: what matters is the state, not which sealed copy of it is there.
     const there = await this.redis.get(key);
-    if (there === null || this.cipher.open(key, there) !== state) throw new Error('request state id collision');
+    if (there === null || this.cipher.open(key, there) !== state) throw new KakuninError('REQUEST_STATE_COLLISION', 'request state id collision');
   }
 
   async get(id: string, answerDigest?: string): Promise<string | undefined> {

@@ -5,6 +5,7 @@
  * Redis is away the calls fail as 503 STORE_UNAVAILABLE (retry), like the session store's.
  */
 import { MemoryRequestStateStore, type RequestStateStore } from '../../protocols/state/request-state-store.js';
+import { KakuninError } from '../../codes/error.js';
 import { storeUnavailable } from '../errors.js';
 import { RedisSessionStore } from './redis-store.js';
 import type { SessionStore } from './session-store.js';
@@ -21,5 +22,5 @@ export function requestStateStoreFor(sessions: SessionStore, now: () => Date): R
 }
 
 function isCollision(e: unknown): boolean {
-  return e instanceof Error && e.message === 'request state id collision';
+  return e instanceof KakuninError && e.code === 'REQUEST_STATE_COLLISION';
 }

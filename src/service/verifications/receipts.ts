@@ -12,6 +12,7 @@ import { signCompactJws } from '../../protocols/keys/jws-sign.js';
 import { kycRecord, type KycRecord } from './kyc-record.js';
 import type { Decision } from '../../policy/index.js';
 import { jwkThumbprint } from '../../cose/jwk-thumbprint.js';
+import { KakuninError } from '../../codes/error.js';
 
 export const RECEIPT_TYP = 'kakunin-receipt+jwt';
 
@@ -60,7 +61,7 @@ export class ReceiptSigner {
     readonly ttlSeconds = RECEIPT_TTL_SECONDS,
   ) {
     const jwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
-    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw new Error('the receipt key must be an EC P-256 private key');
+    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw new KakuninError('KEY_INVALID', 'the receipt key must be an EC P-256 private key');
     // RFC 7638 thumbprint as kid, so the kid changes exactly when the key does.
     this.kid = Buffer.from(jwkThumbprint(jwk as JsonWebKey)).toString('base64url');
     this.publicJwk = { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, kid: this.kid, use: 'sig', alg: 'ES256' };
@@ -96,7 +97,7 @@ export class ReceiptSigner {
   /** For tests and the merchant demo: checks a receipt against this signer's public key. */
   async verify(receipt: string): Promise<ReceiptClaims> {
     const { payload, protectedHeader } = await compactVerify(receipt, createPublicKey(this.privateKey), { algorithms: ['ES256'] });
-    if (protectedHeader.typ !== RECEIPT_TYP) throw new Error('not a kakunin receipt');
+    if (protectedHeader.typ !== RECEIPT_TYP) throw new KakuninError('INVALID_ARGUMENT', 'not a kakunin receipt');
     return JSON.parse(new TextDecoder().decode(payload)) as ReceiptClaims;
   }
 }

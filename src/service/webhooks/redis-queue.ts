@@ -34,6 +34,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { BUCKETS, outboxKey, outboxKeyFor, type OutboxEntry } from '../store/index.js';
 import { closeRedis, connectRedis, type RedisClient, type RedisTarget } from '../store/redis-connection.js';
 import type { StoreCipher } from '../store/store-cipher.js';
+import { ServiceError } from '../errors.js';
 import { postWebhook, type WebhookDelivery } from './delivery.js';
 import { withDeadline, type WebhookQueue, type WebhookReport } from './queue.js';
 
@@ -164,7 +165,7 @@ export class RedisWebhookQueue implements WebhookQueue {
     } catch {
       // Another instance, with the right KAKUNIN_STORE_KEY, may take it on a later attempt.
       this.options.onProblem('webhook delivery does not open under this store key', job.id);
-      throw new Error('sealed under another store key');
+      throw new ServiceError('STORE_VALUE_UNREADABLE', 'sealed under another store key');
     }
     this.active++;
     try {
@@ -175,7 +176,7 @@ export class RedisWebhookQueue implements WebhookQueue {
         this.options.report(d, { delivered: false, attempts, reason: r.reason });
         throw new UnrecoverableError(r.reason);
       }
-      throw new Error(r.reason);
+      throw new ServiceError('WEBHOOK_DELIVERY_FAILED', r.reason);
     } finally {
       this.active--;
     }

@@ -45,7 +45,7 @@ export function guardedFetch(policy: OutgoingPolicy): typeof fetch {
         return reject(e);
       }
       const why = blockedLiteral(url, policy);
-      if (why) return reject(Object.assign(new Error(`${url.hostname}: ${why}`), { code: 'FETCH_BLOCKED' }));
+      if (why) return reject(new ServiceError('FETCH_BLOCKED', `${url.hostname}: ${why}`));
       const mod = url.protocol === 'https:' ? https : http;
       // agent: false: never reuse a pooled socket, whose address was checked under another policy.
       const req = mod.request(url, { method: init.method ?? 'GET', agent: false, headers: init.headers as Record<string, string>, lookup: guardedLookup(policy), signal: init.signal ?? undefined }, (res) => {
