@@ -310,7 +310,7 @@ async function dcapiMultisignedTarget(): Promise<FuzzTarget> {
   const multisigned = requests.find((r) => r.protocol === 'openid4vp-v1-multisigned')!;
   // A wallet that trusts only the second certificate: it authenticates the request by that signature.
   const wallet = new SandboxWallet({ credentials: w.credentials, trustedReaderRoots: [ecosystem.rootDer], now: () => new Date() });
-  const answer = await answerOpenID4VPOverDcApi(wallet, 'openid4vp-v1-multisigned', multisigned.data as never, ORIGIN);
+  const answer = await answerOpenID4VPOverDcApi(wallet, 'openid4vp-v1-multisigned', multisigned.data, ORIGIN);
   const json = (v: unknown) => bytes(JSON.stringify(v));
   // The seed must verify, or every mutation would stop at the first check and the target would rot unseen.
   const seedResult = await receiveDigitalCredentialResponse({ id: req.id, response: answer, store, trust: w.trust, at: w.at });
@@ -332,7 +332,7 @@ async function dcapiMultisignedTarget(): Promise<FuzzTarget> {
       } catch {
         return; // the browser hands over an object: what is not JSON never reaches kakunin here
       }
-      await coded(() => receiveDigitalCredentialResponse({ id: req.id, response: response as never, store, trust: w.trust, at: w.at }));
+      await coded(() => receiveDigitalCredentialResponse({ id: req.id, response: response, store, trust: w.trust, at: w.at }));
     },
   };
 }
