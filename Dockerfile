@@ -1,8 +1,8 @@
 # kakunin verifier service.
 #   docker build -t kakunin .
 #   docker run --rm -p 8080:8080 -e KAKUNIN_MODE=demo kakunin                 # the demo, sandbox mode
-#   docker run --rm -p 8080:8080 -e KAKUNIN_API_KEYS=... -e PUBLIC_URL=https://verify.example \
-#     -e KAKUNIN_RECEIPT_KEY_FILE=/run/secrets/receipt.pem kakunin            # the service
+#   the service: the docker run line in README.md ("Running in production"), with every variable and
+#   file it needs (test/cli/verify.test.ts runs kakunin check with exactly those)
 # With Redis for several instances: compose.yaml (REDIS_URL needs KAKUNIN_STORE_KEY, shared by all).
 
 # --- build: compile TypeScript with the dev dependencies --------------------------------------

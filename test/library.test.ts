@@ -81,8 +81,7 @@ describe('the library entry point', () => {
 
   it("runs the README's library example as written", () => {
     const out = runReadmeExample('library');
-    expect(out).toMatch(/^true org\.iso\.18013\.5\.1\.mDL \{/);
-    expect(out).toContain("family_name: 'Doe'");
+    expect(out).toBe('true org.iso.18013.5.1.mDL Doe 123456789\n');
   }, 60_000);
 
   it("runs the README's three calls (purpose, request, decision) with the sandbox wallet as written", () => {
@@ -99,6 +98,8 @@ function runReadmeExample(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'kakunin-lib-'));
   const file = join(dir, 'example.mts');
   const entry = (subpath: string) => pathToFileURL(join(ROOT, 'src', subpath, 'index.ts')).href;
-  writeFileSync(file, block![1].replace(/from 'kakunin(?:\/(service|sandbox))?'/g, (_, subpath: string | undefined) => `from '${entry(subpath ?? '')}'`));
+  // From a checkout the package's examples folder is at the root (test/cli/verify.test.ts runs the blocks from npm install).
+  const code = block![1].replace(/from 'kakunin(?:\/(service|sandbox))?'/g, (_, subpath: string | undefined) => `from '${entry(subpath ?? '')}'`);
+  writeFileSync(file, code.replaceAll("'node_modules/kakunin/examples/", "'examples/"));
   return execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8' });
 }

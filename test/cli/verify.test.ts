@@ -1,11 +1,12 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runVerify } from '../../src/cli/verify.js';
 import { VECTORS } from '../helpers/vectors.js';
+import { dockerRunOptions, outputPattern, readmeBlocks, RUNNABLE } from '../helpers/readme-blocks.js';
 import { freePort } from '../service/helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -143,46 +144,182 @@ describe('the installed command (bin/kakunin.js on the compiled build)', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
   });
 
-  it('npm pack, installed with production dependencies only (as the image runs it), serves from an empty folder', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kakunin-package-'));
+  describe('the packed package in an empty folder (npm install kakunin), installed with production dependencies only as the image runs it', () => {
+    let dir = '';
+    let installed = '';
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    // The build above is what is packed (no second build racing it: --ignore-scripts).
-    execFileSync(npm, ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, stdio: 'pipe' });
-    const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop', private: true }));
-    execFileSync(npm, ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', `./${tarball}`], { cwd: dir, stdio: 'pipe' });
-    const installed = join(dir, 'node_modules/kakunin');
-    // Types for library users, no source maps without sources, no dev dependency pulled in.
-    expect(existsSync(join(installed, 'dist/index.d.ts'))).toBe(true);
-    expect(readdirSync(join(installed, 'dist'), { recursive: true }).map(String).filter((f) => f.endsWith('.map'))).toEqual([]);
-    expect(existsSync(join(dir, 'node_modules/vitest'))).toBe(false);
-    expect(existsSync(join(dir, 'node_modules/tsx'))).toBe(false);
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'kakunin-package-'));
+      // The build above is what is packed (no second build racing it: --ignore-scripts).
+      execFileSync(npm, ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, stdio: 'pipe' });
+      const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop', private: true }));
+      execFileSync(npm, ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', `./${tarball}`], { cwd: dir, stdio: 'pipe' });
+      installed = join(dir, 'node_modules/kakunin');
+    }, 240_000);
 
-    const port = await freePort();
-    const child = spawn(process.execPath, [join(installed, 'bin/kakunin.js'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA', '--revocation', 'off'], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' },
-    });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    try {
-      let health = 0;
-      for (let i = 0; i < 100 && health !== 200 && child.exitCode === null; i++) {
-        health = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0);
-        if (health !== 200) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(err).toBe('');
-      expect(health).toBe(200);
-      const created = await fetch(`http://127.0.0.1:${port}/v1/verifications`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer k-0123456789abcdef0123-QwErTyUiOpA' },
-        body: JSON.stringify({ purpose: 'age_over' }),
+    it('serves, with types for library users, no source maps and no dev dependency', async () => {
+      expect(existsSync(join(installed, 'dist/index.d.ts'))).toBe(true);
+      expect(readdirSync(join(installed, 'dist'), { recursive: true }).map(String).filter((f) => f.endsWith('.map'))).toEqual([]);
+      expect(existsSync(join(dir, 'node_modules/vitest'))).toBe(false);
+      expect(existsSync(join(dir, 'node_modules/tsx'))).toBe(false);
+
+      const port = await freePort();
+      const child = spawn(process.execPath, [join(installed, 'bin/kakunin.js'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef01-QwErTyUiOpAsD', '--revocation', 'off'], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' },
       });
-      expect(created.status).toBe(201);
-    } finally {
-      child.kill('SIGTERM');
-    }
-  }, 240_000);
+      let err = '';
+      child.stderr.on('data', (d) => (err += d));
+      try {
+        let health = 0;
+        for (let i = 0; i < 100 && health !== 200 && child.exitCode === null; i++) {
+          health = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0);
+          if (health !== 200) await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(err).toBe('');
+        expect(health).toBe(200);
+        const created = await fetch(`http://127.0.0.1:${port}/v1/verifications`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer k-0123456789abcdef01-QwErTyUiOpAsD' },
+          body: JSON.stringify({ purpose: 'age_over' }),
+        });
+        expect(created.status).toBe(201);
+      } finally {
+        child.kill('SIGTERM');
+      }
+    }, 60_000);
+
+    it("runs every README command and code block meant to be run, in the package's own README; the others say why not", async () => {
+      const readme = readFileSync(join(installed, 'README.md'), 'utf8');
+      const blocks = readmeBlocks(readme);
+      // The demo the HTTP examples talk to, started from the package as a user would (port 8080 may be taken here).
+      const port = await freePort();
+      const demo = spawn(process.execPath, [join(installed, 'bin/kakunin.js'), 'demo', '--port', String(port)], { cwd: dir, env: { PATH: process.env.PATH, LOG_LEVEL: 'silent' } });
+      const ran: string[] = [];
+      try {
+        let out = '';
+        demo.stdout.on('data', (d) => (out += d));
+        for (let i = 0; i < 300 && !out.includes('kakunin demo is running') && demo.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+        expect(out).toContain('kakunin demo is running');
+        const shell = { cwd: dir, encoding: 'utf8' as const, timeout: 60_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_offline: 'true', npm_config_update_notifier: 'false' } };
+        let previous: { line: number; stdout: string } | undefined;
+        for (const [index, block] of blocks.entries()) {
+          const where = `README.md line ${block.line} (${block.lang || 'plain'})`;
+          if (block.marker?.kind === 'readme-output') {
+            expect(previous, `${where}: output of which block?`).toBeDefined();
+            expect(previous!.stdout, `${where}: what the block at line ${previous!.line} prints`).toBe(block.code);
+            continue;
+          }
+          if (!RUNNABLE.has(block.lang)) continue;
+          if (block.marker?.kind === 'readme-run') {
+            const reason = /^skip: (.{30,})$/s.exec(block.marker.value)?.[1];
+            expect(reason, `${where}: readme-run needs "skip: <why, 30+ characters>"`).toBeDefined();
+            for (const file of reason!.match(/test\/[\w/.-]+\.ts/g) ?? []) expect(existsSync(join(ROOT, file)), `${where}: ${file}`).toBe(true);
+            if (block.code.includes('docker run ')) dockerRunStarts(block.code);
+            continue;
+          }
+          if (block.marker?.kind === 'readme-snippet') {
+            // Page code: test/browser/readme-checkout.test.ts serves these blocks as a shop and buys with them.
+            expect(readFileSync(join(ROOT, 'test/browser/readme-checkout.test.ts'), 'utf8')).toContain(`'${block.marker.value}'`);
+            continue;
+          }
+          if (block.lang === 'sh' || block.lang === 'bash') {
+            const r = spawnSync('bash', ['-e', '-c', block.code.replaceAll('http://localhost:8080', `http://127.0.0.1:${port}`)], shell);
+            expect(r.stderr, where).toBe('');
+            expect(r.status, `${where}\n${r.stdout}`).toBe(0);
+            if (block.marker?.kind === 'readme-example') {
+              // An HTTP example: its answer has the keys of the example block after it.
+              const shown = JSON.parse(blocks[index + 1].code) as object;
+              expect(Object.keys(JSON.parse(r.stdout) as object).sort(), where).toEqual(Object.keys(shown).sort());
+            }
+            previous = { line: block.line, stdout: r.stdout };
+          } else {
+            // JavaScript: an ES module next to node_modules/kakunin, its last comment what it prints.
+            const file = join(dir, `readme-${block.line}.mjs`);
+            writeFileSync(file, block.code);
+            const r = spawnSync(process.execPath, [file], shell);
+            expect(r.stderr, where).toBe('');
+            expect(r.status, where).toBe(0);
+            const printed = /\n\/\/ ([^\n]*)\n$/.exec(block.code)?.[1];
+            expect(printed, `${where}: ends with a comment saying what it prints`).toBeDefined();
+            expect(r.stdout.replace(/\s+/g, ' ').trim(), where).toMatch(outputPattern(printed!));
+            previous = { line: block.line, stdout: r.stdout };
+          }
+          ran.push(where);
+        }
+      } finally {
+        demo.kill('SIGTERM');
+      }
+      // The verify example, the HTTP example, the library example and keys init at least.
+      expect(ran.length).toBeGreaterThanOrEqual(4);
+
+      /** The docker run line, without Docker: the image's settings plus the line's variables and files make `kakunin check serve` pass. */
+      function dockerRunStarts(block: string) {
+        const { env, volumes, envFiles } = dockerRunOptions(block);
+        const image = Object.fromEntries([...readFileSync(join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^\s+(\w+)=(\S+?)\s*\\?$/gm)].map((m) => [m[1], m[2]]));
+        expect(Object.keys(image)).toEqual(expect.arrayContaining(['KAKUNIN_MODE', 'HOST', 'PORT', 'KAKUNIN_TRUST_DIR']));
+        const fromFiles = Object.fromEntries(envFiles.flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => /^\w+=/.test(l)).map((l) => l.split(/=(.*)/s).slice(0, 2))));
+        // Container paths back to what is mounted there ($PWD is the folder keys init ran in).
+        const local = (value: string) => volumes.reduce((v, [host, container]) => (v === container ? host.replace('$PWD', dir) : v), value);
+        const variables = Object.fromEntries(Object.entries({ ...image, ...fromFiles, ...env }).map(([k, v]) => [k, local(String(v))]));
+        variables.KAKUNIN_TRUST_DIR = join(installed, 'certs'); // the image's /app/certs is the package's certs/
+        variables.PORT = '0';
+        const r = spawnSync(process.execPath, [join(installed, 'bin/kakunin.js'), 'check'], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, ...variables } });
+        expect(r.stdout).toContain('kakunin check (serve): the start would go ahead');
+        expect(r.stdout).toMatch(/ok: +verifier certificate \S+verifier\.pem/);
+        expect(r.stdout).toMatch(/ok: +receipt key \S+receipt\.pem/);
+        expect(r.status).toBe(0);
+      }
+    }, 240_000);
+
+    it('kakunin/service and kakunin/sandbox import from the installed package, and their types check against it', () => {
+      const names = spawnSync(
+        process.execPath,
+        ['--input-type=module', '-e', "const [root, service, sandbox] = await Promise.all(['kakunin', 'kakunin/service', 'kakunin/sandbox'].map((m) => import(m))); console.log(JSON.stringify([typeof root.verifyDeviceResponse, Object.keys(service).sort(), typeof sandbox.createDeviceResponse, 'runServe' in root]))"],
+        { cwd: dir, encoding: 'utf8' },
+      );
+      expect(names.stderr).toBe('');
+      const [verify, service, createDeviceResponse, rootHasServe] = JSON.parse(names.stdout) as [string, string[], string, boolean];
+      expect(verify).toBe('function');
+      expect(service).toEqual(['runDemo', 'runServe']);
+      expect(createDeviceResponse).toBe('function');
+      expect(rootHasServe).toBe(false);
+
+      writeFileSync(
+        join(dir, 'types.mts'),
+        [
+          "import { verifyDeviceResponse, loadTrustStore, type KakuninCode } from 'kakunin';",
+          "import { runDemo, runServe, type RunningService } from 'kakunin/service';",
+          "import { createDeviceResponse } from 'kakunin/sandbox';",
+          "const started: Promise<RunningService> = runDemo(['--port', '0'], { quiet: true });",
+          "const serve: (args: string[]) => Promise<{ url: string; close(): Promise<void> }> = runServe;",
+          'const code: KakuninCode = \'CBOR_MALFORMED\';',
+          'const verify: typeof verifyDeviceResponse = verifyDeviceResponse;',
+          'const trust: ReturnType<typeof loadTrustStore> | undefined = undefined;',
+          'const make: typeof createDeviceResponse = createDeviceResponse;',
+          "// @ts-expect-error the root is the library: the service is not in it",
+          "import { runServe as notThere } from 'kakunin';",
+          '// The types are real, not any: these must not compile.',
+          '// @ts-expect-error a running service\'s url is a string',
+          'const port: number = (await started).url;',
+          "// @ts-expect-error KakuninCode is the union of the codes",
+          "const unknownCode: KakuninCode = 'NOT_A_CODE';",
+          'export { started, serve, code, verify, trust, make, notThere, port, unknownCode };',
+          '',
+        ].join('\n'),
+      );
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        // skipLibCheck as `tsc --init` sets it: ioredis's own .d.ts imports the untyped redis-errors, and
+        // kakunin/service's refer to express's types, which only @types/express (not installed for users) gives.
+        JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, skipLibCheck: true, noEmit: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] }, files: ['types.mts'] }),
+      );
+      const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: dir, encoding: 'utf8' });
+      expect(tsc.stdout + tsc.stderr).toBe('');
+      expect(tsc.status).toBe(0);
+    }, 120_000);
+  });
 
   it('exits 2 for an unknown command', () => {
     expect(spawnSync(process.execPath, [join(ROOT, 'bin/kakunin.js'), 'frobnicate'], { encoding: 'utf8' }).status).toBe(2);
