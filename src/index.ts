@@ -19,32 +19,45 @@ export type {
   DocumentResult,
   CheckResult,
   CheckName,
+  CheckStatus,
   IssuerInfo,
   ValidityInfo,
   NameSpaceValues,
+  NameSpaceIdentifiers,
+  TestIdResult,
   VerificationError,
 } from './mdoc/result.js';
 export { FAILURE_CODES, type FailureCode } from './codes/failure-codes.js';
 export { KakuninError } from './codes/error.js';
-export type { KakuninCode } from './codes/error-codes.js';
-export { FullDate } from './cbor/types.js';
+export type { KakuninCode, PolicyFailureCode, ProtocolFailureCode } from './codes/error-codes.js';
+export { FullDate, type EncodedCbor } from './cbor/types.js';
 
 // --- Trust: anchors, VICALs, revocation ----------------------------------------------------------
 export { TrustStore, type TrustAnchor, type TrustAnchorMeta } from './trust/store.js';
+export type { ParsedCertificate, CertificateExtension } from './trust/certificate.js';
 export { loadTrustStore, type LoadOptions } from './runtime/trust-folder.js';
-export { verifyVical, type VerifyVicalOptions, type VerifiedVical } from './trust/vical.js';
-export { importVical, type ImportOptions as VicalImportOptions, type VicalImportResult } from './runtime/vical-import.js';
-export { RevocationLists, type RevocationListsOptions } from './trust/revocation-lists.js';
+export { verifyVical, type VerifyVicalOptions, type VerifiedVical, type ParsedVical, type Vical, type VicalCertificateInfo } from './trust/vical.js';
+export type { SignerPath } from './trust/revocation-path.js';
+export { importVical, type ImportOptions as VicalImportOptions, type VicalImportResult, type ImportedCertificate } from './runtime/vical-import.js';
+export {
+  RevocationLists,
+  type RevocationListsOptions,
+  type RevocationListKind,
+  type RevocationListTarget,
+  type RevocationListError,
+  type RevocationListMetrics,
+} from './trust/revocation-lists.js';
 export type { RevocationChecker, RevocationStatus } from './trust/revocation.js';
 
 // --- Requests and responses, every protocol ------------------------------------------------------
-export type { PresentationRequest, RequestedDocument } from './protocols/request/presentation-request.js';
+export type { PresentationRequest, RequestedDocument, RequestedElement } from './protocols/request/presentation-request.js';
 export { buildPresentationRequest, type BuildPresentationRequestOptions } from './policy/presentation-request.js';
-export { createDevelopmentIdentity, type VerifierIdentity } from './protocols/keys/verifier-identity.js';
+export { createDevelopmentIdentity, type VerifierIdentity, type ClientIdPrefix } from './protocols/keys/verifier-identity.js';
 export { loadVerifierIdentity } from './runtime/verifier-identity-files.js';
 export { MemoryRequestStateStore, type RequestStateStore } from './protocols/state/request-state-store.js';
 export { ProtocolError } from './protocols/errors.js';
-export type { VerifyProtocolResponseOptions, ProtocolVerificationResult } from './protocols/verify-protocol-response.js';
+export type { VerifyProtocolResponseOptions, ProtocolVerificationResult, AnsweredVerificationResult, ProtocolName } from './protocols/verify-protocol-response.js';
+export type { VerifierInfo } from './protocols/oid4vp/request-object.js';
 // Digital Credentials API: org-iso-mdoc (Apple Wallet) and openid4vp-v1-signed (Google Wallet).
 export {
   createDigitalCredentialRequest,
@@ -65,16 +78,24 @@ export {
 // ISO 18013-5 in person: engagement by QR or NFC, a session over NFC or BLE.
 export { readMdoc, type ReadMdocOptions, type ReadMdocOutcome } from './protocols/proximity/read-mdoc.js';
 export type { ReaderSessionOptions } from './protocols/proximity/reader-session.js';
+export type { EphemeralKey, EphemeralCurve } from './protocols/proximity/session-keys.js';
 export { parseQrEngagement, parseNfcEngagement, type Engagement } from './protocols/proximity/engagement.js';
-export { buildItemsRequest, type ItemsRequest, type ReaderIdentity } from './protocols/request/device-request.js';
+export type { DeviceEngagement } from './protocols/proximity/device-engagement.js';
+export type { DeviceRetrievalMethod, BleRetrieval, NfcRetrieval, WifiAwareRetrieval } from './protocols/proximity/retrieval-methods.js';
+export type { ProximityHandover } from './protocols/transcript/iso-proximity.js';
+export { buildItemsRequest, type ItemsRequest, type ReaderIdentity, type DeviceRequestInfo, type UseCase } from './protocols/request/device-request.js';
 export type { SessionTransport } from './protocols/proximity/transport.js';
 export { NfcSessionTransport } from './protocols/proximity/nfc-transport.js';
-export { openBleCentralClient } from './runtime/proximity/ble-central-client.js';
+export type { ApduChannel } from './protocols/proximity/apdu.js';
+export { openBleCentralClient, type BleCentralClientOptions } from './runtime/proximity/ble-central-client.js';
 
 // --- Purposes and decisions ----------------------------------------------------------------------
-export type { Purpose, Decision } from './policy/purpose.js';
+export type { Purpose, Decision, DecisionValue, DocumentAsk, ElementRef, Channel } from './policy/purpose.js';
+export type { AccountReference, CredentialBinder } from './policy/account-reference.js';
+export type { FieldResult } from './policy/compare/field-result.js';
 export { createAgeOverPurpose, type AgeOverOptions } from './policy/age-over.js';
 export { createResidencyPurpose, type ResidencyOptions } from './policy/residency.js';
 export { createKycPurpose, type KycOptions } from './policy/kyc.js';
 export { loadPurposes } from './runtime/purposes-file.js';
+export type { PresetOptions } from './policy/config.js';
 export { reduceToDecision, type DecisionOptions } from './policy/reduce.js';

@@ -22,6 +22,7 @@ export type CheckName =
   | 'issuer_revocation'
   | 'status';
 
+/** How a named check ended: passed, failed, or could not run (never reported as passed). */
 export type CheckStatus = 'pass' | 'fail' | 'not_run';
 
 /**

@@ -21,6 +21,7 @@ export class PolicyConfigError extends KakuninError {
   }
 }
 
+/** Settings of the built-in purposes a purposes file can change: residency's municipalities and the trust sets every preset accepts. */
 export interface PresetOptions {
   /** 市区町村コード for the built-in residency purpose. */
   municipalities?: string[];

@@ -8,6 +8,7 @@ import type { DocumentResult, VerificationResult } from '../mdoc/result.js';
 import type { AccountReference, CredentialBinder } from './account-reference.js';
 import type { FieldResult } from './compare/field-result.js';
 
+/** One element a purpose asks for (nameSpace, elementIdentifier) and whether the verifier keeps its value. */
 export interface ElementRef {
   nameSpace: string;
   elementIdentifier: string;

@@ -21,6 +21,7 @@ import { jwkThumbprint } from '../cose/jwk-thumbprint.js';
 import { openID4VPDCAPISessionTranscript } from './transcript/openid4vp-dcapi-handover.js';
 import { openID4VPSessionTranscript } from './transcript/openid4vp-handover.js';
 
+/** Which protocol an answer came by: DC API org-iso-mdoc, DC API OpenID4VP, or OpenID4VP by QR or link. */
 export type ProtocolName = 'org-iso-mdoc' | 'openid4vp-dcapi' | 'openid4vp';
 
 export type ProtocolResponseContext =

@@ -8,7 +8,7 @@ import { KakuninError } from '../codes/error.js';
 import type { KakuninCode } from '../codes/error-codes.js';
 import { fetchTrustMaterial, type FetchPolicy } from './fetch.js';
 import { MAX_CRL_BYTES } from '../trust/crl.js';
-import type { ListTarget, RevocationLists } from '../trust/revocation-lists.js';
+import type { RevocationListTarget, RevocationLists } from '../trust/revocation-lists.js';
 import { MAX_LIST_BYTES } from '../trust/status-list.js';
 
 export interface RefresherOptions {
@@ -49,14 +49,14 @@ export class TrustRefresher {
 
   constructor(private readonly options: RefresherOptions) {}
 
-  private fetchBytes(target: ListTarget): Promise<Uint8Array> {
+  private fetchBytes(target: RevocationListTarget): Promise<Uint8Array> {
     if (this.options.fetch) return this.options.fetch(target.url);
     // Each kind up to the size its reader accepts, unless the policy sets a limit.
     const maxBytes = this.options.fetchPolicy?.maxBytes ?? (target.kind === 'crl' ? MAX_CRL_BYTES : MAX_LIST_BYTES);
     return fetchTrustMaterial(target.url, { ...this.options.fetchPolicy, maxBytes }).then((r) => r.body);
   }
 
-  private async one(target: ListTarget): Promise<RefreshResult> {
+  private async one(target: RevocationListTarget): Promise<RefreshResult> {
     const { lists, now } = this.options;
     try {
       const bytes = await this.fetchBytes(target);

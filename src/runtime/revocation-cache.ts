@@ -11,7 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ListError, ListKind, ListMetrics, ListTarget, RevocationLists } from '../trust/revocation-lists.js';
+import type { RevocationListError, RevocationListKind, RevocationListMetrics, RevocationListTarget, RevocationLists } from '../trust/revocation-lists.js';
 import { parseCertificate } from '../trust/certificate.js';
 import type { TrustStore } from '../trust/store.js';
 import { KakuninError } from '../codes/error.js';
@@ -20,7 +20,7 @@ export const DEFAULT_REVOCATION_CACHE_DIR = '.kakunin/revocation';
 
 export interface CachedListState {
   url: string;
-  kind: ListKind;
+  kind: RevocationListKind;
   /** CRL: the issuer certificate it must be signed by (base64 DER). */
   issuer?: string;
   /** Status list: the signer certificate the MSO named (base64 DER). */
@@ -32,7 +32,7 @@ export interface CachedListState {
   fetchedAt?: string;
   validUntil?: string;
   lastAttempt?: string;
-  lastError?: ListError;
+  lastError?: RevocationListError;
 }
 
 export interface CachedList {
@@ -45,7 +45,7 @@ export type CacheWarning = (message: string, detail: { file: string; code?: stri
 
 const KINDS: ReadonlySet<string> = new Set(['crl', 'status_list']);
 
-export function cacheKey(kind: ListKind, url: string): string {
+export function cacheKey(kind: RevocationListKind, url: string): string {
   return createHash('sha256').update(`${kind} ${url}`).digest('hex').slice(0, 32);
 }
 
@@ -96,7 +96,7 @@ export class RevocationCache {
   }
 
   /** Stores a copy that has just verified. */
-  saveCopy(target: ListTarget, bytes: Uint8Array, fetchedAt: Date, validUntil?: string): void {
+  saveCopy(target: RevocationListTarget, bytes: Uint8Array, fetchedAt: Date, validUntil?: string): void {
     const key = cacheKey(target.kind, target.url);
     this.write(`${key}.bin`, bytes);
     const state: CachedListState = {
@@ -113,7 +113,7 @@ export class RevocationCache {
   }
 
   /** Records the outcome of the latest attempts (last attempt, last error) beside each copy. */
-  saveStates(metrics: readonly ListMetrics[], targets: readonly ListTarget[]): void {
+  saveStates(metrics: readonly RevocationListMetrics[], targets: readonly RevocationListTarget[]): void {
     const byKey = new Map(targets.map((t) => [cacheKey(t.kind, t.url), t]));
     for (const m of metrics) {
       const key = cacheKey(m.kind, m.url);
@@ -177,7 +177,7 @@ export class RevocationCache {
         warn('revocation cache: CRL of an issuer that is not a trust anchor here ignored', { file });
         continue;
       }
-      const target: ListTarget = { url: state.url, kind: state.kind, ...(issuer ? { issuer } : {}), ...(certificate ? { certificate } : {}), ...(anchor ? { anchor } : {}) };
+      const target: RevocationListTarget = { url: state.url, kind: state.kind, ...(issuer ? { issuer } : {}), ...(certificate ? { certificate } : {}), ...(anchor ? { anchor } : {}) };
       if (!bytes) {
         // Known, never fetched with success: fetch it again without waiting for a credential to name it.
         lists.want(target);

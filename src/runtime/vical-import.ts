@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseCertificate } from '../trust/certificate.js';
 import type { VerifiedVical, VicalCertificateInfo } from '../trust/vical.js';
 
+/** One IACA importVical wrote to the trust folder: the file, its digest, subject, docTypes and any warnings. */
 export interface ImportedCertificate {
   file: string;
   sha256: string;

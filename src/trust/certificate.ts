@@ -74,12 +74,14 @@ const PROCESSED_CRITICAL = new Set<string>([
   OID_EXT.authorityKeyIdentifier,
 ]);
 
+/** One X.509 extension as received: its OID, criticality and raw value (decoded only when a check needs it). */
 export interface CertificateExtension {
   oid: string;
   critical: boolean;
   value: Uint8Array;
 }
 
+/** An X.509 certificate as kakunin reads it: the DER, names, validity, key and the extensions the checks need. */
 export interface ParsedCertificate {
   der: Uint8Array;
   node: NodeCertificate;

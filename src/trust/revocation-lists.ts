@@ -16,11 +16,13 @@ import type { RevocationChecker, RevocationStatus } from './revocation.js';
 import { readMsoStatus, statusAt, verifyStatusListToken, type VerifiedList } from './status-list.js';
 import type { TrustStore } from './store.js';
 
-export type ListKind = 'crl' | 'status_list';
+/** Which revocation list: a CRL (RFC 5280) or a token status list (IETF OAuth Status List). */
+export type RevocationListKind = 'crl' | 'status_list';
 
-export interface ListTarget {
+/** A revocation list to keep current: its URL, its kind and the certificates that decide who may have signed it. */
+export interface RevocationListTarget {
   url: string;
-  kind: ListKind;
+  kind: RevocationListKind;
   /** CRL: DER of the certificate that must have signed it. */
   issuer?: Uint8Array;
   /** Status list: the signer certificate the MSO names, if any. */
@@ -50,36 +52,38 @@ const FACTS_MAX = 2048;
  * same URI named by documents of two issuers is two lists, each verified for its own issuer, so a
  * list verified for one issuer never answers for another.
  */
-export function listKey(t: ListTarget): string {
+export function listKey(t: RevocationListTarget): string {
   if (t.kind === 'crl') return `crl ${t.url}`;
   const anchor = t.anchor ? certificateSha(t.anchor) : '-';
   const certificate = t.certificate ? certificateSha(t.certificate) : '-';
   return `status_list ${t.url} ${anchor} ${certificate}`;
 }
 
-export interface ListError {
+/** Why the last attempt to refresh a revocation list failed, with a stable code. */
+export interface RevocationListError {
   code: KakuninCode;
   message: string;
   at: string;
 }
 
 interface Entry {
-  target: ListTarget;
+  target: RevocationListTarget;
   issuerSha?: string;
   crl?: ParsedCrl;
   list?: VerifiedList;
   lastSuccess?: Date;
   lastAttempt?: Date;
-  lastError?: ListError;
+  lastError?: RevocationListError;
   /** The copy may answer until then. */
   validUntil?: Date;
   /** A fresh copy should be fetched after then. */
   refreshAfter?: Date;
 }
 
-export interface ListMetrics {
+/** The state of one revocation list, for metrics and `kakunin trust lists`: last success and attempt, age, validity, last error. */
+export interface RevocationListMetrics {
   url: string;
-  kind: ListKind;
+  kind: RevocationListKind;
   lastSuccess?: string;
   lastAttempt?: string;
   /** Seconds since the copy in use was fetched; undefined when there is none. */
@@ -87,7 +91,7 @@ export interface ListMetrics {
   validUntil?: string;
   /** The copy in use can answer at `at`. */
   usable: boolean;
-  lastError?: ListError;
+  lastError?: RevocationListError;
 }
 
 /** The trust store whose lists are checked, the clock, and what to report to (metrics, warnings). */
@@ -104,9 +108,9 @@ export interface RevocationListsOptions {
    * unbounded table would let presented credentials grow memory and the refresher's work. */
   maxLists?: number;
   /** Called with the exact bytes of each copy that verified (to persist the last good copy). */
-  onAccepted?: (target: ListTarget, bytes: Uint8Array, fetchedAt: Date) => void;
+  onAccepted?: (target: RevocationListTarget, bytes: Uint8Array, fetchedAt: Date) => void;
   /** Called when a list is first asked for (the service nudges its refresher). */
-  onWanted?: (target: ListTarget) => void;
+  onWanted?: (target: RevocationListTarget) => void;
 }
 
 const plus = (d: Date, s: number) => new Date(d.getTime() + s * 1000);
@@ -142,12 +146,12 @@ export class RevocationLists implements RevocationChecker {
   }
 
 
-  private key(t: ListTarget): string {
+  private key(t: RevocationListTarget): string {
     return listKey(t);
   }
 
   /** Registers a list to fetch. Idempotent. Beyond `maxLists` new lists are not tracked (they stay unavailable). */
-  want(target: ListTarget): void {
+  want(target: RevocationListTarget): void {
     const k = this.key(target);
     if (this.entries.has(k)) return;
     if (this.entries.size >= (this.options.maxLists ?? 512)) return;
@@ -175,12 +179,12 @@ export class RevocationLists implements RevocationChecker {
   }
 
   /** Every list tracked (what it is, not its state). */
-  targets(): ListTarget[] {
+  targets(): RevocationListTarget[] {
     return [...this.entries.values()].map((e) => e.target);
   }
 
   /** Lists never fetched, or due for a fresh copy at `at`. */
-  due(at: Date): ListTarget[] {
+  due(at: Date): RevocationListTarget[] {
     return [...this.entries.values()].filter((e) => !e.lastSuccess || !e.refreshAfter || e.refreshAfter <= at).map((e) => e.target);
   }
 
@@ -189,7 +193,7 @@ export class RevocationLists implements RevocationChecker {
    * `fetchedAt` (default `at`) is when the bytes were fetched: a copy restored from the cache after a
    * restart keeps its real age and refresh schedule, yet is verified again as of `at`.
    */
-  accept(target: ListTarget, bytes: Uint8Array, at: Date, fetchedAt: Date = at): void {
+  accept(target: RevocationListTarget, bytes: Uint8Array, at: Date, fetchedAt: Date = at): void {
     const e = this.attempt(target, at);
     try {
       this.install(e, target.kind === 'crl' ? { crl: verifyCrl(bytes, this.crlIssuer(target), this.crlOptions(at)) } : { list: this.verifyList(target, bytes, at) }, fetchedAt);
@@ -206,7 +210,7 @@ export class RevocationLists implements RevocationChecker {
    * `pause` between them and its signature checked off the main thread (verifyCrlAsync), so that
    * loading a million entries never holds the event loop for long. The same checks and outcome.
    */
-  async acceptAsync(target: ListTarget, bytes: Uint8Array, at: Date, fetchedAt: Date = at, pause?: () => Promise<void>): Promise<void> {
+  async acceptAsync(target: RevocationListTarget, bytes: Uint8Array, at: Date, fetchedAt: Date = at, pause?: () => Promise<void>): Promise<void> {
     const e = this.attempt(target, at);
     try {
       const copy = target.kind === 'crl' ? { crl: await verifyCrlAsync(bytes, this.crlIssuer(target), { ...this.crlOptions(at), pause }) } : { list: this.verifyList(target, bytes, at) };
@@ -218,7 +222,7 @@ export class RevocationLists implements RevocationChecker {
     this.options.onAccepted?.(target, bytes, fetchedAt);
   }
 
-  private attempt(target: ListTarget, at: Date): Entry {
+  private attempt(target: RevocationListTarget, at: Date): Entry {
     this.want(target);
     const e = this.entries.get(this.key(target));
     if (!e) throw new KakuninError('REVOCATION_LISTS_FULL', 'too many revocation lists tracked');
@@ -226,7 +230,7 @@ export class RevocationLists implements RevocationChecker {
     return e;
   }
 
-  private crlIssuer(target: ListTarget): ParsedCertificate {
+  private crlIssuer(target: RevocationListTarget): ParsedCertificate {
     if (!target.issuer) throw new KakuninError('CRL_UNTRUSTED', 'no issuer certificate to verify the CRL with');
     return parseCertificate(target.issuer);
   }
@@ -235,7 +239,7 @@ export class RevocationLists implements RevocationChecker {
     return { at, clockSkewSeconds: this.options.clockSkewSeconds };
   }
 
-  private verifyList(target: ListTarget, bytes: Uint8Array, at: Date): VerifiedList {
+  private verifyList(target: RevocationListTarget, bytes: Uint8Array, at: Date): VerifiedList {
     // Only the anchor of the documents that name the list, and only while it is trusted here
     // (a cached target cannot bring its own anchor).
     const anchorSha = target.anchor && certificateSha(target.anchor);
@@ -271,7 +275,7 @@ export class RevocationLists implements RevocationChecker {
   }
 
   /** Records a failed fetch or verification; the copy held stays. */
-  fail(target: ListTarget, err: unknown, at: Date): void {
+  fail(target: RevocationListTarget, err: unknown, at: Date): void {
     this.want(target);
     const e = this.entries.get(this.key(target));
     if (!e) return;
@@ -310,7 +314,7 @@ export class RevocationLists implements RevocationChecker {
   checkMsoStatus(status: Map<unknown, unknown>, at: Date, anchor: Uint8Array): RevocationStatus {
     let ref;
     let key: string;
-    const target: ListTarget = { url: '', kind: 'status_list', anchor };
+    const target: RevocationListTarget = { url: '', kind: 'status_list', anchor };
     try {
       ref = readMsoStatus(status);
       target.url = ref.uri;
@@ -340,7 +344,7 @@ export class RevocationLists implements RevocationChecker {
   }
 
   /** Per-list state for /metrics and `kakunin trust list`. */
-  metrics(at: Date): ListMetrics[] {
+  metrics(at: Date): RevocationListMetrics[] {
     return [...this.entries.values()].map((e) => ({
       url: e.target.url,
       kind: e.target.kind,

@@ -19,6 +19,7 @@ export interface SignerPathOptions {
   eku?: string;
 }
 
+/** The certificates from a signer up to its trust anchor, as used to check a list's or a VICAL's signature. */
 export interface SignerPath {
   signer: ParsedCertificate;
   /** Signer first, anchor last. */

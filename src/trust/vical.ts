@@ -22,6 +22,7 @@ export const EKU_VICAL_SIGNER = '1.0.18013.5.1.8';
 /** A VICAL is a list of certificates, not a database: anything larger is refused before parsing. */
 export const MAX_VICAL_BYTES = 8 * 1024 * 1024;
 
+/** One IACA entry of a VICAL: the certificate, its digest and serial, and the docTypes and issuer it is listed for. */
 export interface VicalCertificateInfo {
   /** DER, as listed. */
   certificate: Uint8Array;
@@ -38,6 +39,7 @@ export interface VicalCertificateInfo {
   notAfter?: Date;
 }
 
+/** The VICAL's payload: its provider, date, and the IACA certificates it lists. */
 export interface Vical {
   version: string;
   vicalProvider: string;
@@ -47,6 +49,7 @@ export interface Vical {
   certificateInfos: VicalCertificateInfo[];
 }
 
+/** A VICAL read from its COSE_Sign1 (ISO 18013-5 Annex C), before its signature is checked. */
 export interface ParsedVical {
   vical: Vical;
   /** x5chain of the COSE_Sign1, signer first. */

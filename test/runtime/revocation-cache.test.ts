@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runTrust } from '../../src/cli/trust.js';
 import { createIaca, type SandboxCa } from '../../src/sandbox/index.js';
 import { cacheKey, RevocationCache } from '../../src/runtime/revocation-cache.js';
-import { RevocationLists, type ListTarget } from '../../src/trust/revocation-lists.js';
+import { RevocationLists, type RevocationListTarget } from '../../src/trust/revocation-lists.js';
 import { TrustStore } from '../../src/trust/store.js';
 import { makeCrl } from '../trust/helpers/lists.js';
 
@@ -30,11 +30,11 @@ beforeAll(async () => {
   trust = TrustStore.fromCertificates([iaca.der], { set: 'sandbox' });
 });
 
-function filled(): { dir: string; target: ListTarget } {
+function filled(): { dir: string; target: RevocationListTarget } {
   const dir = mkdtempSync(join(tmpdir(), 'kakunin-cache-'));
   const cache = new RevocationCache(dir);
   const lists = new RevocationLists({ trust, unavailablePolicy: 'fail', onAccepted: (t, b, at) => cache.saveCopy(t, b, at, '2026-06-07T00:00:00.000Z') });
-  const target: ListTarget = { url: URL_, kind: 'crl', issuer: iaca.der };
+  const target: RevocationListTarget = { url: URL_, kind: 'crl', issuer: iaca.der };
   lists.accept(target, crl, AT);
   return { dir, target };
 }

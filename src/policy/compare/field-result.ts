@@ -6,6 +6,7 @@
  */
 import { areKanjiVariants } from './kanji-variants.js';
 
+/** How one field compared with the merchant's reference: the same, a variant spelling, or different. */
 export type FieldResult = 'match' | 'variant' | 'mismatch';
 
 /**

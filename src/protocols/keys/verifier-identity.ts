@@ -25,6 +25,7 @@ export interface VerifierIdentity {
   dnsNames: string[];
 }
 
+/** How an OpenID4VP client_id names the verifier's certificate (OpenID4VP 1.0 §5.9.3): its hash or its DNS name. */
 export type ClientIdPrefix = 'x509_hash' | 'x509_san_dns';
 
 /** x509_hash value of a DER certificate (base64url SHA-256 of the leaf, OpenID4VP 1.0 §5.9.3). */

@@ -14,6 +14,7 @@ import { coseKeyToKeyObject } from '../../cose/index.js';
 import { ProximityError } from './errors.js';
 import { parseRetrievalMethod, type DeviceRetrievalMethod } from './retrieval-methods.js';
 
+/** ISO 18013-5 DeviceEngagement as received: version, EDeviceKey, the retrieval methods offered, and its exact bytes. */
 export interface DeviceEngagement {
   /** The DeviceEngagement CBOR exactly as received. */
   bytes: Uint8Array;

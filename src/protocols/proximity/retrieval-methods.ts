@@ -20,6 +20,7 @@ export const BLE_OPTION = {
   peripheralServerPsm: 2023,
 } as const;
 
+/** BLE retrieval options: mdoc central client and/or peripheral server mode, their service UUIDs and address. */
 export interface BleRetrieval {
   type: 'ble';
   /** The mdoc is the GATT server (the reader connects to it). */
@@ -34,16 +35,19 @@ export interface BleRetrieval {
   peripheralServerPsm?: number;
 }
 
+/** NFC retrieval options: the maximum command and response data lengths. */
 export interface NfcRetrieval {
   type: 'nfc';
   maxCommandDataLength: number;
   maxResponseDataLength: number;
 }
 
+/** Wi-Fi Aware retrieval, offered by some devices; kakunin does not use it. */
 export interface WifiAwareRetrieval {
   type: 'wifi-aware';
 }
 
+/** A way the holder's device offers to carry the session (ISO 18013-5 DeviceRetrievalMethod). */
 export type DeviceRetrievalMethod = BleRetrieval | NfcRetrieval | WifiAwareRetrieval;
 
 function invalid(message: string): never {

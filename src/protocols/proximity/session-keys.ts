@@ -37,6 +37,7 @@ export function deriveSessionKeys(privateKey: KeyObject, peerPublicKey: KeyObjec
   };
 }
 
+/** An ephemeral key pair of an in-person session (EReaderKey or EDeviceKey) and its COSE_Key encoding as sent. */
 export interface EphemeralKey {
   privateKey: KeyObject;
   publicKey: KeyObject;
@@ -44,6 +45,7 @@ export interface EphemeralKey {
   coseKeyBytes: Uint8Array;
 }
 
+/** The curves ISO 18013-5 allows for the ephemeral session keys. */
 export type EphemeralCurve = 'P-256' | 'P-384' | 'P-521' | 'brainpoolP256r1' | 'brainpoolP384r1' | 'brainpoolP512r1' | 'X25519' | 'X448';
 
 const OPENSSL_CURVE: Record<string, string> = {

@@ -5,6 +5,7 @@
  */
 import { KakuninError } from '../../codes/error.js';
 
+/** One data element asked for (ISO 18013-5 nameSpace and elementIdentifier), with intent to retain. */
 export interface RequestedElement {
   nameSpace: string;
   elementIdentifier: string;

@@ -8,6 +8,7 @@
 import { cborHead, concat, embedBytes } from '../../cbor/index.js';
 import { CBOR_NULL } from './session-transcript.js';
 
+/** The Handover of an in-person SessionTranscript: null for QR engagement, the NFC handover messages otherwise. */
 export type ProximityHandover =
   | { kind: 'qr' }
   | {

@@ -9,6 +9,7 @@ import { ProximityError } from '../../protocols/proximity/errors.js';
 import { BLE_STATE, bleIdent, GattMessageTransport, READER_GATT } from '../../protocols/proximity/ble-gatt.js';
 import { importOptional } from './optional-module.js';
 import type { BleRetrieval } from '../../protocols/proximity/retrieval-methods.js';
+import type { SessionTransport } from '../../protocols/proximity/transport.js';
 
 /** The part of the bleno API this adapter uses. */
 interface Bleno {
@@ -31,6 +32,7 @@ export const BLENO_INSTALL =
 
 const bare = (uuid: string): string => uuid.replace(/-/g, '').toLowerCase();
 
+/** How long to wait for the phone over BLE, and which bleno package to use. */
 export interface BleCentralClientOptions {
   /** How long to wait for the phone to connect and write State 0x01. */
   connectTimeoutMs: number;
@@ -39,7 +41,7 @@ export interface BleCentralClientOptions {
 }
 
 /** Opens the GATT server for the engagement and resolves once the phone has started the session. */
-export async function openBleCentralClient(engagement: DeviceEngagement, method: BleRetrieval, options: BleCentralClientOptions): Promise<GattMessageTransport> {
+export async function openBleCentralClient(engagement: DeviceEngagement, method: BleRetrieval, options: BleCentralClientOptions): Promise<SessionTransport> {
   if (!method.centralClientMode || !method.centralClientUuid) throw new ProximityError('ENGAGEMENT_NO_TRANSPORT', 'the engagement does not offer BLE mdoc central client mode');
   const bleno = await importOptional<Bleno>(options.modules ?? ['@stoprocent/bleno', '@abandonware/bleno'], 'BLE (mdoc central client mode)', BLENO_INSTALL);
   const serviceUuid = bare(method.centralClientUuid);

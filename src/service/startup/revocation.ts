@@ -10,7 +10,7 @@
  * revocation checks are then absent from results).
  */
 import { RevocationCache } from '../../runtime/revocation-cache.js';
-import { RevocationLists, type ListTarget } from '../../trust/revocation-lists.js';
+import { RevocationLists, type RevocationListTarget } from '../../trust/revocation-lists.js';
 import { TrustRefresher, type RefreshResult } from '../../runtime/refresher.js';
 import type { TrustStore } from '../../trust/store.js';
 import type { Logger } from '../observability/logger.js';
@@ -91,7 +91,7 @@ export class ServiceRevocation {
     await Promise.race([this.refresher.stop(), new Promise((r) => setTimeout(r, graceMs).unref())]);
   }
 
-  private persist(target: ListTarget, bytes: Uint8Array, fetchedAt: Date): void {
+  private persist(target: RevocationListTarget, bytes: Uint8Array, fetchedAt: Date): void {
     if (!this.cache || this.restoring) return;
     try {
       const m = this.lists.metrics(fetchedAt).find((x) => x.url === target.url && x.kind === target.kind);
