@@ -53,7 +53,7 @@ function kindOf(symbol: ts.Symbol): string {
 
 function isPrivate(symbol: ts.Symbol): boolean {
   if (symbol.name.startsWith('#') || symbol.name.startsWith('__#')) return true;
-  return (symbol.declarations ?? []).some((d) => (ts.getCombinedModifierFlags(d as ts.Declaration) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) !== 0);
+  return (symbol.declarations ?? []).some((d) => (ts.getCombinedModifierFlags(d) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) !== 0);
 }
 
 /** Reads the surface of `entries` (all in one program, so a type is the same symbol in each). */
