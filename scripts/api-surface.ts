@@ -194,13 +194,16 @@ export function apiSurface(entries: Entry[], root: string): EntrySurface[] {
         if (target.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias | ts.SymbolFlags.Enum)) {
           const declared = checker.getDeclaredTypeOfSymbol(target);
           visitType(declared, s.name);
-          if (target.flags & ts.SymbolFlags.TypeAlias) lines.push(`= ${checker.typeToString(declared, undefined, FLAGS | ts.TypeFormatFlags.InTypeAlias)}`);
+          // As written where it is written (`FailureCode | TrustCode | ...`, not every code spelled
+          // out), so the report changes when the declaration does, not whenever a code is added.
+          const written = (s: ts.Symbol) => writtenType(s)?.getText().replace(/\s+/g, ' ');
+          if (target.flags & ts.SymbolFlags.TypeAlias) lines.push(`= ${written(target) ?? checker.typeToString(declared, undefined, FLAGS | ts.TypeFormatFlags.InTypeAlias)}`);
           else {
             for (const base of declared.isClassOrInterface() ? checker.getBaseTypes(declared) : []) lines.push(`extends ${checker.typeToString(base, undefined, FLAGS)}`);
             for (const p of checker.getPropertiesOfType(declared)) {
               if (isPrivate(p)) continue;
               const optional = p.flags & ts.SymbolFlags.Optional ? '?' : '';
-              lines.push(`${p.name}${optional}: ${checker.typeToString(checker.getTypeOfSymbol(p), undefined, FLAGS)}`);
+              lines.push(`${p.name}${optional}: ${written(p) ?? checker.typeToString(checker.getTypeOfSymbol(p), undefined, FLAGS)}`);
             }
           }
         }
