@@ -134,3 +134,24 @@ describe('switches accept exactly the words their message lists', () => {
     expect(inspectSettings([`--${flag}`, '--port', '1'], {}).settings).toEqual({ [flag]: true, port: 1 });
   });
 });
+
+describe('KAKUNIN_TRUST_PROXY accepts exactly what its message lists, and Express takes every value it accepts', () => {
+  const table: [string, boolean][] = [
+    ['true', true], ['TRUE', true], ['false', true], ['False', true], ['0', true], ['2', true], ['99', true],
+    ['loopback', true], ['linklocal, uniquelocal', true], ['10.0.0.1', true], ['10.0.0.0/8', true], ['10.0.0.0/255.0.0.0', true],
+    ['::1', true], ['fe80::/10', true], ['loopback, 192.168.1.0/24', true],
+    ['yes', false], ['abc', false], ['10.0.0.0/33', false], ['fe80::/129', false], ['300', false], ['10.0.0.1/8/8', false], ['loopback, nope', false],
+  ];
+  it.each(table)('%s', async (value, accepted) => {
+    const { inspectConfig } = await import('../../src/service/startup/load-config.js');
+    const { config, problems } = inspectConfig([], { KAKUNIN_TRUST_PROXY: value }, { sandbox: true });
+    if (!accepted) {
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^--trust-proxy \/ KAKUNIN_TRUST_PROXY must be false or true \(any case\), a hop count 0\.\.99, or comma-separated loopback, linklocal, uniquelocal, IP addresses and IP\/bits or IP\/netmask subnets, got "/);
+      return;
+    }
+    expect(problems).toEqual([]);
+    const { default: express } = await import('express');
+    expect(() => express().set('trust proxy', config.trustProxy)).not.toThrow();
+  });
+});

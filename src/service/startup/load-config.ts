@@ -3,6 +3,7 @@
  * checked against its schema in settings.ts), the rules between settings applied, and frozen.
  * Anything wrong stops start-up with a message that names the setting.
  */
+import { isIP } from 'node:net';
 import { PACKAGE_CERTS_DIR } from '../../runtime/trust-folder.js';
 import { ConfigError, inspectSettings, SECRET_KEYS, SETTINGS, settingsHelp } from './settings.js';
 import { parseStoreKey } from '../store/store-cipher.js';
@@ -156,7 +157,7 @@ export function inspectConfig(args: string[], env: Env, defaults: { sandbox: boo
     problem('KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST needs KAKUNIN_GOOGLE_RP_METADATA (--google-rp-metadata): the gw_rp_metadata_bytes Google gave with your certificate');
   }
   const revocationCache = s['revocation-cache'] ?? '.kakunin/revocation';
-  const trustProxy = trustProxyOf(s['trust-proxy']);
+  const trustProxy = trustProxyOf(s['trust-proxy'], problem);
   const withCerts = !!s['verifier-cert'] && !!s['verifier-key'];
   const config: ServiceConfig = Object.freeze({
     host: s.host ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
@@ -284,10 +285,25 @@ function isLoopback(hostname: string): boolean {
 }
 
 /** KAKUNIN_TRUST_PROXY: unset or false, true (every peer: only behind a proxy that overwrites the
- * header), a hop count, or addresses/subnets/names Express knows (loopback, 10.0.0.0/8, ...). */
-function trustProxyOf(value: string | undefined): boolean | number | string {
-  if (value === undefined || value === '' || value === 'false') return false;
-  if (value === 'true') return true;
+ * header), a hop count, or addresses/subnets/names Express knows (loopback, 10.0.0.0/8, ...). Anything
+ * else is a problem here, naming the setting: Express would only throw "invalid IP address" later,
+ * when the app is made (and `kakunin check` makes none). */
+function trustProxyOf(value: string | undefined, problem: (message: string) => void): boolean | number | string {
+  if (value === undefined || value === '' || value.toLowerCase() === 'false') return false;
+  if (value.toLowerCase() === 'true') return true;
   if (/^\d{1,2}$/.test(value)) return Number(value);
-  return value;
+  const wrong = value.split(',').map((item) => item.trim()).filter((item) => !isProxyAddress(item));
+  if (wrong.length) problem(`--trust-proxy / KAKUNIN_TRUST_PROXY must be ${SETTINGS['trust-proxy'].must}, got "${wrong.join(', ')}"`);
+  return wrong.length ? false : value;
+}
+
+/** What Express (proxy-addr) takes in a trust list: loopback, linklocal, uniquelocal, an IP, IP/bits or IP/netmask. */
+function isProxyAddress(item: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(item)) return true;
+  const [address, range, ...rest] = item.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(range) === 4;
 }

@@ -128,7 +128,7 @@ export const SETTINGS = {
   'trust-proxy': {
     env: 'KAKUNIN_TRUST_PROXY',
     schema: text({ pattern: '^[A-Za-z0-9.:/, -]+$' }),
-    must: 'false, true, a hop count or addresses/subnets',
+    must: 'false or true (any case), a hop count 0..99, or comma-separated loopback, linklocal, uniquelocal, IP addresses and IP/bits or IP/netmask subnets',
     help: "which peers' X-Forwarded-For is believed: false (default), true, a hop count, or addresses/subnets",
   },
   'log-level': { env: 'LOG_LEVEL', schema: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), help: 'pino level (info)' },
