@@ -4,6 +4,7 @@ import { TrustRefresher } from '../../src/runtime/refresher.js';
 import { RevocationLists } from '../../src/trust/revocation-lists.js';
 import { TrustStore } from '../../src/trust/store.js';
 import { ListServer } from '../trust/helpers/lists.js';
+import { waitFor } from '../helpers/wait.js';
 
 const server = new ListServer();
 beforeAll(async () => {
@@ -99,7 +100,7 @@ describe('refresher scheduling', () => {
     lists.want({ url: 'https://crl.example/iaca.crl', kind: 'crl', issuer: new Uint8Array(0) });
     const refresher = new TrustRefresher({ lists, now: () => new Date(0), intervalMs: 20, jitter: 0, fetch: async () => (fetched++, new Uint8Array([0])) });
     refresher.start();
-    await new Promise((r) => setTimeout(r, 150));
+    await waitFor('two rounds', () => refresher.rounds >= 2);
     await refresher.stop();
     const rounds = refresher.rounds;
     expect(rounds).toBeGreaterThanOrEqual(2);

@@ -21,6 +21,7 @@ import type { VerificationSession } from '../../src/service/verifications/sessio
 import { type RedisRequestStateStore, RedisSessionStore, StoreCipher, type CompleteOutcome } from '../../src/service/store/index.js';
 import { TrustStore } from '../../src/trust/index.js';
 import { freePort } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const API_KEY = 'test-key-0123456789abcdef-QwErTyUi';
@@ -193,7 +194,7 @@ describe.each(['after-consume', 'before-result'] as const)('an answer interrupte
       expect(await again.json()).toMatchObject({ error: 'ALREADY_ANSWERED' });
     }
     expect((await read(v.id)).receipt).toBe(result.receipt);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the result event on both instances', () => events.filter((e) => e.endsWith(':verified')).length >= 2);
     expect(events.filter((e) => e.endsWith(':verified')).sort()).toEqual(['A:verified', 'B:verified']); // one change, seen by both
     // Nothing of the session's request states is left in Redis once the result is written.
     expect(await stateKeysOf(refs)).toEqual([]);
@@ -214,7 +215,7 @@ describe('an answer whose result was written just before A failed', () => {
     expect(retried.status).toBe(409);
     expect(await retried.json()).toMatchObject({ error: 'ALREADY_ANSWERED' });
     expect((await read(v.id)).receipt).toBe(first.receipt);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the result event on both instances', () => events.filter((e) => e.endsWith(':verified')).length >= 2);
     expect(events.filter((e) => e.endsWith(':verified')).sort()).toEqual(['A:verified', 'B:verified']);
   });
 });
@@ -231,7 +232,7 @@ describe('five copies of one answer at once, on both instances', () => {
       expect(r.status).toBe(409);
       expect(['ALREADY_ANSWERED', 'NONCE_REPLAYED']).toContain(((await r.json()) as { error: string }).error);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the result event on both instances', () => events.filter((e) => e.endsWith(':verified')).length >= 2);
     expect(events.filter((e) => e.endsWith(':verified')).sort()).toEqual(['A:verified', 'B:verified']);
     expect(await stateKeysOf(refs)).toEqual([]);
   });

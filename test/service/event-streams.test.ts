@@ -10,6 +10,7 @@ import { runDemo, type RunningService } from '../../src/service/startup/serve.js
 import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
 import { StreamCounter } from '../../src/service/http/stream-counter.js';
 import { capturingLogger, freePort } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 let svc: RunningService;
@@ -43,7 +44,7 @@ async function open(id: string): Promise<{ status: number; close: () => void }> 
 }
 
 async function settle(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor('the stream counts to settle', check).catch(() => undefined);
 }
 
 describe('event streams', () => {

@@ -19,6 +19,7 @@ import { connectRedis } from '../../src/service/store/redis-connection.js';
 import { TrustStore } from '../../src/trust/index.js';
 import { startRedisCluster, type RedisClusterNodes } from '../helpers/redis-cluster.js';
 import { freePort } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const KEY = 'cluster-test-key-0123456789-QwErTy';
 const publicUrl = 'http://localhost:65001'; // the "load balancer"; never listened on
@@ -173,8 +174,7 @@ describe('Redis Cluster', () => {
     expect(new Set(results.map((r) => r.id)).size).toBe(total);
 
     // Every verification's webhook arrives (at least once, always under its one event id).
-    const deadline = Date.now() + 30_000;
-    while (new Set(received.map((r) => r.verificationId)).size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    await waitFor('every webhook', () => new Set(received.map((r) => r.verificationId)).size >= total, { timeoutMs: 30_000, everyMs: 100 }).catch(() => undefined);
     const byVerification = new Map<string, Set<string>>();
     for (const r of received) byVerification.set(r.verificationId, (byVerification.get(r.verificationId) ?? new Set()).add(`${r.eventId} ${r.state}`));
     expect(byVerification.size).toBe(total);

@@ -17,6 +17,7 @@ import { cacheKey } from '../../src/runtime/revocation-cache.js';
 import { TrustStore } from '../../src/trust/index.js';
 import { ListServer, makeCrl, makeStatusList, type ListSigner } from '../trust/helpers/lists.js';
 import { capturingLogger, freePort } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const KEY = 'revocation-test-key-0123456789-QwE';
 const DAY = 86_400_000;
@@ -133,8 +134,7 @@ describe('revocation through the service (KAKUNIN_REVOCATION=fail)', () => {
     expect(first).toMatchObject({ state: 'failed', decision: { outcome: 'failed' } });
     expect(first.decision.failureCodes).toContain('STATUS_UNAVAILABLE');
     // No explicit refresh: the list URI learnt on the hot path nudges the background refresher.
-    const deadline = Date.now() + 5000;
-    while (!(lists.hits.get('/status') ?? 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the refresher to fetch the status list', () => lists.hits.get('/status'), { timeoutMs: 5000 });
     expect(lists.hits.get('/status')).toBe(1);
     await svc.ctx.revocation!.refresher.refreshOnce();
     const second = await verifyWith(revokedMdoc);

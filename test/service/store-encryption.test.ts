@@ -11,6 +11,7 @@ import { ConfigError, loadConfig } from '../../src/service/startup/load-config.j
 import { runDemo, runServe, type RunningService } from '../../src/service/startup/serve.js';
 import { parseStoreKey, recordKey, RedisSessionStore, StoreCipher, StoreValueUnreadable } from '../../src/service/store/index.js';
 import { capturingLogger, freePort } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redis = new Redis(REDIS_URL);
@@ -170,7 +171,7 @@ describe('a kyc verification in Redis', () => {
     const result = (await (await fetch(`${svc.url}/v1/verifications/${v.id}`)).json()) as { state: string; receipt: string; decision: { value: unknown } };
     expect(result.state).toBe('verified');
     expect(result.decision.value).toEqual({ kind: 'attributes', attributes: { name: '確認 花子', address: '東京都千代田区千代田1-1', birth_date: '1990-04-01' } });
-    await new Promise((r) => setTimeout(r, 200)); // the last event reaches the subscriber
+    await waitFor('the retrieved and verified events', () => messages.filter((m) => m.channel === recordKey(prefix, cipher.name(v.id), 'e')).length >= 2);
     const done = await rawValues(prefix);
     expect(done.has(recordKey(prefix, cipher.name(v.id), 's'))).toBe(true);
 

@@ -17,6 +17,7 @@ import { outboxKeyFor, RedisSessionStore, StoreCipher } from '../../src/service/
 import type { WebhookDelivery, WebhookOutcome } from '../../src/service/webhooks/delivery.js';
 import { RedisWebhookQueue } from '../../src/service/webhooks/redis-queue.js';
 import { freePort } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROOT = join(import.meta.dirname, '../..');
@@ -109,7 +110,7 @@ describe('webhook deliveries through Redis', () => {
     await q.enqueue(d);
     expect(await hook.count(3, 10_000)).toBe(3);
     expect(new Set(hook.received.map((r) => r.eventId))).toEqual(new Set([d.eventId]));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the delivery report', () => reports.length > 0);
     expect(reports.map((r) => r.outcome)).toEqual([{ delivered: true, attempts: 3 }]);
     await hook.close();
   });
@@ -125,7 +126,7 @@ describe('webhook deliveries through Redis', () => {
     const exhausted = delivery(hook.url);
     await q.enqueue(exhausted);
     expect(await hook.count(5, 10_000)).toBe(5);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('both dead-letter reports', () => reports.length >= 2);
     expect(reports.map((r) => [r.d.eventId, r.outcome])).toEqual([
       [refused.eventId, { delivered: false, attempts: 1, reason: 'HTTP 400' }],
       [exhausted.eventId, { delivered: false, attempts: 4, reason: 'HTTP 500' }],
