@@ -16,6 +16,7 @@ import {
   parseNdefMessage,
   ProximityError,
 } from '../../src/protocols/proximity/index.js';
+import { uuidToBytes } from '../../src/protocols/proximity/retrieval-methods.js';
 import { hex as vectorHex } from '../helpers/vectors.js';
 
 const hex = (name: string): Uint8Array => vectorHex(`iso18013-5-annexD-multipaz/${name}.hex`);
@@ -60,6 +61,10 @@ describe('DeviceEngagement rejects what it must', () => {
 
   it.each(['', 'https://example.com', 'mdoc:', 'mdoc:***', 'MDOC:AAAA'])('URI %j: ENGAGEMENT_INVALID', (uri) => {
     expect(code(() => parseMdocUri(uri))).toBe('ENGAGEMENT_INVALID');
+  });
+
+  it.each(['', 'not-a-uuid', '0000180a-0000-1000-8000-00805f9b34f'])('BLE service UUID %j to encode: ENGAGEMENT_INVALID', (uuid) => {
+    expect(code(() => uuidToBytes(uuid))).toBe('ENGAGEMENT_INVALID');
   });
 });
 

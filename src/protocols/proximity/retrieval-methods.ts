@@ -63,7 +63,7 @@ export function uuidFromBytes(b: Uint8Array): string {
 
 export function uuidToBytes(uuid: string): Uint8Array {
   const h = uuid.replace(/-/g, '');
-  if (!/^[0-9a-fA-F]{32}$/.test(h)) throw new TypeError(`not a UUID: ${uuid}`);
+  if (!/^[0-9a-fA-F]{32}$/.test(h)) invalid(`not a UUID: ${uuid}`);
   return new Uint8Array(Buffer.from(h, 'hex'));
 }
 
