@@ -141,7 +141,10 @@ export function apiSurface(entries: Entry[], root: string): EntrySurface[] {
       if (seenTypes.has(type)) return;
       seenTypes.add(type);
       if (type.aliasSymbol) {
-        meet(type.aliasSymbol, `${via} > ${type.aliasSymbol.name}`);
+        const alias = type.aliasSymbol;
+        // An alias of aliases (KakuninCode = FailureCode | TrustCode | ...) is one flat union to the
+        // checker: the names a user reads in its declaration are only in the text.
+        if (meet(alias, `${via} > ${alias.name}`)) visitTypeNode(writtenType(alias), `${via} > ${alias.name}`);
         for (const a of type.aliasTypeArguments ?? []) visitType(a, via);
       }
       if (type.isUnionOrIntersection()) {
@@ -194,6 +197,7 @@ export function apiSurface(entries: Entry[], root: string): EntrySurface[] {
         if (target.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias | ts.SymbolFlags.Enum)) {
           const declared = checker.getDeclaredTypeOfSymbol(target);
           visitType(declared, s.name);
+          if (target.flags & ts.SymbolFlags.TypeAlias) visitTypeNode(writtenType(target), s.name);
           // As written where it is written (`FailureCode | TrustCode | ...`, not every code spelled
           // out), so the report changes when the declaration does, not whenever a code is added.
           const written = (s: ts.Symbol) => writtenType(s)?.getText().replace(/\s+/g, ' ');

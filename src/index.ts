@@ -29,7 +29,18 @@ export type {
 } from './mdoc/result.js';
 export { FAILURE_CODES, type FailureCode } from './codes/failure-codes.js';
 export { KakuninError } from './codes/error.js';
-export type { KakuninCode, PolicyFailureCode, ProtocolFailureCode } from './codes/error-codes.js';
+export type {
+  KakuninCode,
+  PolicyFailureCode,
+  ProtocolFailureCode,
+  CoseCode,
+  TrustCode,
+  ProximityErrorCode,
+  ServiceCode,
+  ServiceReasonCode,
+  OperatorCode,
+  SandboxCode,
+} from './codes/error-codes.js';
 export { FullDate, type EncodedCbor } from './cbor/types.js';
 
 // --- Trust: anchors, VICALs, revocation ----------------------------------------------------------

@@ -19,7 +19,8 @@ const INDEX = join(ROOT, 'src/index.ts');
 const PUBLIC_API = [
   'AccountReference', 'AgeOverOptions', 'AnsweredVerificationResult', 'ApduChannel', 'BleCentralClientOptions', 'BleRetrieval', 'buildItemsRequest',
   'buildPresentationRequest', 'BuildPresentationRequestOptions', 'CertificateExtension', 'Channel', 'CheckName', 'CheckResult', 'CheckStatus',
-  'ClientIdPrefix', 'createAgeOverPurpose', 'createDevelopmentIdentity', 'createDigitalCredentialRequest', 'createKycPurpose',
+  'ClientIdPrefix', 'CoseCode', 'OperatorCode', 'ProximityErrorCode', 'SandboxCode', 'ServiceCode', 'ServiceReasonCode', 'TrustCode',
+  'createAgeOverPurpose', 'createDevelopmentIdentity', 'createDigitalCredentialRequest', 'createKycPurpose',
   'createOpenID4VPRequest', 'createResidencyPurpose', 'CredentialBinder', 'DcApiProtocol', 'Decision', 'DecisionOptions', 'DecisionValue',
   'DeviceEngagement', 'DeviceRequestInfo', 'DeviceRetrievalMethod', 'DigitalCredentialRequest', 'DigitalCredentialRequestOptions',
   'DigitalCredentialResponseOptions', 'DirectPostOptions', 'DocumentAsk', 'DocumentResult', 'ElementRef', 'EncodedCbor', 'Engagement',
