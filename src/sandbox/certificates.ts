@@ -207,7 +207,7 @@ export interface IntermediateOptions {
 }
 
 /** An intermediate CA under `parent`. ISO 18013-5 itself has DS certificates directly under the
- * IACA; this exists so chain building with intermediates (issue 2, trust/) can be tested. The IACA
+ * IACA; this exists so chain building with intermediates (trust/) can be tested. The IACA
  * made with `createIaca({ pathLength: 1 })` allows one intermediate below it. */
 export async function createIntermediateCa(parent: SandboxCa, options: IntermediateOptions = {}): Promise<SandboxCa> {
   const curve = options.curve ?? parent.keys.curve;

@@ -1,3 +1,4 @@
+import { createCipheriv, createPrivateKey } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { newJwkPair, newKeyPair } from '../../src/cose/key-pair.js';
@@ -89,5 +90,24 @@ describe('decryptEcdhEsJwe refuses', () => {
     }
     // The key agreement itself is not what failed for a good epk: the (garbage) ciphertext is.
     expect(code(() => open(jwe(good)))).toBe('RESPONSE_DECRYPTION_FAILED');
+  });
+});
+
+describe('RFC 7518 Appendix C (ECDH-ES key agreement example)', () => {
+  // Alice's ephemeral key and Bob's static key, as the RFC prints them; the RFC derives the A128GCM
+  // content key VqqN6vgjbSBcIijNcacQGg from them with apu "Alice", apv "Bob".
+  const alice = { kty: 'EC', crv: 'P-256', x: 'gI0GAILBdu7T53akrFmMyGcsF3n5dO7MmwNBHKW5SV0', y: 'SLW_xSffzlPWrHEVI30DHM_4egVwt3NQqeUD7nMFpps' };
+  const bob = { kty: 'EC', crv: 'P-256', x: 'weNJy2HscCSM6AEDTDg04biOvhFhyyWvOHQfeF_PxMQ', y: 'e8lnCO-AlStT-NJVX-crhB7QRYhiix03illJOVAOyck', d: 'VEmDZpDXXK8p8N0Cndsxs924q6nS1RXFASRl6BfUqdw' };
+  const derivedKey = Buffer.from('VqqN6vgjbSBcIijNcacQGg', 'base64url');
+
+  it('Bob opens, with his key, what was sealed under the content key the RFC derives', () => {
+    const header = b64u({ alg: 'ECDH-ES', enc: 'A128GCM', apu: 'QWxpY2U', apv: 'Qm9i', epk: alice });
+    const iv = Buffer.alloc(12, 7);
+    const cipher = createCipheriv('aes-128-gcm', derivedKey, iv);
+    cipher.setAAD(Buffer.from(header, 'ascii'));
+    const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    const jwe = [header, '', iv.toString('base64url'), ciphertext.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    const opened = decryptEcdhEsJwe(jwe, { privateKey: createPrivateKey({ key: bob, format: 'jwk' }), encValues: ['A128GCM'] });
+    expect(opened.plaintext).toEqual(Buffer.from(plaintext));
   });
 });

@@ -4,9 +4,8 @@
  *
  * Why by hand and not jose's compactDecrypt: jose 6 runs every step through WebCrypto, which in Node
  * imports both keys again and sends the key agreement, the digest and the cipher each to the libuv
- * thread pool. Measured on 2026-12-06 (one process, a 3 KB answer, 2,000 rounds each, key import
- * included in both): jose 1.24-1.43 ms of CPU per response, node:crypto 0.39-0.44 ms. The
- * verifier opens one per verification. What is done here is small and fully specified: read the
+ * thread pool: about three times the CPU per response of node:crypto (figures in
+ * docs/architecture.md, "The service's cost per flow"). The verifier opens one per verification. What is done here is small and fully specified: read the
  * header, refuse anything but exactly ECDH-ES + AES-GCM with an empty encrypted key, derive the
  * content key with the Concat KDF, open AES-GCM with the header as AAD. jose stays the second
  * opinion in the tests (test/protocols/jwe-ecdh-es.test.ts) and encrypts in the sandbox wallet.
