@@ -3,7 +3,8 @@
  * kakunin's own counters and histogram, under the names they always had, plus prom-client's process
  * metrics (CPU, memory, event-loop lag, GC). Labels are purposes, outcomes, failure codes, route
  * names and the URLs of issuers' revocation lists: never ids or personal data. Values that live
- * elsewhere (the revocation lists' state) are rendered at scrape time by collectors.
+ * elsewhere (the revocation lists' state) are read at scrape time by the metric's collect(), and
+ * prom-client writes every line of the text format.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -14,20 +15,6 @@ export interface Sample {
   value: number;
 }
 
-/** A gauge whose samples are computed at scrape time. */
-export function renderGauge(name: string, help: string, samples: readonly Sample[]): string {
-  return [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...samples.map((s) => `${name}${labelText(s.labels)} ${s.value}`)].join('\n');
-}
-
-/** A counter kept by someone else (the refresher), rendered at scrape time. */
-export function renderCounter(name: string, help: string, samples: readonly Sample[]): string {
-  return [`# HELP ${name} ${help}`, `# TYPE ${name} counter`, ...samples.map((s) => `${name}${labelText(s.labels)} ${s.value}`)].join('\n');
-}
-
-function labelText(labels: Record<string, string>): string {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
-  return parts.length ? `{${parts.join(',')}}` : '';
-}
 
 export class Metrics {
   readonly registry = new Registry();
@@ -70,8 +57,21 @@ export class Metrics {
     help: "When the verifier's own certificate (readerAuth, request objects) expires, as a Unix time: alert 30 days before.",
     registers: [this.registry],
   });
-  /** Rendered after the registry's metrics, at each scrape. */
-  readonly collectors: (() => string)[] = [];
+  /** A gauge whose samples are read from `read` at each scrape. */
+  gaugeReadAtScrape(name: string, help: string, labelNames: readonly string[], read: () => readonly Sample[]): void {
+    new Gauge({ name, help, labelNames, registers: [this.registry], collect() {
+      this.reset();
+      for (const s of read()) this.set(s.labels, s.value);
+    } });
+  }
+
+  /** A counter kept by someone else (the refresher), read from `read` at each scrape. */
+  counterReadAtScrape(name: string, help: string, labelNames: readonly string[], read: () => readonly Sample[]): void {
+    new Counter({ name, help, labelNames, registers: [this.registry], collect() {
+      this.reset();
+      for (const s of read()) this.inc(s.labels, s.value);
+    } });
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -81,7 +81,7 @@ export class Metrics {
     return this.registry.contentType;
   }
 
-  async render(): Promise<string> {
-    return [(await this.registry.metrics()).trimEnd(), ...this.collectors.map((c) => c())].join('\n') + '\n';
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
 }

@@ -14,7 +14,7 @@ import { RevocationLists, type RevocationListTarget } from '../../trust/revocati
 import { TrustRefresher, type RefreshResult } from '../../runtime/refresher.js';
 import type { TrustStore } from '../../trust/store.js';
 import type { Logger } from '../observability/logger.js';
-import { renderCounter, renderGauge, type Metrics } from '../observability/metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 
 export type RevocationMode = 'fail' | 'warn' | 'off';
 
@@ -74,7 +74,7 @@ export class ServiceRevocation {
       }
     }
     logger.info({ mode: this.mode, anchorCrls: crls, restoredFromCache: restored, cacheDir: options.cacheDir ?? null }, 'revocation checking on');
-    options.metrics.collectors.push(() => this.renderMetrics());
+    this.registerMetrics(options.metrics);
   }
 
   /** The checker handed to verifyDeviceResponse. */
@@ -166,30 +166,24 @@ export class ServiceRevocation {
     );
   }
 
-  renderMetrics(): string {
-    const at = this.options.now();
-    const lists = this.lists.metrics(at);
-    const labels = (m: { url: string; kind: string }) => ({ url: m.url, kind: m.kind });
+  private registerMetrics(metrics: Metrics): void {
+    const labelNames = ['url', 'kind'];
     const seconds = (iso?: string) => (iso ? Date.parse(iso) / 1000 : undefined);
-    const samples = (f: (m: (typeof lists)[number]) => number | undefined) =>
-      lists.flatMap((m) => {
+    const samples = (f: (m: ReturnType<RevocationLists['metrics']>[number]) => number | undefined) => () =>
+      this.lists.metrics(this.options.now()).flatMap((m) => {
         const v = f(m);
-        return v === undefined ? [] : [{ labels: labels(m), value: v }];
+        return v === undefined ? [] : [{ labels: { url: m.url, kind: m.kind }, value: v }];
       });
-    return [
-      renderGauge('kakunin_revocation_list_last_success_timestamp_seconds', 'When the copy in use of each CRL / status list was fetched (Unix time).', samples((m) => seconds(m.lastSuccess))),
-      renderGauge('kakunin_revocation_list_age_seconds', 'Age of the copy in use of each CRL / status list.', samples((m) => m.ageSeconds)),
-      renderGauge('kakunin_revocation_list_valid_until_timestamp_seconds', 'Until when the copy in use may answer (nextUpdate / exp, Unix time).', samples((m) => seconds(m.validUntil))),
-      renderGauge('kakunin_revocation_list_usable', '1 when the copy in use can answer now, 0 when verifications needing it get STATUS_UNAVAILABLE.', samples((m) => (m.usable ? 1 : 0))),
-      renderCounter('kakunin_revocation_refresh_rounds_total', 'Background refresh rounds completed.', [{ labels: {}, value: this.refresher.rounds }]),
-      renderCounter(
-        'kakunin_revocation_refresh_attempts_total',
-        'List fetches by the refresher, by kind and result (ok or the error code).',
-        [...this.attempts].map(([k, value]) => {
-          const [kind, result] = k.split('\0');
-          return { labels: { kind, result }, value };
-        }),
-      ),
-    ].join('\n');
+    metrics.gaugeReadAtScrape('kakunin_revocation_list_last_success_timestamp_seconds', 'When the copy in use of each CRL / status list was fetched (Unix time).', labelNames, samples((m) => seconds(m.lastSuccess)));
+    metrics.gaugeReadAtScrape('kakunin_revocation_list_age_seconds', 'Age of the copy in use of each CRL / status list.', labelNames, samples((m) => m.ageSeconds));
+    metrics.gaugeReadAtScrape('kakunin_revocation_list_valid_until_timestamp_seconds', 'Until when the copy in use may answer (nextUpdate / exp, Unix time).', labelNames, samples((m) => seconds(m.validUntil)));
+    metrics.gaugeReadAtScrape('kakunin_revocation_list_usable', '1 when the copy in use can answer now, 0 when verifications needing it get STATUS_UNAVAILABLE.', labelNames, samples((m) => (m.usable ? 1 : 0)));
+    metrics.counterReadAtScrape('kakunin_revocation_refresh_rounds_total', 'Background refresh rounds completed.', [], () => [{ labels: {}, value: this.refresher.rounds }]);
+    metrics.counterReadAtScrape('kakunin_revocation_refresh_attempts_total', 'List fetches by the refresher, by kind and result (ok or the error code).', ['kind', 'result'], () =>
+      [...this.attempts].map(([k, value]) => {
+        const [kind, result] = k.split('\0');
+        return { labels: { kind, result }, value };
+      }),
+    );
   }
 }
