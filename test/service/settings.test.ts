@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/service/startup/load-config.js';
-import { readSettings, SETTINGS } from '../../src/service/startup/settings.js';
+import { defaultDescription, readSettings, SETTINGS, settingsHelp, type SettingName } from '../../src/service/startup/settings.js';
+import { withSettingsTable } from '../../scripts/settings-readme.js';
 
 const KEYS = { KAKUNIN_API_KEYS: 'settings-test-key-0123456789-QwErT' };
 
@@ -40,5 +44,43 @@ describe('settings: one schema for flags and environment variables', () => {
       expect(s.env, flag).toMatch(/^[A-Z_]+$/);
       expect(s.help.length, flag).toBeGreaterThan(10);
     }
+  });
+
+  it('every default in the table meets its schema', () => {
+    const ajv = new Ajv({ strict: true });
+    for (const [flag, s] of Object.entries(SETTINGS)) {
+      const validate = ajv.compile(s.schema);
+      for (const key of ['default', 'sandboxDefault', 'proxyDefault'] as const) {
+        if (key in s) expect(validate((s as Record<string, unknown>)[key]), `${flag} ${key}`).toBe(true);
+      }
+    }
+  });
+
+  it('--help prints each default from the table, and no help text writes one of its own', () => {
+    const lines = settingsHelp().split('\n');
+    expect(lines.find((l) => l.includes('--port '))).toMatch(/listen port \(default: 8080\)$/);
+    expect(lines.find((l) => l.includes('--host '))).toContain('(default: 0.0.0.0; sandbox mode: 127.0.0.1)');
+    expect(lines.find((l) => l.includes('--keep-alive '))).toContain('(default: 5; behind a proxy (KAKUNIN_TRUST_PROXY set): 65)');
+    for (const flag of Object.keys(SETTINGS) as SettingName[]) {
+      const byDefault = defaultDescription(flag);
+      if (byDefault) expect(lines.find((l) => l.startsWith(`  --${flag} `)), flag).toContain(`(default: ${byDefault})`);
+      expect(SETTINGS[flag].help, flag).not.toMatch(/\((?!503\))\d+\)|\(off\)|default/);
+    }
+  });
+
+  it('the defaults the configuration takes are the table\'s, in serve, in sandbox mode and behind a proxy', () => {
+    const serve = loadConfig([], KEYS, { sandbox: false });
+    expect(serve).toMatchObject({ host: '0.0.0.0', port: 8080, publicUrl: 'http://localhost:8080', redisCluster: false, redisCommandTimeoutMs: 2000, redisPrefix: 'kakunin:', trustSets: [] });
+    expect(serve).toMatchObject({ webhookAllowPrivate: false, webhookTakeoverSeconds: 30, rateLimitPerIp: 120, rateLimitPerKey: 1200, pendingTtlSeconds: 300, resultTtlSeconds: 120 });
+    expect(serve).toMatchObject({ requestTimeoutSeconds: 30, trustProxy: false, maxConnectionsPerAddress: 128, keepAliveTimeoutSeconds: 5, logLevel: 'info', revocation: 'fail' });
+    expect(serve).toMatchObject({ revocationCacheDir: '.kakunin/revocation', revocationRefreshSeconds: 300, revocationAllowPrivate: false, deviceRequestVersion: '1.0', appleTestIds: false });
+    expect(loadConfig([], {}, { sandbox: true })).toMatchObject({ host: '127.0.0.1', revocation: 'warn', sandbox: true, apiKeys: [] });
+    expect(loadConfig(['--trust-proxy', 'loopback'], KEYS, { sandbox: false })).toMatchObject({ maxConnectionsPerAddress: 0, keepAliveTimeoutSeconds: 65 });
+    expect(loadConfig(['--revocation-cache', 'none'], KEYS, { sandbox: false }).revocationCacheDir).toBeUndefined();
+  });
+
+  it("README's settings table is the one npm run settings:readme writes from the table", () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    expect(readme === withSettingsTable(readme), 'README.md settings table is stale: run npm run settings:readme').toBe(true);
   });
 });

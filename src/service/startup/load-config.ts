@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { PACKAGE_CERTS_DIR } from '../../runtime/trust-folder.js';
-import { ConfigError, inspectSettings, SECRET_KEYS, SETTINGS, settingsHelp } from './settings.js';
+import { ConfigError, defaultOf, inspectSettings, SECRET_KEYS, SETTINGS, settingsHelp, type DefaultOf, type Settings, type SettingName } from './settings.js';
 import { parseStoreKey } from '../store/store-cipher.js';
 import { apiKeyWeakness } from '../http/api-key.js';
 import { descriptorLimit } from '../http/connection-limits.js';
@@ -135,8 +135,10 @@ export function inspectConfig(args: string[], env: Env, defaults: { sandbox: boo
   const { settings: s, problems } = inspectSettings(args, env);
   const problem = (message: string) => void problems.push(message);
   const sandbox = s.sandbox ?? defaults.sandbox;
-  const port = s.port ?? 8080;
-  const apiKeys = s['api-keys'] ?? [];
+  // A setting as given, or its default from the table (which may depend on sandbox mode or a proxy).
+  const value = <K extends SettingName>(name: K, behindProxy = false): NonNullable<Settings[K]> | DefaultOf<K> => s[name] ?? defaultOf(name, { sandbox, behindProxy });
+  const port = value('port');
+  const apiKeys = value('api-keys');
   // A value refused above is already reported: do not say again that it is missing.
   const apiKeysRefused = problems.some((p) => p.startsWith('--api-keys '));
   if (!sandbox && apiKeys.length === 0 && !apiKeysRefused) problem('KAKUNIN_API_KEYS (or --api-keys) is required outside sandbox mode: a comma-separated list of keys');
@@ -145,37 +147,37 @@ export function inspectConfig(args: string[], env: Env, defaults: { sandbox: boo
   const bindingKey = s['binding-key'] === undefined ? undefined : parseStoreKey(s['binding-key']);
   if (s['binding-key'] !== undefined && !bindingKey) problem('KAKUNIN_BINDING_KEY (or --binding-key) must be 32 random bytes in base64url (43 characters)');
   if (!!s['verifier-cert'] !== !!s['verifier-key']) problem('KAKUNIN_VERIFIER_CERT_FILE (--verifier-cert) and KAKUNIN_VERIFIER_KEY_FILE (--verifier-key) go together');
-  const extraCerts = s['verifier-extra-certs'] ?? [];
-  const extraKeys = s['verifier-extra-keys'] ?? [];
+  const extraCerts = value('verifier-extra-certs');
+  const extraKeys = value('verifier-extra-keys');
   if (extraCerts.length !== extraKeys.length) problem('KAKUNIN_VERIFIER_EXTRA_CERT_FILES (--verifier-extra-certs) and KAKUNIN_VERIFIER_EXTRA_KEY_FILES (--verifier-extra-keys) name as many files, in the same order');
-  const appleTestIds = s['apple-test-ids'] ?? false;
+  const appleTestIds = value('apple-test-ids');
   if (appleTestIds && !sandbox) {
     problem('KAKUNIN_APPLE_TEST_IDS (or --apple-test-ids) is for sandbox mode only: a test ID carries mock data no issuer signed, so a service that serves real people must never accept one');
   }
-  const googleRpMetadataInRequest = s['google-rp-metadata-in-request'] ?? false;
+  const googleRpMetadataInRequest = value('google-rp-metadata-in-request');
   if (googleRpMetadataInRequest && !s['google-rp-metadata']) {
     problem('KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST needs KAKUNIN_GOOGLE_RP_METADATA (--google-rp-metadata): the gw_rp_metadata_bytes Google gave with your certificate');
   }
-  const revocationCache = s['revocation-cache'] ?? '.kakunin/revocation';
-  const trustProxy = trustProxyOf(s['trust-proxy'], problem);
+  const revocationCache = value('revocation-cache');
+  const trustProxy = trustProxyOf(value('trust-proxy'), problem);
   const withCerts = !!s['verifier-cert'] && !!s['verifier-key'];
   const config: ServiceConfig = Object.freeze({
-    host: s.host ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
+    host: value('host'),
     port,
     publicUrl: catching(problem, () => publicUrlOf(s['public-url'] ?? `http://localhost:${port}`)) ?? `http://localhost:${port}`,
     sandbox,
     appleTestIds,
     apiKeys,
     ...(s['redis-url'] ? { redisUrl: s['redis-url'] } : {}),
-    redisCluster: s['redis-cluster'] ?? false,
+    redisCluster: value('redis-cluster'),
     ...(storeKey ? { storeKey } : {}),
     ...(bindingKey ? { bindingKey } : {}),
-    redisCommandTimeoutMs: s['redis-command-timeout'] ?? 2000,
-    redisPrefix: (s['redis-prefix'] ?? 'kakunin:').replace(/:?$/, ':'),
+    redisCommandTimeoutMs: value('redis-command-timeout'),
+    redisPrefix: value('redis-prefix').replace(/:?$/, ':'),
     ...(s.purposes ? { purposesFile: s.purposes } : {}),
     ...(s.municipalities?.length ? { municipalities: s.municipalities } : {}),
     trustDir: s['trust-dir'] ?? PACKAGE_CERTS_DIR,
-    trustSets: s['trust-sets'] ?? [],
+    trustSets: value('trust-sets'),
     ...(s['receipt-key'] ? { receiptKeyFile: s['receipt-key'] } : {}),
     ...(withCerts ? { verifierCertFile: s['verifier-cert'], verifierKeyFile: s['verifier-key'] } : {}),
     verifierExtraCertFiles: extraCerts.length === extraKeys.length ? extraCerts : [],
@@ -183,24 +185,23 @@ export function inspectConfig(args: string[], env: Env, defaults: { sandbox: boo
     ...(s['verifier-info'] ? { verifierInfoFile: s['verifier-info'] } : {}),
     ...(s['google-rp-metadata'] ? { googleRpMetadata: s['google-rp-metadata'] } : {}),
     googleRpMetadataInRequest,
-    deviceRequestVersion: s['device-request-version'] ?? '1.0',
+    deviceRequestVersion: value('device-request-version'),
     ...(s.webhook ? { webhookUrl: s.webhook } : {}),
-    webhookAllowPrivate: s['webhook-allow-private'] ?? false,
-    webhookTakeoverSeconds: s['webhook-takeover'] ?? 30,
-    rateLimitPerIp: s['rate-limit-ip'] ?? 120,
-    rateLimitPerKey: s['rate-limit-key'] ?? 1200,
-    pendingTtlSeconds: s['pending-ttl'] ?? 300,
-    resultTtlSeconds: s['result-ttl'] ?? 120,
-    requestTimeoutSeconds: s['request-timeout'] ?? 30,
+    webhookAllowPrivate: value('webhook-allow-private'),
+    webhookTakeoverSeconds: value('webhook-takeover'),
+    rateLimitPerIp: value('rate-limit-ip'),
+    rateLimitPerKey: value('rate-limit-key'),
+    pendingTtlSeconds: value('pending-ttl'),
+    resultTtlSeconds: value('result-ttl'),
+    requestTimeoutSeconds: value('request-timeout'),
     trustProxy,
-    ...connectionLimitsOf(s['max-connections'], s['max-connections-per-address'], s['keep-alive'], trustProxy !== false, problem),
+    ...connectionLimitsOf(s['max-connections'], value('max-connections-per-address', trustProxy !== false), value('keep-alive', trustProxy !== false), problem),
     ...(s['counter-name'] ? { counterName: s['counter-name'] } : {}),
-    logLevel: s['log-level'] ?? 'info',
-    // Fail closed in production; the sandbox issuers publish no CRLs, so the demo warns instead.
-    revocation: s.revocation ?? (sandbox ? 'warn' : 'fail'),
+    logLevel: value('log-level'),
+    revocation: value('revocation'),
     ...(revocationCache !== 'none' ? { revocationCacheDir: revocationCache } : {}),
-    revocationRefreshSeconds: s['revocation-refresh'] ?? 300,
-    revocationAllowPrivate: s['revocation-allow-private'] ?? false,
+    revocationRefreshSeconds: value('revocation-refresh'),
+    revocationAllowPrivate: value('revocation-allow-private'),
   });
   return { config, problems };
 }
@@ -234,12 +235,9 @@ function checkApiKeys(keys: string[]): void {
 
 /**
  * Connection limits: the total stays below the open-file limit (Redis, webhooks, revocation lists and
- * log files need descriptors too). Behind a proxy every connection comes from the proxy, so the
- * per-address limit is off unless set (the proxy limits per client), and idle connections are kept
- * longer than a proxy's or a load balancer's own (commonly 60 s), which would otherwise reuse a
- * connection this server had just closed.
+ * log files need descriptors too). The per-address and keep-alive defaults behind a proxy are in the table.
  */
-function connectionLimitsOf(total: number | undefined, perAddress: number | undefined, keepAlive: number | undefined, behindProxy: boolean, problem: (message: string) => void) {
+function connectionLimitsOf(total: number | undefined, maxConnectionsPerAddress: number, keepAliveTimeoutSeconds: number, problem: (message: string) => void) {
   const files = descriptorLimit();
   const maxConnections = total ?? (files ? Math.max(16, Math.floor((files * 3) / 4)) : 1024);
   if (files && maxConnections > files - 64) {
@@ -247,8 +245,8 @@ function connectionLimitsOf(total: number | undefined, perAddress: number | unde
   }
   return {
     maxConnections,
-    maxConnectionsPerAddress: perAddress ?? (behindProxy ? 0 : 128),
-    keepAliveTimeoutSeconds: keepAlive ?? (behindProxy ? 65 : 5),
+    maxConnectionsPerAddress,
+    keepAliveTimeoutSeconds,
   };
 }
 
@@ -288,8 +286,8 @@ function isLoopback(hostname: string): boolean {
  * header), a hop count, or addresses/subnets/names Express knows (loopback, 10.0.0.0/8, ...). Anything
  * else is a problem here, naming the setting: Express would only throw "invalid IP address" later,
  * when the app is made (and `kakunin check` makes none). */
-function trustProxyOf(value: string | undefined, problem: (message: string) => void): boolean | number | string {
-  if (value === undefined || value === '' || value.toLowerCase() === 'false') return false;
+function trustProxyOf(value: string, problem: (message: string) => void): boolean | number | string {
+  if (value.toLowerCase() === 'false') return false;
   if (value.toLowerCase() === 'true') return true;
   if (/^\d{1,2}$/.test(value)) return Number(value);
   const wrong = value.split(',').map((item) => item.trim()).filter((item) => !isProxyAddress(item));

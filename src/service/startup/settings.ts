@@ -31,6 +31,16 @@ interface Setting<S extends TSchema = TSchema> {
   help: string;
   /** What the value must be, for the error message (default: from the schema). */
   must?: string;
+  /** The value when the setting is not given; none: the setting is off (or see defaultText). */
+  default?: Static<S>;
+  /** The default in sandbox mode (demo, or KAKUNIN_SANDBOX), where it differs. */
+  sandboxDefault?: Static<S>;
+  /** The default behind a proxy (KAKUNIN_TRUST_PROXY set), where it differs. */
+  proxyDefault?: Static<S>;
+  /** What the default is, in words, when it is worked out at start rather than a constant. */
+  defaultText?: string;
+  /** The README's text, in Markdown, where it says more than help (help otherwise). */
+  doc?: string;
 }
 
 const integer = (minimum: number, maximum: number) => Type.Integer({ minimum, maximum });
@@ -39,27 +49,30 @@ const list = (item = text()) => Type.Array(item);
 const oneOf = <T extends string>(...values: T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 export const SETTINGS = {
-  host: { env: 'HOST', schema: text(), help: 'listen address (0.0.0.0; 127.0.0.1 in sandbox mode)' },
-  port: { env: 'PORT', schema: integer(0, 65535), help: 'listen port (8080)' },
-  'public-url': { env: 'PUBLIC_URL', schema: text(), help: 'the URL wallets and browsers reach (https; http only for localhost)' },
+  host: { env: 'HOST', schema: text(), default: '0.0.0.0', sandboxDefault: '127.0.0.1', help: 'listen address' },
+  port: { env: 'PORT', schema: integer(0, 65535), default: 8080, help: 'listen port' },
+  'public-url': { env: 'PUBLIC_URL', schema: text(), defaultText: 'http://localhost:PORT', help: 'the URL wallets and browsers reach (https; http only for localhost)' },
   'redis-url': {
     env: 'REDIS_URL',
     schema: text({ pattern: '^rediss?://' }),
     secret: true,
     must: 'a redis:// or rediss:// URL',
-    help: 'share sessions, rate limits and webhooks between instances (default: in memory)',
+    defaultText: 'none: in memory',
+    help: 'share sessions, rate limits and webhooks between instances',
   },
   'redis-cluster': {
     env: 'KAKUNIN_REDIS_CLUSTER',
     schema: Type.Boolean(),
-    help: 'REDIS_URL names a Redis Cluster or Valkey cluster: its seed nodes, comma-separated (off)',
+    default: false,
+    help: 'REDIS_URL names a Redis Cluster or Valkey cluster: its seed nodes, comma-separated',
   },
-  'redis-command-timeout': { env: 'KAKUNIN_REDIS_COMMAND_TIMEOUT_MS', schema: integer(100, 60_000), help: 'a Redis command with no reply fails (503) after this many ms (2000)' },
+  'redis-command-timeout': { env: 'KAKUNIN_REDIS_COMMAND_TIMEOUT_MS', schema: integer(100, 60_000), default: 2000, help: 'a Redis command with no reply fails (503) after this many ms' },
   'redis-prefix': {
     env: 'KAKUNIN_REDIS_PREFIX',
     schema: text({ pattern: '^[A-Za-z0-9_.-]{1,40}:?$' }),
     must: "1 to 40 letters, digits, '_', '.' or '-' (a ':' is added)",
-    help: 'what every Redis key and channel starts with (kakunin:)',
+    default: 'kakunin:',
+    help: 'what every Redis key and channel starts with',
   },
   'store-key': {
     env: 'KAKUNIN_STORE_KEY',
@@ -80,25 +93,27 @@ export const SETTINGS = {
     schema: list(Type.String({ minLength: 32, maxLength: 512 })),
     secret: true,
     must: 'comma-separated random keys of at least 32 characters each (kakunin keys init makes one)',
+    default: [],
     help: 'comma-separated keys for POST /v1/verifications, each random, 32+ characters, 128+ bits (required outside sandbox mode)',
   },
   purposes: { env: 'KAKUNIN_PURPOSES_FILE', schema: text(), help: 'custom purposes (JSON, validated against a schema)' },
   municipalities: { env: 'KAKUNIN_MUNICIPALITIES', schema: list(), help: 'residency codes accepted by the built-in purpose' },
-  'trust-dir': { env: 'KAKUNIN_TRUST_DIR', schema: text(), help: "the folder of trust sets, replacing the package's own certs/" },
-  'trust-sets': { env: 'KAKUNIN_TRUST_SETS', schema: list(), help: 'which trust sets to load (every production set)' },
+  'trust-dir': { env: 'KAKUNIN_TRUST_DIR', schema: text(), defaultText: "the package's own certs/", help: 'the folder of trust sets' },
+  'trust-sets': { env: 'KAKUNIN_TRUST_SETS', schema: list(), default: [], defaultText: 'every production set', help: 'which trust sets to load' },
   'receipt-key': { env: 'KAKUNIN_RECEIPT_KEY_FILE', schema: text(), help: 'ES256 key (PEM file) for receipts; share it between instances' },
   'verifier-cert': { env: 'KAKUNIN_VERIFIER_CERT_FILE', schema: text(), help: "the verifier's reader/client certificate chain (PEM file)" },
   'verifier-key': { env: 'KAKUNIN_VERIFIER_KEY_FILE', schema: text(), help: 'its private key (PEM file)' },
   'verifier-extra-certs': {
     env: 'KAKUNIN_VERIFIER_EXTRA_CERT_FILES',
     schema: list(),
+    default: [],
     help: 'certificate chains (PEM files, comma-separated) of other trust frameworks that also sign the DC API request: it is then offered as openid4vp-v1-multisigned',
   },
-  'verifier-extra-keys': { env: 'KAKUNIN_VERIFIER_EXTRA_KEY_FILES', schema: list(), help: 'their private keys (PEM files, comma-separated, in the same order)' },
+  'verifier-extra-keys': { env: 'KAKUNIN_VERIFIER_EXTRA_KEY_FILES', schema: list(), default: [], help: 'their private keys (PEM files, comma-separated, in the same order)' },
   'verifier-info': {
     env: 'KAKUNIN_VERIFIER_INFO_FILE',
     schema: text(),
-    help: 'OpenID4VP verifier_info: a JSON file with an array of {format, data, credential_ids?} attestations put in every request object (off)',
+    help: 'OpenID4VP verifier_info: a JSON file with an array of {format, data, credential_ids?} attestations put in every request object',
   },
   webhook: {
     env: 'KAKUNIN_WEBHOOK_URL',
@@ -106,40 +121,48 @@ export const SETTINGS = {
     must: 'an http(s) URL',
     help: 'where final states are delivered (a verification may name its own)',
   },
-  'webhook-allow-private': { env: 'KAKUNIN_WEBHOOK_ALLOW_PRIVATE', schema: Type.Boolean(), help: 'let webhooks reach private or loopback addresses (off)' },
-  'webhook-takeover': { env: 'KAKUNIN_WEBHOOK_TAKEOVER_SECONDS', schema: integer(2, 600), help: "with Redis: seconds before another instance takes over a dead instance's deliveries (30)" },
-  'rate-limit-ip': { env: 'KAKUNIN_RATE_LIMIT_IP', schema: integer(0, 1_000_000), help: 'creations per minute per client address, IPv6 per /64 (120; 0 turns off)' },
-  'rate-limit-key': { env: 'KAKUNIN_RATE_LIMIT_KEY', schema: integer(0, 1_000_000), help: 'creations per minute per API key (1200; 0 turns off)' },
-  'pending-ttl': { env: 'KAKUNIN_PENDING_TTL', schema: integer(10, 3600), help: 'seconds a wallet has to answer (300)' },
-  'result-ttl': { env: 'KAKUNIN_RESULT_TTL', schema: integer(10, 3600), help: 'seconds a result is kept (120)' },
-  'request-timeout': { env: 'KAKUNIN_REQUEST_TIMEOUT', schema: integer(1, 300), help: 'seconds a client has to send a whole request (30)' },
+  'webhook-allow-private': { env: 'KAKUNIN_WEBHOOK_ALLOW_PRIVATE', schema: Type.Boolean(), default: false, help: 'let webhooks reach private or loopback addresses' },
+  'webhook-takeover': { env: 'KAKUNIN_WEBHOOK_TAKEOVER_SECONDS', schema: integer(2, 600), default: 30, help: "with Redis: seconds before another instance takes over a dead instance's deliveries" },
+  'rate-limit-ip': { env: 'KAKUNIN_RATE_LIMIT_IP', schema: integer(0, 1_000_000), default: 120, help: 'creations per minute per client address, IPv6 per /64 (0 turns off)' },
+  'rate-limit-key': { env: 'KAKUNIN_RATE_LIMIT_KEY', schema: integer(0, 1_000_000), default: 1200, help: 'creations per minute per API key (0 turns off)' },
+  'pending-ttl': { env: 'KAKUNIN_PENDING_TTL', schema: integer(10, 3600), default: 300, help: 'seconds a wallet has to answer' },
+  'result-ttl': { env: 'KAKUNIN_RESULT_TTL', schema: integer(10, 3600), default: 120, help: 'seconds a result is kept' },
+  'request-timeout': { env: 'KAKUNIN_REQUEST_TIMEOUT', schema: integer(1, 300), default: 30, help: 'seconds a client has to send a whole request' },
   'max-connections': {
     env: 'KAKUNIN_MAX_CONNECTIONS',
     schema: integer(16, 1_000_000),
-    help: 'open client connections in all, below the open-file limit (3/4 of it; 1024 where it is unknown)',
+    defaultText: '3/4 of the open-file limit; 1024 where it is unknown',
+    help: 'open client connections in all, below the open-file limit',
   },
+  // Behind a proxy every connection comes from the proxy (which limits per client), and idle connections
+  // are kept longer than a load balancer's own (commonly 60 s), which would otherwise reuse one just closed.
   'max-connections-per-address': {
     env: 'KAKUNIN_MAX_CONNECTIONS_PER_ADDRESS',
     schema: integer(0, 1_000_000),
-    help: 'open connections per client address, IPv6 per /64 (128; behind a proxy, KAKUNIN_TRUST_PROXY set: 0, off)',
+    default: 128,
+    proxyDefault: 0,
+    help: 'open connections per client address, IPv6 per /64 (0 turns off)',
   },
-  'keep-alive': { env: 'KAKUNIN_KEEP_ALIVE_TIMEOUT', schema: integer(1, 600), help: 'seconds an idle keep-alive connection stays open (5; behind a proxy, KAKUNIN_TRUST_PROXY set: 65)' },
+  'keep-alive': { env: 'KAKUNIN_KEEP_ALIVE_TIMEOUT', schema: integer(1, 600), default: 5, proxyDefault: 65, help: 'seconds an idle keep-alive connection stays open' },
   'counter-name': { env: 'KAKUNIN_COUNTER_NAME', schema: text({ maxLength: 80 }), help: "the shop's or office's name in the counter page's title" },
   'trust-proxy': {
     env: 'KAKUNIN_TRUST_PROXY',
     schema: text({ pattern: '^[A-Za-z0-9.:/, -]+$' }),
     must: 'false or true (any case), a hop count 0..99, or comma-separated loopback, linklocal, uniquelocal, IP addresses and IP/bits or IP/netmask subnets',
-    help: "which peers' X-Forwarded-For is believed: false (default), true, a hop count, or addresses/subnets",
+    default: 'false',
+    help: "which peers' X-Forwarded-For is believed: false, true, a hop count, or addresses/subnets",
   },
-  'log-level': { env: 'LOG_LEVEL', schema: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), help: 'pino level (info)' },
-  revocation: { env: 'KAKUNIN_REVOCATION', schema: oneOf('fail', 'warn', 'off'), help: 'fail (serve), warn (demo) or off' },
-  'revocation-cache': { env: 'KAKUNIN_REVOCATION_CACHE', schema: text(), help: 'where verified lists are kept (.kakunin/revocation; none: memory only)' },
-  'revocation-refresh': { env: 'KAKUNIN_REVOCATION_REFRESH', schema: integer(5, 86_400), help: 'seconds between refresh rounds (300)' },
-  'revocation-allow-private': { env: 'KAKUNIN_REVOCATION_ALLOW_PRIVATE', schema: Type.Boolean(), help: 'let list fetches reach private or loopback addresses (off)' },
+  'log-level': { env: 'LOG_LEVEL', schema: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), default: 'info', help: 'the pino log level' },
+  // Fail closed in production; the sandbox issuers publish no CRLs, so sandbox mode warns instead.
+  revocation: { env: 'KAKUNIN_REVOCATION', schema: oneOf('fail', 'warn', 'off'), default: 'fail', sandboxDefault: 'warn', help: 'fail, warn or off' },
+  'revocation-cache': { env: 'KAKUNIN_REVOCATION_CACHE', schema: text(), default: '.kakunin/revocation', help: 'where verified lists are kept (none: memory only)' },
+  'revocation-refresh': { env: 'KAKUNIN_REVOCATION_REFRESH', schema: integer(5, 86_400), default: 300, help: 'seconds between refresh rounds' },
+  'revocation-allow-private': { env: 'KAKUNIN_REVOCATION_ALLOW_PRIVATE', schema: Type.Boolean(), default: false, help: 'let list fetches reach private or loopback addresses' },
   'device-request-version': {
     env: 'KAKUNIN_DEVICE_REQUEST_VERSION',
     schema: oneOf('1.0', '1.1'),
-    help: 'DeviceRequest version of the org-iso-mdoc request (Apple Wallet): 1.0 (default), or 1.1 with DeviceRequestInfo, readerAuth per document',
+    default: '1.0',
+    help: 'DeviceRequest version of the org-iso-mdoc request (Apple Wallet): 1.0, or 1.1 with DeviceRequestInfo, readerAuth per document',
   },
   'google-rp-metadata': {
     env: 'KAKUNIN_GOOGLE_RP_METADATA',
@@ -150,14 +173,16 @@ export const SETTINGS = {
   'google-rp-metadata-in-request': {
     env: 'KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST',
     schema: Type.Boolean(),
-    help: "send KAKUNIN_GOOGLE_RP_METADATA as client_metadata.gw_rp_metadata_bytes in the DC API's signed OpenID4VP request, where one public verifier puts it; unconfirmed by Google (off)",
+    help: "send KAKUNIN_GOOGLE_RP_METADATA as client_metadata.gw_rp_metadata_bytes in the DC API's signed OpenID4VP request, where one public verifier puts it; unconfirmed by Google",
+    default: false,
   },
   'apple-test-ids': {
     env: 'KAKUNIN_APPLE_TEST_IDS',
     schema: Type.Boolean(),
-    help: "sandbox only: Apple Wallet's integrator test IDs answer as TEST (device authenticated, no issuer), never as verified (off)",
+    help: "sandbox only: Apple Wallet's integrator test IDs answer as TEST (device authenticated, no issuer), never as verified",
+    default: false,
   },
-  sandbox: { env: 'KAKUNIN_SANDBOX', schema: Type.Boolean(), help: 'sandbox mode: test roots trusted, no API key (demo: always)' },
+  sandbox: { env: 'KAKUNIN_SANDBOX', schema: Type.Boolean(), default: false, defaultText: 'off; demo: always on', help: 'sandbox mode: test roots trusted, no API key' },
 } satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -259,10 +284,46 @@ export function settingName(name: SettingName): string {
   return `${SETTINGS[name].env} (--${name})`;
 }
 
-/** The table as `--help` prints it. */
+/** What decides a default besides the table: sandbox mode, and a proxy in front (KAKUNIN_TRUST_PROXY set). */
+export interface DefaultsFor {
+  sandbox: boolean;
+  behindProxy?: boolean;
+}
+
+type Entry<K extends SettingName> = (typeof SETTINGS)[K];
+/** A setting's value type, and undefined unless the table gives it a default. */
+export type DefaultOf<K extends SettingName> = Entry<K> extends { default: unknown } ? Static<Entry<K>['schema']> : Static<Entry<K>['schema']> | undefined;
+
+/** The value a setting takes when it is not given, from the table. */
+export function defaultOf<K extends SettingName>(name: K, when: DefaultsFor): DefaultOf<K> {
+  const s: Setting = SETTINGS[name];
+  if (when.sandbox && 'sandboxDefault' in s) return s.sandboxDefault as DefaultOf<K>;
+  if (when.behindProxy && 'proxyDefault' in s) return s.proxyDefault as DefaultOf<K>;
+  return s.default as DefaultOf<K>;
+}
+
+const shown = (value: unknown) => (typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value));
+
+/** A setting's default in words (`8080`, `0.0.0.0; sandbox mode: 127.0.0.1`), or undefined when it has none to say. */
+export function defaultDescription(name: SettingName): string | undefined {
+  const s: Setting = SETTINGS[name];
+  if (s.defaultText) return s.defaultText;
+  if (s.default === undefined || (Array.isArray(s.default) && s.default.length === 0)) return undefined;
+  return [
+    shown(s.default),
+    ...('sandboxDefault' in s ? [`sandbox mode: ${shown(s.sandboxDefault)}`] : []),
+    ...('proxyDefault' in s ? [`behind a proxy (KAKUNIN_TRUST_PROXY set): ${shown(s.proxyDefault)}`] : []),
+  ].join('; ');
+}
+
+/** The table as `--help` prints it, each default from the table. */
 export function settingsHelp(): string {
-  return (Object.entries(SETTINGS) as [string, Setting][])
-    .map(([flag, s]) => `  --${flag.padEnd(26)} ${s.env.padEnd(34)} ${s.help}${s.secret ? ' [secret: prefer the variable, flags show in ps]' : ''}`)
+  return (Object.keys(SETTINGS) as SettingName[])
+    .map((flag) => {
+      const s: Setting = SETTINGS[flag];
+      const byDefault = defaultDescription(flag);
+      return `  --${flag.padEnd(26)} ${s.env.padEnd(34)} ${s.help}${byDefault ? ` (default: ${byDefault})` : ''}${s.secret ? ' [secret: prefer the variable, flags show in ps]' : ''}`;
+    })
     .join('\n');
 }
 
