@@ -39,13 +39,18 @@ const PUBLIC_API = [
 ];
 
 /** The exports of src/index.ts as the TypeScript compiler sees them, each with its doc comment. */
-function exportsWithDocs(): { name: string; doc: string }[] {
+function exportsWithDocs(): { name: string; doc: string; isFunction: boolean; example: boolean }[] {
   const program = ts.createProgram([INDEX], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, strict: true, noEmit: true, skipLibCheck: true });
   const checker = program.getTypeChecker();
   const symbol = checker.getSymbolAtLocation(program.getSourceFile(INDEX)!)!;
   return checker.getExportsOfModule(symbol).map((s) => {
     const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
-    return { name: s.name, doc: ts.displayPartsToString(target.getDocumentationComment(checker)).trim() };
+    return {
+      name: s.name,
+      doc: ts.displayPartsToString(target.getDocumentationComment(checker)).trim(),
+      isFunction: (target.flags & ts.SymbolFlags.Function) !== 0,
+      example: target.getJsDocTags(checker).some((tag) => tag.name === 'example'),
+    };
   });
 }
 
@@ -64,6 +69,8 @@ describe('the library entry point', () => {
     const exported = exportsWithDocs();
     expect(exported.map((e) => e.name).sort()).toEqual([...PUBLIC_API].sort());
     expect(exported.filter((e) => e.doc.length < 20).map((e) => e.name)).toEqual([]);
+    // Every function shows how it is called, so the reference reads as a guide.
+    expect(exported.filter((e) => e.isFunction && !e.example).map((e) => e.name)).toEqual([]);
     // Internals stay inside: no protocol namespace, no helpers.
     expect(Object.keys(kakunin)).not.toContain('protocols');
   }, 60_000);

@@ -88,6 +88,12 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
 /**
  * Verifies every document of a DeviceResponse. Never throws for bad input: parse failures come back
  * as errors with CBOR_MALFORMED / DOCUMENT_MISSING.
+ *
+ * @example
+ * ```ts
+ * const result = verifyDeviceResponse(deviceResponseBytes, { trust: loadTrustStore(['./certs']), at: new Date(), sessionTranscript });
+ * if (!result.valid) console.log(result.errors.map((e) => e.code));
+ * ```
  */
 export function verifyDeviceResponse(input: Uint8Array, options: VerifyDeviceResponseOptions): VerificationResult {
   const result: VerificationResult = { valid: false, documents: [], errors: [] };

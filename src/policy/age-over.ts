@@ -27,6 +27,12 @@ const AGE_NAMESPACE: Record<string, string> = { [MY_NUMBER_CARD]: NS_23220, [MDL
 
 /**
  * "NN or over" from age_over_NN (My Number Card, mDL, EU PID), without a birth date unless the purpose allows it as a fallback.
+ *
+ * @example
+ * ```ts
+ * const over20 = createAgeOverPurpose({ threshold: 20 });
+ * const request = buildPresentationRequest(over20); // asks for age_over_20 only
+ * ```
  */
 export function createAgeOverPurpose(options: AgeOverOptions = {}): Purpose {
   const threshold = options.threshold ?? 20;

@@ -37,6 +37,12 @@ const SOURCES: Record<string, Record<string, Source[]>> = {
 
 /**
  * Identity check (KYC): name, address, birth date and optionally the portrait, with intent_to_retain, for a signed receipt.
+ *
+ * @example
+ * ```ts
+ * const kyc = createKycPurpose();
+ * const request = buildPresentationRequest(kyc);
+ * ```
  */
 export function createKycPurpose(options: KycOptions = {}): Purpose {
   const attributes = ['name', 'address', 'birth_date', ...(options.portrait ? ['portrait'] : [])];

@@ -64,6 +64,12 @@ function findingsOf(result: VerificationResult, index: number, options: Decision
 
 /**
  * Reduces a verification result to the purpose's minimal decision: only issuer-signed elements decide, and a failed verification decides nothing.
+ *
+ * @example
+ * ```ts
+ * const decision = reduceToDecision(purpose, result, new Date());
+ * if (decision.outcome === 'verified') console.log(decision.value); // e.g. { kind: 'age_over', threshold: 20, over: true }
+ * ```
  */
 export function reduceToDecision(purpose: Purpose, result: VerificationResult, at: Date, options: DecisionOptions = {}): Decision {
   const acceptedTypes = new Set(purpose.documents.map((d) => d.docType));

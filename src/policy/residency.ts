@@ -26,6 +26,12 @@ export interface ResidencyOptions {
 
 /**
  * "Resident of municipality X" from the My Number Card's local_gov_code_unicode, without an address.
+ *
+ * @example
+ * ```ts
+ * const chiyoda = createResidencyPurpose({ municipalities: ['131016'] });
+ * // decision.value: { kind: 'residency', resident: true, municipalities: ['131016'] }
+ * ```
  */
 export function createResidencyPurpose(options: ResidencyOptions): Purpose {
   if (options.municipalities.length === 0 && !options.mdl) {

@@ -8,6 +8,12 @@ import type { Purpose } from '../policy/purpose.js';
 
 /**
  * The built-in purposes plus those of a purposes file (JSON, validated by its schema); a bad file throws naming the place and the problem.
+ *
+ * @example
+ * ```ts
+ * const purposes = loadPurposes('purposes.json', { municipalities: ['131016'] });
+ * const purpose = purposes.get('age_over')!;
+ * ```
  */
 export function loadPurposes(path: string | undefined, presets: PresetOptions = {}): Map<string, Purpose> {
   if (!path) return presetPurposes(presets);

@@ -113,7 +113,13 @@ export function trustSetsIn(path: string): string[] {
 
 /** Loads anchors from files and folders. A folder's subfolders are trust sets; certificate files
  * directly in a folder belong to a set named after the folder. Files that cannot be used are
- * skipped and listed in `warnings`; a path that does not exist is an error. */
+ * skipped and listed in `warnings`; a path that does not exist is an error. *
+ * @example
+ * ```ts
+ * const trust = loadTrustStore(['./certs']);
+ * console.log(trust.anchors.length, trust.warnings);
+ * ```
+ */
 export function loadTrustStore(paths: string[], options: LoadOptions = {}): TrustStore {
   const anchors: TrustAnchor[] = [];
   const warnings: string[] = [];

@@ -9,7 +9,12 @@ import { createDevelopmentIdentity, pemBlocks, verifierIdentityFromPem, type Ver
 import * as x509 from '../trust/x509.js';
 
 /** Loads a configured identity: a PEM file with the leaf first (intermediates may follow, no root)
- * and a file with the leaf's private key (PKCS#8 or SEC1 PEM). The key must match the certificate. */
+ * and a file with the leaf's private key (PKCS#8 or SEC1 PEM). The key must match the certificate. *
+ * @example
+ * ```ts
+ * const identity = loadVerifierIdentity('secrets/verifier-cert.pem', 'secrets/verifier-key.pem');
+ * ```
+ */
 export function loadVerifierIdentity(certificatePemFile: string, privateKeyPemFile: string): VerifierIdentity {
   return verifierIdentityFromPem(readFileSync(certificatePemFile, 'utf8'), readFileSync(privateKeyPemFile, 'utf8'), {
     certificate: certificatePemFile,

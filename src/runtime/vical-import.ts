@@ -70,6 +70,12 @@ export interface ImportOptions {
 
 /**
  * Writes the IACAs a verified VICAL lists into a trust folder (one PEM and side file each), keeping what the operator marked as not to be imported.
+ *
+ * @example
+ * ```ts
+ * const verified = verifyVical(bytes, { roots: [vicalSignerRootDer], at: new Date() });
+ * const { written } = importVical(verified, { certsDir: './certs', set: 'aamva', source: 'https://vical.example/vical.cbor', at: new Date() });
+ * ```
  */
 export function importVical(verified: VerifiedVical, options: ImportOptions): VicalImportResult {
   const { vical } = verified;

@@ -164,6 +164,12 @@ export interface VerifyVicalOptions {
  * Verifies the COSE_Sign1 signature with the x5chain signer, the signer's path to one of `roots`
  * at `at`, and that the list is current. Throws KakuninError with VICAL_MALFORMED,
  * VICAL_SIGNATURE_INVALID, VICAL_UNTRUSTED or VICAL_EXPIRED.
+ *
+ * @example
+ * ```ts
+ * const vical = verifyVical(readFileSync('vical.cbor'), { roots: [vicalSignerRootDer], at: new Date() });
+ * console.log(vical.vical.certificateInfos.length);
+ * ```
  */
 export function verifyVical(bytes: Uint8Array, options: VerifyVicalOptions): VerifiedVical {
   const { sign1, vical, x5chain } = parseVical(bytes);

@@ -45,6 +45,13 @@ function protocolOf(response: unknown): { protocol: string; body: unknown } {
 /**
  * Opens a Digital Credentials API answer (HPKE for org-iso-mdoc, JWE for OpenID4VP), rebuilds the SessionTranscript from what was sent, uses the request state once and verifies.
  * A wallet's error instead of a presentation (OpenID4VP 1.0 Appendix A.4, `data: {error}`) throws a ProtocolError with code WALLET_ERROR and `error`, the wallet's code (a WalletErrorResponse), and leaves the state unused: a decline, not an answer that failed.
+ *
+ * @example
+ * ```ts
+ * // credential: what navigator.credentials.get(dcApi.credentialRequestOptions) gave the page
+ * const result = await receiveDigitalCredentialResponse({ id: dcApi.id, response: credential, trust, at: new Date(), store });
+ * const decision = reduceToDecision(purpose, result, new Date());
+ * ```
  */
 export async function receiveDigitalCredentialResponse(input: DigitalCredentialResponseOptions): Promise<AnsweredVerificationResult> {
   checkResponseSize(input.response, input.maxResponseBytes);

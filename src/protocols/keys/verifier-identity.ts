@@ -86,7 +86,13 @@ function randomSerial(): string {
 const DAY = 86_400_000;
 
 /** A development reader root and leaf for `host`. Not trusted by any wallet: for the sandbox wallet
- * and local tests only. */
+ * and local tests only. *
+ * @example
+ * ```ts
+ * const identity = await createDevelopmentIdentity('shop.example', new Date());
+ * // identity.rootDer: the root a test wallet trusts (SandboxWallet trustedReaderRoots)
+ * ```
+ */
 export async function createDevelopmentIdentity(
   host: string,
   now: Date,

@@ -93,6 +93,13 @@ export async function createOpenID4VPRequest(input: OpenID4VPRequestOptions): Pr
  * The signed request object for request_uri (content type application/oauth-authz-req+jwt), signed
  * now with the identity the request was made for. A wallet that POSTs to request_uri with a
  * wallet_nonce (§5.10) gets it in the object.
+ *
+ * @example
+ * ```ts
+ * // GET request_uri: the signed request object the wallet fetches
+ * const jwt = await getRequestObject(store, id, new Date(), { identity });
+ * res.type('application/oauth-authz-req+jwt').send(jwt);
+ * ```
  */
 export async function getRequestObject(store: RequestStateStore, id: string, at: Date, signer: { identity: VerifierIdentity; walletNonce?: string }): Promise<string> {
   const state = await loadState(store, id, at, 'openid4vp');
@@ -135,6 +142,12 @@ export interface DirectPostOptions extends Omit<VerifyProtocolResponseOptions, '
 
 /**
  * Opens a direct_post.jwt answer, checks it belongs to the request, uses the request state once and verifies.
+ *
+ * @example
+ * ```ts
+ * // POST response_uri: the wallet's form body (response=<JWE>)
+ * const result = await receiveDirectPost({ id, body: req.body, trust, at: new Date(), store });
+ * ```
  */
 export async function receiveDirectPost(input: DirectPostOptions): Promise<AnsweredVerificationResult> {
   checkResponseSize(input.body, input.maxResponseBytes);

@@ -18,13 +18,27 @@ export interface Engagement {
 
 /**
  * The engagement in a holder's QR code (mdoc: URI): the DeviceEngagement, the handover the SessionTranscript takes, and the retrieval methods it offers.
+ *
+ * @example
+ * ```ts
+ * const engagement = parseQrEngagement('mdoc:owBjMS4wAY...');
+ * console.log(engagement.deviceEngagement.retrievalMethods.map((m) => m.type));
+ * ```
  */
 export function parseQrEngagement(text: string): Engagement {
   const deviceEngagement = parseMdocUri(text);
   return { deviceEngagement, handover: { kind: 'qr' }, retrievalMethods: deviceEngagement.retrievalMethods };
 }
 
-/** `handoverRequest` is the reader's own Handover Request for negotiated handover, null for static. */
+/**
+ * `handoverRequest` is the reader's own Handover Request for negotiated handover, null for static.
+ *
+ * @example
+ * ```ts
+ * // the Handover Select message read from the phone (static handover: no Handover Request)
+ * const engagement = parseNfcEngagement(handoverSelect, null);
+ * ```
+ */
 export function parseNfcEngagement(handoverSelect: Uint8Array, handoverRequest: Uint8Array | null): Engagement {
   const nfc = parseHandoverSelect(handoverSelect);
   return {

@@ -62,7 +62,15 @@ export interface ReaderIdentity {
   x5chain: Uint8Array[];
 }
 
-/** The ISO 18013-5 ItemsRequest for one RequestedDocument. */
+/**
+ * The ISO 18013-5 ItemsRequest for one RequestedDocument.
+ *
+ * @example
+ * ```ts
+ * const [mnc] = buildPresentationRequest(createAgeOverPurpose(), { claimSets: 'first' }).documents;
+ * const itemsRequest = buildItemsRequest(mnc);
+ * ```
+ */
 export function buildItemsRequest(doc: RequestedDocument): ItemsRequest {
   const nameSpaces: Record<string, Record<string, boolean>> = {};
   for (const [ns, elements] of elementsByNameSpace(doc)) {

@@ -40,7 +40,16 @@ export interface BleCentralClientOptions {
   modules?: string[];
 }
 
-/** Opens the GATT server for the engagement and resolves once the phone has started the session. */
+/**
+ * Opens the GATT server for the engagement and resolves once the phone has started the session.
+ *
+ * @example
+ * ```ts
+ * const engagement = parseQrEngagement(scanned);
+ * const ble = engagement.deviceEngagement.retrievalMethods.find((m): m is BleRetrieval => m.type === 'ble')!;
+ * const transport = await openBleCentralClient(engagement.deviceEngagement, ble, { connectTimeoutMs: 10_000 });
+ * ```
+ */
 export async function openBleCentralClient(engagement: DeviceEngagement, method: BleRetrieval, options: BleCentralClientOptions): Promise<SessionTransport> {
   if (!method.centralClientMode || !method.centralClientUuid) throw new ProximityError('ENGAGEMENT_NO_TRANSPORT', 'the engagement does not offer BLE mdoc central client mode');
   const bleno = await importOptional<Bleno>(options.modules ?? ['@stoprocent/bleno', '@abandonware/bleno'], 'BLE (mdoc central client mode)', BLENO_INSTALL);
