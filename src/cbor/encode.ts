@@ -4,6 +4,7 @@
  */
 import { Encoder, Tag } from 'cbor-x';
 import { EncodedCbor, FullDate, Simple, Tagged } from './types.js';
+import { KakuninError } from '../codes/error.js';
 
 const encoder = new Encoder({
   useRecords: false,
@@ -26,7 +27,7 @@ function prepare(value: unknown): unknown {
   if (value instanceof FullDate) return new Tag(value.value, 1004);
   if (value instanceof Date) return new Tag(tdateString(value), 0);
   if (value instanceof Tagged) return new Tag(prepare(value.value), value.tag);
-  if (value instanceof Simple) throw new TypeError('encoding simple values is not supported');
+  if (value instanceof Simple) throw new KakuninError('INVALID_ARGUMENT', 'encoding simple values is not supported');
   if (value instanceof Tag) return new Tag(prepare(value.value), value.tag);
   if (Array.isArray(value)) return value.map(prepare);
   if (value instanceof Map) {

@@ -2,6 +2,7 @@
  * COSE algorithm identifiers (IANA COSE registry) that mdoc uses, and what each needs of a key.
  */
 import type { KeyObject } from 'node:crypto';
+import { KakuninError } from '../codes/error.js';
 
 export const COSE_ALG = {
   ES256: -7,
@@ -83,6 +84,6 @@ export function algorithmForKey(key: KeyObject): number {
     case 'ed448':
       return COSE_ALG.EdDSA;
     default:
-      throw new TypeError(`no COSE signature algorithm for a ${keyCurve(key)} key`);
+      throw new KakuninError('COSE_KEY_INVALID', `no COSE signature algorithm for a ${keyCurve(key)} key`);
   }
 }

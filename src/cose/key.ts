@@ -141,7 +141,7 @@ export function keyObjectToCoseKey(key: KeyObject, options: { includePrivate?: b
     // Through SPKI rather than JWK: node has no JWK form for brainpool curves.
     const curveName = key.asymmetricKeyDetails?.namedCurve;
     const entry = [...EC_CURVES].find(([, c]) => c.openssl === curveName);
-    if (!entry) throw new TypeError(`no COSE curve for ${curveName}`);
+    if (!entry) throw new KakuninError('COSE_KEY_INVALID', `no COSE curve for ${curveName}`);
     const size = entry[1].size;
     const pub = key.type === 'private' ? createPublicKey(key) : key;
     const point = pub.export({ type: 'spki', format: 'der' }).subarray(-(2 * size + 1));
@@ -158,10 +158,10 @@ export function keyObjectToCoseKey(key: KeyObject, options: { includePrivate?: b
   const jwk = key.export({ format: 'jwk' });
   if (jwk.kty === 'OKP') {
     const entry = [...OKP_CURVES].find(([, c]) => c.jwk === jwk.crv);
-    if (!entry) throw new TypeError(`no COSE curve for ${jwk.crv}`);
+    if (!entry) throw new KakuninError('COSE_KEY_INVALID', `no COSE curve for ${jwk.crv}`);
     out.set(1, KTY_OKP).set(-1, entry[0]).set(-2, bytes(jwk.x));
   } else {
-    throw new TypeError(`no COSE_Key form for a ${jwk.kty} key`);
+    throw new KakuninError('COSE_KEY_INVALID', `no COSE_Key form for a ${jwk.kty} key`);
   }
   if (options.includePrivate && jwk.d) out.set(-4, bytes(jwk.d));
   return out;

@@ -15,6 +15,7 @@ import { MDL, MY_NUMBER_CARD, NS_23220, NS_23220_JP, NS_MDL, PID, NS_PID, resolv
 import { issuerElement } from './elements.js';
 import type { AccountReference, CredentialBinder } from './account-reference.js';
 import type { Channel, DecisionValue, DocumentAsk, ElementRef, Purpose } from './purpose.js';
+import { KakuninError } from '../codes/error.js';
 
 export type { AccountReference, CredentialBinder };
 
@@ -61,7 +62,7 @@ const RANK: Record<FieldResult, number> = { match: 0, variant: 1, mismatch: 2 };
  */
 export function createAccountMatchPurpose(options: AccountMatchOptions = {}): Purpose {
   const docTypes = (options.documents ?? [MY_NUMBER_CARD, MDL, PID]).map(resolveDocType);
-  for (const docType of docTypes) if (!SOURCES[docType]) throw new RangeError(`account_match cannot use document ${docType}`);
+  for (const docType of docTypes) if (!SOURCES[docType]) throw new KakuninError('INVALID_ARGUMENT', `account_match cannot use document ${docType}`);
   const base: Purpose = {
     name: options.name ?? 'account_match',
     label: options.label ?? { ja: 'ご本人の再確認', en: 'Account holder check' },

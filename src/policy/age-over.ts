@@ -6,6 +6,7 @@
 import { MDL, MY_NUMBER_CARD, NS_23220, NS_MDL, resolveDocType } from './documents.js';
 import { ageAt, calendarDate, fullDateParts, issuerElement } from './elements.js';
 import type { DocumentAsk, ElementRef, Purpose } from './purpose.js';
+import { KakuninError } from '../codes/error.js';
 
 /**
  * The age threshold, the documents accepted, whether a birth date may stand in for age_over_NN, and the calendar's time zone.
@@ -39,13 +40,13 @@ export function createAgeOverPurpose(options: AgeOverOptions = {}): Purpose {
   const timeZone = options.timeZone ?? 'Asia/Tokyo';
   calendarDate(new Date(0), timeZone); // an unknown zone fails here, at configuration, not per answer
   if (!Number.isInteger(threshold) || threshold < 0 || threshold > 99) {
-    throw new RangeError(`age_over threshold must be an integer 0..99, got ${threshold}`);
+    throw new KakuninError('INVALID_ARGUMENT', `age_over threshold must be an integer 0..99, got ${threshold}`);
   }
   const nn = String(threshold).padStart(2, '0');
   const ageOverId = `age_over_${nn}`;
   const docTypes = (options.documents ?? [MY_NUMBER_CARD, MDL]).map(resolveDocType);
   for (const docType of docTypes) {
-    if (!AGE_NAMESPACE[docType]) throw new RangeError(`age_over cannot use document ${docType}`);
+    if (!AGE_NAMESPACE[docType]) throw new KakuninError('INVALID_ARGUMENT', `age_over cannot use document ${docType}`);
   }
   const documents: DocumentAsk[] = docTypes.map((docType) => {
     const ns = AGE_NAMESPACE[docType];

@@ -5,6 +5,7 @@
 import { resolveDocType } from './documents.js';
 import { issuerElement, reportable } from './elements.js';
 import type { DocumentAsk, Purpose } from './purpose.js';
+import { KakuninError } from '../codes/error.js';
 
 export interface ElementsOptions {
   name: string;
@@ -24,7 +25,7 @@ export function createElementsPurpose(options: ElementsOptions): Purpose {
     ],
   }));
   for (const d of documents) {
-    if (d.claimSets[0].length === 0) throw new RangeError(`purpose ${options.name}: ${d.docType} asks for no element`);
+    if (d.claimSets[0].length === 0) throw new KakuninError('INVALID_ARGUMENT', `purpose ${options.name}: ${d.docType} asks for no element`);
   }
   return {
     name: options.name,

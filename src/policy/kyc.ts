@@ -5,6 +5,7 @@
 import { MDL, MY_NUMBER_CARD, NS_23220, NS_23220_JP, NS_MDL, resolveDocType } from './documents.js';
 import { issuerElement, reportable } from './elements.js';
 import type { DocumentAsk, ElementRef, Purpose } from './purpose.js';
+import { KakuninError } from '../codes/error.js';
 
 /** Which documents, whether the portrait is asked for, and whether the elements are retained. */
 export interface KycOptions {
@@ -49,7 +50,7 @@ export function createKycPurpose(options: KycOptions = {}): Purpose {
   const docTypes = (options.documents ?? [MY_NUMBER_CARD, MDL]).map(resolveDocType);
   const documents: DocumentAsk[] = docTypes.map((docType) => {
     const sources = SOURCES[docType];
-    if (!sources) throw new RangeError(`kyc cannot use document ${docType}`);
+    if (!sources) throw new KakuninError('INVALID_ARGUMENT', `kyc cannot use document ${docType}`);
     const claims: ElementRef[] = attributes.flatMap((a) => sources[a].map((s) => ({ ...s, intentToRetain: true })));
     return { docType, claimSets: [claims] };
   });

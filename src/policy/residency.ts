@@ -7,6 +7,7 @@
 import { MDL, MY_NUMBER_CARD, NS_23220_JP, NS_MDL } from './documents.js';
 import { issuerElement } from './elements.js';
 import type { DocumentAsk, Purpose } from './purpose.js';
+import { KakuninError } from '../codes/error.js';
 
 /** Issuers of the My Number Card. */
 export const RESIDENCY_TRUST_SETS: readonly string[] = ['jp-jlis'];
@@ -35,10 +36,10 @@ export interface ResidencyOptions {
  */
 export function createResidencyPurpose(options: ResidencyOptions): Purpose {
   if (options.municipalities.length === 0 && !options.mdl) {
-    throw new RangeError('residency needs at least one municipality code or an mdl rule');
+    throw new KakuninError('INVALID_ARGUMENT', 'residency needs at least one municipality code or an mdl rule');
   }
   for (const code of options.municipalities) {
-    if (!/^\d{5,6}$/.test(code)) throw new RangeError(`residency: "${code}" is not a 5 or 6 digit 市区町村コード`);
+    if (!/^\d{5,6}$/.test(code)) throw new KakuninError('INVALID_ARGUMENT', `residency: "${code}" is not a 5 or 6 digit 市区町村コード`);
   }
   const documents: DocumentAsk[] = [];
   if (options.municipalities.length > 0) {

@@ -20,6 +20,7 @@ import { decodeSessionData, decodeSessionEstablishment, encodeSessionData, STATU
 import type { SessionTransport } from '../protocols/proximity/transport.js';
 import { createDeviceResponse, type PresentedDocument } from './issuer-device-response.js';
 import type { IssuedMdoc } from './issuer.js';
+import { KakuninError } from '../codes/error.js';
 
 /** Ways the sandbox mdoc misbehaves on purpose. */
 export interface HolderProximityDefects {
@@ -129,7 +130,7 @@ export class SandboxProximityHolder {
   /** Runs one session on `transport` until the reader terminates, the link closes, or `timeoutMs`
    * passes without a message. Always closes the transport. */
   async serve(transport: SessionTransport, timeoutMs = 10_000): Promise<HolderSessionReport> {
-    if (!this.deviceEngagementBytes) throw new TypeError('sandbox holder: show an engagement (QR or NFC) first');
+    if (!this.deviceEngagementBytes) throw new KakuninError('INVALID_ARGUMENT', 'sandbox holder: show an engagement (QR or NFC) first');
     const defects = this.options.defects ?? {};
     const report: HolderSessionReport = { requests: [], end: 'transport-closed' };
     let cipher: SessionCipher | undefined;

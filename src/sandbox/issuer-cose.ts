@@ -5,6 +5,7 @@
  */
 import { createHmac, sign, type KeyObject } from 'node:crypto';
 import { encodeCbor } from '../cbor/encode.js';
+import { KakuninError } from '../codes/error.js';
 
 const ALG_ES256 = -7;
 const ALG_ES384 = -35;
@@ -25,7 +26,7 @@ export function sandboxSignatureAlgorithm(key: KeyObject): { alg: number; hash: 
     case 'secp521r1':
       return { alg: ALG_ES512, hash: 'sha512' };
     default:
-      throw new TypeError(`sandbox cannot sign with a ${key.asymmetricKeyType} ${key.asymmetricKeyDetails?.namedCurve ?? ''} key`);
+      throw new KakuninError('INVALID_ARGUMENT', `sandbox cannot sign with a ${key.asymmetricKeyType} ${key.asymmetricKeyDetails?.namedCurve ?? ''} key`);
   }
 }
 

@@ -12,6 +12,7 @@ import { embed, encodeCbor } from '../cbor/encode.js';
 import { EncodedCbor } from '../cbor/types.js';
 import type { ElementValues, IssuedMdoc } from './issuer.js';
 import { sandboxMac0Detached, sandboxSign1 } from './issuer-cose.js';
+import { KakuninError } from '../codes/error.js';
 
 export type DeviceAuthKind =
   /** deviceSignature: COSE_Sign1 with the device key over DeviceAuthenticationBytes. */
@@ -68,7 +69,7 @@ export function sandboxTranscriptValue(bytes: Uint8Array): unknown {
   }
   const again = encodeCbor(value);
   if (Buffer.compare(Buffer.from(again), Buffer.from(inner)) !== 0) {
-    throw new TypeError('sandbox: SessionTranscript is not in the encoding cbor-x produces; give canonically encoded bytes');
+    throw new KakuninError('INVALID_ARGUMENT', 'sandbox: SessionTranscript is not in the encoding cbor-x produces; give canonically encoded bytes');
   }
   return value;
 }
@@ -97,7 +98,7 @@ function selectItems(mdoc: IssuedMdoc, disclose: Record<string, string[]> | unde
   if (disclose) {
     for (const [ns, ids] of Object.entries(disclose)) {
       for (const id of ids) {
-        if (!mdoc.items.get(ns)?.some((i) => i.elementIdentifier === id)) throw new TypeError(`sandbox: ${ns}/${id} was not issued`);
+        if (!mdoc.items.get(ns)?.some((i) => i.elementIdentifier === id)) throw new KakuninError('INVALID_ARGUMENT', `sandbox: ${ns}/${id} was not issued`);
       }
     }
   }

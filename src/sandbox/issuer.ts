@@ -11,6 +11,7 @@ import type { EncodedCbor } from '../cbor/types.js';
 import { keyObjectToCoseKey } from '../cose/key.js';
 import { generateSandboxKeyPair, type SandboxCertificate, type SandboxCurve } from './certificates.js';
 import { sandboxSign1 } from './issuer-cose.js';
+import { KakuninError } from '../codes/error.js';
 
 /** Element values by namespace then identifier. Values are CBOR-encodable (Date = tdate,
  * FullDate = full-date, Uint8Array = bstr, Map/objects = maps). */
@@ -206,7 +207,7 @@ export async function issueMdoc(options: IssueOptions): Promise<IssuedMdoc> {
     const { nameSpace, elementIdentifier, value } = defects.alterValueAfterSigning;
     const list = items.get(nameSpace);
     const item = list?.find((i) => i.elementIdentifier === elementIdentifier);
-    if (!item) throw new TypeError(`alterValueAfterSigning: no element ${nameSpace}/${elementIdentifier}`);
+    if (!item) throw new KakuninError('INVALID_ARGUMENT', `alterValueAfterSigning: no element ${nameSpace}/${elementIdentifier}`);
     item.bytes = makeItem(item.digestID, elementIdentifier, value);
   }
 
@@ -214,6 +215,6 @@ export async function issueMdoc(options: IssueOptions): Promise<IssuedMdoc> {
 }
 
 function createPublicFrom(privateKey: KeyObject): KeyObject {
-  if (privateKey.type !== 'private') throw new TypeError('deviceKey must be a private key (the holder signs with it)');
+  if (privateKey.type !== 'private') throw new KakuninError('INVALID_ARGUMENT', 'deviceKey must be a private key (the holder signs with it)');
   return createPublicKey(privateKey);
 }

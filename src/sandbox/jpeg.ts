@@ -4,6 +4,7 @@
  * browser, a wallet or an image library opens like any other. ISO/IEC 18013-5 and 23220-2 carry the
  * portrait as JPEG (or JPEG 2000) bytes.
  */
+import { KakuninError } from '../codes/error.js';
 
 /** Annex K.1, table K.1: luminance quantisation, in natural (row-major) order. */
 const LUMINANCE_QUANTISATION = [
@@ -108,8 +109,8 @@ function segment(marker: number, body: number[]): number[] {
  * same pixels always give the same bytes.
  */
 export function encodeGreyscaleJpeg(pixels: Uint8Array, width: number, height: number): Uint8Array {
-  if (pixels.length !== width * height) throw new RangeError(`expected ${width * height} samples, got ${pixels.length}`);
-  if (width < 1 || height < 1 || width > 0xffff || height > 0xffff) throw new RangeError(`image size ${width}x${height} out of range`);
+  if (pixels.length !== width * height) throw new KakuninError('INVALID_ARGUMENT', `expected ${width * height} samples, got ${pixels.length}`);
+  if (width < 1 || height < 1 || width > 0xffff || height > 0xffff) throw new KakuninError('INVALID_ARGUMENT', `image size ${width}x${height} out of range`);
   const out = new BitWriter();
   let previousDc = 0;
   for (let by = 0; by < height; by += 8) {

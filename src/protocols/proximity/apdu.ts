@@ -4,6 +4,7 @@
  * supports them, and chaining covers messages of any size.
  */
 import { ProximityError } from './errors.js';
+import { KakuninError } from '../../codes/error.js';
 
 /** NFC Forum Type 4 Tag NDEF application. */
 export const AID_NDEF = Uint8Array.from(Buffer.from('D2760000850101', 'hex'));
@@ -32,7 +33,7 @@ export function splitResponse(raw: Uint8Array): ApduResponse {
 export function command(cla: number, ins: number, p1: number, p2: number, data?: Uint8Array, le?: number): Uint8Array {
   const parts = [cla, ins, p1, p2];
   if (data && data.length) {
-    if (data.length > 255) throw new RangeError('short APDU data is at most 255 bytes');
+    if (data.length > 255) throw new KakuninError('INVALID_ARGUMENT', 'short APDU data is at most 255 bytes');
     parts.push(data.length, ...data);
   }
   if (le !== undefined) parts.push(le & 0xff);

@@ -8,6 +8,7 @@ import type { EncodedCbor } from '../../cbor/index.js';
 import { ProximityError } from './errors.js';
 import { MessageQueue } from './message-queue.js';
 import type { SessionTransport } from './transport.js';
+import { KakuninError } from '../../codes/error.js';
 
 const BASE = '-a123-48ce-896b-4c76973373e6';
 /** mdoc central client mode: the reader is the GATT server (Apple, Google, Samsung). */
@@ -38,7 +39,7 @@ export function bleIdent(eDeviceKeyBytes: EncodedCbor): Uint8Array {
 /** Splits a message into chunks for an ATT MTU (3 bytes ATT header, 1 byte chunk header). */
 export function bleChunks(message: Uint8Array, mtu: number): Uint8Array[] {
   const size = mtu - 4;
-  if (size < 1) throw new RangeError(`MTU ${mtu} too small`);
+  if (size < 1) throw new KakuninError('INVALID_ARGUMENT', `MTU ${mtu} too small`);
   const out: Uint8Array[] = [];
   for (let off = 0; off < message.length || out.length === 0; off += size) {
     const part = message.subarray(off, off + size);

@@ -10,6 +10,7 @@ import { asArray, asEmbedded, asInt, asMap, asText, decodeCbor, decodeEmbedded, 
 import { header, HEADER, parseCoseSign1, verifyCoseSign1 } from '../../cose/index.js';
 import { ProximityError } from '../proximity/errors.js';
 import { readerAuthenticationAllBytes, readerAuthenticationBytes, type DeviceRequestInfo, type ItemsRequest } from './device-request.js';
+import { KakuninError } from '../../codes/error.js';
 
 export interface ParsedDocRequest {
   itemsRequestBytes: EncodedCbor;
@@ -34,11 +35,11 @@ function parseDeviceRequestInfo(bytes: EncodedCbor, docRequestCount: number): De
     useCases: useCases.map((u) => {
       const um = asMap(u, 'UseCase');
       const mandatory = um.get('mandatory');
-      if (typeof mandatory !== 'boolean') throw new TypeError('UseCase.mandatory is not a boolean');
+      if (typeof mandatory !== 'boolean') throw new KakuninError('INVALID_ARGUMENT', 'UseCase.mandatory is not a boolean');
       const documentSets = asArray(um.get('documentSets'), 'documentSets').map((set) =>
         asArray(set, 'DocumentSet').map((i) => {
           const index = asInt(i, 'DocRequest index');
-          if (index < 0 || index >= docRequestCount) throw new RangeError(`DocumentSet names DocRequest ${index} of ${docRequestCount}`);
+          if (index < 0 || index >= docRequestCount) throw new KakuninError('INVALID_ARGUMENT', `DocumentSet names DocRequest ${index} of ${docRequestCount}`);
           return index;
         }),
       );

@@ -51,7 +51,7 @@ export class StoreCipher {
     key: Uint8Array,
     private readonly onUnreadable?: (reason: UnreadableReason) => void,
   ) {
-    if (key.length !== STORE_KEY_BYTES) throw new RangeError(`a store key is ${STORE_KEY_BYTES} bytes, got ${key.length}`);
+    if (key.length !== STORE_KEY_BYTES) throw new KakuninError('INVALID_ARGUMENT', `a store key is ${STORE_KEY_BYTES} bytes, got ${key.length}`);
     this.key = createSecretKey(Buffer.from(key));
     this.kid = createHmac('sha256', this.key).update('kakunin store key id').digest().subarray(0, 6).toString('base64url');
     this.nameKey = createSecretKey(createHmac('sha256', this.key).update('kakunin store names').digest());
