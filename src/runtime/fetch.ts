@@ -178,7 +178,11 @@ function once(url: URL, policy: Required<FetchPolicy>, deadline: number): Promis
         }
         chunks.push(c);
       });
-      res.on('end', () => resolve({ status, location, contentType, body: new Uint8Array(Buffer.concat(chunks)) }));
+      res.on('end', () => {
+        // A view of the one buffer, not a second copy: a CRL can be tens of megabytes.
+        const body = Buffer.concat(chunks);
+        resolve({ status, location, contentType, body: new Uint8Array(body.buffer, body.byteOffset, body.length) });
+      });
       res.on('error', (e) => reject(new KakuninError('FETCH_FAILED', e.message)));
     });
     const timer = setTimeout(() => req.destroy(new KakuninError('FETCH_FAILED', 'timed out')), remaining);

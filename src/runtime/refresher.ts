@@ -38,6 +38,20 @@ export interface RefreshResult {
 
 const NUDGE_DELAY_MS = 1000;
 
+/**
+ * A pause for work done in slices (RevocationLists.acceptAsync): it lets the event loop run (timers,
+ * sockets, other requests) once the work since its last yield has taken `sliceMs`, and otherwise
+ * returns at once, so that small slices cost nothing and no slice run holds the loop for long.
+ */
+export function eventLoopPause(sliceMs = 5): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < sliceMs) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    since = performance.now();
+  };
+}
+
 export class TrustRefresher {
   private timer?: NodeJS.Timeout;
   private running?: Promise<RefreshResult[]>;
@@ -61,7 +75,7 @@ export class TrustRefresher {
     try {
       const bytes = await this.fetchBytes(target);
       // Verified in slices, never holding the event loop for the whole list (a CRL can list a million).
-      await lists.acceptAsync(target, bytes, now());
+      await lists.acceptAsync(target, bytes, now(), eventLoopPause());
       return { url: target.url, kind: target.kind, ok: true };
     } catch (e) {
       const code = e instanceof KakuninError ? e.code : 'FETCH_FAILED';

@@ -10,6 +10,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RevocationListError, RevocationListKind, RevocationListMetrics, RevocationListTarget, RevocationLists } from '../trust/revocation-lists.js';
 import { parseCertificate } from '../trust/certificate.js';
@@ -95,10 +96,31 @@ export class RevocationCache {
     }
   }
 
+  /** The same, the copy's bytes written without holding the event loop (a CRL can be 60 MB: ~400 ms
+   * of writeFileSync on a busy disk). The small state file is written once the bytes are in place. */
+  private async writeAsync(name: string, data: Uint8Array): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const path = join(this.dir, name);
+    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, data, { mode: 0o600 });
+    await rename(tmp, path);
+  }
+
   /** Stores a copy that has just verified. */
   saveCopy(target: RevocationListTarget, bytes: Uint8Array, fetchedAt: Date, validUntil?: string): void {
     const key = cacheKey(target.kind, target.url);
     this.write(`${key}.bin`, bytes);
+    this.write(`${key}.json`, this.copyState(target, fetchedAt, validUntil));
+  }
+
+  /** saveCopy for a process that serves requests meanwhile. */
+  async saveCopyAsync(target: RevocationListTarget, bytes: Uint8Array, fetchedAt: Date, validUntil?: string): Promise<void> {
+    const key = cacheKey(target.kind, target.url);
+    await this.writeAsync(`${key}.bin`, bytes);
+    this.write(`${key}.json`, this.copyState(target, fetchedAt, validUntil));
+  }
+
+  private copyState(target: RevocationListTarget, fetchedAt: Date, validUntil?: string): string {
     const state: CachedListState = {
       url: target.url,
       kind: target.kind,
@@ -109,7 +131,7 @@ export class RevocationCache {
       ...(validUntil ? { validUntil } : {}),
       lastAttempt: fetchedAt.toISOString(),
     };
-    this.write(`${key}.json`, JSON.stringify(state, null, 2));
+    return JSON.stringify(state, null, 2);
   }
 
   /** Records the outcome of the latest attempts (last attempt, last error) beside each copy. */

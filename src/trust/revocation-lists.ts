@@ -107,8 +107,9 @@ export interface RevocationListsOptions {
   /** At most this many lists are tracked (default 512): list URLs come from credentials, so an
    * unbounded table would let presented credentials grow memory and the refresher's work. */
   maxLists?: number;
-  /** Called with the exact bytes of each copy that verified (to persist the last good copy). */
-  onAccepted?: (target: RevocationListTarget, bytes: Uint8Array, fetchedAt: Date) => void;
+  /** Called with the exact bytes of each copy that verified (to persist the last good copy);
+   * acceptAsync waits for a promise it returns. */
+  onAccepted?: (target: RevocationListTarget, bytes: Uint8Array, fetchedAt: Date) => void | Promise<void>;
   /** Called when a list is first asked for (the service nudges its refresher). */
   onWanted?: (target: RevocationListTarget) => void;
 }
@@ -206,11 +207,12 @@ export class RevocationLists implements RevocationChecker {
   }
 
   /**
-   * accept for a process that serves requests while it loads: a large CRL is read in slices with
-   * `pause` between them and its signature checked off the main thread (verifyCrlAsync), so that
-   * loading a million entries never holds the event loop for long. The same checks and outcome.
+   * accept for a process that serves requests while it loads: a large CRL is read and hashed in
+   * slices with `pause` called between them (verifyCrlAsync), so that with a pause that yields
+   * (runtime's eventLoopPause) loading a million entries never holds the event loop for long. The
+   * same checks and outcome as accept.
    */
-  async acceptAsync(target: RevocationListTarget, bytes: Uint8Array, at: Date, fetchedAt: Date = at, pause?: () => Promise<void>): Promise<void> {
+  async acceptAsync(target: RevocationListTarget, bytes: Uint8Array, at: Date, pause: () => Promise<void>, fetchedAt: Date = at): Promise<void> {
     const e = this.attempt(target, at);
     try {
       const copy = target.kind === 'crl' ? { crl: await verifyCrlAsync(bytes, this.crlIssuer(target), { ...this.crlOptions(at), pause }) } : { list: this.verifyList(target, bytes, at) };
@@ -219,7 +221,7 @@ export class RevocationLists implements RevocationChecker {
       this.fail(target, err, at);
       throw err;
     }
-    this.options.onAccepted?.(target, bytes, fetchedAt);
+    await this.options.onAccepted?.(target, bytes, fetchedAt);
   }
 
   private attempt(target: RevocationListTarget, at: Date): Entry {

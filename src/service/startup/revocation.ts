@@ -91,11 +91,11 @@ export class ServiceRevocation {
     await Promise.race([this.refresher.stop(), new Promise((r) => setTimeout(r, graceMs).unref())]);
   }
 
-  private persist(target: RevocationListTarget, bytes: Uint8Array, fetchedAt: Date): void {
+  private async persist(target: RevocationListTarget, bytes: Uint8Array, fetchedAt: Date): Promise<void> {
     if (!this.cache || this.restoring) return;
     try {
       const m = this.lists.metrics(fetchedAt).find((x) => x.url === target.url && x.kind === target.kind);
-      this.cache.saveCopy(target, bytes, fetchedAt, m?.validUntil);
+      await this.cache.saveCopyAsync(target, bytes, fetchedAt, m?.validUntil);
     } catch (e) {
       this.options.logger.warn({ url: target.url, kind: target.kind, reason: (e as Error).message }, 'revocation cache: cannot write the last good copy');
     }
