@@ -71,7 +71,7 @@ export const owfContext: Pick<MdocContext, 'crypto' | 'cose' | 'x509'> = {
         .issuer.split('\n')
         .filter((l) => l.startsWith(`${field}=`))
         .map((l) => l.slice(field.length + 1)),
-    getPublicKey: ({ certificate: der }) => CoseKey.fromJwk(certificate(der).publicKey.export({ format: 'jwk' }) as Record<string, unknown>),
+    getPublicKey: ({ certificate: der }) => CoseKey.fromJwk(certificate(der).publicKey.export({ format: 'jwk' })),
     verifyCertificateChain: ({ trustedCertificates, x5chain, now }) => {
       const at = now ?? new Date();
       const key = `${x5chain.map((c) => Buffer.from(c).toString('base64')).join()}|${trustedCertificates.map((c) => Buffer.from(c).toString('base64')).join()}|${at.getTime()}`;
@@ -114,6 +114,6 @@ export const owfContext: Pick<MdocContext, 'crypto' | 'cose' | 'x509'> = {
 /** Verifies with @owf/mdoc; throws (its default callback does) on a failed check. `readerKey`: the
  * reader's ephemeral private key, for deviceMac. */
 export function owfVerify(response: Uint8Array, sessionTranscript: Uint8Array, trustedCertificates: Uint8Array[], now: Date, readerKey?: KeyObject): Promise<void> {
-  const ephemeralReaderKey = readerKey ? CoseKey.fromJwk(readerKey.export({ format: 'jwk' }) as Record<string, unknown>) : undefined;
+  const ephemeralReaderKey = readerKey ? CoseKey.fromJwk(readerKey.export({ format: 'jwk' })) : undefined;
   return Verifier.verifyDeviceResponse({ deviceResponse: response, sessionTranscript, trustedCertificates, now, ephemeralReaderKey }, owfContext);
 }

@@ -202,8 +202,9 @@ export class RevocationLists implements RevocationChecker {
       this.fail(target, err, at);
       throw err;
     }
-    // Outside the try: a failure to persist is the caller's to report, not a bad list.
-    this.options.onAccepted?.(target, bytes, fetchedAt);
+    // Outside the try: a failure to persist is the caller's to report, not a bad list. A promise it
+    // returns is not waited for here (acceptAsync waits); the service's persist reports its own errors.
+    void this.options.onAccepted?.(target, bytes, fetchedAt);
   }
 
   /**
