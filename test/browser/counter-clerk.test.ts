@@ -137,18 +137,18 @@ describe('"could not verify" is not "no"', () => {
     }
   });
 
-  it('a decline says who ended it: the customer on the phone, the wallet unable to answer, or this counter', async () => {
-    const headlines = { DECLINED: ['提示が中止されました', 'Cancelled on the phone'], WALLET_ERROR: ['ウォレットが応答できませんでした', 'The wallet could not answer'], CANCELLED_BY_VERIFIER: ['確認を中止しました', 'Check cancelled'] } as const;
-    for (const [code, [ja, en]] of Object.entries(headlines)) {
+  const DECLINE_HEADLINES = { DECLINED: ['提示が中止されました', 'Cancelled on the phone'], WALLET_ERROR: ['ウォレットが応答できませんでした', 'The wallet could not answer'], CANCELLED_BY_VERIFIER: ['確認を中止しました', 'Check cancelled'] } as const;
+  for (const [code, [ja, en]] of Object.entries(DECLINE_HEADLINES)) {
+    it(`a decline says who ended it: ${code} is "${en}"`, async () => {
       for (const lang of ['ja', 'en'] as const) {
-        const page = await open(lang, 'tablet', (p) => streamAnswers(p, finalEvent('declined', true, code as keyof typeof headlines)));
+        const page = await open(lang, 'tablet', (p) => streamAnswers(p, finalEvent('declined', true, code as keyof typeof DECLINE_HEADLINES)));
         await choose(page, lang);
         await page.locator('#result:not([hidden])').waitFor();
         expect(await page.locator('#result-headline').innerText(), `${code} ${lang}`).toBe(lang === 'ja' ? ja : en);
         await page.close();
       }
-    }
-  });
+    });
+  }
 
   it('the language switch says the waiting screen again: what is checked and where it stands', async () => {
     const waiting = await open('ja', 'tablet', waitingWallet);
