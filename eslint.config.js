@@ -40,8 +40,7 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          // TypeError / RangeError still mark a caller's programming mistakes (24 throws in src/): not yet.
-          selector: ':matches(NewExpression, CallExpression)[callee.name=/^(Error|AggregateError)$/]',
+          selector: ':matches(NewExpression, CallExpression)[callee.name=/^(Error|TypeError|RangeError|SyntaxError|EvalError|ReferenceError|URIError|AggregateError)$/]',
           message: 'Throw a KakuninError (or a subclass) with a code from src/codes, not a plain Error.',
         },
       ],
