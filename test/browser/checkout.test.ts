@@ -210,7 +210,7 @@ describe('a phone without the Digital Credentials API', () => {
     const kept = await shop.evaluate(() => localStorage.getItem('kakunin.checkout'));
     // The wallet app (the sandbox wallet) answers, and is told where to send the customer's browser.
     const scan = (await (await fetch(`${demo.svc.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri }) })).json()) as { redirect_uri: string };
-    expect(scan.redirect_uri).toMatch(new RegExp(`^${demo.svc.url}/merchant.html#response_code=[A-Za-z0-9_-]{22}$`));
+    expect(scan.redirect_uri, `the sandbox wallet answered ${JSON.stringify(scan)}`).toMatch(new RegExp(`^${demo.svc.url}/merchant.html#response_code=[A-Za-z0-9_-]{22}$`));
     // The browser opens it (in a new tab, as a phone's wallet does): the page redeems the code first.
     const back = await context.newPage();
     const redeemed = back.waitForResponse((r) => r.url().endsWith('/response-code'));
