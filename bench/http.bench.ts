@@ -26,6 +26,7 @@ import { DemoWallet } from '../src/service/startup/demo-wallet.js';
 import { openID4VPSessionTranscript } from '../src/protocols/transcript/index.js';
 import { TrustStore } from '../src/trust/index.js';
 import { startRedisCluster } from '../test/helpers/redis-cluster.js';
+import { flow as oneFlow } from './flow.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -58,16 +59,7 @@ async function startServer(port: number, trustDir: string, store: Store, cpu?: n
   return child;
 }
 
-async function flow(base: string, wallet: DemoWallet): Promise<void> {
-  const created = await fetch(`${base}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: '{"purpose":"age_over"}' });
-  if (created.status !== 201) throw new Error(`create: ${created.status}`);
-  const v = (await created.json()) as { id: string; qr: { uri: string } };
-  const posted = await wallet.answerQr(v.qr.uri);
-  if (posted.status !== 200) throw new Error(`answer: ${posted.status}`);
-  await posted.body?.cancel();
-  const result = (await (await fetch(`${base}/v1/verifications/${v.id}`)).json()) as { state: string };
-  if (result.state !== 'verified') throw new Error(`result: ${result.state}`);
-}
+const flow = (base: string, wallet: DemoWallet) => oneFlow(base, wallet, KEY);
 
 /** The child's CPU time so far, in microseconds (user + system). */
 function cpuOf(child: ChildProcess): Promise<number> {

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { DemoWallet } from '../src/service/startup/demo-wallet.js';
+import { flow as oneFlow } from './flow.js';
 
 export interface ScaleRow {
   dimension: string;
@@ -111,16 +112,7 @@ async function cleanRedis(): Promise<void> {
   redis.disconnect();
 }
 
-async function flow(base: string, wallet: DemoWallet): Promise<void> {
-  const created = await fetch(`${base}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: '{"purpose":"age_over"}' });
-  if (created.status !== 201) throw new Error(`create: ${created.status}`);
-  const v = (await created.json()) as { id: string; qr: { uri: string } };
-  const posted = await wallet.answerQr(v.qr.uri);
-  if (posted.status !== 200) throw new Error(`answer: ${posted.status}`);
-  await posted.body?.cancel();
-  const result = (await (await fetch(`${base}/v1/verifications/${v.id}`)).json()) as { state: string };
-  if (result.state !== 'verified') throw new Error(`result: ${result.state}`);
-}
+const flow = (base: string, wallet: DemoWallet) => oneFlow(base, wallet, KEY);
 
 async function timedFlows(base: string, wallet: DemoWallet): Promise<number[]> {
   const latencies: number[] = [];

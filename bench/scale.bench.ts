@@ -27,6 +27,7 @@ import { verifyDeviceResponse, type VerifyDeviceResponseOptions } from '../src/m
 import { MNC_DOCTYPE } from '../src/sandbox/index.js';
 import { RevocationLists } from '../src/trust/revocation-lists.js';
 import { TrustStore } from '../src/trust/store.js';
+import { rates as measureRates } from './measure.js';
 import { pendingRows, type ScaleRow } from './scale-pending.js';
 import { createScaleIssuer, fillerAnchors, fillerRevoked, largeCrl, largeStatusList, SCALE_AT, SCALE_TRANSCRIPT, scaleMdoc, scaleResponse, type ScaleIssuer } from './scale-fixtures.js';
 
@@ -45,29 +46,8 @@ const rows: Row[] = [];
 let longestBlock = 0;
 let longestWall = 0;
 
-/** Operations per second of each function, in alternating 100 ms slices for SECONDS each. */
-async function rates(fns: Array<() => unknown>): Promise<number[]> {
-  const count = fns.map(() => 0);
-  const time = fns.map(() => 0);
-  for (const fn of fns) {
-    const warm = performance.now() + 200;
-    while (performance.now() < warm) fn();
-  }
-  while (time.some((t) => t < SECONDS * 1000)) {
-    for (let i = 0; i < fns.length; i++) {
-      const start = performance.now();
-      const end = start + 100;
-      let n = 0;
-      while (performance.now() < end) {
-        fns[i]();
-        n++;
-      }
-      count[i] += n;
-      time[i] += performance.now() - start;
-    }
-  }
-  return count.map((n, i) => (n * 1000) / time[i]);
-}
+/** Operations per second of each function, in alternating 100 ms slices for SECONDS each (bench/measure.ts). */
+const rates = (fns: Array<() => unknown>) => measureRates(fns, { seconds: SECONDS, warmMs: 200 });
 
 function gc(): void {
   if (!globalThis.gc) throw new Error('run with --expose-gc (npm run bench:scale does)');

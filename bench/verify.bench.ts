@@ -30,6 +30,7 @@ import { loadTrustStore } from '../src/runtime/trust-folder.js';
 import { createDeviceResponse, createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, mdlElements } from '../src/sandbox/index.js';
 import { openID4VPSessionTranscript } from '../src/protocols/transcript/index.js';
 import { TrustStore } from '../src/trust/store.js';
+import { rates as measureRates } from './measure.js';
 import { owfVerify } from './owf-mdoc.js';
 
 const V = fileURLToPath(new URL('../test/vectors/', import.meta.url));
@@ -104,34 +105,8 @@ function tag24(bytes: Uint8Array): Uint8Array {
   return new Uint8Array([0xd8, 0x18, ...head, ...bytes]);
 }
 
-/**
- * Measures several functions in alternating 100 ms slices for SECONDS each (after a warm-up), so that
- * a change in machine load during the run affects them all alike and the ratios stay meaningful.
- * Returns operations per second for each.
- */
-async function rates(fns: Array<() => unknown>): Promise<number[]> {
-  const count = fns.map(() => 0);
-  const time = fns.map(() => 0);
-  for (const fn of fns) {
-    const warm = performance.now() + 300;
-    while (performance.now() < warm) await fn();
-  }
-  while (time.some((t) => t < SECONDS * 1000)) {
-    for (let i = 0; i < fns.length; i++) {
-      const start = performance.now();
-      const end = start + 100;
-      let n = 0;
-      while (performance.now() < end) {
-        const r = fns[i]();
-        if (r instanceof Promise) await r;
-        n++;
-      }
-      count[i] += n;
-      time[i] += performance.now() - start;
-    }
-  }
-  return count.map((n, i) => (n * 1000) / time[i]);
-}
+/** The shared slice-alternating measurement (bench/measure.ts), with this benchmark's duration and warm-up. */
+const rates = (fns: Array<() => unknown>) => measureRates(fns, { seconds: SECONDS, warmMs: 300 });
 
 /**
  * The same public-key operations kakunin must do for one verification, with every input prepared
