@@ -304,7 +304,16 @@ function serialHash(b: Uint8Array, from: number, to: number): number {
  * run (this layer reads no clock and sets no timer). */
 const ENTRIES_PER_STEP = 1_000;
 
-type CrlParts = ParsedCrl & { signature: Uint8Array; tbs: Uint8Array; algorithm: x509.HashedAlgorithm; issuerDer: Uint8Array };
+/** A CRL as read, before its serials are put in a lookup table (that waits for the signature). */
+type CrlParts = Omit<ParsedCrl, 'revoked'> & { signature: Uint8Array; tbs: Uint8Array; algorithm: x509.HashedAlgorithm; issuerDer: Uint8Array; entries: RevokedEntries };
+
+/** Where each revoked entry's serial is in the DER (see RevokedSerials). */
+interface RevokedEntries {
+  starts: Uint32Array;
+  lengths: Uint8Array;
+  hashes: Uint32Array;
+  n: number;
+}
 
 function pemToDer(input: Uint8Array): Uint8Array {
   const text = Buffer.from(input.buffer, input.byteOffset, input.length).toString('latin1');
@@ -383,16 +392,6 @@ function* crlReader(input: Uint8Array): Generator<void, CrlParts> {
   starts = starts.subarray(0, n);
   lengths = lengths.subarray(0, n);
   hashes = hashes.subarray(0, n);
-  let cap = 16;
-  while (cap < 2 * n) cap *= 2;
-  const slots = new Int32Array(cap);
-  let size = 0;
-  for (let k = 0; k < n; ) {
-    const done = insertEntries(der, starts, lengths, hashes, slots, k, n);
-    size += done.added;
-    k = done.next;
-    if (k < n) yield;
-  }
   const number = crl.getExtension('2.5.29.20');
   return {
     der,
@@ -403,7 +402,7 @@ function* crlReader(input: Uint8Array): Generator<void, CrlParts> {
     issuerDer: new Uint8Array(AsnConvert.serialize(asn.tbsCertList.issuer)),
     thisUpdate: crl.thisUpdate,
     nextUpdate: crl.nextUpdate,
-    revoked: new RevokedSerials(der, starts, lengths, hashes, slots, size),
+    entries: { starts, lengths, hashes, n },
     crlNumber: number ? Buffer.from(number.value).toString('hex') : undefined,
   };
 }
@@ -415,24 +414,58 @@ function derLengthOf(n: number): Buffer {
   return Buffer.from([0x80 | bytes.length, ...bytes]);
 }
 
-/** Accepts DER or PEM. Reads the whole CRL at once (see readCrlAsync for one that pauses). */
-export function parseCrl(input: Uint8Array): CrlParts {
-  const reader = crlReader(input);
+/**
+ * The serials' lookup table, a slice at a time. Built only from a CRL whose signature has been
+ * checked (verifyCrl, verifyCrlAsync): the serials pick the table's slots, so a forged CRL (one fetched
+ * over plain HTTP, as distribution points are) with serials chosen to share a slot would cost
+ * n² probes, where the issuer's own serials cost about n.
+ */
+function* revokedTable(der: Uint8Array, entries: RevokedEntries): Generator<void, RevokedSerials> {
+  const { starts, lengths, hashes, n } = entries;
+  let cap = 16;
+  while (cap < 2 * n) cap *= 2;
+  const slots = new Int32Array(cap);
+  let size = 0;
+  for (let k = 0; k < n; ) {
+    const done = insertEntries(der, starts, lengths, hashes, slots, k, n);
+    size += done.added;
+    k = done.next;
+    if (k < n) yield;
+  }
+  return new RevokedSerials(der, starts, lengths, hashes, slots, size);
+}
+
+function drain<T>(steps: Generator<void, T>): T {
   for (;;) {
-    const r = reader.next();
+    const r = steps.next();
     if (r.done) return r.value;
   }
 }
 
-/** parseCrl, calling `pause` between slices of ENTRIES_PER_STEP entries: the caller's pause lets
- * other work run (runtime's eventLoopPause yields once the work since its last yield took ~5 ms). */
-export async function parseCrlAsync(input: Uint8Array, pause: () => Promise<void>): Promise<CrlParts> {
-  const reader = crlReader(input);
+async function drainAsync<T>(steps: Generator<void, T>, pause: () => Promise<void>): Promise<T> {
   for (;;) {
-    const r = reader.next();
+    const r = steps.next();
     if (r.done) return r.value;
     await pause();
   }
+}
+
+function withTable(crl: CrlParts, revoked: RevokedSerials): ParsedCrl {
+  const { der, issuer, thisUpdate, nextUpdate, crlNumber } = crl;
+  return { der, issuer, thisUpdate, nextUpdate, revoked, crlNumber };
+}
+
+/** Accepts DER or PEM. Reads the whole CRL at once, signature unchecked (see verifyCrl). */
+export function parseCrl(input: Uint8Array): ParsedCrl {
+  const crl = drain(crlReader(input));
+  return withTable(crl, drain(revokedTable(crl.der, crl.entries)));
+}
+
+/** parseCrl, calling `pause` between slices of ENTRIES_PER_STEP entries: the caller's pause lets
+ * other work run (runtime's eventLoopPause yields once the work since its last yield took ~5 ms). */
+export async function parseCrlAsync(input: Uint8Array, pause: () => Promise<void>): Promise<ParsedCrl> {
+  const crl = await drainAsync(crlReader(input), pause);
+  return withTable(crl, await drainAsync(revokedTable(crl.der, crl.entries), pause));
 }
 
 const HASHES: Record<string, string> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
@@ -468,12 +501,10 @@ function checkSignatureResult(ok: boolean): void {
   if (!ok) throw new KakuninError('CRL_SIGNATURE_INVALID', 'CRL signature does not verify with the issuer key');
 }
 
-function checkCurrent(crl: CrlParts, options: VerifyCrlOptions): ParsedCrl {
+function checkCurrent(crl: CrlParts, options: VerifyCrlOptions): void {
   const skew = (options.clockSkewSeconds ?? TRUST_CLOCK_SKEW_SECONDS) * 1000;
   if (crl.thisUpdate.getTime() > options.at.getTime() + skew) throw new KakuninError('CRL_EXPIRED', `CRL thisUpdate ${crl.thisUpdate.toISOString()} is in the future`);
   if (crl.nextUpdate && crl.nextUpdate.getTime() < options.at.getTime()) throw new KakuninError('CRL_EXPIRED', `CRL nextUpdate ${crl.nextUpdate.toISOString()} has passed`);
-  const { der, issuer: iss, thisUpdate, nextUpdate, revoked, crlNumber } = crl;
-  return { der, issuer: iss, thisUpdate, nextUpdate, revoked, crlNumber };
 }
 
 /**
@@ -483,7 +514,7 @@ function checkCurrent(crl: CrlParts, options: VerifyCrlOptions): ParsedCrl {
  * CRL_SIGNATURE_INVALID or CRL_EXPIRED.
  */
 export function verifyCrl(input: Uint8Array, issuer: ParsedCertificate, options: VerifyCrlOptions): ParsedCrl {
-  const crl = parseCrl(input);
+  const crl = drain(crlReader(input));
   checkIssuer(crl, issuer);
   let ok: boolean;
   try {
@@ -493,7 +524,8 @@ export function verifyCrl(input: Uint8Array, issuer: ParsedCertificate, options:
     throw new KakuninError('CRL_SIGNATURE_INVALID', (e as Error).message);
   }
   checkSignatureResult(ok);
-  return checkCurrent(crl, options);
+  checkCurrent(crl, options);
+  return withTable(crl, drain(revokedTable(crl.der, crl.entries)));
 }
 
 /**
@@ -503,7 +535,7 @@ export function verifyCrl(input: Uint8Array, issuer: ParsedCertificate, options:
  */
 export async function verifyCrlAsync(input: Uint8Array, issuer: ParsedCertificate, options: VerifyCrlOptions & { pause: () => Promise<void> }): Promise<ParsedCrl> {
   const { pause } = options;
-  const crl = await parseCrlAsync(input, pause);
+  const crl = await drainAsync(crlReader(input), pause);
   checkIssuer(crl, issuer);
   let ok: boolean;
   try {
@@ -524,7 +556,8 @@ export async function verifyCrlAsync(input: Uint8Array, issuer: ParsedCertificat
     throw new KakuninError('CRL_SIGNATURE_INVALID', (e as Error).message);
   }
   checkSignatureResult(ok);
-  return checkCurrent(crl, options);
+  checkCurrent(crl, options);
+  return withTable(crl, await drainAsync(revokedTable(crl.der, crl.entries), pause));
 }
 
 /** Bytes hashed between two calls of `pause`: about a millisecond of SHA-256. */

@@ -104,6 +104,33 @@ describe('loading a large CRL lets the event loop run', () => {
     expect((await verifyCrlAsync(der, parseCertificate(issuer.iaca.der), { at: AT, pause })).revoked.size).toBe(100_001);
   });
 
+  it('a CRL whose signature fails gets no lookup table: the serials, which pick its slots, are trusted only once signed', async () => {
+    // A forged CRL (distribution points are plain HTTP) could choose serials that all share a slot:
+    // n² probes. Counted by the reader's pauses: the table's slices come after the signature check.
+    const issuer = await createScaleIssuer();
+    const der = largeCrl(issuer.iaca, 100_000, WINDOW);
+    const forged = new Uint8Array(der);
+    forged[forged.length - 10] ^= 1; // in the signature
+    const count = async (input: Uint8Array) => {
+      let pauses = 0;
+      const pause = async () => {
+        pauses++;
+      };
+      const outcome = await verifyCrlAsync(input, parseCertificate(issuer.iaca.der), { at: AT, pause }).then(
+        (crl) => crl.revoked.size,
+        (e: { code: string }) => e.code,
+      );
+      return { outcome, pauses };
+    };
+    const valid = await count(der);
+    const refused = await count(forged);
+    expect(valid.outcome).toBe(100_000);
+    expect(refused.outcome).toBe('CRL_SIGNATURE_INVALID');
+    // 100,000 entries are 25 slices of the table (4,000 each), 24 pauses between them: none for the forged one.
+    expect(valid.pauses - refused.pauses).toBe(24);
+    expect(() => verifyCrl(forged, parseCertificate(issuer.iaca.der), { at: AT })).toThrow(expect.objectContaining({ code: 'CRL_SIGNATURE_INVALID' }));
+  });
+
   it("the refresher's load of a 200,000-entry CRL lets timers fire while it reads it, and the CRL then answers", async () => {
     const issuer = await createScaleIssuer();
     const der = largeCrl(issuer.iaca, 200_000, { ...WINDOW, revoked: [{ serial: issuer.ds.certificate.serialNumber, date: new Date('2026-05-02') }] });
