@@ -116,8 +116,14 @@
     $('verdict').className = 'verdict ' + (ok ? 'ok' : 'ng');
     I18n.put($('verdict'), w((ok ? 'ok' : 'ng') + (scenario === 'withdrawal' ? 'Withdrawal' : 'Recovery')));
     $('receipt').textContent = event.receipt ? JSON.stringify(Kakunin.receiptPayload(event.receipt), null, 2) : '';
+    reveal();
+  }
+
+  // The result sits under the form: on a phone, below the fold when the wallet hands back. Bring it up.
+  function reveal() {
     $('result').hidden = false;
     $('status').textContent = '';
+    $('result').scrollIntoView({ block: 'nearest' });
   }
 
   async function confirm() {
@@ -155,8 +161,7 @@
         $('verdict').className = 'verdict other';
         $('field-rows').replaceChildren();
         I18n.put($('verdict'), event.reason ? event.reason[I18n.lang] || event.reason.en : event.state);
-        $('result').hidden = false;
-        $('status').textContent = '';
+        reveal();
         $('confirm').disabled = false;
       },
       onError: function () {
