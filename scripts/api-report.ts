@@ -6,15 +6,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiReport, apiSurface } from './api-surface.js';
+import { apiReport, apiSurface, packageEntries } from './api-surface.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const REPORT = join(ROOT, 'docs/api.md');
-const ENTRIES = [
-  { name: 'kakunin', file: join(ROOT, 'src/index.ts') },
-  { name: 'kakunin/service', file: join(ROOT, 'src/service/index.ts') },
-  { name: 'kakunin/sandbox', file: join(ROOT, 'src/sandbox/index.ts') },
-];
+const ENTRIES = packageEntries(ROOT);
 
 const surfaces = apiSurface(ENTRIES, ROOT);
 const report = apiReport(surfaces);

@@ -9,7 +9,8 @@
  * package, it needs a configuration per subpath entry (three here), and it carries its own copy of
  * TypeScript. The compiler the project already uses reads src/ directly, for every entry at once.
  */
-import { relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import ts from 'typescript';
 
 export interface Entry {
@@ -17,6 +18,18 @@ export interface Entry {
   name: string;
   /** The source file of the entry. */
   file: string;
+}
+
+/**
+ * The package's entries as package.json "exports" publishes them ('.' -> 'kakunin', './service' ->
+ * 'kakunin/service'), each with the source file its dist/ file is built from.
+ */
+export function packageEntries(root: string): Entry[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, { default: string }> };
+  return Object.entries(pkg.exports).map(([subpath, target]) => ({
+    name: subpath === '.' ? pkg.name : `${pkg.name}/${subpath.replace(/^[.]\//, '')}`,
+    file: join(root, target.default.replace(/^[.]\/dist\//, 'src/').replace(/[.]js$/, '.ts')),
+  }));
 }
 
 export interface ForgottenType {

@@ -6,6 +6,8 @@
  * @example Verify a DeviceResponse (the pure core: bytes, trust and time in, a result out)
  * ```ts
  * import { loadTrustStore, verifyDeviceResponse } from 'kakunin';
+ * declare const bytes: Uint8Array; // the DeviceResponse the wallet sent
+ * declare const sessionTranscript: Uint8Array; // the SessionTranscript of the exchange, as CBOR
  * const trust = loadTrustStore(['./certs']);
  * const result = verifyDeviceResponse(bytes, { trust, at: new Date(), sessionTranscript });
  * if (!result.valid) console.log(result.errors.map((e) => e.code));

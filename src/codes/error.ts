@@ -5,8 +5,14 @@ import type { KakuninCode } from './error-codes.js';
  * are looked up by it, see codes/http-status.ts) and a message (for people). Every layer's errors
  * extend it; anything else that escapes is a defect and is reported as INTERNAL.
  *
+ * @example
  * ```ts
- * try { loadTrustStore(['./iaca']); } catch (e) { if (e instanceof KakuninError) console.log(e.code); }
+ * import { KakuninError, loadTrustStore } from 'kakunin';
+ * try {
+ *   loadTrustStore(['./iaca']);
+ * } catch (e) {
+ *   if (e instanceof KakuninError) console.log(e.code); // e.g. TRUST_STORE_INVALID
+ * }
  * ```
  */
 export class KakuninError extends Error {

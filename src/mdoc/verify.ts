@@ -91,6 +91,9 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
  *
  * @example
  * ```ts
+ * import { loadTrustStore, verifyDeviceResponse } from 'kakunin';
+ * declare const deviceResponseBytes: Uint8Array; // the DeviceResponse the wallet sent
+ * declare const sessionTranscript: Uint8Array; // the SessionTranscript of the exchange, as CBOR
  * const result = verifyDeviceResponse(deviceResponseBytes, { trust: loadTrustStore(['./certs']), at: new Date(), sessionTranscript });
  * if (!result.valid) console.log(result.errors.map((e) => e.code));
  * ```

@@ -31,6 +31,7 @@ const AGE_NAMESPACE: Record<string, string> = { [MY_NUMBER_CARD]: NS_23220, [MDL
  *
  * @example
  * ```ts
+ * import { buildPresentationRequest, createAgeOverPurpose } from 'kakunin';
  * const over20 = createAgeOverPurpose({ threshold: 20 });
  * const request = buildPresentationRequest(over20); // asks for age_over_20 only
  * ```

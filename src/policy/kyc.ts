@@ -41,6 +41,7 @@ const SOURCES: Record<string, Record<string, Source[]>> = {
  *
  * @example
  * ```ts
+ * import { buildPresentationRequest, createKycPurpose } from 'kakunin';
  * const kyc = createKycPurpose();
  * const request = buildPresentationRequest(kyc);
  * ```

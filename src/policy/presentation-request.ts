@@ -31,6 +31,10 @@ export interface BuildPresentationRequestOptions {
  *
  * @example
  * ```ts
+ * import { buildPresentationRequest, createAgeOverPurpose, createDigitalCredentialRequest, MemoryRequestStateStore, type VerifierIdentity } from 'kakunin';
+ * declare const identity: VerifierIdentity; // loadVerifierIdentity(...) or createDevelopmentIdentity(...)
+ * const store = new MemoryRequestStateStore();
+ * const origin = 'https://shop.example';
  * const purpose = createAgeOverPurpose({ threshold: 20 });
  * const request = buildPresentationRequest(purpose);
  * const dcApi = await createDigitalCredentialRequest({ request, origin, identity, at: new Date(), store });

@@ -67,6 +67,9 @@ function findingsOf(result: VerificationResult, index: number, options: Decision
  *
  * @example
  * ```ts
+ * import { reduceToDecision, type Purpose, type VerificationResult } from 'kakunin';
+ * declare const purpose: Purpose; // the purpose the request was built from
+ * declare const result: VerificationResult; // verifyDeviceResponse, receiveDirectPost, ...
  * const decision = reduceToDecision(purpose, result, new Date());
  * if (decision.outcome === 'verified') console.log(decision.value); // e.g. { kind: 'age_over', threshold: 20, over: true }
  * ```

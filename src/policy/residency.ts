@@ -30,6 +30,7 @@ export interface ResidencyOptions {
  *
  * @example
  * ```ts
+ * import { createResidencyPurpose } from 'kakunin';
  * const chiyoda = createResidencyPurpose({ municipalities: ['131016'] });
  * // decision.value: { kind: 'residency', resident: true, municipalities: ['131016'] }
  * ```

@@ -9,6 +9,21 @@ export type { ProtocolFailureCode };
 
 /**
  * An answer or request a protocol refuses (malformed, replayed, expired, not what was asked), with a failure code.
+ *
+ * @example
+ * ```ts
+ * import { ProtocolError, receiveDirectPost, type RequestStateStore, type TrustStore } from 'kakunin';
+ * declare const store: RequestStateStore;
+ * declare const trust: TrustStore;
+ * declare const id: string;
+ * declare const body: Record<string, string>;
+ * try {
+ *   await receiveDirectPost({ id, body, trust, at: new Date(), store });
+ * } catch (e) {
+ *   if (e instanceof ProtocolError && e.code === 'NONCE_REPLAYED') console.log('answered already');
+ *   else throw e;
+ * }
+ * ```
  */
 export class ProtocolError extends KakuninError {
   constructor(code: ProtocolFailureCode, message: string, options?: { cause?: unknown }) {

@@ -11,6 +11,7 @@ import type { Purpose } from '../policy/purpose.js';
  *
  * @example
  * ```ts
+ * import { loadPurposes } from 'kakunin';
  * const purposes = loadPurposes('purposes.json', { municipalities: ['131016'] });
  * const purpose = purposes.get('age_over')!;
  * ```

@@ -116,6 +116,7 @@ export function trustSetsIn(path: string): string[] {
  * skipped and listed in `warnings`; a path that does not exist is an error. *
  * @example
  * ```ts
+ * import { loadTrustStore } from 'kakunin';
  * const trust = loadTrustStore(['./certs']);
  * console.log(trust.anchors.length, trust.warnings);
  * ```

@@ -12,6 +12,7 @@ import * as x509 from '../trust/x509.js';
  * and a file with the leaf's private key (PKCS#8 or SEC1 PEM). The key must match the certificate. *
  * @example
  * ```ts
+ * import { loadVerifierIdentity } from 'kakunin';
  * const identity = loadVerifierIdentity('secrets/verifier-cert.pem', 'secrets/verifier-key.pem');
  * ```
  */

@@ -73,7 +73,10 @@ export interface ImportOptions {
  *
  * @example
  * ```ts
- * const verified = verifyVical(bytes, { roots: [vicalSignerRootDer], at: new Date() });
+ * import { readFileSync } from 'node:fs';
+ * import { importVical, verifyVical } from 'kakunin';
+ * declare const vicalSignerRootDer: Uint8Array; // the VICAL provider's root certificate, DER
+ * const verified = verifyVical(readFileSync('vical.cbor'), { roots: [vicalSignerRootDer], at: new Date() });
  * const { written } = importVical(verified, { certsDir: './certs', set: 'aamva', source: 'https://vical.example/vical.cbor', at: new Date() });
  * ```
  */

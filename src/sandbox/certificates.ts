@@ -110,6 +110,16 @@ function signingAlgorithm(curve: SandboxCurve): Algorithm | EcdsaParams {
   }
 }
 
+/**
+ * A key pair on `curve` (default P-256), as node:crypto KeyObjects and as the WebCrypto keys @peculiar/x509 signs with.
+ *
+ * @example
+ * ```ts
+ * import { generateSandboxKeyPair } from 'kakunin/sandbox';
+ * const { privateKey, publicKey } = await generateSandboxKeyPair('P-384');
+ * console.log(publicKey.asymmetricKeyType, privateKey.type); // ec private
+ * ```
+ */
 export async function generateSandboxKeyPair(curve: SandboxCurve = 'P-256'): Promise<SandboxKeyPair> {
   const cryptoKeys = (await crypto.subtle.generateKey(KEY_ALGORITHMS[curve], true, ['sign', 'verify'])) as CryptoKeyPair;
   return {
@@ -167,8 +177,19 @@ export interface IacaOptions {
   };
 }
 
-/** Self-signed IACA root: CA with pathLen 0, keyUsage keyCertSign + cRLSign (critical), subject key
- * identifier, issuerAltName and, when asked, a CRL distribution point. */
+/**
+ * Self-signed IACA root: CA with pathLen 0, keyUsage keyCertSign + cRLSign (critical), subject key
+ * identifier, issuerAltName and, when asked, a CRL distribution point.
+ *
+ * @example
+ * ```ts
+ * import { TrustStore } from 'kakunin';
+ * import { createIaca } from 'kakunin/sandbox';
+ * const iaca = await createIaca({ country: 'JP', organization: 'Sandbox Prefecture' });
+ * const trust = TrustStore.fromCertificates([iaca.der], { set: 'sandbox' }); // what a verifier trusts
+ * console.log(trust.anchors.length); // 1
+ * ```
+ */
 export async function createIaca(options: IacaOptions = {}): Promise<SandboxCa> {
   const curve = options.curve ?? 'P-256';
   const country = options.country ?? 'JP';
@@ -206,9 +227,20 @@ export interface IntermediateOptions {
   notAfter?: Date;
 }
 
-/** An intermediate CA under `parent`. ISO 18013-5 itself has DS certificates directly under the
+/**
+ * An intermediate CA under `parent`. ISO 18013-5 itself has DS certificates directly under the
  * IACA; this exists so chain building with intermediates (trust/) can be tested. The IACA
- * made with `createIaca({ pathLength: 1 })` allows one intermediate below it. */
+ * made with `createIaca({ pathLength: 1 })` allows one intermediate below it.
+ *
+ * @example
+ * ```ts
+ * import { createDocumentSigner, createIaca, createIntermediateCa } from 'kakunin/sandbox';
+ * const iaca = await createIaca({ pathLength: 1 });
+ * const intermediate = await createIntermediateCa(iaca);
+ * const signer = await createDocumentSigner(intermediate);
+ * console.log(intermediate.chain.length); // 1: the intermediate itself, below the IACA
+ * ```
+ */
 export async function createIntermediateCa(parent: SandboxCa, options: IntermediateOptions = {}): Promise<SandboxCa> {
   const curve = options.curve ?? parent.keys.curve;
   const country = options.country ?? parent.country;
@@ -265,9 +297,19 @@ export interface DocumentSignerOptions {
   };
 }
 
-/** A document signer certificate under `issuer`: not a CA, keyUsage digitalSignature (critical),
+/**
+ * A document signer certificate under `issuer`: not a CA, keyUsage digitalSignature (critical),
  * extendedKeyUsage 1.0.18013.5.1.2 (critical), same country as the issuer, validity inside the
- * issuer's unless the caller gives dates outside it on purpose, AKI/SKI, issuerAltName. */
+ * issuer's unless the caller gives dates outside it on purpose, AKI/SKI, issuerAltName.
+ *
+ * @example
+ * ```ts
+ * import { createDocumentSigner, createIaca, OID_MDOC_DS_EKU } from 'kakunin/sandbox';
+ * const iaca = await createIaca();
+ * const signer = await createDocumentSigner(iaca, { extendedKeyUsage: [OID_MDOC_DS_EKU] }); // a My Number Card signer (ISO/IEC 23220-4)
+ * console.log(signer.certificate.subject);
+ * ```
+ */
 export async function createDocumentSigner(issuer: SandboxCa, options: DocumentSignerOptions = {}): Promise<SandboxCertificate> {
   const curve = options.curve ?? 'P-256';
   const country = options.country ?? issuer.country;
@@ -310,7 +352,17 @@ export async function createDocumentSigner(issuer: SandboxCa, options: DocumentS
   return toSandboxCertificate(cert, keys, country);
 }
 
-/** The x5chain a DS puts in issuerAuth: the DS first, then any intermediates, never the IACA. */
+/**
+ * The x5chain a DS puts in issuerAuth: the DS first, then any intermediates, never the IACA.
+ *
+ * @example
+ * ```ts
+ * import { createDocumentSigner, createIaca, createIntermediateCa, x5chainFor } from 'kakunin/sandbox';
+ * const intermediate = await createIntermediateCa(await createIaca({ pathLength: 1 }));
+ * const signer = await createDocumentSigner(intermediate);
+ * console.log(x5chainFor(signer, intermediate).length); // 2: the signer, then the intermediate
+ * ```
+ */
 export function x5chainFor(ds: SandboxCertificate, issuer: SandboxCa): Uint8Array[] {
   return [ds.der, ...issuer.chain];
 }

@@ -24,6 +24,22 @@ export interface SandboxNfcCardOptions {
   sessionTimeoutMs?: number;
 }
 
+/**
+ * The holder's phone as an NFC card (ISO/IEC 7816-4 APDUs, an ApduChannel): a Type 4 Tag with the Handover Select (static, or TNEP negotiated handover), then the mdoc application carrying the session in ENVELOPE / GET RESPONSE.
+ *
+ * @example
+ * ```ts
+ * import { NfcSessionTransport } from 'kakunin';
+ * import { SandboxNfcCard, SandboxProximityHolder, type IssuedMdoc } from 'kakunin/sandbox';
+ * declare const card: IssuedMdoc; // issueMdoc(...)
+ * const holder = new SandboxProximityHolder({ documents: [card], retrievalMethods: [{ type: 'nfc', maxCommandDataLength: 255, maxResponseDataLength: 256 }] });
+ * const phone = new SandboxNfcCard(holder);
+ * // SELECT the NDEF application (D2760000850101): the tag answers 90 00
+ * const answer = await phone.transmit(Uint8Array.from([0x00, 0xa4, 0x04, 0x00, 0x07, 0xd2, 0x76, 0x00, 0x00, 0x85, 0x01, 0x01, 0x00]));
+ * // the reader then reads the Handover Select and runs readMdoc over:
+ * const transport = new NfcSessionTransport(phone, { onClose: () => phone.remove() });
+ * ```
+ */
 export class SandboxNfcCard implements ApduChannel {
   private app: 'none' | 'ndef' | 'mdoc' = 'none';
   private file: 'none' | 'cc' | 'ndef' = 'none';

@@ -79,6 +79,21 @@ const DEFAULT_BLE: DeviceRetrievalMethod = {
   centralClientUuid: '45efef74-2b2c-4837-a9a3-b0e1d05a6917',
 };
 
+/**
+ * The holder's phone in an ISO 18013-5 in-person read: it shows an engagement (QR, or NFC static or negotiated handover), then answers one session on a transport the way a wallet does (session encryption, readerAuth check when asked, the DeviceResponse with deviceSignature or deviceMac).
+ *
+ * @example
+ * ```ts
+ * import { parseQrEngagement, type SessionTransport } from 'kakunin';
+ * import { SandboxProximityHolder, type IssuedMdoc } from 'kakunin/sandbox';
+ * declare const card: IssuedMdoc; // issueMdoc(...)
+ * declare const phoneSide: SessionTransport; // the holder's end of a link whose other end the reader uses
+ * const holder = new SandboxProximityHolder({ documents: [card], deviceAuth: 'mac' });
+ * const engagement = parseQrEngagement(holder.qrEngagement()); // what the reader scans
+ * const report = await holder.serve(phoneSide, 10_000); // while the reader runs readMdoc on its end
+ * console.log(report.requests, report.end);
+ * ```
+ */
 export class SandboxProximityHolder {
   readonly eDeviceKey: EphemeralKey;
   private readonly options: HolderProximityOptions;

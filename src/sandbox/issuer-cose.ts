@@ -15,7 +15,16 @@ const ALG_HMAC256 = 5;
 const LABEL_ALG = 1;
 const LABEL_X5CHAIN = 33;
 
-/** COSE alg and node:crypto digest for a signing key (curve-sized hash, as ISO 18013-5 §9.1.3.6 has). */
+/**
+ * COSE alg and node:crypto digest for a signing key (curve-sized hash, as ISO 18013-5 §9.1.3.6 has).
+ *
+ * @example
+ * ```ts
+ * import { generateSandboxKeyPair, sandboxSignatureAlgorithm } from 'kakunin/sandbox';
+ * const { privateKey } = await generateSandboxKeyPair('P-384');
+ * console.log(sandboxSignatureAlgorithm(privateKey)); // { alg: -35, hash: 'sha384' } (ES384)
+ * ```
+ */
 export function sandboxSignatureAlgorithm(key: KeyObject): { alg: number; hash: 'sha256' | 'sha384' | 'sha512' | null } {
   if (key.asymmetricKeyType === 'ed25519' || key.asymmetricKeyType === 'ed448') return { alg: ALG_EDDSA, hash: null };
   switch (key.asymmetricKeyDetails?.namedCurve) {
@@ -44,7 +53,17 @@ export interface SandboxSign1Options {
   algOverride?: number;
 }
 
-/** COSE_Sign1 as the untagged array [protected, unprotected, payload | null, signature]. */
+/**
+ * COSE_Sign1 as the untagged array [protected, unprotected, payload | null, signature].
+ *
+ * @example
+ * ```ts
+ * import { createDocumentSigner, createIaca, sandboxSign1 } from 'kakunin/sandbox';
+ * const signer = await createDocumentSigner(await createIaca());
+ * const sign1 = sandboxSign1(new TextEncoder().encode('payload'), signer.keys.privateKey, { x5chain: [signer.der] });
+ * console.log(sign1.length); // 4: protected, unprotected, payload, signature
+ * ```
+ */
 export function sandboxSign1(payload: Uint8Array, key: KeyObject, options: SandboxSign1Options = {}): unknown[] {
   const { alg, hash } = sandboxSignatureAlgorithm(key);
   const protectedMap = new Map<number, unknown>([[LABEL_ALG, options.algOverride ?? alg]]);
@@ -59,7 +78,18 @@ export function sandboxSign1(payload: Uint8Array, key: KeyObject, options: Sandb
   return [protectedBytes, unprotected, options.detached ? null : payload, rawSign(key, hash, sigStructure)];
 }
 
-/** COSE_Mac0 with HMAC 256/256 and a detached payload, as deviceMac uses it. */
+/**
+ * COSE_Mac0 with HMAC 256/256 and a detached payload, as deviceMac uses it.
+ *
+ * @example
+ * ```ts
+ * import { randomBytes } from 'node:crypto';
+ * import { sandboxMac0Detached } from 'kakunin/sandbox';
+ * const eMacKey = new Uint8Array(randomBytes(32)); // sandboxEMacKey(...) in a real deviceMac
+ * const mac0 = sandboxMac0Detached(new TextEncoder().encode('DeviceAuthenticationBytes'), eMacKey);
+ * console.log(mac0[2]); // null: the payload is detached
+ * ```
+ */
 export function sandboxMac0Detached(payload: Uint8Array, key: Uint8Array): unknown[] {
   const protectedBytes = encodeCbor(new Map([[LABEL_ALG, ALG_HMAC256]]));
   const macStructure = encodeCbor(['MAC0', protectedBytes, new Uint8Array(0), payload]);

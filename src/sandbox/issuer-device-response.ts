@@ -57,9 +57,19 @@ export interface DeviceResponseOptions {
   version?: string;
 }
 
-/** The transcript as a value, from bytes with or without the #6.24 wrapper. Only transcripts that
+/**
+ * The transcript as a value, from bytes with or without the #6.24 wrapper. Only transcripts that
  * re-encode to the same bytes are accepted: DeviceAuthentication is built by re-encoding, and a
- * silent difference would make the sandbox sign something other than what it was given. */
+ * silent difference would make the sandbox sign something other than what it was given.
+ *
+ * @example
+ * ```ts
+ * import { sandboxTranscriptValue } from 'kakunin/sandbox';
+ * // [null, null, ["dcapi", h'00']]: a SessionTranscript as CBOR
+ * const transcript = Uint8Array.from([0x83, 0xf6, 0xf6, 0x82, 0x65, ...new TextEncoder().encode('dcapi'), 0x41, 0x00]);
+ * console.log(sandboxTranscriptValue(transcript)); // [ null, null, [ 'dcapi', Uint8Array(1) [ 0 ] ] ]
+ * ```
+ */
 export function sandboxTranscriptValue(bytes: Uint8Array): unknown {
   let value = decodeCbor(bytes);
   let inner = bytes;
@@ -74,16 +84,41 @@ export function sandboxTranscriptValue(bytes: Uint8Array): unknown {
   return value;
 }
 
-/** EMacKey = HKDF-SHA256(ECDH(device private, reader public), salt = SHA-256(SessionTranscriptBytes),
- * info "EMacKey", L = 32) (§9.1.3.5). SessionTranscriptBytes is the #6.24-wrapped transcript. */
+/**
+ * EMacKey = HKDF-SHA256(ECDH(device private, reader public), salt = SHA-256(SessionTranscriptBytes),
+ * info "EMacKey", L = 32) (§9.1.3.5). SessionTranscriptBytes is the #6.24-wrapped transcript.
+ *
+ * @example
+ * ```ts
+ * import { generateSandboxKeyPair, sandboxEMacKey, sandboxTranscriptValue } from 'kakunin/sandbox';
+ * declare const sessionTranscript: Uint8Array; // the exchange's SessionTranscript, CBOR
+ * const device = await generateSandboxKeyPair();
+ * const reader = await generateSandboxKeyPair(); // the reader's ephemeral key
+ * const eMacKey = sandboxEMacKey(device.privateKey, reader.publicKey, sandboxTranscriptValue(sessionTranscript));
+ * console.log(eMacKey.length); // 32
+ * ```
+ */
 export function sandboxEMacKey(devicePrivateKey: KeyObject, readerPublicKey: KeyObject, transcript: unknown): Uint8Array {
   const shared = diffieHellman({ privateKey: devicePrivateKey, publicKey: readerPublicKey });
   const salt = createHash('sha256').update(encodeCbor(embed(transcript))).digest();
   return new Uint8Array(hkdfSync('sha256', shared, salt, Buffer.from('EMacKey', 'ascii'), 32));
 }
 
-/** DeviceAuthenticationBytes = #6.24(bstr .cbor ["DeviceAuthentication", SessionTranscript, DocType,
- * DeviceNameSpacesBytes]) (§9.1.3.4), by encoding the structure. */
+/**
+ * DeviceAuthenticationBytes = #6.24(bstr .cbor ["DeviceAuthentication", SessionTranscript, DocType,
+ * DeviceNameSpacesBytes]) (§9.1.3.4), by encoding the structure.
+ *
+ * @example
+ * ```ts
+ * import { sandboxDeviceAuthenticationBytes, sandboxSign1, sandboxTranscriptValue, MDL_DOCTYPE, type IssuedMdoc } from 'kakunin/sandbox';
+ * import type { EncodedCbor } from 'kakunin';
+ * declare const mdl: IssuedMdoc; // issueMdoc(...)
+ * declare const sessionTranscript: Uint8Array;
+ * declare const deviceNameSpacesBytes: EncodedCbor; // #6.24 of the (usually empty) DeviceNameSpaces
+ * const toSign = sandboxDeviceAuthenticationBytes(sandboxTranscriptValue(sessionTranscript), MDL_DOCTYPE, deviceNameSpacesBytes);
+ * const deviceSignature = sandboxSign1(toSign, mdl.devicePrivateKey, { detached: true });
+ * ```
+ */
 export function sandboxDeviceAuthenticationBytes(transcript: unknown, docType: string, deviceNameSpacesBytes: EncodedCbor): Uint8Array {
   return encodeCbor(embed(['DeviceAuthentication', transcript, docType, deviceNameSpacesBytes]));
 }
@@ -144,7 +179,22 @@ function documentFor(doc: PresentedDocument, transcript: unknown): Map<string, u
   return document;
 }
 
-/** A DeviceResponse as CBOR bytes. */
+/**
+ * A DeviceResponse as CBOR bytes.
+ *
+ * @example
+ * ```ts
+ * import { loadTrustStore, verifyDeviceResponse } from 'kakunin';
+ * import { createDeviceResponse, MNC_NS, type IssuedMdoc } from 'kakunin/sandbox';
+ * declare const card: IssuedMdoc; // issueMdoc({ docType: MNC_DOCTYPE, ... })
+ * declare const sessionTranscript: Uint8Array; // the exchange's SessionTranscript, CBOR
+ * const deviceResponse = createDeviceResponse({
+ *   sessionTranscript,
+ *   documents: [{ mdoc: card, disclose: { [MNC_NS]: ['age_over_20'] }, deviceAuth: { kind: 'signature' } }],
+ * });
+ * const result = verifyDeviceResponse(deviceResponse, { trust: loadTrustStore(['./sandbox-iaca.pem']), at: new Date(), sessionTranscript });
+ * ```
+ */
 export function createDeviceResponse(options: DeviceResponseOptions): Uint8Array {
   const transcript = sandboxTranscriptValue(options.sessionTranscript);
   const response = new Map<string, unknown>([['version', options.version ?? '1.0']]);

@@ -11,7 +11,15 @@ export const MNC_JP_NS = 'org.iso.23220.1.jp';
 export const MDL_DOCTYPE = 'org.iso.18013.5.1.mDL';
 export const MDL_NS = 'org.iso.18013.5.1';
 
-/** Whole years from `birthDate` (YYYY-MM-DD) to `at`, by the calendar (UTC). */
+/**
+ * Whole years from `birthDate` (YYYY-MM-DD) to `at`, by the calendar (UTC).
+ *
+ * @example
+ * ```ts
+ * import { ageAt } from 'kakunin/sandbox';
+ * console.log(ageAt('2006-04-02', new Date('2026-04-01T12:00:00Z'))); // 19: the birthday is tomorrow
+ * ```
+ */
 export function ageAt(birthDate: string, at: Date): number {
   const [y, m, d] = birthDate.split('-').map(Number);
   let age = at.getUTCFullYear() - y;
@@ -48,7 +56,16 @@ export const SAMPLE_MNC_PERSON: Readonly<MyNumberCardPerson> = Object.freeze({
 /** The ages for which age_over_NN is issued when the caller does not choose. */
 export const DEFAULT_AGE_THRESHOLDS = [18, 20, 21, 65] as const;
 
-/** My Number Card elements at time `at` (which fixes age_in_years and the age_over_NN answers). */
+/**
+ * My Number Card elements at time `at` (which fixes age_in_years and the age_over_NN answers).
+ *
+ * @example
+ * ```ts
+ * import { MNC_NS, myNumberCardElements, SAMPLE_MNC_PERSON } from 'kakunin/sandbox';
+ * const elements = myNumberCardElements({ ...SAMPLE_MNC_PERSON, birthDate: '2000-01-01' }, new Date(), [20]);
+ * console.log(elements[MNC_NS].age_over_20); // true
+ * ```
+ */
 export function myNumberCardElements(
   person: MyNumberCardPerson = SAMPLE_MNC_PERSON,
   at: Date,
@@ -99,7 +116,16 @@ export const SAMPLE_MDL_HOLDER: Readonly<MdlHolder> = Object.freeze({
   drivingPrivileges: [{ vehicle_category_code: 'B', issue_date: '2024-01-10', expiry_date: '2034-01-10' }],
 });
 
-/** mDL elements (ISO 18013-5 §7.2.1) at time `at`. */
+/**
+ * mDL elements (ISO 18013-5 §7.2.1) at time `at`.
+ *
+ * @example
+ * ```ts
+ * import { MDL_NS, mdlElements, SAMPLE_MDL_HOLDER } from 'kakunin/sandbox';
+ * const elements = mdlElements({ ...SAMPLE_MDL_HOLDER, familyName: 'Sato' }, new Date());
+ * console.log(elements[MDL_NS].family_name); // 'Sato'
+ * ```
+ */
 export function mdlElements(holder: MdlHolder = SAMPLE_MDL_HOLDER, at: Date, ageThresholds: readonly number[] = [18, 21]): ElementValues {
   const age = ageAt(holder.birthDate, at);
   const ns: Record<string, unknown> = {

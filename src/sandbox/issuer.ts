@@ -135,6 +135,23 @@ function matches(target: { nameSpace: string; elementIdentifier: string } | unde
   return target !== undefined && target.nameSpace === ns && target.elementIdentifier === id;
 }
 
+/**
+ * Issues an mdoc as an issuer would: IssuerSignedItems with random salts, the MSO with their digests, the holder's device key and the validity, signed by `signer` (COSE_Sign1 with the x5chain). `defects` makes it wrong in the ways a verifier must catch.
+ *
+ * @example
+ * ```ts
+ * import { createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, mdlElements } from 'kakunin/sandbox';
+ * const now = new Date();
+ * const signer = await createDocumentSigner(await createIaca());
+ * const mdl = await issueMdoc({
+ *   docType: MDL_DOCTYPE,
+ *   nameSpaces: mdlElements(undefined, now),
+ *   signer,
+ *   validity: { signed: now, validFrom: now, validUntil: new Date(now.getTime() + 30 * 86_400_000) },
+ * });
+ * console.log([...mdl.items.keys()]); // [ 'org.iso.18013.5.1' ]
+ * ```
+ */
 export async function issueMdoc(options: IssueOptions): Promise<IssuedMdoc> {
   const defects = options.defects ?? {};
   const digestAlgorithm = options.digestAlgorithm ?? 'SHA-256';

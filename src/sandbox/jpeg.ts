@@ -107,6 +107,14 @@ function segment(marker: number, body: number[]): number[] {
 /**
  * Encodes `pixels` (width x height greyscale samples 0-255, row-major) as a baseline JFIF JPEG. The
  * same pixels always give the same bytes.
+ *
+ * @example
+ * ```ts
+ * import { encodeGreyscaleJpeg } from 'kakunin/sandbox';
+ * const pixels = new Uint8Array(16 * 16).map((_, i) => (i % 16) * 16); // a horizontal gradient
+ * const jpeg = encodeGreyscaleJpeg(pixels, 16, 16);
+ * console.log(jpeg[0].toString(16), jpeg[1].toString(16)); // ff d8: a JPEG's start of image
+ * ```
  */
 export function encodeGreyscaleJpeg(pixels: Uint8Array, width: number, height: number): Uint8Array {
   if (pixels.length !== width * height) throw new KakuninError('INVALID_ARGUMENT', `expected ${width * height} samples, got ${pixels.length}`);

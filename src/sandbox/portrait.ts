@@ -13,7 +13,16 @@ function inEllipse(x: number, y: number, cx: number, cy: number, rx: number, ry:
   return ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1;
 }
 
-/** The portrait as JPEG bytes (ISO/IEC 18013-5 and 23220-2 carry portraits as JPEG). */
+/**
+ * The portrait as JPEG bytes (ISO/IEC 18013-5 and 23220-2 carry portraits as JPEG).
+ *
+ * @example
+ * ```ts
+ * import { MDL_NS, mdlElements, samplePortrait, SAMPLE_MDL_HOLDER } from 'kakunin/sandbox';
+ * const elements = mdlElements({ ...SAMPLE_MDL_HOLDER, portrait: samplePortrait() }, new Date());
+ * console.log((elements[MDL_NS].portrait as Uint8Array).length > 0); // true
+ * ```
+ */
 export function samplePortrait(): Uint8Array {
   const { width, height } = PORTRAIT_SIZE;
   const pixels = new Uint8Array(width * height);

@@ -22,6 +22,13 @@ const OPENID4VP = new Set(['openid4vp-v1-signed', 'openid4vp-v1-multisigned', 'o
  *
  * @example
  * ```ts
+ * import { createDigitalCredentialRequest, type PresentationRequest, type RequestStateStore, type VerifierIdentity } from 'kakunin';
+ * import { answerDigitalCredentialRequest, type SandboxWallet } from 'kakunin/sandbox';
+ * declare const wallet: SandboxWallet; // new SandboxWallet({ credentials: [await issueMdoc(...)] })
+ * declare const request: PresentationRequest;
+ * declare const identity: VerifierIdentity;
+ * declare const store: RequestStateStore;
+ * const origin = 'https://shop.example';
  * const dcApi = await createDigitalCredentialRequest({ request, origin, identity, at: new Date(), store });
  * const credential = await answerDigitalCredentialRequest(wallet, dcApi.credentialRequestOptions, origin);
  * ```

@@ -142,14 +142,31 @@ export async function answerOpenID4VPOverDcApi(
   return { protocol, data: { response } };
 }
 
-/** Redirect / QR: the wallet got `walletUrl`, fetches the request object with `fetchRequestObject`
- * and returns the form body it POSTs to response_uri. */
 /** How a wallet fetches request_uri: GET, or with a wallet_nonce a form POST (§5.10). */
 export function requestUriInit(walletNonce?: string): RequestInit {
   if (walletNonce === undefined) return { redirect: 'error' };
   return { method: 'POST', redirect: 'error', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ wallet_nonce: walletNonce }).toString() };
 }
 
+/**
+ * Redirect / QR: the wallet got `walletUrl`, fetches the request object with `fetchRequestObject`
+ * and returns the form body it POSTs to response_uri.
+ *
+ * @example
+ * ```ts
+ * import { createOpenID4VPRequest, getRequestObject, receiveDirectPost, type PresentationRequest, type RequestStateStore, type TrustStore, type VerifierIdentity } from 'kakunin';
+ * import { answerOpenID4VPRedirect, type SandboxWallet } from 'kakunin/sandbox';
+ * declare const wallet: SandboxWallet;
+ * declare const request: PresentationRequest;
+ * declare const identity: VerifierIdentity;
+ * declare const store: RequestStateStore;
+ * declare const trust: TrustStore;
+ * const req = await createOpenID4VPRequest({ request, identity, requestUri: (id) => `https://v.example/r/${id}`, responseUri: (id) => `https://v.example/p/${id}`, at: new Date(), store });
+ * // the wallet scans req.walletUrl and fetches the request object (here straight from the store, not over HTTP)
+ * const answer = await answerOpenID4VPRedirect(wallet, req.walletUrl, (_uri, walletNonce) => getRequestObject(store, req.id, new Date(), { identity, walletNonce }));
+ * const result = await receiveDirectPost({ id: req.id, body: Object.fromEntries(new URLSearchParams(answer.body)), trust, at: new Date(), store });
+ * ```
+ */
 export async function answerOpenID4VPRedirect(
   wallet: SandboxWallet,
   walletUrl: string,

@@ -16,6 +16,22 @@ import type { IssuedMdoc } from './issuer.js';
 
 const crypto = webcrypto as unknown as Crypto;
 
+/**
+ * The sandbox wallet declines a request (bad signature, untrusted reader, nothing it can disclose): code WALLET_REFUSED, with the OpenID4VP error a wallet would return in `error`.
+ *
+ * @example
+ * ```ts
+ * import { answerDigitalCredentialRequest, WalletRefusal, type SandboxWallet } from 'kakunin/sandbox';
+ * declare const wallet: SandboxWallet;
+ * declare const credentialRequestOptions: unknown; // createDigitalCredentialRequest(...).credentialRequestOptions
+ * try {
+ *   await answerDigitalCredentialRequest(wallet, credentialRequestOptions, 'https://shop.example');
+ * } catch (e) {
+ *   if (e instanceof WalletRefusal) console.log(e.error); // e.g. access_denied
+ *   else throw e;
+ * }
+ * ```
+ */
 export class WalletRefusal extends KakuninError {
   constructor(
     /** OpenID4VP error code the wallet would return (invalid_request, access_denied, ...). */
@@ -58,6 +74,23 @@ export interface WalletSelection {
   disclose: Record<string, string[]>;
 }
 
+/**
+ * The holder's wallet for the online protocols: it holds issued mdocs, checks the verifier's request (signature, and the reader roots it trusts), picks what it may disclose and answers with a DeviceResponse. `behaviour` makes it misbehave for tests.
+ *
+ * @example
+ * ```ts
+ * import { answerDigitalCredentialRequest, createDocumentSigner, createIaca, issueMdoc, MNC_DOCTYPE, myNumberCardElements, SandboxWallet } from 'kakunin/sandbox';
+ * const now = new Date();
+ * const card = await issueMdoc({
+ *   docType: MNC_DOCTYPE,
+ *   nameSpaces: myNumberCardElements(undefined, now),
+ *   signer: await createDocumentSigner(await createIaca()),
+ *   validity: { signed: now, validFrom: now, validUntil: new Date(now.getTime() + 30 * 86_400_000) },
+ * });
+ * const wallet = new SandboxWallet({ credentials: [card], now: () => new Date() });
+ * // answerDigitalCredentialRequest(wallet, dcApi.credentialRequestOptions, origin), answerOpenID4VPRedirect(wallet, walletUrl, fetch)
+ * ```
+ */
 export class SandboxWallet {
   constructor(readonly options: SandboxWalletOptions) {}
 

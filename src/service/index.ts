@@ -50,6 +50,7 @@ const publicView = (running: serve.RunningService): RunningService => ({ url: ru
  *
  * @example
  * ```ts
+ * import { runServe } from 'kakunin/service';
  * const svc = await runServe(['--port', '8080'], { env: process.env });
  * console.log(svc.url);
  * await svc.close();
@@ -64,6 +65,7 @@ export async function runServe(args: string[], options: ServiceOptions = {}): Pr
  *
  * @example
  * ```ts
+ * import { runDemo } from 'kakunin/service';
  * const demo = await runDemo(['--port', '0'], { env: {}, quiet: true });
  * console.log(demo.url); // the counter and checkout pages, answered by the sandbox wallet
  * await demo.close();

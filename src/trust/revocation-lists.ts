@@ -118,6 +118,20 @@ const plus = (d: Date, s: number) => new Date(d.getTime() + s * 1000);
 
 /**
  * A RevocationChecker over verified CRLs and status lists held in memory: the runtime layer fetches and refreshes them, this answers from what it holds.
+ *
+ * @example
+ * ```ts
+ * import { loadTrustStore, RevocationLists, verifyDeviceResponse } from 'kakunin';
+ * declare const deviceResponse: Uint8Array;
+ * const trust = loadTrustStore(['./certs']);
+ * const revocation = new RevocationLists({ trust, unavailablePolicy: 'warn' });
+ * revocation.wantTrustStoreCrls(); // the IACAs' CRLs
+ * for (const target of revocation.due(new Date())) {
+ *   const bytes = new Uint8Array(await (await fetch(target.url)).arrayBuffer());
+ *   revocation.accept(target, bytes, new Date());
+ * }
+ * const result = verifyDeviceResponse(deviceResponse, { trust, at: new Date(), revocation });
+ * ```
  */
 export class RevocationLists implements RevocationChecker {
   readonly unavailablePolicy: 'fail' | 'warn';

@@ -44,6 +44,15 @@ export const TEST_SETS = new Set(['test', 'sandbox']);
 
 /**
  * The trust anchors (IACAs) a verifier accepts, in named sets, with what each may sign. Immutable; build one with loadTrustStore or TrustStore.fromCertificates.
+ *
+ * @example
+ * ```ts
+ * import { loadTrustStore, TrustStore } from 'kakunin';
+ * declare const iacaDer: Uint8Array; // one more IACA certificate, DER
+ * const trust = TrustStore.merge(loadTrustStore(['./certs']), TrustStore.fromCertificates([iacaDer], { set: 'partner' }));
+ * const jlisOnly = trust.restrict(['jp-jlis']); // a purpose that accepts only the My Number Card's issuer
+ * console.log(trust.sets, jlisOnly.anchors.length);
+ * ```
  */
 export class TrustStore {
   readonly anchors: readonly TrustAnchor[];

@@ -167,6 +167,9 @@ export interface VerifyVicalOptions {
  *
  * @example
  * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { verifyVical } from 'kakunin';
+ * declare const vicalSignerRootDer: Uint8Array; // the VICAL provider's root certificate, DER
  * const vical = verifyVical(readFileSync('vical.cbor'), { roots: [vicalSignerRootDer], at: new Date() });
  * console.log(vical.vical.certificateInfos.length);
  * ```

@@ -70,8 +70,14 @@ export interface DigitalCredentialRequest {
  *
  * @example
  * ```ts
+ * import { createDigitalCredentialRequest, receiveDigitalCredentialResponse, type PresentationRequest, type RequestStateStore, type TrustStore, type VerifierIdentity } from 'kakunin';
+ * declare const request: PresentationRequest; // buildPresentationRequest(purpose)
+ * declare const identity: VerifierIdentity;
+ * declare const trust: TrustStore;
+ * declare const store: RequestStateStore; // new MemoryRequestStateStore(), or one shared by your instances
  * const req = await createDigitalCredentialRequest({ request, origin: 'https://shop.example', identity, at: new Date(), store });
- * // browser: const credential = await navigator.credentials.get(req.credentialRequestOptions)
+ * // in the page: const credential = await navigator.credentials.get(req.credentialRequestOptions), posted back
+ * declare const credential: unknown;
  * const result = await receiveDigitalCredentialResponse({ id: req.id, response: credential, trust, at: new Date(), store });
  * ```
  */

@@ -48,7 +48,12 @@ function protocolOf(response: unknown): { protocol: string; body: unknown } {
  *
  * @example
  * ```ts
- * // credential: what navigator.credentials.get(dcApi.credentialRequestOptions) gave the page
+ * import { receiveDigitalCredentialResponse, reduceToDecision, type DigitalCredentialRequest, type Purpose, type RequestStateStore, type TrustStore } from 'kakunin';
+ * declare const purpose: Purpose;
+ * declare const dcApi: DigitalCredentialRequest; // createDigitalCredentialRequest(...)
+ * declare const trust: TrustStore;
+ * declare const store: RequestStateStore;
+ * declare const credential: unknown; // what navigator.credentials.get(dcApi.credentialRequestOptions) gave the page
  * const result = await receiveDigitalCredentialResponse({ id: dcApi.id, response: credential, trust, at: new Date(), store });
  * const decision = reduceToDecision(purpose, result, new Date());
  * ```

@@ -89,6 +89,7 @@ const DAY = 86_400_000;
  * and local tests only. *
  * @example
  * ```ts
+ * import { createDevelopmentIdentity } from 'kakunin';
  * const identity = await createDevelopmentIdentity('shop.example', new Date());
  * // identity.rootDer: the root a test wallet trusts (SandboxWallet trustedReaderRoots)
  * ```

@@ -56,8 +56,12 @@ export interface OpenID4VPRequest {
  *
  * @example
  * ```ts
+ * import { createOpenID4VPRequest, type PresentationRequest, type RequestStateStore, type VerifierIdentity } from 'kakunin';
+ * declare const request: PresentationRequest; // buildPresentationRequest(purpose)
+ * declare const identity: VerifierIdentity;
+ * declare const store: RequestStateStore;
  * const req = await createOpenID4VPRequest({ request, identity, requestUri: (id) => `https://v.example/r/${id}`, responseUri: (id) => `https://v.example/p/${id}`, at: new Date(), store });
- * showQr(req.walletUrl);
+ * console.log(req.walletUrl); // show it as a QR code or a link
  * // GET or POST request_uri: getRequestObject(store, id, new Date(), { identity, walletNonce }); POST response_uri: receiveDirectPost({ id, body, trust, at: new Date(), store })
  * ```
  */
@@ -96,9 +100,12 @@ export async function createOpenID4VPRequest(input: OpenID4VPRequestOptions): Pr
  *
  * @example
  * ```ts
- * // GET request_uri: the signed request object the wallet fetches
- * const jwt = await getRequestObject(store, id, new Date(), { identity });
- * res.type('application/oauth-authz-req+jwt').send(jwt);
+ * import { getRequestObject, type RequestStateStore, type VerifierIdentity } from 'kakunin';
+ * declare const store: RequestStateStore;
+ * declare const identity: VerifierIdentity;
+ * declare const id: string; // the request's id, from the request_uri the wallet fetches
+ * // GET request_uri: the signed request object, answered as application/oauth-authz-req+jwt
+ * const jwt: string = await getRequestObject(store, id, new Date(), { identity });
  * ```
  */
 export async function getRequestObject(store: RequestStateStore, id: string, at: Date, signer: { identity: VerifierIdentity; walletNonce?: string }): Promise<string> {
@@ -145,8 +152,13 @@ export interface DirectPostOptions extends Omit<VerifyProtocolResponseOptions, '
  *
  * @example
  * ```ts
- * // POST response_uri: the wallet's form body (response=<JWE>)
- * const result = await receiveDirectPost({ id, body: req.body, trust, at: new Date(), store });
+ * import { receiveDirectPost, type RequestStateStore, type TrustStore } from 'kakunin';
+ * declare const store: RequestStateStore;
+ * declare const trust: TrustStore;
+ * declare const id: string; // the request's id, from the response_uri the wallet posts to
+ * declare const body: Record<string, string>; // POST response_uri: the wallet's form body (response=<JWE>)
+ * const result = await receiveDirectPost({ id, body, trust, at: new Date(), store });
+ * console.log(result.valid);
  * ```
  */
 export async function receiveDirectPost(input: DirectPostOptions): Promise<AnsweredVerificationResult> {

@@ -21,7 +21,8 @@ export interface Engagement {
  *
  * @example
  * ```ts
- * const engagement = parseQrEngagement('mdoc:owBjMS4wAY...');
+ * import { parseQrEngagement } from 'kakunin';
+ * const engagement = parseQrEngagement('mdoc:owBjMS4wAY...'); // the text of the QR code the phone shows
  * console.log(engagement.deviceEngagement.retrievalMethods.map((m) => m.type));
  * ```
  */
@@ -35,7 +36,9 @@ export function parseQrEngagement(text: string): Engagement {
  *
  * @example
  * ```ts
- * // the Handover Select message read from the phone (static handover: no Handover Request)
+ * import { parseNfcEngagement } from 'kakunin';
+ * declare const handoverSelect: Uint8Array; // the Handover Select message read from the phone
+ * // static handover: no Handover Request
  * const engagement = parseNfcEngagement(handoverSelect, null);
  * ```
  */

@@ -22,6 +22,18 @@ import type { SessionTransport } from './transport.js';
 
 /**
  * ISO 18013-5 session messages over NFC (ENVELOPE / GET RESPONSE on a card connection from PC/SC).
+ *
+ * @example
+ * ```ts
+ * import { NfcSessionTransport, parseNfcEngagement, readMdoc, type ApduChannel, type ItemsRequest, type TrustStore } from 'kakunin';
+ * declare const channel: ApduChannel; // APDUs to the phone held to the reader (PC/SC)
+ * declare const handoverSelect: Uint8Array; // read from the phone's NDEF file over the same channel
+ * declare const itemsRequest: ItemsRequest; // buildItemsRequest(doc)
+ * declare const trust: TrustStore;
+ * const transport = new NfcSessionTransport(channel);
+ * const engagement = parseNfcEngagement(handoverSelect, null);
+ * const { result } = await readMdoc({ engagement, transport, timeoutMs: 10_000, requests: [itemsRequest], verify: { trust, at: new Date() } });
+ * ```
  */
 export class NfcSessionTransport implements SessionTransport {
   readonly name = 'nfc';

@@ -33,8 +33,12 @@ export interface ReadMdocOutcome {
  *
  * @example
  * ```ts
- * const engagement = parseQrEngagement(scannedText); // mdoc:...
- * const ble = engagement.retrievalMethods.find((m) => m.type === 'ble');
+ * import { buildItemsRequest, openBleCentralClient, parseQrEngagement, readMdoc, type BleRetrieval, type RequestedDocument, type TrustStore } from 'kakunin';
+ * declare const scannedText: string; // the QR code the phone shows: mdoc:...
+ * declare const doc: RequestedDocument; // buildPresentationRequest(purpose, { claimSets: 'first' }).documents[0]
+ * declare const trust: TrustStore;
+ * const engagement = parseQrEngagement(scannedText);
+ * const ble = engagement.retrievalMethods.find((m): m is BleRetrieval => m.type === 'ble')!;
  * const transport = await openBleCentralClient(engagement.deviceEngagement, ble, { connectTimeoutMs: 10_000 });
  * const { result } = await readMdoc({ engagement, transport, timeoutMs: 10_000, requests: [buildItemsRequest(doc)], verify: { trust, at: new Date() } });
  * ```

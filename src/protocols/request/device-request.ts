@@ -67,6 +67,7 @@ export interface ReaderIdentity {
  *
  * @example
  * ```ts
+ * import { buildItemsRequest, buildPresentationRequest, createAgeOverPurpose } from 'kakunin';
  * const [mnc] = buildPresentationRequest(createAgeOverPurpose(), { claimSets: 'first' }).documents;
  * const itemsRequest = buildItemsRequest(mnc);
  * ```

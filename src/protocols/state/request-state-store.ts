@@ -29,7 +29,20 @@ export interface RequestStateStore {
   release(id: string): Promise<void>;
 }
 
-/** In-process store for one instance and for tests. Expiry is checked against an injected clock. */
+/**
+ * In-process store for one instance and for tests. Expiry is checked against an injected clock.
+ *
+ * @example
+ * ```ts
+ * import { createDigitalCredentialRequest, MemoryRequestStateStore, type PresentationRequest, type VerifierIdentity } from 'kakunin';
+ * declare const request: PresentationRequest;
+ * declare const identity: VerifierIdentity;
+ * const store = new MemoryRequestStateStore(); // one per process; several instances share a store of their own (Redis)
+ * const dcApi = await createDigitalCredentialRequest({ request, origin: 'https://shop.example', identity, at: new Date(), store });
+ * // ... once the answer is verified or the session ends:
+ * await store.release(dcApi.id);
+ * ```
+ */
 export class MemoryRequestStateStore implements RequestStateStore {
   private readonly entries = new Map<string, { value: string; expiresAt: number; usedBy?: string }>();
   constructor(private readonly now: () => number = Date.now) {}

@@ -45,6 +45,8 @@ export interface BleCentralClientOptions {
  *
  * @example
  * ```ts
+ * import { openBleCentralClient, parseQrEngagement, type BleRetrieval } from 'kakunin';
+ * declare const scanned: string; // the QR code the phone shows: mdoc:...
  * const engagement = parseQrEngagement(scanned);
  * const ble = engagement.deviceEngagement.retrievalMethods.find((m): m is BleRetrieval => m.type === 'ble')!;
  * const transport = await openBleCentralClient(engagement.deviceEngagement, ble, { connectTimeoutMs: 10_000 });
