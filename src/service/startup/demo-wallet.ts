@@ -11,6 +11,7 @@ import { answerDigitalCredentialRequest, type DigitalCredentialAnswer } from '..
 import { answerOpenID4VPRedirect, requestUriInit } from '../../sandbox/wallet-openid4vp.js';
 import { ServiceError } from '../errors.js';
 import type { Route } from '../http/routes.js';
+import { ownConnectionFetch } from './own-connection-fetch.js';
 
 const DAY = 86_400_000;
 
@@ -69,9 +70,10 @@ export class DemoWallet {
   /**
    * Scans a QR link (openid4vp://?client_id&request_uri), fetches the request, POSTs the answer.
    * `ownPrefix` (the demo's route always gives it): the demo wallet talks only to its own service's
-   * wallet URLs, so it is not a proxy that fetches or posts wherever a link says.
+   * wallet URLs, so it is not a proxy that fetches or posts wherever a link says. Each request goes
+   * over a new connection (own-connection-fetch.ts: a pooled one can be closed under it).
    */
-  async answerQr(uri: string, fetchImpl: typeof fetch = fetch, ownPrefix?: string): Promise<Response> {
+  async answerQr(uri: string, fetchImpl: typeof fetch = ownConnectionFetch, ownPrefix?: string): Promise<Response> {
     const own = (url: string, what: string) => {
       if (ownPrefix !== undefined && !url.startsWith(ownPrefix)) throw new ServiceError('WALLET_CANNOT_ANSWER', `${what} is not this service's (${ownPrefix}...): the demo wallet answers only its own service`);
     };
@@ -102,7 +104,7 @@ export function sandboxWalletRoutes(wallet: DemoWallet, ownPrefix: string): Reco
       handle: async (req, res) => {
         let posted: Response;
         try {
-          posted = await wallet.answerQr((req.body as { uri: string }).uri, fetch, ownPrefix);
+          posted = await wallet.answerQr((req.body as { uri: string }).uri, ownConnectionFetch, ownPrefix);
         } catch (e) {
           throw new ServiceError('WALLET_CANNOT_ANSWER', (e as Error).message);
         }
