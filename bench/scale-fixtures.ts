@@ -22,7 +22,7 @@ import {
   issueMdoc,
   MNC_DOCTYPE,
   MNC_JP_NS,
-  myNumberCardElements,
+  createMyNumberCardElements,
   type IssuedMdoc,
   type SandboxCa,
   type SandboxCertificate,
@@ -263,7 +263,7 @@ export function portraitOfSize(size: number): Uint8Array {
  * (0: none) and, when given, an MSO status naming index `statusIndex` of the scale status list.
  */
 export async function scaleMdoc(issuer: ScaleIssuer, options: { portraitBytes?: number; statusIndex?: number } = {}): Promise<IssuedMdoc> {
-  const nameSpaces = myNumberCardElements(undefined, SCALE_AT);
+  const nameSpaces = createMyNumberCardElements(undefined, SCALE_AT);
   if (options.portraitBytes) nameSpaces[MNC_JP_NS] = { ...nameSpaces[MNC_JP_NS], portrait: portraitOfSize(options.portraitBytes) };
   else if (nameSpaces[MNC_JP_NS]) delete nameSpaces[MNC_JP_NS].portrait;
   const status =

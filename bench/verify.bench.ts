@@ -27,7 +27,7 @@ import { deriveEMacKey, deviceAuthenticationBytes } from '../src/mdoc/device-aut
 import { sessionTranscriptForms } from '../src/mdoc/session-transcript.js';
 import { verifyDeviceResponse, type VerifyDeviceResponseOptions } from '../src/mdoc/verify.js';
 import { loadTrustStore } from '../src/runtime/trust-folder.js';
-import { createDeviceResponse, createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, mdlElements } from '../src/sandbox/index.js';
+import { createDeviceResponse, createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, createMdlElements } from '../src/sandbox/index.js';
 import { openID4VPSessionTranscript } from '../src/protocols/transcript/index.js';
 import { TrustStore } from '../src/trust/store.js';
 import { rates as measureRates } from './measure.js';
@@ -85,7 +85,7 @@ async function sandboxVector(): Promise<Vector> {
   const ds = await createDocumentSigner(iaca, { notBefore: new Date(at.getTime() - 30 * day), notAfter: new Date(at.getTime() + 300 * day) });
   const mdoc = await issueMdoc({
     docType: MDL_DOCTYPE,
-    nameSpaces: mdlElements(undefined, at),
+    nameSpaces: createMdlElements(undefined, at),
     signer: ds,
     validity: { signed: new Date(at.getTime() - day), validFrom: new Date(at.getTime() - day), validUntil: new Date(at.getTime() + 30 * day) },
   });

@@ -35,7 +35,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDocumentSigner, createIaca, issueMdoc, MNC_DOCTYPE, myNumberCardElements } from '../src/sandbox/index.js';
+import { createDocumentSigner, createIaca, issueMdoc, MNC_DOCTYPE, createMyNumberCardElements } from '../src/sandbox/index.js';
 import { answerOpenID4VPRedirect, requestUriInit } from '../src/sandbox/wallet-openid4vp.js';
 import { SandboxWallet } from '../src/sandbox/wallet.js';
 import { freePort } from '../test/service/helpers.js';
@@ -365,7 +365,7 @@ async function main(): Promise<number> {
   const day = 86_400_000;
   const iaca = await createIaca({ notBefore: new Date(at.getTime() - day) });
   const ds = await createDocumentSigner(iaca);
-  const mnc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, at), signer: ds, validity: { signed: new Date(at.getTime() - day), validFrom: new Date(at.getTime() - day), validUntil: new Date(at.getTime() + 30 * day) } });
+  const mnc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: createMyNumberCardElements(undefined, at), signer: ds, validity: { signed: new Date(at.getTime() - day), validFrom: new Date(at.getTime() - day), validUntil: new Date(at.getTime() + 30 * day) } });
   writeFileSync(join(dir, 'iaca.der'), iaca.der);
   writeFileSync(join(dir, 'receipt.pem'), newKeyPair('P-256').privateKey.export({ format: 'pem', type: 'pkcs8' }));
   publicUrl = `http://127.0.0.1:${await freePort()}`; // the load balancer's name; never listened on

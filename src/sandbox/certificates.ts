@@ -357,12 +357,12 @@ export async function createDocumentSigner(issuer: SandboxCa, options: DocumentS
  *
  * @example
  * ```ts
- * import { createDocumentSigner, createIaca, createIntermediateCa, x5chainFor } from 'kakunin/sandbox';
+ * import { createDocumentSigner, createIaca, createIntermediateCa, buildX5chain } from 'kakunin/sandbox';
  * const intermediate = await createIntermediateCa(await createIaca({ pathLength: 1 }));
  * const signer = await createDocumentSigner(intermediate);
- * console.log(x5chainFor(signer, intermediate).length); // 2: the signer, then the intermediate
+ * console.log(buildX5chain(signer, intermediate).length); // 2: the signer, then the intermediate
  * ```
  */
-export function x5chainFor(ds: SandboxCertificate, issuer: SandboxCa): Uint8Array[] {
+export function buildX5chain(ds: SandboxCertificate, issuer: SandboxCa): Uint8Array[] {
   return [ds.der, ...issuer.chain];
 }

@@ -20,12 +20,12 @@ const LABEL_X5CHAIN = 33;
  *
  * @example
  * ```ts
- * import { generateSandboxKeyPair, sandboxSignatureAlgorithm } from 'kakunin/sandbox';
+ * import { generateSandboxKeyPair, getSignatureAlgorithm } from 'kakunin/sandbox';
  * const { privateKey } = await generateSandboxKeyPair('P-384');
- * console.log(sandboxSignatureAlgorithm(privateKey)); // { alg: -35, hash: 'sha384' } (ES384)
+ * console.log(getSignatureAlgorithm(privateKey)); // { alg: -35, hash: 'sha384' } (ES384)
  * ```
  */
-export function sandboxSignatureAlgorithm(key: KeyObject): { alg: number; hash: 'sha256' | 'sha384' | 'sha512' | null } {
+export function getSignatureAlgorithm(key: KeyObject): { alg: number; hash: 'sha256' | 'sha384' | 'sha512' | null } {
   if (key.asymmetricKeyType === 'ed25519' || key.asymmetricKeyType === 'ed448') return { alg: ALG_EDDSA, hash: null };
   switch (key.asymmetricKeyDetails?.namedCurve) {
     case 'prime256v1':
@@ -45,7 +45,7 @@ function rawSign(key: KeyObject, hash: 'sha256' | 'sha384' | 'sha512' | null, da
   return new Uint8Array(sig);
 }
 
-export interface SandboxSign1Options {
+export interface Sign1Options {
   /** DER certificates for the x5chain header, leaf first: one as a bstr, several as an array. */
   x5chain?: Uint8Array[];
   detached?: boolean;
@@ -58,14 +58,14 @@ export interface SandboxSign1Options {
  *
  * @example
  * ```ts
- * import { createDocumentSigner, createIaca, sandboxSign1 } from 'kakunin/sandbox';
+ * import { createDocumentSigner, createIaca, createSign1 } from 'kakunin/sandbox';
  * const signer = await createDocumentSigner(await createIaca());
- * const sign1 = sandboxSign1(new TextEncoder().encode('payload'), signer.keys.privateKey, { x5chain: [signer.der] });
+ * const sign1 = createSign1(new TextEncoder().encode('payload'), signer.keys.privateKey, { x5chain: [signer.der] });
  * console.log(sign1.length); // 4: protected, unprotected, payload, signature
  * ```
  */
-export function sandboxSign1(payload: Uint8Array, key: KeyObject, options: SandboxSign1Options = {}): unknown[] {
-  const { alg, hash } = sandboxSignatureAlgorithm(key);
+export function createSign1(payload: Uint8Array, key: KeyObject, options: Sign1Options = {}): unknown[] {
+  const { alg, hash } = getSignatureAlgorithm(key);
   const protectedMap = new Map<number, unknown>([[LABEL_ALG, options.algOverride ?? alg]]);
   const unprotected = new Map<number, unknown>();
   if (options.x5chain?.length) {
@@ -84,13 +84,13 @@ export function sandboxSign1(payload: Uint8Array, key: KeyObject, options: Sandb
  * @example
  * ```ts
  * import { randomBytes } from 'node:crypto';
- * import { sandboxMac0Detached } from 'kakunin/sandbox';
- * const eMacKey = new Uint8Array(randomBytes(32)); // sandboxEMacKey(...) in a real deviceMac
- * const mac0 = sandboxMac0Detached(new TextEncoder().encode('DeviceAuthenticationBytes'), eMacKey);
+ * import { createDetachedMac0 } from 'kakunin/sandbox';
+ * const eMacKey = new Uint8Array(randomBytes(32)); // computeEMacKey(...) in a real deviceMac
+ * const mac0 = createDetachedMac0(new TextEncoder().encode('DeviceAuthenticationBytes'), eMacKey);
  * console.log(mac0[2]); // null: the payload is detached
  * ```
  */
-export function sandboxMac0Detached(payload: Uint8Array, key: Uint8Array): unknown[] {
+export function createDetachedMac0(payload: Uint8Array, key: Uint8Array): unknown[] {
   const protectedBytes = encodeCbor(new Map([[LABEL_ALG, ALG_HMAC256]]));
   const macStructure = encodeCbor(['MAC0', protectedBytes, new Uint8Array(0), payload]);
   const tag = createHmac('sha256', key).update(macStructure).digest();

@@ -11,7 +11,7 @@ import { decodeCbor } from '../cbor/decode.js';
 import { embed, encodeCbor } from '../cbor/encode.js';
 import { EncodedCbor } from '../cbor/types.js';
 import type { ElementValues, IssuedMdoc } from './issuer.js';
-import { sandboxMac0Detached, sandboxSign1 } from './issuer-cose.js';
+import { createDetachedMac0, createSign1 } from './issuer-cose.js';
 import { KakuninError } from '../codes/error.js';
 
 export type DeviceAuthKind =
@@ -64,13 +64,13 @@ export interface DeviceResponseOptions {
  *
  * @example
  * ```ts
- * import { sandboxTranscriptValue } from 'kakunin/sandbox';
+ * import { decodeSessionTranscript } from 'kakunin/sandbox';
  * // [null, null, ["dcapi", h'00']]: a SessionTranscript as CBOR
  * const transcript = Uint8Array.from([0x83, 0xf6, 0xf6, 0x82, 0x65, ...new TextEncoder().encode('dcapi'), 0x41, 0x00]);
- * console.log(sandboxTranscriptValue(transcript)); // [ null, null, [ 'dcapi', Uint8Array(1) [ 0 ] ] ]
+ * console.log(decodeSessionTranscript(transcript)); // [ null, null, [ 'dcapi', Uint8Array(1) [ 0 ] ] ]
  * ```
  */
-export function sandboxTranscriptValue(bytes: Uint8Array): unknown {
+export function decodeSessionTranscript(bytes: Uint8Array): unknown {
   let value = decodeCbor(bytes);
   let inner = bytes;
   if (value instanceof EncodedCbor) {
@@ -90,15 +90,15 @@ export function sandboxTranscriptValue(bytes: Uint8Array): unknown {
  *
  * @example
  * ```ts
- * import { generateSandboxKeyPair, sandboxEMacKey, sandboxTranscriptValue } from 'kakunin/sandbox';
+ * import { generateSandboxKeyPair, computeEMacKey, decodeSessionTranscript } from 'kakunin/sandbox';
  * declare const sessionTranscript: Uint8Array; // the exchange's SessionTranscript, CBOR
  * const device = await generateSandboxKeyPair();
  * const reader = await generateSandboxKeyPair(); // the reader's ephemeral key
- * const eMacKey = sandboxEMacKey(device.privateKey, reader.publicKey, sandboxTranscriptValue(sessionTranscript));
+ * const eMacKey = computeEMacKey(device.privateKey, reader.publicKey, decodeSessionTranscript(sessionTranscript));
  * console.log(eMacKey.length); // 32
  * ```
  */
-export function sandboxEMacKey(devicePrivateKey: KeyObject, readerPublicKey: KeyObject, transcript: unknown): Uint8Array {
+export function computeEMacKey(devicePrivateKey: KeyObject, readerPublicKey: KeyObject, transcript: unknown): Uint8Array {
   const shared = diffieHellman({ privateKey: devicePrivateKey, publicKey: readerPublicKey });
   const salt = createHash('sha256').update(encodeCbor(embed(transcript))).digest();
   return new Uint8Array(hkdfSync('sha256', shared, salt, Buffer.from('EMacKey', 'ascii'), 32));
@@ -110,16 +110,16 @@ export function sandboxEMacKey(devicePrivateKey: KeyObject, readerPublicKey: Key
  *
  * @example
  * ```ts
- * import { sandboxDeviceAuthenticationBytes, sandboxSign1, sandboxTranscriptValue, MDL_DOCTYPE, type IssuedMdoc } from 'kakunin/sandbox';
+ * import { encodeDeviceAuthenticationBytes, createSign1, decodeSessionTranscript, MDL_DOCTYPE, type IssuedMdoc } from 'kakunin/sandbox';
  * import type { EncodedCbor } from 'kakunin';
  * declare const mdl: IssuedMdoc; // issueMdoc(...)
  * declare const sessionTranscript: Uint8Array;
  * declare const deviceNameSpacesBytes: EncodedCbor; // #6.24 of the (usually empty) DeviceNameSpaces
- * const toSign = sandboxDeviceAuthenticationBytes(sandboxTranscriptValue(sessionTranscript), MDL_DOCTYPE, deviceNameSpacesBytes);
- * const deviceSignature = sandboxSign1(toSign, mdl.devicePrivateKey, { detached: true });
+ * const toSign = encodeDeviceAuthenticationBytes(decodeSessionTranscript(sessionTranscript), MDL_DOCTYPE, deviceNameSpacesBytes);
+ * const deviceSignature = createSign1(toSign, mdl.devicePrivateKey, { detached: true });
  * ```
  */
-export function sandboxDeviceAuthenticationBytes(transcript: unknown, docType: string, deviceNameSpacesBytes: EncodedCbor): Uint8Array {
+export function encodeDeviceAuthenticationBytes(transcript: unknown, docType: string, deviceNameSpacesBytes: EncodedCbor): Uint8Array {
   return encodeCbor(embed(['DeviceAuthentication', transcript, docType, deviceNameSpacesBytes]));
 }
 
@@ -159,16 +159,16 @@ function documentFor(doc: PresentedDocument, transcript: unknown): Map<string, u
   if (defects.omitDeviceSigned) return document;
 
   const deviceNameSpacesBytes = embed(toMap(doc.deviceNameSpaces));
-  const authTranscript = defects.sessionTranscript ? sandboxTranscriptValue(defects.sessionTranscript) : transcript;
-  const deviceAuthenticationBytes = sandboxDeviceAuthenticationBytes(authTranscript, defects.docType ?? docType, deviceNameSpacesBytes);
+  const authTranscript = defects.sessionTranscript ? decodeSessionTranscript(defects.sessionTranscript) : transcript;
+  const deviceAuthenticationBytes = encodeDeviceAuthenticationBytes(authTranscript, defects.docType ?? docType, deviceNameSpacesBytes);
   const key = defects.deviceKey ?? doc.mdoc.devicePrivateKey;
   const deviceAuth = new Map<string, unknown>();
   if (doc.deviceAuth.kind === 'signature') {
-    const sig = sandboxSign1(deviceAuthenticationBytes, key, { detached: true });
+    const sig = createSign1(deviceAuthenticationBytes, key, { detached: true });
     if (defects.corrupt) (sig[3] as Uint8Array)[3] ^= 0x01;
     deviceAuth.set('deviceSignature', sig);
   } else if (doc.deviceAuth.kind === 'mac') {
-    const mac = sandboxMac0Detached(deviceAuthenticationBytes, sandboxEMacKey(key, doc.deviceAuth.readerPublicKey, authTranscript));
+    const mac = createDetachedMac0(deviceAuthenticationBytes, computeEMacKey(key, doc.deviceAuth.readerPublicKey, authTranscript));
     if (defects.corrupt) (mac[3] as Uint8Array)[3] ^= 0x01;
     deviceAuth.set('deviceMac', mac);
   }
@@ -196,7 +196,7 @@ function documentFor(doc: PresentedDocument, transcript: unknown): Map<string, u
  * ```
  */
 export function createDeviceResponse(options: DeviceResponseOptions): Uint8Array {
-  const transcript = sandboxTranscriptValue(options.sessionTranscript);
+  const transcript = decodeSessionTranscript(options.sessionTranscript);
   const response = new Map<string, unknown>([['version', options.version ?? '1.0']]);
   if (options.documents.length > 0) response.set('documents', options.documents.map((d) => documentFor(d, transcript)));
   if (options.documentErrors && Object.keys(options.documentErrors).length > 0) {

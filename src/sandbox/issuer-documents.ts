@@ -16,11 +16,11 @@ export const MDL_NS = 'org.iso.18013.5.1';
  *
  * @example
  * ```ts
- * import { ageAt } from 'kakunin/sandbox';
- * console.log(ageAt('2006-04-02', new Date('2026-04-01T12:00:00Z'))); // 19: the birthday is tomorrow
+ * import { calculateAge } from 'kakunin/sandbox';
+ * console.log(calculateAge('2006-04-02', new Date('2026-04-01T12:00:00Z'))); // 19: the birthday is tomorrow
  * ```
  */
-export function ageAt(birthDate: string, at: Date): number {
+export function calculateAge(birthDate: string, at: Date): number {
   const [y, m, d] = birthDate.split('-').map(Number);
   let age = at.getUTCFullYear() - y;
   const beforeBirthday = at.getUTCMonth() + 1 < m || (at.getUTCMonth() + 1 === m && at.getUTCDate() < d);
@@ -61,17 +61,17 @@ export const DEFAULT_AGE_THRESHOLDS = [18, 20, 21, 65] as const;
  *
  * @example
  * ```ts
- * import { MNC_NS, myNumberCardElements, SAMPLE_MNC_PERSON } from 'kakunin/sandbox';
- * const elements = myNumberCardElements({ ...SAMPLE_MNC_PERSON, birthDate: '2000-01-01' }, new Date(), [20]);
+ * import { MNC_NS, createMyNumberCardElements, SAMPLE_MNC_PERSON } from 'kakunin/sandbox';
+ * const elements = createMyNumberCardElements({ ...SAMPLE_MNC_PERSON, birthDate: '2000-01-01' }, new Date(), [20]);
  * console.log(elements[MNC_NS].age_over_20); // true
  * ```
  */
-export function myNumberCardElements(
+export function createMyNumberCardElements(
   person: MyNumberCardPerson = SAMPLE_MNC_PERSON,
   at: Date,
   ageThresholds: readonly number[] = DEFAULT_AGE_THRESHOLDS,
 ): ElementValues {
-  const age = ageAt(person.birthDate, at);
+  const age = calculateAge(person.birthDate, at);
   const iso: Record<string, unknown> = {};
   for (const n of ageThresholds) iso[`age_over_${String(n).padStart(2, '0')}`] = age >= n;
   iso.age_in_years = age;
@@ -121,13 +121,13 @@ export const SAMPLE_MDL_HOLDER: Readonly<MdlHolder> = Object.freeze({
  *
  * @example
  * ```ts
- * import { MDL_NS, mdlElements, SAMPLE_MDL_HOLDER } from 'kakunin/sandbox';
- * const elements = mdlElements({ ...SAMPLE_MDL_HOLDER, familyName: 'Sato' }, new Date());
+ * import { MDL_NS, createMdlElements, SAMPLE_MDL_HOLDER } from 'kakunin/sandbox';
+ * const elements = createMdlElements({ ...SAMPLE_MDL_HOLDER, familyName: 'Sato' }, new Date());
  * console.log(elements[MDL_NS].family_name); // 'Sato'
  * ```
  */
-export function mdlElements(holder: MdlHolder = SAMPLE_MDL_HOLDER, at: Date, ageThresholds: readonly number[] = [18, 21]): ElementValues {
-  const age = ageAt(holder.birthDate, at);
+export function createMdlElements(holder: MdlHolder = SAMPLE_MDL_HOLDER, at: Date, ageThresholds: readonly number[] = [18, 21]): ElementValues {
+  const age = calculateAge(holder.birthDate, at);
   const ns: Record<string, unknown> = {
     family_name: holder.familyName,
     given_name: holder.givenName,

@@ -10,7 +10,7 @@ import { embed, encodeCbor } from '../cbor/encode.js';
 import type { EncodedCbor } from '../cbor/types.js';
 import { keyObjectToCoseKey } from '../cose/key.js';
 import { generateSandboxKeyPair, type SandboxCertificate, type SandboxCurve } from './certificates.js';
-import { sandboxSign1 } from './issuer-cose.js';
+import { createSign1 } from './issuer-cose.js';
 import { KakuninError } from '../codes/error.js';
 
 /** Element values by namespace then identifier. Values are CBOR-encodable (Date = tdate,
@@ -140,12 +140,12 @@ function matches(target: { nameSpace: string; elementIdentifier: string } | unde
  *
  * @example
  * ```ts
- * import { createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, mdlElements } from 'kakunin/sandbox';
+ * import { createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, createMdlElements } from 'kakunin/sandbox';
  * const now = new Date();
  * const signer = await createDocumentSigner(await createIaca());
  * const mdl = await issueMdoc({
  *   docType: MDL_DOCTYPE,
- *   nameSpaces: mdlElements(undefined, now),
+ *   nameSpaces: createMdlElements(undefined, now),
  *   signer,
  *   validity: { signed: now, validFrom: now, validUntil: new Date(now.getTime() + 30 * 86_400_000) },
  * });
@@ -205,7 +205,7 @@ export async function issueMdoc(options: IssueOptions): Promise<IssuedMdoc> {
 
   // The payload is MobileSecurityObjectBytes = #6.24(bstr .cbor MSO) (§9.1.2.4).
   const payload = encodeCbor(embed(mso));
-  const issuerAuth = sandboxSign1(payload, defects.signWithKey ?? options.signer.keys.privateKey, {
+  const issuerAuth = createSign1(payload, defects.signWithKey ?? options.signer.keys.privateKey, {
     x5chain: defects.omitX5chain ? undefined : [options.signer.der, ...(options.chain ?? [])],
     algOverride: defects.algOverride,
   });

@@ -18,12 +18,12 @@ function inEllipse(x: number, y: number, cx: number, cy: number, rx: number, ry:
  *
  * @example
  * ```ts
- * import { MDL_NS, mdlElements, samplePortrait, SAMPLE_MDL_HOLDER } from 'kakunin/sandbox';
- * const elements = mdlElements({ ...SAMPLE_MDL_HOLDER, portrait: samplePortrait() }, new Date());
+ * import { MDL_NS, createMdlElements, drawSamplePortrait, SAMPLE_MDL_HOLDER } from 'kakunin/sandbox';
+ * const elements = createMdlElements({ ...SAMPLE_MDL_HOLDER, portrait: drawSamplePortrait() }, new Date());
  * console.log((elements[MDL_NS].portrait as Uint8Array).length > 0); // true
  * ```
  */
-export function samplePortrait(): Uint8Array {
+export function drawSamplePortrait(): Uint8Array {
   const { width, height } = PORTRAIT_SIZE;
   const pixels = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {

@@ -79,11 +79,11 @@ export interface WalletSelection {
  *
  * @example
  * ```ts
- * import { answerDigitalCredentialRequest, createDocumentSigner, createIaca, issueMdoc, MNC_DOCTYPE, myNumberCardElements, SandboxWallet } from 'kakunin/sandbox';
+ * import { answerDigitalCredentialRequest, createDocumentSigner, createIaca, issueMdoc, MNC_DOCTYPE, createMyNumberCardElements, SandboxWallet } from 'kakunin/sandbox';
  * const now = new Date();
  * const card = await issueMdoc({
  *   docType: MNC_DOCTYPE,
- *   nameSpaces: myNumberCardElements(undefined, now),
+ *   nameSpaces: createMyNumberCardElements(undefined, now),
  *   signer: await createDocumentSigner(await createIaca()),
  *   validity: { signed: now, validFrom: now, validUntil: new Date(now.getTime() + 30 * 86_400_000) },
  * });

@@ -6,7 +6,7 @@
  * that do not report those values are scanned. The canary must appear nowhere.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueMdoc, MNC_DOCTYPE, myNumberCardElements } from '../../src/sandbox/index.js';
+import { issueMdoc, MNC_DOCTYPE, createMyNumberCardElements } from '../../src/sandbox/index.js';
 import { answerAnnexC } from '../../src/sandbox/wallet-annex-c.js';
 import { answerOpenID4VPOverDcApi, answerOpenID4VPRedirect, requestUriInit } from '../../src/sandbox/wallet-openid4vp.js';
 import { SandboxWallet } from '../../src/sandbox/wallet.js';
@@ -50,7 +50,7 @@ beforeAll(async () => {
   w = await hardeningWorld(CANARY);
   const mnc = await issueMdoc({
     docType: MNC_DOCTYPE,
-    nameSpaces: myNumberCardElements(CANARY, now),
+    nameSpaces: createMyNumberCardElements(CANARY, now),
     signer: w.ds,
     validity: { signed: new Date(now.getTime() - day), validFrom: new Date(now.getTime() - day), validUntil: new Date(now.getTime() + 30 * day) },
   });

@@ -10,9 +10,9 @@ import {
   createIaca,
   issueMdoc,
   MDL_DOCTYPE,
-  mdlElements,
+  createMdlElements,
   MNC_DOCTYPE,
-  myNumberCardElements,
+  createMyNumberCardElements,
   type IssuedMdoc,
   type MyNumberCardPerson,
   type SandboxCa,
@@ -45,8 +45,8 @@ export interface HardeningWorld {
 export async function hardeningWorld(person?: MyNumberCardPerson): Promise<HardeningWorld> {
   const iaca = await createIaca({ ...IACA_VALIDITY });
   const ds = await createDocumentSigner(iaca, { notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') });
-  const mnc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(person, AT), signer: ds, validity: MSO_VALIDITY });
-  const mdl = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, AT), signer: ds, validity: MSO_VALIDITY });
+  const mnc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: createMyNumberCardElements(person, AT), signer: ds, validity: MSO_VALIDITY });
+  const mdl = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: createMdlElements(undefined, AT), signer: ds, validity: MSO_VALIDITY });
   return { iaca, ds, trust: TrustStore.fromCertificates([iaca.der], { set: 'sandbox' }), mnc, mdl };
 }
 

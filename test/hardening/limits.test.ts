@@ -8,7 +8,7 @@ import { decodeCbor, DEFAULT_LIMITS } from '../../src/cbor/decode.js';
 import { MAX_DOCUMENTS, MAX_ELEMENTS_PER_NAMESPACE, parseDeviceResponse } from '../../src/mdoc/device-response.js';
 import { verifyDeviceResponse } from '../../src/mdoc/verify.js';
 import { checkResponseSize, DEFAULT_MAX_RESPONSE_BYTES } from '../../src/protocols/verify-protocol-response.js';
-import { createDeviceResponse, createDocumentSigner, createIaca, createIntermediateCa, issueMdoc, MNC_DOCTYPE, x5chainFor } from '../../src/sandbox/index.js';
+import { createDeviceResponse, createDocumentSigner, createIaca, createIntermediateCa, issueMdoc, MNC_DOCTYPE, buildX5chain } from '../../src/sandbox/index.js';
 import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import { createLogger } from '../../src/service/observability/logger.js';
 import { MAX_CHAIN_LENGTH } from '../../src/trust/chain.js';
@@ -118,14 +118,14 @@ describe('DeviceResponse limits', () => {
     // Issuers may send more than the path (the IACA itself, other certificates): padding with
     // unrelated certificates reaches the length limit without changing the path.
     const padding = [w.iaca.der, w.ds.der, w.iaca.der, w.ds.der];
-    const base = x5chainFor(ds, mid); // [DS, intermediate]
+    const base = buildX5chain(ds, mid); // [DS, intermediate]
     expect(base.length).toBe(2);
     for (const [length, ok] of [
       [MAX_CHAIN_LENGTH, true],
       [MAX_CHAIN_LENGTH + 1, false],
     ] as const) {
       const chain = [...base, ...padding].slice(0, length);
-      // x5chainFor gave [DS, intermediate]; issueMdoc puts `signer` first and `chain` after it.
+      // buildX5chain gave [DS, intermediate]; issueMdoc puts `signer` first and `chain` after it.
       const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: { 'org.iso.23220.1': { age_over_20: true } }, signer: ds, chain: chain.slice(1), validity: MSO_VALIDITY });
       const bytes = createDeviceResponse({ sessionTranscript: transcript, documents: [{ mdoc, deviceAuth: { kind: 'signature' } }] });
       const r = verifyDeviceResponse(bytes, { trust, at: AT, sessionTranscript: transcript });

@@ -24,7 +24,7 @@ import { keyFromJwk, type PresentationState } from '../../src/protocols/state/pr
 import { MemoryRequestStateStore } from '../../src/protocols/state/request-state-store.js';
 import { openProtocolResponse, verifyProtocolResponse, type ProtocolResponseContext } from '../../src/protocols/verify-protocol-response.js';
 import { createDevelopmentIdentity } from '../../src/protocols/keys/verifier-identity.js';
-import { createDeviceResponse, issueMdoc, MNC_DOCTYPE, MNC_JP_NS, MNC_NS, myNumberCardElements, type IssuedMdoc } from '../../src/sandbox/index.js';
+import { createDeviceResponse, issueMdoc, MNC_DOCTYPE, MNC_JP_NS, MNC_NS, createMyNumberCardElements, type IssuedMdoc } from '../../src/sandbox/index.js';
 import { SandboxProximityHolder } from '../../src/sandbox/holder-proximity.js';
 import { answerAnnexC } from '../../src/sandbox/wallet-annex-c.js';
 import { answerOpenID4VPOverDcApi, answerOpenID4VPRedirect } from '../../src/sandbox/wallet-openid4vp.js';
@@ -127,7 +127,7 @@ beforeAll(async () => {
   w = await hardeningWorld();
   young = await issueMdoc({
     docType: MNC_DOCTYPE,
-    nameSpaces: myNumberCardElements({ birthDate: '2010-02-03', sex: 1, fullName: '若者 次郎', residentAddress: '大阪府大阪市北区1-1', localGovCode: '271276', individualNumber: '111122223333' }, AT),
+    nameSpaces: createMyNumberCardElements({ birthDate: '2010-02-03', sex: 1, fullName: '若者 次郎', residentAddress: '大阪府大阪市北区1-1', localGovCode: '271276', individualNumber: '111122223333' }, AT),
     signer: w.ds,
     validity: MSO_VALIDITY,
   });

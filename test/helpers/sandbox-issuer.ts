@@ -8,8 +8,8 @@ import {
   createIaca,
   issueMdoc,
   MNC_DOCTYPE,
-  mdlElements,
-  myNumberCardElements,
+  createMdlElements,
+  createMyNumberCardElements,
   type IssuedMdoc,
   type IssueOptions,
   type SandboxCa,
@@ -39,6 +39,6 @@ export async function sandboxIssuer(options: { curve?: SandboxCurve; commonName?
 
 /** The sample My Number Card (MNC_DOCTYPE) or mDL (MDL_DOCTYPE) of the sandbox, valid at AT. */
 export function issueSample(signer: SandboxCertificate, docType: string, options: Partial<IssueOptions> = {}): Promise<IssuedMdoc> {
-  const nameSpaces = docType === MNC_DOCTYPE ? myNumberCardElements(undefined, AT) : mdlElements(undefined, AT);
+  const nameSpaces = docType === MNC_DOCTYPE ? createMyNumberCardElements(undefined, AT) : createMdlElements(undefined, AT);
   return issueMdoc({ docType, nameSpaces, signer, validity: MSO_VALIDITY, ...options });
 }

@@ -21,11 +21,11 @@ import {
   createIntermediateCa,
   issueMdoc,
   MDL_DOCTYPE,
-  mdlElements,
+  createMdlElements,
   MNC_DOCTYPE,
   MNC_JP_NS,
   MNC_NS,
-  myNumberCardElements,
+  createMyNumberCardElements,
   type DeviceAuthKind,
   type DeviceDefects,
   type DocumentSignerOptions,
@@ -70,7 +70,7 @@ async function run(s: Scenario = {}): Promise<VerificationResult> {
   const curve = s.curve ?? 'P-256';
   const mdoc = await issueMdoc({
     docType: MNC_DOCTYPE,
-    nameSpaces: myNumberCardElements(undefined, AT),
+    nameSpaces: createMyNumberCardElements(undefined, AT),
     signer: s.signer ?? signers.get(curve)!,
     chain: s.chain,
     validity: MSO_VALIDITY,
@@ -134,7 +134,7 @@ describe('valid sandbox documents', () => {
     const root = await createIaca({ pathLength: 1, country: 'US', ...IACA_VALIDITY, commonName: 'kakunin sandbox IACA with intermediate' });
     const mid = await createIntermediateCa(root);
     const ds = await createDocumentSigner(mid, DS_VALIDITY);
-    const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, AT), signer: ds, chain: mid.chain, validity: MSO_VALIDITY, digestAlgorithm: 'SHA-512' });
+    const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: createMdlElements(undefined, AT), signer: ds, chain: mid.chain, validity: MSO_VALIDITY, digestAlgorithm: 'SHA-512' });
     const bytes = createDeviceResponse({ sessionTranscript: TRANSCRIPT, documents: [{ mdoc, deviceAuth: { kind: 'signature' } }] });
     const result = verifyDeviceResponse(bytes, { trust: TrustStore.fromCertificates([root.der], { set: 'sandbox' }), at: AT, sessionTranscript: TRANSCRIPT });
     expectValid(result);
@@ -240,7 +240,7 @@ describe('issuer certificate', () => {
     const notCa = await createDocumentSigner(root, { ...DS_VALIDITY, commonName: 'not a CA' });
     const notCaAsCa: SandboxCa = { ...notCa, chain: [notCa.der] };
     const ds = await createDocumentSigner(notCaAsCa, DS_VALIDITY);
-    const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, AT), signer: ds, chain: notCaAsCa.chain, validity: MSO_VALIDITY });
+    const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: createMyNumberCardElements(undefined, AT), signer: ds, chain: notCaAsCa.chain, validity: MSO_VALIDITY });
     const bytes = createDeviceResponse({ sessionTranscript: TRANSCRIPT, documents: [{ mdoc, deviceAuth: { kind: 'signature' } }] });
     expectOnly(verifyDeviceResponse(bytes, { trust: TrustStore.fromCertificates([root.der], { set: 'sandbox' }), at: AT, sessionTranscript: TRANSCRIPT }), {
       issuer_certificate_profile: fail('ISSUER_CERT_PROFILE'),
@@ -256,7 +256,7 @@ describe('IACA profile', () => {
     it(`ISSUER_CERT_PROFILE: ${name}`, async () => {
       const root = await createIaca({ ...IACA_VALIDITY, commonName: `bad IACA ${name}`, defects });
       const ds = await createDocumentSigner(root, DS_VALIDITY);
-      const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, AT), signer: ds, validity: MSO_VALIDITY });
+      const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: createMyNumberCardElements(undefined, AT), signer: ds, validity: MSO_VALIDITY });
       const bytes = createDeviceResponse({ sessionTranscript: TRANSCRIPT, documents: [{ mdoc, deviceAuth: { kind: 'signature' } }] });
       expectOnly(verifyDeviceResponse(bytes, { trust: TrustStore.fromCertificates([root.der], { set: 'sandbox' }), at: AT, sessionTranscript: TRANSCRIPT }), {
         issuer_certificate_profile: fail('ISSUER_CERT_PROFILE'),
@@ -267,8 +267,8 @@ describe('IACA profile', () => {
 
 describe('several documents', () => {
   it('one bad document makes the response invalid; errors name its index; the good one stays valid', async () => {
-    const good = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, AT), signer: signers.get('P-256')!, validity: MSO_VALIDITY });
-    const bad = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, AT), signer: signers.get('P-384')!, validity: MSO_VALIDITY, defects: { forgeSignature: true } });
+    const good = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: createMyNumberCardElements(undefined, AT), signer: signers.get('P-256')!, validity: MSO_VALIDITY });
+    const bad = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: createMdlElements(undefined, AT), signer: signers.get('P-384')!, validity: MSO_VALIDITY, defects: { forgeSignature: true } });
     const bytes = createDeviceResponse({
       sessionTranscript: TRANSCRIPT,
       documents: [{ mdoc: good, deviceAuth: { kind: 'signature' } }, { mdoc: bad, deviceAuth: { kind: 'mac', readerPublicKey: reader.publicKey } }],

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeCbor } from '../../src/cbor/index.js';
 import { verifyDeviceResponse } from '../../src/mdoc/verify.js';
 import { createAgeOverPurpose, MDL, reduceToDecision } from '../../src/policy/index.js';
-import { createDeviceResponse, issueMdoc, MDL_DOCTYPE, mdlElements, type IssuerDefects, type SandboxCertificate } from '../../src/sandbox/index.js';
+import { createDeviceResponse, issueMdoc, MDL_DOCTYPE, createMdlElements, type IssuerDefects, type SandboxCertificate } from '../../src/sandbox/index.js';
 import { TrustStore } from '../../src/trust/store.js';
 import { MSO_VALIDITY, AT, sandboxIssuer } from '../helpers/sandbox-issuer.js';
 import { checkMap, hex } from '../helpers/vectors.js';
@@ -77,7 +77,7 @@ describe('the sandbox copy of the shape, and near misses', () => {
   });
 
   async function present(defects: IssuerDefects, alter?: (issuerAuth: unknown[]) => void) {
-    const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, AT, [20]), signer: ds, validity: MSO_VALIDITY, defects });
+    const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: createMdlElements(undefined, AT, [20]), signer: ds, validity: MSO_VALIDITY, defects });
     alter?.(mdoc.issuerAuth);
     const bytes = createDeviceResponse({ sessionTranscript: transcript, documents: [{ mdoc, deviceAuth: { kind: 'signature' } }] });
     return verifyDeviceResponse(bytes, { trust: iacaTrust, at: AT, sessionTranscript: transcript, testIds: true });

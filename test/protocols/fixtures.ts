@@ -9,11 +9,11 @@ import {
   issueMdoc,
   MDL_DOCTYPE,
   MDL_NS,
-  mdlElements,
+  createMdlElements,
   MNC_DOCTYPE,
   MNC_JP_NS,
   MNC_NS,
-  myNumberCardElements,
+  createMyNumberCardElements,
   type IssuedMdoc,
 } from '../../src/sandbox/index.js';
 import { SandboxWallet, type WalletBehaviour } from '../../src/sandbox/wallet.js';
@@ -43,8 +43,8 @@ async function build(): Promise<Omit<World, 'store' | 'wallet'>> {
   const iaca = await createIaca({ country: 'JP', notBefore: new Date(at.getTime() - 2 * DAY) });
   const ds = await createDocumentSigner(iaca);
   const validity = { signed: new Date(at.getTime() - DAY), validFrom: new Date(at.getTime() - DAY), validUntil: new Date(at.getTime() + 30 * DAY) };
-  const mnc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, at), signer: ds, validity });
-  const mdl = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, at), signer: ds, validity });
+  const mnc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: createMyNumberCardElements(undefined, at), signer: ds, validity });
+  const mdl = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: createMdlElements(undefined, at), signer: ds, validity });
   return {
     at,
     trust: TrustStore.fromCertificates([iaca.der], { set: 'sandbox' }),

@@ -7,7 +7,7 @@ import {
   createIaca,
   createIntermediateCa,
   OID_MDL_DS_EKU,
-  x5chainFor,
+  buildX5chain,
   type SandboxCurve,
 } from '../../src/sandbox/index.js';
 
@@ -87,7 +87,7 @@ describe('sandbox document signer', () => {
       const aki = ext(c, x509.AuthorityKeyIdentifierExtension)!;
       expect(aki.keyId).toBe(ext(peculiar(iaca.der), x509.SubjectKeyIdentifierExtension)!.keyId);
       expect(ext(c, x509.SubjectKeyIdentifierExtension)).not.toBeNull();
-      expect(x5chainFor(ds, iaca)).toEqual([ds.der]);
+      expect(buildX5chain(ds, iaca)).toEqual([ds.der]);
     });
   }
 
@@ -118,7 +118,7 @@ describe('sandbox document signer', () => {
     const iaca = await createIaca({ pathLength: 1, curve: 'P-384', notBefore: NOT_BEFORE, notAfter: NOT_AFTER });
     const mid = await createIntermediateCa(iaca);
     const ds = await createDocumentSigner(mid);
-    const chain = x5chainFor(ds, mid);
+    const chain = buildX5chain(ds, mid);
     expect(chain).toHaveLength(2);
     expect(openssl(chain[0]).verify(openssl(chain[1]).publicKey)).toBe(true);
     expect(openssl(chain[1]).verify(openssl(iaca.der).publicKey)).toBe(true);

@@ -9,9 +9,9 @@ import {
   MNC_DOCTYPE,
   MNC_JP_NS,
   MNC_NS,
-  sandboxDeviceAuthenticationBytes,
-  sandboxEMacKey,
-  sandboxMac0Detached,
+  encodeDeviceAuthenticationBytes,
+  computeEMacKey,
+  createDetachedMac0,
   type IssuedMdoc,
 } from '../../src/sandbox/index.js';
 import { issueSample, sandboxIssuer } from '../helpers/sandbox-issuer.js';
@@ -82,7 +82,7 @@ describe('sandbox DeviceResponse', () => {
     const deviceSigned = doc.get('deviceSigned') as M;
     const nsBytes = deviceSigned.get('nameSpaces') as EncodedCbor;
     // The reader's side: ECDH(reader private, device public from the MSO).
-    const readerSideKey = sandboxEMacKey(reader.privateKey, mdoc.devicePublicKey, decodeCbor(TRANSCRIPT));
+    const readerSideKey = computeEMacKey(reader.privateKey, mdoc.devicePublicKey, decodeCbor(TRANSCRIPT));
     const mac = parseCoseMac0((deviceSigned.get('deviceAuth') as M).get('deviceMac'));
     expect(verifyCoseMac0(mac, readerSideKey, { detachedPayload: handAssembled(TRANSCRIPT, MNC_DOCTYPE, nsBytes.tagged) })).toBe(true);
   });
@@ -130,7 +130,7 @@ describe('sandbox deviceMac against ISO 18013-5 Annex D', () => {
     const transcriptBytes = hex('session_transcript_bytes.hex');
     const transcript = decodeCbor((decodeCbor(transcriptBytes) as EncodedCbor).bytes);
 
-    const eMacKey = sandboxEMacKey(deviceKey, readerPublic, transcript);
+    const eMacKey = computeEMacKey(deviceKey, readerPublic, transcript);
     expect(Buffer.from(eMacKey).toString('hex')).toBe('dc2b9566fdaaae3c06baa40993cd0451aeba15e7677ef5305f6531f3533c35dd');
 
     const response = decodeCbor(hex('device_response.hex')) as M;
@@ -140,7 +140,7 @@ describe('sandbox deviceMac against ISO 18013-5 Annex D', () => {
     const nsBytes = deviceSigned.get('nameSpaces') as EncodedCbor;
     let vectorMac = (deviceSigned.get('deviceAuth') as M).get('deviceMac');
     if (vectorMac instanceof Tagged) vectorMac = vectorMac.value;
-    const ours = sandboxMac0Detached(sandboxDeviceAuthenticationBytes(transcript, docType, nsBytes), eMacKey);
+    const ours = createDetachedMac0(encodeDeviceAuthenticationBytes(transcript, docType, nsBytes), eMacKey);
     expect(Buffer.from(ours[3] as Uint8Array).toString('hex')).toBe('e99521a85ad7891b806a07f8b5388a332d92c189a7bf293ee1f543405ae6824d');
     expect(Buffer.from(ours[0] as Uint8Array)).toEqual(Buffer.from((vectorMac as unknown[])[0] as Uint8Array));
     // The key the sandbox MACed with is the one the Annex D MSO names as deviceKey.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FullDate } from '../../src/cbor/index.js';
-import { ageAt, MDL_NS, mdlElements, MNC_JP_NS, MNC_NS, myNumberCardElements, SAMPLE_MNC_PERSON } from '../../src/sandbox/index.js';
+import { calculateAge, MDL_NS, createMdlElements, MNC_JP_NS, MNC_NS, createMyNumberCardElements, SAMPLE_MNC_PERSON } from '../../src/sandbox/index.js';
 
 /** The My Number check digit (番号法施行令 §8): weights 2..7,2..6 from the right, mod 11. */
 function myNumberCheckDigit(first11: string): number {
@@ -11,16 +11,16 @@ function myNumberCheckDigit(first11: string): number {
 }
 
 describe('sandbox document element sets', () => {
-  it('ageAt counts whole years by the calendar', () => {
-    expect(ageAt('2006-06-02', new Date('2026-06-01T23:59:59Z'))).toBe(19);
-    expect(ageAt('2006-06-02', new Date('2026-06-02T00:00:00Z'))).toBe(20);
-    expect(ageAt('2004-02-29', new Date('2026-02-28T00:00:00Z'))).toBe(21);
+  it('calculateAge counts whole years by the calendar', () => {
+    expect(calculateAge('2006-06-02', new Date('2026-06-01T23:59:59Z'))).toBe(19);
+    expect(calculateAge('2006-06-02', new Date('2026-06-02T00:00:00Z'))).toBe(20);
+    expect(calculateAge('2004-02-29', new Date('2026-02-28T00:00:00Z'))).toBe(21);
   });
 
   it('My Number Card: age_over_NN follow the birth date at the given time', () => {
     const person = { ...SAMPLE_MNC_PERSON, birthDate: '2006-06-02' };
-    const before = myNumberCardElements(person, new Date('2026-06-01T00:00:00Z'));
-    const after = myNumberCardElements(person, new Date('2026-06-02T00:00:00Z'));
+    const before = createMyNumberCardElements(person, new Date('2026-06-01T00:00:00Z'));
+    const after = createMyNumberCardElements(person, new Date('2026-06-02T00:00:00Z'));
     expect(before[MNC_NS]).toMatchObject({ age_over_18: true, age_over_20: false, age_in_years: 19 });
     expect(after[MNC_NS]).toMatchObject({ age_over_18: true, age_over_20: true, age_over_21: false, age_in_years: 20 });
     expect(after[MNC_NS].birth_date).toEqual(new FullDate('2006-06-02'));
@@ -35,7 +35,7 @@ describe('sandbox document element sets', () => {
   });
 
   it('mDL: full-dates, driving privileges as maps, age flags', () => {
-    const mdl = mdlElements(undefined, new Date('2026-06-01T00:00:00Z'))[MDL_NS];
+    const mdl = createMdlElements(undefined, new Date('2026-06-01T00:00:00Z'))[MDL_NS];
     expect(mdl.birth_date).toEqual(new FullDate('1985-07-15'));
     expect(mdl.age_over_21).toBe(true);
     expect(mdl.age_in_years).toBe(40);

@@ -6,11 +6,11 @@ import {
   createDocumentSigner,
   issueMdoc,
   MDL_DOCTYPE,
-  mdlElements,
+  createMdlElements,
   MNC_DOCTYPE,
   MNC_JP_NS,
   MNC_NS,
-  myNumberCardElements,
+  createMyNumberCardElements,
   type SandboxCa,
   type SandboxCertificate,
   type SandboxCurve,
@@ -48,7 +48,7 @@ beforeAll(async () => {
 
 describe('sandbox issuer: My Number Card', () => {
   it('issues every element as a tag-24 IssuerSignedItem whose digest is in the signed MSO', async () => {
-    const nameSpaces = myNumberCardElements(undefined, AT);
+    const nameSpaces = createMyNumberCardElements(undefined, AT);
     const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces, signer: ds, validity: MSO_VALIDITY });
     expect(nameSpaces[MNC_NS].age_over_20).toBe(true);
     expect(nameSpaces[MNC_NS].age_in_years).toBe(36);
@@ -84,7 +84,7 @@ describe('sandbox issuer: My Number Card', () => {
   });
 
   it('signs issuerAuth with the DS key and carries the DS in the unprotected x5chain', async () => {
-    const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, AT), signer: ds, validity: MSO_VALIDITY });
+    const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: createMyNumberCardElements(undefined, AT), signer: ds, validity: MSO_VALIDITY });
     const [protectedBytes, unprotected] = mdoc.issuerAuth as [Uint8Array, M];
     expect((decodeCbor(protectedBytes) as M).get(1)).toBe(-7);
     expect(unprotected.get(33)).toEqual(ds.der);
@@ -100,7 +100,7 @@ describe('sandbox issuer: keys and digest algorithms', () => {
   for (const curve of ['P-384', 'P-521', 'Ed25519'] as SandboxCurve[]) {
     it(`signs with a ${curve} DS, verified by node:crypto`, async () => {
       const { ds: signer } = await sandboxIssuer({ curve });
-      const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, AT), signer, validity: MSO_VALIDITY, deviceCurve: curve });
+      const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: createMdlElements(undefined, AT), signer, validity: MSO_VALIDITY, deviceCurve: curve });
       expect(verifySign1(mdoc.issuerAuth, signer.keys.publicKey)).toBe(true);
       expect(mdoc.devicePublicKey.asymmetricKeyType).toBe(curve === 'Ed25519' ? 'ed25519' : 'ec');
     });
@@ -108,7 +108,7 @@ describe('sandbox issuer: keys and digest algorithms', () => {
 
   for (const [name, hash] of [['SHA-384', 'sha384'], ['SHA-512', 'sha512']] as const) {
     it(`digests with ${name}`, async () => {
-      const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, AT), signer: ds, validity: MSO_VALIDITY, digestAlgorithm: name });
+      const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: createMdlElements(undefined, AT), signer: ds, validity: MSO_VALIDITY, digestAlgorithm: name });
       const mso = msoOf(mdoc.issuerAuth);
       expect(mso.get('digestAlgorithm')).toBe(name);
       const item = mdoc.items.get('org.iso.18013.5.1')![0];
@@ -120,7 +120,7 @@ describe('sandbox issuer: keys and digest algorithms', () => {
   it('writes keyAuthorizations and status into the MSO', async () => {
     const mdoc = await issueMdoc({
       docType: MDL_DOCTYPE,
-      nameSpaces: mdlElements(undefined, AT),
+      nameSpaces: createMdlElements(undefined, AT),
       signer: ds,
       validity: MSO_VALIDITY,
       keyAuthorizations: { nameSpaces: ['org.iso.wallet'], dataElements: { 'org.iso.18013.5.1': ['age_over_18'] } },
@@ -135,7 +135,7 @@ describe('sandbox issuer: keys and digest algorithms', () => {
 });
 
 describe('sandbox issuer: defects on purpose', () => {
-  const nameSpaces = () => mdlElements(undefined, AT);
+  const nameSpaces = () => createMdlElements(undefined, AT);
   const target = { nameSpace: 'org.iso.18013.5.1', elementIdentifier: 'family_name' };
 
   function digestOk(mdoc: Awaited<ReturnType<typeof issueMdoc>>, id: string): boolean {

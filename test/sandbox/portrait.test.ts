@@ -3,7 +3,7 @@
  * browser decodes and shows it: test/browser/counter-clerk.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { encodeGreyscaleJpeg, PORTRAIT_SIZE, samplePortrait } from '../../src/sandbox/index.js';
+import { encodeGreyscaleJpeg, PORTRAIT_SIZE, drawSamplePortrait } from '../../src/sandbox/index.js';
 
 /** The markers of a JPEG up to the scan, with their segments' bodies. */
 function segments(bytes: Uint8Array): { marker: number; body: Uint8Array }[] {
@@ -22,7 +22,7 @@ function segments(bytes: Uint8Array): { marker: number; body: Uint8Array }[] {
 
 describe('sandbox portrait', () => {
   it('is a baseline JFIF JPEG, 120x160 greyscale, with the tables its scan needs', () => {
-    const jpeg = samplePortrait();
+    const jpeg = drawSamplePortrait();
     expect([jpeg[0], jpeg[1]]).toEqual([0xff, 0xd8]);
     expect([jpeg[jpeg.length - 2], jpeg[jpeg.length - 1]]).toEqual([0xff, 0xd9]);
     const found = segments(jpeg);
@@ -46,7 +46,7 @@ describe('sandbox portrait', () => {
   });
 
   it('gives the same bytes every time, and refuses pixels that do not match the size', () => {
-    expect(Buffer.from(samplePortrait()).equals(Buffer.from(samplePortrait()))).toBe(true);
+    expect(Buffer.from(drawSamplePortrait()).equals(Buffer.from(drawSamplePortrait()))).toBe(true);
     expect(() => encodeGreyscaleJpeg(new Uint8Array(10), 4, 4)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 

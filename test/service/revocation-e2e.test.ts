@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runServe, type RunningService } from '../../src/service/startup/serve.js';
-import { createDocumentSigner, createIaca, issueMdoc, myNumberCardElements, type SandboxCa, type SandboxCertificate } from '../../src/sandbox/index.js';
+import { createDocumentSigner, createIaca, issueMdoc, createMyNumberCardElements, type SandboxCa, type SandboxCertificate } from '../../src/sandbox/index.js';
 import { SandboxWallet } from '../../src/sandbox/wallet.js';
 import { answerOpenID4VPRedirect, requestUriInit } from '../../src/sandbox/wallet-openid4vp.js';
 import { cacheKey } from '../../src/runtime/revocation-cache.js';
@@ -40,7 +40,7 @@ let log: ReturnType<typeof capturingLogger>;
 
 async function wallet(signer: SandboxCertificate, status?: Map<string, unknown>): Promise<SandboxWallet> {
   const validity = { signed: new Date(T0.getTime() - 60_000), validFrom: new Date(T0.getTime() - 60_000), validUntil: new Date(T0.getTime() + 90 * DAY) };
-  const mnc = await issueMdoc({ docType: 'org.iso.23220.1.jp.mnc', nameSpaces: myNumberCardElements(undefined, T0), signer, validity, ...(status ? { status } : {}) });
+  const mnc = await issueMdoc({ docType: 'org.iso.23220.1.jp.mnc', nameSpaces: createMyNumberCardElements(undefined, T0), signer, validity, ...(status ? { status } : {}) });
   return new SandboxWallet({ credentials: [mnc], now: () => new Date() });
 }
 

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentSigner, createIaca, issueMdoc, myNumberCardElements, OID_MDOC_DS_EKU, type SandboxCa } from '../../src/sandbox/index.js';
+import { createDocumentSigner, createIaca, issueMdoc, createMyNumberCardElements, OID_MDOC_DS_EKU, type SandboxCa } from '../../src/sandbox/index.js';
 import { SandboxWallet } from '../../src/sandbox/wallet.js';
 import { answerOpenID4VPRedirect, requestUriInit } from '../../src/sandbox/wallet-openid4vp.js';
 import { createLogger } from '../../src/service/observability/logger.js';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   iaca = await createIaca({ commonName: 'Example Integrator test IACA', notBefore: new Date(T0.getTime() - DAY), notAfter: new Date(T0.getTime() + 400 * DAY) });
   const ds = await createDocumentSigner(iaca, { extendedKeyUsage: [OID_MDOC_DS_EKU] });
   const validity = { signed: new Date(T0.getTime() - 60_000), validFrom: new Date(T0.getTime() - 60_000), validUntil: new Date(T0.getTime() + 90 * DAY) };
-  const mnc = await issueMdoc({ docType: 'org.iso.23220.1.jp.mnc', nameSpaces: myNumberCardElements(undefined, T0), signer: ds, validity });
+  const mnc = await issueMdoc({ docType: 'org.iso.23220.1.jp.mnc', nameSpaces: createMyNumberCardElements(undefined, T0), signer: ds, validity });
   wallet = new SandboxWallet({ credentials: [mnc], now: () => new Date() });
   mkdirSync(join(trustDir, 'test'), { recursive: true });
   writeFileSync(join(trustDir, 'test', 'integrator-test-iaca.pem'), iaca.pem);

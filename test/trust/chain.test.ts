@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentSigner, createIaca, createIntermediateCa, x5chainFor, type SandboxCa } from '../../src/sandbox/index.js';
+import { createDocumentSigner, createIaca, createIntermediateCa, buildX5chain, type SandboxCa } from '../../src/sandbox/index.js';
 import { readCertificates } from '../../src/trust/certificate.js';
 import { verifyIssuerChain } from '../../src/trust/chain.js';
 import { TrustStore } from '../../src/trust/store.js';
@@ -23,7 +23,7 @@ describe('verifyIssuerChain with sandbox certificates', () => {
 
   it('accepts a DS directly under the IACA, and reports the anchor', async () => {
     const ds = await createDocumentSigner(iaca);
-    const r = verifyIssuerChain(x5chainFor(ds, iaca), store, AT, 'org.iso.23220.1.jp.mnc');
+    const r = verifyIssuerChain(buildX5chain(ds, iaca), store, AT, 'org.iso.23220.1.jp.mnc');
     expect(r.chain).toBeUndefined();
     expect(r.profile).toBeUndefined();
     expect(r.anchor?.name).toBe('sandbox IACA');
@@ -33,7 +33,7 @@ describe('verifyIssuerChain with sandbox certificates', () => {
   it('accepts a DS under an intermediate sent in x5chain', async () => {
     const mid = await createIntermediateCa(iaca);
     const ds = await createDocumentSigner(mid);
-    const r = verifyIssuerChain(x5chainFor(ds, mid), store, AT);
+    const r = verifyIssuerChain(buildX5chain(ds, mid), store, AT);
     expect(r.chain).toBeUndefined();
     expect(r.path).toHaveLength(3);
   });

@@ -19,7 +19,7 @@ import {
   MNC_DOCTYPE,
   OID_MDL_DS_EKU,
   OID_MDOC_DS_EKU,
-  x5chainFor,
+  buildX5chain,
   type SandboxCa,
 } from '../../src/sandbox/index.js';
 import { CERTIFICATE_LIMITS, crlDistributionPointsOf, parseCertificate } from '../../src/trust/certificate.js';
@@ -71,7 +71,7 @@ describe('document signer usage per docType', () => {
   };
   const signers = new Map<string, Uint8Array[]>();
   beforeAll(async () => {
-    for (const [name, eku] of Object.entries(sets)) signers.set(name, x5chainFor(await createDocumentSigner(iaca, { ...DS_VALIDITY, defects: { extendedKeyUsage: eku } }), iaca));
+    for (const [name, eku] of Object.entries(sets)) signers.set(name, buildX5chain(await createDocumentSigner(iaca, { ...DS_VALIDITY, defects: { extendedKeyUsage: eku } }), iaca));
   });
   // The sole-authority rule is its own test below: here the anchor lists every docType.
   const listing = () => TrustStore.fromCertificates([iaca.der], { name: 'listing IACA', set: 'issuers', docTypes: Object.keys(expected) });
@@ -101,7 +101,7 @@ describe('document signer usage per docType', () => {
     writeFileSync(join(dir, 'iaca.json'), JSON.stringify({ documentSignerEku: ['1.3.6.1.4.1.99999.7'], docTypes: [MDL_DOCTYPE] }));
     const custom = loadTrustStore([dir]);
     expect(custom.anchors[0].documentSignerEku).toEqual(['1.3.6.1.4.1.99999.7']);
-    const own = x5chainFor(await createDocumentSigner(iaca, { ...DS_VALIDITY, defects: { extendedKeyUsage: ['1.3.6.1.4.1.99999.7'] } }), iaca);
+    const own = buildX5chain(await createDocumentSigner(iaca, { ...DS_VALIDITY, defects: { extendedKeyUsage: ['1.3.6.1.4.1.99999.7'] } }), iaca);
     expect(verifyIssuerChain(own, custom, AT, MDL_DOCTYPE).profile).toBeUndefined();
     expect(verifyIssuerChain(signers.get('mDL only')!, custom, AT, MDL_DOCTYPE).profile?.code).toBe('ISSUER_CERT_PROFILE');
   });
@@ -128,7 +128,7 @@ describe('certificates with malformed non-critical extensions', () => {
     const parsed = parseCertificate(ds.der);
     expect(parsed.unusable).toBeUndefined();
     expect(crlDistributionPointsOf(parsed)).toEqual({ urls: [], malformed: expect.stringMatching(/CRL distribution points extension is malformed/) });
-    const r = verifyIssuerChain(x5chainFor(ds, iaca), store, AT, MDL_DOCTYPE);
+    const r = verifyIssuerChain(buildX5chain(ds, iaca), store, AT, MDL_DOCTYPE);
     expect(r.chain).toBeUndefined();
     expect(r.profile).toBeUndefined();
     // With revocation on: no CRL known for the IACA, and the DS's pointer cannot be read.
@@ -159,21 +159,21 @@ describe('certificates with malformed non-critical extensions', () => {
 describe('critical extensions (RFC 5280 §4.2)', () => {
   it('an unknown critical extension on the DS: ISSUER_CERT_PROFILE naming it', async () => {
     const ds = await createDocumentSigner(iaca, { ...DS_VALIDITY, quirks: { unknownCriticalExtension: '1.3.6.1.4.1.99999.42' } });
-    const r = verifyIssuerChain(x5chainFor(ds, iaca), store, AT, MDL_DOCTYPE);
+    const r = verifyIssuerChain(buildX5chain(ds, iaca), store, AT, MDL_DOCTYPE);
     expect(r.profile).toEqual({ code: 'ISSUER_CERT_PROFILE', message: expect.stringContaining('critical extension 1.3.6.1.4.1.99999.42 is not processed by this verifier') });
   });
 
   it('an unknown critical extension on an intermediate CA: ISSUER_CERT_PROFILE', async () => {
     const mid = await createIntermediateCa(iaca, { quirks: { unknownCriticalExtension: '1.3.6.1.4.1.99999.43' } });
     const ds = await createDocumentSigner(mid, DS_VALIDITY);
-    const r = verifyIssuerChain(x5chainFor(ds, mid), store, AT, MDL_DOCTYPE);
+    const r = verifyIssuerChain(buildX5chain(ds, mid), store, AT, MDL_DOCTYPE);
     expect(r.chain).toBeUndefined();
     expect(r.profile?.message).toMatch(/intermediate CA.*critical extension 1\.3\.6\.1\.4\.1\.99999\.43 is not processed/);
   });
 
   it('critical name constraints are not enforced here, so they are refused', async () => {
     const ds = await createDocumentSigner(iaca, { ...DS_VALIDITY, quirks: { unknownCriticalExtension: '2.5.29.30' } });
-    expect(verifyIssuerChain(x5chainFor(ds, iaca), store, AT, MDL_DOCTYPE).profile?.message).toMatch(/critical extension 2\.5\.29\.30 is not processed/);
+    expect(verifyIssuerChain(buildX5chain(ds, iaca), store, AT, MDL_DOCTYPE).profile?.message).toMatch(/critical extension 2\.5\.29\.30 is not processed/);
   });
 });
 
@@ -181,7 +181,7 @@ describe('limits before parsing (hostile certificates are cheap)', () => {
   it(`a certificate over ${CERTIFICATE_LIMITS.bytes} bytes: ISSUER_CERT_PROFILE with the limit, in microseconds`, async () => {
     const ds = await createDocumentSigner(iaca, { ...DS_VALIDITY, quirks: { paddingExtensionBytes: 480_000 } });
     const started = process.hrtime.bigint();
-    const r = verifyIssuerChain(x5chainFor(ds, iaca), store, AT, MDL_DOCTYPE);
+    const r = verifyIssuerChain(buildX5chain(ds, iaca), store, AT, MDL_DOCTYPE);
     const micros = Number(process.hrtime.bigint() - started) / 1000;
     expect(r.chain).toEqual({ code: 'ISSUER_CERT_PROFILE', message: expect.stringContaining(`over the limit of ${CERTIFICATE_LIMITS.bytes}`) });
     // Not a timing assertion on speed (benchmarks do that); only far from the 350 ms a full parse took.
@@ -202,10 +202,10 @@ describe('limits before parsing (hostile certificates are cheap)', () => {
     const stranger = await createIaca(IACA_VALIDITY);
     const fresh = TrustStore.fromCertificates([iaca.der], { set: 'issuers' });
     const ds = await createDocumentSigner(stranger, DS_VALIDITY);
-    verifyIssuerChain(x5chainFor(ds, stranger), fresh, AT, MDL_DOCTYPE);
+    verifyIssuerChain(buildX5chain(ds, stranger), fresh, AT, MDL_DOCTYPE);
     expect(cachedPathCount(fresh)).toBe(0);
     const good = await createDocumentSigner(iaca, DS_VALIDITY);
-    verifyIssuerChain(x5chainFor(good, iaca), fresh, AT, MDL_DOCTYPE);
+    verifyIssuerChain(buildX5chain(good, iaca), fresh, AT, MDL_DOCTYPE);
     expect(cachedPathCount(fresh)).toBe(1);
   });
 });
@@ -213,15 +213,15 @@ describe('limits before parsing (hostile certificates are cheap)', () => {
 describe('docTypes that belong to one authority', () => {
   it('a My Number Card under a trusted anchor that does not list it: ISSUER_CERT_UNTRUSTED', async () => {
     const ds = await createDocumentSigner(iaca, { ...DS_VALIDITY, extendedKeyUsage: [OID_MDOC_DS_EKU] });
-    const r = verifyIssuerChain(x5chainFor(ds, iaca), store, AT, MNC_DOCTYPE);
+    const r = verifyIssuerChain(buildX5chain(ds, iaca), store, AT, MNC_DOCTYPE);
     expect(r.chain).toEqual({ code: 'ISSUER_CERT_UNTRUSTED', message: expect.stringContaining('org.iso.23220.1.jp.mnc is issued only by J-LIS') });
     // The same anchor still signs other docTypes, and an anchor that lists jp.mnc signs it.
-    expect(verifyIssuerChain(x5chainFor(ds, iaca), store, AT, PHOTO_ID).chain).toBeUndefined();
+    expect(verifyIssuerChain(buildX5chain(ds, iaca), store, AT, PHOTO_ID).chain).toBeUndefined();
     const jlis = TrustStore.fromCertificates([iaca.der], { set: 'jp-jlis', docTypes: [MNC_DOCTYPE] });
-    expect(verifyIssuerChain(x5chainFor(ds, iaca), jlis, AT, MNC_DOCTYPE).chain).toBeUndefined();
+    expect(verifyIssuerChain(buildX5chain(ds, iaca), jlis, AT, MNC_DOCTYPE).chain).toBeUndefined();
     // Test anchors (sandbox and test sets, loaded only in sandbox or test mode) stand in for J-LIS.
     const sandbox = TrustStore.fromCertificates([iaca.der], { set: 'sandbox' });
-    expect(verifyIssuerChain(x5chainFor(ds, iaca), sandbox, AT, MNC_DOCTYPE).chain).toBeUndefined();
+    expect(verifyIssuerChain(buildX5chain(ds, iaca), sandbox, AT, MNC_DOCTYPE).chain).toBeUndefined();
   });
 
   it('the shipped J-LIS anchor lists jp.mnc, and no other shipped anchor may sign it', () => {
@@ -242,11 +242,11 @@ describe('an IACA re-keyed under the same subject name', () => {
     ]);
     const dsOld = await createDocumentSigner(old, DS_VALIDITY);
     const dsNew = await createDocumentSigner(rekeyed, DS_VALIDITY);
-    expect(verifyIssuerChain(x5chainFor(dsOld, old), both, AT, MDL_DOCTYPE).anchor?.name).toBe('old');
-    expect(verifyIssuerChain(x5chainFor(dsNew, rekeyed), both, AT, MDL_DOCTYPE).anchor?.name).toBe('new');
+    expect(verifyIssuerChain(buildX5chain(dsOld, old), both, AT, MDL_DOCTYPE).anchor?.name).toBe('old');
+    expect(verifyIssuerChain(buildX5chain(dsNew, rekeyed), both, AT, MDL_DOCTYPE).anchor?.name).toBe('new');
     // Only the old key trusted: the new key's documents do not chain, though the names match.
     const onlyOld = TrustStore.fromCertificates([old.der], { set: 'issuers' });
-    expect(verifyIssuerChain(x5chainFor(dsNew, rekeyed), onlyOld, AT, MDL_DOCTYPE).chain?.code).toBe('ISSUER_CERT_UNTRUSTED');
+    expect(verifyIssuerChain(buildX5chain(dsNew, rekeyed), onlyOld, AT, MDL_DOCTYPE).chain?.code).toBe('ISSUER_CERT_UNTRUSTED');
   });
 });
 

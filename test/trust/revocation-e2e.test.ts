@@ -14,7 +14,7 @@ import {
   createIaca,
   issueMdoc,
   MNC_DOCTYPE,
-  myNumberCardElements,
+  createMyNumberCardElements,
   type SandboxCa,
   type SandboxCertificate,
 } from '../../src/sandbox/index.js';
@@ -53,7 +53,7 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 async function present(signer: SandboxCertificate, status?: Map<string, unknown>): Promise<Uint8Array> {
-  const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, AT), signer, validity: MSO_VALIDITY, status });
+  const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: createMyNumberCardElements(undefined, AT), signer, validity: MSO_VALIDITY, status });
   return createDeviceResponse({ sessionTranscript: TRANSCRIPT, documents: [{ mdoc, deviceAuth: { kind: 'signature' } }] });
 }
 

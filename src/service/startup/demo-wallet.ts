@@ -5,7 +5,7 @@
  * answers themselves (Annex C org-iso-mdoc, OpenID4VP over the DC API, OpenID4VP by QR) are the
  * sandbox wallet's, a separate implementation from the verifier's.
  */
-import { createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, mdlElements, MNC_DOCTYPE, myNumberCardElements, OID_MDOC_DS_EKU, samplePortrait, type SandboxCa } from '../../sandbox/index.js';
+import { createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, createMdlElements, MNC_DOCTYPE, createMyNumberCardElements, OID_MDOC_DS_EKU, drawSamplePortrait, type SandboxCa } from '../../sandbox/index.js';
 import { SandboxWallet } from '../../sandbox/wallet.js';
 import { answerDigitalCredentialRequest, type DigitalCredentialAnswer } from '../../sandbox/wallet-dcapi.js';
 import { answerOpenID4VPRedirect, requestUriInit } from '../../sandbox/wallet-openid4vp.js';
@@ -54,14 +54,14 @@ export class DemoWallet {
       localGovCode: options.localGovCode ?? '131016',
       individualNumber: '123456789018',
       // A drawn face: a purpose that asks for the portrait can be tried in the demo.
-      portrait: samplePortrait(),
+      portrait: drawSamplePortrait(),
     };
-    const mnc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(person, at), signer: mncSigner, chain: iaca.chain, validity });
+    const mnc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: createMyNumberCardElements(person, at), signer: mncSigner, chain: iaca.chain, validity });
     if (options.appleTestId) {
-      const testId = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(APPLE_TEST_HOLDER, at, [18, 20, 21]), signer: ds, validity, defects: { appleTestId: true } });
+      const testId = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: createMdlElements(APPLE_TEST_HOLDER, at, [18, 20, 21]), signer: ds, validity, defects: { appleTestId: true } });
       return new DemoWallet(iaca, new SandboxWallet({ credentials: [testId], now: () => new Date() }));
     }
-    const mdl = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: mdlElements(undefined, at, [18, 20, 21]), signer: ds, chain: iaca.chain, validity });
+    const mdl = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: createMdlElements(undefined, at, [18, 20, 21]), signer: ds, chain: iaca.chain, validity });
     // The demo wallet does not know the verifier's roots: it checks readerAuth and request-object
     // signatures, and the certificates' validity, against the wallet's own clock.
     return new DemoWallet(iaca, new SandboxWallet({ credentials: [mnc, mdl], now: () => new Date() }));

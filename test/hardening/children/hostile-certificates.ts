@@ -6,7 +6,7 @@
  */
 import { encodeCbor } from '../../../src/cbor/encode.js';
 import { verifyDeviceResponse } from '../../../src/mdoc/verify.js';
-import { createDeviceResponse, createDocumentSigner, createIaca, issueMdoc, MNC_DOCTYPE, myNumberCardElements } from '../../../src/sandbox/index.js';
+import { createDeviceResponse, createDocumentSigner, createIaca, issueMdoc, MNC_DOCTYPE, createMyNumberCardElements } from '../../../src/sandbox/index.js';
 import { cachedPathCount } from '../../../src/trust/chain.js';
 import { TrustStore } from '../../../src/trust/store.js';
 
@@ -21,9 +21,9 @@ const stranger = await createIaca({ notBefore: new Date('2025-01-01'), notAfter:
 const big = await createDocumentSigner(stranger, { quirks: { paddingExtensionBytes: 15_000 } });
 const huge = await createDocumentSigner(stranger, { quirks: { paddingExtensionBytes: 480_000 } });
 const validity = { signed: at, validFrom: at, validUntil: new Date('2026-12-01') };
-const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, at), signer: big, validity });
+const mdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: createMyNumberCardElements(undefined, at), signer: big, validity });
 const template = createDeviceResponse({ sessionTranscript: transcript, documents: [{ mdoc, deviceAuth: { kind: 'signature' } }] });
-const hugeMdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: myNumberCardElements(undefined, at), signer: huge, validity });
+const hugeMdoc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: createMyNumberCardElements(undefined, at), signer: huge, validity });
 const hugeAnswer = createDeviceResponse({ sessionTranscript: transcript, documents: [{ mdoc: hugeMdoc, deviceAuth: { kind: 'signature' } }] });
 // Where the padding sits in the answer: each answer changes 8 of its bytes, so every certificate differs.
 const offset = Buffer.from(template).indexOf(Buffer.alloc(64));
