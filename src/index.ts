@@ -48,10 +48,10 @@ export { FullDate, type EncodedCbor } from './cbor/types.js';
 // --- Trust: anchors, VICALs, revocation ----------------------------------------------------------
 export { TrustStore, type TrustAnchor, type TrustAnchorMeta } from './trust/store.js';
 export type { ParsedCertificate, CertificateExtension } from './trust/certificate.js';
-export { loadTrustStore, type LoadOptions } from './runtime/trust-folder.js';
+export { loadTrustStore, type LoadTrustStoreOptions } from './runtime/trust-folder.js';
 export { verifyVical, type VerifyVicalOptions, type VerifiedVical, type ParsedVical, type Vical, type VicalCertificateInfo } from './trust/vical.js';
 export type { SignerPath } from './trust/revocation-path.js';
-export { importVical, type ImportOptions as VicalImportOptions, type VicalImportResult, type ImportedCertificate } from './runtime/vical-import.js';
+export { importVical, type ImportVicalOptions, type VicalImportResult, type ImportedCertificate } from './runtime/vical-import.js';
 export {
   RevocationLists,
   type RevocationListsOptions,

@@ -25,7 +25,7 @@ const PUBLIC_API = [
   'DeviceEngagement', 'DeviceRequestInfo', 'DeviceRetrievalMethod', 'DigitalCredentialRequest', 'DigitalCredentialRequestOptions',
   'DigitalCredentialResponseOptions', 'DirectPostOptions', 'DocumentAsk', 'DocumentResult', 'ElementRef', 'EncodedCbor', 'Engagement',
   'EphemeralCurve', 'EphemeralKey', 'FAILURE_CODES', 'FailureCode', 'FieldResult', 'FullDate', 'getRequestObject', 'ImportedCertificate',
-  'importVical', 'IssuerInfo', 'ItemsRequest', 'KakuninCode', 'KakuninError', 'KycOptions', 'LoadOptions', 'loadPurposes', 'loadTrustStore',
+  'importVical', 'IssuerInfo', 'ItemsRequest', 'KakuninCode', 'KakuninError', 'KycOptions', 'LoadTrustStoreOptions', 'loadPurposes', 'loadTrustStore',
   'loadVerifierIdentity', 'MemoryRequestStateStore', 'NameSpaceIdentifiers', 'NameSpaceValues', 'NfcRetrieval', 'NfcSessionTransport',
   'openBleCentralClient', 'OpenID4VPRequest', 'OpenID4VPRequestOptions', 'ParsedCertificate', 'ParsedVical', 'parseNfcEngagement',
   'parseQrEngagement', 'PolicyFailureCode', 'PresentationRequest', 'PresetOptions', 'ProtocolError', 'ProtocolFailureCode', 'ProtocolName',
@@ -35,7 +35,7 @@ const PUBLIC_API = [
   'RevocationLists', 'RevocationListsOptions', 'RevocationListTarget', 'RevocationStatus', 'SessionTransport', 'SignerPath', 'TestIdResult',
   'TrustAnchor', 'TrustAnchorMeta', 'TrustStore', 'UseCase', 'ValidityInfo', 'VerificationError', 'VerificationResult', 'VerifiedVical',
   'VerifierIdentity', 'VerifierInfo', 'verifyDeviceResponse', 'VerifyDeviceResponseOptions', 'VerifyProtocolResponseOptions', 'verifyVical',
-  'VerifyVicalOptions', 'Vical', 'VicalCertificateInfo', 'VicalImportOptions', 'VicalImportResult', 'WifiAwareRetrieval',
+  'VerifyVicalOptions', 'Vical', 'VicalCertificateInfo', 'ImportVicalOptions', 'VicalImportResult', 'WifiAwareRetrieval',
 ];
 
 /** The exports of src/index.ts as the TypeScript compiler sees them, each with its doc comment. */

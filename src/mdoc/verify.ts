@@ -98,7 +98,7 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
  * if (!result.valid) console.log(result.errors.map((e) => e.code));
  * ```
  */
-export function verifyDeviceResponse(input: Uint8Array, options: VerifyDeviceResponseOptions): VerificationResult {
+export function verifyDeviceResponse(deviceResponse: Uint8Array, options: VerifyDeviceResponseOptions): VerificationResult {
   const result: VerificationResult = { valid: false, documents: [], errors: [] };
   let transcript: SessionTranscriptForms | undefined;
   if (options.sessionTranscript) {
@@ -110,7 +110,7 @@ export function verifyDeviceResponse(input: Uint8Array, options: VerifyDeviceRes
   }
   let response;
   try {
-    response = parseDeviceResponse(input);
+    response = parseDeviceResponse(deviceResponse);
   } catch (e) {
     result.errors.push({ code: 'CBOR_MALFORMED', message: (e as Error).message });
     return result;

@@ -67,7 +67,7 @@ function loadFileOrWarn(file: string, set: string, inFolder: boolean, warnings: 
   }
 }
 
-function loadFolder(dir: string, set: string, options: LoadOptions, depth: number, warnings: string[]): TrustAnchor[] {
+function loadFolder(dir: string, set: string, options: LoadTrustStoreOptions, depth: number, warnings: string[]): TrustAnchor[] {
   const out: TrustAnchor[] = [];
   for (const entry of readdirSync(dir).sort()) {
     const path = join(dir, entry);
@@ -86,7 +86,7 @@ function loadFolder(dir: string, set: string, options: LoadOptions, depth: numbe
 /**
  * Which trust sets to load from the folders (default: every production set), and whether test sets may be loaded.
  */
-export interface LoadOptions {
+export interface LoadTrustStoreOptions {
   /** Load the `test` and `sandbox` sets too (sandbox or test mode only). */
   includeTest?: boolean;
   /** Load only these sets. */
@@ -121,7 +121,7 @@ export function trustSetsIn(path: string): string[] {
  * console.log(trust.anchors.length, trust.warnings);
  * ```
  */
-export function loadTrustStore(paths: string[], options: LoadOptions = {}): TrustStore {
+export function loadTrustStore(paths: string[], options: LoadTrustStoreOptions = {}): TrustStore {
   const anchors: TrustAnchor[] = [];
   const warnings: string[] = [];
   for (const p of paths) {

@@ -57,7 +57,7 @@ function writeAtomically(path: string, data: string): void {
 }
 
 /** Where importVical writes (the trust folder and set) and what it may replace. */
-export interface ImportOptions {
+export interface ImportVicalOptions {
   /** certs/ folder. */
   certsDir: string;
   set: string;
@@ -80,7 +80,7 @@ export interface ImportOptions {
  * const { written } = importVical(verified, { certsDir: './certs', set: 'aamva', source: 'https://vical.example/vical.cbor', at: new Date() });
  * ```
  */
-export function importVical(verified: VerifiedVical, options: ImportOptions): VicalImportResult {
+export function importVical(verified: VerifiedVical, options: ImportVicalOptions): VicalImportResult {
   const { vical } = verified;
   const dir = join(options.certsDir, options.set);
   mkdirSync(dir, { recursive: true });
@@ -111,7 +111,7 @@ export function importVical(verified: VerifiedVical, options: ImportOptions): Vi
   return { set: options.set, written, removed };
 }
 
-function writeOne(dir: string, prefix: string, info: VicalCertificateInfo, verified: VerifiedVical, options: ImportOptions): ImportedCertificate {
+function writeOne(dir: string, prefix: string, info: VicalCertificateInfo, verified: VerifiedVical, options: ImportVicalOptions): ImportedCertificate {
   const { vical } = verified;
   const cert = parseCertificate(info.certificate);
   const subject = cert.subject.split('\n').join(', ');

@@ -21,7 +21,7 @@ export type DigestAlgorithmName = 'SHA-256' | 'SHA-384' | 'SHA-512';
 
 const NODE_HASH: Record<string, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512', 'SHA-1': 'sha1' };
 
-export interface KeyAuthorizations {
+export interface KeyAuthorizationsOptions {
   nameSpaces?: string[];
   dataElements?: Record<string, string[]>;
 }
@@ -83,7 +83,7 @@ export interface IssueOptions {
   /** The holder's device key; generated (P-256 unless `deviceCurve`) when not given. */
   deviceKey?: KeyObject;
   deviceCurve?: SandboxCurve;
-  keyAuthorizations?: KeyAuthorizations;
+  keyAuthorizations?: KeyAuthorizationsOptions;
   /** MSO `status` (e.g. a status_list reference) as a map. */
   status?: Map<string, unknown>;
   defects?: IssuerDefects;

@@ -81,30 +81,30 @@ export interface DigitalCredentialRequest {
  * const result = await receiveDigitalCredentialResponse({ id: req.id, response: credential, trust, at: new Date(), store });
  * ```
  */
-export async function createDigitalCredentialRequest(input: DigitalCredentialRequestOptions): Promise<DigitalCredentialRequest> {
-  const request = validatePresentationRequest(input.request);
+export async function createDigitalCredentialRequest(options: DigitalCredentialRequestOptions): Promise<DigitalCredentialRequest> {
+  const request = validatePresentationRequest(options.request);
   let origin: string;
   try {
-    origin = new URL(input.origin).origin;
+    origin = new URL(options.origin).origin;
   } catch {
     throw new KakuninError('INVALID_ARGUMENT', 'origin is not a URL');
   }
-  if (origin !== input.origin.replace(/\/$/, '')) throw new KakuninError('INVALID_ARGUMENT', `origin ${input.origin} is not a bare origin`);
-  const protocols = input.protocols ?? ['org-iso-mdoc', input.identity ? 'openid4vp-v1-signed' : 'openid4vp-v1-unsigned'];
+  if (origin !== options.origin.replace(/\/$/, '')) throw new KakuninError('INVALID_ARGUMENT', `origin ${options.origin} is not a bare origin`);
+  const protocols = options.protocols ?? ['org-iso-mdoc', options.identity ? 'openid4vp-v1-signed' : 'openid4vp-v1-unsigned'];
   for (const signed of ['openid4vp-v1-signed', 'openid4vp-v1-multisigned'] as const) {
-    if (protocols.includes(signed) && !input.identity) throw new KakuninError('INVALID_ARGUMENT', `${signed} needs a verifier identity`);
+    if (protocols.includes(signed) && !options.identity) throw new KakuninError('INVALID_ARGUMENT', `${signed} needs a verifier identity`);
   }
-  const ttl = input.ttlSeconds ?? 300;
-  const state: PresentationState = { flow: 'dcapi', request, origin, createdAt: input.at.getTime(), expiresAt: input.at.getTime() + ttl * 1000 };
+  const ttl = options.ttlSeconds ?? 300;
+  const state: PresentationState = { flow: 'dcapi', request, origin, createdAt: options.at.getTime(), expiresAt: options.at.getTime() + ttl * 1000 };
   const requests: DigitalCredentialRequest['credentialRequestOptions']['digital']['requests'] = [];
 
   if (protocols.includes('org-iso-mdoc')) {
     const { privateJwk, publicJwk } = newJwkPair('P-256');
     const encryptionInfo = createEncryptionInfo(new Uint8Array(randomBytes(16)), createPublicKey({ key: publicJwk, format: 'jwk' }));
     const transcript = dcApiSessionTranscript({ encryptionInfo: encryptionInfo.encoded, origin });
-    const deviceRequest = createDeviceRequest(request, transcript, input.identity, input.deviceRequestVersion, {
-      readerAuthAll: input.readerAuthAll === true,
-      ...(input.deviceRequestInfo ? { deviceRequestInfo: input.deviceRequestInfo } : {}),
+    const deviceRequest = createDeviceRequest(request, transcript, options.identity, options.deviceRequestVersion, {
+      readerAuthAll: options.readerAuthAll === true,
+      ...(options.deviceRequestInfo ? { deviceRequestInfo: options.deviceRequestInfo } : {}),
     });
     requests.push({ protocol: 'org-iso-mdoc', data: { deviceRequest: b64u(deviceRequest), encryptionInfo: encryptionInfo.encoded } });
     state.annexC = { encryptionInfo: encryptionInfo.encoded, recipientKey: privateJwk };
@@ -114,7 +114,7 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
   if (oidProtocols.length) {
     state.dcApiOid4vp = {};
     // Signed requests only: the metadata names the verifier, which an unsigned request cannot vouch for.
-    const googleMetadata = input.googleRpMetadata ? { googleRpMetadata: input.googleRpMetadata } : {};
+    const googleMetadata = options.googleRpMetadata ? { googleRpMetadata: options.googleRpMetadata } : {};
     for (const protocol of oidProtocols) {
       // Each protocol its own nonce and key: the label of an answer is the browser's word, the nonce
       // (in the SessionTranscript) and the key (the JWE's kid) are what bind it to one request.
@@ -127,16 +127,16 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
         requests.push({ protocol, data: { ...authorizationRequestObject({ request, nonce, responseMode: 'dc_api.jwt', encryptionJwk: key.publicJwk }) } });
       } else if (protocol === 'openid4vp-v1-multisigned') {
         // §A.3.2: the JWS JSON Serialization itself is the data; client_id lives in each signature.
-        const signers = [input.identity!, ...(input.additionalIdentities ?? [])].map((identity, i) => ({
+        const signers = [options.identity!, ...(options.additionalIdentities ?? [])].map((identity, i) => ({
           identity,
-          clientId: clientIdFor(identity, input.clientIdPrefix ?? 'x509_hash'),
-          ...(i === 0 && input.verifierInfo ? { verifierInfo: input.verifierInfo } : {}),
+          clientId: clientIdFor(identity, options.clientIdPrefix ?? 'x509_hash'),
+          ...(i === 0 && options.verifierInfo ? { verifierInfo: options.verifierInfo } : {}),
         }));
         const claims = authorizationRequestObject({ request, nonce, responseMode: 'dc_api.jwt', encryptionJwk: key.publicJwk, expectedOrigins: [origin], ...googleMetadata });
-        requests.push({ protocol, data: { ...(await signMultiSignedRequestObject(claims, signers, Math.floor(input.at.getTime() / 1000))) } });
+        requests.push({ protocol, data: { ...(await signMultiSignedRequestObject(claims, signers, Math.floor(options.at.getTime() / 1000))) } });
         sent.clientId = signers[0].clientId;
       } else {
-        const clientId = clientIdFor(input.identity!, input.clientIdPrefix ?? 'x509_hash');
+        const clientId = clientIdFor(options.identity!, options.clientIdPrefix ?? 'x509_hash');
         const claims = authorizationRequestObject({
           request,
           nonce,
@@ -144,15 +144,15 @@ export async function createDigitalCredentialRequest(input: DigitalCredentialReq
           encryptionJwk: key.publicJwk,
           clientId,
           expectedOrigins: [origin],
-          ...(input.verifierInfo ? { verifierInfo: input.verifierInfo } : {}),
+          ...(options.verifierInfo ? { verifierInfo: options.verifierInfo } : {}),
           ...googleMetadata,
         });
-        requests.push({ protocol, data: { request: await signRequestObject(claims, input.identity!, Math.floor(input.at.getTime() / 1000)) } });
+        requests.push({ protocol, data: { request: await signRequestObject(claims, options.identity!, Math.floor(options.at.getTime() / 1000)) } });
         sent.clientId = clientId;
       }
     }
   }
   const id = newRequestId();
-  await saveState(input.store, id, state);
+  await saveState(options.store, id, state);
   return { id, expiresAt: new Date(state.expiresAt), credentialRequestOptions: { digital: { requests } } };
 }

@@ -58,11 +58,11 @@ function protocolOf(response: unknown): { protocol: string; body: unknown } {
  * const decision = reduceToDecision(purpose, result, new Date());
  * ```
  */
-export async function receiveDigitalCredentialResponse(input: DigitalCredentialResponseOptions): Promise<AnsweredVerificationResult> {
-  checkResponseSize(input.response, input.maxResponseBytes);
-  const digest = answerDigest(input.response);
-  const state = await loadState(input.store, input.id, input.at, 'dcapi', digest);
-  const { protocol, body } = protocolOf(input.response);
+export async function receiveDigitalCredentialResponse(options: DigitalCredentialResponseOptions): Promise<AnsweredVerificationResult> {
+  checkResponseSize(options.response, options.maxResponseBytes);
+  const digest = answerDigest(options.response);
+  const state = await loadState(options.store, options.id, options.at, 'dcapi', digest);
+  const { protocol, body } = protocolOf(options.response);
   let sent: ProtocolResponseContext;
   const oid4vp = state.dcApiOid4vp ? (Object.hasOwn(state.dcApiOid4vp, protocol) ? state.dcApiOid4vp[protocol] : undefined) : state.oid4vp?.dcApiProtocols?.includes(protocol) ? state.oid4vp : undefined;
   if (protocol === 'org-iso-mdoc' && state.annexC) {
@@ -74,7 +74,7 @@ export async function receiveDigitalCredentialResponse(input: DigitalCredentialR
   }
   checkAnsweredProtocol(protocol, (body as { data?: unknown }).data, state);
   const opened = await openProtocolResponse(body, sent, state.request);
-  await consumeState(input.store, input.id, digest);
-  const result = verifyPresentations(opened.presentations, opened.sessionTranscript, { ...input, request: state.request }, sent.protocol);
+  await consumeState(options.store, options.id, digest);
+  const result = verifyPresentations(opened.presentations, opened.sessionTranscript, { ...options, request: state.request }, sent.protocol);
   return { ...result, answerDigest: digest };
 }

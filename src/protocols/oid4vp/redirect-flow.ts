@@ -65,11 +65,11 @@ export interface OpenID4VPRequest {
  * // GET or POST request_uri: getRequestObject(store, id, new Date(), { identity, walletNonce }); POST response_uri: receiveDirectPost({ id, body, trust, at: new Date(), store })
  * ```
  */
-export async function createOpenID4VPRequest(input: OpenID4VPRequestOptions): Promise<OpenID4VPRequest> {
-  const request = validatePresentationRequest(input.request);
+export async function createOpenID4VPRequest(options: OpenID4VPRequestOptions): Promise<OpenID4VPRequest> {
+  const request = validatePresentationRequest(options.request);
   const id = newRequestId();
-  const clientId = clientIdFor(input.identity, input.clientIdPrefix ?? 'x509_hash');
-  const responseUri = input.responseUri(id);
+  const clientId = clientIdFor(options.identity, options.clientIdPrefix ?? 'x509_hash');
+  const responseUri = options.responseUri(id);
   if (!/^https:\/\//.test(responseUri) && !/^http:\/\/(localhost|127\.0\.0\.1|\[::1\])[:/]/.test(responseUri)) {
     throw new KakuninError('INVALID_ARGUMENT', 'response_uri must be https');
   }
@@ -77,19 +77,19 @@ export async function createOpenID4VPRequest(input: OpenID4VPRequestOptions): Pr
   // here: a wallet that POSTs a wallet_nonce needs its own signature anyway, and an unfetched request
   // costs no signature and keeps no x5c.
   const key = createResponseEncryptionKey();
-  const ttl = input.ttlSeconds ?? 300;
+  const ttl = options.ttlSeconds ?? 300;
   const state: PresentationState = {
     flow: 'openid4vp',
     request,
-    createdAt: input.at.getTime(),
-    expiresAt: input.at.getTime() + ttl * 1000,
-    oid4vp: { nonce: newNonce(), encryptionKey: key.privateJwk, kid: key.publicJwk.kid, clientId, responseUri, ...(input.verifierInfo?.length ? { verifierInfo: input.verifierInfo } : {}) },
+    createdAt: options.at.getTime(),
+    expiresAt: options.at.getTime() + ttl * 1000,
+    oid4vp: { nonce: newNonce(), encryptionKey: key.privateJwk, kid: key.publicJwk.kid, clientId, responseUri, ...(options.verifierInfo?.length ? { verifierInfo: options.verifierInfo } : {}) },
   };
-  await saveState(input.store, id, state);
-  const url = new URL(input.walletUrl ?? 'openid4vp://');
+  await saveState(options.store, id, state);
+  const url = new URL(options.walletUrl ?? 'openid4vp://');
   url.searchParams.set('client_id', clientId);
-  url.searchParams.set('request_uri', input.requestUri(id));
-  if (input.requestUriMethod === 'post') url.searchParams.set('request_uri_method', 'post');
+  url.searchParams.set('request_uri', options.requestUri(id));
+  if (options.requestUriMethod === 'post') url.searchParams.set('request_uri_method', 'post');
   return { id, expiresAt: new Date(state.expiresAt), walletUrl: url.toString() };
 }
 
@@ -161,20 +161,20 @@ export interface DirectPostOptions extends Omit<VerifyProtocolResponseOptions, '
  * console.log(result.valid);
  * ```
  */
-export async function receiveDirectPost(input: DirectPostOptions): Promise<AnsweredVerificationResult> {
-  checkResponseSize(input.body, input.maxResponseBytes);
-  const digest = answerDigest(input.body);
-  const state = await loadState(input.store, input.id, input.at, 'openid4vp', digest);
+export async function receiveDirectPost(options: DirectPostOptions): Promise<AnsweredVerificationResult> {
+  checkResponseSize(options.body, options.maxResponseBytes);
+  const digest = answerDigest(options.body);
+  const state = await loadState(options.store, options.id, options.at, 'openid4vp', digest);
   const sent = state.oid4vp!;
   const opened = await openProtocolResponse(
-    input.body,
+    options.body,
     { protocol: 'openid4vp', clientId: sent.clientId!, responseUri: sent.responseUri!, nonce: sent.nonce, recipientPrivateKey: keyFromJwk(sent.encryptionKey), kid: sent.kid },
     state.request,
   );
-  if (opened.params && opened.params.state !== undefined && opened.params.state !== input.id) {
+  if (opened.params && opened.params.state !== undefined && opened.params.state !== options.id) {
     throw new ProtocolError('RESPONSE_MALFORMED', 'the response state does not belong to this request');
   }
-  await consumeState(input.store, input.id, digest);
-  const result = verifyPresentations(opened.presentations, opened.sessionTranscript, { ...input, request: state.request }, 'openid4vp');
+  await consumeState(options.store, options.id, digest);
+  const result = verifyPresentations(opened.presentations, opened.sessionTranscript, { ...options, request: state.request }, 'openid4vp');
   return { ...result, answerDigest: digest };
 }
