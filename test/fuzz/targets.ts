@@ -293,7 +293,7 @@ function lastingStateStore(): RequestStateStore {
 /** The Digital Credentials API answer to a multisigned request (OpenID4VP 1.0 §A.3.2: signed under two
  * verifier certificates), as the browser hands it over: protocol label and data, relabelled and
  * mutated; the request's own checks (answered protocol, kid, origin, nonce) and verification behind. */
-async function dcapiMultisignedTarget(): Promise<FuzzTarget> {
+async function dcApiMultisignedTarget(): Promise<FuzzTarget> {
   const w = await protocolWorld();
   const ecosystem = await createDevelopmentIdentity('ecosystem.example', w.at);
   const store = lastingStateStore();
@@ -524,7 +524,7 @@ export const TARGETS: Record<string, () => Promise<FuzzTarget>> = {
   engagement: engagementTarget,
   http: httpTarget,
   'jwe-opener': jweOpenerTarget,
-  'dcapi-multisigned': dcapiMultisignedTarget,
+  'dcapi-multisigned': dcApiMultisignedTarget,
   'redis-store': redisStoreTarget,
 };
 

@@ -61,7 +61,7 @@ async function create(account: Record<string, unknown> | undefined, options: { k
 
 type Request = { protocol: string; data: Record<string, unknown> };
 
-async function dcapiOf(id: string, s = svc): Promise<Request[]> {
+async function dcApiOf(id: string, s = svc): Promise<Request[]> {
   const { dcapi } = (await (await fetch(`${base(s)}/v1/verifications/${id}/dcapi-request`)).json()) as { dcapi: { digital: { requests: Request[] } } };
   return dcapi.digital.requests;
 }
@@ -71,7 +71,7 @@ async function check(account: Record<string, unknown>, wallet = holder, protocol
   const res = await create(account, { key });
   expect(res.status, await res.clone().text()).toBe(201);
   const v = (await res.json()) as { id: string };
-  const requests = (await dcapiOf(v.id)).filter((r) => r.protocol === protocol);
+  const requests = (await dcApiOf(v.id)).filter((r) => r.protocol === protocol);
   const credential = await wallet.answerDcApi({ digital: { requests } }, origin());
   const answered = await fetch(`${base(svc)}/v1/verifications/${v.id}/dcapi-response`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credential) });
   expect(answered.status, await answered.clone().text()).toBe(200);
@@ -98,7 +98,7 @@ describe('account_match: the comparison, field by field, never the values', () =
   it('asks the wallet for the address only when the reference holds one', async () => {
     const elements = async (account: Record<string, unknown>) => {
       const v = (await (await create(account)).json()) as { id: string };
-      const oid4vp = (await dcapiOf(v.id)).find((r) => r.protocol.startsWith('openid4vp'))!;
+      const oid4vp = (await dcApiOf(v.id)).find((r) => r.protocol.startsWith('openid4vp'))!;
       const jwt = decodeJwt(String(oid4vp.data.request)) as { dcql_query: { credentials: { meta: { doctype_value: string }; claims: { path: string[] }[] }[] } };
       const mnc = jwt.dcql_query.credentials.find((c) => c.meta.doctype_value === 'org.iso.23220.1.jp.mnc')!;
       return mnc.claims.map((c) => c.path[1]).sort();
@@ -152,7 +152,7 @@ describe('account_match: only channels that cannot be relayed', () => {
 
   it.each(['org-iso-mdoc', 'openid4vp-v1-signed'])('refuses an answer the wallet made for another origin (%s)', async (protocol) => {
     const v = (await (await create({ id: 'a', ...HOLDER })).json()) as { id: string };
-    const request = (await dcapiOf(v.id)).find((r) => r.protocol === protocol)!;
+    const request = (await dcApiOf(v.id)).find((r) => r.protocol === protocol)!;
     // A wallet that checks nothing, as on a phishing page at another origin relaying the request.
     const careless = new SandboxWallet({ ...holder.wallet.options, behaviour: { skipRequestChecks: true } });
     const relayed = protocol === 'org-iso-mdoc' ? await answerAnnexC(careless, request.data as unknown as AnnexCRequestData, 'https://kakunin-login.example') : await answerOpenID4VPOverDcApi(careless, protocol, request.data, 'https://kakunin-login.example');
@@ -215,7 +215,7 @@ describe('account_match: the reference does not outlive the verification', () =>
     const v = (await (await create({ id: 'acct-r', ...HOLDER })).json()) as { id: string };
     const pending = await svc.ctx.store.get(v.id);
     expect(pending.status === 'found' && pending.session.account?.name).toBe(HOLDER.name);
-    const requests = (await dcapiOf(v.id)).filter((r) => r.protocol === 'org-iso-mdoc');
+    const requests = (await dcApiOf(v.id)).filter((r) => r.protocol === 'org-iso-mdoc');
     const credential = await holder.answerDcApi({ digital: { requests } }, origin());
     await fetch(`${base(svc)}/v1/verifications/${v.id}/dcapi-response`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credential) });
     const done = await svc.ctx.store.get(v.id);
