@@ -36,6 +36,17 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * where Buffer differs. */
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
 
+/**
+ * Short ASCII map keys decoded before, by a hash of their bytes: an mdoc repeats the same few dozen
+ * keys (digestID, random, elementIdentifier, elementValue, the element identifiers of the
+ * DeviceNameSpaces) in every response, and handing back the string made last time skips a native
+ * slice and, since V8 keeps a string's hash in it, the hashing of a fresh string by every Map lookup.
+ * A hit is compared byte for byte, so a collision only costs a miss. Bounded (one string of at most
+ * 23 characters per slot) and keys only: values, which carry the holder's data, are never kept.
+ */
+const KEY_CACHE_SLOTS = 1024;
+const keyCache: Array<string | undefined> = new Array<string | undefined>(KEY_CACHE_SLOTS).fill(undefined);
+
 /** RFC 3339 date-time, the only form tag 0 may carry. */
 const TDATE = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const FULL_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -236,7 +247,7 @@ class Reader {
         }
       }
       const keyStart = this.pos;
-      const key = this.item(inner);
+      const key = this.mapKey(inner);
       if (key !== null && typeof key === 'object') {
         encodedKeys ??= new Set();
         const id = Buffer.from(this.buf.buffer, this.buf.byteOffset + keyStart, this.pos - keyStart).toString('latin1');
@@ -248,6 +259,39 @@ class Reader {
       out.set(key, this.item(inner));
     }
     return out;
+  }
+
+  /** A map key: a short ASCII text key through the key cache, anything else as any item. */
+  mapKey(depth: number): unknown {
+    const buf = this.buf;
+    const start = this.pos + 1;
+    const head = buf[this.pos];
+    // Major type 3 with the length in the head (0..23 bytes), all of it in the input.
+    if (head === undefined || head >> 5 !== 3 || (head & 0x1f) > 23 || start + (head & 0x1f) > buf.length) return this.item(depth);
+    const n = head & 0x1f;
+    let h = n;
+    for (let i = start; i < start + n; i++) {
+      const b = buf[i];
+      if (b > 0x7f) return this.item(depth);
+      h = (Math.imul(h, 31) + b) | 0;
+    }
+    if (++this.items > this.limits.maxItems) this.fail(`more than ${this.limits.maxItems} data items`);
+    this.pos = start + n;
+    const slot = h & (KEY_CACHE_SLOTS - 1);
+    const cached = keyCache[slot];
+    if (cached !== undefined && cached.length === n) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (cached.charCodeAt(i) !== buf[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return cached;
+    }
+    const key = latin1Slice ? latin1Slice.call(buf, start, start + n) : String.fromCharCode(...buf.subarray(start, start + n));
+    keyCache[slot] = key;
+    return key;
   }
 
   tag(info: number, depth: number, start: number): unknown {

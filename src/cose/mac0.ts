@@ -12,8 +12,8 @@ export interface CoseMac0 extends Omit<CoseMessage, 'last'> {
 }
 
 export function parseCoseMac0(value: unknown): CoseMac0 {
-  const { last, ...rest } = parseCoseMessage(value, 'COSE_Mac0', 17);
-  return { ...rest, tag: last };
+  const m = parseCoseMessage(value, 'COSE_Mac0', 17);
+  return { protectedBytes: m.protectedBytes, protectedHeaders: m.protectedHeaders, unprotectedHeaders: m.unprotectedHeaders, payload: m.payload, tag: m.last };
 }
 
 /** Verifies the tag in constant time. `alg` must be HMAC 256/256 in the protected header. */

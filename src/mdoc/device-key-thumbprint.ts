@@ -4,9 +4,9 @@
  * the COSE_Key's members, not through a second import: device authentication already imported and
  * used this key.
  */
-import { jwkThumbprint } from '../cose/jwk-thumbprint.js';
+import { jwkThumbprintBase64url } from '../cose/jwk-thumbprint.js';
 import { cosePublicJwk } from '../cose/key.js';
 
 export function deviceKeyThumbprint(coseKey: unknown): string {
-  return Buffer.from(jwkThumbprint(cosePublicJwk(coseKey))).toString('base64url');
+  return jwkThumbprintBase64url(cosePublicJwk(coseKey));
 }

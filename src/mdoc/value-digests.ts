@@ -6,7 +6,7 @@ import { decodeCbor } from '../cbor/decode.js';
 import { asBytes, asInt, asMap, asText } from '../cbor/read.js';
 import type { EncodedCbor } from '../cbor/types.js';
 import { fail, type Checks } from './checks.js';
-import { digest } from './digest.js';
+import { digestMatches } from './digest.js';
 import type { Document } from './device-response.js';
 import { DIGEST_ALGORITHMS, type MobileSecurityObject } from './mso.js';
 import { addPresented } from './presented-elements.js';
@@ -63,8 +63,7 @@ export function checkValueDigests(doc: Document, mso: MobileSecurityObject, chec
       }
       seenIds.add(item.digestID);
       seenElements.add(item.elementIdentifier);
-      const actual = digest(hash, raw.tagged);
-      if (!actual.equals(expected)) {
+      if (!digestMatches(hash, raw.tagged, expected)) {
         problems.push(`${ns}/${item.elementIdentifier}: digest does not match the MSO`);
         continue;
       }

@@ -77,6 +77,24 @@ describe('decodeCbor', () => {
     malformed(h('bf 01 01 01 02 ff'), /duplicate map key/);
   });
 
+  it('decodes map keys exactly through the key cache: colliding, repeated, non-ASCII, long and truncated keys', () => {
+    // "Aa" and "BB" hash alike (31 * 65 + 97 = 31 * 66 + 66), so they share a cache slot: each decode
+    // must still give its own key, however often they alternate.
+    for (let i = 0; i < 3; i++) {
+      expect(decodeCbor(h('a1 624161 01'))).toEqual(new Map([['Aa', 1]]));
+      expect(decodeCbor(h('a1 624242 02'))).toEqual(new Map([['BB', 2]]));
+    }
+    expect(decodeCbor(h('a2 624161 01 624242 02'))).toEqual(new Map([['Aa', 1], ['BB', 2]]));
+    malformed(h('a2 624161 01 624161 02'), /duplicate map key/);
+    expect(decodeCbor(h('a1 62c3bc 01'))).toEqual(new Map([['ü', 1]])); // non-ASCII: UTF-8 as ever
+    malformed(h('a1 62c328 01'), /invalid UTF-8/);
+    const long = 'elementIdentifier_longer_than_23';
+    expect(decodeCbor(encodeCbor(new Map([[long, 1]])))).toEqual(new Map([[long, 1]]));
+    malformed(h('a1 6541'), /unexpected end of input|longer than the input/);
+    // A key counts against the item limit like any item.
+    malformed(h('a2 6161 01 6162 02'), /more than 3 data items/, { maxItems: 3 });
+  });
+
   it('rejects trailing bytes, truncation, bad UTF-8, reserved values and stray breaks', () => {
     malformed(h('01 02'), /1 trailing bytes/);
     malformed(h('83 01 02'), /unexpected end of input|longer than the input/);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { asArray, asBytes, decodeCbor, type EncodedCbor } from '../../src/cbor/index.js';
 import {
@@ -11,6 +12,7 @@ import {
   openID4VPSessionTranscript,
   proximitySessionTranscript,
 } from '../../src/protocols/transcript/index.js';
+import { jwkThumbprintBase64url } from '../../src/cose/jwk-thumbprint.js';
 import { hex, vector, vectorHex, vectorJson, vectorText } from './helpers.js';
 
 const SPEC = 'oid4vp-1.0-session-transcript-spec-vectors';
@@ -39,6 +41,18 @@ describe('JWK thumbprint (RFC 7638)', () => {
       kid: '2011-04-29',
     };
     expect(Buffer.from(jwkThumbprint(rsa)).toString('base64url')).toBe('NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs');
+    expect(jwkThumbprintBase64url(rsa)).toBe('NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs');
+  });
+  it('refuses a key type without required members, a missing member, and prototype names as kty', () => {
+    for (const kty of ['oct', '__proto__', 'toString', undefined]) {
+      expect(() => jwkThumbprint({ kty, k: 'AAAA' })).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
+    }
+    expect(() => jwkThumbprint({ kty: 'EC', crv: 'P-256', x: 'AAAA' })).toThrow(expect.objectContaining({ code: 'KEY_INVALID', message: 'JWK member y missing' }));
+  });
+  it('escapes member values as JSON does', () => {
+    const odd = { kty: 'OKP', crv: 'Ed"25519\\', x: 'A\u0001' };
+    const json = `{"crv":${JSON.stringify(odd.crv)},"kty":"OKP","x":${JSON.stringify(odd.x)}}`;
+    expect(hex(jwkThumbprint(odd))).toBe(createHash('sha256').update(json).digest('hex'));
   });
 });
 
