@@ -10,7 +10,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RevocationListError, RevocationListKind, RevocationListMetrics, RevocationListTarget, RevocationLists } from '../trust/revocation-lists.js';
 import { parseCertificate } from '../trust/certificate.js';
@@ -45,6 +45,8 @@ export interface CachedList {
 export type CacheWarning = (message: string, detail: { file: string; code?: string }) => void;
 
 const KINDS: ReadonlySet<string> = new Set(['crl', 'status_list']);
+/** A state file's name: the list's cacheKey and .json. */
+const STATE_FILE = /^[0-9a-f]{32}\.json$/;
 
 export function cacheKey(kind: RevocationListKind, url: string): string {
   return createHash('sha256').update(`${kind} ${url}`).digest('hex').slice(0, 32);
@@ -162,23 +164,72 @@ export class RevocationCache {
     if (!existsSync(this.dir)) return [];
     const out: CachedList[] = [];
     for (const name of readdirSync(this.dir).sort()) {
-      if (!/^[0-9a-f]{32}\.json$/.test(name)) continue;
-      const key = name.slice(0, 32);
-      let parsed: unknown;
+      if (!STATE_FILE.test(name)) continue;
+      let text: string | undefined;
       try {
-        parsed = JSON.parse(readFileSync(join(this.dir, name), 'utf8'));
+        text = readFileSync(join(this.dir, name), 'utf8');
       } catch {
-        warn('revocation cache: unreadable state file ignored', { file: name });
-        continue;
+        text = undefined;
       }
-      if (!isState(parsed) || cacheKey(parsed.kind, parsed.url) !== key) {
-        warn('revocation cache: malformed state file ignored', { file: name });
-        continue;
-      }
-      const bin = join(this.dir, `${key}.bin`);
-      out.push({ state: parsed, ...(parsed.fetchedAt && existsSync(bin) ? { bytes: new Uint8Array(readFileSync(bin)) } : {}) });
+      const state = this.stateOf(name, text, warn);
+      if (!state) continue;
+      const bin = join(this.dir, `${name.slice(0, 32)}.bin`);
+      out.push({ state, ...(state.fetchedAt && existsSync(bin) ? { bytes: new Uint8Array(readFileSync(bin)) } : {}) });
     }
     return out;
+  }
+
+  /** load, reading without holding the event loop (a copy can be a 60 MB CRL). */
+  async loadAsync(warn: CacheWarning = () => undefined): Promise<CachedList[]> {
+    let names: string[];
+    try {
+      names = (await readdir(this.dir)).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const out: CachedList[] = [];
+    for (const name of names) {
+      if (!STATE_FILE.test(name)) continue;
+      let text: string | undefined;
+      try {
+        text = await readFile(join(this.dir, name), 'utf8');
+      } catch {
+        text = undefined;
+      }
+      const state = this.stateOf(name, text, warn);
+      if (!state) continue;
+      let bytes: Uint8Array | undefined;
+      if (state.fetchedAt) {
+        try {
+          const b = await readFile(join(this.dir, `${name.slice(0, 32)}.bin`));
+          bytes = new Uint8Array(b.buffer, b.byteOffset, b.length);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        }
+      }
+      out.push({ state, ...(bytes ? { bytes } : {}) });
+    }
+    return out;
+  }
+
+  /** The state the state file `name` (holding `text`; undefined when unreadable) describes, or undefined with a warning. */
+  private stateOf(name: string, text: string | undefined, warn: CacheWarning): CachedListState | undefined {
+    let parsed: unknown;
+    try {
+      parsed = text === undefined ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined) {
+      warn('revocation cache: unreadable state file ignored', { file: name });
+      return undefined;
+    }
+    if (!isState(parsed) || cacheKey(parsed.kind, parsed.url) !== name.slice(0, 32)) {
+      warn('revocation cache: malformed state file ignored', { file: name });
+      return undefined;
+    }
+    return parsed;
   }
 
   /**
@@ -188,33 +239,72 @@ export class RevocationCache {
    * trust anchor of `trust`. Returns how many answered.
    */
   restore(lists: RevocationLists, trust: TrustStore, at: Date, warn: CacheWarning = () => undefined): number {
-    const anchors = new Set(trust.anchors.map((a) => a.certificate.sha256));
     let restored = 0;
-    for (const { state, bytes } of this.load(warn)) {
-      const file = `${cacheKey(state.kind, state.url)}.bin`;
-      const issuer = state.issuer ? new Uint8Array(Buffer.from(state.issuer, 'base64')) : undefined;
-      const certificate = state.certificate ? new Uint8Array(Buffer.from(state.certificate, 'base64')) : undefined;
-      const anchor = state.anchor ? new Uint8Array(Buffer.from(state.anchor, 'base64')) : undefined;
-      if (state.kind === 'crl' && (!issuer || !anchors.has(shaOrUndefined(issuer) ?? ''))) {
-        warn('revocation cache: CRL of an issuer that is not a trust anchor here ignored', { file });
-        continue;
-      }
-      const target: RevocationListTarget = { url: state.url, kind: state.kind, ...(issuer ? { issuer } : {}), ...(certificate ? { certificate } : {}), ...(anchor ? { anchor } : {}) };
-      if (!bytes) {
-        // Known, never fetched with success: fetch it again without waiting for a credential to name it.
-        lists.want(target);
-        continue;
-      }
-      const fetchedAt = new Date(state.fetchedAt!);
+    for (const cached of this.load(warn)) {
+      const copy = this.copyToRestore(cached, lists, trust, at, warn);
+      if (!copy) continue;
       try {
-        if (Number.isNaN(fetchedAt.getTime()) || fetchedAt > at) throw new KakuninError(state.kind === 'crl' ? 'CRL_MALFORMED' : 'STATUS_LIST_MALFORMED', 'fetchedAt is not a past time');
-        lists.accept(target, bytes, at, fetchedAt);
+        lists.accept(copy.target, copy.bytes, at, copy.fetchedAt);
         restored++;
       } catch (e) {
-        const code = (e as { code?: unknown }).code;
-        warn('revocation cache: cached copy does not verify, ignored', { file, ...(typeof code === 'string' ? { code } : {}) });
+        copy.refused(e);
       }
     }
     return restored;
+  }
+
+  /**
+   * restore for a process that serves requests meanwhile: the files are read asynchronously and each
+   * copy verified by acceptAsync, in slices with `pause` called between them (runtime's
+   * eventLoopPause), so that restoring a million-entry CRL never holds the event loop for long.
+   */
+  async restoreAsync(lists: RevocationLists, trust: TrustStore, at: Date, pause: () => Promise<void>, warn: CacheWarning = () => undefined): Promise<number> {
+    let restored = 0;
+    for (const cached of await this.loadAsync(warn)) {
+      const copy = this.copyToRestore(cached, lists, trust, at, warn);
+      if (!copy) continue;
+      try {
+        await lists.acceptAsync(copy.target, copy.bytes, at, pause, copy.fetchedAt);
+        restored++;
+      } catch (e) {
+        copy.refused(e);
+      }
+    }
+    return restored;
+  }
+
+  /** What restoring `cached` means: the target and bytes to accept, or undefined when it is not one
+   * to restore (reported, or only wanted when it was never fetched with success). */
+  private copyToRestore(
+    { state, bytes }: CachedList,
+    lists: RevocationLists,
+    trust: TrustStore,
+    at: Date,
+    warn: CacheWarning,
+  ): { target: RevocationListTarget; bytes: Uint8Array; fetchedAt: Date; refused: (e: unknown) => void } | undefined {
+    const file = `${cacheKey(state.kind, state.url)}.bin`;
+    const issuer = state.issuer ? new Uint8Array(Buffer.from(state.issuer, 'base64')) : undefined;
+    const certificate = state.certificate ? new Uint8Array(Buffer.from(state.certificate, 'base64')) : undefined;
+    const anchor = state.anchor ? new Uint8Array(Buffer.from(state.anchor, 'base64')) : undefined;
+    if (state.kind === 'crl' && (!issuer || !trust.anchors.some((a) => a.certificate.sha256 === shaOrUndefined(issuer)))) {
+      warn('revocation cache: CRL of an issuer that is not a trust anchor here ignored', { file });
+      return undefined;
+    }
+    const target: RevocationListTarget = { url: state.url, kind: state.kind, ...(issuer ? { issuer } : {}), ...(certificate ? { certificate } : {}), ...(anchor ? { anchor } : {}) };
+    if (!bytes) {
+      // Known, never fetched with success: fetch it again without waiting for a credential to name it.
+      lists.want(target);
+      return undefined;
+    }
+    const refused = (e: unknown) => {
+      const code = (e as { code?: unknown }).code;
+      warn('revocation cache: cached copy does not verify, ignored', { file, ...(typeof code === 'string' ? { code } : {}) });
+    };
+    const fetchedAt = new Date(state.fetchedAt!);
+    if (Number.isNaN(fetchedAt.getTime()) || fetchedAt > at) {
+      refused(new KakuninError(state.kind === 'crl' ? 'CRL_MALFORMED' : 'STATUS_LIST_MALFORMED', 'fetchedAt is not a past time'));
+      return undefined;
+    }
+    return { target, bytes, fetchedAt, refused };
   }
 }

@@ -13,7 +13,7 @@ import type { KakuninCode } from '../codes/error-codes.js';
 import { crlDistributionPointsOf, parseCertificate, type ParsedCertificate } from './certificate.js';
 import { normalizeSerial, verifyCrl, verifyCrlAsync, type ParsedCrl } from './crl.js';
 import type { RevocationChecker, RevocationStatus } from './revocation.js';
-import { readMsoStatus, statusAt, verifyStatusListToken, type VerifiedList } from './status-list.js';
+import { readMsoStatus, statusAt, verifyStatusListToken, verifyStatusListTokenAsync, type VerifiedList, type VerifyListOptions } from './status-list.js';
 import type { TrustStore } from './store.js';
 
 /** Which revocation list: a CRL (RFC 5280) or a token status list (IETF OAuth Status List). */
@@ -223,14 +223,15 @@ export class RevocationLists implements RevocationChecker {
 
   /**
    * accept for a process that serves requests while it loads: a large CRL is read and hashed in
-   * slices with `pause` called between them (verifyCrlAsync), so that with a pause that yields
+   * slices with `pause` called between them (verifyCrlAsync), a status list inflated on the thread
+   * pool and an identifier list read in slices (verifyStatusListTokenAsync), so that with a pause that yields
    * (runtime's eventLoopPause) loading a million entries never holds the event loop for long. The
    * same checks and outcome as accept.
    */
   async acceptAsync(target: RevocationListTarget, bytes: Uint8Array, at: Date, pause: () => Promise<void>, fetchedAt: Date = at): Promise<void> {
     const e = this.attempt(target, at);
     try {
-      const copy = target.kind === 'crl' ? { crl: await verifyCrlAsync(bytes, this.crlIssuer(target), { ...this.crlOptions(at), pause }) } : { list: this.verifyList(target, bytes, at) };
+      const copy = target.kind === 'crl' ? { crl: await verifyCrlAsync(bytes, this.crlIssuer(target), { ...this.crlOptions(at), pause }) } : { list: await verifyStatusListTokenAsync(bytes, { ...this.listOptions(target, at), pause }) };
       this.install(e, copy, fetchedAt);
     } catch (err) {
       this.fail(target, err, at);
@@ -257,18 +258,16 @@ export class RevocationLists implements RevocationChecker {
   }
 
   private verifyList(target: RevocationListTarget, bytes: Uint8Array, at: Date): VerifiedList {
+    return verifyStatusListToken(bytes, this.listOptions(target, at));
+  }
+
+  private listOptions(target: RevocationListTarget, at: Date): VerifyListOptions {
     // Only the anchor of the documents that name the list, and only while it is trusted here
     // (a cached target cannot bring its own anchor).
     const anchorSha = target.anchor && certificateSha(target.anchor);
     const anchor = anchorSha && this.options.trust.anchors.find((a) => a.certificate.sha256 === anchorSha);
     if (!anchor) throw new KakuninError('STATUS_LIST_UNTRUSTED', 'the list is not tied to a trust anchor of this verifier');
-    return verifyStatusListToken(bytes, {
-      anchors: [anchor.certificate.der],
-      at,
-      uri: target.url,
-      certificate: target.certificate,
-      clockSkewSeconds: this.options.clockSkewSeconds,
-    });
+    return { anchors: [anchor.certificate.der], at, uri: target.url, certificate: target.certificate, clockSkewSeconds: this.options.clockSkewSeconds };
   }
 
   /** Makes a verified copy the one in use, unless it is older than the copy held. */

@@ -10,12 +10,13 @@
  * Identifier list claims: 2 sub, 6 iat, 4 exp, 65534 ttl, 65530 {identifiers: {* bstr => map}}:
  *   a document whose id is listed is revoked.
  */
-import { inflateSync } from 'node:zlib';
+import { inflate, inflateSync } from 'node:zlib';
 import { decodeCbor } from '../cbor/decode.js';
 import { KakuninError } from '../codes/error.js';
 import { asBytes, asInt, asMap, asText, required } from '../cbor/read.js';
 import { parseCoseSign1, verifyCoseSign1, x5chainOf } from '../cose/sign1.js';
 import { TRUST_CLOCK_SKEW_SECONDS } from './clock-skew.js';
+import { readIdentifierListClaims } from './identifier-list.js';
 import { verifySignerPath, type SignerPath } from './revocation-path.js';
 
 export const TYP_STATUS_LIST = 'application/statuslist+cwt';
@@ -93,19 +94,27 @@ function date(v: unknown, what: string): Date {
   return new Date(n * 1000);
 }
 
+/** What the list reader asks of its driver: to inflate `lst` (sync or on the thread pool). */
+interface InflateRequest {
+  inflate: Uint8Array;
+}
+
 /**
- * Verifies a Status List Token or identifier list CWT. Throws STATUS_LIST_MALFORMED,
- * STATUS_LIST_SIGNATURE_INVALID, STATUS_LIST_UNTRUSTED or STATUS_LIST_EXPIRED.
+ * Verifies a list a step at a time: it yields nothing between slices of a large identifier list
+ * (the driver may let other work run) and an InflateRequest for a status list's `lst`, whose answer
+ * is the inflated bytes. verifyStatusListToken drains it at once, verifyStatusListTokenAsync pauses.
  */
-export function verifyStatusListToken(bytes: Uint8Array, options: VerifyListOptions): VerifiedList {
+function* listReader(bytes: Uint8Array, options: VerifyListOptions): Generator<InflateRequest | undefined, VerifiedList, Uint8Array | undefined> {
   if (bytes.length > MAX_LIST_BYTES) throw new KakuninError(CODE, `list larger than ${MAX_LIST_BYTES} bytes`);
   let sign1;
   let claims: Map<unknown, unknown>;
+  let identifiers: Set<string> | undefined;
   let chain: Uint8Array[];
   try {
     sign1 = parseCoseSign1(decodeCbor(bytes));
     if (sign1.payload === null) throw new KakuninError(CODE, 'no payload');
-    claims = asMap(decodeCbor(sign1.payload), 'CWT claims', CODE);
+    if (sign1.protectedHeaders.get(HEADER_TYP) === TYP_IDENTIFIER_LIST) ({ claims, identifiers } = yield* readIdentifierListClaims(sign1.payload));
+    else claims = asMap(decodeCbor(sign1.payload), 'CWT claims', CODE);
     chain = x5chainOf(sign1, CODE);
   } catch (e) {
     if (e instanceof KakuninError && e.code.startsWith('STATUS_LIST_')) throw e;
@@ -142,20 +151,54 @@ export function verifyStatusListToken(bytes: Uint8Array, options: VerifyListOpti
     const sl = asMap(required(claims, CLAIM.statusList, 'CWT', CODE), 'status_list', CODE);
     const bits = asInt(required(sl, 'bits', 'status_list', CODE), 'bits', CODE);
     if (bits !== 1 && bits !== 2 && bits !== 4 && bits !== 8) throw new KakuninError(CODE, `bits must be 1, 2, 4 or 8, not ${bits}`);
-    const compressed = asBytes(required(sl, 'lst', 'status_list', CODE), 'lst', CODE);
-    let lst: Uint8Array;
-    try {
-      lst = new Uint8Array(inflateSync(compressed, { maxOutputLength: MAX_LIST_INFLATED }));
-    } catch {
-      throw new KakuninError(CODE, `lst is not zlib data within ${MAX_LIST_INFLATED} bytes`);
-    }
-    return { kind: 'status_list', ...base, bits, lst };
+    const lst = yield { inflate: asBytes(required(sl, 'lst', 'status_list', CODE), 'lst', CODE) };
+    return { kind: 'status_list', ...base, bits, lst: lst! };
   }
   const il = asMap(required(claims, CLAIM.identifierList, 'CWT', CODE), 'identifier_list', CODE);
-  const ids = asMap(required(il, 'identifiers', 'identifier_list', CODE), 'identifiers', CODE);
-  const identifiers = new Set<string>();
-  for (const k of ids.keys()) identifiers.add(Buffer.from(asBytes(k, 'identifier', CODE)).toString('hex'));
-  return { kind: 'identifier_list', ...base, identifiers };
+  asMap(required(il, 'identifiers', 'identifier_list', CODE), 'identifiers', CODE);
+  return { kind: 'identifier_list', ...base, identifiers: identifiers! };
+}
+
+const inflateError = () => new KakuninError(CODE, `lst is not zlib data within ${MAX_LIST_INFLATED} bytes`);
+
+/**
+ * Verifies a Status List Token or identifier list CWT. Throws STATUS_LIST_MALFORMED,
+ * STATUS_LIST_SIGNATURE_INVALID, STATUS_LIST_UNTRUSTED or STATUS_LIST_EXPIRED.
+ */
+export function verifyStatusListToken(bytes: Uint8Array, options: VerifyListOptions): VerifiedList {
+  const reader = listReader(bytes, options);
+  let r = reader.next();
+  while (!r.done) r = reader.next(r.value ? inflateNow(r.value.inflate) : undefined);
+  return r.value;
+}
+
+function inflateNow(compressed: Uint8Array): Uint8Array {
+  try {
+    return new Uint8Array(inflateSync(compressed, { maxOutputLength: MAX_LIST_INFLATED }));
+  } catch {
+    throw inflateError();
+  }
+}
+
+function inflateOnThreadPool(compressed: Uint8Array): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => inflate(compressed, { maxOutputLength: MAX_LIST_INFLATED }, (err, out) => (err ? reject(inflateError()) : resolve(new Uint8Array(out.buffer, out.byteOffset, out.length)))));
+}
+
+/**
+ * verifyStatusListToken for a process that serves requests while it loads: `lst` is inflated on
+ * libuv's thread pool (up to 64 MB of output: a synchronous inflate of that held the event loop for
+ * hundreds of milliseconds), and an identifier list is read in slices with `pause` called between
+ * them (runtime's eventLoopPause yields once ~5 ms of work have passed). The same checks and errors.
+ */
+export async function verifyStatusListTokenAsync(bytes: Uint8Array, options: VerifyListOptions & { pause: () => Promise<void> }): Promise<VerifiedList> {
+  const reader = listReader(bytes, options);
+  let r = reader.next();
+  while (!r.done) {
+    const inflated = r.value ? await inflateOnThreadPool(r.value.inflate) : undefined;
+    await options.pause();
+    r = reader.next(inflated);
+  }
+  return r.value;
 }
 
 /** The status value at `idx`, or undefined when the list is shorter than that. */

@@ -11,7 +11,7 @@
  */
 import { RevocationCache } from '../../runtime/revocation-cache.js';
 import { RevocationLists, type RevocationListTarget } from '../../trust/revocation-lists.js';
-import { TrustRefresher, type RefreshResult } from '../../runtime/refresher.js';
+import { eventLoopPause, TrustRefresher, type RefreshResult } from '../../runtime/refresher.js';
 import type { TrustStore } from '../../trust/store.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -40,6 +40,7 @@ export class ServiceRevocation {
   readonly cache?: RevocationCache;
   readonly mode: 'fail' | 'warn';
   private restoring = false;
+  private starting = false;
   private readonly attempts = new Map<string, number>();
 
   constructor(private readonly options: ServiceRevocationOptions) {
@@ -62,19 +63,30 @@ export class ServiceRevocation {
       onRound: (results) => this.summarise(results),
     });
     const crls = this.lists.wantTrustStoreCrls();
-    let restored = 0;
-    if (this.cache) {
-      this.restoring = true;
-      try {
-        restored = this.cache.restore(this.lists, options.trust, now(), (message, detail) => logger.warn(detail, message));
-      } catch (e) {
-        logger.warn({ dir: this.cache.dir, reason: (e as Error).message }, 'revocation cache: cannot be read, starting without it');
-      } finally {
-        this.restoring = false;
-      }
-    }
-    logger.info({ mode: this.mode, anchorCrls: crls, restoredFromCache: restored, cacheDir: options.cacheDir ?? null }, 'revocation checking on');
+    this.ready = this.restore().then((restored) => {
+      logger.info({ mode: this.mode, anchorCrls: crls, restoredFromCache: restored, cacheDir: options.cacheDir ?? null }, 'revocation checking on');
+    });
     this.registerMetrics(options.metrics);
+  }
+
+  /**
+   * Settles once the cached copies are restored (never rejects). Restoring yields to the event loop
+   * as a refresh does (a cached CRL can list a million serials); serve waits for it before it opens
+   * its port, so that the cached copies answer from the first request.
+   */
+  readonly ready: Promise<void>;
+
+  private async restore(): Promise<number> {
+    if (!this.cache) return 0;
+    this.restoring = true;
+    try {
+      return await this.cache.restoreAsync(this.lists, this.options.trust, this.options.now(), eventLoopPause(), (message, detail) => this.options.logger.warn(detail, message));
+    } catch (e) {
+      this.options.logger.warn({ dir: this.cache.dir, reason: (e as Error).message }, 'revocation cache: cannot be read, starting without it');
+      return 0;
+    } finally {
+      this.restoring = false;
+    }
   }
 
   /** The checker handed to verifyDeviceResponse. */
@@ -82,12 +94,18 @@ export class ServiceRevocation {
     return this.lists;
   }
 
+  /** Starts the background refresh once the cached copies are restored (a refresh round must not
+   * race the restore of the same list). */
   start(): void {
-    this.refresher.start();
+    this.starting = true;
+    void this.ready.then(() => {
+      if (this.starting) this.refresher.start();
+    });
   }
 
   /** Stops the timer. A fetch under way is not waited for beyond `graceMs` (it cannot be cancelled). */
   async stop(graceMs = 1000): Promise<void> {
+    this.starting = false;
     await Promise.race([this.refresher.stop(), new Promise((r) => setTimeout(r, graceMs).unref())]);
   }
 

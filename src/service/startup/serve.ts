@@ -101,6 +101,9 @@ export async function redisReachable(config: ServiceConfig): Promise<{ address: 
 
 async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWallet): Promise<RunningService> {
   const ctx = await buildContext(config, options);
+  // The cached revocation lists are restored (without holding the event loop) before the port opens:
+  // they answer from the first request.
+  await ctx.revocation?.ready;
   const redis = options.store ? undefined : await redisReachable(config);
   // The connections reconnect by themselves; the operator learns once, here, that they have to.
   if (redis?.why) ctx.logger.error({ redis: redis.address, reason: redis.why }, `Redis at ${redis.address} is unreachable (${redis.why}): verifications answer 503 and /readyz fails until it answers; the service keeps trying`);
