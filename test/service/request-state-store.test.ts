@@ -76,6 +76,32 @@ describe.each([
   });
 });
 
+describe('the memory RequestStateStore holding many states', () => {
+  it('a put looks at a few held states, not all of them, and expired ones are still freed', async () => {
+    let now = 0;
+    const store = new MemoryRequestStateStore(() => now);
+    for (let i = 0; i < 20_000; i++) await store.put(`old-${i}`, 's', 60);
+    // Count the steps of every Map iterator during one put: the sweep is the only iteration in it.
+    const proto = Object.getPrototypeOf(new Map().entries()) as { next: (...a: unknown[]) => unknown };
+    const next = proto.next;
+    let steps = 0;
+    proto.next = function (this: unknown, ...a: unknown[]) {
+      steps++;
+      return next.apply(this, a);
+    };
+    try {
+      await store.put('one-more', 's', 60);
+    } finally {
+      proto.next = next;
+    }
+    expect(steps).toBeLessThan(10); // looking at every state was 20,001 steps per put
+    // Once they have expired, later puts free them all, a few per put.
+    now = 61_000;
+    for (let i = 0; i < 10_000; i++) await store.put(`new-${i}`, 's', 60);
+    expect(store.size).toBe(10_000);
+  });
+});
+
 describe('the request states the service uses', () => {
   it('live in this process beside in-memory sessions, on the service clock', async () => {
     let now = new Date('2026-01-01T00:00:00Z');

@@ -9,7 +9,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The store key every Redis store in this file shares, as instances do. */
 const cipher = StoreCipher.generate();
 
-function session(id = randomUUID()): VerificationSession {
+function session(id: string = randomUUID()): VerificationSession {
   return {
     id,
     purpose: 'age_over',
@@ -136,6 +136,27 @@ describe.each([
 
   it('is ready', async () => {
     expect(await store.ping()).toBe(true);
+  });
+});
+
+describe('the memory store sweeping a million-size table', () => {
+  it('frees expired sessions in slices, letting other work run between them, and keeps live ones', async () => {
+    let now = 0;
+    const store = new MemorySessionStore(() => now);
+    stores.push(store);
+    for (let i = 0; i < 30_000; i++) await store.create(session(`gone-${i}`), 1, `alias-${i}`);
+    await store.create(session('live'), 7200, 'live-alias');
+    now = 3_601_001; // past every 1 s TTL and its tombstone (3,600 s more), within the live one's 7,200 s
+    let ran = 0;
+    const sweep = store.sweep();
+    // Queued after the sweep's first slice: runs before the sweep ends only if the sweep yields.
+    setImmediate(() => ran++);
+    await sweep;
+    expect(ran).toBe(1);
+    expect((await store.get('gone-0')).status).toBe('unknown');
+    expect(await store.resolve('alias-29999')).toBeUndefined();
+    expect((await store.get('live')).status).toBe('found');
+    expect(await store.resolve('live-alias')).toBe('live');
   });
 });
 

@@ -45,10 +45,12 @@ export interface RequestStateStore {
  */
 export class MemoryRequestStateStore implements RequestStateStore {
   private readonly entries = new Map<string, { value: string; expiresAt: number; usedBy?: string }>();
+  /** Where the incremental sweep stands (sweepSome). */
+  private cursor?: MapIterator<[string, { value: string; expiresAt: number; usedBy?: string }]>;
   constructor(private readonly now: () => number = Date.now) {}
 
   async put(id: string, state: string, ttlSeconds: number): Promise<void> {
-    this.sweep();
+    this.sweepSome();
     if (this.entries.has(id)) throw new ProtocolError('REQUEST_STATE_COLLISION', 'request state id collision');
     this.entries.set(id, { value: state, expiresAt: this.now() + ttlSeconds * 1000 });
   }
@@ -85,8 +87,29 @@ export class MemoryRequestStateStore implements RequestStateStore {
     return e;
   }
 
-  private sweep(): void {
+  /**
+   * Frees expired states a few at a time, from where the last call stopped: every put looks at
+   * SWEEP_PER_PUT states, so each state is looked at within about size / (SWEEP_PER_PUT - 1) puts
+   * and memory stays bounded, while a put costs the same with ten states held or a million. (Looking
+   * at every state on every put made filling 100,000 pending verifications quadratic: minutes.)
+   */
+  private sweepSome(): void {
     const now = this.now();
-    for (const [id, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(id);
+    let restarted = false;
+    for (let n = 0; n < SWEEP_PER_PUT; n++) {
+      this.cursor ??= this.entries.entries();
+      const next = this.cursor.next();
+      if (next.done) {
+        this.cursor = undefined;
+        if (restarted) return;
+        restarted = true;
+        continue;
+      }
+      // Deleting the entry the iterator stands on is safe: a Map iterator skips deleted entries.
+      if (next.value[1].expiresAt <= now) this.entries.delete(next.value[0]);
+    }
   }
 }
+
+/** States looked at per put (at least 2: one for the state put, one to catch up). */
+const SWEEP_PER_PUT = 4;
