@@ -45,7 +45,8 @@ export interface ForgottenType {
 export interface EntrySurface {
   entry: string;
   /** Export name, its kind and its public shape, in name order. */
-  exports: { name: string; kind: string; shape: string }[];
+  /** `declaredAs` and `declaredIn`: the declaration's own name and file (relative to the root). */
+  exports: { name: string; kind: string; shape: string; declaredAs: string; declaredIn: string }[];
   /** Named types declared in the package and reachable from this entry's exports (its own exports included). */
   reachable: string[];
   forgotten: ForgottenType[];
@@ -224,7 +225,8 @@ export function apiSurface(entries: Entry[], root: string): EntrySurface[] {
             }
           }
         }
-        return { name: s.name, kind, shape: lines.join('\n') };
+        const declaredIn = target.declarations?.[0] ? relative(root, target.declarations[0].getSourceFile().fileName) : '';
+        return { name: s.name, kind, shape: lines.join('\n'), declaredAs: target.name, declaredIn };
       });
 
     const reachableNames = [...reachable.keys()].map((s) => s.name).sort();
@@ -259,4 +261,41 @@ export function apiReport(surfaces: EntrySurface[]): string {
     }
   }
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+/**
+ * The first word of every exported function: a function says what it does (verbs), so a name that
+ * starts otherwise is either a new verb to add here or a noun to rename (`mdlElements` was
+ * `createMdlElements`'s old name).
+ */
+export const FUNCTION_VERBS = [
+  'answer', 'build', 'calculate', 'compute', 'create', 'decode', 'draw', 'encode', 'generate', 'get', 'import', 'issue',
+  'load', 'open', 'parse', 'read', 'receive', 'reduce', 'run', 'verify',
+];
+
+/**
+ * What breaks the public naming style: a function that does not start with a verb, an input type
+ * named `...Input` (inputs are `...Options`), an export under another name than its declaration's
+ * (a hover or an error message then names a type the user cannot import), and one name exported by
+ * two entries for two different declarations.
+ */
+export function namingProblems(surfaces: EntrySurface[]): string[] {
+  const problems: string[] = [];
+  const byName = new Map<string, { entry: string; declaredIn: string; declaredAs: string }>();
+  for (const s of surfaces) {
+    for (const e of s.exports) {
+      const where = `${s.entry}: ${e.name}`;
+      if (e.kind === 'function' && !FUNCTION_VERBS.some((v) => new RegExp(`^${v}(?![a-z])`).test(e.name))) {
+        problems.push(`${where} is a function whose name does not start with a verb (${FUNCTION_VERBS.join(', ')})`);
+      }
+      if (/Input$/.test(e.name)) problems.push(`${where}: an input type is named ...Options, not ...Input`);
+      if (e.name !== e.declaredAs) problems.push(`${where} is exported under another name than its declaration's (${e.declaredAs} in ${e.declaredIn}): rename the declaration`);
+      const other = byName.get(e.name);
+      if (other && (other.declaredIn !== e.declaredIn || other.declaredAs !== e.declaredAs)) {
+        problems.push(`${where} (${e.declaredIn}) and ${other.entry}: ${e.name} (${other.declaredIn}) are two declarations under one public name`);
+      }
+      byName.set(e.name, { entry: s.entry, declaredIn: e.declaredIn, declaredAs: e.declaredAs });
+    }
+  }
+  return problems;
 }
