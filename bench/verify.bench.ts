@@ -142,7 +142,7 @@ function signatureFloor(v: Vector, importDeviceKey = false): () => boolean {
 }
 
 async function main(): Promise<void> {
-  console.log(`kakunin verification benchmark: node ${process.version}, ${SECONDS}s per measurement, one core`);
+  console.log(`kakunin verification benchmark: node ${process.version}, ${SECONDS} s of CPU time per measurement, rates per CPU second (bench/measure.ts)`);
   let ratioAuth0 = NaN;
   let ratioOwf = NaN;
   let ratioFloor = NaN;
