@@ -275,7 +275,8 @@ export const FUNCTION_VERBS = [
 
 /**
  * What breaks the public naming style: a function that does not start with a verb, an input type
- * named `...Input` (inputs are `...Options`), an export under another name than its declaration's
+ * named `...Input` (inputs are `...Options`), an element field not named as ISO 18013-5 names it
+ * (`nameSpace`, `elementIdentifier`), an export under another name than its declaration's
  * (a hover or an error message then names a type the user cannot import), and one name exported by
  * two entries for two different declarations.
  */
@@ -289,6 +290,8 @@ export function namingProblems(surfaces: EntrySurface[]): string[] {
         problems.push(`${where} is a function whose name does not start with a verb (${FUNCTION_VERBS.join(', ')})`);
       }
       if (/Input$/.test(e.name)) problems.push(`${where}: an input type is named ...Options, not ...Input`);
+      const field = /(?:^|[\s{;(])(namespaces?|identifier)\??:/m.exec(e.shape);
+      if (field) problems.push(`${where} has a field '${field[1]}': ISO 18013-5 names them nameSpace(s) and elementIdentifier`);
       if (e.name !== e.declaredAs) problems.push(`${where} is exported under another name than its declaration's (${e.declaredAs} in ${e.declaredIn}): rename the declaration`);
       const other = byName.get(e.name);
       if (other && (other.declaredIn !== e.declaredIn || other.declaredAs !== e.declaredAs)) {
