@@ -44,6 +44,12 @@ export default tseslint.config(
           message: 'Throw a KakuninError (or a subclass) with a code from src/codes, not a plain Error.',
         },
       ],
+      // Declarations a user compiles against must not depend on which @types/node they have: node's
+      // JsonWebKey left node:crypto in @types/node 25 (src/cose/jwk.ts has kakunin's own).
+      'no-restricted-imports': [
+        'error',
+        { name: 'node:crypto', importNames: ['JsonWebKey'], message: 'Use Jwk from src/cose/jwk.ts: @types/node 25+ has no crypto.JsonWebKey.' },
+      ],
     },
   },
   {

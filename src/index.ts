@@ -13,6 +13,9 @@
  * if (!result.valid) console.log(result.errors.map((e) => e.code));
  * ```
  */
+// The declarations name node's types (KeyObject, node:crypto): this brings in the user's @types/node
+// even when their tsconfig lists none, TypeScript 7's default (`tsc --init` writes "types": []).
+/// <reference types="node" preserve="true" />
 
 // --- Verify a DeviceResponse ---------------------------------------------------------------------
 export { verifyDeviceResponse, type VerifyDeviceResponseOptions } from './mdoc/verify.js';

@@ -13,7 +13,8 @@
  * (test/cose/key-pair.test.ts). So the job encodes the keys itself (it is alive while it does), and
  * a KeyObject, when one is needed, is imported from that encoding: it belongs to no job.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { Jwk } from './jwk.js';
 
 /** Curves node can write as JWK (EC P-curves, OKP). */
 export type JwkCurve = 'P-256' | 'P-384' | 'P-521' | 'X25519' | 'X448' | 'Ed25519' | 'Ed448';
@@ -31,9 +32,9 @@ function generate(curve: KeyPairCurve, encodings: object): { publicKey: unknown;
 }
 
 /** A key pair as JWKs only: for keys kept in a request state and imported when an answer comes. */
-export function newJwkPair(curve: JwkCurve): { privateJwk: JsonWebKey; publicJwk: JsonWebKey } {
+export function newJwkPair(curve: JwkCurve): { privateJwk: Jwk; publicJwk: Jwk } {
   const pair = generate(curve, { publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } });
-  return { privateJwk: pair.privateKey as JsonWebKey, publicJwk: pair.publicKey as JsonWebKey };
+  return { privateJwk: pair.privateKey as Jwk, publicJwk: pair.publicKey as Jwk };
 }
 
 /**
@@ -45,6 +46,6 @@ export function newKeyPair(curve: KeyPairCurve): { privateKey: KeyObject; public
   // Only the private key is encoded: the public one the job returns is never exported, so it is safe.
   const privateKey = curve.startsWith('brainpool')
     ? createPrivateKey({ key: generate(curve, { privateKeyEncoding: { format: 'der', type: 'sec1' } }).privateKey as Buffer, format: 'der', type: 'sec1' })
-    : createPrivateKey({ key: generate(curve, { privateKeyEncoding: { format: 'jwk' } }).privateKey as JsonWebKey, format: 'jwk' });
+    : createPrivateKey({ key: generate(curve, { privateKeyEncoding: { format: 'jwk' } }).privateKey as Jwk, format: 'jwk' });
   return { privateKey, publicKey: createPublicKey(privateKey) };
 }

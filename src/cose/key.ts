@@ -1,7 +1,8 @@
 /**
  * COSE_Key (RFC 9052 §7) <-> node:crypto KeyObject.
  */
-import { createPrivateKey, createPublicKey, ECDH, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, ECDH, type KeyObject } from 'node:crypto';
+import type { Jwk } from './jwk.js';
 import { KakuninError } from '../codes/error.js';
 import { asBytes, asInt, asMap } from '../cbor/read.js';
 
@@ -101,7 +102,7 @@ export function coseKeyToKeyObject(coseKey: unknown, options: { private?: boolea
       if (curve.jwk.startsWith('P-')) return createPublicKey({ key: { kty: 'EC', crv: curve.jwk, x: b64u(x), y: b64u(y) }, format: 'jwk' });
       return createPublicKey({ key: ecSpki(curve.oid, Buffer.concat([Buffer.of(4), x, y])), format: 'der', type: 'spki' });
     }
-    const jwk: JsonWebKey = { kty: 'OKP', crv: key.curve.jwk, x: b64u(key.x) };
+    const jwk: Jwk = { kty: 'OKP', crv: key.curve.jwk, x: b64u(key.x) };
     if (options.private) {
       jwk.d = b64u(asBytes(m.get(-4), 'COSE_Key d', 'COSE_KEY_INVALID'));
       return createPrivateKey({ key: jwk, format: 'jwk' });
@@ -119,7 +120,7 @@ export function coseKeyToKeyObject(coseKey: unknown, options: { private?: boolea
  * needs no second look). A compressed EC point is expanded by OpenSSL (ECDH.convertKey). Brainpool curves
  * keep their COSE names as `crv`, which JOSE has not registered: the members serve thumbprints.
  */
-export function cosePublicJwk(coseKey: unknown): JsonWebKey {
+export function cosePublicJwk(coseKey: unknown): Jwk {
   const key = readPublicKey(asMap(coseKey, 'COSE_Key', 'COSE_KEY_INVALID'));
   if (key.kty === KTY_OKP) return { kty: 'OKP', crv: key.curve.jwk, x: b64u(key.x) };
   let y = key.y;

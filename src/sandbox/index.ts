@@ -3,6 +3,8 @@
  * kakunin without a real card (documents it signs chain only to the sandbox IACA, which no production
  * trust set holds).
  */
+// Brings in the user's @types/node, which these declarations need (why: src/index.ts).
+/// <reference types="node" preserve="true" />
 export * from './certificates.js';
 export * from './issuer.js';
 export * from './issuer-cose.js';

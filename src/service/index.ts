@@ -13,6 +13,8 @@
  * await svc.close();
  * ```
  */
+// Brings in the user's @types/node, which these declarations need (why: src/index.ts).
+/// <reference types="node" preserve="true" />
 import type { Server } from 'node:http';
 import type { TrustStore } from '../trust/store.js';
 import * as serve from './startup/serve.js';

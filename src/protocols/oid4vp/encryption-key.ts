@@ -3,10 +3,11 @@
  * passed in client_metadata.jwks). One key per request, so a response can be opened only by the
  * request state that made it, and the key's thumbprint binds the transcript to it.
  */
-import { randomBytes, type JsonWebKey } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import type { Jwk } from '../../cose/jwk.js';
 import { newJwkPair } from '../../cose/key-pair.js';
 
-export interface ResponseEncryptionJwk extends JsonWebKey {
+export interface ResponseEncryptionJwk extends Jwk {
   kty: 'EC';
   crv: 'P-256';
   x: string;
@@ -18,7 +19,7 @@ export interface ResponseEncryptionJwk extends JsonWebKey {
 
 export interface ResponseEncryptionKey {
   /** Kept in the request state as JWK and imported when the answer comes: no KeyObject is made here. */
-  privateJwk: JsonWebKey;
+  privateJwk: Jwk;
   publicJwk: ResponseEncryptionJwk;
 }
 
@@ -28,7 +29,7 @@ export function createResponseEncryptionKey(): ResponseEncryptionKey {
 }
 
 /** The JWK client_metadata.jwks carries, from the key's coordinates (its private JWK has them too). */
-export function responseEncryptionJwk(key: JsonWebKey, kid: string): ResponseEncryptionJwk {
+export function responseEncryptionJwk(key: Jwk, kid: string): ResponseEncryptionJwk {
   return { kty: 'EC', crv: 'P-256', x: key.x!, y: key.y!, use: 'enc', alg: 'ECDH-ES', kid };
 }
 

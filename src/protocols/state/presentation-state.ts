@@ -2,7 +2,8 @@
  * The JSON kept per request between sending it and receiving the answer. Private keys are stored
  * as JWK so a shared store can hold them; they live only as long as the request (minutes).
  */
-import { createPrivateKey, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
+import type { Jwk } from '../../cose/jwk.js';
 import type { VerifierInfo } from '../oid4vp/request-object.js';
 import type { PresentationRequest } from '../request/presentation-request.js';
 import { ProtocolError } from '../errors.js';
@@ -11,7 +12,7 @@ import type { RequestStateStore } from './request-state-store.js';
 export interface Oid4vpSent {
   nonce: string;
   /** Private JWK of the response-encryption key. */
-  encryptionKey: JsonWebKey;
+  encryptionKey: Jwk;
   kid: string;
   clientId?: string;
   responseUri?: string;
@@ -31,7 +32,7 @@ export interface Oid4vpSent {
 
 export interface AnnexCSent {
   encryptionInfo: string;
-  recipientKey: JsonWebKey;
+  recipientKey: Jwk;
 }
 
 export interface PresentationState {
@@ -59,7 +60,7 @@ export function newNonce(): string {
   return randomBytes(32).toString('base64url');
 }
 
-export function keyFromJwk(jwk: JsonWebKey): KeyObject {
+export function keyFromJwk(jwk: Jwk): KeyObject {
   return createPrivateKey({ key: jwk, format: 'jwk' });
 }
 

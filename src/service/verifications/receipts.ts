@@ -4,7 +4,8 @@
  * key is served at /.well-known/jwks.json. Several instances must share one key (RECEIPT_KEY_FILE);
  * without one, each process makes its own and says so at start.
  */
-import { createPrivateKey, createPublicKey, hkdfSync, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, hkdfSync, type KeyObject } from 'node:crypto';
+import type { Jwk } from '../../cose/jwk.js';
 import { readFileSync } from 'node:fs';
 import { newKeyPair } from '../../cose/key-pair.js';
 import { compactVerify, type JWK } from 'jose';
@@ -63,7 +64,7 @@ export class ReceiptSigner {
     const jwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
     if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw new KakuninError('KEY_INVALID', 'the receipt key must be an EC P-256 private key');
     // RFC 7638 thumbprint as kid, so the kid changes exactly when the key does.
-    this.kid = Buffer.from(jwkThumbprint(jwk as JsonWebKey)).toString('base64url');
+    this.kid = Buffer.from(jwkThumbprint(jwk as Jwk)).toString('base64url');
     this.publicJwk = { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, kid: this.kid, use: 'sig', alg: 'ES256' };
   }
 
