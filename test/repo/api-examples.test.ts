@@ -5,7 +5,7 @@
  * checks that the check sees each way an example goes wrong.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -62,8 +62,12 @@ writeFileSync(${JSON.stringify(results)}, JSON.stringify(failures));
 process.exit(0);
 `,
     );
-    execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'run.mts')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], timeout: 100_000 });
-    expect(JSON.parse(readFileSync(results, 'utf8'))).toEqual([]);
+    try {
+      execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'run.mts')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], timeout: 100_000 });
+      expect(JSON.parse(readFileSync(results, 'utf8'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('the check reports a missing example, one that does not compile, one without code and one reaching into src/', () => {
