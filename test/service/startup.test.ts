@@ -3,7 +3,7 @@
  * with a message naming the port (Express 5's listen callback also fires on errors, which made a
  * taken port look like a successful start).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,16 @@ describe('slow clients', () => {
 describe('the configuration, as an operator sees it', () => {
   const run = (args: string[], env: Record<string, string> = {}) =>
     spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, LOG_LEVEL: 'silent', ...env } });
+  /** As run, without holding the event loop: several can run at once. */
+  const runAsync = (args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { timeout: 60_000, env: { ...process.env, LOG_LEVEL: 'silent' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
 
   it('--print-config shows the effective settings with every secret masked, and exits 0', () => {
     const apiKey = 'operator-api-key-0123456789-QwErTy';
@@ -96,14 +106,13 @@ describe('the configuration, as an operator sees it', () => {
     );
   });
 
-  it('--help lists every flag with its environment variable; an unknown flag or a missing value is named', () => {
-    const help = run(['serve', '--help']);
+  it('--help lists every flag with its environment variable; an unknown flag or a missing value is named', async () => {
+    // Three processes at once: each spends its seconds loading the service through tsx, one core each.
+    const [help, unknown, missing] = await Promise.all([runAsync(['serve', '--help']), runAsync(['serve', '--bogus', '1']), runAsync(['serve', '--port'])]);
     expect(help.status).toBe(0);
     for (const v of ['PUBLIC_URL', 'KAKUNIN_API_KEYS', 'KAKUNIN_STORE_KEY', 'KAKUNIN_REDIS_PREFIX', 'KAKUNIN_TRUST_PROXY', 'KAKUNIN_WEBHOOK_TAKEOVER_SECONDS']) expect(help.stdout).toContain(v);
-    const unknown = run(['serve', '--bogus', '1']);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/Unknown option '--bogus'.*known flags: --host/);
-    const missing = run(['serve', '--port']);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/--port/);
   }, 60_000);
