@@ -69,7 +69,7 @@ export interface SandboxKeyPair {
   privateKey: KeyObject;
   publicKey: KeyObject;
   /** The same keys as WebCrypto keys, for @peculiar/x509. */
-  cryptoKeys: CryptoKeyPair;
+  cryptoKeys: webcrypto.CryptoKeyPair;
   curve: SandboxCurve;
 }
 
@@ -121,7 +121,7 @@ function signingAlgorithm(curve: SandboxCurve): Algorithm | EcdsaParams {
  * ```
  */
 export async function generateSandboxKeyPair(curve: SandboxCurve = 'P-256'): Promise<SandboxKeyPair> {
-  const cryptoKeys = (await crypto.subtle.generateKey(KEY_ALGORITHMS[curve], true, ['sign', 'verify'])) as CryptoKeyPair;
+  const cryptoKeys = (await crypto.subtle.generateKey(KEY_ALGORITHMS[curve], true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   return {
     privateKey: KeyObject.from(cryptoKeys.privateKey),
     publicKey: KeyObject.from(cryptoKeys.publicKey),

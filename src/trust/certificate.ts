@@ -27,7 +27,10 @@ import {
 import * as x509 from './x509.js';
 import { KakuninError } from '../codes/error.js';
 
-export const KEY_USAGE = x509.KeyUsageFlags;
+/** RFC 5280 §4.2.1.3 key usage bits, as @peculiar/x509 numbers them. Typed here so that no declaration of
+ * the package root names @peculiar/x509, whose own declarations need the DOM lib (BufferSource, CryptoKey). */
+type KeyUsageBit = 'digitalSignature' | 'nonRepudiation' | 'keyEncipherment' | 'dataEncipherment' | 'keyAgreement' | 'keyCertSign' | 'cRLSign' | 'encipherOnly' | 'decipherOnly';
+export const KEY_USAGE: Readonly<Record<KeyUsageBit, number>> = x509.KeyUsageFlags;
 
 /**
  * Bounds checked before parsing. The largest real mdoc certificate among the vectors and roots we
