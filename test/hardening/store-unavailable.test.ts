@@ -12,6 +12,7 @@ import { createLogger } from '../../src/service/observability/logger.js';
 import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
 import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
 import { freePort } from '../service/helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const REDIS_PORT = Number(new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379').port || 6379);
 let proxy: Server | undefined;
@@ -97,7 +98,8 @@ describe('Redis that accepts connections but never answers', () => {
     const store = RedisSessionStore.connect(`redis://127.0.0.1:${port}`, StoreCipher.generate(), `kakunin-mute:${randomUUID()}:`, undefined, { commandTimeoutMs: 300 });
     const silent = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent'), store });
     try {
-      expect(held.size).toBeGreaterThan(0); // connected: the TCP side is fine
+      // Connected: the TCP side is fine (the store connects in the background; runDemo does not wait for it).
+      await waitFor('the store to connect to the mute server', () => held.size > 0);
       const started = performance.now();
       const created = await fetch(`${silent.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purpose: 'age_over' }) });
       const read = await fetch(`${silent.url}/v1/verifications/${'A'.repeat(22)}`);
