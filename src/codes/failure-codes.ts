@@ -28,6 +28,9 @@ export const FAILURE_CODES = [
   'TRANSCRIPT_MISSING',
   /** deviceMac needs the reader's ephemeral private key, and none was given. */
   'READER_KEY_MISSING',
+  /** issuing_country or issuing_jurisdiction is not the document signer certificate's countryName or
+   * stateOrProvinceName (ISO 18013-5 §9.3.3, Annex B). */
+  'ISSUING_COUNTRY_MISMATCH',
 ] as const;
 
 /**

@@ -10,7 +10,7 @@ import type { MobileSecurityObject } from './mso.js';
 import type { DocumentResult } from './result.js';
 
 /** The checks the MSO answers, and that cannot run without one. */
-export const MSO_CHECKS = ['mso_doctype', 'mso_validity', 'mso_signed_within_certificate', 'value_digests'] as const;
+export const MSO_CHECKS = ['mso_doctype', 'mso_validity', 'mso_signed_within_certificate', 'value_digests', 'issuing_country'] as const;
 
 /** mso_doctype, mso_validity and mso_signed_within_certificate; reports the validity in `result`. */
 export function checkMso(doc: Document, mso: MobileSecurityObject, chain: IssuerChain, at: Date, skewSeconds: number, checks: Checks, result: DocumentResult): void {

@@ -17,6 +17,7 @@ export type CheckName =
   | 'mso_validity'
   | 'mso_signed_within_certificate'
   | 'value_digests'
+  | 'issuing_country'
   | 'device_authentication'
   | 'key_authorizations'
   | 'issuer_revocation'

@@ -11,6 +11,7 @@ import { checkDeviceAuth } from './device-checks.js';
 import { deviceKeyThumbprint } from './device-key-thumbprint.js';
 import { parseDeviceResponse, type Document } from './device-response.js';
 import { checkIssuerChain, checkIssuerSignature, readIssuerAuth, readMso } from './issuer-checks.js';
+import { checkIssuingCountry } from './issuing-country.js';
 import { checkMso, MSO_CHECKS } from './mso-checks.js';
 import { addDeviceSignedPresented, addIssuerSignedPresented, noIdentifiers } from './presented-elements.js';
 import type { CheckName, DocumentResult, NameSpaceValues, VerificationResult } from './result.js';
@@ -59,6 +60,7 @@ function verifyDocument(doc: Document, transcript: SessionTranscriptForms | unde
   if (mso) {
     checkMso(doc, mso, chain, options.at, options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS, checks, result);
     matched = checkValueDigests(doc, mso, checks, presented);
+    checkIssuingCountry(matched, chain, checks);
     // Values are reported only from an MSO a trusted issuer signed (an expired chain still says who
     // signed them); on an unauthenticated MSO the digest check runs and reports, the values are not
     // given out.

@@ -24,7 +24,7 @@ export interface DecisionOptions {
 }
 
 /** What a test ID cannot pass for want of an issuer; every other check still has to pass. */
-const ISSUER_CHECKS: ReadonlySet<string> = new Set(['issuer_certificate_chain', 'issuer_certificate_profile', 'issuer_signature', 'mso_signed_within_certificate', 'issuer_revocation', 'status']);
+const ISSUER_CHECKS: ReadonlySet<string> = new Set(['issuer_certificate_chain', 'issuer_certificate_profile', 'issuer_signature', 'mso_signed_within_certificate', 'issuing_country', 'issuer_revocation', 'status']);
 
 const REVOCATION_CHECKS: ReadonlySet<string> = new Set(['issuer_revocation', 'status']);
 

@@ -65,10 +65,40 @@ export interface IssuerDefects {
    * empty x5chain array and a signature of 64 zero bytes. The device key is real.
    */
   appleTestId?: boolean;
+  /** Write this issuing_country instead of the signer certificate's countryName (a document claiming
+   * another country than its signer's: ISSUING_COUNTRY_MISMATCH). */
+  issuingCountry?: string;
+  /** Write this issuing_jurisdiction instead of the signer certificate's stateOrProvinceName. */
+  issuingJurisdiction?: string;
 }
 
 /** Apple's developer-test namespace, written here as the sandbox's own fact (not the verifier's). */
 const APPLE_DEVELOPER_TEST_NS = 'com.apple.identity-presentment.developer-test';
+
+/** Namespaces whose issuing_country / issuing_jurisdiction name the issuer's country and subdivision
+ * (18013-5 mDL, ISO 23220-2, EU PID), the sandbox's own list. */
+const ISSUING_COUNTRY_NAMESPACES = new Set(['org.iso.18013.5.1', 'org.iso.23220.1', 'eu.europa.ec.eudi.pid.1']);
+
+/**
+ * The elements as a real issuer writes them: issuing_country is its signer certificate's countryName
+ * and issuing_jurisdiction its stateOrProvinceName when it has one (18013-5 Annex B), whatever the
+ * holder data said, unless a defect asks otherwise. An Apple test ID has no issuer: left as given.
+ */
+function asSignerSays(nameSpaces: ElementValues, signer: SandboxCertificate, defects: IssuerDefects): ElementValues {
+  if (defects.appleTestId) return nameSpaces;
+  const country = defects.issuingCountry ?? signer.country;
+  const jurisdiction = defects.issuingJurisdiction ?? signer.certificate.subjectName.getField('ST')[0];
+  const out: ElementValues = {};
+  for (const [ns, elements] of Object.entries(nameSpaces)) {
+    out[ns] = elements;
+    if (!ISSUING_COUNTRY_NAMESPACES.has(ns)) continue;
+    const written = { ...elements };
+    if ('issuing_country' in written) written.issuing_country = country;
+    if ('issuing_jurisdiction' in written && jurisdiction !== undefined) written.issuing_jurisdiction = jurisdiction;
+    out[ns] = written;
+  }
+  return out;
+}
 
 export interface IssueOptions {
   docType: string;
@@ -161,7 +191,7 @@ export async function issueMdoc(options: IssueOptions): Promise<IssuedMdoc> {
 
   const items = new Map<string, IssuedItem[]>();
   const valueDigests = new Map<string, Map<number, Uint8Array>>();
-  for (const [ns, elements] of Object.entries(options.nameSpaces)) {
+  for (const [ns, elements] of Object.entries(asSignerSays(options.nameSpaces, options.signer, defects))) {
     const ids = uniqueDigestIds(Object.keys(elements).length);
     const nsItems: IssuedItem[] = [];
     const nsDigests = new Map<number, Uint8Array>();

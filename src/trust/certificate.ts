@@ -102,6 +102,8 @@ export interface ParsedCertificate {
   extendedKeyUsage?: string[];
   /** Subject C= (ISO 3166-1 alpha-2). */
   country?: string;
+  /** Subject ST= (for a document signer, 18013-5 Annex B: the issuing_jurisdiction, when present). */
+  stateOrProvince?: string;
   sha256: string;
   /** SHA-256 of the SubjectPublicKeyInfo: with the subject, what identifies a trust anchor. */
   spkiSha256: string;
@@ -128,8 +130,9 @@ function countAttributes(name: Name): number {
   return n;
 }
 
-function countryOf(name: Name): string | undefined {
-  for (const rdn of name) for (const atv of rdn) if (atv.type === '2.5.4.6') return atv.value.toString();
+/** The first value of the attribute `type` in `name` (2.5.4.6 countryName, 2.5.4.8 stateOrProvinceName). */
+function attributeOf(name: Name, type: string): string | undefined {
+  for (const rdn of name) for (const atv of rdn) if (atv.type === type) return atv.value.toString();
   return undefined;
 }
 
@@ -202,7 +205,8 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
     pathLength: bc?.pathLenConstraint,
     keyUsage: ku?.toNumber(),
     extendedKeyUsage: eku?.map(String),
-    country: countryOf(tbs.subject),
+    country: attributeOf(tbs.subject, '2.5.4.6'),
+    stateOrProvince: attributeOf(tbs.subject, '2.5.4.8'),
     sha256: createHash('sha256').update(der).digest('hex'),
     spkiSha256: createHash('sha256').update(spki).digest('hex'),
     subjectDer: new Uint8Array(AsnConvert.serialize(tbs.subject)),

@@ -44,6 +44,7 @@ export const ALL_PASS = {
   mso_validity: 'pass',
   mso_signed_within_certificate: 'pass',
   value_digests: 'pass',
+  issuing_country: 'pass',
   device_authentication: 'pass',
   key_authorizations: 'pass',
 };

@@ -186,6 +186,7 @@ describe('issuer certificate', () => {
       issuer_certificate_profile: notRun('ISSUER_CERT_MISSING'),
       issuer_signature: notRun('ISSUER_CERT_MISSING'),
       mso_signed_within_certificate: notRun('ISSUER_CERT_MISSING'),
+      issuing_country: notRun('ISSUER_CERT_MISSING'),
     });
   });
 
@@ -320,6 +321,7 @@ describe('issuer signature and MSO', () => {
       mso_validity: notRun('MSO_INVALID'),
       mso_signed_within_certificate: notRun('MSO_INVALID'),
       value_digests: notRun('MSO_INVALID'),
+      issuing_country: notRun('MSO_INVALID'),
       device_authentication: notRun('MSO_INVALID'),
     });
   });

@@ -52,6 +52,7 @@ const TEXT: Record<ReasonCode, Text> = {
   ELEMENT_NOT_REQUESTED: { ja: '求めていない情報が送られました。もう一度お試しください。', en: 'Information that was not asked for was sent. Please try again.', ...PROCESS },
   ELEMENT_MISSING: { ja: '必要な情報が提示されませんでした。', en: 'The required information was not presented.', ...PROCESS },
   TRANSCRIPT_MISSING: { ja: 'この応答はこの確認のためのものと確認できません。', en: 'The answer could not be tied to this check.', ...PROCESS },
+  ISSUING_COUNTRY_MISMATCH: { ja: '証明書の発行国・発行地域が発行者の証明書と一致しません。', en: "The document's issuing country or jurisdiction does not match its issuer's certificate.", ...ISSUER },
   READER_KEY_MISSING: { ja: '読み取りのやり取りを確認できませんでした。もう一度お試しください。', en: 'The reading session could not be checked. Please try again.', ...PROCESS },
   DOCUMENT_NOT_ACCEPTED: { ja: 'この確認に使える証明書ではありません。', en: 'This document cannot be used for this check.', ...ISSUER },
   ISSUER_NOT_ACCEPTED: { ja: 'この確認では、この発行者の証明書は使えません。', en: "This check does not accept this issuer's documents.", ...ISSUER },
