@@ -46,10 +46,7 @@ export default tseslint.config(
       ],
       // Declarations a user compiles against must not depend on which @types/node they have: node's
       // JsonWebKey left node:crypto in @types/node 25 (src/cose/jwk.ts has kakunin's own).
-      'no-restricted-imports': [
-        'error',
-        { name: 'node:crypto', importNames: ['JsonWebKey'], message: 'Use Jwk from src/cose/jwk.ts: @types/node 25+ has no crypto.JsonWebKey.' },
-      ],
+      'no-restricted-imports': ['error', { name: 'node:crypto', importNames: ['JsonWebKey'], message: 'Use Jwk from src/cose/jwk.ts: @types/node 25+ has no crypto.JsonWebKey.' }],
     },
   },
   {

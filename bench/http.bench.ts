@@ -43,12 +43,29 @@ async function startServer(port: number, trustDir: string, store: Store, cpu?: n
   // BENCH_CPU_PROF=<folder>: the service process writes a V8 CPU profile there when it stops.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
   // The service runs from dist/ (the script builds it first), as `npm start` and the image run it.
-  const args = [...prof, '--expose-gc', fileURLToPath(new URL('./http-server.mjs', import.meta.url)), '--port', String(port), '--public-url', `http://127.0.0.1:${port}`, '--trust-dir', trustDir, '--api-keys', KEY,
+  const args = [
+    ...prof,
+    '--expose-gc',
+    fileURLToPath(new URL('./http-server.mjs', import.meta.url)),
+    '--port',
+    String(port),
+    '--public-url',
+    `http://127.0.0.1:${port}`,
+    '--trust-dir',
+    trustDir,
+    '--api-keys',
+    KEY,
     // Measured: the HTTP layer and the store. The sandbox IACA publishes no CRL (revocation would fail
     // every answer under serve's default policy), and one client from one address would hit the
     // per-IP rate limit: both are switched off here, and said so in the output.
-    '--revocation', 'off', '--rate-limit-ip', '0', '--rate-limit-key', '0',
-    ...(store.kind === 'redis' ? ['--redis-url', store.url, '--redis-prefix', PREFIX, ...(store.cluster ? ['--redis-cluster'] : [])] : [])];
+    '--revocation',
+    'off',
+    '--rate-limit-ip',
+    '0',
+    '--rate-limit-key',
+    '0',
+    ...(store.kind === 'redis' ? ['--redis-url', store.url, '--redis-prefix', PREFIX, ...(store.cluster ? ['--redis-cluster'] : [])] : []),
+  ];
   // Redis values are sealed (KAKUNIN_STORE_KEY, required by serve with Redis, the same for every
   // instance): the figures include it. `taskset -c N` pins an instance to core N where it exists.
   const [command, argv] = cpu !== undefined && TASKSET ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args];
@@ -155,7 +172,9 @@ async function run(label: string, base: string, wallet: DemoWallet, child: Child
   const latencies = await timedFlows([base], wallet);
   const cpuMsPerFlow = ((await cpuOf(child)) - cpuBefore) / 1000 / latencies.length;
   const rate = latencies.length / SECONDS;
-  console.log(`${label.padEnd(14)} flows/s: ${rate.toFixed(1).padStart(7)}   p50: ${quantile(latencies, 0.5)} ms   p99: ${quantile(latencies, 0.99)} ms   (${latencies.length} flows, ${CONCURRENCY} concurrent)`);
+  console.log(
+    `${label.padEnd(14)} flows/s: ${rate.toFixed(1).padStart(7)}   p50: ${quantile(latencies, 0.5)} ms   p99: ${quantile(latencies, 0.99)} ms   (${latencies.length} flows, ${CONCURRENCY} concurrent)`,
+  );
   console.log(`${''.padEnd(14)} server CPU per flow: ${cpuMsPerFlow.toFixed(2)} ms`);
   await memory(label, base, child, store, before, latencies.length);
   return { rate, cpuMsPerFlow };
@@ -171,7 +190,9 @@ async function scaling(wallet: DemoWallet, trustDir: string): Promise<void> {
       const bases = ports.map((p) => `http://127.0.0.1:${p}`);
       for (let i = 0; i < 20; i++) await flow(bases[i % n], wallet);
       const latencies = await timedFlows(bases, wallet);
-      console.log(`${`${n} instance${n > 1 ? 's' : ''}`.padEnd(14)} flows/s: ${(latencies.length / SECONDS).toFixed(1).padStart(7)}   p50: ${quantile(latencies, 0.5)} ms   p99: ${quantile(latencies, 0.99)} ms`);
+      console.log(
+        `${`${n} instance${n > 1 ? 's' : ''}`.padEnd(14)} flows/s: ${(latencies.length / SECONDS).toFixed(1).padStart(7)}   p50: ${quantile(latencies, 0.5)} ms   p99: ${quantile(latencies, 0.99)} ms`,
+      );
     } finally {
       for (const c of children) c.kill('SIGTERM');
       await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(undefined) : c.once('exit', r)))));
@@ -237,7 +258,9 @@ try {
     try {
       const { cpuMsPerFlow } = await run(label, `http://127.0.0.1:${port}`, wallet, child, store);
       const core = await coreCpuOf(child, doc);
-      console.log(`${''.padEnd(14)} core verification in the service process: ${core.cpuMs.toFixed(3)} ms of CPU (${core.verifications} runs)   server CPU per flow / core verification: ${(cpuMsPerFlow / core.cpuMs).toFixed(1)}`);
+      console.log(
+        `${''.padEnd(14)} core verification in the service process: ${core.cpuMs.toFixed(3)} ms of CPU (${core.verifications} runs)   server CPU per flow / core verification: ${(cpuMsPerFlow / core.cpuMs).toFixed(1)}`,
+      );
       if (store.kind === 'memory') memoryRatio = cpuMsPerFlow / core.cpuMs;
     } finally {
       child.kill('SIGTERM');

@@ -34,7 +34,12 @@ const verifiedChains = new Set<string>();
 export const owfContext: Pick<MdocContext, 'crypto' | 'cose' | 'x509'> = {
   crypto: {
     random: (length) => new Uint8Array(randomBytes(length)),
-    digest: ({ digestAlgorithm, bytes }) => new Uint8Array(createHash(HASH[digestAlgorithm] ?? 'sha256').update(bytes).digest()),
+    digest: ({ digestAlgorithm, bytes }) =>
+      new Uint8Array(
+        createHash(HASH[digestAlgorithm] ?? 'sha256')
+          .update(bytes)
+          .digest(),
+      ),
     // EMacKey (ISO 18013-5 §9.1.3.5): HKDF-SHA256 over ECDH(reader ephemeral, device key), salt
     // SHA-256(SessionTranscriptBytes).
     calculateEphemeralMacKey: ({ privateKey, publicKey, sessionTranscriptBytes, info }) => {

@@ -161,10 +161,21 @@ export function largeStatusList(issuer: ScaleIssuer, count: number, options: { i
   const claims = new Map<number, unknown>([
     [2, issuer.statusListUrl],
     [6, Math.floor(options.iat.getTime() / 1000)],
-    [65533, new Map<string, unknown>([['bits', 1], ['lst', new Uint8Array(deflateSync(bits))]])],
+    [
+      65533,
+      new Map<string, unknown>([
+        ['bits', 1],
+        ['lst', new Uint8Array(deflateSync(bits))],
+      ]),
+    ],
   ]);
   if (options.exp) claims.set(4, Math.floor(options.exp.getTime() / 1000));
-  const protectedBytes = encodeCbor(new Map<number, unknown>([[1, -7], [16, 'application/statuslist+cwt']]));
+  const protectedBytes = encodeCbor(
+    new Map<number, unknown>([
+      [1, -7],
+      [16, 'application/statuslist+cwt'],
+    ]),
+  );
   const payload = encodeCbor(claims);
   const signature = sign('sha256', toBeSigned('Signature1', protectedBytes, new Uint8Array(0), payload), { key: issuer.listSigner.key, dsaEncoding: 'ieee-p1363' });
   return encodeCbor([protectedBytes, new Map<number, unknown>([[33, issuer.listSigner.chain[0]]]), payload, new Uint8Array(signature)]);
@@ -189,7 +200,7 @@ function elements(der: Uint8Array): Buffer[] {
     return [start, start + len];
   };
   const [start, end] = outer();
-  for (p = start; p < end; ) {
+  for (p = start; p < end;) {
     const [, e] = outer();
     out.push(b.subarray(p, e));
     p = e;
@@ -269,7 +280,15 @@ export async function scaleMdoc(issuer: ScaleIssuer, options: { portraitBytes?: 
   const status =
     options.statusIndex === undefined
       ? undefined
-      : new Map<string, unknown>([['status_list', new Map<string, unknown>([['idx', options.statusIndex], ['uri', issuer.statusListUrl]])]]);
+      : new Map<string, unknown>([
+          [
+            'status_list',
+            new Map<string, unknown>([
+              ['idx', options.statusIndex],
+              ['uri', issuer.statusListUrl],
+            ]),
+          ],
+        ]);
   return issueMdoc({ docType: MNC_DOCTYPE, nameSpaces, signer: issuer.ds, validity: MSO_VALIDITY, status });
 }
 

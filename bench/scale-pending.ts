@@ -169,7 +169,9 @@ export async function pendingRows(quick: boolean): Promise<ScaleRow[]> {
           const delayMs = await delayOf(child);
           const p99 = latencies[Math.min(latencies.length - 1, Math.floor(0.99 * latencies.length))];
           measured.push({ n, cpuMs, p99, bytesEach, fillMs, delayMs });
-          console.error(`pending ${store} ${n}: filled in ${(fillMs / 1000).toFixed(1)} s, ${Math.round(bytesEach)} B each, CPU/flow ${cpuMs.toFixed(2)} ms, p99 ${p99.toFixed(1)} ms (${latencies.length} flows), longest event-loop delay ${delayMs.toFixed(0)} ms`);
+          console.error(
+            `pending ${store} ${n}: filled in ${(fillMs / 1000).toFixed(1)} s, ${Math.round(bytesEach)} B each, CPU/flow ${cpuMs.toFixed(2)} ms, p99 ${p99.toFixed(1)} ms (${latencies.length} flows), longest event-loop delay ${delayMs.toFixed(0)} ms`,
+          );
         }
       } finally {
         child.kill('SIGTERM');
@@ -181,7 +183,16 @@ export async function pendingRows(quick: boolean): Promise<ScaleRow[]> {
         const size = m.n.toLocaleString('en');
         const b = measured[0];
         rows.push({ dimension, size, metric: 'service CPU per flow', value: m.cpuMs, unit: 'ms', ratio: m.cpuMs / b.cpuMs, beyond: m.cpuMs / b.cpuMs });
-        rows.push({ dimension, size, metric: 'p99 of a flow', value: m.p99, unit: 'ms', ratio: m.p99 / b.p99, beyond: m.p99 / b.p99, note: `${CONCURRENCY} flows at a time; service's longest event-loop delay meanwhile ${m.delayMs.toFixed(0)} ms` });
+        rows.push({
+          dimension,
+          size,
+          metric: 'p99 of a flow',
+          value: m.p99,
+          unit: 'ms',
+          ratio: m.p99 / b.p99,
+          beyond: m.p99 / b.p99,
+          note: `${CONCURRENCY} flows at a time; service's longest event-loop delay meanwhile ${m.delayMs.toFixed(0)} ms`,
+        });
         rows.push({
           dimension,
           size,

@@ -76,14 +76,18 @@ async function fill(count: number): Promise<void> {
     const redis = new Redis(ctx.config.redisUrl!);
     try {
       let inFlight: Promise<unknown> = Promise.resolve();
-      for (let done = 1; done < count; ) {
+      for (let done = 1; done < count;) {
         const batch = redis.pipeline();
         for (const end = Math.min(count, done + 1000); done < end; done++) {
           const { id, h, session, stateJson } = record();
           if (done % 10_000 === 0) sample.push(id);
           const name = cipher.name(id);
           const [s, t, a, rs] = [recordKey(prefix, name, 's'), recordKey(prefix, name, 't'), recordKey(prefix, cipher.name(h), 'a'), `${prefix}rs:{${cipher.name(h)}}`];
-          batch.set(s, cipher.seal(s, JSON.stringify(session)), 'EX', sessionTtl).set(t, '1', 'EX', tombstoneTtl).set(a, cipher.seal(a, id), 'EX', tombstoneTtl).set(rs, cipher.seal(rs, stateJson), 'EX', stateTtl, 'NX');
+          batch
+            .set(s, cipher.seal(s, JSON.stringify(session)), 'EX', sessionTtl)
+            .set(t, '1', 'EX', tombstoneTtl)
+            .set(a, cipher.seal(a, id), 'EX', tombstoneTtl)
+            .set(rs, cipher.seal(rs, stateJson), 'EX', stateTtl, 'NX');
         }
         // One pipeline on the wire while the next is sealed.
         await inFlight;

@@ -93,7 +93,16 @@ async function anchors(issuer: ScaleIssuer, bytes: Uint8Array): Promise<void> {
   );
   ANCHORS.forEach((n, i) => {
     const perAnchor = memory[i] / n;
-    rows.push({ dimension: 'trust anchors', size: n.toLocaleString('en'), metric: 'store memory (heap)', value: memory[i], unit: 'bytes', ratio: memory[i] / memory[0], beyond: perAnchor / memory[0], note: `${Math.round(perAnchor)} B per anchor` });
+    rows.push({
+      dimension: 'trust anchors',
+      size: n.toLocaleString('en'),
+      metric: 'store memory (heap)',
+      value: memory[i],
+      unit: 'bytes',
+      ratio: memory[i] / memory[0],
+      beyond: perAnchor / memory[0],
+      note: `${Math.round(perAnchor)} B per anchor`,
+    });
   });
 }
 
@@ -109,7 +118,9 @@ function loads(dimension: string, kind: 'crl' | 'status_list', sizes: number[], 
       writeFileSync(join(dir, 'list.bin'), make(n, true));
       writeFileSync(join(dir, 'crl.bin'), largeCrl(issuer.iaca, 10, WINDOW));
       for (const mode of ['load', 'refresh'] as const) {
-        const child = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx', fileURLToPath(new URL('./scale-load.ts', import.meta.url)), kind, mode, dir], { encoding: 'utf8' });
+        const child = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx', fileURLToPath(new URL('./scale-load.ts', import.meta.url)), kind, mode, dir], {
+          encoding: 'utf8',
+        });
         if (child.status !== 0) throw new Error(`${dimension} ${n} ${mode}: ${child.stderr}`);
         results[mode].push(JSON.parse(child.stdout.trim().split('\n').pop()!));
       }
@@ -128,8 +139,24 @@ function loads(dimension: string, kind: 'crl' | 'status_list', sizes: number[], 
       const perByte = (v: number, base: number) => v / units(i) / (base / units(0));
       const mb = (r[i].bytes / 2 ** 20).toFixed(1);
       rows.push({ dimension, size, metric: `${mode} time`, value: r[i].ms, unit: 'ms', ratio: r[i].ms / r[0].ms, beyond: perByte(r[i].ms, r[0].ms), note: `${mb} MB list` });
-      rows.push({ dimension, size, metric: `${mode} peak memory`, value: r[i].peakBytes / 2 ** 20, unit: 'MB', ratio: r[i].peakBytes / Math.max(r[0].peakBytes, 1), note: `${(r[i].peakBytes / r[i].bytes).toFixed(1)}x the list's size` });
-      rows.push({ dimension, size, metric: `${mode}: longest event-loop block`, value: r[i].cpuBlockMs, unit: 'ms', ratio: r[i].cpuBlockMs / Math.max(r[0].cpuBlockMs, 0.1), note: `limit 50 ms (CPU of this process in the gap); wall ${r[i].blockMs.toFixed(0)} ms; ${r[i].flows} verifications ran meanwhile` });
+      rows.push({
+        dimension,
+        size,
+        metric: `${mode} peak memory`,
+        value: r[i].peakBytes / 2 ** 20,
+        unit: 'MB',
+        ratio: r[i].peakBytes / Math.max(r[0].peakBytes, 1),
+        note: `${(r[i].peakBytes / r[i].bytes).toFixed(1)}x the list's size`,
+      });
+      rows.push({
+        dimension,
+        size,
+        metric: `${mode}: longest event-loop block`,
+        value: r[i].cpuBlockMs,
+        unit: 'ms',
+        ratio: r[i].cpuBlockMs / Math.max(r[0].cpuBlockMs, 0.1),
+        note: `limit 50 ms (CPU of this process in the gap); wall ${r[i].blockMs.toFixed(0)} ms; ${r[i].flows} verifications ran meanwhile`,
+      });
       longestBlock = Math.max(longestBlock, r[i].cpuBlockMs);
       longestWall = Math.max(longestWall, r[i].blockMs);
     });
@@ -145,7 +172,8 @@ async function crls(issuer: ScaleIssuer, trust: TrustStore): Promise<void> {
   });
   await perVerification('CRL entries', cases);
   cases.length = 0;
-  const make = (n: number, newer: boolean) => largeCrl(issuer.iaca, n, { ...(newer ? { thisUpdate: new Date(SCALE_AT.getTime() + 3600_000), nextUpdate: WINDOW.nextUpdate } : WINDOW), crlNumber: newer ? 2 : 1 });
+  const make = (n: number, newer: boolean) =>
+    largeCrl(issuer.iaca, n, { ...(newer ? { thisUpdate: new Date(SCALE_AT.getTime() + 3600_000), nextUpdate: WINDOW.nextUpdate } : WINDOW), crlNumber: newer ? 2 : 1 });
   loads('CRL entries', 'crl', CRL_SIZES, make, bytes, issuer);
 }
 
@@ -201,7 +229,15 @@ async function portraits(issuer: ScaleIssuer, trust: TrustStore): Promise<void> 
     })),
   );
   PORTRAITS.forEach((size, i) => {
-    rows.push({ dimension: 'response size', size: size ? `${size / 1000} KB portrait` : 'no portrait', metric: 'SHA-256 of the response', value: hashUs[i], unit: 'µs', ratio: hashUs[i] / hashUs[0], note: `${responses[i].length} bytes` });
+    rows.push({
+      dimension: 'response size',
+      size: size ? `${size / 1000} KB portrait` : 'no portrait',
+      metric: 'SHA-256 of the response',
+      value: hashUs[i],
+      unit: 'µs',
+      ratio: hashUs[i] / hashUs[0],
+      note: `${responses[i].length} bytes`,
+    });
   });
 }
 
@@ -215,7 +251,9 @@ function print(): void {
   }
 }
 
-console.log(`kakunin scale benchmark: node ${process.version}, ${SECONDS}s per per-verification measurement${QUICK ? ', QUICK sizes' : ''}; load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores: compare within this run`);
+console.log(
+  `kakunin scale benchmark: node ${process.version}, ${SECONDS}s per per-verification measurement${QUICK ? ', QUICK sizes' : ''}; load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores: compare within this run`,
+);
 const issuer = await createScaleIssuer();
 const trust = TrustStore.fromCertificates([issuer.iaca.der], { set: 'scale', docTypes: [MNC_DOCTYPE] });
 await anchors(issuer, scaleResponse([await scaleMdoc(issuer)]));
@@ -228,6 +266,8 @@ print();
 const worst = rows.filter((r) => r.beyond !== undefined).reduce((w, r) => (r.beyond! > w.beyond! ? r : w));
 console.log('');
 console.log(`worst: ${worst.dimension} ${worst.size} ${worst.metric}`);
-console.log(`longest event-loop gap while loading (monitorEventLoopDelay, wall, includes the OS running others; load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores): ${longestWall.toFixed(1)} ms`);
+console.log(
+  `longest event-loop gap while loading (monitorEventLoopDelay, wall, includes the OS running others; load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores): ${longestWall.toFixed(1)} ms`,
+);
 console.log(`longest event-loop block while loading: ${longestBlock.toFixed(1)} ms`);
 console.log(`worst growth beyond the intrinsic: ${worst.beyond!.toFixed(2)}`);

@@ -1,7 +1,9 @@
 /* The counter page: staff choose a purpose; the customer's phone answers; the result fills the screen. */
 (function () {
   'use strict';
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
   var config = null;
   var current = null; // {verification, purpose, run}
   var resetTimer = null;
@@ -31,7 +33,11 @@
 
   /** Municipalities by name, as a sentence names them: "千代田区・港区" / "Chiyoda-ku or Minato-ku". */
   function places(codes) {
-    return (codes || []).map(function (c) { return Municipalities.name(c); }).join(I18n.t('placeJoin'));
+    return (codes || [])
+      .map(function (c) {
+        return Municipalities.name(c);
+      })
+      .join(I18n.t('placeJoin'));
   }
 
   /** What is being checked, with the place a residency check is about: "住民確認（千代田区）". */
@@ -48,7 +54,9 @@
       b.type = 'button';
       I18n.put(b, label(p));
       b.dataset.purpose = p.name;
-      b.onclick = function () { start(p); };
+      b.onclick = function () {
+        start(p);
+      };
       box.appendChild(b);
     });
   }
@@ -135,16 +143,19 @@
     if (!run) return;
     asking = true;
     $('phone-wallet').disabled = true;
-    run.askWallet().then(
-      function () {},
-      function (e) {
-        if (e && e.status === 404) return lost();
-        if (current && current.run === run) waitStatus(e && (e.status === 503 || e.status === 429) ? 'busy' : 'walletFailed');
-      },
-    ).then(function () {
-      asking = false;
-      $('phone-wallet').disabled = probing !== null;
-    });
+    run
+      .askWallet()
+      .then(
+        function () {},
+        function (e) {
+          if (e && e.status === 404) return lost();
+          if (current && current.run === run) waitStatus(e && (e.status === 503 || e.status === 429) ? 'busy' : 'walletFailed');
+        },
+      )
+      .then(function () {
+        asking = false;
+        $('phone-wallet').disabled = probing !== null;
+      });
   }
 
   /**
@@ -190,7 +201,9 @@
     if (res.status === 404) return { id: v.id, state: 'unknown' };
     if (res.status === 410) return { id: v.id, state: 'expired', purpose: v.purpose };
     if (!res.ok) return null;
-    return res.json().catch(function () { return null; });
+    return res.json().catch(function () {
+      return null;
+    });
   }
 
   /** The service no longer knows the verification: not a timeout, not the customer; start a new one. */
@@ -278,7 +291,11 @@
       box.appendChild(img);
     }
     var dl = document.createElement('dl');
-    [['name', 'name'], ['address', 'address'], ['birth_date', 'birthDate']].forEach(function (pair) {
+    [
+      ['name', 'name'],
+      ['address', 'address'],
+      ['birth_date', 'birthDate'],
+    ].forEach(function (pair) {
       if (attributes[pair[0]] === undefined) return;
       var dt = document.createElement('dt');
       dt.textContent = I18n.t(pair[1]);
@@ -341,7 +358,12 @@
   /** The clerk stops waiting: abort the wallet call, and tell the service it was the counter, not the customer. */
   function cancel() {
     var v = current && current.verification;
-    if (v) fetch('/v1/verifications/' + encodeURIComponent(v.id) + '/decline', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'verifier_cancelled' }) }).catch(function () {});
+    if (v)
+      fetch('/v1/verifications/' + encodeURIComponent(v.id) + '/decline', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ error: 'verifier_cancelled' }),
+      }).catch(function () {});
     reset();
   }
 
@@ -364,8 +386,12 @@
     $('sandbox-wallet').disabled = true;
     await fetch('/v1/sandbox/wallet/scan', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: current.verification.qr.uri }) });
   };
-  $('lang-ja').onclick = function () { I18n.setLang('ja'); };
-  $('lang-en').onclick = function () { I18n.setLang('en'); };
+  $('lang-ja').onclick = function () {
+    I18n.setLang('ja');
+  };
+  $('lang-en').onclick = function () {
+    I18n.setLang('en');
+  };
   window.onLanguageChange = function () {
     $('lang-ja').setAttribute('aria-pressed', String(I18n.lang === 'ja'));
     $('lang-en').setAttribute('aria-pressed', String(I18n.lang === 'en'));
@@ -390,7 +416,9 @@
     } catch (e) {
       return sessionStorage.removeItem(STORED);
     }
-    var purpose = config.purposes.filter(function (p) { return p.name === saved.purpose; })[0];
+    var purpose = config.purposes.filter(function (p) {
+      return p.name === saved.purpose;
+    })[0];
     if (!purpose || !saved.verification) return sessionStorage.removeItem(STORED);
     current = { verification: saved.verification, purpose: purpose };
     // The answer may have come meanwhile: show it at once, without the waiting screen in between.
@@ -414,7 +442,9 @@
     .catch(function (e) {
       I18n.put($('choose-status'), I18n.t('configFailed'));
       $('retry-config').hidden = false;
-      $('retry-config').onclick = function () { location.reload(); };
+      $('retry-config').onclick = function () {
+        location.reload();
+      };
       void e;
     });
 })();

@@ -45,14 +45,18 @@
 
   async function getJson(url) {
     var res = await fetch(url);
-    var json = await res.json().catch(function () { return {}; });
+    var json = await res.json().catch(function () {
+      return {};
+    });
     if (!res.ok) throw Object.assign(new Error(json.message || json.error || 'HTTP ' + res.status), { status: res.status, code: json.error });
     return json;
   }
 
   async function post(url, body) {
     var res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    var json = await res.json().catch(function () { return {}; });
+    var json = await res.json().catch(function () {
+      return {};
+    });
     if (!res.ok) {
       var error = new Error(json.message || json.error || 'HTTP ' + res.status);
       error.status = res.status;
@@ -68,7 +72,9 @@
    */
   async function useBrowserWallet(verification, baseUrl, dcapi, signal) {
     var base = (baseUrl || '') + '/v1/verifications/' + encodeURIComponent(verification.id);
-    var requests = dcapi.digital.requests.filter(function (r) { return allowsProtocol(r.protocol); });
+    var requests = dcapi.digital.requests.filter(function (r) {
+      return allowsProtocol(r.protocol);
+    });
     if (requests.length === 0) requests = dcapi.digital.requests;
     var credential;
     try {
@@ -106,22 +112,33 @@
     if (options.qrElement && verification.qr) {
       // Drawn by the service on demand (qr.svg_url): a page that never shows a QR never pays for one.
       var qrElement = options.qrElement;
-      var shown = verification.qr.svg ? Promise.resolve(verification.qr.svg) : fetch(verification.qr.svg_url).then(function (r) { return r.ok ? r.text() : ''; });
-      shown.then(function (markup) {
-        if (done || !markup) return;
-        qrElement.innerHTML = markup;
-        var svg = qrElement.querySelector('svg');
-        if (svg) {
-          svg.setAttribute('role', 'img');
-          svg.setAttribute('aria-label', options.qrLabel || 'QR code for OpenID4VP wallets');
-        }
-      }, function () {});
+      var shown = verification.qr.svg
+        ? Promise.resolve(verification.qr.svg)
+        : fetch(verification.qr.svg_url).then(function (r) {
+            return r.ok ? r.text() : '';
+          });
+      shown.then(
+        function (markup) {
+          if (done || !markup) return;
+          qrElement.innerHTML = markup;
+          var svg = qrElement.querySelector('svg');
+          if (svg) {
+            svg.setAttribute('role', 'img');
+            svg.setAttribute('aria-label', options.qrLabel || 'QR code for OpenID4VP wallets');
+          }
+        },
+        function () {},
+      );
     }
     // The DC API request is made when asked for: fetched now, before the click, so that the click's
     // user activation is still fresh when navigator.credentials.get runs.
     var dcapi = null;
     if (supportsDcApi()) {
-      dcapi = verification.dcapi ? Promise.resolve(verification.dcapi) : getJson((verification.links && verification.links.dcapi_request) || base + '/dcapi-request').then(function (r) { return r.dcapi; });
+      dcapi = verification.dcapi
+        ? Promise.resolve(verification.dcapi)
+        : getJson((verification.links && verification.links.dcapi_request) || base + '/dcapi-request').then(function (r) {
+            return r.dcapi;
+          });
       dcapi.catch(function () {});
     }
     if (typeof location !== 'undefined' && verification.origin && verification.origin !== location.origin && global.console) {
@@ -132,11 +149,15 @@
       if (!supportsDcApi()) return Promise.reject(new Error('the Digital Credentials API is not available'));
       pending = typeof AbortController === 'function' ? new AbortController() : null;
       var signal = pending && pending.signal;
-      return dcapi.then(function (request) { return useBrowserWallet(verification, baseUrl, request, signal); }).then(finish, function (e) {
-        if (done || (pending && pending.signal.aborted)) return;
-        onError(e);
-        throw e;
-      });
+      return dcapi
+        .then(function (request) {
+          return useBrowserWallet(verification, baseUrl, request, signal);
+        })
+        .then(finish, function (e) {
+          if (done || (pending && pending.signal.aborted)) return;
+          onError(e);
+          throw e;
+        });
     };
     if (options.walletButton) {
       options.walletButton.hidden = !supportsDcApi();
@@ -220,5 +241,13 @@
     return JSON.parse(new TextDecoder().decode(bytes));
   }
 
-  global.Kakunin = { present: present, stepUp: stepUp, useBrowserWallet: useBrowserWallet, supportsDcApi: supportsDcApi, allowsProtocol: allowsProtocol, redeemResponseCode: redeemResponseCode, receiptPayload: receiptPayload };
+  global.Kakunin = {
+    present: present,
+    stepUp: stepUp,
+    useBrowserWallet: useBrowserWallet,
+    supportsDcApi: supportsDcApi,
+    allowsProtocol: allowsProtocol,
+    redeemResponseCode: redeemResponseCode,
+    receiptPayload: receiptPayload,
+  };
 })(window);

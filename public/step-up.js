@@ -6,32 +6,70 @@
 (function () {
   var WORDS = {
     ja: {
-      title: '確認証券 — ご本人の再確認', tabWithdrawal: '出金先口座の変更', tabRecovery: 'スマホを紛失した（アカウントの復旧）',
-      withdrawalTitle: '出金先口座の変更', withdrawalText: '出金先の銀行口座を変更する前に、口座名義人ご本人であることをスマートフォンのウォレット（マイナンバーカード）で確認します。フィッシングサイトからはこの確認を中継できません。',
-      recoveryTitle: 'アカウントの復旧', recoveryText: 'スマートフォンを紛失し、パスキーでログインできなくなった方へ。マイナンバーカードで口座名義人ご本人と確認できたら、この端末を新しいログイン端末として登録します。',
-      accountsLegend: 'デモ用の口座（当社が登録している情報）', accountMatch: '登録どおりの口座', accountVariant: '旧字体で登録された口座（碻 は 確 の異体字）', accountMismatch: '別の方の口座',
-      confirm: 'ウォレットでご本人を確認', noDcApi: 'このブラウザからはスマートフォンのウォレットを呼び出せません（Chrome・Edge 141以降、Safari 26以降が必要です）。デモではサンドボックスのウォレットで応答できます。',
-      sandboxAnswer: 'サンドボックスのウォレットで応答', waiting: 'スマートフォンのウォレットでの操作を待っています…', creating: '確認を準備しています…',
-      field: '項目', comparison: '照合結果', name: '氏名', birth_date: '生年月日', address: '住所',
-      match: '一致', variant: '異体字の違いのみ（一致とみなします）', mismatch: '不一致',
-      okWithdrawal: '✓ ご本人と確認できました。出金先口座の変更手続きに進めます。', ngWithdrawal: '✗ ご登録の情報と一致しませんでした。出金先口座は変更されません。',
-      okRecovery: '✓ ご本人と確認できました。この端末を新しいログイン端末として登録しました。', ngRecovery: '✗ ご登録の情報と一致しませんでした。アカウントは復旧されません。お客様窓口へご連絡ください。',
+      title: '確認証券 — ご本人の再確認',
+      tabWithdrawal: '出金先口座の変更',
+      tabRecovery: 'スマホを紛失した（アカウントの復旧）',
+      withdrawalTitle: '出金先口座の変更',
+      withdrawalText: '出金先の銀行口座を変更する前に、口座名義人ご本人であることをスマートフォンのウォレット（マイナンバーカード）で確認します。フィッシングサイトからはこの確認を中継できません。',
+      recoveryTitle: 'アカウントの復旧',
+      recoveryText: 'スマートフォンを紛失し、パスキーでログインできなくなった方へ。マイナンバーカードで口座名義人ご本人と確認できたら、この端末を新しいログイン端末として登録します。',
+      accountsLegend: 'デモ用の口座（当社が登録している情報）',
+      accountMatch: '登録どおりの口座',
+      accountVariant: '旧字体で登録された口座（碻 は 確 の異体字）',
+      accountMismatch: '別の方の口座',
+      confirm: 'ウォレットでご本人を確認',
+      noDcApi: 'このブラウザからはスマートフォンのウォレットを呼び出せません（Chrome・Edge 141以降、Safari 26以降が必要です）。デモではサンドボックスのウォレットで応答できます。',
+      sandboxAnswer: 'サンドボックスのウォレットで応答',
+      waiting: 'スマートフォンのウォレットでの操作を待っています…',
+      creating: '確認を準備しています…',
+      field: '項目',
+      comparison: '照合結果',
+      name: '氏名',
+      birth_date: '生年月日',
+      address: '住所',
+      match: '一致',
+      variant: '異体字の違いのみ（一致とみなします）',
+      mismatch: '不一致',
+      okWithdrawal: '✓ ご本人と確認できました。出金先口座の変更手続きに進めます。',
+      ngWithdrawal: '✗ ご登録の情報と一致しませんでした。出金先口座は変更されません。',
+      okRecovery: '✓ ご本人と確認できました。この端末を新しいログイン端末として登録しました。',
+      ngRecovery: '✗ ご登録の情報と一致しませんでした。アカウントは復旧されません。お客様窓口へご連絡ください。',
       noValues: '照合は確認サービスの中で行われ、当社にはカードの氏名・生年月日・住所は届きません（届くのは項目ごとの照合結果だけです）。',
-      receipt: '署名付きの確認記録（レシート）', error: '確認を始められませんでした。もう一度お試しください。',
+      receipt: '署名付きの確認記録（レシート）',
+      error: '確認を始められませんでした。もう一度お試しください。',
     },
     en: {
-      title: 'Kakunin Securities — confirm it is you', tabWithdrawal: 'Change withdrawal account', tabRecovery: 'I lost my phone: recover my account',
-      withdrawalTitle: 'Change of withdrawal account', withdrawalText: 'Before the bank account for withdrawals changes, we check with your phone\'s wallet (My Number Card) that you are the account holder. A phishing site cannot relay this check.',
-      recoveryTitle: 'Recover your account', recoveryText: 'Lost your phone and cannot sign in with your passkey? Once your My Number Card shows you are the account holder, this device becomes your new sign-in device.',
-      accountsLegend: 'Demo accounts (what we hold on file)', accountMatch: 'Account as registered', accountVariant: 'Account registered in an old form (碻 is a variant of 確)', accountMismatch: 'Someone else\'s account',
-      confirm: 'Confirm it is you with your wallet', noDcApi: 'This browser cannot call the phone\'s wallet (Chrome or Edge 141+, Safari 26+ can). In the demo the sandbox wallet can answer instead.',
-      sandboxAnswer: 'Answer with the sandbox wallet', waiting: 'Waiting for your phone\'s wallet…', creating: 'Preparing the check…',
-      field: 'Item', comparison: 'Result', name: 'Name', birth_date: 'Date of birth', address: 'Address',
-      match: 'Match', variant: 'Differs only by a kanji variant (counts as a match)', mismatch: 'Does not match',
-      okWithdrawal: '✓ Confirmed: you are the account holder. You can go on to change the withdrawal account.', ngWithdrawal: '✗ This does not match our records. The withdrawal account is not changed.',
-      okRecovery: '✓ Confirmed: you are the account holder. This device is now your sign-in device.', ngRecovery: '✗ This does not match our records. The account is not recovered; please contact our support desk.',
+      title: 'Kakunin Securities — confirm it is you',
+      tabWithdrawal: 'Change withdrawal account',
+      tabRecovery: 'I lost my phone: recover my account',
+      withdrawalTitle: 'Change of withdrawal account',
+      withdrawalText: "Before the bank account for withdrawals changes, we check with your phone's wallet (My Number Card) that you are the account holder. A phishing site cannot relay this check.",
+      recoveryTitle: 'Recover your account',
+      recoveryText: 'Lost your phone and cannot sign in with your passkey? Once your My Number Card shows you are the account holder, this device becomes your new sign-in device.',
+      accountsLegend: 'Demo accounts (what we hold on file)',
+      accountMatch: 'Account as registered',
+      accountVariant: 'Account registered in an old form (碻 is a variant of 確)',
+      accountMismatch: "Someone else's account",
+      confirm: 'Confirm it is you with your wallet',
+      noDcApi: "This browser cannot call the phone's wallet (Chrome or Edge 141+, Safari 26+ can). In the demo the sandbox wallet can answer instead.",
+      sandboxAnswer: 'Answer with the sandbox wallet',
+      waiting: "Waiting for your phone's wallet…",
+      creating: 'Preparing the check…',
+      field: 'Item',
+      comparison: 'Result',
+      name: 'Name',
+      birth_date: 'Date of birth',
+      address: 'Address',
+      match: 'Match',
+      variant: 'Differs only by a kanji variant (counts as a match)',
+      mismatch: 'Does not match',
+      okWithdrawal: '✓ Confirmed: you are the account holder. You can go on to change the withdrawal account.',
+      ngWithdrawal: '✗ This does not match our records. The withdrawal account is not changed.',
+      okRecovery: '✓ Confirmed: you are the account holder. This device is now your sign-in device.',
+      ngRecovery: '✗ This does not match our records. The account is not recovered; please contact our support desk.',
       noValues: 'The comparison runs inside the verifier: we never receive the name, date of birth or address on the card, only the result per item.',
-      receipt: 'Signed record of the check (receipt)', error: 'The check could not start. Please try again.',
+      receipt: 'Signed record of the check (receipt)',
+      error: 'The check could not start. Please try again.',
     },
   };
   var ACCOUNTS = [
@@ -39,8 +77,12 @@
     { key: 'accountVariant', account: { id: 'acct-2048', name: '碻認 花子', birth_date: '1990-04-01', address: '千代田区千代田一丁目一番' } },
     { key: 'accountMismatch', account: { id: 'acct-4096', name: '確認 春子', birth_date: '1992-11-03', address: '東京都千代田区千代田1-1' } },
   ];
-  var $ = function (id) { return document.getElementById(id); };
-  var w = function (key) { return WORDS[I18n.lang][key] || WORDS.en[key] || key; };
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
+  var w = function (key) {
+    return WORDS[I18n.lang][key] || WORDS.en[key] || key;
+  };
   var scenario = 'withdrawal';
   var run = null;
   var lastResult = null;
@@ -48,7 +90,9 @@
   function render() {
     document.documentElement.lang = I18n.lang;
     document.title = w('title');
-    document.querySelectorAll('[data-w]').forEach(function (el) { I18n.put(el, w(el.getAttribute('data-w'))); });
+    document.querySelectorAll('[data-w]').forEach(function (el) {
+      I18n.put(el, w(el.getAttribute('data-w')));
+    });
     $('lang-ja').setAttribute('aria-pressed', String(I18n.lang === 'ja'));
     $('lang-en').setAttribute('aria-pressed', String(I18n.lang === 'en'));
     $('tab-withdrawal').setAttribute('aria-pressed', String(scenario === 'withdrawal'));
@@ -179,7 +223,9 @@
         $('sandbox-answer').disabled = true;
         try {
           var dcapi = (await (await fetch(verification.links.dcapi_request)).json()).dcapi;
-          var answer = await (await fetch('/v1/sandbox/wallet/dcapi', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ argument: dcapi, origin: location.origin }) })).json();
+          var answer = await (
+            await fetch('/v1/sandbox/wallet/dcapi', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ argument: dcapi, origin: location.origin }) })
+          ).json();
           await fetch(verification.links.dcapi_response, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer) });
         } catch (e) {
           I18n.put($('status'), w('error'));
@@ -189,11 +235,27 @@
     }
   }
 
-  $('lang-ja').onclick = function () { I18n.setLang('ja'); render(); };
-  $('lang-en').onclick = function () { I18n.setLang('en'); render(); };
-  $('tab-withdrawal').onclick = function () { scenario = 'withdrawal'; reset(); render(); };
-  $('tab-recovery').onclick = function () { scenario = 'recovery'; reset(); render(); };
-  $('accounts').onchange = function () { reset(); };
+  $('lang-ja').onclick = function () {
+    I18n.setLang('ja');
+    render();
+  };
+  $('lang-en').onclick = function () {
+    I18n.setLang('en');
+    render();
+  };
+  $('tab-withdrawal').onclick = function () {
+    scenario = 'withdrawal';
+    reset();
+    render();
+  };
+  $('tab-recovery').onclick = function () {
+    scenario = 'recovery';
+    reset();
+    render();
+  };
+  $('accounts').onchange = function () {
+    reset();
+  };
   $('confirm').onclick = confirm;
   render();
 })();

@@ -3,7 +3,9 @@
 (function () {
   'use strict';
   fetch('/v1/config')
-    .then(function (r) { return r.ok ? r.json() : {}; })
+    .then(function (r) {
+      return r.ok ? r.json() : {};
+    })
     .then(function (config) {
       if (!config.test_ids) return;
       // A landmark of its own (complementary), so nothing on the page sits outside one.
@@ -14,7 +16,9 @@
       document.body.insertBefore(banner, document.body.firstChild);
       document.body.classList.add('test-ids');
       // The page starts below the banner, however many lines the language and the width give it.
-      var fit = function () { document.body.style.setProperty('--test-banner', banner.offsetHeight + 'px'); };
+      var fit = function () {
+        document.body.style.setProperty('--test-banner', banner.offsetHeight + 'px');
+      };
       fit();
       if (window.ResizeObserver) new ResizeObserver(fit).observe(banner);
     })

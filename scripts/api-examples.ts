@@ -27,7 +27,16 @@ export interface ExampleProblem {
 
 /** Reads the compiler options of `tsconfig` (the examples compile as the repository's code does). */
 function repositoryOptions(tsconfig: string): ts.CompilerOptions {
-  const parsed = ts.getParsedCommandLineOfConfigFile(tsconfig, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); } });
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    tsconfig,
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
+    },
+  );
   if (!parsed) throw new Error(`cannot read ${tsconfig}`);
   return parsed.options;
 }
@@ -45,14 +54,15 @@ function labelOf(example: PublicExample, i: number): string {
  * they can run as written. `label` names them as checkExamples does.
  */
 export function standaloneExamples(entries: Entry[], tsconfig: string): { label: string; code: string }[] {
-  return publicExamples(entries, tsconfig).flatMap((example) =>
-    example.blocks.flatMap((code, i) => (code.trim() && !/^declare /m.test(code) ? [{ label: labelOf(example, i), code }] : [])),
-  );
+  return publicExamples(entries, tsconfig).flatMap((example) => example.blocks.flatMap((code, i) => (code.trim() && !/^declare /m.test(code) ? [{ label: labelOf(example, i), code }] : [])));
 }
 
 /** Every exported function and class of `entries` with the code of its @example tags. */
 export function publicExamples(entries: Entry[], tsconfig: string): PublicExample[] {
-  const program = ts.createProgram(entries.map((e) => e.file), { ...repositoryOptions(tsconfig), noEmit: true });
+  const program = ts.createProgram(
+    entries.map((e) => e.file),
+    { ...repositoryOptions(tsconfig), noEmit: true },
+  );
   const checker = program.getTypeChecker();
   const out: PublicExample[] = [];
   for (const entry of entries) {
@@ -124,7 +134,8 @@ export function checkExamples(entries: Entry[], tsconfig: string): ExampleProble
     for (const statement of source.statements) {
       if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
       const from = statement.moduleSpecifier.text;
-      if (!publicNames.has(from) && !from.startsWith('node:')) problems.push({ symbol, message: `imports '${from}': an example imports only the package's public names (${[...publicNames].join(', ')}) and node: modules` });
+      if (!publicNames.has(from) && !from.startsWith('node:'))
+        problems.push({ symbol, message: `imports '${from}': an example imports only the package's public names (${[...publicNames].join(', ')}) and node: modules` });
       const named = statement.importClause?.namedBindings;
       if (from === example.entry && named && ts.isNamedImports(named) && named.elements.some((e) => (e.propertyName ?? e.name).text === example.name)) importsItself = true;
     }

@@ -74,7 +74,15 @@ function isPrivate(symbol: ts.Symbol): boolean {
 export function apiSurface(entries: Entry[], root: string): EntrySurface[] {
   const program = ts.createProgram(
     entries.map((e) => e.file),
-    { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, strict: true, noEmit: true, skipLibCheck: true, lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'] },
+    {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'],
+    },
   );
   const checker = program.getTypeChecker();
   const own = (symbol: ts.Symbol) =>
@@ -205,8 +213,10 @@ export function apiSurface(entries: Entry[], root: string): EntrySurface[] {
         if (target.flags & ts.SymbolFlags.Class) {
           const staticSide = checker.getTypeOfSymbol(target);
           visitType(staticSide, s.name);
-          for (const sig of staticSide.getConstructSignatures()) lines.push(`new ${s.name}${checker.signatureToString(sig, undefined, FLAGS | ts.TypeFormatFlags.WriteArrowStyleSignature).replace(/ => .*$/, '')}`);
-          for (const p of checker.getPropertiesOfType(staticSide)) if (p.name !== 'prototype' && !isPrivate(p)) lines.push(`static ${p.name}: ${checker.typeToString(checker.getTypeOfSymbol(p), undefined, FLAGS)}`);
+          for (const sig of staticSide.getConstructSignatures())
+            lines.push(`new ${s.name}${checker.signatureToString(sig, undefined, FLAGS | ts.TypeFormatFlags.WriteArrowStyleSignature).replace(/ => .*$/, '')}`);
+          for (const p of checker.getPropertiesOfType(staticSide))
+            if (p.name !== 'prototype' && !isPrivate(p)) lines.push(`static ${p.name}: ${checker.typeToString(checker.getTypeOfSymbol(p), undefined, FLAGS)}`);
         }
         if (target.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias | ts.SymbolFlags.Enum)) {
           const declared = checker.getDeclaredTypeOfSymbol(target);
@@ -269,8 +279,26 @@ export function apiReport(surfaces: EntrySurface[]): string {
  * `createMdlElements`'s old name).
  */
 export const FUNCTION_VERBS = [
-  'answer', 'build', 'calculate', 'compute', 'create', 'decode', 'draw', 'encode', 'generate', 'get', 'import', 'issue',
-  'load', 'open', 'parse', 'read', 'receive', 'reduce', 'run', 'verify',
+  'answer',
+  'build',
+  'calculate',
+  'compute',
+  'create',
+  'decode',
+  'draw',
+  'encode',
+  'generate',
+  'get',
+  'import',
+  'issue',
+  'load',
+  'open',
+  'parse',
+  'read',
+  'receive',
+  'reduce',
+  'run',
+  'verify',
 ];
 
 /**

@@ -47,7 +47,7 @@ const body = [
   ' * https://moji.or.jp/mojikiban/map/ , licensed CC BY-SA 2.1 JP',
   ' * (https://creativecommons.org/licenses/by-sa/2.1/jp/). This file is an adaptation (the links of',
   ' * three kinds of evidence, as unordered pairs of characters) and is itself licensed CC BY-SA 2.1 JP,',
-  ' * not under the project\'s licence. Provenance: scripts/data/mj-shrink-map/SOURCE.txt.',
+  " * not under the project's licence. Provenance: scripts/data/mj-shrink-map/SOURCE.txt.",
   ' *',
   ` * ${sorted.length} pairs, each two characters (code points), the lesser UTF-16 string first, concatenated.`,
   ' */',

@@ -63,7 +63,11 @@ class PrivateRedis {
     readonly dir: string,
   ) {}
   async start(): Promise<void> {
-    this.proc = spawn(REDIS_SERVER, ['--bind', '127.0.0.1', '--port', String(this.port), '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--logfile', join(this.dir, 'redis.log')], { stdio: 'ignore' });
+    this.proc = spawn(
+      REDIS_SERVER,
+      ['--bind', '127.0.0.1', '--port', String(this.port), '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--logfile', join(this.dir, 'redis.log')],
+      { stdio: 'ignore' },
+    );
     for (let i = 0; i < 100; i++) {
       if (await canConnect(this.port)) return;
       await sleep(50);
@@ -138,7 +142,11 @@ class Instance {
     return !!this.proc && this.proc.exitCode === null && this.proc.signalCode === null;
   }
   async start(): Promise<void> {
-    this.proc = fork(join(ROOT, 'scripts', 'load-instance.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...this.env, PORT: String(this.port) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.proc = fork(join(ROOT, 'scripts', 'load-instance.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, ...this.env, PORT: String(this.port) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     await new Promise<void>((resolve, reject) => {
       this.proc!.once('message', () => resolve());
       this.proc!.once('exit', (code) => reject(new Error(`${this.name} exited with ${code} at start`)));
@@ -275,7 +283,11 @@ const finished: Finished[] = [];
 
 async function oneFlow(wallet: SandboxWallet): Promise<void> {
   stats.flows++;
-  const created = await lb(`${publicUrl}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: JSON.stringify({ purpose: 'age_over' }) });
+  const created = await lb(`${publicUrl}/v1/verifications`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+    body: JSON.stringify({ purpose: 'age_over' }),
+  });
   if (created.status !== 201) {
     fail(await errorCode(created));
     return;
@@ -365,11 +377,27 @@ async function main(): Promise<number> {
   const day = 86_400_000;
   const iaca = await createIaca({ notBefore: new Date(at.getTime() - day) });
   const ds = await createDocumentSigner(iaca);
-  const mnc = await issueMdoc({ docType: MNC_DOCTYPE, nameSpaces: createMyNumberCardElements(undefined, at), signer: ds, validity: { signed: new Date(at.getTime() - day), validFrom: new Date(at.getTime() - day), validUntil: new Date(at.getTime() + 30 * day) } });
+  const mnc = await issueMdoc({
+    docType: MNC_DOCTYPE,
+    nameSpaces: createMyNumberCardElements(undefined, at),
+    signer: ds,
+    validity: { signed: new Date(at.getTime() - day), validFrom: new Date(at.getTime() - day), validUntil: new Date(at.getTime() + 30 * day) },
+  });
   writeFileSync(join(dir, 'iaca.der'), iaca.der);
   writeFileSync(join(dir, 'receipt.pem'), newKeyPair('P-256').privateKey.export({ format: 'pem', type: 'pkcs8' }));
   publicUrl = `http://127.0.0.1:${await freePort()}`; // the load balancer's name; never listened on
-  const env = { PUBLIC_URL: publicUrl, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, KAKUNIN_API_KEYS: API_KEY, KAKUNIN_STORE_KEY: randomBytes(32).toString('base64url'), KAKUNIN_RECEIPT_KEY_FILE: join(dir, 'receipt.pem'), LOAD_IACA_FILE: join(dir, 'iaca.der'), KAKUNIN_REVOCATION: 'warn', KAKUNIN_WEBHOOK_URL: hook.url, KAKUNIN_WEBHOOK_ALLOW_PRIVATE: 'true', KAKUNIN_WEBHOOK_TAKEOVER_SECONDS: '5' };
+  const env = {
+    PUBLIC_URL: publicUrl,
+    REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+    KAKUNIN_API_KEYS: API_KEY,
+    KAKUNIN_STORE_KEY: randomBytes(32).toString('base64url'),
+    KAKUNIN_RECEIPT_KEY_FILE: join(dir, 'receipt.pem'),
+    LOAD_IACA_FILE: join(dir, 'iaca.der'),
+    KAKUNIN_REVOCATION: 'warn',
+    KAKUNIN_WEBHOOK_URL: hook.url,
+    KAKUNIN_WEBHOOK_ALLOW_PRIVATE: 'true',
+    KAKUNIN_WEBHOOK_TAKEOVER_SECONDS: '5',
+  };
   instances = [new Instance('A', await freePort(), env), new Instance('B', await freePort(), env)];
   await Promise.all(instances.map((i) => i.start()));
   const wallet = new SandboxWallet({ credentials: [mnc], now: () => new Date() });
@@ -403,9 +431,11 @@ async function main(): Promise<number> {
   // Recovery: both instances ready, and a last batch completes without a single failure.
   const ready = await Promise.all(instances.map(async (i) => (await fetch(`${i.url}/readyz`)).status));
   const before = { completed: stats.completed, declined: stats.declined, flows: stats.flows, failed: [...stats.failed.values()].reduce((a, b) => a + b, 0), lost: stats.lost.length };
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    for (let i = 0; i < 5; i++) await oneFlow(wallet);
-  }));
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      for (let i = 0; i < 5; i++) await oneFlow(wallet);
+    }),
+  );
   const recovered = stats.completed - before.completed + (stats.declined - before.declined) === stats.flows - before.flows;
 
   // No verification given two results: every finished one, read twice more from each instance.
@@ -439,14 +469,27 @@ async function main(): Promise<number> {
   console.log(`  internal errors (5xx but 503): ${stats.internal.length}${stats.internal.length ? ' — ' + stats.internal.slice(0, 5).join(', ') : ''}`);
   console.log(`  silently lost:            ${stats.lost.length}${stats.lost.length ? '\n    ' + stats.lost.slice(0, 10).join('\n    ') : ''}`);
   console.log(`  given two results:        ${stats.doubled.length}`);
-  console.log(`  webhooks: ${verified.length} verified or declined, ${verified.length - undelivered.length} delivered, ${undelivered.length} never delivered; ${sentAgain} sent again with the same event id; ${twoEventIds} under two event ids; ${hooks.refused} answered 503 by the receiver and retried`);
-  console.log(`  recovered by itself:      /readyz ${ready.join(', ')}; after the faults ${stats.flows - before.flows} flows, ${stats.completed - before.completed} completed, ${stats.declined - before.declined} declined`);
+  console.log(
+    `  webhooks: ${verified.length} verified or declined, ${verified.length - undelivered.length} delivered, ${undelivered.length} never delivered; ${sentAgain} sent again with the same event id; ${twoEventIds} under two event ids; ${hooks.refused} answered 503 by the receiver and retried`,
+  );
+  console.log(
+    `  recovered by itself:      /readyz ${ready.join(', ')}; after the faults ${stats.flows - before.flows} flows, ${stats.completed - before.completed} completed, ${stats.declined - before.declined} declined`,
+  );
 
   await Promise.all(instances.map((i) => i.stop()));
   await proxy.close();
   await redis.stop();
   hook.close();
-  const ok = undelivered.length === 0 && twoEventIds === 0 && stats.lost.length === 0 && stats.doubled.length === 0 && stats.noCode.length === 0 && stats.internal.length === 0 && underLoad.retryAfterMissing === 0 && recovered && ready.every((s) => s === 200);
+  const ok =
+    undelivered.length === 0 &&
+    twoEventIds === 0 &&
+    stats.lost.length === 0 &&
+    stats.doubled.length === 0 &&
+    stats.noCode.length === 0 &&
+    stats.internal.length === 0 &&
+    underLoad.retryAfterMissing === 0 &&
+    recovered &&
+    ready.every((s) => s === 200);
   console.log(ok ? 'PASS' : 'FAIL');
   return ok ? 0 : 1;
 }

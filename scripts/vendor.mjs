@@ -16,4 +16,3 @@ const budoux = join(root, 'node_modules', 'budoux');
 const version = JSON.parse(readFileSync(join(budoux, 'package.json'), 'utf8')).version;
 const bundle = readFileSync(join(budoux, 'bundle', 'budoux-ja.min.js'), 'utf8').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
 writeFileSync(join(out, 'budoux-ja.min.js'), `/*! BudouX ${version} (https://github.com/google/budoux), Apache License 2.0 */\n${bundle}`);
-

@@ -34,18 +34,7 @@ export type {
 } from './mdoc/result.js';
 export { FAILURE_CODES, type FailureCode } from './codes/failure-codes.js';
 export { KakuninError } from './codes/error.js';
-export type {
-  KakuninCode,
-  PolicyFailureCode,
-  ProtocolFailureCode,
-  CoseCode,
-  TrustCode,
-  ProximityErrorCode,
-  ServiceCode,
-  ServiceReasonCode,
-  OperatorCode,
-  SandboxCode,
-} from './codes/error-codes.js';
+export type { KakuninCode, PolicyFailureCode, ProtocolFailureCode, CoseCode, TrustCode, ProximityErrorCode, ServiceCode, ServiceReasonCode, OperatorCode, SandboxCode } from './codes/error-codes.js';
 export { FullDate, type EncodedCbor } from './cbor/types.js';
 
 // --- Trust: anchors, VICALs, revocation ----------------------------------------------------------
@@ -55,14 +44,7 @@ export { loadTrustStore, type LoadTrustStoreOptions } from './runtime/trust-fold
 export { verifyVical, type VerifyVicalOptions, type VerifiedVical, type ParsedVical, type Vical, type VicalCertificateInfo } from './trust/vical.js';
 export type { SignerPath } from './trust/revocation-path.js';
 export { importVical, type ImportVicalOptions, type VicalImportResult, type ImportedCertificate } from './runtime/vical-import.js';
-export {
-  RevocationLists,
-  type RevocationListsOptions,
-  type RevocationListKind,
-  type RevocationListTarget,
-  type RevocationListError,
-  type RevocationListMetrics,
-} from './trust/revocation-lists.js';
+export { RevocationLists, type RevocationListsOptions, type RevocationListKind, type RevocationListTarget, type RevocationListError, type RevocationListMetrics } from './trust/revocation-lists.js';
 export type { RevocationChecker, RevocationStatus } from './trust/revocation.js';
 
 // --- Requests and responses, every protocol ------------------------------------------------------
@@ -75,22 +57,10 @@ export { ProtocolError } from './protocols/errors.js';
 export type { VerifyProtocolResponseOptions, ProtocolVerificationResult, AnsweredVerificationResult, ProtocolName } from './protocols/verify-protocol-response.js';
 export type { VerifierInfo } from './protocols/oid4vp/request-object.js';
 // Digital Credentials API: org-iso-mdoc (Apple Wallet) and openid4vp-v1-signed (Google Wallet).
-export {
-  createDigitalCredentialRequest,
-  type DcApiProtocol,
-  type DigitalCredentialRequest,
-  type DigitalCredentialRequestOptions,
-} from './protocols/dcapi/digital-credential-request.js';
+export { createDigitalCredentialRequest, type DcApiProtocol, type DigitalCredentialRequest, type DigitalCredentialRequestOptions } from './protocols/dcapi/digital-credential-request.js';
 export { receiveDigitalCredentialResponse, type DigitalCredentialResponseOptions } from './protocols/dcapi/digital-credential-response.js';
 // OpenID4VP 1.0 by QR code or link (direct_post.jwt).
-export {
-  createOpenID4VPRequest,
-  getRequestObject,
-  receiveDirectPost,
-  type OpenID4VPRequest,
-  type OpenID4VPRequestOptions,
-  type DirectPostOptions,
-} from './protocols/oid4vp/redirect-flow.js';
+export { createOpenID4VPRequest, getRequestObject, receiveDirectPost, type OpenID4VPRequest, type OpenID4VPRequestOptions, type DirectPostOptions } from './protocols/oid4vp/redirect-flow.js';
 // ISO 18013-5 in person: engagement by QR or NFC, a session over NFC or BLE.
 export { readMdoc, type ReadMdocOptions, type ReadMdocOutcome } from './protocols/proximity/read-mdoc.js';
 export type { ReaderSessionOptions } from './protocols/proximity/reader-session.js';

@@ -56,7 +56,10 @@ export function resultToText(result: VerificationResult): string {
     }
     if (d.validity) lines.push(`  validity: ${d.validity.validFrom} .. ${d.validity.validUntil} (signed ${d.validity.signed})`);
     for (const c of [...d.checks, ...(d.unchecked ?? [])]) lines.push(`  [${MARK[c.status]}] ${c.check}${c.code && c.status !== 'pass' ? ` ${c.code}` : ''}${c.message ? `: ${c.message}` : ''}`);
-    for (const [kind, values] of [['issuer-signed', d.elements.issuerSigned], ['device-signed', d.elements.deviceSigned]] as const) {
+    for (const [kind, values] of [
+      ['issuer-signed', d.elements.issuerSigned],
+      ['device-signed', d.elements.deviceSigned],
+    ] as const) {
       for (const [ns, elems] of Object.entries(values)) lines.push(`  ${kind} ${ns}: ${Object.keys(elems).join(', ')}`);
     }
   });

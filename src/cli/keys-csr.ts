@@ -114,7 +114,13 @@ export function importCertificate(values: Record<string, string | boolean | unde
   const roots = certs.filter(selfSigned);
   for (const r of roots) io.out(`left out "${r.subject.replace(/\n/g, ', ')}": a self-signed root is never sent to a wallet (HAIP 1.0 section 5)`);
   const out = join(dir, 'verifier.pem');
-  writeFileSync(out, certs.filter((c) => !roots.includes(c)).map((c) => c.toString()).join(''));
+  writeFileSync(
+    out,
+    certs
+      .filter((c) => !roots.includes(c))
+      .map((c) => c.toString())
+      .join(''),
+  );
   const days = Math.floor((new Date(leaf.validTo).getTime() - now.getTime()) / 86_400_000);
   io.out(`written  ${out} (${leaf.subject.replace(/\n/g, ', ')}; valid ${days} more days)\nSet KAKUNIN_VERIFIER_CERT_FILE=${out} and KAKUNIN_VERIFIER_KEY_FILE=${keyFile}.`);
   return 0;

@@ -42,4 +42,3 @@ export function parseSkew(value: unknown): number | undefined {
   if (!(skew >= 0)) throw new UsageError('--clock-skew: a number of seconds');
   return skew;
 }
-

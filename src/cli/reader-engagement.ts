@@ -5,14 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import {
-  buildHandoverRequest,
-  parseNfcEngagement,
-  parseQrEngagement,
-  ProximityError,
-  readTagEngagement,
-  type Engagement,
-} from '../protocols/proximity/index.js';
+import { buildHandoverRequest, parseNfcEngagement, parseQrEngagement, ProximityError, readTagEngagement, type Engagement } from '../protocols/proximity/index.js';
 import { probePcsc, waitForCard, type CardConnection } from '../runtime/proximity/pcsc.js';
 
 export interface WaitedEngagement {

@@ -10,15 +10,7 @@ import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { reduceToDecision, type Decision, type Purpose } from '../policy/index.js';
 import { loadPurposes } from '../runtime/purposes-file.js';
-import {
-  anyOneOf,
-  NfcSessionTransport,
-  ProximityError,
-  readMdoc,
-  type ItemsRequest,
-  type ReaderIdentity,
-  type SessionTransport,
-} from '../protocols/proximity/index.js';
+import { anyOneOf, NfcSessionTransport, ProximityError, readMdoc, type ItemsRequest, type ReaderIdentity, type SessionTransport } from '../protocols/proximity/index.js';
 import { openBleCentralClient } from '../runtime/proximity/ble-central-client.js';
 import { openBlePeripheralServer } from '../runtime/proximity/ble-peripheral-server.js';
 import type { TrustStore } from '../trust/store.js';

@@ -153,7 +153,9 @@ function listCommand(args: ReturnType<typeof parse>, io: CliIo): number {
   }
   io.out('set\tcountry\tsha256\tvalidity\tsubject\tmay sign\tsource');
   for (const r of rows) {
-    io.out(`${r.set}\t${r.country ?? '--'}\t${r.sha256}\t${r.notBefore.slice(0, 10)}..${r.notAfter.slice(0, 10)}\t${r.subject}\tmay sign: ${r.maySign}\t${r.source ?? ''}${r.test ? '\t[TEST]' : ''}${validityMark(r.validity, r.notAfter, at)}`);
+    io.out(
+      `${r.set}\t${r.country ?? '--'}\t${r.sha256}\t${r.notBefore.slice(0, 10)}..${r.notAfter.slice(0, 10)}\t${r.subject}\tmay sign: ${r.maySign}\t${r.source ?? ''}${r.test ? '\t[TEST]' : ''}${validityMark(r.validity, r.notAfter, at)}`,
+    );
   }
   const expired = rows.filter((r) => r.validity === 'expired').length;
   const expiring = rows.filter((r) => r.validity === 'expiring').length;
@@ -161,7 +163,12 @@ function listCommand(args: ReturnType<typeof parse>, io: CliIo): number {
   io.out(`${rows.length} anchors in ${store.sets.length} sets${rows.some((r) => r.test) ? ' (test anchors included)' : ''}${attention ? `; ${attention}` : ''}`);
   const dir = v['revocation-cache'] ?? DEFAULT_REVOCATION_CACHE_DIR;
   io.out('');
-  printRevocationLists(revocationRows(dir, at, (m) => io.err(`kakunin trust: ${m}`)), dir, at, io);
+  printRevocationLists(
+    revocationRows(dir, at, (m) => io.err(`kakunin trust: ${m}`)),
+    dir,
+    at,
+    io,
+  );
   return 0;
 }
 

@@ -153,13 +153,4 @@ export type OperatorCode = 'CONFIG_INVALID' | 'USAGE';
 export type SandboxCode = 'WALLET_REFUSED';
 
 /** Every code kakunin reports. */
-export type KakuninCode =
-  | PolicyFailureCode
-  | CoseCode
-  | TrustCode
-  | ProtocolFailureCode
-  | ProximityErrorCode
-  | ServiceCode
-  | ServiceReasonCode
-  | OperatorCode
-  | SandboxCode;
+export type KakuninCode = PolicyFailureCode | CoseCode | TrustCode | ProtocolFailureCode | ProximityErrorCode | ServiceCode | ServiceReasonCode | OperatorCode | SandboxCode;

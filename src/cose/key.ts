@@ -146,7 +146,11 @@ export function keyObjectToCoseKey(key: KeyObject, options: { includePrivate?: b
     const size = entry[1].size;
     const pub = key.type === 'private' ? createPublicKey(key) : key;
     const point = pub.export({ type: 'spki', format: 'der' }).subarray(-(2 * size + 1));
-    out.set(1, KTY_EC2).set(-1, entry[0]).set(-2, new Uint8Array(point.subarray(1, 1 + size))).set(-3, new Uint8Array(point.subarray(1 + size)));
+    out
+      .set(1, KTY_EC2)
+      .set(-1, entry[0])
+      .set(-2, new Uint8Array(point.subarray(1, 1 + size)))
+      .set(-3, new Uint8Array(point.subarray(1 + size)));
     if (options.includePrivate && key.type === 'private') {
       const der = key.export({ type: 'sec1', format: 'der' });
       // SEC1 ECPrivateKey: SEQUENCE { INTEGER 1, OCTET STRING d, ... }; d follows the version.
@@ -167,4 +171,3 @@ export function keyObjectToCoseKey(key: KeyObject, options: { includePrivate?: b
   if (options.includePrivate && jwk.d) out.set(-4, bytes(jwk.d));
   return out;
 }
-

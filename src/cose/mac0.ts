@@ -26,12 +26,16 @@ export function verifyCoseMac0(msg: CoseMac0, key: Uint8Array, options: { detach
     payload = options.detachedPayload;
   }
   if (payload === null) coseInvalid('detached payload not supplied');
-  const expected = createHmac('sha256', key).update(toBeSigned('MAC0', msg.protectedBytes, options.externalAad ?? new Uint8Array(0), payload)).digest();
+  const expected = createHmac('sha256', key)
+    .update(toBeSigned('MAC0', msg.protectedBytes, options.externalAad ?? new Uint8Array(0), payload))
+    .digest();
   return msg.tag.length === expected.length && timingSafeEqual(expected, msg.tag);
 }
 
 export function createCoseMac0(payload: Uint8Array, key: Uint8Array, options: { detached?: boolean; externalAad?: Uint8Array } = {}): unknown[] {
   const protectedBytes = encodeCbor(new Map([[HEADER.alg, COSE_ALG.HMAC256]]));
-  const tag = createHmac('sha256', key).update(toBeSigned('MAC0', protectedBytes, options.externalAad ?? new Uint8Array(0), payload)).digest();
+  const tag = createHmac('sha256', key)
+    .update(toBeSigned('MAC0', protectedBytes, options.externalAad ?? new Uint8Array(0), payload))
+    .digest();
   return [protectedBytes, new Map(), options.detached ? null : payload, new Uint8Array(tag)];
 }

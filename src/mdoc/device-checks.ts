@@ -79,9 +79,7 @@ function checkDeviceAuthentication(
     const deviceKey = coseKeyToKeyObject(mso!.deviceKey);
     const payload = deviceAuthenticationBytes(transcript!, doc.docType, nameSpaces);
     const signature = deviceAuth.get('deviceSignature');
-    return signature !== undefined
-      ? verifyDeviceSignature(signature, deviceKey, payload)
-      : verifyDeviceMac(deviceAuth.get('deviceMac'), deviceKey, readerEphemeralKey!, transcript!, payload);
+    return signature !== undefined ? verifyDeviceSignature(signature, deviceKey, payload) : verifyDeviceMac(deviceAuth.get('deviceMac'), deviceKey, readerEphemeralKey!, transcript!, payload);
   });
 }
 

@@ -19,9 +19,7 @@ export function createElementsPurpose(options: ElementsOptions): Purpose {
   const documents: DocumentAsk[] = Object.entries(options.documents).map(([docType, namespaces]) => ({
     docType: resolveDocType(docType),
     claimSets: [
-      Object.entries(namespaces).flatMap(([nameSpace, elements]) =>
-        Object.entries(elements).map(([elementIdentifier, intentToRetain]) => ({ nameSpace, elementIdentifier, intentToRetain })),
-      ),
+      Object.entries(namespaces).flatMap(([nameSpace, elements]) => Object.entries(elements).map(([elementIdentifier, intentToRetain]) => ({ nameSpace, elementIdentifier, intentToRetain }))),
     ],
   }));
   for (const d of documents) {

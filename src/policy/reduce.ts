@@ -24,7 +24,15 @@ export interface DecisionOptions {
 }
 
 /** What a test ID cannot pass for want of an issuer; every other check still has to pass. */
-const ISSUER_CHECKS: ReadonlySet<string> = new Set(['issuer_certificate_chain', 'issuer_certificate_profile', 'issuer_signature', 'mso_signed_within_certificate', 'issuing_country', 'issuer_revocation', 'status']);
+const ISSUER_CHECKS: ReadonlySet<string> = new Set([
+  'issuer_certificate_chain',
+  'issuer_certificate_profile',
+  'issuer_signature',
+  'mso_signed_within_certificate',
+  'issuing_country',
+  'issuer_revocation',
+  'status',
+]);
 
 const REVOCATION_CHECKS: ReadonlySet<string> = new Set(['issuer_revocation', 'status']);
 
@@ -129,13 +137,7 @@ export function reduceToDecision(purpose: Purpose, result: VerificationResult, a
 }
 
 /** The first test ID that passed everything but what only an issuer can give, decided as `test`. */
-function decideOnTestId(
-  purpose: Purpose,
-  result: VerificationResult,
-  candidates: { document: DocumentResult; index: number }[],
-  at: Date,
-  options: DecisionOptions,
-): Decision | undefined {
+function decideOnTestId(purpose: Purpose, result: VerificationResult, candidates: { document: DocumentResult; index: number }[], at: Date, options: DecisionOptions): Decision | undefined {
   for (const { document, index } of candidates) {
     const testId = document.testId;
     if (!testId || findingsOf(result, index, options, ISSUER_CHECKS).blocking.length > 0) continue;

@@ -74,17 +74,13 @@ export function createResidencyPurpose(options: ResidencyOptions): Purpose {
         const code = issuerElement(document, NS_23220_JP, 'local_gov_code_unicode');
         if (typeof code !== 'string') return { missing: true };
         const resident = accepted.has(code.trim().slice(0, 5));
-        return options.reportCode && resident
-          ? { kind: 'residency', resident, municipalities, code: code.trim() }
-          : { kind: 'residency', resident, municipalities };
+        return options.reportCode && resident ? { kind: 'residency', resident, municipalities, code: code.trim() } : { kind: 'residency', resident, municipalities };
       }
       if (document.docType === MDL && options.mdl) {
         const value = issuerElement(document, NS_MDL, options.mdl.element);
         if (typeof value !== 'string') return { missing: true };
         const resident = mdlValues.has(normalise(value));
-        return options.reportCode && resident
-          ? { kind: 'residency', resident, municipalities, code: value.trim() }
-          : { kind: 'residency', resident, municipalities };
+        return options.reportCode && resident ? { kind: 'residency', resident, municipalities, code: value.trim() } : { kind: 'residency', resident, municipalities };
       }
       return { missing: true };
     },

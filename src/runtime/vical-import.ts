@@ -46,7 +46,11 @@ function pem(der: Uint8Array): string {
 }
 
 function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 48);
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 48);
 }
 
 /** Atomic on POSIX: a reader (the trust store loading at start-up) never sees half a file. */
@@ -129,7 +133,11 @@ function writeOne(dir: string, prefix: string, info: VicalCertificateInfo, verif
     docTypes: info.docTypes,
     country: info.issuingCountry && /^[A-Z]{2}$/.test(info.issuingCountry) ? info.issuingCountry : cert.country,
     test: options.test ?? false,
-    notes: `certificateInfo of the ${vical.vicalProvider} VICAL ${vical.vicalIssueID ?? ''} dated ${vical.date.toISOString()}, signature verified with signer "${verified.signerPath.signer.subject.split('\n').join(', ')}" under "${verified.signerPath.anchor.subject.split('\n').join(', ')}".`.replace('  ', ' '),
+    notes:
+      `certificateInfo of the ${vical.vicalProvider} VICAL ${vical.vicalIssueID ?? ''} dated ${vical.date.toISOString()}, signature verified with signer "${verified.signerPath.signer.subject.split('\n').join(', ')}" under "${verified.signerPath.anchor.subject.split('\n').join(', ')}".`.replace(
+        '  ',
+        ' ',
+      ),
     subject,
     notBefore: cert.notBefore.toISOString(),
     notAfter: cert.notAfter.toISOString(),

@@ -250,7 +250,11 @@ export async function createIntermediateCa(parent: SandboxCa, options: Intermedi
   const cert = await x509.X509CertificateGenerator.create(
     {
       serialNumber: randomSerial(),
-      subject: dn([['C', country], ['O', 'kakunin sandbox'], ['CN', options.commonName ?? 'kakunin sandbox intermediate CA']]),
+      subject: dn([
+        ['C', country],
+        ['O', 'kakunin sandbox'],
+        ['CN', options.commonName ?? 'kakunin sandbox intermediate CA'],
+      ]),
       issuer: parent.certificate.subject,
       notBefore,
       notAfter,

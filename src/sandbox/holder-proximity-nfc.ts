@@ -56,9 +56,7 @@ export class SandboxNfcCard implements ApduChannel {
     private readonly holder: SandboxProximityHolder,
     private readonly options: SandboxNfcCardOptions = {},
   ) {
-    const initial = options.negotiated
-      ? encodeNdefMessage([record(TNF.wellKnown, 'Tp', serviceParameter())])
-      : holder.staticHandoverSelect();
+    const initial = options.negotiated ? encodeNdefMessage([record(TNF.wellKnown, 'Tp', serviceParameter())]) : holder.staticHandoverSelect();
     this.ndefFile = withNlen(initial);
   }
 

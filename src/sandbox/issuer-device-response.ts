@@ -100,7 +100,9 @@ export function decodeSessionTranscript(bytes: Uint8Array): unknown {
  */
 export function computeEMacKey(devicePrivateKey: KeyObject, readerPublicKey: KeyObject, transcript: unknown): Uint8Array {
   const shared = diffieHellman({ privateKey: devicePrivateKey, publicKey: readerPublicKey });
-  const salt = createHash('sha256').update(encodeCbor(embed(transcript))).digest();
+  const salt = createHash('sha256')
+    .update(encodeCbor(embed(transcript)))
+    .digest();
   return new Uint8Array(hkdfSync('sha256', shared, salt, Buffer.from('EMacKey', 'ascii'), 32));
 }
 
@@ -151,10 +153,13 @@ function documentFor(doc: PresentedDocument, transcript: unknown): Map<string, u
   const docType = defects.documentDocType ?? doc.mdoc.docType;
   const document = new Map<string, unknown>([
     ['docType', docType],
-    ['issuerSigned', new Map<string, unknown>([
-      ['nameSpaces', selectItems(doc.mdoc, doc.disclose)],
-      ['issuerAuth', doc.mdoc.issuerAuth],
-    ])],
+    [
+      'issuerSigned',
+      new Map<string, unknown>([
+        ['nameSpaces', selectItems(doc.mdoc, doc.disclose)],
+        ['issuerAuth', doc.mdoc.issuerAuth],
+      ]),
+    ],
   ]);
   if (defects.omitDeviceSigned) return document;
 
@@ -172,10 +177,13 @@ function documentFor(doc: PresentedDocument, transcript: unknown): Map<string, u
     if (defects.corrupt) (mac[3] as Uint8Array)[3] ^= 0x01;
     deviceAuth.set('deviceMac', mac);
   }
-  document.set('deviceSigned', new Map<string, unknown>([
-    ['nameSpaces', deviceNameSpacesBytes],
-    ['deviceAuth', deviceAuth],
-  ]));
+  document.set(
+    'deviceSigned',
+    new Map<string, unknown>([
+      ['nameSpaces', deviceNameSpacesBytes],
+      ['deviceAuth', deviceAuth],
+    ]),
+  );
   return document;
 }
 
@@ -198,9 +206,16 @@ function documentFor(doc: PresentedDocument, transcript: unknown): Map<string, u
 export function createDeviceResponse(options: DeviceResponseOptions): Uint8Array {
   const transcript = decodeSessionTranscript(options.sessionTranscript);
   const response = new Map<string, unknown>([['version', options.version ?? '1.0']]);
-  if (options.documents.length > 0) response.set('documents', options.documents.map((d) => documentFor(d, transcript)));
+  if (options.documents.length > 0)
+    response.set(
+      'documents',
+      options.documents.map((d) => documentFor(d, transcript)),
+    );
   if (options.documentErrors && Object.keys(options.documentErrors).length > 0) {
-    response.set('documentErrors', Object.entries(options.documentErrors).map(([docType, code]) => new Map([[docType, code]])));
+    response.set(
+      'documentErrors',
+      Object.entries(options.documentErrors).map(([docType, code]) => new Map([[docType, code]])),
+    );
   }
   response.set('status', options.status ?? 0);
   return encodeCbor(response);

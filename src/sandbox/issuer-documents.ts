@@ -66,11 +66,7 @@ export const DEFAULT_AGE_THRESHOLDS = [18, 20, 21, 65] as const;
  * console.log(elements[MNC_NS].age_over_20); // true
  * ```
  */
-export function createMyNumberCardElements(
-  person: MyNumberCardPerson = SAMPLE_MNC_PERSON,
-  at: Date,
-  ageThresholds: readonly number[] = DEFAULT_AGE_THRESHOLDS,
-): ElementValues {
+export function createMyNumberCardElements(person: MyNumberCardPerson = SAMPLE_MNC_PERSON, at: Date, ageThresholds: readonly number[] = DEFAULT_AGE_THRESHOLDS): ElementValues {
   const age = calculateAge(person.birthDate, at);
   const iso: Record<string, unknown> = {};
   for (const n of ageThresholds) iso[`age_over_${String(n).padStart(2, '0')}`] = age >= n;

@@ -141,7 +141,11 @@ export interface IssuedMdoc {
 }
 
 function digest(algorithm: string, data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash(NODE_HASH[algorithm] ?? 'sha256').update(data).digest());
+  return new Uint8Array(
+    createHash(NODE_HASH[algorithm] ?? 'sha256')
+      .update(data)
+      .digest(),
+  );
 }
 
 /** Digest IDs are unique per namespace and should not reveal element order (§9.1.2.5): random. */
@@ -153,12 +157,14 @@ function uniqueDigestIds(count: number): number[] {
 
 function makeItem(digestID: number, elementIdentifier: string, elementValue: unknown): EncodedCbor {
   // At least 16 random bytes (§9.1.2.5) so digests of undisclosed elements cannot be guessed.
-  return embed(new Map<string, unknown>([
-    ['digestID', digestID],
-    ['random', new Uint8Array(randomBytes(16))],
-    ['elementIdentifier', elementIdentifier],
-    ['elementValue', elementValue],
-  ]));
+  return embed(
+    new Map<string, unknown>([
+      ['digestID', digestID],
+      ['random', new Uint8Array(randomBytes(16))],
+      ['elementIdentifier', elementIdentifier],
+      ['elementValue', elementValue],
+    ]),
+  );
 }
 
 function matches(target: { nameSpace: string; elementIdentifier: string } | undefined, ns: string, id: string): boolean {

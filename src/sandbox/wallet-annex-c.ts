@@ -22,7 +22,9 @@ function fromB64u(s: string): Uint8Array {
 
 /** The wallet's own SessionTranscript value: [null, null, ["dcapi", SHA-256(CBOR([encryptionInfo, origin]))]]. */
 export function walletAnnexCTranscriptValue(encryptionInfo: string, origin: string): unknown[] {
-  const handoverInfoHash = createHash('sha256').update(encodeCbor([encryptionInfo, origin])).digest();
+  const handoverInfoHash = createHash('sha256')
+    .update(encodeCbor([encryptionInfo, origin]))
+    .digest();
   return [null, null, ['dcapi', new Uint8Array(handoverInfoHash)]];
 }
 
@@ -65,7 +67,13 @@ export async function answerAnnexC(wallet: SandboxWallet, data: AnnexCRequestDat
   const jwk = recipientPublicKey.export({ format: 'jwk' });
   const recipientKey = await webcrypto.subtle.importKey('jwk', jwk as webcrypto.JsonWebKey, { name: 'ECDH', namedCurve: 'P-256' }, true, []);
   const sealed = await suite.seal({ recipientPublicKey: recipientKey, info: sessionTranscript }, answer);
-  const encrypted = encodeCbor(['dcapi', new Map<string, unknown>([['enc', new Uint8Array(sealed.enc)], ['cipherText', new Uint8Array(sealed.ct)]])]);
+  const encrypted = encodeCbor([
+    'dcapi',
+    new Map<string, unknown>([
+      ['enc', new Uint8Array(sealed.enc)],
+      ['cipherText', new Uint8Array(sealed.ct)],
+    ]),
+  ]);
   return { protocol: 'org-iso-mdoc', data: { response: Buffer.from(encrypted).toString('base64url') } };
 }
 
@@ -81,7 +89,7 @@ async function checkReaderSignature(wallet: SandboxWallet, readerAuth: unknown, 
   if (readerAuth === undefined) throw new WalletRefusal('invalid_request', `${what} missing`);
   const msg = parseCoseSign1(readerAuth);
   const x5 = header(msg, HEADER.x5chain);
-  const chain = x5 instanceof Uint8Array ? [x5] : (x5 as Uint8Array[] | undefined) ?? [];
+  const chain = x5 instanceof Uint8Array ? [x5] : ((x5 as Uint8Array[] | undefined) ?? []);
   const leaf = await wallet.checkVerifierChain(chain);
   const key = createPublicKey({ key: Buffer.from(leaf.publicKey.rawData), format: 'der', type: 'spki' });
   if (!verifyCoseSign1(msg, key, { detachedPayload: payload })) throw new WalletRefusal('invalid_request', `${what} does not verify`);

@@ -118,12 +118,7 @@ function vpToken(wallet: SandboxWallet, params: Params, sessionTranscript: Uint8
 }
 
 /** DC API: `data` is what the page put in the request for this protocol; `origin` is what the browser reports. */
-export async function answerOpenID4VPOverDcApi(
-  wallet: SandboxWallet,
-  protocol: string,
-  data: Params,
-  origin: string,
-): Promise<{ protocol: string; data: { response: string } }> {
+export async function answerOpenID4VPOverDcApi(wallet: SandboxWallet, protocol: string, data: Params, origin: string): Promise<{ protocol: string; data: { response: string } }> {
   let params: Params;
   if (protocol === 'openid4vp-v1-signed' || protocol === 'openid4vp-v1-multisigned') {
     if (wallet.behaviour.skipRequestChecks) params = JSON.parse(Buffer.from(String(protocol === 'openid4vp-v1-signed' ? data.request.split('.')[1] : data.payload), 'base64url').toString('utf8'));

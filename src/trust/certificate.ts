@@ -16,14 +16,7 @@
  */
 import { X509Certificate as NodeCertificate, createHash, type KeyObject } from 'node:crypto';
 import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
-import {
-  BasicConstraints,
-  Certificate,
-  CRLDistributionPoints,
-  ExtendedKeyUsage,
-  KeyUsage,
-  type Name,
-} from '@peculiar/asn1-x509';
+import { BasicConstraints, Certificate, CRLDistributionPoints, ExtendedKeyUsage, KeyUsage, type Name } from '@peculiar/asn1-x509';
 import * as x509 from './x509.js';
 import { KakuninError } from '../codes/error.js';
 
@@ -162,7 +155,10 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
     unreadable((e as Error).message);
   }
   const tbs = asn.tbsCertificate;
-  for (const [what, name] of [['subject', tbs.subject], ['issuer', tbs.issuer]] as const) {
+  for (const [what, name] of [
+    ['subject', tbs.subject],
+    ['issuer', tbs.issuer],
+  ] as const) {
     const n = countAttributes(name);
     if (n > CERTIFICATE_LIMITS.nameAttributes) unreadable(`${what} name has ${n} attributes, over the limit of ${CERTIFICATE_LIMITS.nameAttributes}`);
   }
@@ -222,7 +218,7 @@ export function crlDistributionPointsOf(cert: ParsedCertificate): { urls: string
   const ext = cert.extensions.find((e) => e.oid === OID_EXT.crlDistributionPoints);
   if (!ext) return { urls: [] };
   const dps = decode(ext.value, CRLDistributionPoints);
-  if (!dps) return { urls: [], malformed: 'the certificate\'s CRL distribution points extension is malformed' };
+  if (!dps) return { urls: [], malformed: "the certificate's CRL distribution points extension is malformed" };
   const urls: string[] = [];
   for (const dp of dps) {
     for (const gn of dp.distributionPoint?.fullName ?? []) {

@@ -200,7 +200,7 @@ export class RevokedSerials {
  */
 function readEntries(der: Uint8Array, p: number, end: number, arrays: { starts: Uint32Array; lengths: Uint8Array; hashes: Uint32Array; n: number }, n: number, count: number): number {
   const { starts, lengths, hashes } = arrays;
-  for (const stop = n + count; p < end && n < stop; ) {
+  for (const stop = n + count; p < end && n < stop;) {
     const eStart = head(der, p, end);
     const eEnd = eStart + HEAD.length;
     if (HEAD.tag !== 0x30) bad('revoked entry is not a SEQUENCE');
@@ -275,7 +275,7 @@ function head(b: Uint8Array, pos: number, limit: number): number {
 function checkEntryExtensions(der: Uint8Array, from: number, to: number): void {
   const exts = readTlv(der, from, to);
   if (exts.tag !== 0x30 || exts.end !== to) bad('revoked entry: bad crlEntryExtensions');
-  for (let q = exts.start; q < exts.end; ) {
+  for (let q = exts.start; q < exts.end;) {
     const x = readTlv(der, q, exts.end);
     if (x.tag !== 0x30) bad('revoked entry: extension is not a SEQUENCE');
     const oid = readTlv(der, x.start, x.end);
@@ -341,7 +341,7 @@ function* crlReader(input: Uint8Array): Generator<void, CrlParts> {
   if (tbsTlv.tag !== 0x30) bad('tbsCertList is not a SEQUENCE');
   // tbsCertList: version?, signature, issuer, thisUpdate, nextUpdate?, revokedCertificates?, [0] crlExtensions?
   const children: Tlv[] = [];
-  for (let p = tbsTlv.start; p < tbsTlv.end; ) {
+  for (let p = tbsTlv.start; p < tbsTlv.end;) {
     const c = readTlv(der, p, tbsTlv.end);
     children.push(c);
     p = c.end;
@@ -382,7 +382,7 @@ function* crlReader(input: Uint8Array): Generator<void, CrlParts> {
   let hashes = new Uint32Array(capacity);
   const arrays = { starts, lengths, hashes, n: 0 };
   let n = 0;
-  for (let p = revokedTlv?.start ?? 0, end = revokedTlv?.end ?? 0; p < end; ) {
+  for (let p = revokedTlv?.start ?? 0, end = revokedTlv?.end ?? 0; p < end;) {
     p = readEntries(der, p, end, arrays, n, ENTRIES_PER_STEP);
     n = arrays.n;
     if (p < end) yield;
@@ -426,7 +426,7 @@ function* revokedTable(der: Uint8Array, entries: RevokedEntries): Generator<void
   while (cap < 2 * n) cap *= 2;
   const slots = new Int32Array(cap);
   let size = 0;
-  for (let k = 0; k < n; ) {
+  for (let k = 0; k < n;) {
     const done = insertEntries(der, starts, lengths, hashes, slots, k, n);
     size += done.added;
     k = done.next;

@@ -160,7 +160,6 @@ export class RevocationLists implements RevocationChecker {
     return f;
   }
 
-
   private key(t: RevocationListTarget): string {
     return listKey(t);
   }
@@ -231,7 +230,10 @@ export class RevocationLists implements RevocationChecker {
   async acceptAsync(target: RevocationListTarget, bytes: Uint8Array, at: Date, pause: () => Promise<void>, fetchedAt: Date = at): Promise<void> {
     const e = this.attempt(target, at);
     try {
-      const copy = target.kind === 'crl' ? { crl: await verifyCrlAsync(bytes, this.crlIssuer(target), { ...this.crlOptions(at), pause }) } : { list: await verifyStatusListTokenAsync(bytes, { ...this.listOptions(target, at), pause }) };
+      const copy =
+        target.kind === 'crl'
+          ? { crl: await verifyCrlAsync(bytes, this.crlIssuer(target), { ...this.crlOptions(at), pause }) }
+          : { list: await verifyStatusListTokenAsync(bytes, { ...this.listOptions(target, at), pause }) };
       this.install(e, copy, fetchedAt);
     } catch (err) {
       this.fail(target, err, at);

@@ -30,9 +30,7 @@ export const MAX_LIST_INFLATED = 64 * 1024 * 1024;
 
 const CODE = 'STATUS_LIST_MALFORMED';
 
-export type MsoStatusReference =
-  | { kind: 'status_list'; uri: string; idx: number; certificate?: Uint8Array }
-  | { kind: 'identifier_list'; uri: string; id: Uint8Array; certificate?: Uint8Array };
+export type MsoStatusReference = { kind: 'status_list'; uri: string; idx: number; certificate?: Uint8Array } | { kind: 'identifier_list'; uri: string; id: Uint8Array; certificate?: Uint8Array };
 
 /** Reads the MSO `status` map. Throws STATUS_LIST_MALFORMED when neither form can be read. */
 export function readMsoStatus(status: Map<unknown, unknown>): MsoStatusReference {
@@ -181,7 +179,9 @@ function inflateNow(compressed: Uint8Array): Uint8Array {
 }
 
 function inflateOnThreadPool(compressed: Uint8Array): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => inflate(compressed, { maxOutputLength: MAX_LIST_INFLATED }, (err, out) => (err ? reject(inflateError()) : resolve(new Uint8Array(out.buffer, out.byteOffset, out.length)))));
+  return new Promise((resolve, reject) =>
+    inflate(compressed, { maxOutputLength: MAX_LIST_INFLATED }, (err, out) => (err ? reject(inflateError()) : resolve(new Uint8Array(out.buffer, out.byteOffset, out.length)))),
+  );
 }
 
 /**

@@ -87,7 +87,10 @@ export class TrustStore {
 
   /** A store with only the given sets (a purpose that accepts, say, only jp-jlis). */
   restrict(sets: readonly string[]): TrustStore {
-    return new TrustStore(this.anchors.filter((a) => sets.includes(a.set)), this.warnings);
+    return new TrustStore(
+      this.anchors.filter((a) => sets.includes(a.set)),
+      this.warnings,
+    );
   }
 
   get sets(): string[] {
@@ -99,7 +102,10 @@ export class TrustStore {
   }
 
   static merge(...stores: TrustStore[]): TrustStore {
-    return new TrustStore(stores.flatMap((s) => [...s.anchors]), stores.flatMap((s) => [...s.warnings]));
+    return new TrustStore(
+      stores.flatMap((s) => [...s.anchors]),
+      stores.flatMap((s) => [...s.warnings]),
+    );
   }
 }
 
@@ -121,4 +127,3 @@ export function anchorFrom(der: Uint8Array, set: string, meta: TrustAnchorMeta, 
     test: meta.test ?? TEST_SETS.has(set),
   };
 }
-

@@ -114,10 +114,13 @@ describe('the checkout in every state, both languages', () => {
 /** WCAG 2 contrast of two rgb() colours. */
 function contrast(a: string, b: string): number {
   const lum = (css: string) => {
-    const [r, g, bl] = css.match(/[\d.]+/g)!.slice(0, 3).map((v) => {
-      const c = Number(v) / 255;
-      return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-    });
+    const [r, g, bl] = css
+      .match(/[\d.]+/g)!
+      .slice(0, 3)
+      .map((v) => {
+        const c = Number(v) / 255;
+        return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
     return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
   };
   const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
@@ -209,7 +212,9 @@ describe('a phone without the Digital Credentials API', () => {
     const uri = (await shop.locator('#wallet-link').getAttribute('href'))!;
     const kept = await shop.evaluate(() => localStorage.getItem('kakunin.checkout'));
     // The wallet app (the sandbox wallet) answers, and is told where to send the customer's browser.
-    const scan = (await (await fetch(`${demo.svc.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri }) })).json()) as { redirect_uri: string };
+    const scan = (await (await fetch(`${demo.svc.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri }) })).json()) as {
+      redirect_uri: string;
+    };
     expect(scan.redirect_uri, `the sandbox wallet answered ${JSON.stringify(scan)}`).toMatch(new RegExp(`^${demo.svc.url}/merchant.html#response_code=[A-Za-z0-9_-]{22}$`));
     // The browser opens it (in a new tab, as a phone's wallet does): the page redeems the code first.
     const back = await context.newPage();

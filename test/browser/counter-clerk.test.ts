@@ -137,7 +137,11 @@ describe('"could not verify" is not "no"', () => {
     }
   });
 
-  const DECLINE_HEADLINES = { DECLINED: ['提示が中止されました', 'Cancelled on the phone'], WALLET_ERROR: ['ウォレットが応答できませんでした', 'The wallet could not answer'], CANCELLED_BY_VERIFIER: ['確認を中止しました', 'Check cancelled'] } as const;
+  const DECLINE_HEADLINES = {
+    DECLINED: ['提示が中止されました', 'Cancelled on the phone'],
+    WALLET_ERROR: ['ウォレットが応答できませんでした', 'The wallet could not answer'],
+    CANCELLED_BY_VERIFIER: ['確認を中止しました', 'Check cancelled'],
+  } as const;
   for (const [code, [ja, en]] of Object.entries(DECLINE_HEADLINES)) {
     it(`a decline says who ended it: ${code} is "${en}"`, async () => {
       for (const lang of ['ja', 'en'] as const) {
@@ -224,7 +228,11 @@ describe('the path Apple and Google Wallet answer comes first', () => {
       await page.locator('#qr svg').waitFor({ state: 'attached' });
       const start = page.getByRole('button', { name: lang === 'ja' ? '確認を始める' : 'Start the check' });
       expect(await start.isVisible()).toBe(true);
-      expect(await page.locator('#steps').innerText()).toMatch(lang === 'ja' ? /1\s*確認を始める\s*係員がこのボタンを押します\s*2\s*ブラウザが表示するQRコード/ : /1\s*Start the check\s*The clerk presses this button\s*2\s*The browser then shows its own code/);
+      expect(await page.locator('#steps').innerText()).toMatch(
+        lang === 'ja'
+          ? /1\s*確認を始める\s*係員がこのボタンを押します\s*2\s*ブラウザが表示するQRコード/
+          : /1\s*Start the check\s*The clerk presses this button\s*2\s*The browser then shows its own code/,
+      );
       expect(await page.locator('#qr svg').isVisible()).toBe(false);
       // The biggest thing on screen a person can act on is step one.
       const areas = await page.evaluate(() =>
@@ -245,7 +253,9 @@ describe('the path Apple and Google Wallet answer comes first', () => {
       await other.click();
       expect(await other.getAttribute('aria-expanded')).toBe('true');
       expect(await page.locator('#qr svg').isVisible()).toBe(true);
-      expect(await page.locator('#qr-hint').innerText()).toBe(lang === 'ja' ? 'その他の確認アプリをお使いのお客様は、アプリでこのQRコードを読み取ってください' : 'Customers with another ID app: scan this QR code in the app');
+      expect(await page.locator('#qr-hint').innerText()).toBe(
+        lang === 'ja' ? 'その他の確認アプリをお使いのお客様は、アプリでこのQRコードを読み取ってください' : 'Customers with another ID app: scan this QR code in the app',
+      );
       expect(await screenWords(page)).not.toMatch(PROTOCOL_NAMES);
       await shot(page, `wait-dcapi-qr-${lang}-tablet`);
       await page.close();
@@ -279,13 +289,14 @@ async function outsideViewport(page: Page): Promise<string[]> {
       if (!el.checkVisibility() || el.closest('#result[hidden], [hidden]')) continue;
       const r = el.getBoundingClientRect();
       if (r.width === 0 || r.height === 0) continue;
-      if (r.bottom > innerHeight + 0.5 || r.right > innerWidth + 0.5 || r.top < -0.5 || r.left < -0.5) out.push(`${el.tagName}#${el.id}.${el.className} [${Math.round(r.left)},${Math.round(r.top)} → ${Math.round(r.right)},${Math.round(r.bottom)}]`);
+      if (r.bottom > innerHeight + 0.5 || r.right > innerWidth + 0.5 || r.top < -0.5 || r.left < -0.5)
+        out.push(`${el.tagName}#${el.id}.${el.className} [${Math.round(r.left)},${Math.round(r.top)} → ${Math.round(r.right)},${Math.round(r.bottom)}]`);
     }
     return out;
   });
 }
 
-describe('a wallet\'s name is never split over two lines', () => {
+describe("a wallet's name is never split over two lines", () => {
   /** The lines each "Apple ウォレット" / "Google Wallet" on screen is painted on. */
   const linesOfNames = (page: Page) =>
     page.evaluate(() => {
@@ -431,7 +442,11 @@ describe('the service down, then back', () => {
     };
     await page.route('**/v1/verifications/*/events', (route) =>
       answer(route, () =>
-        route.fulfill({ status: 200, contentType: 'text/event-stream', body: `retry: 300\nevent: pending\ndata: ${JSON.stringify({ id: id(route.request().url()), state: 'pending', purpose: 'age_over' })}\n\n` }),
+        route.fulfill({
+          status: 200,
+          contentType: 'text/event-stream',
+          body: `retry: 300\nevent: pending\ndata: ${JSON.stringify({ id: id(route.request().url()), state: 'pending', purpose: 'age_over' })}\n\n`,
+        }),
       ),
     );
     await page.route(/\/v1\/verifications\/[^/]+$/, (route) => (route.request().method() === 'GET' ? answer(route, () => route.continue()) : route.continue()));
@@ -483,14 +498,20 @@ describe('the service down, then back', () => {
       // Down again, and back as a service that lost what it held.
       await page.evaluate(() => {
         const headline = document.getElementById('result-headline')!;
-        new MutationObserver(() => (window as unknown as { sawHeadline: (h: string) => void }).sawHeadline(headline.innerText)).observe(headline, { childList: true, characterData: true, subtree: true });
+        new MutationObserver(() => (window as unknown as { sawHeadline: (h: string) => void }).sawHeadline(headline.innerText)).observe(headline, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
       });
       net.set('down');
       await expect.poll(() => looks(page).then((l) => l.status), { timeout: 15_000 }).toBe(reconnecting);
       net.set('forgot');
       await page.locator('#result:not([hidden])').waitFor({ timeout: 15_000 });
       expect(await page.locator('#result-headline').innerText()).toBe(lang === 'ja' ? 'この確認は無効になりました' : 'This check is no longer valid');
-      expect(await page.locator('#result-reason').innerText()).toBe(lang === 'ja' ? 'サービスがこの確認を見つけられません。新しい確認を始めてください。' : 'The service no longer knows this check. Please start a new one.');
+      expect(await page.locator('#result-reason').innerText()).toBe(
+        lang === 'ja' ? 'サービスがこの確認を見つけられません。新しい確認を始めてください。' : 'The service no longer knows this check. Please start a new one.',
+      );
       expect(headlines.join('|')).not.toMatch(/時間切れ|Timed out/);
       await shot(page, `lost-${lang}-tablet`);
       // A new check, at once.
@@ -526,7 +547,15 @@ describe('the sandbox person has a portrait', () => {
           ctx.drawImage(el, 0, 0);
           const grey = (x: number, y: number) => ctx.getImageData(x, y, 1, 1).data[0];
           const r = el.getBoundingClientRect();
-          return { width: el.naturalWidth, height: el.naturalHeight, face: grey(60, 84), hair: grey(60, 30), backdrop: grey(4, 4), box: { top: r.top, bottom: r.bottom, left: r.left, right: r.right }, alt: el.alt };
+          return {
+            width: el.naturalWidth,
+            height: el.naturalHeight,
+            face: grey(60, 84),
+            hair: grey(60, 30),
+            backdrop: grey(4, 4),
+            box: { top: r.top, bottom: r.bottom, left: r.left, right: r.right },
+            alt: el.alt,
+          };
         });
         expect({ width: seen.width, height: seen.height }).toEqual({ width: 120, height: 160 });
         expect(seen.face - seen.hair).toBeGreaterThan(100);
@@ -605,7 +634,7 @@ describe('for every eye and hand (axe-core, sizes, keys)', () => {
     }
   }, 120_000);
 
-  it('Escape cancels a waiting check, recorded as the counter\'s cancel', async () => {
+  it("Escape cancels a waiting check, recorded as the counter's cancel", async () => {
     const page = await open('ja', 'tablet', waitingWallet);
     await choose(page, 'ja');
     const declined = page.waitForRequest((r) => r.url().endsWith('/decline'));

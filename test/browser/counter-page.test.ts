@@ -73,7 +73,7 @@ describe('Japanese line breaks', () => {
     page.on('request', (req) => void (req.resourceType() === 'script' && scripts.push(new URL(req.url()).pathname)));
     await page.addInitScript(() => {
       const supports = CSS.supports.bind(CSS);
-      CSS.supports = ((a: string, b?: string) => (`${a} ${b}`.includes('auto-phrase') ? false : b === undefined ? supports(a) : supports(a, b)));
+      CSS.supports = (a: string, b?: string) => (`${a} ${b}`.includes('auto-phrase') ? false : b === undefined ? supports(a) : supports(a, b));
     });
     await page.goto(`${svc.url}/`);
     await page.getByRole('button', { name: '20歳以上' }).click();

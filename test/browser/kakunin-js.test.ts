@@ -30,7 +30,9 @@ type Outcome = 'wallet-error' | 'rejected';
 /** A page on the verifier's origin that loads kakunin.js, with a DC API that ends as `outcome` says. */
 async function pageWith(outcome: Outcome, walletError = 'access_denied'): Promise<Page> {
   const page = await browser.newPage();
-  await page.route(`${svc.url}/kakunin-test.html`, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><html lang="en"><title>t</title><script src="/kakunin.js"></script></html>' }));
+  await page.route(`${svc.url}/kakunin-test.html`, (route) =>
+    route.fulfill({ contentType: 'text/html', body: '<!doctype html><html lang="en"><title>t</title><script src="/kakunin.js"></script></html>' }),
+  );
   await page.addInitScript(
     ([kind, error]) => {
       (window as unknown as { DigitalCredential: unknown }).DigitalCredential = class {};
@@ -80,7 +82,12 @@ function askWallet(page: Page): Promise<Heard> {
 describe('kakunin.js: a DC API call that ends without a presentation', () => {
   it.each([
     ["a wallet's access_denied is the person's decline", 'wallet-error', 'access_denied', { code: 'DECLINED', detail: 'access_denied' }],
-    ['another wallet error is a decline by a wallet that could not answer', 'wallet-error', 'invalid_request', { code: 'WALLET_ERROR', detail: 'invalid_request', en: 'The wallet could not answer this check. Please try again, or use another way to verify.' }],
+    [
+      'another wallet error is a decline by a wallet that could not answer',
+      'wallet-error',
+      'invalid_request',
+      { code: 'WALLET_ERROR', detail: 'invalid_request', en: 'The wallet could not answer this check. Please try again, or use another way to verify.' },
+    ],
     ['a call the browser rejects with NotAllowedError (the sheet closed) is the decline it was', 'rejected', undefined, { code: 'DECLINED', detail: 'user_cancelled' }],
   ] as const)('%s: onState hears declined with its reason, onError nothing', async (_name, outcome, walletError, reason) => {
     const page = await pageWith(outcome, walletError);

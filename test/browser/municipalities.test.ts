@@ -24,7 +24,11 @@ describe('全国地方公共団体コード table', () => {
     expect(m.codes()).toHaveLength(1916);
     for (const code of m.codes()) expect(Number(code[5]), code).toBe(m.checkDigit(code.slice(0, 5)));
     // Each prefecture has its municipalities, under its own two digits.
-    for (let p = 1; p <= 47; p++) expect(m.codes().some((c) => Number(c.slice(0, 2)) === p), `prefecture ${p}`).toBe(true);
+    for (let p = 1; p <= 47; p++)
+      expect(
+        m.codes().some((c) => Number(c.slice(0, 2)) === p),
+        `prefecture ${p}`,
+      ).toBe(true);
   });
 
   it('names a shipped municipality, falls back to the prefecture, and leaves anything else alone', () => {

@@ -72,7 +72,10 @@ async function walletOf(page: Page, wallet: DemoWallet): Promise<void> {
   await page.addInitScript(() => {
     (window as unknown as { DigitalCredential: unknown }).DigitalCredential = class {};
     const answer = (window as unknown as { testWallet: (a: unknown, o: string) => Promise<unknown> }).testWallet;
-    Object.defineProperty(navigator, 'credentials', { configurable: true, value: { get: (argument: { digital: unknown; signal?: unknown }) => answer({ digital: argument.digital }, location.origin) } });
+    Object.defineProperty(navigator, 'credentials', {
+      configurable: true,
+      value: { get: (argument: { digital: unknown; signal?: unknown }) => answer({ digital: argument.digital }, location.origin) },
+    });
   });
 }
 
@@ -300,7 +303,9 @@ describe('the merchant checkout demo', () => {
 
   it('our error (503 at create): "could not start, try again", the pay button back', async () => {
     const page = await merchant('ja', 'tablet', async (p) => {
-      await p.route('**/v1/verifications', (route) => (route.request().method() === 'POST' ? route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"STORE_UNAVAILABLE"}' }) : route.continue()));
+      await p.route('**/v1/verifications', (route) =>
+        route.request().method() === 'POST' ? route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"STORE_UNAVAILABLE"}' }) : route.continue(),
+      );
     });
     await page.getByRole('button', { name: '年齢を確認して購入' }).click();
     await expect.poll(() => page.locator('#outcome-headline').textContent()).toBe('確認を始められませんでした');

@@ -38,14 +38,18 @@ describe('kakunin.d.ts declares kakunin.js', () => {
       const inJs = new RegExp(`function ${fn}\\(([^)]*)\\)`).exec(js);
       const inDts = new RegExp(`function ${name}\\(([^)]*)\\)`).exec(dts);
       expect(inDts, `${name} is declared`).not.toBeNull();
-      const params = (list: string) => list.split(',').map((p) => p.trim().split(/[?:]/)[0].trim()).filter(Boolean);
+      const params = (list: string) =>
+        list
+          .split(',')
+          .map((p) => p.trim().split(/[?:]/)[0].trim())
+          .filter(Boolean);
       expect(params(inDts![1]), name).toEqual(params(inJs![1]));
     }
     const declared = [...dts.matchAll(/^ {2}function (\w+)\(/gm)].map((m) => m[1]);
     expect(declared.sort()).toEqual(exported.map((e) => e.name).sort());
   });
 
-  it("every option present() reads, and every method of what it returns", () => {
+  it('every option present() reads, and every method of what it returns', () => {
     // present()'s code, without its strings (a message says "set options.origin when you create it").
     const present = /\n {2}function present\([\s\S]*?\n {2}\}\n/.exec(js)![0].replace(/'[^'\n]*'/g, "''");
     const options = new Set([...present.matchAll(/options\.(\w+)/g)].map((m) => m[1]));
@@ -101,7 +105,11 @@ describe('the README checkout, copied into a shop on another origin', () => {
 
   /** A browser context without the Digital Credentials API, whose console errors and CSP violations are kept. */
   async function customer(phone: boolean): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-    const context = await demo.browser.newContext({ locale: 'en-US', viewport: phone ? { width: 390, height: 844 } : { width: 1280, height: 800 }, ...(phone ? { hasTouch: true, isMobile: true } : {}) });
+    const context = await demo.browser.newContext({
+      locale: 'en-US',
+      viewport: phone ? { width: 390, height: 844 } : { width: 1280, height: 800 },
+      ...(phone ? { hasTouch: true, isMobile: true } : {}),
+    });
     await context.addInitScript(() => {
       delete (window as unknown as { DigitalCredential?: unknown }).DigitalCredential;
       document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP: ${e.violatedDirective} ${e.blockedURI}`));

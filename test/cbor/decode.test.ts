@@ -31,11 +31,21 @@ describe('decodeCbor', () => {
     expect(decodeCbor(h('6449455446'))).toBe('IETF');
     expect(decodeCbor(h('62c3bc'))).toBe('ü');
     expect(decodeCbor(h('8301820203820405'))).toEqual([1, [2, 3], [4, 5]]);
-    expect(decodeCbor(h('a201020304'))).toEqual(new Map([[1, 2], [3, 4]]));
+    expect(decodeCbor(h('a201020304'))).toEqual(
+      new Map([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     expect(decodeCbor(h('5f42010243030405ff'))).toEqual(new Uint8Array([1, 2, 3, 4, 5]));
     expect(decodeCbor(h('7f657374726561646d696e67ff'))).toBe('streaming');
     expect(decodeCbor(h('9f018202039f0405ffff'))).toEqual([1, [2, 3], [4, 5]]);
-    expect(decodeCbor(h('bf61610161629f0203ffff'))).toEqual(new Map<unknown, unknown>([['a', 1], ['b', [2, 3]]]));
+    expect(decodeCbor(h('bf61610161629f0203ffff'))).toEqual(
+      new Map<unknown, unknown>([
+        ['a', 1],
+        ['b', [2, 3]],
+      ]),
+    );
   });
 
   it('maps keep keys of any type', () => {
@@ -84,7 +94,12 @@ describe('decodeCbor', () => {
       expect(decodeCbor(h('a1 624161 01'))).toEqual(new Map([['Aa', 1]]));
       expect(decodeCbor(h('a1 624242 02'))).toEqual(new Map([['BB', 2]]));
     }
-    expect(decodeCbor(h('a2 624161 01 624242 02'))).toEqual(new Map([['Aa', 1], ['BB', 2]]));
+    expect(decodeCbor(h('a2 624161 01 624242 02'))).toEqual(
+      new Map([
+        ['Aa', 1],
+        ['BB', 2],
+      ]),
+    );
     malformed(h('a2 624161 01 624161 02'), /duplicate map key/);
     expect(decodeCbor(h('a1 62c3bc 01'))).toEqual(new Map([['ü', 1]])); // non-ASCII: UTF-8 as ever
     malformed(h('a1 62c328 01'), /invalid UTF-8/);
@@ -138,7 +153,7 @@ describe('decodeCbor', () => {
 
   it('never throws anything but CborError on random input', () => {
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     for (let i = 0; i < 20_000; i++) {
       const bytes = new Uint8Array(1 + Math.floor(rnd() * 24)).map(() => Math.floor(rnd() * 256));
       try {

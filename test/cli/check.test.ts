@@ -53,7 +53,25 @@ describe('kakunin check', () => {
     writeFileSync(join(dir, 'info.json'), '{not json');
     writeFileSync(join(dir, 'purposes.json'), '{"purposes": [{"name": "x", "kind": "nonsense"}]}');
     const r = kakunin(
-      ['check', '--port', '99999', '--sandbox', 'maybe', '--receipt-key', 'missing.pem', '--trust-sets', 'jp-jlis,nope', '--purposes', 'purposes.json', '--verifier-info', 'info.json', '--verifier-cert', 'c.pem', '--verifier-key', 'k.pem'],
+      [
+        'check',
+        '--port',
+        '99999',
+        '--sandbox',
+        'maybe',
+        '--receipt-key',
+        'missing.pem',
+        '--trust-sets',
+        'jp-jlis,nope',
+        '--purposes',
+        'purposes.json',
+        '--verifier-info',
+        'info.json',
+        '--verifier-cert',
+        'c.pem',
+        '--verifier-key',
+        'k.pem',
+      ],
       dir,
       { KAKUNIN_API_KEYS: API_KEY, REDIS_URL: 'redis://127.0.0.1:1', KAKUNIN_STORE_KEY: Buffer.alloc(32, 3).toString('base64url') },
     );
@@ -137,17 +155,37 @@ describe('switches accept exactly the words their message lists', () => {
 
 describe('KAKUNIN_TRUST_PROXY accepts exactly what its message lists, and Express takes every value it accepts', () => {
   const table: [string, boolean][] = [
-    ['true', true], ['TRUE', true], ['false', true], ['False', true], ['0', true], ['2', true], ['99', true],
-    ['loopback', true], ['linklocal, uniquelocal', true], ['10.0.0.1', true], ['10.0.0.0/8', true], ['10.0.0.0/255.0.0.0', true],
-    ['::1', true], ['fe80::/10', true], ['loopback, 192.168.1.0/24', true],
-    ['yes', false], ['abc', false], ['10.0.0.0/33', false], ['fe80::/129', false], ['300', false], ['10.0.0.1/8/8', false], ['loopback, nope', false],
+    ['true', true],
+    ['TRUE', true],
+    ['false', true],
+    ['False', true],
+    ['0', true],
+    ['2', true],
+    ['99', true],
+    ['loopback', true],
+    ['linklocal, uniquelocal', true],
+    ['10.0.0.1', true],
+    ['10.0.0.0/8', true],
+    ['10.0.0.0/255.0.0.0', true],
+    ['::1', true],
+    ['fe80::/10', true],
+    ['loopback, 192.168.1.0/24', true],
+    ['yes', false],
+    ['abc', false],
+    ['10.0.0.0/33', false],
+    ['fe80::/129', false],
+    ['300', false],
+    ['10.0.0.1/8/8', false],
+    ['loopback, nope', false],
   ];
   it.each(table)('%s', async (value, accepted) => {
     const { inspectConfig } = await import('../../src/service/startup/load-config.js');
     const { config, problems } = inspectConfig([], { KAKUNIN_TRUST_PROXY: value }, { sandbox: true });
     if (!accepted) {
       expect(problems).toHaveLength(1);
-      expect(problems[0]).toMatch(/^--trust-proxy \/ KAKUNIN_TRUST_PROXY must be false or true \(any case\), a hop count 0\.\.99, or comma-separated loopback, linklocal, uniquelocal, IP addresses and IP\/bits or IP\/netmask subnets, got "/);
+      expect(problems[0]).toMatch(
+        /^--trust-proxy \/ KAKUNIN_TRUST_PROXY must be false or true \(any case\), a hop count 0\.\.99, or comma-separated loopback, linklocal, uniquelocal, IP addresses and IP\/bits or IP\/netmask subnets, got "/,
+      );
       return;
     }
     expect(problems).toEqual([]);

@@ -24,11 +24,32 @@ const CSR_ARGS = ['--domain', 'verify.example.jp', '--country', 'jp', '--state',
 
 /** A stand-in for Apple's CA: issues a certificate for the CSR's key, valid from `from` for `days`. */
 async function issue(csrPem: string, from: Date, days: number) {
-  const caKeys = (await crypto.subtle.generateKey(ALG, true, ['sign', 'verify']));
-  const ca = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: '01', name: 'CN=stand-in CA', notBefore: from, notAfter: new Date(from.getTime() + 3650 * 86_400_000), keys: caKeys, signingAlgorithm: ALG, extensions: [new x509.BasicConstraintsExtension(true, 0, true)] }, crypto);
+  const caKeys = await crypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+  const ca = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: '01',
+      name: 'CN=stand-in CA',
+      notBefore: from,
+      notAfter: new Date(from.getTime() + 3650 * 86_400_000),
+      keys: caKeys,
+      signingAlgorithm: ALG,
+      extensions: [new x509.BasicConstraintsExtension(true, 0, true)],
+    },
+    crypto,
+  );
   const csr = new x509.Pkcs10CertificateRequest(csrPem);
   const leaf = await x509.X509CertificateGenerator.create(
-    { serialNumber: '02', subject: csr.subject, issuer: ca.subject, notBefore: from, notAfter: new Date(from.getTime() + days * 86_400_000), publicKey: await csr.publicKey.export(crypto), signingKey: caKeys.privateKey, signingAlgorithm: ALG, extensions: csr.extensions },
+    {
+      serialNumber: '02',
+      subject: csr.subject,
+      issuer: ca.subject,
+      notBefore: from,
+      notAfter: new Date(from.getTime() + days * 86_400_000),
+      publicKey: await csr.publicKey.export(crypto),
+      signingKey: caKeys.privateKey,
+      signingAlgorithm: ALG,
+      extensions: csr.extensions,
+    },
     crypto,
   );
   return { leafPem: leaf.toString('pem'), caPem: ca.toString('pem') };

@@ -113,7 +113,11 @@ describe('kakunin keys init', () => {
     const a = io();
     expect(await runKeys(['init', '--dir', join(root, 'secrets')], a.io)).toBe(0);
     expect(readFileSync(join(root, '.gitignore'), 'utf8').split('\n')).toEqual(['node_modules/', '.env', '# secrets written by `kakunin keys init`', 'secrets/', '']);
-    expect(readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(['secrets/', '.env']);
+    expect(
+      readFileSync(join(root, '.dockerignore'), 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#')),
+    ).toEqual(['secrets/', '.env']);
     expect(a.out).toContain(`added    secrets/ to ${join(root, '.gitignore')}`);
     expect(a.out).toContain(`created  secrets/, .env to ${join(root, '.dockerignore')}`);
     expect(a.out.join('\n')).not.toContain('already excluded');

@@ -41,7 +41,18 @@ beforeAll(async () => {
 
 describe('kakunin verify and an MSO status reference', () => {
   it('a status list reference: listed as skipped with its reason in text and JSON; the verdict is unchanged', async () => {
-    const file = await responseFile('status-list', new Map([['status_list', new Map<string, unknown>([['idx', 7], ['uri', 'https://issuer.example/status/1']])]]));
+    const file = await responseFile(
+      'status-list',
+      new Map([
+        [
+          'status_list',
+          new Map<string, unknown>([
+            ['idx', 7],
+            ['uri', 'https://issuer.example/status/1'],
+          ]),
+        ],
+      ]),
+    );
     const text = await verify(file);
     expect(text.code).toBe(0);
     expect(text.out).toMatch(/^DeviceResponse: VALID \(1 document\)/);
@@ -51,11 +62,27 @@ describe('kakunin verify and an MSO status reference', () => {
     const json = JSON.parse((await verify(file, true)).out);
     expect(json.valid).toBe(true);
     expect(json.errors).toEqual([]);
-    expect(json.documents[0].checks.at(-1)).toEqual({ check: 'status', status: 'not_run', code: 'STATUS_UNAVAILABLE', message: expect.stringContaining('status list reference (https://issuer.example/status/1, index 7)') });
+    expect(json.documents[0].checks.at(-1)).toEqual({
+      check: 'status',
+      status: 'not_run',
+      code: 'STATUS_UNAVAILABLE',
+      message: expect.stringContaining('status list reference (https://issuer.example/status/1, index 7)'),
+    });
   });
 
   it('an identifier list reference likewise; a document without one lists no status check', async () => {
-    const file = await responseFile('identifier-list', new Map([['identifier_list', new Map<string, unknown>([['id', new Uint8Array([1, 2, 3])], ['uri', 'https://issuer.example/ids']])]]));
+    const file = await responseFile(
+      'identifier-list',
+      new Map([
+        [
+          'identifier_list',
+          new Map<string, unknown>([
+            ['id', new Uint8Array([1, 2, 3])],
+            ['uri', 'https://issuer.example/ids'],
+          ]),
+        ],
+      ]),
+    );
     expect((await verify(file)).out).toContain('  [skip] status STATUS_UNAVAILABLE: the MSO carries an identifier list reference (https://issuer.example/ids)');
     const plain = await verify(await responseFile('no-status'));
     expect(plain.code).toBe(0);

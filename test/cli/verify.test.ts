@@ -115,7 +115,7 @@ describe('the installed command (bin/kakunin.js on the compiled build)', () => {
     expect(JSON.parse(r.stdout).errors.map((e: { code: string }) => e.code)).toContain('ISSUER_CERT_UNTRUSTED');
   });
 
-  it('kakunin demo started from an empty folder uses the package\'s own trust sets and answers', async () => {
+  it("kakunin demo started from an empty folder uses the package's own trust sets and answers", async () => {
     const { spawn } = await import('node:child_process');
     const { freePort } = await import('../service/helpers.js');
     const port = await freePort();
@@ -160,21 +160,32 @@ describe('the installed command (bin/kakunin.js on the compiled build)', () => {
 
     it('serves, with types for library users, no source maps and no dev dependency', async () => {
       expect(existsSync(join(installed, 'dist/index.d.ts'))).toBe(true);
-      expect(readdirSync(join(installed, 'dist'), { recursive: true }).map(String).filter((f) => f.endsWith('.map'))).toEqual([]);
+      expect(
+        readdirSync(join(installed, 'dist'), { recursive: true })
+          .map(String)
+          .filter((f) => f.endsWith('.map')),
+      ).toEqual([]);
       expect(existsSync(join(dir, 'node_modules/vitest'))).toBe(false);
       expect(existsSync(join(dir, 'node_modules/tsx'))).toBe(false);
 
       const port = await freePort();
-      const child = spawn(process.execPath, [join(installed, 'bin/kakunin.js'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef01-QwErTyUiOpAsD', '--revocation', 'off'], {
-        cwd: dir,
-        env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' },
-      });
+      const child = spawn(
+        process.execPath,
+        [join(installed, 'bin/kakunin.js'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef01-QwErTyUiOpAsD', '--revocation', 'off'],
+        {
+          cwd: dir,
+          env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' },
+        },
+      );
       let err = '';
       child.stderr.on('data', (d) => (err += d));
       try {
         let health = 0;
         for (let i = 0; i < 100 && health !== 200 && child.exitCode === null; i++) {
-          health = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0);
+          health = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+            (r) => r.status,
+            () => 0,
+          );
           if (health !== 200) await new Promise((r) => setTimeout(r, 100));
         }
         expect(err).toBe('');
@@ -202,7 +213,12 @@ describe('the installed command (bin/kakunin.js on the compiled build)', () => {
         demo.stdout.on('data', (d) => (out += d));
         for (let i = 0; i < 300 && !out.includes('kakunin demo is running') && demo.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
         expect(out).toContain('kakunin demo is running');
-        const shell = { cwd: dir, encoding: 'utf8' as const, timeout: 60_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_offline: 'true', npm_config_update_notifier: 'false' } };
+        const shell = {
+          cwd: dir,
+          encoding: 'utf8' as const,
+          timeout: 60_000,
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_offline: 'true', npm_config_update_notifier: 'false' },
+        };
         let previous: { line: number; stdout: string } | undefined;
         for (const [index, block] of blocks.entries()) {
           const where = `README.md line ${block.line} (${block.lang || 'plain'})`;
@@ -259,7 +275,14 @@ describe('the installed command (bin/kakunin.js on the compiled build)', () => {
         const { env, volumes, envFiles } = dockerRunOptions(block);
         const image = Object.fromEntries([...readFileSync(join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^\s+(\w+)=(\S+?)\s*\\?$/gm)].map((m) => [m[1], m[2]]));
         expect(Object.keys(image)).toEqual(expect.arrayContaining(['KAKUNIN_MODE', 'HOST', 'PORT', 'KAKUNIN_TRUST_DIR']));
-        const fromFiles = Object.fromEntries(envFiles.flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => /^\w+=/.test(l)).map((l) => l.split(/=(.*)/s).slice(0, 2))));
+        const fromFiles = Object.fromEntries(
+          envFiles.flatMap((f) =>
+            readFileSync(join(dir, f), 'utf8')
+              .split('\n')
+              .filter((l) => /^\w+=/.test(l))
+              .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+          ),
+        );
         // Container paths back to what is mounted there ($PWD is the folder keys init ran in).
         const local = (value: string) => volumes.reduce((v, [host, container]) => (v === container ? host.replace('$PWD', dir) : v), value);
         const variables = Object.fromEntries(Object.entries({ ...image, ...fromFiles, ...env }).map(([k, v]) => [k, local(String(v))]));
@@ -392,8 +415,18 @@ export const outcome: string = decision.outcome;
       // What TypeScript 7's `tsc --init` writes (no @types unless listed; kakunin's declarations bring
       // in node's themselves), but skipLibCheck false: every package .d.ts the three entries reach is checked.
       const compilerOptions = {
-        module: 'nodenext', target: 'esnext', types: [], strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true,
-        verbatimModuleSyntax: true, isolatedModules: true, noUncheckedSideEffectImports: true, moduleDetection: 'force', skipLibCheck: false, noEmit: true,
+        module: 'nodenext',
+        target: 'esnext',
+        types: [],
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        noUncheckedIndexedAccess: true,
+        verbatimModuleSyntax: true,
+        isolatedModules: true,
+        noUncheckedSideEffectImports: true,
+        moduleDetection: 'force',
+        skipLibCheck: false,
+        noEmit: true,
         // TypeScript's own lib files are not what the package ships; checking them took two thirds of the time.
         skipDefaultLibCheck: true,
       };

@@ -28,9 +28,7 @@ describe('COSE_Sign1', () => {
     expect(verifyCoseSign1(sign1, ds.publicKey)).toBe(true);
   });
 
-  const curves = [
-    'P-256', 'P-384', 'P-521', 'brainpoolP256r1', 'brainpoolP384r1', 'brainpoolP512r1', 'Ed25519', 'Ed448',
-  ] as const;
+  const curves = ['P-256', 'P-384', 'P-521', 'brainpoolP256r1', 'brainpoolP384r1', 'brainpoolP512r1', 'Ed25519', 'Ed448'] as const;
   for (const curve of curves) {
     it(`signs and verifies with ${curve}, attached and detached`, () => {
       const { privateKey, publicKey } = newKeyPair(curve);
@@ -78,16 +76,44 @@ describe('COSE_Key', () => {
     ecdh.generateKeys();
     const full = ecdh.getPublicKey();
     const compressed = ecdh.getPublicKey(undefined, 'compressed');
-    const key = coseKeyToKeyObject(new Map<number, unknown>([[1, 2], [-1, 1], [-2, compressed.subarray(1)], [-3, compressed[0] === 3]]));
+    const key = coseKeyToKeyObject(
+      new Map<number, unknown>([
+        [1, 2],
+        [-1, 1],
+        [-2, compressed.subarray(1)],
+        [-3, compressed[0] === 3],
+      ]),
+    );
     const jwk = key.export({ format: 'jwk' });
     expect(Buffer.from(jwk.y!, 'base64url')).toEqual(full.subarray(33));
   });
 
   it('rejects a point off the curve, unknown curves and wrong lengths', () => {
-    const bad = new Map<number, unknown>([[1, 2], [-1, 1], [-2, new Uint8Array(32).fill(1)], [-3, new Uint8Array(32).fill(2)]]);
+    const bad = new Map<number, unknown>([
+      [1, 2],
+      [-1, 1],
+      [-2, new Uint8Array(32).fill(1)],
+      [-3, new Uint8Array(32).fill(2)],
+    ]);
     expect(() => coseKeyToKeyObject(bad)).toThrow(expect.objectContaining({ code: 'COSE_KEY_INVALID' }));
-    expect(() => coseKeyToKeyObject(new Map([[1, 2], [-1, 99]]))).toThrow(/unsupported EC2 curve/);
-    expect(() => coseKeyToKeyObject(new Map<number, unknown>([[1, 2], [-1, 1], [-2, new Uint8Array(31)], [-3, false]]))).toThrow(/32 bytes/);
+    expect(() =>
+      coseKeyToKeyObject(
+        new Map([
+          [1, 2],
+          [-1, 99],
+        ]),
+      ),
+    ).toThrow(/unsupported EC2 curve/);
+    expect(() =>
+      coseKeyToKeyObject(
+        new Map<number, unknown>([
+          [1, 2],
+          [-1, 1],
+          [-2, new Uint8Array(31)],
+          [-3, false],
+        ]),
+      ),
+    ).toThrow(/32 bytes/);
   });
 
   it('spells out the public JWK without importing: the members node exports, for every curve and a compressed point', () => {
@@ -99,14 +125,39 @@ describe('COSE_Key', () => {
     ecdh.generateKeys();
     const compressed = ecdh.getPublicKey(undefined, 'compressed');
     const full = ecdh.getPublicKey();
-    const jwk = cosePublicJwk(new Map<number, unknown>([[1, 2], [-1, 1], [-2, compressed.subarray(1)], [-3, compressed[0] === 3]]));
+    const jwk = cosePublicJwk(
+      new Map<number, unknown>([
+        [1, 2],
+        [-1, 1],
+        [-2, compressed.subarray(1)],
+        [-3, compressed[0] === 3],
+      ]),
+    );
     expect(Buffer.from(jwk.y!, 'base64url')).toEqual(full.subarray(33));
     // Brainpool: node has no JWK export for it, the members are still read.
     const bp = createECDH('brainpoolP256r1');
     bp.generateKeys();
     const point = bp.getPublicKey();
-    expect(cosePublicJwk(new Map<number, unknown>([[1, 2], [-1, 256], [-2, point.subarray(1, 33)], [-3, point.subarray(33)]]))).toEqual({ kty: 'EC', crv: 'brainpoolP256r1', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') });
-    expect(() => cosePublicJwk(new Map<number, unknown>([[1, 2], [-1, 1], [-2, new Uint8Array(31)], [-3, false]]))).toThrow(/32 bytes/);
+    expect(
+      cosePublicJwk(
+        new Map<number, unknown>([
+          [1, 2],
+          [-1, 256],
+          [-2, point.subarray(1, 33)],
+          [-3, point.subarray(33)],
+        ]),
+      ),
+    ).toEqual({ kty: 'EC', crv: 'brainpoolP256r1', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') });
+    expect(() =>
+      cosePublicJwk(
+        new Map<number, unknown>([
+          [1, 2],
+          [-1, 1],
+          [-2, new Uint8Array(31)],
+          [-3, false],
+        ]),
+      ),
+    ).toThrow(/32 bytes/);
   });
 
   it('imports private keys', () => {

@@ -164,9 +164,7 @@ function structuralMutation(seed: Uint8Array, edit: StructuralEdit): Uint8Array 
 export function inputArbitrary(seeds: Uint8Array[], text = false): fc.Arbitrary<Uint8Array> {
   const seedIndex = fc.nat(Math.max(0, seeds.length - 1));
   const mutated = fc.tuple(seedIndex, fc.array(mutationArb, { minLength: 1, maxLength: 6 })).map(([i, ms]) => ms.reduce((b, m) => applyMutation(b, m, seeds), seeds[i]));
-  const structural = fc
-    .tuple(seedIndex, fc.record({ target: fc.nat(), action: fc.nat(), replacement: cborValueArb }))
-    .map(([i, edit]) => structuralMutation(seeds[i], edit));
+  const structural = fc.tuple(seedIndex, fc.record({ target: fc.nat(), action: fc.nat(), replacement: cborValueArb })).map(([i, edit]) => structuralMutation(seeds[i], edit));
   const randomCbor = cborValueArb.map((v) => {
     try {
       return encodeCbor(v);

@@ -112,7 +112,13 @@ async function deviceResponseTarget(): Promise<FuzzTarget> {
   const seeds = [
     createDeviceResponse({ sessionTranscript: t, documents: [{ mdoc: w.mnc, disclose: { [MNC_NS]: ['age_over_20'], [MNC_JP_NS]: ['local_gov_code_unicode'] }, deviceAuth: { kind: 'signature' } }] }),
     createDeviceResponse({ sessionTranscript: t, documents: [{ mdoc: w.mnc, deviceAuth: { kind: 'mac', readerPublicKey: reader.publicKey } }] }),
-    createDeviceResponse({ sessionTranscript: t, documents: [{ mdoc: w.mnc, deviceAuth: { kind: 'signature' } }, { mdoc: w.mdl, deviceAuth: { kind: 'signature' } }] }),
+    createDeviceResponse({
+      sessionTranscript: t,
+      documents: [
+        { mdoc: w.mnc, deviceAuth: { kind: 'signature' } },
+        { mdoc: w.mdl, deviceAuth: { kind: 'signature' } },
+      ],
+    }),
   ];
   // What the issuer signed, per docType: a valid result may disclose a subset of it, nothing else.
   const full = verifyDeviceResponse(seeds[2], options);
@@ -227,12 +233,29 @@ async function hpkeTarget(): Promise<FuzzTarget> {
   const origin = 'https://shop.example';
   const recipient = newKeyPair('P-256');
   const info = createEncryptionInfo(new Uint8Array(randomBytes(16)), recipient.publicKey);
-  const transcript = encodeCbor([null, null, ['dcapi', new Uint8Array(createHash('sha256').update(encodeCbor([info.encoded, origin])).digest())]]);
+  const transcript = encodeCbor([
+    null,
+    null,
+    [
+      'dcapi',
+      new Uint8Array(
+        createHash('sha256')
+          .update(encodeCbor([info.encoded, origin]))
+          .digest(),
+      ),
+    ],
+  ]);
   const suite = new CipherSuite({ kem: new DhkemP256HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes128Gcm() });
   const pub = await webcrypto.subtle.importKey('jwk', recipient.publicKey.export({ format: 'jwk' }) as webcrypto.JsonWebKey, { name: 'ECDH', namedCurve: 'P-256' }, true, []);
   const seal = async (plain: Uint8Array) => {
     const s = await suite.seal({ recipientPublicKey: pub, info: transcript }, plain);
-    return encodeCbor(['dcapi', new Map<string, unknown>([['enc', new Uint8Array(s.enc)], ['cipherText', new Uint8Array(s.ct)]])]);
+    return encodeCbor([
+      'dcapi',
+      new Map<string, unknown>([
+        ['enc', new Uint8Array(s.enc)],
+        ['cipherText', new Uint8Array(s.ct)],
+      ]),
+    ]);
   };
   const dr = createDeviceResponse({ sessionTranscript: transcript, documents: [{ mdoc: w.mnc, disclose: { [MNC_NS]: ['age_over_20'] }, deviceAuth: { kind: 'signature' } }] });
   const sent = { encryptionInfo: info.encoded, origin, recipientPrivateKey: recipient.privateKey };
@@ -356,7 +379,19 @@ async function redisStoreTarget(): Promise<FuzzTarget> {
   const id = randomBytes(16).toString('base64url');
   const handle = randomBytes(16).toString('base64url');
   const now = new Date();
-  await store.create({ id, purpose: 'age_over', state: 'pending', createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 3_600_000).toISOString(), client: 'kakunin-client:sandbox', secrets: { oid4vp: handle } }, 3600, handle);
+  await store.create(
+    {
+      id,
+      purpose: 'age_over',
+      state: 'pending',
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
+      client: 'kakunin-client:sandbox',
+      secrets: { oid4vp: handle },
+    },
+    3600,
+    handle,
+  );
   const keys = await raw.keys(`${prefix}*`);
   const sessionKey = keys.find((k) => /}s:/.test(k))!;
   const aliasKey = keys.find((k) => /}a:/.test(k))!;
@@ -378,7 +413,8 @@ async function redisStoreTarget(): Promise<FuzzTarget> {
           return;
         }
         const found = await store.get(id);
-        if (found.status === 'found' && JSON.stringify(found.session) !== cipher.open(sessionKey, sealedSession)) throw new Finding('accepted-tampering', 'a damaged session record was read as a session');
+        if (found.status === 'found' && JSON.stringify(found.session) !== cipher.open(sessionKey, sealedSession))
+          throw new Finding('accepted-tampering', 'a damaged session record was read as a session');
       });
     },
     async close() {
@@ -409,9 +445,17 @@ async function engagementTarget(): Promise<FuzzTarget> {
   const qr = holder.qrEngagement();
   const deBytes = new Uint8Array(Buffer.from(qr.slice('mdoc:'.length), 'base64url'));
   const hs = holder.staticHandoverSelect();
-  const hr = buildHandoverRequest([{ type: 'ble', centralClientMode: true, peripheralServerMode: false, centralClientUuid: '45efef74-2b2c-4837-a9a3-b0e1d05a6917' }, { type: 'nfc', maxCommandDataLength: 255, maxResponseDataLength: 65536 }]);
+  const hr = buildHandoverRequest([
+    { type: 'ble', centralClientMode: true, peripheralServerMode: false, centralClientUuid: '45efef74-2b2c-4837-a9a3-b0e1d05a6917' },
+    { type: 'nfc', maxCommandDataLength: 255, maxResponseDataLength: 65536 },
+  ]);
   const eReaderKey = keyObjectToCoseKey(newKeyPair('P-256').publicKey);
-  const establishment = encodeCbor(new Map<string, unknown>([['eReaderKey', embed(eReaderKey)], ['data', new Uint8Array(randomBytes(40))]]));
+  const establishment = encodeCbor(
+    new Map<string, unknown>([
+      ['eReaderKey', embed(eReaderKey)],
+      ['data', new Uint8Array(randomBytes(40))],
+    ]),
+  );
   const dreq = buildDeviceRequest([{ docType: 'org.iso.23220.1.jp.mnc', nameSpaces: { [MNC_NS]: { age_over_20: false } } }], encodeCbor([null, null, null]));
   const sel = (i: number, b: Uint8Array) => Uint8Array.of(i, ...b);
   return {
@@ -462,7 +506,10 @@ async function httpTarget(): Promise<FuzzTarget> {
       sel(2, `response=${fakeJwe}&state=abc`),
       sel(3, 'wallet_nonce=abc&wallet_metadata=%7B%7D'),
       // HANDLE stands for the current verification's QR handle (the request object's state).
-      sel(3, `wallet_nonce=${'n'.repeat(43)}&wallet_metadata=${encodeURIComponent(JSON.stringify({ authorization_encryption_alg_values_supported: ['ECDH-ES'], authorization_encryption_enc_values_supported: ['A128GCM', 'A256GCM'], vp_formats_supported: { mso_mdoc: {} } }))}`),
+      sel(
+        3,
+        `wallet_nonce=${'n'.repeat(43)}&wallet_metadata=${encodeURIComponent(JSON.stringify({ authorization_encryption_alg_values_supported: ['ECDH-ES'], authorization_encryption_enc_values_supported: ['A128GCM', 'A256GCM'], vp_formats_supported: { mso_mdoc: {} } }))}`,
+      ),
       sel(3, 'wallet_nonce=&wallet_nonce=x'),
       sel(2, 'error=access_denied&state=HANDLE'),
       sel(2, 'error=invalid_request&error_description=x&state=HANDLE'),

@@ -47,7 +47,8 @@ const claimsOf = (jws: string) => JSON.parse(Buffer.from(jws.split('.')[1], 'bas
 
 /** `count` documents, each the holder's card disclosing what the mnc query asks, device-signed for `transcript`. */
 function deviceResponse(w: World, transcript: Uint8Array, count: number, credential = w.credentials[0]): Uint8Array {
-  const disclose: Record<string, string[]> = credential === w.credentials[0] ? { 'org.iso.23220.1': ['age_over_20'], 'org.iso.23220.1.jp': ['local_gov_code_unicode'] } : { 'org.iso.18013.5.1': ['age_over_21'] };
+  const disclose: Record<string, string[]> =
+    credential === w.credentials[0] ? { 'org.iso.23220.1': ['age_over_20'], 'org.iso.23220.1.jp': ['local_gov_code_unicode'] } : { 'org.iso.18013.5.1': ['age_over_21'] };
   return createDeviceResponse({ sessionTranscript: transcript, documents: Array.from({ length: count }, () => ({ mdoc: credential, disclose, deviceAuth: { kind: 'signature' as const } })) });
 }
 

@@ -68,8 +68,15 @@ beforeAll(async () => {
 
 afterAll(async () => svc?.close());
 
-async function create(purpose: string, account?: Record<string, unknown>): Promise<{ id: string; qr: { uri: string }; dcapi: { digital: { requests: { protocol: string; data: Record<string, unknown> }[] } } }> {
-  const res = await fetch(`${svc.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: JSON.stringify({ purpose, ...(account ? { account } : {}) }) });
+async function create(
+  purpose: string,
+  account?: Record<string, unknown>,
+): Promise<{ id: string; qr: { uri: string }; dcapi: { digital: { requests: { protocol: string; data: Record<string, unknown> }[] } } }> {
+  const res = await fetch(`${svc.url}/v1/verifications`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+    body: JSON.stringify({ purpose, ...(account ? { account } : {}) }),
+  });
   expect(res.status).toBe(201);
   const v = (await res.json()) as { id: string; qr: { uri: string } };
   const { dcapi } = (await (await fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-request`)).json()) as { dcapi: never };
@@ -125,7 +132,12 @@ describe('canary identity through every flow', () => {
       const tampered = { protocol, data: { response: protocol === 'org-iso-mdoc' ? raw.toString('base64url') : raw.toString('latin1') } };
       expect((await post(`/v1/verifications/${v.id}/dcapi-response`, JSON.stringify(tampered), 'application/json', `dcapi tampered ${protocol}`)).status).toBe(400);
       // Garbage with the canary inside: must not be echoed back.
-      await post(`/v1/verifications/${v.id}/dcapi-response`, JSON.stringify({ protocol, data: { response: `${CANARY.fullName}.${CANARY.individualNumber}` } }), 'application/json', `dcapi garbage ${protocol}`);
+      await post(
+        `/v1/verifications/${v.id}/dcapi-response`,
+        JSON.stringify({ protocol, data: { response: `${CANARY.fullName}.${CANARY.individualNumber}` } }),
+        'application/json',
+        `dcapi garbage ${protocol}`,
+      );
       const res = await post(`/v1/verifications/${v.id}/dcapi-response`, JSON.stringify(cred), 'application/json', `dcapi ${protocol}`);
       expect(res.status, await res.clone().text()).toBe(200);
       const result = await read(v.id, 'age_over');
@@ -165,7 +177,11 @@ describe('canary identity through every flow', () => {
   });
 
   it('a create call with the canary in its fields gets an error body without it', async () => {
-    const res = await fetch(`${svc.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: JSON.stringify({ purpose: CANARY.individualNumber }) });
+    const res = await fetch(`${svc.url}/v1/verifications`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+      body: JSON.stringify({ purpose: CANARY.individualNumber }),
+    });
     // The unknown purpose is named in neither the message nor the log.
     expect(res.status).toBe(400);
     keep('error body create', await res.text());

@@ -96,10 +96,13 @@ describe('connection limits', () => {
     const port = await start(1024, ['--rate-limit-ip', '1']);
     const post = () =>
       new Promise<{ status: number; connection?: string }>((resolve, reject) => {
-        const req = request({ port, host: '127.0.0.1', method: 'POST', path: '/v1/verifications', headers: { 'content-type': 'application/json', 'x-api-key': KEY, connection: 'keep-alive' }, agent: false }, (res) => {
-          res.resume();
-          resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
-        });
+        const req = request(
+          { port, host: '127.0.0.1', method: 'POST', path: '/v1/verifications', headers: { 'content-type': 'application/json', 'x-api-key': KEY, connection: 'keep-alive' }, agent: false },
+          (res) => {
+            res.resume();
+            resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+          },
+        );
         req.on('error', reject);
         req.end(JSON.stringify({ purpose: 'age_over' }));
       });

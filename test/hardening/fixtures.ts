@@ -52,7 +52,9 @@ export async function hardeningWorld(person?: MyNumberCardPerson): Promise<Harde
 
 /** An OpenID4VP DC API SessionTranscript for `nonce` (any well-formed transcript does for the core). */
 export function transcriptFor(nonce: string): Uint8Array {
-  const hash = createHash('sha256').update(encodeCbor(['https://shop.example', nonce, null])).digest();
+  const hash = createHash('sha256')
+    .update(encodeCbor(['https://shop.example', nonce, null]))
+    .digest();
   return encodeCbor([null, null, ['OpenID4VPDCAPIHandover', new Uint8Array(hash)]]);
 }
 

@@ -25,7 +25,12 @@ const RUNS: Record<string, number> = {
 };
 
 function files(dir: string): Uint8Array[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.bin')).sort().map((f) => new Uint8Array(readFileSync(join(dir, f)))) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.bin'))
+        .sort()
+        .map((f) => new Uint8Array(readFileSync(join(dir, f))))
+    : [];
 }
 
 const open: FuzzTarget[] = [];
@@ -70,7 +75,19 @@ describe('the fuzz engine finds what it should', () => {
     const slow = Uint8Array.of(0xa1, 0x62, 0x61, 0x61, 0x01);
     await expect(exercise(planted, slow)).rejects.toThrow(/slow/);
     await expect(exercise(planted, new Uint8Array(Buffer.from('xxboomxx')))).rejects.toThrow(/crash/);
-    const outcome = await fuzz({ ...planted, run: async (i) => void (Buffer.from(i).includes(0x62) && Buffer.from(i).includes(0x00) ? (() => { throw new Finding('crash', 'found'); })() : undefined) }, 2000, { seed: 1 });
+    const outcome = await fuzz(
+      {
+        ...planted,
+        run: async (i) =>
+          void (Buffer.from(i).includes(0x62) && Buffer.from(i).includes(0x00)
+            ? (() => {
+                throw new Finding('crash', 'found');
+              })()
+            : undefined),
+      },
+      2000,
+      { seed: 1 },
+    );
     expect(outcome.failure?.message).toMatch(/crash: found/);
   });
 });

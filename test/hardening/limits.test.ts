@@ -76,7 +76,10 @@ describe('CBOR decoder limits', () => {
 describe('DeviceResponse limits', () => {
   const transcript = transcriptFor('limits');
   const respond = (count: number) =>
-    createDeviceResponse({ sessionTranscript: transcript, documents: Array.from({ length: count }, () => ({ mdoc: w.mnc, disclose: { 'org.iso.23220.1': ['age_over_20'] }, deviceAuth: { kind: 'signature' as const } })) });
+    createDeviceResponse({
+      sessionTranscript: transcript,
+      documents: Array.from({ length: count }, () => ({ mdoc: w.mnc, disclose: { 'org.iso.23220.1': ['age_over_20'] }, deviceAuth: { kind: 'signature' as const } })),
+    });
 
   it(`documents: ${MAX_DOCUMENTS} verified, ${MAX_DOCUMENTS + 1} refused as CBOR_MALFORMED`, () => {
     const at = verifyDeviceResponse(respond(MAX_DOCUMENTS), { trust: w.trust, at: AT, sessionTranscript: transcript });

@@ -42,7 +42,12 @@ function closeProxy(): Promise<void> {
 beforeAll(async () => {
   proxyPort = await freePort();
   await openProxy();
-  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent'), store: RedisSessionStore.connect(`redis://127.0.0.1:${proxyPort}`, StoreCipher.generate(), `kakunin-hardening:${randomUUID()}:`) });
+  svc = await runDemo(['--port', String(await freePort())], {
+    env: {},
+    quiet: true,
+    logger: createLogger('silent'),
+    store: RedisSessionStore.connect(`redis://127.0.0.1:${proxyPort}`, StoreCipher.generate(), `kakunin-hardening:${randomUUID()}:`),
+  });
 });
 afterAll(async () => {
   await closeProxy();

@@ -127,7 +127,10 @@ beforeAll(async () => {
   w = await hardeningWorld();
   young = await issueMdoc({
     docType: MNC_DOCTYPE,
-    nameSpaces: createMyNumberCardElements({ birthDate: '2010-02-03', sex: 1, fullName: '若者 次郎', residentAddress: '大阪府大阪市北区1-1', localGovCode: '271276', individualNumber: '111122223333' }, AT),
+    nameSpaces: createMyNumberCardElements(
+      { birthDate: '2010-02-03', sex: 1, fullName: '若者 次郎', residentAddress: '大阪府大阪市北区1-1', localGovCode: '271276', individualNumber: '111122223333' },
+      AT,
+    ),
     signer: w.ds,
     validity: MSO_VALIDITY,
   });
@@ -169,7 +172,20 @@ beforeAll(async () => {
     const recipientPublic = await webcrypto.subtle.importKey('jwk', publicJwk(a.input.recipientPrivateKey), { name: 'ECDH', namedCurve: 'P-256' }, true, []);
     const wrap = async (dr: Uint8Array) => {
       const s = await suite.seal({ recipientPublicKey: recipientPublic, info: a.opened.sessionTranscript }, dr);
-      return { protocol: 'org-iso-mdoc', data: { response: b64u(encodeCbor(['dcapi', new Map<string, unknown>([['enc', new Uint8Array(s.enc)], ['cipherText', new Uint8Array(s.ct)]])])) } };
+      return {
+        protocol: 'org-iso-mdoc',
+        data: {
+          response: b64u(
+            encodeCbor([
+              'dcapi',
+              new Map<string, unknown>([
+                ['enc', new Uint8Array(s.enc)],
+                ['cipherText', new Uint8Array(s.ct)],
+              ]),
+            ]),
+          ),
+        },
+      };
     };
     scenarios.push({
       name: 'Annex C org-iso-mdoc',
@@ -217,7 +233,14 @@ beforeAll(async () => {
       const posted = await answerOpenID4VPRedirect(wallet(), req.walletUrl, async (uri) => getRequestObject(store, uri.slice(`${BASE}/request/`.length), AT, { identity }));
       const state = JSON.parse((await store.get(req.id))!) as PresentationState;
       const o = state.oid4vp!;
-      const input: ProtocolResponseContext = { protocol: 'openid4vp', clientId: o.clientId!, responseUri: o.responseUri!, nonce: o.nonce, recipientPrivateKey: keyFromJwk(o.encryptionKey), kid: o.kid };
+      const input: ProtocolResponseContext = {
+        protocol: 'openid4vp',
+        clientId: o.clientId!,
+        responseUri: o.responseUri!,
+        nonce: o.nonce,
+        recipientPrivateKey: keyFromJwk(o.encryptionKey),
+        kid: o.kid,
+      };
       const opened = await openProtocolResponse(posted.body, input);
       return { posted, input, opened, kid: o.kid };
     };
@@ -269,11 +292,7 @@ function jweWrapper(privateKey: KeyObject, kid: string, shape: (jwe: string) => 
   const jwk = { ...(publicJwk(privateKey) as JWK), kid };
   const keyP = importJWK(jwk, 'ECDH-ES');
   return async (dr: Uint8Array) =>
-    shape(
-      await new CompactEncrypt(new TextEncoder().encode(JSON.stringify({ vp_token: { mnc: [b64u(dr)] } })))
-        .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', kid })
-        .encrypt(await keyP),
-    );
+    shape(await new CompactEncrypt(new TextEncoder().encode(JSON.stringify({ vp_token: { mnc: [b64u(dr)] } }))).setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', kid }).encrypt(await keyP));
 }
 
 afterAll(() => {
@@ -313,11 +332,15 @@ function structuralMutants(s: Scenario, youngResponse: Uint8Array, twoDocs: Uint
       const theirs = issuerNs(docs(clone(youngResponse))[0]).get(ns)!;
       mine[0] = theirs.find((t) => itemId(t) === itemId(mine[0])) ?? theirs[0];
     });
-    push(`our item in the other holder's response (${ns})`, (dr) => {
-      const theirs = issuerNs(docs(dr)[0]).get(ns)!;
-      const mine = issuerNs(docs(clone(s.deviceResponse))[0]).get(ns)!;
-      theirs[0] = mine.find((m) => itemId(m) === itemId(theirs[0])) ?? mine[0];
-    }, youngResponse);
+    push(
+      `our item in the other holder's response (${ns})`,
+      (dr) => {
+        const theirs = issuerNs(docs(dr)[0]).get(ns)!;
+        const mine = issuerNs(docs(clone(s.deviceResponse))[0]).get(ns)!;
+        theirs[0] = mine.find((m) => itemId(m) === itemId(theirs[0])) ?? mine[0];
+      },
+      youngResponse,
+    );
   }
   push("other holder's issuerAuth with our items", (dr) => {
     (docs(dr)[0].get('issuerSigned') as M).set('issuerAuth', (docs(clone(youngResponse))[0].get('issuerSigned') as M).get('issuerAuth'));
@@ -340,24 +363,32 @@ function structuralMutants(s: Scenario, youngResponse: Uint8Array, twoDocs: Uint
   // docType.
   for (const docType of ['org.iso.18013.5.1.mDL', 'org.iso.23220.1.jp.mnc.x', '']) push(`docType ${docType || '(empty)'}`, (dr) => docs(dr)[0].set('docType', docType));
   // Elements swapped between documents of a two-document response (mnc + mDL from the same issuer).
-  push('items swapped between documents', (dr) => {
-    const [a, b] = docs(dr);
-    const na = issuerNs(a);
-    const nb = issuerNs(b);
-    const [nsA] = [...na.keys()];
-    const [nsB] = [...nb.keys()];
-    const t = na.get(nsA)![0];
-    na.get(nsA)![0] = nb.get(nsB)![0];
-    nb.get(nsB)![0] = t;
-  }, twoDocs);
-  push('namespaces swapped between documents', (dr) => {
-    const [a, b] = docs(dr);
-    const sa = a.get('issuerSigned') as M;
-    const sb = b.get('issuerSigned') as M;
-    const t = sa.get('nameSpaces');
-    sa.set('nameSpaces', sb.get('nameSpaces'));
-    sb.set('nameSpaces', t);
-  }, twoDocs);
+  push(
+    'items swapped between documents',
+    (dr) => {
+      const [a, b] = docs(dr);
+      const na = issuerNs(a);
+      const nb = issuerNs(b);
+      const [nsA] = [...na.keys()];
+      const [nsB] = [...nb.keys()];
+      const t = na.get(nsA)![0];
+      na.get(nsA)![0] = nb.get(nsB)![0];
+      nb.get(nsB)![0] = t;
+    },
+    twoDocs,
+  );
+  push(
+    'namespaces swapped between documents',
+    (dr) => {
+      const [a, b] = docs(dr);
+      const sa = a.get('issuerSigned') as M;
+      const sb = b.get('issuerSigned') as M;
+      const t = sa.get('nameSpaces');
+      sa.set('nameSpaces', sb.get('nameSpaces'));
+      sb.set('nameSpaces', t);
+    },
+    twoDocs,
+  );
   // Splices of two responses: documents of both, and byte halves.
   push('documents of two sessions in one response', (dr) => docs(dr).push(docs(clone(s.other.deviceResponse))[0]));
   for (const cut of [0.25, 0.5, 0.75]) {
@@ -409,7 +440,13 @@ describe('tampering with valid answers', () => {
       // The other holder's answer and a two-document answer, for the same session (so device
       // authentication itself would pass for them where the protocol allows deviceSignature).
       const youngResponse = createDeviceResponse({ sessionTranscript: s.sessionTranscript, documents: [{ mdoc: young, disclose: DISCLOSE, deviceAuth: { kind: 'signature' } }] });
-      const twoDocs = createDeviceResponse({ sessionTranscript: s.sessionTranscript, documents: [{ mdoc: w.mnc, disclose: DISCLOSE, deviceAuth: { kind: 'signature' } }, { mdoc: w.mdl, disclose: { 'org.iso.18013.5.1': ['age_over_21', 'family_name'] }, deviceAuth: { kind: 'signature' } }] });
+      const twoDocs = createDeviceResponse({
+        sessionTranscript: s.sessionTranscript,
+        documents: [
+          { mdoc: w.mnc, disclose: DISCLOSE, deviceAuth: { kind: 'signature' } },
+          { mdoc: w.mdl, disclose: { 'org.iso.18013.5.1': ['age_over_21', 'family_name'] }, deviceAuth: { kind: 'signature' } },
+        ],
+      });
       void t;
       for (const [what, m] of structuralMutants(s, youngResponse, twoDocs)) {
         await check(`${s.name}, structure-aware`, expected, () => s.judge(m), what);
@@ -421,7 +458,11 @@ describe('tampering with valid answers', () => {
   it('the young holder cannot borrow age_over_20 = true from any other valid card', async () => {
     // A direct check of the headline attack: verify the young holder's own answer first.
     const t = transcriptFor('young');
-    const own = verifyDeviceResponse(createDeviceResponse({ sessionTranscript: t, documents: [{ mdoc: young, disclose: DISCLOSE, deviceAuth: { kind: 'signature' } }] }), { trust: w.trust, at: AT, sessionTranscript: t });
+    const own = verifyDeviceResponse(createDeviceResponse({ sessionTranscript: t, documents: [{ mdoc: young, disclose: DISCLOSE, deviceAuth: { kind: 'signature' } }] }), {
+      trust: w.trust,
+      at: AT,
+      sessionTranscript: t,
+    });
     expect(own.valid).toBe(true);
     expect(own.documents[0].elements.issuerSigned[MNC_NS]).toEqual({ age_over_20: false });
     const dr = clone(createDeviceResponse({ sessionTranscript: t, documents: [{ mdoc: young, disclose: DISCLOSE, deviceAuth: { kind: 'signature' } }] }));

@@ -27,7 +27,24 @@ let local: string;
 
 beforeAll(async () => {
   prod = await runServe(
-    ['--port', String(await freePort()), '--host', '127.0.0.1', '--public-url', 'https://verifier.example', '--api-keys', `${KEY_A},${KEY_B}`, '--rate-limit-ip', '4', '--rate-limit-key', '6', '--trust-dir', 'certs', '--trust-proxy', 'loopback'],
+    [
+      '--port',
+      String(await freePort()),
+      '--host',
+      '127.0.0.1',
+      '--public-url',
+      'https://verifier.example',
+      '--api-keys',
+      `${KEY_A},${KEY_B}`,
+      '--rate-limit-ip',
+      '4',
+      '--rate-limit-key',
+      '6',
+      '--trust-dir',
+      'certs',
+      '--trust-proxy',
+      'loopback',
+    ],
     { env: {}, logger: createLogger('silent') },
   );
   local = `http://127.0.0.1:${(prod.server.address() as { port: number }).port}`;
@@ -115,7 +132,7 @@ describe('API keys', () => {
   it('are required, and wrong keys of any length or prefix are refused alike', async () => {
     expect(await (await create(undefined, '192.0.2.10')).json()).toMatchObject({ error: 'API_KEY_REQUIRED' });
     for (const wrong of [KEY_A.slice(0, -1) + 'X', KEY_A.slice(0, 5), KEY_A + 'X', 'x'.repeat(300)]) {
-      const res = await create(wrong, `192.0.2.${11 + wrong.length % 50}`);
+      const res = await create(wrong, `192.0.2.${11 + (wrong.length % 50)}`);
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ error: 'API_KEY_INVALID' });
     }
@@ -155,11 +172,19 @@ describe('rate limit on creating verifications', () => {
     const prefix = `kakunin-rl-${randomUUID().slice(0, 8)}`;
     const env = { REDIS_URL, KAKUNIN_REDIS_PREFIX: prefix, KAKUNIN_STORE_KEY: Buffer.from(randomBytes(32)).toString('base64url') };
     const start = async () =>
-      runServe(['--port', String(await freePort()), '--host', '127.0.0.1', '--api-keys', KEY_A, '--rate-limit-ip', '4', '--rate-limit-key', '0', '--trust-dir', 'certs', '--trust-proxy', 'loopback'], { env, logger: createLogger('silent') });
+      runServe(['--port', String(await freePort()), '--host', '127.0.0.1', '--api-keys', KEY_A, '--rate-limit-ip', '4', '--rate-limit-key', '0', '--trust-dir', 'certs', '--trust-proxy', 'loopback'], {
+        env,
+        logger: createLogger('silent'),
+      });
     const [a, b] = [await start(), await start()];
     const redis = new Redis(REDIS_URL);
     try {
-      const on = (svc: RunningService) => fetch(`${svc.url.replace('localhost', '127.0.0.1')}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.200', authorization: `Bearer ${KEY_A}` }, body: JSON.stringify({ purpose: 'age_over' }) });
+      const on = (svc: RunningService) =>
+        fetch(`${svc.url.replace('localhost', '127.0.0.1')}/v1/verifications`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.200', authorization: `Bearer ${KEY_A}` },
+          body: JSON.stringify({ purpose: 'age_over' }),
+        });
       const statuses = [(await on(a)).status, (await on(b)).status, (await on(a)).status, (await on(b)).status, (await on(a)).status, (await on(b)).status];
       expect(statuses).toEqual([201, 201, 201, 201, 429, 429]);
       const keys = await redis.keys(`${prefix}:rl:*`);
@@ -212,14 +237,23 @@ describe('SSRF: no private or loopback destinations unless configured', () => {
 
   it('webhook delivery checks resolved addresses, does not follow redirects, and reaches private hosts only when configured', async () => {
     const quick = { attempts: 1, baseDelayMs: 1, timeoutMs: 2000 };
-    const blocked = await deliverWebhook({ url: `http://localhost:${port}/hook`, eventId: 'evt_1', verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...quick, fetch: guardedFetch({}) });
+    const blocked = await deliverWebhook(
+      { url: `http://localhost:${port}/hook`, eventId: 'evt_1', verificationId: 'v', state: 'verified' as const, receipt: 'r' },
+      { ...quick, fetch: guardedFetch({}) },
+    );
     expect(blocked).toMatchObject({ delivered: false, reason: 'network error' });
     // The refusal is a coded KakuninError, like every error kakunin makes.
     await expect(guardedFetch({})(`http://127.0.0.1:${port}/hook`)).rejects.toMatchObject({ name: 'ServiceError', code: 'FETCH_BLOCKED' });
     expect(hits).toEqual([]);
-    const allowed = await deliverWebhook({ url: `http://localhost:${port}/hook`, eventId: 'evt_1', verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...quick, fetch: guardedFetch({ allowPrivate: true, allowLoopback: true }) });
+    const allowed = await deliverWebhook(
+      { url: `http://localhost:${port}/hook`, eventId: 'evt_1', verificationId: 'v', state: 'verified' as const, receipt: 'r' },
+      { ...quick, fetch: guardedFetch({ allowPrivate: true, allowLoopback: true }) },
+    );
     expect(allowed).toMatchObject({ delivered: true });
-    const redirected = await deliverWebhook({ url: `http://localhost:${port}/redirect`, eventId: 'evt_1', verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...quick, fetch: guardedFetch({ allowPrivate: true, allowLoopback: true }) });
+    const redirected = await deliverWebhook(
+      { url: `http://localhost:${port}/redirect`, eventId: 'evt_1', verificationId: 'v', state: 'verified' as const, receipt: 'r' },
+      { ...quick, fetch: guardedFetch({ allowPrivate: true, allowLoopback: true }) },
+    );
     expect(redirected.delivered).toBe(false);
     expect(hits).toEqual(['/hook', '/redirect']);
   });
@@ -235,11 +269,18 @@ describe('SSRF: no private or loopback destinations unless configured', () => {
 
 describe('trusted proxies are explicit', () => {
   it('without KAKUNIN_TRUST_PROXY a client cannot pick its own rate-limit key with X-Forwarded-For', async () => {
-    const svc = await runServe(['--port', String(await freePort()), '--host', '127.0.0.1', '--api-keys', KEY_A, '--rate-limit-ip', '3', '--rate-limit-key', '0'], { env: {}, logger: createLogger('silent') });
+    const svc = await runServe(['--port', String(await freePort()), '--host', '127.0.0.1', '--api-keys', KEY_A, '--rate-limit-ip', '3', '--rate-limit-key', '0'], {
+      env: {},
+      logger: createLogger('silent'),
+    });
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
-        const res = await fetch(`${svc.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i}`, authorization: `Bearer ${KEY_A}` }, body: JSON.stringify({ purpose: 'age_over' }) });
+        const res = await fetch(`${svc.url}/v1/verifications`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i}`, authorization: `Bearer ${KEY_A}` },
+          body: JSON.stringify({ purpose: 'age_over' }),
+        });
         statuses.push(res.status);
       }
       expect(statuses).toEqual([201, 201, 201, 429]);

@@ -104,10 +104,12 @@ export async function textLooks(page: Page, selector: string): Promise<ButtonLoo
       const [l1, l2] = [luminance(a), luminance(b)].sort((x, y) => y - x);
       return (l1 + 0.05) / (l2 + 0.05);
     };
-    const css = (c: Rgba) => `rgb(${c.slice(0, 3).map((v) => Math.round(v)).join(', ')})`;
-    const buttons = Array.from(document.querySelectorAll(selector)).filter(
-      (el) => el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) && el.getBoundingClientRect().width > 0,
-    );
+    const css = (c: Rgba) =>
+      `rgb(${c
+        .slice(0, 3)
+        .map((v) => Math.round(v))
+        .join(', ')})`;
+    const buttons = Array.from(document.querySelectorAll(selector)).filter((el) => el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) && el.getBoundingClientRect().width > 0);
     return buttons.map((el) => {
       // Pairs of (text pixel, background pixel), one per choice of gradient stops, built outwards.
       let pairs: [Rgba, Rgba][] = [[pre(parse(getComputedStyle(el).color)), [0, 0, 0, 0]]];

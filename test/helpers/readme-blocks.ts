@@ -32,13 +32,24 @@ export const RUNNABLE = new Set(['sh', 'bash', 'js', 'mjs', 'ts']);
  * pattern: `...` stands for anything, runs of white space for any white space.
  */
 export function outputPattern(comment: string): RegExp {
-  const parts = comment.trim().split('...').map((p) => p.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+'));
+  const parts = comment
+    .trim()
+    .split('...')
+    .map((p) =>
+      p
+        .trim()
+        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+        .replace(/\s+/g, '\\s+'),
+    );
   return new RegExp(`^${parts.join('[\\s\\S]*?')}\\s*$`);
 }
 
 /** `docker run` options: -e NAME=VALUE, -v HOST:CONTAINER[:ro], --env-file FILE, with the shell's line continuations joined. */
 export function dockerRunOptions(block: string): { env: Record<string, string>; volumes: [string, string][]; envFiles: string[] } {
-  const line = block.replace(/\\\n\s*/g, ' ').split('\n').find((l) => l.startsWith('docker run '));
+  const line = block
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .find((l) => l.startsWith('docker run '));
   if (!line) throw new Error('no docker run line');
   const words = [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
   const env: Record<string, string> = {};

@@ -44,7 +44,24 @@ export async function startRedisCluster(): Promise<RedisClusterNodes> {
   const children: ChildProcess[] = ports.map((port) =>
     spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '1000', '--save', '', '--appendonly', 'no', '--dir', dir],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+        '--cluster-node-timeout',
+        '1000',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
       { stdio: 'ignore' },
     ),
   );
@@ -55,7 +72,10 @@ export async function startRedisCluster(): Promise<RedisClusterNodes> {
 
   const masterOf = async (key: string) => {
     const slot = (await cli(ports[0], 'cluster', 'keyslot', key)).trim();
-    const lines = (await cli(ports[0], 'cluster', 'nodes')).trim().split('\n').map((l) => l.split(' '));
+    const lines = (await cli(ports[0], 'cluster', 'nodes'))
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
     for (const [id, address, flags, , , , , , ...ranges] of lines) {
       if (!flags.includes('master')) continue;
       for (const r of ranges) {

@@ -56,5 +56,4 @@ export function checkMap(result: VerificationResult, doc = 0): Partial<Record<Ch
   return out;
 }
 
-export const statusOf = (result: VerificationResult, check: CheckName, doc = 0): CheckStatus | undefined =>
-  result.documents[doc]?.checks.find((c) => c.check === check)?.status;
+export const statusOf = (result: VerificationResult, check: CheckName, doc = 0): CheckStatus | undefined => result.documents[doc]?.checks.find((c) => c.check === check)?.status;

@@ -23,16 +23,7 @@ import type { VerificationResult } from '../../src/mdoc/result.js';
 import { verifyDeviceResponse } from '../../src/mdoc/verify.js';
 import { readCertificates } from '../../src/trust/certificate.js';
 import { TrustStore } from '../../src/trust/store.js';
-import {
-  createDeviceResponse,
-  createDocumentSigner,
-  createIaca,
-  issueMdoc,
-  MDL_DOCTYPE,
-  MDL_NS,
-  type SandboxCa,
-  type SandboxCertificate,
-} from '../../src/sandbox/index.js';
+import { createDeviceResponse, createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, MDL_NS, type SandboxCa, type SandboxCertificate } from '../../src/sandbox/index.js';
 
 const AUTH0 = 'test/vectors/auth0-mdl-examples';
 const ANNEX_D = 'test/vectors/iso18013-5-annexD-multipaz';
@@ -45,11 +36,7 @@ interface Auth0Verdict {
 }
 
 /** Runs @auth0/mdl's Verifier and collects every failed check instead of stopping at the first. */
-async function auth0Verify(
-  bytes: Uint8Array,
-  trustPems: string[],
-  options: { transcript?: Uint8Array; readerKey?: Uint8Array; at?: Date } = {},
-): Promise<Auth0Verdict> {
+async function auth0Verify(bytes: Uint8Array, trustPems: string[], options: { transcript?: Uint8Array; readerKey?: Uint8Array; at?: Date } = {}): Promise<Auth0Verdict> {
   const failed: string[] = [];
   if (options.at) {
     vi.useFakeTimers({ toFake: ['Date'] });
@@ -290,7 +277,10 @@ describe('shared vectors: kakunin agrees with @auth0/mdl', () => {
       const b = (n: string) => hexFile(`${ANNEX_D}/ephemeral_reader_key_${n}.hex`).toString('base64url');
       return createPrivateKey({ key: { kty: 'EC', crv: 'P-256', x: b('x'), y: b('y'), d: b('d') }, format: 'jwk' });
     };
-    const utopiaPem = () => `-----BEGIN CERTIFICATE-----\n${file(UTOPIA_IACA).toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
+    const utopiaPem = () =>
+      `-----BEGIN CERTIFICATE-----\n${file(UTOPIA_IACA)
+        .toString('base64')
+        .replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
     const utopia = () => TrustStore.fromCertificates([new Uint8Array(file(UTOPIA_IACA))]);
 
     it('valid for both at 2021-01-07 with the utopia IACA', async () => {

@@ -49,7 +49,10 @@ beforeAll(async () => {
     iacas.set(curve, iaca);
     signers.set(curve, ds);
   }
-  trust = TrustStore.fromCertificates([...iacas.values()].map((c) => c.der), { set: 'sandbox' });
+  trust = TrustStore.fromCertificates(
+    [...iacas.values()].map((c) => c.der),
+    { set: 'sandbox' },
+  );
   reader = newKeyPair('P-256');
 });
 
@@ -272,11 +275,17 @@ describe('several documents', () => {
     const bad = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: createMdlElements(undefined, AT), signer: signers.get('P-384')!, validity: MSO_VALIDITY, defects: { forgeSignature: true } });
     const bytes = createDeviceResponse({
       sessionTranscript: TRANSCRIPT,
-      documents: [{ mdoc: good, deviceAuth: { kind: 'signature' } }, { mdoc: bad, deviceAuth: { kind: 'mac', readerPublicKey: reader.publicKey } }],
+      documents: [
+        { mdoc: good, deviceAuth: { kind: 'signature' } },
+        { mdoc: bad, deviceAuth: { kind: 'mac', readerPublicKey: reader.publicKey } },
+      ],
     });
     const result = verifyDeviceResponse(bytes, { trust, at: AT, sessionTranscript: TRANSCRIPT, readerEphemeralKey: reader.privateKey });
     expect(result.valid).toBe(false);
-    expect(result.documents.map((d) => [d.docType, d.valid])).toEqual([[MNC_DOCTYPE, true], [MDL_DOCTYPE, false]]);
+    expect(result.documents.map((d) => [d.docType, d.valid])).toEqual([
+      [MNC_DOCTYPE, true],
+      [MDL_DOCTYPE, false],
+    ]);
     expect(result.errors).toEqual([expect.objectContaining({ code: 'ISSUER_SIGNATURE_INVALID', document: 1 })]);
   });
 });
@@ -298,7 +307,19 @@ describe('issuer signature and MSO', () => {
   it('ISSUER_SIGNATURE_INVALID: MSO changed after signing', async () => {
     const later = new Date('2027-12-01T00:00:00Z');
     const result = await run({
-      issue: { defects: { alterMsoAfterSigning: (m) => m.set('validityInfo', new Map([['signed', MSO_VALIDITY.signed], ['validFrom', MSO_VALIDITY.validFrom], ['validUntil', later]])) } },
+      issue: {
+        defects: {
+          alterMsoAfterSigning: (m) =>
+            m.set(
+              'validityInfo',
+              new Map([
+                ['signed', MSO_VALIDITY.signed],
+                ['validFrom', MSO_VALIDITY.validFrom],
+                ['validUntil', later],
+              ]),
+            ),
+        },
+      },
     });
     expectOnly(result, { issuer_signature: fail('ISSUER_SIGNATURE_INVALID') });
     // The altered (unsigned) MSO is what the result shows, and the document is not valid.
@@ -461,7 +482,16 @@ class ListRevocationChecker implements RevocationChecker {
 }
 
 describe('revocation (pipeline reaction to a RevocationChecker)', () => {
-  const status = (idx: number) => new Map<string, unknown>([['status_list', new Map<string, unknown>([['idx', idx], ['uri', 'https://sandbox.kakunin.invalid/statuslists/1']])]]);
+  const status = (idx: number) =>
+    new Map<string, unknown>([
+      [
+        'status_list',
+        new Map<string, unknown>([
+          ['idx', idx],
+          ['uri', 'https://sandbox.kakunin.invalid/statuslists/1'],
+        ]),
+      ],
+    ]);
   const sha = (der: Uint8Array) => createHash('sha256').update(der).digest('hex');
 
   it('all good: issuer_revocation and status pass', async () => {

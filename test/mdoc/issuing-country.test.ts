@@ -102,7 +102,7 @@ describe('issuing_country and issuing_jurisdiction against the document signer',
     expect(notPassed(r)).toEqual(['issuing_country:fail:ISSUING_COUNTRY_MISMATCH']);
   });
 
-  it('only digest-verified values count: a forged issuing_country is value_digests\' finding alone', async () => {
+  it("only digest-verified values count: a forged issuing_country is value_digests' finding alone", async () => {
     const r = await present(federal, { alterValueAfterSigning: { nameSpace: MDL_NS, elementIdentifier: 'issuing_country', value: 'CA' } });
     expect(notPassed(r)).toEqual(['value_digests:fail:DIGEST_MISMATCH']);
   });

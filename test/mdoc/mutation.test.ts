@@ -17,7 +17,10 @@ describe('byte-flip mutation of Annex D', () => {
     };
     const original = verifyDeviceResponse(response, options);
     expect(original.valid).toBe(true);
-    const signed = JSON.stringify(original.documents.map((d) => d.elements), (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
+    const signed = JSON.stringify(
+      original.documents.map((d) => d.elements),
+      (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v),
+    );
     let tried = 0;
     let accepted = 0;
     const acceptedChanged: number[] = [];
@@ -31,7 +34,10 @@ describe('byte-flip mutation of Annex D', () => {
         continue;
       }
       accepted++;
-      const seen = JSON.stringify(r.documents.map((d) => d.elements), (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
+      const seen = JSON.stringify(
+        r.documents.map((d) => d.elements),
+        (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v),
+      );
       if (seen !== signed) acceptedChanged.push(i);
     }
     expect(tried).toBe(response.length);

@@ -90,7 +90,9 @@ describe('the sandbox copy of the shape, and near misses', () => {
   });
 
   it('a real issuer signature with the developer-test namespace is not a test ID (and verifies as itself)', async () => {
-    const r = await present({ alterMsoBeforeSigning: (mso) => (mso.get('valueDigests') as Map<string, unknown>).set('com.apple.identity-presentment.developer-test', new Map([[1, new Uint8Array(32)]])) });
+    const r = await present({
+      alterMsoBeforeSigning: (mso) => (mso.get('valueDigests') as Map<string, unknown>).set('com.apple.identity-presentment.developer-test', new Map([[1, new Uint8Array(32)]])),
+    });
     expect(r.valid).toBe(true);
     expect(r.documents[0].testId).toBeUndefined();
   });

@@ -29,9 +29,7 @@ describe('ISO 18013-5 Annex D', () => {
     expect(d.docType).toBe('org.iso.18013.5.1.mDL');
     expect(d.issuer).toMatchObject({ subject: 'CN=utopia ds, C=US', country: 'US' });
     expect(d.validity).toEqual({ signed: '2020-10-01T13:30:02Z', validFrom: '2020-10-01T13:30:02Z', validUntil: '2021-10-01T13:30:02Z' });
-    expect(Object.keys(d.elements.issuerSigned['org.iso.18013.5.1']).sort()).toEqual(
-      ['document_number', 'driving_privileges', 'expiry_date', 'family_name', 'issue_date', 'portrait'],
-    );
+    expect(Object.keys(d.elements.issuerSigned['org.iso.18013.5.1']).sort()).toEqual(['document_number', 'driving_privileges', 'expiry_date', 'family_name', 'issue_date', 'portrait']);
     expect(d.elements.issuerSigned['org.iso.18013.5.1'].family_name).toBe('Doe');
     expect(String(d.elements.issuerSigned['org.iso.18013.5.1'].issue_date)).toBe('2019-10-20');
   });
@@ -251,7 +249,7 @@ describe('mdoc-ts wallet captures', () => {
 describe('OIDF conformance suite fixtures', () => {
   it('suite mdoc (self-signed DS trusted directly, no elements disclosed): valid on 2025-02-09 only', () => {
     const response = bin('oidf-conformance-oid4vp-mdoc/mdoc.cbor');
-    const issuerAuth = ((decodeCbor(response) as Map<string, any>).get('documents')[0].get('issuerSigned').get('issuerAuth')) as unknown[];
+    const issuerAuth = (decodeCbor(response) as Map<string, any>).get('documents')[0].get('issuerSigned').get('issuerAuth') as unknown[];
     const ds = (issuerAuth[1] as Map<number, Uint8Array>).get(33)!;
     expect(new X509Certificate(ds).subject).toBe('CN=State Of Utopia');
     const opts = { trust: TrustStore.fromCertificates([ds]), sessionTranscript: bin('oidf-conformance-oid4vp-mdoc/mdoc_session_transcript.cbor') };
@@ -292,10 +290,31 @@ describe('unsigned hostile MSO dates', () => {
         ['valueDigests', new Map()],
         ['deviceKeyInfo', new Map([['deviceKey', new Map()]])],
         ['docType', 'x'],
-        ['validityInfo', new Map([['signed', d], ['validFrom', d], ['validUntil', d]])],
+        [
+          'validityInfo',
+          new Map([
+            ['signed', d],
+            ['validFrom', d],
+            ['validUntil', d],
+          ]),
+        ],
       ]);
       const issuerAuth = [encodeCbor(new Map([[1, -7]])), new Map(), encodeCbor(embed(mso)), new Uint8Array(64)];
-      const response = encodeCbor(new Map<string, unknown>([['version', '1.0'], ['documents', [new Map<string, unknown>([['docType', 'x'], ['issuerSigned', new Map<string, unknown>([['issuerAuth', issuerAuth]])]])]], ['status', 0]]));
+      const response = encodeCbor(
+        new Map<string, unknown>([
+          ['version', '1.0'],
+          [
+            'documents',
+            [
+              new Map<string, unknown>([
+                ['docType', 'x'],
+                ['issuerSigned', new Map<string, unknown>([['issuerAuth', issuerAuth]])],
+              ]),
+            ],
+          ],
+          ['status', 0],
+        ]),
+      );
       const r = verifyDeviceResponse(response, { trust: new TrustStore([]), at: TODAY });
       expect(r.valid).toBe(false);
       expect(checkMap(r).mso_structure).toBe('fail:MSO_INVALID');

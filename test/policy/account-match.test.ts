@@ -32,7 +32,10 @@ describe('account_match as a purpose', () => {
 
   it('reads an mDL or PID name in either order', () => {
     const purpose = createAccountMatchPurpose().forAccount!({ id: 'a', name: '山田 太郎', birth_date: '1990-04-01' }, binder);
-    for (const [docType, ns] of [[MDL, 'org.iso.18013.5.1'], [PID, 'eu.europa.ec.eudi.pid.1']]) {
+    for (const [docType, ns] of [
+      [MDL, 'org.iso.18013.5.1'],
+      [PID, 'eu.europa.ec.eudi.pid.1'],
+    ]) {
       const doc = verifiedDocument(docType, { [ns]: { family_name: '山田', given_name: '太郎', birth_date: new FullDate('1990-04-01') } });
       expect(reduceToDecision(purpose, resultOf(doc), at).value).toEqual({ kind: 'account_match', account: 'a', match: true, fields: { name: 'match', birth_date: 'match' } });
     }

@@ -33,7 +33,15 @@ describe('purposes config', () => {
     [{ purposes: [{ name: 'r', kind: 'residency' }] }, "/purposes/0 must have required property 'municipalities'"],
     [{ purposes: [{ name: 'r', kind: 'residency', municipalities: ['13-101'] }] }, '/purposes/0/municipalities/0 must match pattern'],
     [{ purposes: [{ name: 'Bad Name', kind: 'kyc' }] }, '/purposes/0/name must match pattern'],
-    [{ purposes: [{ name: 'a', kind: 'kyc' }, { name: 'a', kind: 'kyc' }] }, '/purposes/1/name "a" is defined twice'],
+    [
+      {
+        purposes: [
+          { name: 'a', kind: 'kyc' },
+          { name: 'a', kind: 'kyc' },
+        ],
+      },
+      '/purposes/1/name "a" is defined twice',
+    ],
     [{ purposes: [{ name: 'a', kind: 'age_over', documents: ['eu.europa.ec.eudi.pid.1'] }] }, '/purposes/0 (a): age_over cannot use document eu.europa.ec.eudi.pid.1'],
     [{ purpose: [] }, "/ must have required property 'purposes'"],
   ])('names the problem in a bad file (%#)', (config, message) => {

@@ -1,11 +1,7 @@
 import type { DocumentResult, VerificationResult } from '../../src/mdoc/result.js';
 
 /** A verified document as the pipeline reports it, with the given issuer-signed elements. */
-export function verifiedDocument(
-  docType: string,
-  issuerSigned: DocumentResult['elements']['issuerSigned'],
-  set = 'jp-jlis',
-): DocumentResult {
+export function verifiedDocument(docType: string, issuerSigned: DocumentResult['elements']['issuerSigned'], set = 'jp-jlis'): DocumentResult {
   return {
     docType,
     valid: true,

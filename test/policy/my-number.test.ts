@@ -21,7 +21,9 @@ describe('the My Number is never asked for by accident', () => {
   });
 
   it('a purposes file that asks for it without a legal basis is refused, naming the element and the law', () => {
-    expect(() => parsePurposesConfig(asking(), 'purposes.json')).toThrow(/purposes\.json: \/purposes\/0 \(payroll\): asks for org\.iso\.23220\.1\.jp\/individual_number_unicode \(個人番号, the My Number\): 番号法/);
+    expect(() => parsePurposesConfig(asking(), 'purposes.json')).toThrow(
+      /purposes\.json: \/purposes\/0 \(payroll\): asks for org\.iso\.23220\.1\.jp\/individual_number_unicode \(個人番号, the My Number\): 番号法/,
+    );
     // A token gesture is not a declaration.
     expect(() => parsePurposesConfig(asking({ legalBasis: 'law' }), 'purposes.json')).toThrow(/legalBasis must NOT have fewer than 20 characters/);
   });
@@ -40,6 +42,8 @@ describe('the My Number is never asked for by accident', () => {
       await svc.close();
     }
     writeFileSync(join(dir, 'purposes.json'), asking());
-    await expect(runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA', '--purposes', join(dir, 'purposes.json')], { env: {}, logger: log.logger })).rejects.toThrow(/番号法/);
+    await expect(
+      runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA', '--purposes', join(dir, 'purposes.json')], { env: {}, logger: log.logger }),
+    ).rejects.toThrow(/番号法/);
   });
 });

@@ -9,9 +9,7 @@ const jp = 'org.iso.23220.1.jp';
 describe('residency', () => {
   it('asks only for the 市区町村コード and reports the boolean', () => {
     const p = createResidencyPurpose({ municipalities: ['131016'] });
-    expect(p.documents).toEqual([
-      { docType: MY_NUMBER_CARD, claimSets: [[{ nameSpace: jp, elementIdentifier: 'local_gov_code_unicode', intentToRetain: false }]] },
-    ]);
+    expect(p.documents).toEqual([{ docType: MY_NUMBER_CARD, claimSets: [[{ nameSpace: jp, elementIdentifier: 'local_gov_code_unicode', intentToRetain: false }]] }]);
     const yes = reduceToDecision(p, resultOf(verifiedDocument(MY_NUMBER_CARD, { [jp]: { local_gov_code_unicode: '131016' } })), at);
     expect(yes.value).toEqual({ kind: 'residency', resident: true, municipalities: ['131016'] });
     const no = reduceToDecision(p, resultOf(verifiedDocument(MY_NUMBER_CARD, { [jp]: { local_gov_code_unicode: '131130' } })), at);

@@ -90,12 +90,27 @@ describe('twins of real answers are refused', () => {
   });
 
   it('a vp_token entry and a DC API (Annex C) EncryptedResponse', () => {
-    const dr = Buffer.from(encodeCbor(new Map<string, unknown>([['version', '1.0'], ['status', 0]]))).toString('base64url');
+    const dr = Buffer.from(
+      encodeCbor(
+        new Map<string, unknown>([
+          ['version', '1.0'],
+          ['status', 0],
+        ]),
+      ),
+    ).toString('base64url');
     expect(codeOf(() => parseVpToken({ vp_token: { q: [dr] } }))).toBe('accepted');
     for (const twin of twins(dr)) expect(codeOf(() => parseVpToken({ vp_token: { q: [twin] } }))).toBe('RESPONSE_MALFORMED');
     const enc = new Uint8Array(65);
     enc[0] = 4;
-    const response = Buffer.from(encodeCbor(['dcapi', new Map<string, Uint8Array>([['enc', enc], ['cipherText', new Uint8Array(17)]])])).toString('base64url');
+    const response = Buffer.from(
+      encodeCbor([
+        'dcapi',
+        new Map<string, Uint8Array>([
+          ['enc', enc],
+          ['cipherText', new Uint8Array(17)],
+        ]),
+      ]),
+    ).toString('base64url');
     expect(codeOf(() => parseEncryptedResponse(response))).toBe('accepted');
     const all = twins(response);
     expect(all.length).toBeGreaterThan(0);

@@ -38,13 +38,19 @@ describe('kakunin verify --protocol org-iso-mdoc', () => {
     writeFileSync(join(d, 'key.jwk'), JSON.stringify(params.jwk));
     const r = await run([
       `${DIR}android_credential.json`,
-      '--protocol', 'org-iso-mdoc',
-      '--origin', params.origin,
-      '--encryption-info', `${DIR}android_derived_encryptionInfo.b64u`,
-      '--recipient-key', join(d, 'key.jwk'),
-      '--trust', MULTIPAZ,
+      '--protocol',
+      'org-iso-mdoc',
+      '--origin',
+      params.origin,
+      '--encryption-info',
+      `${DIR}android_derived_encryptionInfo.b64u`,
+      '--recipient-key',
+      join(d, 'key.jwk'),
+      '--trust',
+      MULTIPAZ,
       '--test-roots',
-      '--at', '2025-08-20T12:00:00Z',
+      '--at',
+      '2025-08-20T12:00:00Z',
       '--json',
     ]);
     expect(r.err).toBe('');
@@ -58,7 +64,18 @@ describe('kakunin verify --protocol org-iso-mdoc', () => {
   it('the raw CBOR EncryptedResponse works too; a wrong origin exits 1 with RESPONSE_DECRYPTION_FAILED', async () => {
     const d = tmp();
     writeFileSync(join(d, 'key.jwk'), JSON.stringify(params.jwk));
-    const base = ['--protocol', 'org-iso-mdoc', '--encryption-info', `${DIR}android_derived_encryptionInfo.b64u`, '--recipient-key', join(d, 'key.jwk'), '--trust', MULTIPAZ, '--at', '2025-08-20T12:00:00Z'];
+    const base = [
+      '--protocol',
+      'org-iso-mdoc',
+      '--encryption-info',
+      `${DIR}android_derived_encryptionInfo.b64u`,
+      '--recipient-key',
+      join(d, 'key.jwk'),
+      '--trust',
+      MULTIPAZ,
+      '--at',
+      '2025-08-20T12:00:00Z',
+    ];
     expect((await run([`${DIR}android_response.cbor`, ...base, '--origin', params.origin])).code).toBe(0);
     const bad = await run([`${DIR}android_response.cbor`, ...base, '--origin', 'https://evil.example']);
     expect(bad.code).toBe(1);
@@ -89,7 +106,19 @@ describe('kakunin verify --protocol openid4vp-dcapi / openid4vp (sandbox wallet 
     // The sandbox IACA stands in for J-LIS: its side file lists the My Number Card.
     writeFileSync(join(d, 'iaca.json'), JSON.stringify({ docTypes: [MNC_DOCTYPE, MDL_DOCTYPE] }));
     // --name=value: base64url values may start with "-", which parseArgs would take for an option.
-    const args = [join(d, 'response.json'), '--protocol', 'openid4vp-dcapi', '--origin', ORIGIN, `--nonce=${nonce}`, '--recipient-key', join(d, 'key.jwk'), '--trust', join(d, 'iaca.der'), `--kid=${key.publicJwk.kid}`];
+    const args = [
+      join(d, 'response.json'),
+      '--protocol',
+      'openid4vp-dcapi',
+      '--origin',
+      ORIGIN,
+      `--nonce=${nonce}`,
+      '--recipient-key',
+      join(d, 'key.jwk'),
+      '--trust',
+      join(d, 'iaca.der'),
+      `--kid=${key.publicJwk.kid}`,
+    ];
     const r = await run(args);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -119,13 +148,20 @@ describe('kakunin verify --protocol openid4vp-dcapi / openid4vp (sandbox wallet 
     // The sandbox IACA stands in for J-LIS: its side file lists the My Number Card.
     writeFileSync(join(d, 'iaca.json'), JSON.stringify({ docTypes: [MNC_DOCTYPE, MDL_DOCTYPE] }));
     const r = await run([
-      join(d, 'body.txt'), '--protocol', 'openid4vp',
-      `--client-id=${state.oid4vp.clientId}`, `--response-uri=${state.oid4vp.responseUri}`, `--nonce=${state.oid4vp.nonce}`,
-      '--recipient-key', join(d, 'key.pem'), '--trust', join(d, 'iaca.der'), '--json',
+      join(d, 'body.txt'),
+      '--protocol',
+      'openid4vp',
+      `--client-id=${state.oid4vp.clientId}`,
+      `--response-uri=${state.oid4vp.responseUri}`,
+      `--nonce=${state.oid4vp.nonce}`,
+      '--recipient-key',
+      join(d, 'key.pem'),
+      '--trust',
+      join(d, 'iaca.der'),
+      '--json',
     ]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).valid).toBe(true);
   });
 });
-

@@ -56,9 +56,9 @@ describe('Annex C real captures: HPKE open', () => {
     const c = capture('android');
     const raw = new Uint8Array(Buffer.from(annexCResponseString(c.credential), 'base64url'));
     raw[raw.length - 5] ^= 1;
-    await expect(
-      openAnnexCResponse(Buffer.from(raw).toString('base64url'), { encryptionInfo: c.encryptionInfo, origin: c.params.origin, recipientPrivateKey: c.key }),
-    ).rejects.toMatchObject({ code: 'RESPONSE_DECRYPTION_FAILED' });
+    await expect(openAnnexCResponse(Buffer.from(raw).toString('base64url'), { encryptionInfo: c.encryptionInfo, origin: c.params.origin, recipientPrivateKey: c.key })).rejects.toMatchObject({
+      code: 'RESPONSE_DECRYPTION_FAILED',
+    });
   });
 
   it('garbage and foreign protocols get clear codes', () => {

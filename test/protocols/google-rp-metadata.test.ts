@@ -16,10 +16,18 @@ import { runDemo } from '../../src/service/startup/serve.js';
 import { ConfigError } from '../../src/service/startup/settings.js';
 import { capturingLogger, freePort } from '../service/helpers.js';
 
-const display = (name: string) => new Map([['display_name', name], ['logo_uri', 'https://shop.example/logo.png'], ['privacy_policy_uri', 'https://shop.example/privacy']]);
+const display = (name: string) =>
+  new Map([
+    ['display_name', name],
+    ['logo_uri', 'https://shop.example/logo.png'],
+    ['privacy_policy_uri', 'https://shop.example/privacy'],
+  ]);
 /** RelyingPartyMetadataBytes, encoded here independently of the code under test. */
 function metadataBytes(name = 'Example Shop', aggregator?: string): Uint8Array {
-  const m = new Map<string, unknown>([['schema_version', 'v1'], ['display', display(name)]]);
+  const m = new Map<string, unknown>([
+    ['schema_version', 'v1'],
+    ['display', display(name)],
+  ]);
   if (aggregator) m.set('aggregator_info', display(aggregator));
   return encodeCbor(new Tagged(24, encodeCbor(m)));
 }
@@ -30,7 +38,12 @@ const extensionFor = (bytes: Uint8Array) => ({ oid: GOOGLE_RP_METADATA_OID, valu
 describe('gw_rp_metadata_bytes', () => {
   it('reads RelyingPartyMetadataBytes (#6.24) and the bare map alike', () => {
     const tagged = metadataBytes('Example Shop', 'Example IDV');
-    const bare = encodeCbor(new Map<string, unknown>([['schema_version', 'v1'], ['display', display('Example Shop')]]));
+    const bare = encodeCbor(
+      new Map<string, unknown>([
+        ['schema_version', 'v1'],
+        ['display', display('Example Shop')],
+      ]),
+    );
     expect(parseGoogleRpMetadata(b64u(tagged)).metadata).toEqual({
       schema_version: 'v1',
       display: { display_name: 'Example Shop', logo_uri: 'https://shop.example/logo.png', privacy_policy_uri: 'https://shop.example/privacy' },
@@ -41,7 +54,19 @@ describe('gw_rp_metadata_bytes', () => {
   });
 
   it('refuses what is not RelyingPartyMetadata, with INVALID_ARGUMENT', () => {
-    for (const bad of ['', b64u(encodeCbor([1, 2])), b64u(encodeCbor(new Map([['schema_version', 'v1']]))), b64u(encodeCbor(new Map<string, unknown>([['schema_version', 'v1'], ['display', new Map([['display_name', 1]])]])))]) {
+    for (const bad of [
+      '',
+      b64u(encodeCbor([1, 2])),
+      b64u(encodeCbor(new Map([['schema_version', 'v1']]))),
+      b64u(
+        encodeCbor(
+          new Map<string, unknown>([
+            ['schema_version', 'v1'],
+            ['display', new Map([['display_name', 1]])],
+          ]),
+        ),
+      ),
+    ]) {
       expect(() => parseGoogleRpMetadata(bad)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     }
   });
@@ -74,7 +99,12 @@ describe('the service at start (KAKUNIN_GOOGLE_RP_METADATA)', () => {
     writeFileSync(join(dir, 'google.key.pem'), signed.keyPem);
     const { logger, lines } = capturingLogger('info');
     const svc = await runDemo(['--port', String(await freePort())], {
-      env: { KAKUNIN_VERIFIER_EXTRA_CERT_FILES: join(dir, 'google.pem'), KAKUNIN_VERIFIER_EXTRA_KEY_FILES: join(dir, 'google.key.pem'), KAKUNIN_GOOGLE_RP_METADATA: metadata, KAKUNIN_REVOCATION: 'off' },
+      env: {
+        KAKUNIN_VERIFIER_EXTRA_CERT_FILES: join(dir, 'google.pem'),
+        KAKUNIN_VERIFIER_EXTRA_KEY_FILES: join(dir, 'google.key.pem'),
+        KAKUNIN_GOOGLE_RP_METADATA: metadata,
+        KAKUNIN_REVOCATION: 'off',
+      },
       quiet: true,
       logger,
     });
@@ -118,7 +148,9 @@ describe('gw_rp_metadata_bytes in the signed request (KAKUNIN_GOOGLE_RP_METADATA
     });
     try {
       const post = (path: string, body?: unknown) =>
-        fetch(`${svc.url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<Record<string, any>>);
+        fetch(`${svc.url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+          (r) => r.json() as Promise<Record<string, any>>,
+        );
       const v = await post('/v1/verifications', { purpose: 'age_over' });
       const { dcapi } = await post(`/v1/verifications/${v.id}/dcapi-request`);
       return (dcapi.digital.requests as { protocol: string; data: Record<string, any> }[]).find((r) => r.protocol.startsWith('openid4vp'))!;

@@ -38,8 +38,14 @@ describe('signCompactJws', () => {
     }
   });
 
-  it('refuses a key that is not the alg\'s (an ES256 header with a P-384 key, EdDSA with P-256, ES256 with Ed25519)', () => {
-    for (const [alg, key] of [['ES256', keys.ES384], ['ES384', keys.ES256], ['ES512', keys.ES256], ['EdDSA', keys.ES256], ['ES256', keys.EdDSA]] as const) {
+  it("refuses a key that is not the alg's (an ES256 header with a P-384 key, EdDSA with P-256, ES256 with Ed25519)", () => {
+    for (const [alg, key] of [
+      ['ES256', keys.ES384],
+      ['ES384', keys.ES256],
+      ['ES512', keys.ES256],
+      ['EdDSA', keys.ES256],
+      ['ES256', keys.EdDSA],
+    ] as const) {
       expect(() => signCompactJws({ alg }, 'x', key), alg).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
     }
   });

@@ -86,7 +86,15 @@ describe('verifier_info in a single-signed request', () => {
   it('is a claim of the signed request object, and absent unless configured', async () => {
     const w = await world();
     const make = (verifierInfo?: (typeof REGISTRATION)[]) =>
-      createDigitalCredentialRequest({ request: AGE_AND_RESIDENCE, origin: ORIGIN, identity: w.identity, ...(verifierInfo ? { verifierInfo } : {}), protocols: ['openid4vp-v1-signed'], at: w.at, store: w.store });
+      createDigitalCredentialRequest({
+        request: AGE_AND_RESIDENCE,
+        origin: ORIGIN,
+        identity: w.identity,
+        ...(verifierInfo ? { verifierInfo } : {}),
+        protocols: ['openid4vp-v1-signed'],
+        at: w.at,
+        store: w.store,
+      });
     const claimsOf = (r: Awaited<ReturnType<typeof make>>) => decode(String(r.credentialRequestOptions.digital.requests[0].data.request).split('.')[1]);
     expect(claimsOf(await make([REGISTRATION])).verifier_info).toEqual([REGISTRATION]);
     expect(claimsOf(await make())).not.toHaveProperty('verifier_info');
@@ -99,7 +107,16 @@ describe('Google Wallet relying-party metadata in the request (googleRpMetadata)
     const ecosystem = await createDevelopmentIdentity('ecosystem.example', w.at);
     const googleRpMetadata = 'oWpzY2hlbWFfdmVyc2lvbmJ2MQ';
     const make = (protocol: 'openid4vp-v1-signed' | 'openid4vp-v1-multisigned' | 'openid4vp-v1-unsigned') =>
-      createDigitalCredentialRequest({ request: AGE_AND_RESIDENCE, origin: ORIGIN, identity: w.identity, additionalIdentities: [ecosystem], googleRpMetadata, protocols: [protocol], at: w.at, store: w.store });
+      createDigitalCredentialRequest({
+        request: AGE_AND_RESIDENCE,
+        origin: ORIGIN,
+        identity: w.identity,
+        additionalIdentities: [ecosystem],
+        googleRpMetadata,
+        protocols: [protocol],
+        at: w.at,
+        store: w.store,
+      });
     const signed = (await make('openid4vp-v1-signed')).credentialRequestOptions.digital.requests[0].data;
     expect(decode(String(signed.request).split('.')[1]).client_metadata.gw_rp_metadata_bytes).toBe(googleRpMetadata);
     const multi = (await make('openid4vp-v1-multisigned')).credentialRequestOptions.digital.requests[0].data as unknown as GeneralJWS;

@@ -33,8 +33,7 @@ function annexC(plat: 'android' | 'ios') {
 }
 
 const codes = (r: { errors: { code: string }[] }) => r.errors.map((e) => e.code);
-const check = (r: { documents: { checks: { check: string; status: string }[] }[] }, name: string) =>
-  r.documents[0].checks.find((c) => c.check === name)?.status;
+const check = (r: { documents: { checks: { check: string; status: string }[] }[] }, name: string) => r.documents[0].checks.find((c) => c.check === name)?.status;
 
 describe('Annex C real captures, end to end', () => {
   it('Android (Multipaz test mDL over Chrome) is valid', async () => {
@@ -111,7 +110,12 @@ describe('Annex C real captures, end to end', () => {
 describe('OpenID4VP over the DC API capture (Multipaz)', () => {
   it('the vp_token DeviceResponse verifies with its OpenID4VPDCAPIHandover transcript', () => {
     const deviceResponse = new Uint8Array(Buffer.from(vectorText(DIR, 'oid4vp_dcapi_vp_token.b64u'), 'base64url'));
-    const r = verifyPresentations([{ credentialId: 'mdl', deviceResponse }], vector(DIR, 'oid4vp_dcapi_sessionTranscript.cbor'), { trust: multipaz(), at: new Date('2025-08-20T12:00:00Z') }, 'openid4vp-dcapi');
+    const r = verifyPresentations(
+      [{ credentialId: 'mdl', deviceResponse }],
+      vector(DIR, 'oid4vp_dcapi_sessionTranscript.cbor'),
+      { trust: multipaz(), at: new Date('2025-08-20T12:00:00Z') },
+      'openid4vp-dcapi',
+    );
     expect(codes(r)).toEqual([]);
     expect(r.valid).toBe(true);
     expect(r.credentialIds).toEqual(['mdl']);

@@ -71,7 +71,16 @@ describe('DCQL', () => {
   });
   it('optional elements become claim_sets, preferred first', () => {
     const q = toDcqlQuery({
-      documents: [{ id: 'x', docType: 'd', elements: [{ nameSpace: 'n', elementIdentifier: 'a' }, { nameSpace: 'n', elementIdentifier: 'b', optional: true }] }],
+      documents: [
+        {
+          id: 'x',
+          docType: 'd',
+          elements: [
+            { nameSpace: 'n', elementIdentifier: 'a' },
+            { nameSpace: 'n', elementIdentifier: 'b', optional: true },
+          ],
+        },
+      ],
     });
     expect(q.credentials[0].claim_sets).toEqual([['c0', 'c1'], ['c0']]);
     expect(q.credential_sets).toBeUndefined();

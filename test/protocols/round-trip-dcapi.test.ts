@@ -175,7 +175,10 @@ describe('DC API round trips with the sandbox wallet', () => {
     expect(JSON.parse(Buffer.from(String(signed.request).split('.')[1], 'base64url').toString()).nonce).not.toBe(unsigned.nonce);
     const toSigned = (await answerOpenID4VPOverDcApi(w.wallet(), 'openid4vp-v1-signed', signed, ORIGIN)) as Record<string, unknown>;
     const toUnsigned = (await answerOpenID4VPOverDcApi(w.wallet(), 'openid4vp-v1-unsigned', unsigned, ORIGIN)) as Record<string, unknown>;
-    for (const [answer, label] of [[toSigned, 'openid4vp-v1-unsigned'], [toUnsigned, 'openid4vp-v1-signed']] as const) {
+    for (const [answer, label] of [
+      [toSigned, 'openid4vp-v1-unsigned'],
+      [toUnsigned, 'openid4vp-v1-signed'],
+    ] as const) {
       await expect(receiveDigitalCredentialResponse({ ...base, id: both.id, response: { ...answer, protocol: label } })).rejects.toMatchObject({ code: 'PROTOCOL_MISMATCH' });
     }
     // An OpenID4VP answer labelled org-iso-mdoc, and the other way round.
@@ -203,7 +206,9 @@ describe('DC API round trips with the sandbox wallet', () => {
     await expect(receiveDigitalCredentialResponse({ ...base, response: 'not json' })).rejects.toMatchObject({ code: 'RESPONSE_MALFORMED' });
     await expect(receiveDigitalCredentialResponse({ ...base, response: { protocol: 'org-iso-mdoc', data: { response: 'AAAA' } } })).rejects.toMatchObject({ code: 'RESPONSE_MALFORMED' });
     await expect(receiveDigitalCredentialResponse({ ...base, response: { protocol: 'openid4vp-v1-signed', data: { response: 'a.b.c.d.e' } } })).rejects.toMatchObject({ code: 'PROTOCOL_UNSUPPORTED' });
-    await expect(receiveDigitalCredentialResponse({ ...base, response: { protocol: 'org-iso-mdoc', data: { response: 'A'.repeat(100) } }, maxResponseBytes: 50 })).rejects.toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
+    await expect(receiveDigitalCredentialResponse({ ...base, response: { protocol: 'org-iso-mdoc', data: { response: 'A'.repeat(100) } }, maxResponseBytes: 50 })).rejects.toMatchObject({
+      code: 'RESPONSE_TOO_LARGE',
+    });
     await expect(receiveDigitalCredentialResponse({ ...base, id: 'nope', response: {} })).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
     expect(w.store.size).toBe(1);
     const good = await answerAnnexC(w.wallet(), offered(req, 'org-iso-mdoc') as any, ORIGIN);

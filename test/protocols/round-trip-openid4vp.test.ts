@@ -48,7 +48,15 @@ describe('OpenID4VP redirect / QR round trips', () => {
 
   it('request_uri_method=post (§5.10): the wallet POSTs a wallet_nonce and gets it back in a request object signed for it; one without it is refused', async () => {
     const w = await world();
-    const req = await createOpenID4VPRequest({ request: AGE_AND_RESIDENCE, identity: w.identity, requestUri: (id) => `${BASE}/request/${id}`, responseUri: (id) => `${BASE}/response/${id}`, at: w.at, store: w.store, requestUriMethod: 'post' });
+    const req = await createOpenID4VPRequest({
+      request: AGE_AND_RESIDENCE,
+      identity: w.identity,
+      requestUri: (id) => `${BASE}/request/${id}`,
+      responseUri: (id) => `${BASE}/response/${id}`,
+      at: w.at,
+      store: w.store,
+      requestUriMethod: 'post',
+    });
     expect(new URL(req.walletUrl).searchParams.get('request_uri_method')).toBe('post');
     const nonces: (string | undefined)[] = [];
     const posting = async (uri: string, walletNonce?: string) => {
@@ -60,7 +68,15 @@ describe('OpenID4VP redirect / QR round trips', () => {
     const r = await receiveDirectPost({ id: req.id, body: posted.body, store: w.store, trust: w.trust, at: w.at });
     expect(r.valid).toBe(true);
     // A request object without the wallet's nonce (fetched by GET, or replayed from another wallet) is refused.
-    const other = await createOpenID4VPRequest({ request: AGE_AND_RESIDENCE, identity: w.identity, requestUri: (id) => `${BASE}/request/${id}`, responseUri: (id) => `${BASE}/response/${id}`, at: w.at, store: w.store, requestUriMethod: 'post' });
+    const other = await createOpenID4VPRequest({
+      request: AGE_AND_RESIDENCE,
+      identity: w.identity,
+      requestUri: (id) => `${BASE}/request/${id}`,
+      responseUri: (id) => `${BASE}/response/${id}`,
+      at: w.at,
+      store: w.store,
+      requestUriMethod: 'post',
+    });
     await expect(answerOpenID4VPRedirect(w.wallet(), other.walletUrl, fetcher(w))).rejects.toThrow(/wallet_nonce/);
   });
 

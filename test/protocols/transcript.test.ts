@@ -71,9 +71,7 @@ describe('OpenID4VPHandover (redirect, B.2.6.1)', () => {
     expect(hex(openID4VPSessionTranscript(input))).toBe(spec.redirect.SessionTranscript_hex);
   });
   it('equals the base64 pinned by the OIDF conformance suite', () => {
-    expect(Buffer.from(openID4VPSessionTranscript(input)).toString('base64')).toBe(
-      'g/b2gnFPcGVuSUQ0VlBIYW5kb3ZlclggBIvAU8AEQq+bju1JTO/dnZUkDSVLBGsRtoATciqtOKw=',
-    );
+    expect(Buffer.from(openID4VPSessionTranscript(input)).toString('base64')).toBe('g/b2gnFPcGVuSUQ0VlBIYW5kb3ZlclggBIvAU8AEQq+bju1JTO/dnZUkDSVLBGsRtoATciqtOKw=');
   });
   it('any changed input changes the transcript', () => {
     const base = hex(openID4VPSessionTranscript(input));

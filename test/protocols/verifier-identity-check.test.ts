@@ -28,12 +28,14 @@ describe('checkVerifierIdentity', () => {
     const late = new Date(T0.getTime() - DAY + 355 * DAY);
     const check = await checkVerifierIdentity(id, { now: late, host: 'shop.example' });
     expect(check.problems).toEqual([]);
-    expect(check.warnings).toEqual([expect.stringContaining('expires on 2027-11-24T00:00:00.000Z (in 10 days)'), expect.stringContaining('not this service\'s host shop.example')]);
+    expect(check.warnings).toEqual([expect.stringContaining('expires on 2027-11-24T00:00:00.000Z (in 10 days)'), expect.stringContaining("not this service's host shop.example")]);
   });
 
   it('refuses an expired or not yet valid certificate, and a chain whose links do not verify', async () => {
     const id = await createDevelopmentIdentity('verify.example', T0);
-    expect((await checkVerifierIdentity(id, { now: new Date(T0.getTime() + 400 * DAY), host: 'verify.example' })).problems).toEqual([expect.stringMatching(/^the verifier certificate .* expired on 2027-11-24T00:00:00.000Z/)]);
+    expect((await checkVerifierIdentity(id, { now: new Date(T0.getTime() + 400 * DAY), host: 'verify.example' })).problems).toEqual([
+      expect.stringMatching(/^the verifier certificate .* expired on 2027-11-24T00:00:00.000Z/),
+    ]);
     expect((await checkVerifierIdentity(id, { now: new Date(T0.getTime() - 2 * DAY), host: 'verify.example' })).problems).toEqual([expect.stringMatching(/is not valid before/)]);
     const other = await createDevelopmentIdentity('other.example', T0);
     const broken = { ...id, x5chain: [...id.x5chain, other.rootDer] };
@@ -60,7 +62,10 @@ describe('the service at start', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kakunin-vid-'));
     writeFileSync(join(dir, 'cert.pem'), past.leafPem);
     writeFileSync(join(dir, 'key.pem'), past.keyPem);
-    const start = runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef01-QwErTyUiOpAsD', '--verifier-cert', join(dir, 'cert.pem'), '--verifier-key', join(dir, 'key.pem'), '--revocation', 'off'], { env: {}, logger: createLogger('silent') });
+    const start = runServe(
+      ['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef01-QwErTyUiOpAsD', '--verifier-cert', join(dir, 'cert.pem'), '--verifier-key', join(dir, 'key.pem'), '--revocation', 'off'],
+      { env: {}, logger: createLogger('silent') },
+    );
     await expect(start).rejects.toThrow(/KAKUNIN_VERIFIER_CERT_FILE \(--verifier-cert\) .*cert\.pem: the verifier certificate .* expired on/);
   });
 
@@ -79,7 +84,7 @@ describe('the service at start', () => {
     );
   });
 
-  it('exports the certificate\'s expiry as a metric an alert can watch', async () => {
+  it("exports the certificate's expiry as a metric an alert can watch", async () => {
     const svc = await runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef01-QwErTyUiOpAsD', '--revocation', 'off'], { env: {}, logger: createLogger('silent') });
     try {
       const text = await (await fetch(`${svc.url}/metrics`)).text();

@@ -178,4 +178,3 @@ describe('Annex D EMacKey and deviceMac through the verification core', () => {
     expect(result.errors.map((e) => e.code)).toContain('DEVICE_AUTH_INVALID');
   });
 });
-

@@ -4,16 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hkdfSync } from 'node:crypto';
-import {
-  bleChunks,
-  bleIdent,
-  parseQrEngagement,
-  GattMessageTransport,
-  parseDeviceEngagement,
-  readMdoc,
-  READER_GATT,
-  type BleRetrieval,
-} from '../../src/protocols/proximity/index.js';
+import { bleChunks, bleIdent, parseQrEngagement, GattMessageTransport, parseDeviceEngagement, readMdoc, READER_GATT, type BleRetrieval } from '../../src/protocols/proximity/index.js';
 import { openBleCentralClient } from '../../src/runtime/proximity/ble-central-client.js';
 import { openBlePeripheralServer } from '../../src/runtime/proximity/ble-peripheral-server.js';
 import { SandboxProximityHolder } from '../../src/sandbox/holder-proximity.js';
@@ -25,9 +16,7 @@ beforeAll(async () => {
   fx = await makeFixtures();
 });
 
-const annexDEngagement = parseDeviceEngagement(
-  hex('iso18013-5-annexD-multipaz/device_engagement.hex'),
-);
+const annexDEngagement = parseDeviceEngagement(hex('iso18013-5-annexD-multipaz/device_engagement.hex'));
 
 describe('BLE framing and Ident', () => {
   it('splits into MTU-4 byte chunks with 01 (more) / 00 (last) headers', () => {

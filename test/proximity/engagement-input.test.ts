@@ -38,24 +38,89 @@ describe('DeviceEngagement rejects what it must', () => {
   const key = embedBytes(coseKey);
 
   it('a well-formed engagement built the same way parses (so each case below fails for its own reason)', () => {
-    expect(parseDeviceEngagement(de(new Map<number, unknown>([[0, '1.0'], [1, [1, key]]]))).version).toBe('1.0');
+    expect(
+      parseDeviceEngagement(
+        de(
+          new Map<number, unknown>([
+            [0, '1.0'],
+            [1, [1, key]],
+          ]),
+        ),
+      ).version,
+    ).toBe('1.0');
   });
 
   it.each([
     ['not CBOR', Uint8Array.of(0xff), /well-formed/],
     ['not a map', encodeCbor([1, 2]), /expected map/],
-    ['version 2.0', de(new Map<number, unknown>([[0, '2.0'], [1, [1, key]]])), /unsupported version "2.0"/],
-    ['cipher suite 2', de(new Map<number, unknown>([[0, '1.0'], [1, [2, key]]])), /cipher suite 2/],
-    ['EDeviceKey not tag 24', de(new Map<number, unknown>([[0, '1.0'], [1, [1, coseKey]]])), /must be tag 24/],
+    [
+      'version 2.0',
+      de(
+        new Map<number, unknown>([
+          [0, '2.0'],
+          [1, [1, key]],
+        ]),
+      ),
+      /unsupported version "2.0"/,
+    ],
+    [
+      'cipher suite 2',
+      de(
+        new Map<number, unknown>([
+          [0, '1.0'],
+          [1, [2, key]],
+        ]),
+      ),
+      /cipher suite 2/,
+    ],
+    [
+      'EDeviceKey not tag 24',
+      de(
+        new Map<number, unknown>([
+          [0, '1.0'],
+          [1, [1, coseKey]],
+        ]),
+      ),
+      /must be tag 24/,
+    ],
     ['no Security', de(new Map<number, unknown>([[0, '1.0']])), /Security/],
-    ['BLE central mode without UUID', de(new Map<number, unknown>([[0, '1.0'], [1, [1, key]], [2, [[2, 1, new Map([[1, true]])]]]])), /without its UUID/],
+    [
+      'BLE central mode without UUID',
+      de(
+        new Map<number, unknown>([
+          [0, '1.0'],
+          [1, [1, key]],
+          [2, [[2, 1, new Map([[1, true]])]]],
+        ]),
+      ),
+      /without its UUID/,
+    ],
   ])('%s: ENGAGEMENT_INVALID', (_name, bytes, message) => {
     expect(code(() => parseDeviceEngagement(bytes))).toBe('ENGAGEMENT_INVALID');
     expect(() => parseDeviceEngagement(bytes)).toThrow(message);
   });
 
   it('keeps unknown retrieval methods out without failing (a newer wallet)', () => {
-    const bytes = de(new Map<number, unknown>([[0, '1.1'], [1, [1, key]], [2, [[9, 1, new Map()], [2, 1, new Map<number, unknown>([[1, true], [11, new Uint8Array(16)]])]]]]));
+    const bytes = de(
+      new Map<number, unknown>([
+        [0, '1.1'],
+        [1, [1, key]],
+        [
+          2,
+          [
+            [9, 1, new Map()],
+            [
+              2,
+              1,
+              new Map<number, unknown>([
+                [1, true],
+                [11, new Uint8Array(16)],
+              ]),
+            ],
+          ],
+        ],
+      ]),
+    );
     expect(parseDeviceEngagement(bytes).retrievalMethods.map((m) => m.type)).toEqual(['ble']);
   });
 

@@ -81,9 +81,9 @@ describe('NFC engagement and data transfer against the sandbox card', () => {
     const card = new SandboxNfcCard(holder, { sessionTimeoutMs: 5000 });
     const tag = await readTagEngagement(card);
     const transport = new NfcSessionTransport(card, { onClose: () => card.remove() });
-    await expect(
-      readMdoc({ engagement: parseNfcEngagement(tag.handoverSelect, null), transport, timeoutMs: 200, requests: AGE_OVER_20, verify: { trust: fx.trust, at: AT } }),
-    ).rejects.toMatchObject({ code: 'SESSION_TIMEOUT' });
+    await expect(readMdoc({ engagement: parseNfcEngagement(tag.handoverSelect, null), transport, timeoutMs: 200, requests: AGE_OVER_20, verify: { trust: fx.trust, at: AT } })).rejects.toMatchObject({
+      code: 'SESSION_TIMEOUT',
+    });
     expect(transport.closed).toBe(true);
     expect((await card.served)!.end).toBe('transport-closed');
   });

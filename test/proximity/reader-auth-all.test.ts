@@ -23,7 +23,10 @@ const TWO_DOCS: ItemsRequest[] = [
   { docType: 'org.iso.23220.1.jp.mnc', nameSpaces: { 'org.iso.23220.1': { age_over_20: false } } },
   { docType: 'org.iso.18013.5.1.mDL', nameSpaces: { 'org.iso.18013.5.1': { age_over_21: false } } },
 ];
-const SECOND_EDITION = new Map<number, unknown>([[5, []], [6, new Map([[3, true]])]]);
+const SECOND_EDITION = new Map<number, unknown>([
+  [5, []],
+  [6, new Map([[3, true]])],
+]);
 const TRANSCRIPT = encodeCbor([null, null, ['test-handover']]);
 
 let fx: Fixtures;
@@ -83,7 +86,19 @@ describe('DeviceRequestInfo (second edition): which DocRequests together answer'
     const request = decodeCbor(bytes) as Map<string, unknown>;
     expect([...request.keys()]).toEqual(['version', 'docRequests', 'deviceRequestInfo', 'readerAuthAll']);
     // Built independently: {"useCases": [{"mandatory": true, "documentSets": [[0], [1]]}]}.
-    const infoBytes = encodeCbor(new Map([['useCases', [new Map<string, unknown>([['mandatory', true], ['documentSets', [[0], [1]]]])]]]));
+    const infoBytes = encodeCbor(
+      new Map([
+        [
+          'useCases',
+          [
+            new Map<string, unknown>([
+              ['mandatory', true],
+              ['documentSets', [[0], [1]]],
+            ]),
+          ],
+        ],
+      ]),
+    );
     expect(Buffer.from(encodeCbor(request.get('deviceRequestInfo'))).toString('hex')).toBe(Buffer.from(encodeCbor(new Tagged(24, infoBytes))).toString('hex'));
     const expected = encodeCbor(
       new Tagged(24, encodeCbor(['ReaderAuthenticationAll', decodeCbor(TRANSCRIPT), TWO_DOCS.map((r) => new Tagged(24, encodeItemsRequest(r).bytes)), new Tagged(24, infoBytes)])),
@@ -99,12 +114,48 @@ describe('DeviceRequestInfo (second edition): which DocRequests together answer'
     const bytes = buildDeviceRequest(TWO_DOCS, TRANSCRIPT, fx.reader, '1.1', { readerAuthAll: true, deviceRequestInfo: INFO });
     const request = decodeCbor(bytes) as Map<string, unknown>;
     const swapped = new Map(request);
-    swapped.set('deviceRequestInfo', new Tagged(24, encodeCbor(new Map([['useCases', [new Map<string, unknown>([['mandatory', true], ['documentSets', [[1], [0]]]])]]]))));
+    swapped.set(
+      'deviceRequestInfo',
+      new Tagged(
+        24,
+        encodeCbor(
+          new Map([
+            [
+              'useCases',
+              [
+                new Map<string, unknown>([
+                  ['mandatory', true],
+                  ['documentSets', [[1], [0]]],
+                ]),
+              ],
+            ],
+          ]),
+        ),
+      ),
+    );
     expect(() => verifyReaderAuthAll(parseDeviceRequest(encodeCbor(swapped)), TRANSCRIPT)).toThrow(/does not verify/);
     expect(() => buildDeviceRequest(TWO_DOCS, TRANSCRIPT, fx.reader, '1.0', { deviceRequestInfo: INFO })).toThrow(/deviceRequestInfo needs DeviceRequest version 1.1/);
     for (const bad of [[[2]], [[-1]], [['0']]]) {
       const m = new Map(request);
-      m.set('deviceRequestInfo', new Tagged(24, encodeCbor(new Map([['useCases', [new Map<string, unknown>([['mandatory', true], ['documentSets', bad]])]]]))));
+      m.set(
+        'deviceRequestInfo',
+        new Tagged(
+          24,
+          encodeCbor(
+            new Map([
+              [
+                'useCases',
+                [
+                  new Map<string, unknown>([
+                    ['mandatory', true],
+                    ['documentSets', bad],
+                  ]),
+                ],
+              ],
+            ]),
+          ),
+        ),
+      );
       expect(() => parseDeviceRequest(encodeCbor(m))).toThrow(expect.objectContaining({ code: 'SESSION_MESSAGE_INVALID' }));
     }
   });

@@ -72,7 +72,12 @@ describe('in-person age check over loopback', () => {
   });
 
   it('a v1.1 engagement with extra keys keeps its bytes and verifies', async () => {
-    const wallet = holder({ extraEngagementKeys: new Map<number, unknown>([[5, [[1, 1, 'https://example.jp']]], [6, new Map([[2, true]])]]) });
+    const wallet = holder({
+      extraEngagementKeys: new Map<number, unknown>([
+        [5, [[1, 1, 'https://example.jp']]],
+        [6, new Map([[2, true]])],
+      ]),
+    });
     const engagement = parseQrEngagement(wallet.qrEngagement());
     expect(engagement.deviceEngagement.version).toBe('1.1');
     expect([...engagement.deviceEngagement.extra.keys()]).toEqual([5, 6]);

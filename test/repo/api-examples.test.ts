@@ -74,7 +74,7 @@ process.exit(0);
     const problems = checkExamples(packageEntries(FIXTURE), join(FIXTURE, 'tsconfig.json'));
     expect(problems.map((p) => `${p.symbol}: ${p.message}`)).toEqual([
       'fixture Plain: exported class without an @example',
-      "fixture triple (example 2): @example without a ```ts block",
+      'fixture triple (example 2): @example without a ```ts block',
       expect.stringMatching(/^fixture half: line 2: TS2345 Argument of type 'string' is not assignable to parameter of type 'number'/),
       "fixture triple (example 1): imports '../src/index.js': an example imports only the package's public names (fixture) and node: modules",
       "fixture triple (example 1): does not import triple from 'fixture'",

@@ -26,11 +26,31 @@ describe('the public-surface check', () => {
   it('the naming rules catch a noun for a function, an ...Input, a namespace field, an export renamed on the way out, one name for two declarations', () => {
     const ex = (name: string, kind: string, declaredIn: string, declaredAs = name) => ({ name, kind, shape: '', declaredAs, declaredIn });
     const surfaces: EntrySurface[] = [
-      { entry: 'kakunin', reachable: [], forgotten: [], exports: [ex('verifyDeviceResponse', 'function', 'src/mdoc/verify.ts'), ex('VicalImportOptions', 'interface', 'src/runtime/vical-import.ts', 'ImportOptions'), ex('KeyAuthorizations', 'interface', 'src/mdoc/mso.ts'), { ...ex('ElementRef', 'interface', 'src/policy/purpose.ts'), shape: 'namespace: string\nidentifier: string' }] },
-      { entry: 'kakunin/sandbox', reachable: [], forgotten: [], exports: [ex('mdlElements', 'function', 'src/sandbox/issuer-documents.ts'), ex('creates', 'function', 'src/sandbox/x.ts'), ex('ValidityInfoInput', 'interface', 'src/sandbox/issuer.ts'), ex('KeyAuthorizations', 'interface', 'src/sandbox/issuer.ts')] },
+      {
+        entry: 'kakunin',
+        reachable: [],
+        forgotten: [],
+        exports: [
+          ex('verifyDeviceResponse', 'function', 'src/mdoc/verify.ts'),
+          ex('VicalImportOptions', 'interface', 'src/runtime/vical-import.ts', 'ImportOptions'),
+          ex('KeyAuthorizations', 'interface', 'src/mdoc/mso.ts'),
+          { ...ex('ElementRef', 'interface', 'src/policy/purpose.ts'), shape: 'namespace: string\nidentifier: string' },
+        ],
+      },
+      {
+        entry: 'kakunin/sandbox',
+        reachable: [],
+        forgotten: [],
+        exports: [
+          ex('mdlElements', 'function', 'src/sandbox/issuer-documents.ts'),
+          ex('creates', 'function', 'src/sandbox/x.ts'),
+          ex('ValidityInfoInput', 'interface', 'src/sandbox/issuer.ts'),
+          ex('KeyAuthorizations', 'interface', 'src/sandbox/issuer.ts'),
+        ],
+      },
     ];
     expect(namingProblems(surfaces)).toEqual([
-      'kakunin: VicalImportOptions is exported under another name than its declaration\'s (ImportOptions in src/runtime/vical-import.ts): rename the declaration',
+      "kakunin: VicalImportOptions is exported under another name than its declaration's (ImportOptions in src/runtime/vical-import.ts): rename the declaration",
       "kakunin: ElementRef has a field 'namespace': ISO 18013-5 names them nameSpace(s) and elementIdentifier",
       'kakunin/sandbox: mdlElements is a function whose name does not start with a verb (answer, build, calculate, compute, create, decode, draw, encode, generate, get, import, issue, load, open, parse, read, receive, reduce, run, verify)',
       'kakunin/sandbox: creates is a function whose name does not start with a verb (answer, build, calculate, compute, create, decode, draw, encode, generate, get, import, issue, load, open, parse, read, receive, reduce, run, verify)',

@@ -26,9 +26,7 @@ describe('dependency-cruiser rules', () => {
       timeout: 60_000,
     });
     const violations = (JSON.parse(r.stdout) as { summary: { violations: Violation[] } }).summary.violations;
-    const found = violations
-      .map((v) => `${v.rule.name}: ${v.from} -> ${v.to.replace(/^.*node_modules\/((@[^/]+\/)?[^/]+)\/.*$/, '$1')}`)
-      .sort();
+    const found = violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to.replace(/^.*node_modules\/((@[^/]+\/)?[^/]+)\/.*$/, '$1')}`).sort();
     expect(found).toEqual(
       [
         'layer-mdoc-downwards-only: src/mdoc/verify.ts -> src/service/app.ts',

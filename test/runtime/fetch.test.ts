@@ -78,7 +78,19 @@ describe('SSRF guard', () => {
   it('the refresher records a blocked URL as an error, never as a list', async () => {
     const lists = new RevocationLists({ trust: new TrustStore([]), unavailablePolicy: 'fail' });
     const refresher = new TrustRefresher({ lists, now: () => new Date('2026-06-01T00:00:00Z'), intervalMs: 1000 });
-    lists.checkMsoStatus(new Map([['status_list', new Map<string, unknown>([['idx', 0], ['uri', `${server.base}/ok`]])]]), new Date('2026-06-01T00:00:00Z'), new Uint8Array(0));
+    lists.checkMsoStatus(
+      new Map([
+        [
+          'status_list',
+          new Map<string, unknown>([
+            ['idx', 0],
+            ['uri', `${server.base}/ok`],
+          ]),
+        ],
+      ]),
+      new Date('2026-06-01T00:00:00Z'),
+      new Uint8Array(0),
+    );
     const [r] = await refresher.refreshOnce();
     expect(r).toMatchObject({ ok: false, code: 'FETCH_BLOCKED' });
     expect(lists.metrics(new Date('2026-06-01T00:00:00Z'))[0]).toMatchObject({ usable: false, lastError: { code: 'FETCH_BLOCKED' } });

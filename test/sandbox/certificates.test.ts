@@ -2,14 +2,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  createDocumentSigner,
-  createIaca,
-  createIntermediateCa,
-  OID_MDL_DS_EKU,
-  buildX5chain,
-  type SandboxCurve,
-} from '../../src/sandbox/index.js';
+import { createDocumentSigner, createIaca, createIntermediateCa, OID_MDL_DS_EKU, buildX5chain, type SandboxCurve } from '../../src/sandbox/index.js';
 
 const NOT_BEFORE = new Date('2025-01-01T00:00:00Z');
 const NOT_AFTER = new Date('2034-01-01T00:00:00Z');

@@ -4,16 +4,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cborHead, concat, decodeCbor, type EncodedCbor, encodeCbor, Tagged } from '../../src/cbor/index.js';
 import { coseKeyToKeyObject, parseCoseMac0, parseCoseSign1, verifyCoseMac0, verifyCoseSign1 } from '../../src/cose/index.js';
-import {
-  createDeviceResponse,
-  MNC_DOCTYPE,
-  MNC_JP_NS,
-  MNC_NS,
-  encodeDeviceAuthenticationBytes,
-  computeEMacKey,
-  createDetachedMac0,
-  type IssuedMdoc,
-} from '../../src/sandbox/index.js';
+import { createDeviceResponse, MNC_DOCTYPE, MNC_JP_NS, MNC_NS, encodeDeviceAuthenticationBytes, computeEMacKey, createDetachedMac0, type IssuedMdoc } from '../../src/sandbox/index.js';
 import { issueSample, sandboxIssuer } from '../helpers/sandbox-issuer.js';
 
 type M = Map<unknown, unknown>;
@@ -37,7 +28,10 @@ beforeAll(async () => {
 
 describe('sandbox DeviceResponse', () => {
   it('has version, documents and status, and discloses only the selected elements, bytes unchanged', () => {
-    const bytes = createDeviceResponse({ sessionTranscript: TRANSCRIPT, documents: [{ mdoc, disclose: { [MNC_NS]: ['age_over_20'], [MNC_JP_NS]: ['local_gov_code_unicode'] }, deviceAuth: { kind: 'signature' } }] });
+    const bytes = createDeviceResponse({
+      sessionTranscript: TRANSCRIPT,
+      documents: [{ mdoc, disclose: { [MNC_NS]: ['age_over_20'], [MNC_JP_NS]: ['local_gov_code_unicode'] }, deviceAuth: { kind: 'signature' } }],
+    });
     const response = decodeCbor(bytes) as M;
     expect(response.get('version')).toBe('1.0');
     expect(response.get('status')).toBe(0);
@@ -93,7 +87,7 @@ describe('sandbox DeviceResponse', () => {
     expect(r.get('documentErrors')).toEqual([new Map([['org.iso.18013.5.1.mDL', 0]])]);
 
     const none = decodeCbor(createDeviceResponse({ sessionTranscript: TRANSCRIPT, documents: [{ mdoc, deviceAuth: { kind: 'none' } }] })) as M;
-    expect(((((none.get('documents') as M[])[0].get('deviceSigned') as M).get('deviceAuth')) as M).size).toBe(0);
+    expect((((none.get('documents') as M[])[0].get('deviceSigned') as M).get('deviceAuth') as M).size).toBe(0);
     const omitted = decodeCbor(createDeviceResponse({ sessionTranscript: TRANSCRIPT, documents: [{ mdoc, deviceAuth: { kind: 'signature' }, defects: { omitDeviceSigned: true } }] })) as M;
     expect((omitted.get('documents') as M[])[0].has('deviceSigned')).toBe(false);
 
@@ -144,7 +138,7 @@ describe('sandbox deviceMac against ISO 18013-5 Annex D', () => {
     expect(Buffer.from(ours[3] as Uint8Array).toString('hex')).toBe('e99521a85ad7891b806a07f8b5388a332d92c189a7bf293ee1f543405ae6824d');
     expect(Buffer.from(ours[0] as Uint8Array)).toEqual(Buffer.from((vectorMac as unknown[])[0] as Uint8Array));
     // The key the sandbox MACed with is the one the Annex D MSO names as deviceKey.
-    const issuerAuth = ((doc.get('issuerSigned') as M).get('issuerAuth')) as unknown[];
+    const issuerAuth = (doc.get('issuerSigned') as M).get('issuerAuth') as unknown[];
     const mso = decodeCbor((decodeCbor(issuerAuth[2] as Uint8Array) as EncodedCbor).bytes) as M;
     const msoKey = coseKeyToKeyObject((mso.get('deviceKeyInfo') as M).get('deviceKey'));
     expect(msoKey.export({ format: 'jwk' }).x).toBe(createPublicKey(deviceKey).export({ format: 'jwk' }).x);

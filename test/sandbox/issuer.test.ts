@@ -17,7 +17,6 @@ import {
 } from '../../src/sandbox/index.js';
 import { AT, MSO_VALIDITY, sandboxIssuer } from '../helpers/sandbox-issuer.js';
 
-
 type M = Map<unknown, unknown>;
 
 /** Verifies a COSE_Sign1 with node:crypto directly: Sig_structure written out byte by byte here,
@@ -26,7 +25,13 @@ function verifySign1(sign1: unknown[], publicKey: ReturnType<typeof createPublic
   const [protectedBytes, , payload, signature] = sign1 as [Uint8Array, M, Uint8Array | null, Uint8Array];
   const body = payload ?? detached!;
   const head = (major: number, n: number): Buffer =>
-    n < 24 ? Buffer.of((major << 5) | n) : n < 256 ? Buffer.of((major << 5) | 24, n) : n < 65536 ? Buffer.of((major << 5) | 25, n >> 8, n & 255) : Buffer.of((major << 5) | 26, n >>> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255);
+    n < 24
+      ? Buffer.of((major << 5) | n)
+      : n < 256
+        ? Buffer.of((major << 5) | 24, n)
+        : n < 65536
+          ? Buffer.of((major << 5) | 25, n >> 8, n & 255)
+          : Buffer.of((major << 5) | 26, n >>> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255);
   const tbs = Buffer.concat([Buffer.of(0x84), head(3, 10), Buffer.from('Signature1'), head(2, protectedBytes.length), protectedBytes, head(2, 0), head(2, body.length), body]);
   const alg = (decodeCbor(protectedBytes) as M).get(1);
   const hash = alg === -7 ? 'sha256' : alg === -35 ? 'sha384' : alg === -36 ? 'sha512' : null;
@@ -78,7 +83,7 @@ describe('sandbox issuer: My Number Card', () => {
         expect(Buffer.from(digests.get(ns)!.get(item.digestID)!)).toEqual(expected);
       }
     }
-    const birth = (decodeCbor((mdoc.items.get(MNC_NS)!.find((i) => i.elementIdentifier === 'birth_date')!.bytes).bytes) as M).get('elementValue');
+    const birth = (decodeCbor(mdoc.items.get(MNC_NS)!.find((i) => i.elementIdentifier === 'birth_date')!.bytes.bytes) as M).get('elementValue');
     expect(birth).toBeInstanceOf(FullDate);
     expect(String(birth)).toBe('1990-04-01');
   });
@@ -90,7 +95,7 @@ describe('sandbox issuer: My Number Card', () => {
     expect(unprotected.get(33)).toEqual(ds.der);
     expect(verifySign1(mdoc.issuerAuth, ds.keys.publicKey)).toBe(true);
     // The device key in the MSO is the holder's public key, P-256 by default.
-    const deviceKey = coseKeyToKeyObject(((msoOf(mdoc.issuerAuth).get('deviceKeyInfo') as M).get('deviceKey')));
+    const deviceKey = coseKeyToKeyObject((msoOf(mdoc.issuerAuth).get('deviceKeyInfo') as M).get('deviceKey'));
     expect(deviceKey.export({ format: 'jwk' })).toEqual(mdoc.devicePublicKey.export({ format: 'jwk' }));
     expect(deviceKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
   });
@@ -106,7 +111,10 @@ describe('sandbox issuer: keys and digest algorithms', () => {
     });
   }
 
-  for (const [name, hash] of [['SHA-384', 'sha384'], ['SHA-512', 'sha512']] as const) {
+  for (const [name, hash] of [
+    ['SHA-384', 'sha384'],
+    ['SHA-512', 'sha512'],
+  ] as const) {
     it(`digests with ${name}`, async () => {
       const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: createMdlElements(undefined, AT), signer: ds, validity: MSO_VALIDITY, digestAlgorithm: name });
       const mso = msoOf(mdoc.issuerAuth);
@@ -124,7 +132,15 @@ describe('sandbox issuer: keys and digest algorithms', () => {
       signer: ds,
       validity: MSO_VALIDITY,
       keyAuthorizations: { nameSpaces: ['org.iso.wallet'], dataElements: { 'org.iso.18013.5.1': ['age_over_18'] } },
-      status: new Map([['status_list', new Map<string, unknown>([['idx', 7], ['uri', 'https://sandbox.kakunin.invalid/sl']])]]),
+      status: new Map([
+        [
+          'status_list',
+          new Map<string, unknown>([
+            ['idx', 7],
+            ['uri', 'https://sandbox.kakunin.invalid/sl'],
+          ]),
+        ],
+      ]),
     });
     const mso = msoOf(mdoc.issuerAuth);
     const ka = (mso.get('deviceKeyInfo') as M).get('keyAuthorizations') as M;
@@ -154,7 +170,14 @@ describe('sandbox issuer: defects on purpose', () => {
   });
 
   it('MSO docType, version and digestAlgorithm can be wrong while the signature stays valid', async () => {
-    const mdoc = await issueMdoc({ docType: MDL_DOCTYPE, nameSpaces: nameSpaces(), signer: ds, validity: MSO_VALIDITY, digestAlgorithm: 'MD5', defects: { msoDocType: MNC_DOCTYPE, msoVersion: '2.0' } });
+    const mdoc = await issueMdoc({
+      docType: MDL_DOCTYPE,
+      nameSpaces: nameSpaces(),
+      signer: ds,
+      validity: MSO_VALIDITY,
+      digestAlgorithm: 'MD5',
+      defects: { msoDocType: MNC_DOCTYPE, msoVersion: '2.0' },
+    });
     const mso = msoOf(mdoc.issuerAuth);
     expect(mso.get('docType')).toBe(MNC_DOCTYPE);
     expect(mso.get('version')).toBe('2.0');

@@ -18,10 +18,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 describe('sandbox wallet SessionTranscripts against published vectors', () => {
   it('OpenID4VP 1.0 B.2.6 redirect and DC API, with a jose-computed thumbprint', async () => {
     const thumb = new Uint8Array(
-      Buffer.from(
-        await calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x: 'DxiH5Q4Yx3UrukE2lWCErq8N8bqC9CHLLrAwLz5BmE0', y: 'XtLM4-3h5o3HUH0MHVJV0kyq0iBlrBwlh8qEDMZ4-Pc' }, 'sha256'),
-        'base64url',
-      ),
+      Buffer.from(await calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x: 'DxiH5Q4Yx3UrukE2lWCErq8N8bqC9CHLLrAwLz5BmE0', y: 'XtLM4-3h5o3HUH0MHVJV0kyq0iBlrBwlh8qEDMZ4-Pc' }, 'sha256'), 'base64url'),
     );
     const r = spec.redirect.inputs;
     expect(hex(walletRedirectTranscript(r.client_id, r.nonce, thumb, r.response_uri))).toBe(spec.redirect.SessionTranscript_hex);

@@ -31,10 +31,7 @@ const HOLDER = { name: '確認 花子', birth_date: '1990-04-01', address: '東�
 beforeAll(async () => {
   holder = await DemoWallet.create(new Date());
   stranger = await DemoWallet.create(new Date(), { birthDate: '1991-04-01' });
-  const trust = TrustStore.merge(
-    TrustStore.fromCertificates([holder.iaca.der], { set: 'sandbox', test: true }),
-    TrustStore.fromCertificates([stranger.iaca.der], { set: 'sandbox', test: true }),
-  );
+  const trust = TrustStore.merge(TrustStore.fromCertificates([holder.iaca.der], { set: 'sandbox', test: true }), TrustStore.fromCertificates([stranger.iaca.der], { set: 'sandbox', test: true }));
   const env = { KAKUNIN_REVOCATION: 'off', KAKUNIN_BINDING_KEY: BINDING_KEY };
   svc = await runServe(['--port', String(await freePort()), '--api-keys', `${KEY},${OTHER_MERCHANT}`], { env, logger: createLogger('silent'), extraTrust: trust });
   // A purposes file whose account_match also offers the OpenID4VP QR code, explicitly.
@@ -107,7 +104,7 @@ describe('account_match: the comparison, field by field, never the values', () =
     expect(await elements({ id: 'a', name: HOLDER.name, birth_date: HOLDER.birth_date })).toEqual(['birth_date', 'full_name_unicode']);
   });
 
-  it('answers over Google\'s protocol too', async () => {
+  it("answers over Google's protocol too", async () => {
     const result = await check({ id: 'acct-g', ...HOLDER }, holder, 'openid4vp-v1-signed');
     expect(result.decision.value).toMatchObject({ match: true });
   });
@@ -146,7 +143,9 @@ describe('account_match: only channels that cannot be relayed', () => {
     const listed = (await (await create({ id: 'a', ...HOLDER }, { purpose: 'account_match_qr', service: relaxed })).json()) as Record<string, any>;
     expect(listed.qr.uri).toMatch(/^openid4vp:/);
     // Every other purpose keeps its QR code.
-    const age = (await (await fetch(`${base(svc)}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: '{"purpose":"age_over"}' })).json()) as Record<string, any>;
+    const age = (await (
+      await fetch(`${base(svc)}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: '{"purpose":"age_over"}' })
+    ).json()) as Record<string, any>;
     expect(age.qr.uri).toMatch(/^openid4vp:/);
   });
 
@@ -155,7 +154,10 @@ describe('account_match: only channels that cannot be relayed', () => {
     const request = (await dcApiOf(v.id)).find((r) => r.protocol === protocol)!;
     // A wallet that checks nothing, as on a phishing page at another origin relaying the request.
     const careless = new SandboxWallet({ ...holder.wallet.options, behaviour: { skipRequestChecks: true } });
-    const relayed = protocol === 'org-iso-mdoc' ? await answerAnnexC(careless, request.data as unknown as AnnexCRequestData, 'https://kakunin-login.example') : await answerOpenID4VPOverDcApi(careless, protocol, request.data, 'https://kakunin-login.example');
+    const relayed =
+      protocol === 'org-iso-mdoc'
+        ? await answerAnnexC(careless, request.data as unknown as AnnexCRequestData, 'https://kakunin-login.example')
+        : await answerOpenID4VPOverDcApi(careless, protocol, request.data, 'https://kakunin-login.example');
     const res = await fetch(`${base(svc)}/v1/verifications/${v.id}/dcapi-response`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(relayed) });
     const result = (await (await fetch(`${base(svc)}/v1/verifications/${v.id}`)).json()) as Record<string, any>;
     // Either the answer does not open (Annex C: the origin is in the HPKE info) or it opens and the

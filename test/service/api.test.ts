@@ -101,7 +101,16 @@ describe('HTTP API', () => {
   it('serves the OpenAPI document, the JWKS, health and Prometheus metrics', async () => {
     const openapi = (await (await fetch(`${svc.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(openapi.openapi).toBe('3.1.0');
-    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/verifications', '/v1/verifications/{id}', '/v1/verifications/{id}/events', '/v1/verifications/{id}/dcapi-response', '/v1/wallet/{handle}/request', '/v1/wallet/{handle}/response']));
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/verifications',
+        '/v1/verifications/{id}',
+        '/v1/verifications/{id}/events',
+        '/v1/verifications/{id}/dcapi-response',
+        '/v1/wallet/{handle}/request',
+        '/v1/wallet/{handle}/response',
+      ]),
+    );
     const jwks = (await (await fetch(`${svc.url}/.well-known/jwks.json`)).json()) as { keys: Record<string, string>[] };
     expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', kid: svc.ctx.receipts.kid });
     expect(jwks.keys[0].d).toBeUndefined();

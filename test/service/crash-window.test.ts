@@ -90,7 +90,10 @@ afterAll(async () => {
 });
 
 const local = (svc: RunningService) => `http://localhost:${(svc.server.address() as { port: number }).port}`;
-const via = (svc: RunningService): typeof fetch => (input, init) => fetch(String(input).replace(publicUrl, local(svc)), init);
+const via =
+  (svc: RunningService): typeof fetch =>
+  (input, init) =>
+    fetch(String(input).replace(publicUrl, local(svc)), init);
 
 async function create(): Promise<{ id: string; qr: { uri: string }; dcapi: unknown }> {
   const r = await fetch(`${local(b)}/v1/verifications`, {

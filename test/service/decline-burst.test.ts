@@ -41,7 +41,11 @@ describe('a burst of declines', () => {
     // The clerk's 中止 five times: no burst, however many.
     for (let i = 0; i < 5; i++) {
       const v = await create();
-      const res = await fetch(`${svc.url}/v1/verifications/${v.id}/decline`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'verifier_cancelled' }) });
+      const res = await fetch(`${svc.url}/v1/verifications/${v.id}/decline`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ error: 'verifier_cancelled' }),
+      });
       expect(res.status).toBe(200);
     }
     const made = await Promise.all(Array.from({ length: DECLINE_BURST.threshold + 2 }, () => create()));

@@ -100,7 +100,9 @@ describe('demo service, OpenID4VP by QR with the sandbox wallet', () => {
     const origin = new URL(svc.url).origin;
     // Chrome with Google Wallet: the wallet is handed the openid4vp-v1-signed request.
     const argument = { digital: { requests: (v.dcapi as { digital: { requests: { protocol: string }[] } }).digital.requests.filter((r) => r.protocol === 'openid4vp-v1-signed') } };
-    const cred = (await (await fetch(`${svc.url}/v1/sandbox/wallet/dcapi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ argument, origin }) })).json()) as { protocol: string };
+    const cred = (await (
+      await fetch(`${svc.url}/v1/sandbox/wallet/dcapi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ argument, origin }) })
+    ).json()) as { protocol: string };
     expect(cred.protocol).toBe('openid4vp-v1-signed');
     const res = await fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-response`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cred) });
     expect(res.status).toBe(200);

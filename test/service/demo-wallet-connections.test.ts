@@ -65,7 +65,10 @@ describe('the demo wallet and keep-alive', () => {
     expect(new URL(qr.uri).searchParams.get('request_uri')).toMatch(new RegExp(`^${svc.url}/v1/wallet/`));
     const scan = await fetch(`${direct}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: qr.uri }) });
     const answer = (await scan.json()) as Record<string, unknown>;
-    expect(answer, 'the sandbox wallet answered').toMatchObject({ wallet_post_status: 200, redirect_uri: expect.stringMatching(new RegExp(`^${svc.url}/merchant.html#response_code=[A-Za-z0-9_-]{22}$`)) });
+    expect(answer, 'the sandbox wallet answered').toMatchObject({
+      wallet_post_status: 200,
+      redirect_uri: expect.stringMatching(new RegExp(`^${svc.url}/merchant.html#response_code=[A-Za-z0-9_-]{22}$`)),
+    });
     expect(seen).toEqual({ connections: 2, reset: 0 });
   });
 

@@ -41,7 +41,12 @@ describe('the org-iso-mdoc DeviceRequest version', () => {
     expect(docRequests).toHaveLength(2);
     for (const d of docRequests) expect(d.has('readerAuth')).toBe(true);
     const info = decodeCbor((deviceRequest.get('deviceRequestInfo') as { bytes: Uint8Array }).bytes) as Map<string, unknown>;
-    expect(info.get('useCases')).toEqual([new Map<string, unknown>([['mandatory', true], ['documentSets', [[0], [1]]]])]);
+    expect(info.get('useCases')).toEqual([
+      new Map<string, unknown>([
+        ['mandatory', true],
+        ['documentSets', [[0], [1]]],
+      ]),
+    ]);
     expect(state).toBe('verified');
   });
 

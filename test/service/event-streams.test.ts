@@ -80,14 +80,16 @@ describe('event streams', () => {
     const ids = await Promise.all(Array.from({ length: 75 }, () => create()));
     const { port } = new URL(svc.url);
     await Promise.all(
-      Array.from({ length: 300 }, (_, i) =>
-        new Promise<void>((resolve) => {
-          const req = request({ host: '127.0.0.1', port, path: `/v1/verifications/${ids[i % ids.length]}/events` });
-          req.on('error', () => resolve());
-          req.on('close', () => resolve());
-          // Gone while the service waits for the subscription.
-          req.end(() => setTimeout(() => req.destroy(), 20));
-        }),
+      Array.from(
+        { length: 300 },
+        (_, i) =>
+          new Promise<void>((resolve) => {
+            const req = request({ host: '127.0.0.1', port, path: `/v1/verifications/${ids[i % ids.length]}/events` });
+            req.on('error', () => resolve());
+            req.on('close', () => resolve());
+            // Gone while the service waits for the subscription.
+            req.end(() => setTimeout(() => req.destroy(), 20));
+          }),
       ),
     );
     await settle(() => svc.ctx.streams.total === 0 && store.subscriptions === 0);

@@ -27,10 +27,7 @@ let origin: string;
 beforeAll(async () => {
   adult = await DemoWallet.create(new Date());
   minor = await DemoWallet.create(new Date(), { birthDate: '2012-05-05' });
-  const trust = TrustStore.merge(
-    TrustStore.fromCertificates([adult.iaca.der], { set: 'sandbox', test: true }),
-    TrustStore.fromCertificates([minor.iaca.der], { set: 'sandbox', test: true }),
-  );
+  const trust = TrustStore.merge(TrustStore.fromCertificates([adult.iaca.der], { set: 'sandbox', test: true }), TrustStore.fromCertificates([minor.iaca.der], { set: 'sandbox', test: true }));
   svc = await runServe(['--port', String(await freePort()), '--api-keys', KEY], { env: { KAKUNIN_REVOCATION: 'off' }, logger: createLogger('silent'), extraTrust: trust });
   base = `http://localhost:${(svc.server.address() as { port: number }).port}`;
   origin = new URL(svc.url).origin;
@@ -109,7 +106,13 @@ describe.each(['org-iso-mdoc', 'openid4vp-v1-signed'])('DC API %s through POST /
     const credential = await adult.answerDcApi(offering(v, protocol), origin);
     const response = credential.data.response;
     // Annex C: b64url CBOR; dc_api.jwt: a compact JWE whose 4th part is the ciphertext.
-    const tampered = protocol === 'org-iso-mdoc' ? flip(response, response.length - 20) : response.split('.').map((p, i) => (i === 3 ? flip(p) : p)).join('.');
+    const tampered =
+      protocol === 'org-iso-mdoc'
+        ? flip(response, response.length - 20)
+        : response
+            .split('.')
+            .map((p, i) => (i === 3 ? flip(p) : p))
+            .join('.');
     const bad = await postDcApi(v.id, { ...credential, data: { response: tampered } });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: 'RESPONSE_DECRYPTION_FAILED' });
@@ -142,9 +145,7 @@ describe.each(['org-iso-mdoc', 'openid4vp-v1-signed'])('DC API %s through POST /
     }
     expect((await read(v.id)).state).toBe('verified');
     // Past the session's own check, the protocol layer refuses it too: the nonce is single-use.
-    await expect(
-      svc.ctx.protocols.receiveDcApi(refs.session.secrets as RequestRefs, credential, { trust: svc.ctx.trust, at: new Date() }),
-    ).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
+    await expect(svc.ctx.protocols.receiveDcApi(refs.session.secrets as RequestRefs, credential, { trust: svc.ctx.trust, at: new Date() })).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
   });
 });
 
@@ -180,7 +181,10 @@ describe('OpenID4VP by QR: request_uri and response_uri (direct_post.jwt)', () =
     const v = await create();
     const { responseUri, body } = await redirectAnswer(adult, v);
     const jwe = new URLSearchParams(body).get('response')!;
-    const tampered = jwe.split('.').map((p, i) => (i === 3 ? flip(p) : p)).join('.');
+    const tampered = jwe
+      .split('.')
+      .map((p, i) => (i === 3 ? flip(p) : p))
+      .join('.');
     const bad = await postForm(responseUri, new URLSearchParams({ response: tampered }).toString());
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: 'RESPONSE_DECRYPTION_FAILED' });
@@ -270,7 +274,17 @@ describe('a second answer', () => {
 describe('the OpenAPI document', () => {
   it('names every code these flows answer with', async () => {
     const doc = await (await fetch(`${base}/openapi.json`)).text();
-    for (const code of ['ALREADY_ANSWERED', 'NONCE_REPLAYED', 'REQUEST_EXPIRED', 'RESPONSE_DECRYPTION_FAILED', 'RESPONSE_MALFORMED', 'PROTOCOL_UNSUPPORTED', 'org-iso-mdoc', 'openid4vp-v1-signed', 'wallet_nonce']) {
+    for (const code of [
+      'ALREADY_ANSWERED',
+      'NONCE_REPLAYED',
+      'REQUEST_EXPIRED',
+      'RESPONSE_DECRYPTION_FAILED',
+      'RESPONSE_MALFORMED',
+      'PROTOCOL_UNSUPPORTED',
+      'org-iso-mdoc',
+      'openid4vp-v1-signed',
+      'wallet_nonce',
+    ]) {
       expect(doc).toContain(code);
     }
   });

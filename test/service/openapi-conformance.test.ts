@@ -30,7 +30,13 @@ function deref(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(deref);
   if (!node || typeof node !== 'object') return node;
   const ref = (node as Json).$ref as string | undefined;
-  if (ref) return deref(ref.slice(2).split('/').reduce((at: Json, key) => at[key], doc));
+  if (ref)
+    return deref(
+      ref
+        .slice(2)
+        .split('/')
+        .reduce((at: Json, key) => at[key], doc),
+    );
   return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, deref(v)]));
 }
 
@@ -156,8 +162,16 @@ describe('the live service answers as its document says', () => {
     const { dcapi } = (await call('get', local(v.links.dcapi_request))).json();
     const credential = (await call('post', '/v1/sandbox/wallet/dcapi', { json: { argument: dcapi, origin: v.origin } })).json();
     const result = (await call('post', `/v1/verifications/${v.id}/dcapi-response`, { json: credential })).json();
-    expect(result.decision.value).toMatchObject({ kind: 'account_match', account: 'acct-1029', match: true, fields: { name: 'match', birth_date: 'match', address: 'match' }, binding: expect.stringMatching(/^cb1\./) });
-    const again = (await call('post', '/v1/verifications', { json: { purpose: 'account_match', account: { ...account, bind: undefined, binding: result.decision.value.binding } }, headers: auth })).json();
+    expect(result.decision.value).toMatchObject({
+      kind: 'account_match',
+      account: 'acct-1029',
+      match: true,
+      fields: { name: 'match', birth_date: 'match', address: 'match' },
+      binding: expect.stringMatching(/^cb1\./),
+    });
+    const again = (
+      await call('post', '/v1/verifications', { json: { purpose: 'account_match', account: { ...account, bind: undefined, binding: result.decision.value.binding } }, headers: auth })
+    ).json();
     const second = (await call('post', '/v1/sandbox/wallet/dcapi', { json: { argument: (await call('get', local(again.links.dcapi_request))).json().dcapi, origin: again.origin } })).json();
     expect((await call('post', `/v1/verifications/${again.id}/dcapi-response`, { json: second })).json().decision.value).toMatchObject({ same_credential: true, match: true });
   });

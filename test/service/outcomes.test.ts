@@ -47,7 +47,13 @@ describe('declined', () => {
     // A second error response is refused too.
     expect((await form(responseUriOf(v.qr.uri), `error=access_denied&state=${stateOf(v.qr.uri)}`)).status).toBe(409);
     expect(delivered.filter((d) => d.verificationId === v.id)).toEqual([
-      { url: 'https://merchant.example/hook', eventId: expect.stringMatching(/^evt_[A-Za-z0-9_-]{22}$/), verificationId: v.id, state: 'declined', reason: { code: 'DECLINED', ja: expect.any(String), en: expect.any(String) } },
+      {
+        url: 'https://merchant.example/hook',
+        eventId: expect.stringMatching(/^evt_[A-Za-z0-9_-]{22}$/),
+        verificationId: v.id,
+        state: 'declined',
+        reason: { code: 'DECLINED', ja: expect.any(String), en: expect.any(String) },
+      },
     ]);
   });
 
@@ -91,7 +97,11 @@ describe('declined', () => {
         { url: 'https://merchant.example/hook', eventId: expect.any(String), verificationId: v.id, state: 'declined', reason: { code: reason.code, ja: reason.ja, en: reason.en } },
       ]);
       // Nothing can answer it any more.
-      const again = await fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-response`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ protocol, data: { error } }) });
+      const again = await fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-response`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ protocol, data: { error } }),
+      });
       expect(again.status).toBe(409);
     }
   });
@@ -100,7 +110,11 @@ describe('declined', () => {
     const v = await create();
     await fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-request`);
     const post = (protocol: string) =>
-      fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-response`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ protocol, data: { error: 'access_denied' } }) });
+      fetch(`${svc.url}/v1/verifications/${v.id}/dcapi-response`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ protocol, data: { error: 'access_denied' } }),
+      });
     const unoffered = await post('openid4vp-v1-unsigned');
     expect(unoffered.status).toBe(400);
     expect(await unoffered.json()).toMatchObject({ error: 'PROTOCOL_UNSUPPORTED' });
@@ -131,7 +145,12 @@ describe('declined', () => {
     const v = await create({ options: { webhook_url: 'https://merchant.example/hook' } });
     const res = await fetch(`${svc.url}/v1/verifications/${v.id}/decline`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'verifier_cancelled' }) });
     expect(res.status).toBe(200);
-    const cancelled = { code: 'CANCELLED_BY_VERIFIER', ja: '確認する側（窓口やお店のページ）で中止されました。', en: 'The check was cancelled by the verifier (at the counter or on the page), not on the phone.', retry: true };
+    const cancelled = {
+      code: 'CANCELLED_BY_VERIFIER',
+      ja: '確認する側（窓口やお店のページ）で中止されました。',
+      en: 'The check was cancelled by the verifier (at the counter or on the page), not on the phone.',
+      retry: true,
+    };
     expect(await res.json()).toMatchObject({ state: 'declined', reason: cancelled });
     expect((await read(v.id)).reason).toEqual(cancelled);
     const stream = await (await fetch(`${svc.url}/v1/verifications/${v.id}/events`)).text();
@@ -145,7 +164,16 @@ describe('declined', () => {
 
 describe('reasons', () => {
   it("every failure code of the contract, every policy code and the service's own have a sentence in Japanese and English", () => {
-    for (const code of [...FAILURE_CODES, 'DOCUMENT_NOT_ACCEPTED', 'ISSUER_NOT_ACCEPTED', 'VERIFICATION_FAILED', 'DECLINED', 'CANCELLED_BY_VERIFIER', 'WALLET_ERROR', 'REQUEST_EXPIRED'] as ReasonCode[]) {
+    for (const code of [
+      ...FAILURE_CODES,
+      'DOCUMENT_NOT_ACCEPTED',
+      'ISSUER_NOT_ACCEPTED',
+      'VERIFICATION_FAILED',
+      'DECLINED',
+      'CANCELLED_BY_VERIFIER',
+      'WALLET_ERROR',
+      'REQUEST_EXPIRED',
+    ] as ReasonCode[]) {
       expect(REASON_CODES, code).toContain(code);
       const r = reasonFor(code);
       expect(r.code).toBe(code);
@@ -179,16 +207,22 @@ describe('shutdown', () => {
     const hook = createServer((req, res) => {
       let body = '';
       req.on('data', (d) => (body += d));
-      req.on('end', () => setTimeout(() => {
-        received.push(body);
-        res.writeHead(204).end();
-      }, 500));
+      req.on('end', () =>
+        setTimeout(() => {
+          received.push(body);
+          res.writeHead(204).end();
+        }, 500),
+      );
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
     const hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`;
     const own = await runDemo(['--port', String(await freePort())], { env: { KAKUNIN_WEBHOOK_ALLOW_PRIVATE: 'true' }, quiet: true, logger: capturingLogger().logger });
     try {
-      const res = await fetch(`${own.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purpose: 'age_over', options: { webhook_url: hookUrl } }) });
+      const res = await fetch(`${own.url}/v1/verifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ purpose: 'age_over', options: { webhook_url: hookUrl } }),
+      });
       const v = (await res.json()) as { id: string; qr: { uri: string } };
       const scan = await fetch(`${own.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: v.qr.uri }) });
       expect(scan.status).toBe(200);

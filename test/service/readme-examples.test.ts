@@ -22,7 +22,12 @@ const VARIABLE = new Set(['id', 'origin', 'expires_at', 'receipt', 'uri', 'svg_u
 function shape(value: unknown, key = ''): unknown {
   if (VARIABLE.has(key)) return typeof value;
   if (Array.isArray(value)) return value.map((v) => shape(v));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shape(v, k)]).sort(([a], [b]) => String(a).localeCompare(String(b))));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .map(([k, v]) => [k, shape(v, k)])
+        .sort(([a], [b]) => String(a).localeCompare(String(b))),
+    );
   return value;
 }
 

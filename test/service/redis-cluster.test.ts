@@ -51,22 +51,19 @@ beforeAll(async () => {
   writeFileSync(receiptKey, newKeyPair('P-256').privateKey.export({ format: 'pem', type: 'pkcs8' }));
   const storeKey = randomBytes(32).toString('base64url');
   const start = async () =>
-    runServe(
-      ['--port', String(await freePort()), '--public-url', publicUrl, '--receipt-key', receiptKey, '--api-keys', KEY, '--rate-limit-ip', '0', '--webhook-allow-private'],
-      {
-        env: {
-          REDIS_URL: cluster.url,
-          KAKUNIN_REDIS_CLUSTER: 'true',
-          KAKUNIN_REDIS_PREFIX: prefix,
-          KAKUNIN_STORE_KEY: storeKey,
-          KAKUNIN_REVOCATION: 'off',
-          KAKUNIN_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`,
-          KAKUNIN_REDIS_COMMAND_TIMEOUT_MS: '3000',
-        },
-        logger: createLogger('silent'),
-        extraTrust: TrustStore.fromCertificates([wallet.iaca.der], { set: 'sandbox' }),
+    runServe(['--port', String(await freePort()), '--public-url', publicUrl, '--receipt-key', receiptKey, '--api-keys', KEY, '--rate-limit-ip', '0', '--webhook-allow-private'], {
+      env: {
+        REDIS_URL: cluster.url,
+        KAKUNIN_REDIS_CLUSTER: 'true',
+        KAKUNIN_REDIS_PREFIX: prefix,
+        KAKUNIN_STORE_KEY: storeKey,
+        KAKUNIN_REVOCATION: 'off',
+        KAKUNIN_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`,
+        KAKUNIN_REDIS_COMMAND_TIMEOUT_MS: '3000',
       },
-    );
+      logger: createLogger('silent'),
+      extraTrust: TrustStore.fromCertificates([wallet.iaca.der], { set: 'sandbox' }),
+    });
   a = await start();
   b = await start();
 }, 60_000);
@@ -88,7 +85,7 @@ async function retrying(input: string | URL | Request, init?: RequestInit, onRet
     if (res.status !== 503 || attempt === 120) return res;
     retries++;
     onRetry?.();
-    if (process.env.DEBUG_CLUSTER || attempt === 8) console.log(`503 (attempt ${attempt})`, String(input).replace(/\/v1\/.*\//, '/v1/…/'), (init?.method ?? 'GET'), await res.clone().text());
+    if (process.env.DEBUG_CLUSTER || attempt === 8) console.log(`503 (attempt ${attempt})`, String(input).replace(/\/v1\/.*\//, '/v1/…/'), init?.method ?? 'GET', await res.clone().text());
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -104,7 +101,11 @@ async function secondTarget(justPromoted: number): Promise<string> {
 
 /** One verification: created on A, answered by the wallet through B, read on A. */
 async function oneVerification(): Promise<{ id: string; state: string }> {
-  const created = await retrying(`${local(a)}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ purpose: 'age_over' }) });
+  const created = await retrying(`${local(a)}/v1/verifications`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+    body: JSON.stringify({ purpose: 'age_over' }),
+  });
   expect(created.status).toBe(201);
   const v = (await created.json()) as { id: string; qr: { uri: string } };
   let retriedAnswer = false;
@@ -168,7 +169,9 @@ describe('Redis Cluster', () => {
     };
     await Promise.all(Array.from({ length: 4 }, worker));
     expect(failovers).toHaveLength(2);
-    console.log(`redis cluster load run: ${total} verifications, failovers ${JSON.stringify(failovers)}, ${retries} answers of 503 retried, wallet answers refused 409 after their result was written: ${JSON.stringify(refusedAfterWrite)}`);
+    console.log(
+      `redis cluster load run: ${total} verifications, failovers ${JSON.stringify(failovers)}, ${retries} answers of 503 retried, wallet answers refused 409 after their result was written: ${JSON.stringify(refusedAfterWrite)}`,
+    );
     expect(results).toHaveLength(total);
     expect(results.filter((r) => r.state !== 'verified')).toEqual([]);
     expect(new Set(results.map((r) => r.id)).size).toBe(total);

@@ -44,14 +44,25 @@ async function wallet(signer: SandboxCertificate, status?: Map<string, unknown>)
   return new SandboxWallet({ credentials: [mnc], now: () => new Date() });
 }
 
-const statusRef = (uri: string, idx: number) => new Map([['status_list', new Map<string, unknown>([['idx', idx], ['uri', uri]])]]);
+const statusRef = (uri: string, idx: number) =>
+  new Map([
+    [
+      'status_list',
+      new Map<string, unknown>([
+        ['idx', idx],
+        ['uri', uri],
+      ]),
+    ],
+  ]);
 
 async function start(extraEnv: Record<string, string> = {}): Promise<RunningService> {
   log = capturingLogger('debug');
-  const s = await runServe(
-    ['--port', String(await freePort()), '--api-keys', KEY, '--trust-dir', emptyCerts, '--revocation-cache', cacheDir, '--revocation-allow-private', 'true'],
-    { env: { KAKUNIN_REVOCATION: 'fail', ...extraEnv }, logger: log.logger, extraTrust: TrustStore.fromCertificates([iaca.der], { set: 'sandbox' }), now: () => now },
-  );
+  const s = await runServe(['--port', String(await freePort()), '--api-keys', KEY, '--trust-dir', emptyCerts, '--revocation-cache', cacheDir, '--revocation-allow-private', 'true'], {
+    env: { KAKUNIN_REVOCATION: 'fail', ...extraEnv },
+    logger: log.logger,
+    extraTrust: TrustStore.fromCertificates([iaca.der], { set: 'sandbox' }),
+    now: () => now,
+  });
   s.url = `http://localhost:${(s.server.address() as { port: number }).port}`;
   return s;
 }
@@ -93,7 +104,12 @@ beforeAll(async () => {
   deadPort = await freePort();
   cacheDir = mkdtempSync(join(tmpdir(), 'kakunin-rev-cache-'));
   emptyCerts = mkdtempSync(join(tmpdir(), 'kakunin-rev-certs-'));
-  iaca = await createIaca({ commonName: 'kakunin sandbox IACA', notBefore: new Date(T0.getTime() - DAY), notAfter: new Date(T0.getTime() + 400 * DAY), crlDistributionPoint: `${lists.base}/iaca.crl` });
+  iaca = await createIaca({
+    commonName: 'kakunin sandbox IACA',
+    notBefore: new Date(T0.getTime() - DAY),
+    notAfter: new Date(T0.getTime() + 400 * DAY),
+    crlDistributionPoint: `${lists.base}/iaca.crl`,
+  });
   goodDs = await createDocumentSigner(iaca);
   revokedDs = await createDocumentSigner(iaca);
   const sl = await createDocumentSigner(iaca, { commonName: 'kakunin sandbox status list signer' });

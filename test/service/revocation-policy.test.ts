@@ -58,7 +58,16 @@ describe('one decision rule in every revocation mode (reduceToDecision sees ever
     return { valid, documents: [document], errors: checks.filter((c) => c.status !== 'pass').map((c) => ({ code: c.code!, message: c.check, document: 0 })) };
   }
   const request: PresentationRequest = {
-    documents: [{ id: 'mnc', docType: MNC, elements: [{ nameSpace: NS, elementIdentifier: 'age_over_20' }, { nameSpace: NS, elementIdentifier: 'age_over_18' }] }],
+    documents: [
+      {
+        id: 'mnc',
+        docType: MNC,
+        elements: [
+          { nameSpace: NS, elementIdentifier: 'age_over_20' },
+          { nameSpace: NS, elementIdentifier: 'age_over_18' },
+        ],
+      },
+    ],
   };
   const answers: Record<string, { elements: Record<string, unknown>; candidates?: typeof request.documents }> = {
     exact: { elements: { age_over_20: true, age_over_18: true } },
@@ -68,13 +77,25 @@ describe('one decision rule in every revocation mode (reduceToDecision sees ever
   };
   // Expected outcome per mode and answer, written out.
   const expected: Record<'fail' | 'warn' | 'off', Record<string, string>> = {
-    fail: { exact: 'failed:STATUS_UNAVAILABLE', 'over-disclosed': 'failed:ELEMENT_NOT_REQUESTED', 'under-disclosed': 'failed:ELEMENT_MISSING', 'unknown credential id': 'failed:ELEMENT_NOT_REQUESTED' },
-    warn: { exact: 'verified:revocation unavailable', 'over-disclosed': 'failed:ELEMENT_NOT_REQUESTED', 'under-disclosed': 'failed:ELEMENT_MISSING', 'unknown credential id': 'failed:ELEMENT_NOT_REQUESTED' },
+    fail: {
+      exact: 'failed:STATUS_UNAVAILABLE',
+      'over-disclosed': 'failed:ELEMENT_NOT_REQUESTED',
+      'under-disclosed': 'failed:ELEMENT_MISSING',
+      'unknown credential id': 'failed:ELEMENT_NOT_REQUESTED',
+    },
+    warn: {
+      exact: 'verified:revocation unavailable',
+      'over-disclosed': 'failed:ELEMENT_NOT_REQUESTED',
+      'under-disclosed': 'failed:ELEMENT_MISSING',
+      'unknown credential id': 'failed:ELEMENT_NOT_REQUESTED',
+    },
     off: { exact: 'verified', 'over-disclosed': 'failed:ELEMENT_NOT_REQUESTED', 'under-disclosed': 'failed:ELEMENT_MISSING', 'unknown credential id': 'failed:ELEMENT_NOT_REQUESTED' },
   };
   const purpose = presetPurposes().get('age_over')!;
   for (const mode of ['fail', 'warn', 'off'] as const) {
-    it(`${mode}: ${Object.entries(expected[mode]).map(([k, v]) => `${k} ${v}`).join(', ')}`, () => {
+    it(`${mode}: ${Object.entries(expected[mode])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`, () => {
       for (const [name, answer] of Object.entries(answers)) {
         const result = checkRequestedElements(verified(mode, answer.elements), request, answer.candidates);
         const d = reduceToDecision(purpose, result, new Date('2026-06-01T00:00:00Z'), { revocation: mode });

@@ -85,7 +85,7 @@ describe('ServiceConfig is derived from the settings table', () => {
     .map((s) => s.key)
     .sort();
 
-  it('every setting given: the configuration has every row\'s key and no other', () => {
+  it("every setting given: the configuration has every row's key and no other", () => {
     const { config, problems } = inspectConfig([], everySetting, { sandbox: false });
     expect(problems).toEqual([]);
     expect(Object.keys(config).sort()).toEqual(tableKeys);
@@ -93,7 +93,7 @@ describe('ServiceConfig is derived from the settings table', () => {
     expect(config.storeKey).toEqual(new Uint8Array(32).fill(1));
   });
 
-  it('nothing given: every key present is a row\'s, and each row with a default and no to() sets its key', () => {
+  it("nothing given: every key present is a row's, and each row with a default and no to() sets its key", () => {
     for (const sandbox of [false, true]) {
       const { config } = inspectConfig([], sandbox ? {} : { KAKUNIN_API_KEYS: SAMPLES['api-keys']! }, { sandbox });
       for (const key of Object.keys(config)) expect(tableKeys, key).toContain(key);

@@ -34,7 +34,9 @@ describe('settings: one schema for flags and environment variables', () => {
   });
 
   it('never repeats a secret in its message', () => {
-    expect(() => loadConfig(['--api-keys', 'short-secret'], {}, { sandbox: false })).toThrow(/KAKUNIN_API_KEYS must be comma-separated random keys of at least 32 characters each \(kakunin keys init makes one\), got "\(hidden\)"/);
+    expect(() => loadConfig(['--api-keys', 'short-secret'], {}, { sandbox: false })).toThrow(
+      /KAKUNIN_API_KEYS must be comma-separated random keys of at least 32 characters each \(kakunin keys init makes one\), got "\(hidden\)"/,
+    );
     expect(() => loadConfig(['--api-keys', 'short-secret'], {}, { sandbox: false })).not.toThrow(/short-secret/);
   });
 
@@ -63,12 +65,16 @@ describe('settings: one schema for flags and environment variables', () => {
     expect(lines.find((l) => l.includes('--keep-alive '))).toContain('(default: 5; behind a proxy (KAKUNIN_TRUST_PROXY set): 65)');
     for (const flag of Object.keys(SETTINGS) as SettingName[]) {
       const byDefault = defaultDescription(flag);
-      if (byDefault) expect(lines.find((l) => l.startsWith(`  --${flag} `)), flag).toContain(`(default: ${byDefault})`);
+      if (byDefault)
+        expect(
+          lines.find((l) => l.startsWith(`  --${flag} `)),
+          flag,
+        ).toContain(`(default: ${byDefault})`);
       expect(SETTINGS[flag].help, flag).not.toMatch(/\((?!503\))\d+\)|\(off\)|default/);
     }
   });
 
-  it('the defaults the configuration takes are the table\'s, in serve, in sandbox mode and behind a proxy', () => {
+  it("the defaults the configuration takes are the table's, in serve, in sandbox mode and behind a proxy", () => {
     const serve = loadConfig([], KEYS, { sandbox: false });
     expect(serve).toMatchObject({ host: '0.0.0.0', port: 8080, publicUrl: 'http://localhost:8080', redisCluster: false, redisCommandTimeoutMs: 2000, redisPrefix: 'kakunin:', trustSets: [] });
     expect(serve).toMatchObject({ webhookAllowPrivate: false, webhookTakeoverSeconds: 30, rateLimitPerIp: 120, rateLimitPerKey: 1200, pendingTtlSeconds: 300, resultTtlSeconds: 120 });

@@ -42,9 +42,11 @@ describe('a port already in use', () => {
 });
 
 describe('slow clients', () => {
-  it('a body that trickles is cut off after KAKUNIN_REQUEST_TIMEOUT (408), not held for Node\'s 300 s', async () => {
+  it("a body that trickles is cut off after KAKUNIN_REQUEST_TIMEOUT (408), not held for Node's 300 s", async () => {
     const { connect } = await import('node:net');
-    const svc = await runServe(['--port', String(await freePort()), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA', '--request-timeout', '2'], { env: { LOG_LEVEL: 'silent' } });
+    const svc = await runServe(['--port', String(await freePort()), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA', '--request-timeout', '2'], {
+      env: { LOG_LEVEL: 'silent' },
+    });
     try {
       const { port } = new URL(svc.url);
       const socket = connect(Number(port), '127.0.0.1');

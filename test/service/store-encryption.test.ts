@@ -110,7 +110,11 @@ describe('KAKUNIN_STORE_KEY', () => {
       logger: capturingLogger().logger,
     });
     try {
-      const created = await fetch(`${svc.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': env.KAKUNIN_API_KEYS }, body: JSON.stringify({ purpose: 'age_over' }) });
+      const created = await fetch(`${svc.url}/v1/verifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': env.KAKUNIN_API_KEYS },
+        body: JSON.stringify({ purpose: 'age_over' }),
+      });
       expect(created.status).toBe(201);
       const { id } = (await created.json()) as { id: string };
       const named = recordKey('kakunin:', StoreCipher.fromKey(key).name(id), 's');
@@ -145,7 +149,11 @@ describe('a kyc verification in Redis', () => {
       env: {},
       quiet: true,
       logger: stranger.logger,
-      store: RedisSessionStore.connect(REDIS_URL, StoreCipher.generate((reason) => stranger.logger.error({ reason }, 'a Redis value did not decrypt')), prefix),
+      store: RedisSessionStore.connect(
+        REDIS_URL,
+        StoreCipher.generate((reason) => stranger.logger.error({ reason }, 'a Redis value did not decrypt')),
+        prefix,
+      ),
     });
   });
   afterAll(async () => {
@@ -180,7 +188,10 @@ describe('a kyc verification in Redis', () => {
       expect(findForbidden(value, receiptParts), k).toEqual([]);
       expect(value, k).not.toContain(v.id);
       // After the prefix: the bucket's hash tag ({x}), then the kind.
-      const kind = k.slice(prefix.length).replace(/^\{.\}/, '').split(':')[0];
+      const kind = k
+        .slice(prefix.length)
+        .replace(/^\{.\}/, '')
+        .split(':')[0];
       if (kind === 'kid') expect(value, k).toBe(cipher.kid);
       else if (kind === 's' || kind === 'a' || (kind === 'rs' && !k.endsWith(':used'))) {
         expect(value.startsWith(`v1.${cipher.kid}.`), k).toBe(true);
@@ -191,7 +202,11 @@ describe('a kyc verification in Redis', () => {
       }
     }
     // The sealed session opens to the result, with its decision: it is the data, not a copy elsewhere.
-    expect(JSON.parse(cipher.open(recordKey(prefix, cipher.name(v.id), 's'), done.get(recordKey(prefix, cipher.name(v.id), 's'))!))).toMatchObject({ id: v.id, state: 'verified', receipt: result.receipt });
+    expect(JSON.parse(cipher.open(recordKey(prefix, cipher.name(v.id), 's'), done.get(recordKey(prefix, cipher.name(v.id), 's'))!))).toMatchObject({
+      id: v.id,
+      state: 'verified',
+      receipt: result.receipt,
+    });
 
     const ours = messages.filter((m) => m.channel === recordKey(prefix, cipher.name(v.id), 'e'));
     expect(ours.length).toBeGreaterThanOrEqual(2); // retrieved, verified
@@ -250,7 +265,9 @@ describe('an account_match reference in Redis', () => {
     for (const value of (await rawValues(prefix)).values()) expect(findForbidden(value, ['acct-sealed'])).toEqual([]);
 
     const { dcapi } = (await (await fetch(v.links.dcapi_request)).json()) as { dcapi: unknown };
-    const answer = await (await fetch(`${svc.url}/v1/sandbox/wallet/dcapi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ argument: dcapi, origin: v.origin }) })).json();
+    const answer = await (
+      await fetch(`${svc.url}/v1/sandbox/wallet/dcapi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ argument: dcapi, origin: v.origin }) })
+    ).json();
     expect((await fetch(v.links.dcapi_response, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer) })).status).toBe(200);
     const done = JSON.parse(cipher.open(named, (await redis.get(named))!)) as { account?: unknown; state: string };
     expect(done.state).toBe('verified');

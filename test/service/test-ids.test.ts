@@ -125,7 +125,7 @@ describe('sandbox without test IDs', () => {
     expect(await (await fetch(`${svc.url}/v1/config`)).json()).toMatchObject({ test_ids: false });
     const testPhone = await DemoWallet.create(new Date(), { appleTestId: true });
     const v = await create(svc.url);
-        // 127.0.0.1, not localhost: here one dns.lookup('localhost') in this file took 4,970-4,996 ms in
+    // 127.0.0.1, not localhost: here one dns.lookup('localhost') in this file took 4,970-4,996 ms in
     // 2 runs of 3 (measured 2026-12-06 with a wrapper), glibc's resolver timeout. This machine's
     // /etc/hosts has no ::1 entry, so the AAAA half goes to its DNS server; why that answer is late
     // only here (300 lookups in a loop, or after a burst of 26, all take under 20 ms) is not known.

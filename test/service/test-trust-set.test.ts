@@ -37,10 +37,7 @@ beforeAll(async () => {
   wallet = new SandboxWallet({ credentials: [mnc], now: () => new Date() });
   mkdirSync(join(trustDir, 'test'), { recursive: true });
   writeFileSync(join(trustDir, 'test', 'integrator-test-iaca.pem'), iaca.pem);
-  writeFileSync(
-    purposesFile,
-    JSON.stringify({ purposes: [{ name: 'residency_test', kind: 'residency', municipalities: ['131016'], trustSets: ['test'] }] }),
-  );
+  writeFileSync(purposesFile, JSON.stringify({ purposes: [{ name: 'residency_test', kind: 'residency', municipalities: ['131016'], trustSets: ['test'] }] }));
 }, 30_000);
 
 afterAll(async () => svc?.close());
@@ -64,7 +61,9 @@ describe('the test trust set', () => {
 
   it('outside sandbox mode the test set stops the start, naming it and sandbox mode', async () => {
     await expect(serve(['--api-keys', KEY])).rejects.toThrow(/no trust anchors found in .*certs \(its trust set "test" holds test roots, trusted only in sandbox mode \(KAKUNIN_SANDBOX=true\)\)/);
-    await expect(serve(['--api-keys', KEY, '--trust-dir', join(trustDir, 'test')])).rejects.toThrow(/KAKUNIN_TRUST_DIR \(--trust-dir\) .*test: trust set "test" holds test roots, trusted only in sandbox mode/);
+    await expect(serve(['--api-keys', KEY, '--trust-dir', join(trustDir, 'test')])).rejects.toThrow(
+      /KAKUNIN_TRUST_DIR \(--trust-dir\) .*test: trust set "test" holds test roots, trusted only in sandbox mode/,
+    );
     await expect(serve(['--api-keys', KEY, '--trust-sets', 'test'])).rejects.toThrow(/KAKUNIN_TRUST_SETS \(--trust-sets\): trust set "test" holds test roots/);
   });
 });

@@ -123,17 +123,16 @@ describe('two instances on one Redis', () => {
       return new Response('{}');
     };
     await wallet.answerQr(v.qr.uri, capture);
-    const post = (svc: RunningService) =>
-      fetch(`${local(svc)}${answer!.path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: answer!.body });
+    const post = (svc: RunningService) => fetch(`${local(svc)}${answer!.path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: answer!.body });
     const [onA, onB] = await Promise.all([post(a), post(b)]);
     expect([onA.status, onB.status].sort()).toEqual([200, 409]);
     const refused = onA.status === 409 ? onA : onB;
     expect(['ALREADY_ANSWERED', 'NONCE_REPLAYED']).toContain(((await refused.json()) as { error: string }).error);
     // Whichever instance took it, the request state is gone for the other one too.
     for (const svc of [a, b]) {
-      await expect(
-        svc.ctx.protocols.receiveDirectPost(refs, Object.fromEntries(new URLSearchParams(answer!.body)), { trust: svc.ctx.trust, at: new Date() }),
-      ).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
+      await expect(svc.ctx.protocols.receiveDirectPost(refs, Object.fromEntries(new URLSearchParams(answer!.body)), { trust: svc.ctx.trust, at: new Date() })).rejects.toMatchObject({
+        code: 'NONCE_REPLAYED',
+      });
     }
     expect(((await (await fetch(`${local(b)}/v1/verifications/${v.id}`)).json()) as { state: string }).state).toBe('verified');
   });

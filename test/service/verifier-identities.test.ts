@@ -19,7 +19,10 @@ let svc: RunningService;
 
 const decode = (b64u: string) => JSON.parse(Buffer.from(b64u, 'base64url').toString('utf8')) as Record<string, any>;
 const json = (path: string, body?: unknown) =>
-  fetch(`${svc.url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }));
+  fetch(`${svc.url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({
+    status: r.status,
+    body: (await r.json()) as Record<string, any>,
+  }));
 
 beforeAll(async () => {
   const ecosystem = await createDevelopmentIdentity('ecosystem.example', new Date());
@@ -77,7 +80,10 @@ describe('more than one verifier certificate, and verifier_info', () => {
     expect(loadVerifierInfo(write('big-ok.json', sized(MAX_VERIFIER_INFO_BYTES)))).toHaveLength(2);
     expect(() => loadVerifierInfo(write('big.json', sized(MAX_VERIFIER_INFO_BYTES + 1)))).toThrow(/KAKUNIN_VERIFIER_INFO_FILE \(--verifier-info\) .*big\.json: 65537 bytes, more than 65536/);
     // What the attack used: 20,000 levels, and 1 MB; both stop the service at start.
-    for (const [name, value] of [['bomb.json', nested(20_000)], ['huge.json', Array.from({ length: 16 }, () => entry(65_000))]] as const) {
+    for (const [name, value] of [
+      ['bomb.json', nested(20_000)],
+      ['huge.json', Array.from({ length: 16 }, () => entry(65_000))],
+    ] as const) {
       await expect(runDemo(['--port', String(await freePort())], { env: { KAKUNIN_VERIFIER_INFO_FILE: write(name, value) }, quiet: true, logger: createLogger('silent') })).rejects.toThrow(
         new RegExp(`KAKUNIN_VERIFIER_INFO_FILE \\(--verifier-info\\) .*${name.replace('.', '\\.')}: `),
       );

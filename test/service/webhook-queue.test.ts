@@ -48,10 +48,18 @@ async function receiver(script: (number | 'hang')[] = []) {
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
   const count = async (n: number, ms: number) => {
     const until = Date.now() + ms;
-    while (received.length < n && Date.now() < until) await new Promise<void>((r) => { waiters.push(r); setTimeout(r, 200); });
+    while (received.length < n && Date.now() < until)
+      await new Promise<void>((r) => {
+        waiters.push(r);
+        setTimeout(r, 200);
+      });
     return received.length;
   };
-  const close = () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); });
+  const close = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
   return { received, url, count, close, script };
 }
 
@@ -72,7 +80,17 @@ afterAll(async () => {
 });
 function queueOn(prefix: string, cipher: StoreCipher, reports: { d: WebhookDelivery; outcome: WebhookOutcome }[], extra: Partial<ConstructorParameters<typeof RedisWebhookQueue>[0]> = {}) {
   prefixes.push(prefix);
-  const q = new RedisWebhookQueue({ redisUrl: REDIS_URL, prefix, cipher, report: (d, outcome) => reports.push({ d, outcome }), onProblem: () => undefined, baseDelayMs: 50, attempts: 4, takeoverMs: 2000, ...extra });
+  const q = new RedisWebhookQueue({
+    redisUrl: REDIS_URL,
+    prefix,
+    cipher,
+    report: (d, outcome) => reports.push({ d, outcome }),
+    onProblem: () => undefined,
+    baseDelayMs: 50,
+    attempts: 4,
+    takeoverMs: 2000,
+    ...extra,
+  });
   queues.push(q);
   return q;
 }
@@ -134,12 +152,17 @@ describe('webhook deliveries through Redis', () => {
     const inspect = new Queue('webhooks', { connection: { url: REDIS_URL }, prefix: `{${prefix.slice(0, -1)}}` });
     try {
       const failed = await inspect.getFailed();
-      expect(failed.map((j) => [j.id, j.failedReason]).sort()).toEqual([[refused.eventId, 'HTTP 400'], [exhausted.eventId, 'HTTP 500']].sort());
+      expect(failed.map((j) => [j.id, j.failedReason]).sort()).toEqual(
+        [
+          [refused.eventId, 'HTTP 400'],
+          [exhausted.eventId, 'HTTP 500'],
+        ].sort(),
+      );
       // What Redis holds: no verification id, no receipt, in any key or value of the queue.
       const redis = new Redis(REDIS_URL);
       const keys = await redis.keys(`{${prefix.slice(0, -1)}}*`);
       expect(keys.length).toBeGreaterThan(0);
-      const dump = (await Promise.all(keys.map(async (k) => `${k} ${JSON.stringify(await redis.type(k) === 'hash' ? await redis.hgetall(k) : '')}`))).join('\n');
+      const dump = (await Promise.all(keys.map(async (k) => `${k} ${JSON.stringify((await redis.type(k)) === 'hash' ? await redis.hgetall(k) : '')}`))).join('\n');
       for (const d of [refused, exhausted]) {
         expect(dump).not.toContain(d.verificationId);
         expect(dump).not.toContain(d.receipt);
@@ -226,7 +249,11 @@ describe('an instance killed with a delivery under way', () => {
       LOG_LEVEL: 'warn',
     };
     const a = await instance(env);
-    const created = await fetch(`${a.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purpose: 'age_over', options: { webhook_url: hook.url } }) });
+    const created = await fetch(`${a.url}/v1/verifications`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ purpose: 'age_over', options: { webhook_url: hook.url } }),
+    });
     const v = (await created.json()) as { id: string; qr: { uri: string } };
     const scan = await fetch(`${a.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: v.qr.uri }) });
     expect(scan.status).toBe(200);

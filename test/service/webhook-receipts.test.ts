@@ -27,8 +27,16 @@ describe('webhook', () => {
 
   it('stops on a 4xx and after the last attempt', async () => {
     const opts = { attempts: 3, baseDelayMs: 1, timeoutMs: 1000, sleep: async () => undefined };
-    expect(await deliverWebhook({ url: 'https://m/h', eventId: 'evt_1', verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...opts, fetch: fakeFetch([400], []) })).toEqual({ delivered: false, attempts: 1, reason: 'HTTP 400' });
-    expect(await deliverWebhook({ url: 'https://m/h', eventId: 'evt_1', verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...opts, fetch: fakeFetch([500, 500, 500], []) })).toEqual({ delivered: false, attempts: 3, reason: 'HTTP 500' });
+    expect(await deliverWebhook({ url: 'https://m/h', eventId: 'evt_1', verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...opts, fetch: fakeFetch([400], []) })).toEqual({
+      delivered: false,
+      attempts: 1,
+      reason: 'HTTP 400',
+    });
+    expect(await deliverWebhook({ url: 'https://m/h', eventId: 'evt_1', verificationId: 'v', state: 'verified' as const, receipt: 'r' }, { ...opts, fetch: fakeFetch([500, 500, 500], []) })).toEqual({
+      delivered: false,
+      attempts: 3,
+      reason: 'HTTP 500',
+    });
   });
 });
 
@@ -37,14 +45,32 @@ describe('receipt', () => {
     const signer = ReceiptSigner.ephemeral('https://verifier.example');
     const jws = await signer.sign(
       'id123',
-      { purpose: 'kyc', outcome: 'verified', value: { kind: 'attributes', attributes: { name: 'A B' } }, docType: 'org.iso.18013.5.1.mDL', issuer: { subject: 'CN=DS', country: 'US', trustSet: 'us-aamva', anchor: 'x' }, failureCodes: [] },
+      {
+        purpose: 'kyc',
+        outcome: 'verified',
+        value: { kind: 'attributes', attributes: { name: 'A B' } },
+        docType: 'org.iso.18013.5.1.mDL',
+        issuer: { subject: 'CN=DS', country: 'US', trustSet: 'us-aamva', anchor: 'x' },
+        failureCodes: [],
+      },
       new Date('2026-01-01T00:00:00Z'),
       'kakunin-client:aaaa',
     );
     expect(decodeProtectedHeader(jws)).toEqual({ alg: 'ES256', kid: signer.kid, typ: 'kakunin-receipt+jwt' });
     expect(await signer.verify(jws)).toEqual({
-      iss: 'https://verifier.example', sub: 'id123', aud: 'kakunin-client:aaaa', jti: 'id123', iat: 1767225600, exp: 1767229200, purpose: 'kyc', outcome: 'verified',
-      decision: { name: 'A B' }, doc_type: 'org.iso.18013.5.1.mDL', issuer: { subject: 'CN=DS', country: 'US', trust_set: 'us-aamva' }, kyc_record: expect.objectContaining({ 確認番号: 'id123' }), failure_codes: [],
+      iss: 'https://verifier.example',
+      sub: 'id123',
+      aud: 'kakunin-client:aaaa',
+      jti: 'id123',
+      iat: 1767225600,
+      exp: 1767229200,
+      purpose: 'kyc',
+      outcome: 'verified',
+      decision: { name: 'A B' },
+      doc_type: 'org.iso.18013.5.1.mDL',
+      issuer: { subject: 'CN=DS', country: 'US', trust_set: 'us-aamva' },
+      kyc_record: expect.objectContaining({ 確認番号: 'id123' }),
+      failure_codes: [],
     });
     const tampered = jws.slice(0, -4) + (jws.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     await expect(signer.verify(tampered)).rejects.toThrow();
@@ -96,7 +122,9 @@ describe('the 確認記録 in a KYC receipt (犯収法)', () => {
     });
     expect(JSON.stringify(claims)).not.toMatch(/individual_number|個人番号\\b/);
     // An age check's receipt carries no record.
-    const age = await signer.verify(await signer.sign('v-age', { purpose: 'age_over', outcome: 'verified', value: { kind: 'age_over', threshold: 20, over: true }, failureCodes: [] }, new Date(), 'kakunin-client:aaaa'));
+    const age = await signer.verify(
+      await signer.sign('v-age', { purpose: 'age_over', outcome: 'verified', value: { kind: 'age_over', threshold: 20, over: true }, failureCodes: [] }, new Date(), 'kakunin-client:aaaa'),
+    );
     expect(age.kyc_record).toBeUndefined();
   });
 });

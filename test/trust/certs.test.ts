@@ -26,7 +26,9 @@ function anchors(set: string): { pem: string; side: Record<string, unknown> }[] 
 }
 
 describe('certs/', () => {
-  const sets = readdirSync(CERTS, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  const sets = readdirSync(CERTS, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
 
   it('has the agreed production sets', () => {
     for (const s of PRODUCTION) expect(sets).toContain(s);
@@ -63,10 +65,7 @@ describe('certs/', () => {
     expect(sha('jp-jlis')).toEqual(['6e8a3108609316961d142426ce842b7927fd281755317056e1574eb9ede80a0e']);
     expect(anchors('jp-jlis')[0].side.docTypes).toEqual(['org.iso.23220.1.jp.mnc']);
     expect(sha('apple')).toEqual(['368abe90153936dbcd28b81e21c93b4b5e372898ff73a0c2b707697de252e926']);
-    expect(sha('google-wallet').sort()).toEqual([
-      '2fa839cf8e08c3579f593ca85d0c0f75a077c4a434c0059dca9fcdf13b9a5b05',
-      '4fa86d55a1da105ee3ab1706a60d2f80841d473773419b309d85df1b407b29e5',
-    ]);
+    expect(sha('google-wallet').sort()).toEqual(['2fa839cf8e08c3579f593ca85d0c0f75a077c4a434c0059dca9fcdf13b9a5b05', '4fa86d55a1da105ee3ab1706a60d2f80841d473773419b309d85df1b407b29e5']);
     expect(sha('us-aamva')).toHaveLength(14);
     expect(sha('us-aamva/vical-signer-roots')).toContain('3b545614be42ef018b1c1050ebce9b96fa33ecec0c7115b8e70664c6454c5104');
     expect(anchors('test/vical-signer-roots').every((a) => a.side.test === true)).toBe(true);

@@ -107,7 +107,11 @@ describe('verifyIssuerChain with the isomdl certificate cases', () => {
     expect(r.profile?.code).toBe('ISSUER_CERT_PROFILE');
   });
   it('OWF Multipaz P-384 DS under its IACA (ES384 certificate signature)', () => {
-    const r = verifyIssuerChain(pem('isomdl-x509-chain-cases/owf_multipaz_ds_p384.pem'), TrustStore.fromCertificates(pem('isomdl-x509-chain-cases/owf_multipaz_iaca_p384.pem')), new Date('2026-06-01T00:00:00Z'));
+    const r = verifyIssuerChain(
+      pem('isomdl-x509-chain-cases/owf_multipaz_ds_p384.pem'),
+      TrustStore.fromCertificates(pem('isomdl-x509-chain-cases/owf_multipaz_iaca_p384.pem')),
+      new Date('2026-06-01T00:00:00Z'),
+    );
     expect(r.chain).toBeUndefined();
   });
   it('swapped roles (root presented as DS under the signer) fail', () => {

@@ -18,7 +18,22 @@ describe('kakunin trust', () => {
   it('import-vical writes the AAMVA IACAs into a set; list shows them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kakunin-cli-'));
     const a = io();
-    const code = await runTrust(['import-vical', join(VEC, 'aamva-vical-isomdl/aamva-vical-2025-11-18-1763491092481.cbor'), '--root', join(CERTS, 'us-aamva/vical-signer-roots/aamva-dts-root-ca.pem'), '--into', 'us-aamva', '--certs', dir, '--at', '2025-11-18T20:00:00Z', '--json'], a.io);
+    const code = await runTrust(
+      [
+        'import-vical',
+        join(VEC, 'aamva-vical-isomdl/aamva-vical-2025-11-18-1763491092481.cbor'),
+        '--root',
+        join(CERTS, 'us-aamva/vical-signer-roots/aamva-dts-root-ca.pem'),
+        '--into',
+        'us-aamva',
+        '--certs',
+        dir,
+        '--at',
+        '2025-11-18T20:00:00Z',
+        '--json',
+      ],
+      a.io,
+    );
     expect(a.err).toEqual([]);
     expect(code).toBe(0);
     const summary = JSON.parse(a.out[0]);
@@ -36,7 +51,22 @@ describe('kakunin trust', () => {
   it('rejects the VICAL today (signer certificate expired 2026-04-18) with exit 1 and a code', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kakunin-cli-'));
     const a = io();
-    const code = await runTrust(['import-vical', join(VEC, 'aamva-vical-isomdl/aamva-vical-2025-11-18-1763491092481.cbor'), '--root', join(CERTS, 'us-aamva/vical-signer-roots/aamva-dts-root-ca.pem'), '--into', 'us-aamva', '--certs', dir, '--at', '2026-11-21T00:00:00Z', '--allow-stale'], a.io);
+    const code = await runTrust(
+      [
+        'import-vical',
+        join(VEC, 'aamva-vical-isomdl/aamva-vical-2025-11-18-1763491092481.cbor'),
+        '--root',
+        join(CERTS, 'us-aamva/vical-signer-roots/aamva-dts-root-ca.pem'),
+        '--into',
+        'us-aamva',
+        '--certs',
+        dir,
+        '--at',
+        '2026-11-21T00:00:00Z',
+        '--allow-stale',
+      ],
+      a.io,
+    );
     expect(code).toBe(1);
     expect(a.err[0]).toContain('VICAL_EXPIRED');
     expect(readdirSync(dir)).toEqual([]);
@@ -44,13 +74,35 @@ describe('kakunin trust', () => {
 
   it('rejects the Austroads VICAL under the AAMVA root', async () => {
     const a = io();
-    const code = await runTrust(['import-vical', join(VEC, 'vicals-multipaz-parser-test/austroads_vical_2024-09-19.cbor'), '--root', join(CERTS, 'us-aamva/vical-signer-roots/aamva-dts-root-ca.pem'), '--into', 'au', '--certs', mkdtempSync(join(tmpdir(), 'k-')), '--at', '2024-09-20T00:00:00Z'], a.io);
+    const code = await runTrust(
+      [
+        'import-vical',
+        join(VEC, 'vicals-multipaz-parser-test/austroads_vical_2024-09-19.cbor'),
+        '--root',
+        join(CERTS, 'us-aamva/vical-signer-roots/aamva-dts-root-ca.pem'),
+        '--into',
+        'au',
+        '--certs',
+        mkdtempSync(join(tmpdir(), 'k-')),
+        '--at',
+        '2024-09-20T00:00:00Z',
+      ],
+      a.io,
+    );
     expect(code).toBe(1);
     expect(a.err[0]).toContain('VICAL_UNTRUSTED');
   });
 
   it('usage errors exit 2', async () => {
-    for (const args of [[], ['frobnicate'], ['import-vical'], ['import-vical', 'x.cbor', '--into', 'x'], ['import-vical', '/nonexistent', '--root', '/nonexistent', '--into', 'x'], ['import-vical', 'x', '--root', 'y', '--into', 'test'], ['list', '--bogus']]) {
+    for (const args of [
+      [],
+      ['frobnicate'],
+      ['import-vical'],
+      ['import-vical', 'x.cbor', '--into', 'x'],
+      ['import-vical', '/nonexistent', '--root', '/nonexistent', '--into', 'x'],
+      ['import-vical', 'x', '--root', 'y', '--into', 'test'],
+      ['list', '--bogus'],
+    ]) {
       const a = io();
       expect(await runTrust(args, a.io)).toBe(2);
     }

@@ -46,9 +46,7 @@ describe('CRL entries read by hand', () => {
   });
 
   it('a critical entry extension (certificateIssuer of an indirect CRL) is CRL_UNSUPPORTED', async () => {
-    const { der } = await peculiarCrl([
-      { serialNumber: '01', revocationDate: new Date('2026-05-01T00:00:00Z'), extensions: [new x509.Extension('2.5.29.29', true, Buffer.from('3000', 'hex'))] },
-    ]);
+    const { der } = await peculiarCrl([{ serialNumber: '01', revocationDate: new Date('2026-05-01T00:00:00Z'), extensions: [new x509.Extension('2.5.29.29', true, Buffer.from('3000', 'hex'))] }]);
     expect(() => parseCrl(der)).toThrow(expect.objectContaining({ code: 'CRL_UNSUPPORTED', message: expect.stringContaining('2.5.29.29') }));
   });
 

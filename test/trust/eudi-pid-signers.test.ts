@@ -56,7 +56,7 @@ describe('EUDI reference PID issuer (PID Issuer CA - UT 01)', () => {
     expect(checkMap(android)).toMatchObject({ issuer_certificate_chain: 'pass', issuer_signature: 'pass', issuer_certificate_profile: 'fail:ISSUER_CERT_PROFILE', mso_validity: 'pass' });
   });
 
-  it('the PID signer\'s chain: accepted for the PID docTypes and age verification, ISSUER_CERT_PROFILE for any other', () => {
+  it("the PID signer's chain: accepted for the PID docTypes and age verification, ISSUER_CERT_PROFILE for any other", () => {
     const chain = x5chainOf(threeDocuments);
     for (const docType of ['eu.europa.ec.eudi.pid.1', 'eu.europa.ec.eudiw.pid.1', 'eu.europa.ec.av.1']) {
       const r = verifyIssuerChain(chain, iaca(), at, docType);

@@ -67,8 +67,24 @@ describe('loading large lists in slices', () => {
     const whole = verifyStatusListToken(bytes, { anchors: [issuer.iaca.der], at: SCALE_AT, uri: URI }) as IdentifierList;
     expect(whole.identifiers.size).toBe(20_000);
     expect(whole.identifiers.has(fillerSerial(19_999).toString('hex'))).toBe(true);
-    const listed = new Map([['identifier_list', new Map<string, unknown>([['id', ids[123]], ['uri', URI]])]]);
-    const absent = new Map([['identifier_list', new Map<string, unknown>([['id', new Uint8Array(fillerSerial(20_000))], ['uri', URI]])]]);
+    const listed = new Map([
+      [
+        'identifier_list',
+        new Map<string, unknown>([
+          ['id', ids[123]],
+          ['uri', URI],
+        ]),
+      ],
+    ]);
+    const absent = new Map([
+      [
+        'identifier_list',
+        new Map<string, unknown>([
+          ['id', new Uint8Array(fillerSerial(20_000))],
+          ['uri', URI],
+        ]),
+      ],
+    ]);
     expect(l.checkMsoStatus(listed, SCALE_AT, issuer.iaca.der).status).toBe('revoked');
     expect(l.checkMsoStatus(absent, SCALE_AT, issuer.iaca.der).status).toBe('good');
   });
@@ -88,7 +104,16 @@ describe('loading large lists in slices', () => {
     expect(await ranDuring(() => l.acceptAsync(t, bytes, SCALE_AT, countingPause().pause))).toBe(true);
     const whole = verifyStatusListToken(bytes, { anchors: [issuer.iaca.der], at: SCALE_AT, uri: URI }) as StatusList;
     expect(statusAt(whole, 57)).toBe(1);
-    const at = (idx: number) => new Map([['status_list', new Map<string, unknown>([['idx', idx], ['uri', URI]])]]);
+    const at = (idx: number) =>
+      new Map([
+        [
+          'status_list',
+          new Map<string, unknown>([
+            ['idx', idx],
+            ['uri', URI],
+          ]),
+        ],
+      ]);
     expect(l.checkMsoStatus(at(57), SCALE_AT, issuer.iaca.der).status).toBe('revoked');
     expect(l.checkMsoStatus(at(58), SCALE_AT, issuer.iaca.der).status).toBe('good');
   });
@@ -106,7 +131,17 @@ describe('loading large lists in slices', () => {
     new RevocationCache(dir).saveCopy(crlTarget, largeCrl(issuer.iaca, 100_000, window), SCALE_AT);
     let revocation: ServiceRevocation | undefined;
     const ran = await ranDuring(() => {
-      revocation = new ServiceRevocation({ mode: 'fail', trust, logger: createLogger('error'), now: () => SCALE_AT, metrics: new Metrics(), cacheDir: dir, intervalSeconds: 3600, allowPrivate: false, fetch: () => Promise.reject(new Error('offline')) });
+      revocation = new ServiceRevocation({
+        mode: 'fail',
+        trust,
+        logger: createLogger('error'),
+        now: () => SCALE_AT,
+        metrics: new Metrics(),
+        cacheDir: dir,
+        intervalSeconds: 3600,
+        allowPrivate: false,
+        fetch: () => Promise.reject(new Error('offline')),
+      });
       return revocation.ready;
     });
     expect(ran).toBe(true);

@@ -77,7 +77,9 @@ describe('document signer usage per docType', () => {
   const listing = () => TrustStore.fromCertificates([iaca.der], { name: 'listing IACA', set: 'issuers', docTypes: Object.keys(expected) });
 
   for (const [docType, row] of Object.entries(expected)) {
-    it(`${docType}: ${Object.entries(row).map(([k, v]) => `${k} ${v}`).join(', ')}`, () => {
+    it(`${docType}: ${Object.entries(row)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`, () => {
       const trust = listing();
       for (const [name, verdict] of Object.entries(row)) {
         const r = verifyIssuerChain(signers.get(name)!, trust, AT, docType);
@@ -192,7 +194,7 @@ describe('limits before parsing (hostile certificates are cheap)', () => {
     const x509 = await import('../../src/trust/x509.js');
     const { webcrypto } = await import('node:crypto');
     const crypto = webcrypto as unknown as Crypto;
-    const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']));
+    const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
     const name = Array.from({ length: 40 }, (_, i) => `OU=unit ${i}`).join(', ') + ', C=JP';
     const cert = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: '01', name, keys, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } }, crypto);
     expect(() => parseCertificate(new Uint8Array(cert.rawData))).toThrow(/subject name has 41 attributes, over the limit of 32/);
@@ -258,9 +260,6 @@ describe('trust folders load what they can', () => {
     writeFileSync(join(dir, 'ds.pem'), readFileSync(VECTORS + 'mdoc-ts-wallet-examples/google/signingCertificate.pem'));
     const trust = loadTrustStore([dir]);
     expect(trust.anchors.map((a) => a.name)).toEqual(['utopia']);
-    expect(trust.warnings).toEqual([
-      expect.stringMatching(/ds\.pem: not a CA certificate, so not a trust anchor$/),
-      expect.stringMatching(/garbage\.pem: .*not a readable X\.509 certificate/),
-    ]);
+    expect(trust.warnings).toEqual([expect.stringMatching(/ds\.pem: not a CA certificate, so not a trust anchor$/), expect.stringMatching(/garbage\.pem: .*not a readable X\.509 certificate/)]);
   });
 });

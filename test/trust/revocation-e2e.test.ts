@@ -8,16 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCbor } from '../../src/cbor/index.js';
 import { verifyDeviceResponse } from '../../src/mdoc/verify.js';
 import type { CheckResult } from '../../src/mdoc/result.js';
-import {
-  createDeviceResponse,
-  createDocumentSigner,
-  createIaca,
-  issueMdoc,
-  MNC_DOCTYPE,
-  createMyNumberCardElements,
-  type SandboxCa,
-  type SandboxCertificate,
-} from '../../src/sandbox/index.js';
+import { createDeviceResponse, createDocumentSigner, createIaca, issueMdoc, MNC_DOCTYPE, createMyNumberCardElements, type SandboxCa, type SandboxCertificate } from '../../src/sandbox/index.js';
 import { TrustRefresher } from '../../src/runtime/refresher.js';
 import { RevocationLists } from '../../src/trust/revocation-lists.js';
 import { TrustStore } from '../../src/trust/store.js';
@@ -154,8 +145,26 @@ describe('CRL revocation', () => {
 });
 
 describe('MSO status: Token Status List and identifier list', () => {
-  const statusAt = (idx: number) => new Map([['status_list', new Map<string, unknown>([['idx', idx], ['uri', `${server.base}/status`]])]]);
-  const idAt = (id: number[]) => new Map([['identifier_list', new Map<string, unknown>([['id', new Uint8Array(id)], ['uri', `${server.base}/ids`]])]]);
+  const statusAt = (idx: number) =>
+    new Map([
+      [
+        'status_list',
+        new Map<string, unknown>([
+          ['idx', idx],
+          ['uri', `${server.base}/status`],
+        ]),
+      ],
+    ]);
+  const idAt = (id: number[]) =>
+    new Map([
+      [
+        'identifier_list',
+        new Map<string, unknown>([
+          ['id', new Uint8Array(id)],
+          ['uri', `${server.base}/ids`],
+        ]),
+      ],
+    ]);
 
   beforeAll(() => {
     const statuses = Array.from({ length: 100 }, (_, i) => (i === 6 ? 1 : 0));
@@ -238,7 +247,21 @@ describe('MSO status: Token Status List and identifier list', () => {
   it('an MSO status the checker cannot read is unavailable, not good', () => {
     const { lists } = setup();
     expect(lists.checkMsoStatus(new Map([['something_else', 1]]), AT, iaca.der).status).toBe('unavailable');
-    expect(lists.checkMsoStatus(new Map([['status_list', new Map<string, unknown>([['idx', -1], ['uri', 'x']])]]), AT, iaca.der).status).toBe('unavailable');
+    expect(
+      lists.checkMsoStatus(
+        new Map([
+          [
+            'status_list',
+            new Map<string, unknown>([
+              ['idx', -1],
+              ['uri', 'x'],
+            ]),
+          ],
+        ]),
+        AT,
+        iaca.der,
+      ).status,
+    ).toBe('unavailable');
   });
 });
 
@@ -251,7 +274,16 @@ describe('MSO status across issuers', () => {
     const uri = `${server.base}/shared-status`;
     // Index 3 revoked, index 4 valid, as IACA B's signer says.
     server.files.set('/shared-status', makeStatusList(uri, [0, 0, 0, 1, 0], { key: slB.keys.privateKey, chain: [slB.der] }, new Date('2026-05-31T00:00:00Z')));
-    const ref = (idx: number) => new Map([['status_list', new Map<string, unknown>([['idx', idx], ['uri', uri]])]]);
+    const ref = (idx: number) =>
+      new Map([
+        [
+          'status_list',
+          new Map<string, unknown>([
+            ['idx', idx],
+            ['uri', uri],
+          ]),
+        ],
+      ]);
     const lists = new RevocationLists({ trust: both, unavailablePolicy: 'fail' });
     const refresher = new TrustRefresher({ lists, now: () => AT, intervalMs: 60_000, fetchPolicy: { allowLoopback: true } });
 
@@ -282,7 +314,21 @@ describe('MSO status across issuers', () => {
     expect(() => lists.accept({ url: uri, kind: 'status_list', anchor: impostor.der }, bytes, AT)).toThrow(expect.objectContaining({ code: 'STATUS_LIST_UNTRUSTED' }));
     expect(() => lists.accept({ url: uri, kind: 'status_list' }, bytes, AT)).toThrow(expect.objectContaining({ code: 'STATUS_LIST_UNTRUSTED' }));
     lists.accept({ url: uri, kind: 'status_list', anchor: iaca.der }, bytes, AT);
-    expect(lists.checkMsoStatus(new Map([['status_list', new Map<string, unknown>([['idx', 0], ['uri', uri]])]]), AT, iaca.der)).toEqual({ status: 'good' });
+    expect(
+      lists.checkMsoStatus(
+        new Map([
+          [
+            'status_list',
+            new Map<string, unknown>([
+              ['idx', 0],
+              ['uri', uri],
+            ]),
+          ],
+        ]),
+        AT,
+        iaca.der,
+      ),
+    ).toEqual({ status: 'good' });
   });
 });
 

@@ -71,9 +71,45 @@ describe('verifyStatusListToken', () => {
 
 describe('readMsoStatus', () => {
   it('reads both forms and rejects others', () => {
-    expect(readMsoStatus(new Map([['status_list', new Map<string, unknown>([['idx', 3], ['uri', 'https://x']])]]))).toEqual({ kind: 'status_list', idx: 3, uri: 'https://x', certificate: undefined });
-    expect(readMsoStatus(new Map([['identifier_list', new Map<string, unknown>([['id', new Uint8Array([1])], ['uri', 'https://y']])]])).kind).toBe('identifier_list');
+    expect(
+      readMsoStatus(
+        new Map([
+          [
+            'status_list',
+            new Map<string, unknown>([
+              ['idx', 3],
+              ['uri', 'https://x'],
+            ]),
+          ],
+        ]),
+      ),
+    ).toEqual({ kind: 'status_list', idx: 3, uri: 'https://x', certificate: undefined });
+    expect(
+      readMsoStatus(
+        new Map([
+          [
+            'identifier_list',
+            new Map<string, unknown>([
+              ['id', new Uint8Array([1])],
+              ['uri', 'https://y'],
+            ]),
+          ],
+        ]),
+      ).kind,
+    ).toBe('identifier_list');
     expect(() => readMsoStatus(new Map())).toThrow(expect.objectContaining({ code: 'STATUS_LIST_MALFORMED' }));
-    expect(() => readMsoStatus(new Map([['status_list', new Map<string, unknown>([['idx', '3'], ['uri', 'https://x']])]]))).toThrow(expect.objectContaining({ code: 'STATUS_LIST_MALFORMED' }));
+    expect(() =>
+      readMsoStatus(
+        new Map([
+          [
+            'status_list',
+            new Map<string, unknown>([
+              ['idx', '3'],
+              ['uri', 'https://x'],
+            ]),
+          ],
+        ]),
+      ),
+    ).toThrow(expect.objectContaining({ code: 'STATUS_LIST_MALFORMED' }));
   });
 });

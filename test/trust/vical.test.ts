@@ -67,7 +67,9 @@ describe('VICAL: AAMVA 2025-11-18 (isomdl)', () => {
   });
   it('lists exactly the IACAs shipped in certs/us-aamva', () => {
     const v = verifyVical(AAMVA_2025, { roots: [AAMVA_ROOT], at });
-    const shipped = loadTrustStore([join(import.meta.dirname, '../../certs')], { sets: ['us-aamva'] }).anchors.map((a) => a.certificate.sha256).sort();
+    const shipped = loadTrustStore([join(import.meta.dirname, '../../certs')], { sets: ['us-aamva'] })
+      .anchors.map((a) => a.certificate.sha256)
+      .sort();
     expect(v.vical.certificateInfos.map((c) => c.sha256).sort()).toEqual(shipped);
   });
   it('fails with no anchor, an unrelated anchor, and after the signer expired', () => {
@@ -125,10 +127,12 @@ describe('VICAL: RDW test 2025-02-25', () => {
   });
   it('lists brainpool, P-521 and RSA IACAs without choking', () => {
     const v = verifyVical(RDW, { roots: [signer], at });
-    const kinds = new Set(v.vical.certificateInfos.map((c) => {
-      const k = new X509Certificate(c.certificate).publicKey;
-      return k.asymmetricKeyType === 'ec' ? k.asymmetricKeyDetails?.namedCurve : k.asymmetricKeyType;
-    }));
+    const kinds = new Set(
+      v.vical.certificateInfos.map((c) => {
+        const k = new X509Certificate(c.certificate).publicKey;
+        return k.asymmetricKeyType === 'ec' ? k.asymmetricKeyDetails?.namedCurve : k.asymmetricKeyType;
+      }),
+    );
     expect(kinds).toContain('prime256v1');
     expect(kinds).toContain('secp521r1');
     expect(kinds).toContain('rsa');

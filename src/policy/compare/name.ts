@@ -28,7 +28,11 @@ function withoutSeparators(name: string): string {
 }
 
 function parts(name: string): string[] {
-  return name.toLowerCase().split(/[\s,]+/u).filter(Boolean).sort();
+  return name
+    .toLowerCase()
+    .split(/[\s,]+/u)
+    .filter(Boolean)
+    .sort();
 }
 
 function sameParts(a: string[], b: string[]): boolean {

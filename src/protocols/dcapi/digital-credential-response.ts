@@ -64,7 +64,13 @@ export async function receiveDigitalCredentialResponse(options: DigitalCredentia
   const state = await loadState(options.store, options.id, options.at, 'dcapi', digest);
   const { protocol, body } = protocolOf(options.response);
   let sent: ProtocolResponseContext;
-  const oid4vp = state.dcApiOid4vp ? (Object.hasOwn(state.dcApiOid4vp, protocol) ? state.dcApiOid4vp[protocol] : undefined) : state.oid4vp?.dcApiProtocols?.includes(protocol) ? state.oid4vp : undefined;
+  const oid4vp = state.dcApiOid4vp
+    ? Object.hasOwn(state.dcApiOid4vp, protocol)
+      ? state.dcApiOid4vp[protocol]
+      : undefined
+    : state.oid4vp?.dcApiProtocols?.includes(protocol)
+      ? state.oid4vp
+      : undefined;
   if (protocol === 'org-iso-mdoc' && state.annexC) {
     sent = { protocol, origin: state.origin!, encryptionInfo: state.annexC.encryptionInfo, recipientPrivateKey: keyFromJwk(state.annexC.recipientKey) };
   } else if (oid4vp) {

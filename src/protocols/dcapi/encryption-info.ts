@@ -17,7 +17,13 @@ export interface EncryptionInfo {
 
 export function createEncryptionInfo(nonce: Uint8Array, recipientPublicKey: KeyObject): EncryptionInfo {
   const cose = keyObjectToCoseKey(recipientPublicKey);
-  const bytes = encodeCbor(['dcapi', new Map<string, unknown>([['nonce', nonce], ['recipientPublicKey', cose]])]);
+  const bytes = encodeCbor([
+    'dcapi',
+    new Map<string, unknown>([
+      ['nonce', nonce],
+      ['recipientPublicKey', cose],
+    ]),
+  ]);
   return { encoded: b64u(bytes), nonce, recipientPublicKey };
 }
 

@@ -28,7 +28,8 @@ export function signCompactJws(header: { alg: string } & Record<string, unknown>
   // node:crypto would sign an ES256 header with a P-384 key (SHA-256 over a P-384 signature): a JWS
   // that every verifier refuses. Say so here instead.
   const keyAlg = algOfKey(key);
-  if (keyAlg !== header.alg) throw new KakuninError('KEY_INVALID', `a JWS with alg ${header.alg} cannot be signed with ${keyAlg ? `a key for ${keyAlg}` : `a ${key.asymmetricKeyType ?? key.type} key`}`);
+  if (keyAlg !== header.alg)
+    throw new KakuninError('KEY_INVALID', `a JWS with alg ${header.alg} cannot be signed with ${keyAlg ? `a key for ${keyAlg}` : `a ${key.asymmetricKeyType ?? key.type} key`}`);
   const hash = HASH[header.alg];
   const signingInput = `${b64u(JSON.stringify(header))}.${b64u(payload)}`;
   const signature = hash ? sign(hash, Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' }) : sign(null, Buffer.from(signingInput), key);

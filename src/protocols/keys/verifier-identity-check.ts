@@ -49,7 +49,9 @@ export async function checkVerifierIdentity(identity: VerifierIdentity, options:
     warnings.push(`the verifier certificate expires on ${leaf.notAfter.toISOString()} (in ${Math.ceil(left / DAY_MS)} days): renew it (Apple Business Connect, your CA) and restart with the new one`);
   }
   if (!identity.dnsNames.includes(options.host)) {
-    warnings.push(`the verifier certificate names ${identity.dnsNames.join(', ') || 'no dNSName'}, not this service's host ${options.host} (PUBLIC_URL): wallets that check the name (x509_san_dns, Apple's domain) will refuse it`);
+    warnings.push(
+      `the verifier certificate names ${identity.dnsNames.join(', ') || 'no dNSName'}, not this service's host ${options.host} (PUBLIC_URL): wallets that check the name (x509_san_dns, Apple's domain) will refuse it`,
+    );
   }
   return { problems, warnings, notAfter: leaf.notAfter };
 }

@@ -52,9 +52,7 @@ function dnsNamesOf(cert: x509.X509Certificate): string[] {
 
 /** The DER of each CERTIFICATE block of a PEM text, in order. */
 export function pemBlocks(text: string): Uint8Array[] {
-  return [...text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map(
-    (m) => new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ''), 'base64')),
-  );
+  return [...text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ''), 'base64')));
 }
 
 /** A configured identity from PEM text: the leaf first (intermediates may follow, no root) and the

@@ -42,7 +42,10 @@ export function parseVpToken(params: Record<string, unknown>): Map<string, Uint8
   const out = new Map<string, Uint8Array[]>();
   for (const [id, value] of Object.entries(token as Record<string, unknown>)) {
     if (!Array.isArray(value) || value.length === 0) throw new ProtocolError('RESPONSE_MALFORMED', `vp_token.${id.slice(0, 40)} must be a non-empty array`);
-    out.set(id, value.map((v, i) => b64uDecode(v, `vp_token.${id.slice(0, 40)}[${i}]`)));
+    out.set(
+      id,
+      value.map((v, i) => b64uDecode(v, `vp_token.${id.slice(0, 40)}[${i}]`)),
+    );
   }
   if (out.size === 0) throw new ProtocolError('RESPONSE_MALFORMED', 'vp_token is empty');
   return out;

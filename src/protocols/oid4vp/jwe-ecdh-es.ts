@@ -69,7 +69,7 @@ export function decryptEcdhEsJwe(jwe: string, recipient: { privateKey: KeyObject
     decipher.setAuthTag(tag);
     return { header, plaintext: Buffer.concat([decipher.update(ciphertext), decipher.final()]) };
   } catch (e) {
-    throw new ProtocolError('RESPONSE_DECRYPTION_FAILED', 'the JWE could not be decrypted with this request\'s key', { cause: e });
+    throw new ProtocolError('RESPONSE_DECRYPTION_FAILED', "the JWE could not be decrypted with this request's key", { cause: e });
   }
 }
 
@@ -98,9 +98,12 @@ function concatKdf(z: Buffer, enc: string, apu: Uint8Array, apv: Uint8Array, key
   return createHash('sha256')
     .update(u32(1))
     .update(z)
-    .update(u32(algorithmId.length)).update(algorithmId)
-    .update(u32(apu.length)).update(apu)
-    .update(u32(apv.length)).update(apv)
+    .update(u32(algorithmId.length))
+    .update(algorithmId)
+    .update(u32(apu.length))
+    .update(apu)
+    .update(u32(apv.length))
+    .update(apv)
     .update(u32(keyBytes * 8))
     .digest()
     .subarray(0, keyBytes);

@@ -122,7 +122,10 @@ export async function getRequestObject(store: RequestStateStore, id: string, at:
   const prefix = sent.clientId!.slice(0, sent.clientId!.indexOf(':')) as ClientIdPrefix;
   if (clientIdFor(signer.identity, prefix) !== sent.clientId) {
     // No part of the id in the message: it is a bearer value (the QR code's handle).
-    throw new ProtocolError('VERIFIER_IDENTITY_MISMATCH', `the verifier certificate here is not the one this request was made with (client_id ${sent.clientId!.slice(0, 60)}): every instance sharing a store must use the same KAKUNIN_VERIFIER_CERT_FILE`);
+    throw new ProtocolError(
+      'VERIFIER_IDENTITY_MISMATCH',
+      `the verifier certificate here is not the one this request was made with (client_id ${sent.clientId!.slice(0, 60)}): every instance sharing a store must use the same KAKUNIN_VERIFIER_CERT_FILE`,
+    );
   }
   const claims = authorizationRequestObject({
     request: state.request,

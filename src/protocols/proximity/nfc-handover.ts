@@ -216,13 +216,7 @@ export function parseHandoverRequest(bytes: Uint8Array): DeviceRetrievalMethod[]
  * the carrier records, and the DeviceEngagement record. Used by the sandbox wallet. */
 export function buildHandoverSelect(deviceEngagement: Uint8Array, methods: DeviceRetrievalMethod[]): Uint8Array {
   const { carriers } = carrierRecords(methods);
-  const ac = methods
-    .filter((m) => m.type === 'ble' || m.type === 'nfc')
-    .map((m) => alternativeCarrierRecord(m.type === 'ble' ? '0' : 'nfc', ['mdoc']));
+  const ac = methods.filter((m) => m.type === 'ble' || m.type === 'nfc').map((m) => alternativeCarrierRecord(m.type === 'ble' ? '0' : 'nfc', ['mdoc']));
   const hsPayload = Buffer.concat([Uint8Array.of(HANDOVER_VERSION), ac.length ? encodeNdefMessage(ac) : new Uint8Array(0)]);
-  return encodeNdefMessage([
-    record(TNF.wellKnown, 'Hs', hsPayload),
-    ...carriers,
-    record(TNF.external, TYPE_DEVICE_ENGAGEMENT, deviceEngagement, 'mdoc'),
-  ]);
+  return encodeNdefMessage([record(TNF.wellKnown, 'Hs', hsPayload), ...carriers, record(TNF.external, TYPE_DEVICE_ENGAGEMENT, deviceEngagement, 'mdoc')]);
 }

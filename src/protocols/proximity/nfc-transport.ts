@@ -4,19 +4,7 @@
  * when it does not fit one APDU); the mdoc's message comes back in the response, continued with
  * GET RESPONSE while the status word is 61xx.
  */
-import {
-  AID_MDOC,
-  berTlv,
-  command,
-  expectOk,
-  getResponse,
-  INS,
-  parseBerTlv,
-  selectAid,
-  splitResponse,
-  SW_OK,
-  type ApduChannel,
-} from './apdu.js';
+import { AID_MDOC, berTlv, command, expectOk, getResponse, INS, parseBerTlv, selectAid, splitResponse, SW_OK, type ApduChannel } from './apdu.js';
 import { ProximityError } from './errors.js';
 import type { SessionTransport } from './transport.js';
 

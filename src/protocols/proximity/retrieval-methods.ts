@@ -129,7 +129,14 @@ export function encodeRetrievalMethod(m: DeviceRetrievalMethod): unknown[] {
       return [RETRIEVAL_BLE, 1, o];
     }
     case 'nfc':
-      return [RETRIEVAL_NFC, 1, new Map([[0, m.maxCommandDataLength], [1, m.maxResponseDataLength]])];
+      return [
+        RETRIEVAL_NFC,
+        1,
+        new Map([
+          [0, m.maxCommandDataLength],
+          [1, m.maxResponseDataLength],
+        ]),
+      ];
     case 'wifi-aware':
       return [RETRIEVAL_WIFI_AWARE, 1, new Map()];
   }

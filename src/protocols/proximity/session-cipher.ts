@@ -58,11 +58,7 @@ export class SessionCipher {
     try {
       out = Buffer.concat([d.update(ciphertext.subarray(0, ciphertext.length - TAG_LENGTH)), d.final()]);
     } catch (e) {
-      throw new ProximityError(
-        'SESSION_ENCRYPTION',
-        `message ${this.receiveCounter} did not decrypt (wrong key, or a replayed, reordered or altered message)`,
-        { cause: e },
-      );
+      throw new ProximityError('SESSION_ENCRYPTION', `message ${this.receiveCounter} did not decrypt (wrong key, or a replayed, reordered or altered message)`, { cause: e });
     }
     this.receiveCounter++;
     return new Uint8Array(out);

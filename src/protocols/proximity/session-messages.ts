@@ -40,7 +40,12 @@ function decodeTop(bytes: Uint8Array, what: string): Map<unknown, unknown> {
 }
 
 export function encodeSessionEstablishment(eReaderKeyCoseBytes: Uint8Array, data: Uint8Array): Uint8Array {
-  return encodeCbor(new Map<string, unknown>([['eReaderKey', embedBytes(eReaderKeyCoseBytes)], ['data', data]]));
+  return encodeCbor(
+    new Map<string, unknown>([
+      ['eReaderKey', embedBytes(eReaderKeyCoseBytes)],
+      ['data', data],
+    ]),
+  );
 }
 
 export function decodeSessionEstablishment(bytes: Uint8Array): SessionEstablishment {

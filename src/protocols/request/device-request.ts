@@ -51,7 +51,13 @@ export function anyOneOf(documentCount: number): DeviceRequestInfo {
 
 /** DeviceRequestInfoBytes = #6.24(bstr .cbor DeviceRequestInfo). */
 export function encodeDeviceRequestInfo(info: DeviceRequestInfo): EncodedCbor {
-  const useCases = info.useCases.map((u) => new Map<string, unknown>([['mandatory', u.mandatory], ['documentSets', u.documentSets]]));
+  const useCases = info.useCases.map(
+    (u) =>
+      new Map<string, unknown>([
+        ['mandatory', u.mandatory],
+        ['documentSets', u.documentSets],
+      ]),
+  );
   return embed(new Map<string, unknown>([['useCases', useCases]]));
 }
 
@@ -84,7 +90,12 @@ export function buildItemsRequest(doc: RequestedDocument): ItemsRequest {
 export function encodeItemsRequest(request: ItemsRequest): EncodedCbor {
   const nameSpaces = new Map<string, Map<string, boolean>>();
   for (const [ns, elements] of Object.entries(request.nameSpaces)) nameSpaces.set(ns, new Map(Object.entries(elements)));
-  return embed(new Map<string, unknown>([['docType', request.docType], ['nameSpaces', nameSpaces]]));
+  return embed(
+    new Map<string, unknown>([
+      ['docType', request.docType],
+      ['nameSpaces', nameSpaces],
+    ]),
+  );
 }
 
 /**
@@ -116,13 +127,7 @@ export function readerAuthenticationAllBytes(sessionTranscript: Uint8Array, item
  * each DocRequest carries its readerAuth. `deviceRequestInfo` (1.1 only) goes with it, covered by
  * readerAuthAll. Without `reader` the DocRequests go unsigned (Apple Wallet then refuses).
  */
-export function buildDeviceRequest(
-  requests: ItemsRequest[],
-  sessionTranscript: Uint8Array,
-  reader?: ReaderIdentity,
-  version: '1.0' | '1.1' = '1.0',
-  options: DeviceRequestOptions = {},
-): Uint8Array {
+export function buildDeviceRequest(requests: ItemsRequest[], sessionTranscript: Uint8Array, reader?: ReaderIdentity, version: '1.0' | '1.1' = '1.0', options: DeviceRequestOptions = {}): Uint8Array {
   const all = options.readerAuthAll === true && reader !== undefined;
   if (all && version !== '1.1') throw new KakuninError('INVALID_ARGUMENT', 'readerAuthAll needs DeviceRequest version 1.1');
   if (options.deviceRequestInfo && version !== '1.1') throw new KakuninError('INVALID_ARGUMENT', 'deviceRequestInfo needs DeviceRequest version 1.1');
@@ -134,7 +139,10 @@ export function buildDeviceRequest(
     if (reader && !all) docRequest.set('readerAuth', sign(readerAuthenticationBytes(sessionTranscript, i)));
     return docRequest;
   });
-  const deviceRequest = new Map<string, unknown>([['version', version], ['docRequests', docRequests]]);
+  const deviceRequest = new Map<string, unknown>([
+    ['version', version],
+    ['docRequests', docRequests],
+  ]);
   if (info) deviceRequest.set('deviceRequestInfo', info);
   if (all) deviceRequest.set('readerAuthAll', [sign(readerAuthenticationAllBytes(sessionTranscript, items, info))]);
   return encodeCbor(deviceRequest);

@@ -99,7 +99,11 @@ export function verifyReaderAuth(readerAuth: unknown, sessionTranscript: Uint8Ar
 
 /** Second edition: the first readerAuthAll that verifies over every DocRequest's ItemsRequestBytes, in order. */
 export function verifyReaderAuthAll(request: ParsedDeviceRequest, sessionTranscript: Uint8Array): X509Certificate {
-  const payload = readerAuthenticationAllBytes(sessionTranscript, request.docRequests.map((d) => d.itemsRequestBytes), request.deviceRequestInfo?.bytes);
+  const payload = readerAuthenticationAllBytes(
+    sessionTranscript,
+    request.docRequests.map((d) => d.itemsRequestBytes),
+    request.deviceRequestInfo?.bytes,
+  );
   let failure: unknown = new ProximityError('READER_AUTH_INVALID', 'readerAuthAll is empty');
   for (const sig of request.readerAuthAll ?? []) {
     try {

@@ -73,13 +73,7 @@ export async function saveState(store: RequestStateStore, id: string, state: Pre
  * Reads the state for `id` without using it up; unknown, used and expired states are errors. With
  * `answerDigest`, a state already used up by that same answer is read too: its retry may finish.
  */
-export async function loadState(
-  store: RequestStateStore,
-  id: string,
-  at: Date,
-  flow: PresentationState['flow'],
-  answerDigest?: string,
-): Promise<PresentationState> {
+export async function loadState(store: RequestStateStore, id: string, at: Date, flow: PresentationState['flow'], answerDigest?: string): Promise<PresentationState> {
   const raw = typeof id === 'string' && id.length <= 128 ? await store.get(id, answerDigest) : undefined;
   if (raw === undefined) throw new ProtocolError('NONCE_REPLAYED', 'no open request with this id: unknown, already answered or expired');
   const state = JSON.parse(raw) as PresentationState;

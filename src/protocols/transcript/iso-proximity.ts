@@ -33,18 +33,9 @@ function bstr(b: Uint8Array): Uint8Array {
 
 export function proximityHandover(handover: ProximityHandover): Uint8Array {
   if (handover.kind === 'qr') return CBOR_NULL;
-  return concat(
-    Uint8Array.of(0x82),
-    bstr(handover.handoverSelect),
-    handover.handoverRequest === null ? CBOR_NULL : bstr(handover.handoverRequest),
-  );
+  return concat(Uint8Array.of(0x82), bstr(handover.handoverSelect), handover.handoverRequest === null ? CBOR_NULL : bstr(handover.handoverRequest));
 }
 
 export function proximitySessionTranscript(input: ProximityTranscriptOptions): Uint8Array {
-  return concat(
-    Uint8Array.of(0x83),
-    embedBytes(input.deviceEngagement).tagged,
-    embedBytes(input.eReaderKey).tagged,
-    proximityHandover(input.handover),
-  );
+  return concat(Uint8Array.of(0x83), embedBytes(input.deviceEngagement).tagged, embedBytes(input.eReaderKey).tagged, proximityHandover(input.handover));
 }

@@ -29,12 +29,14 @@ interface Noble {
   stopScanningAsync(): Promise<void>;
 }
 
-export const NOBLE_INSTALL =
-  'For BLE peripheral server mode install @stoprocent/noble: `npm install @stoprocent/noble` (Linux: BlueZ with a Bluetooth LE adapter and CAP_NET_RAW).';
+export const NOBLE_INSTALL = 'For BLE peripheral server mode install @stoprocent/noble: `npm install @stoprocent/noble` (Linux: BlueZ with a Bluetooth LE adapter and CAP_NET_RAW).';
 
 const bare = (uuid: string): string => uuid.replace(/-/g, '').toLowerCase();
 
-export async function openBlePeripheralServer(method: BleRetrieval, options: { connectTimeoutMs: number; /** Packages to try; default @stoprocent/noble, then @abandonware/noble. */ modules?: string[] }): Promise<GattMessageTransport> {
+export async function openBlePeripheralServer(
+  method: BleRetrieval,
+  options: { connectTimeoutMs: number; /** Packages to try; default @stoprocent/noble, then @abandonware/noble. */ modules?: string[] },
+): Promise<GattMessageTransport> {
   if (!method.peripheralServerMode || !method.peripheralServerUuid) throw new ProximityError('ENGAGEMENT_NO_TRANSPORT', 'the engagement does not offer BLE mdoc peripheral server mode');
   const noble = await importOptional<Noble>(options.modules ?? ['@stoprocent/noble', '@abandonware/noble'], 'BLE (mdoc peripheral server mode)', NOBLE_INSTALL);
   const serviceUuid = bare(method.peripheralServerUuid);

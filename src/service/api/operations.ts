@@ -93,7 +93,7 @@ export const OPERATIONS = {
     tag: 'verifications',
     summary: 'The page reports that its Digital Credentials API call ended without an answer, or that it stopped waiting',
     description:
-      'Ends a pending verification as `declined`. Called by the page with the verification id it holds: when navigator.credentials.get was cancelled or refused (reason DECLINED, detail the error), or with `verifier_cancelled` when the page itself stopped waiting, a clerk\'s cancel at the counter (reason CANCELLED_BY_VERIFIER: nobody on the phone refused). 409 once the verification has an outcome.',
+      "Ends a pending verification as `declined`. Called by the page with the verification id it holds: when navigator.credentials.get was cancelled or refused (reason DECLINED, detail the error), or with `verifier_cancelled` when the page itself stopped waiting, a clerk's cancel at the counter (reason CANCELLED_BY_VERIFIER: nobody on the phone refused). 409 once the verification has an outcome.",
     body: { schema: S.Decline, type: 'application/json', limit: API_BODY_LIMIT, required: true },
     ok: { status: 200, description: 'Declined', type: 'application/json', schema: S.SessionEvent },
     errors: ['NOT_FOUND', 'ALREADY_ANSWERED', 'EXPIRED', 'REQUEST_EXPIRED', ...COMMON],
@@ -114,7 +114,7 @@ export const OPERATIONS = {
     path: '/v1/verifications/{id}/dcapi-request',
     tag: 'verifications',
     summary: 'The argument for navigator.credentials.get',
-    description: 'Made the first time a page asks (creating a verification makes only the QR code\'s request) and kept with the verification: every later call returns the same request.',
+    description: "Made the first time a page asks (creating a verification makes only the QR code's request) and kept with the verification: every later call returns the same request.",
     ok: { status: 200, description: 'The request', type: 'application/json', schema: S.DcApiRequest },
     errors: ['NOT_FOUND', 'ALREADY_ANSWERED', 'EXPIRED', 'REQUEST_EXPIRED', 'REQUEST_STATE_COLLISION', ...COMMON],
   },
@@ -143,8 +143,7 @@ export const OPERATIONS = {
     path: '/v1/wallet/{handle}/request',
     tag: 'wallet',
     summary: 'request_uri: the signed request object (JAR)',
-    description:
-      'The request object (typ oauth-authz-req+jwt, x5c, client_id x509_hash:, response_mode direct_post.jwt). The handle names the OpenID4VP request, never the verification id.',
+    description: 'The request object (typ oauth-authz-req+jwt, x5c, client_id x509_hash:, response_mode direct_post.jwt). The handle names the OpenID4VP request, never the verification id.',
     ok: { status: 200, description: 'Signed request object', type: 'application/oauth-authz-req+jwt' },
     errors: REQUEST_OBJECT,
   },
@@ -163,7 +162,8 @@ export const OPERATIONS = {
     path: '/v1/wallet/{handle}/response',
     tag: 'wallet',
     summary: 'response_uri: direct_post.jwt',
-    description: "The wallet's answer, or its error response (which ends the verification as declined: reason DECLINED for access_denied, WALLET_ERROR for any other code). An error response must carry the `state` of the request object it answers (400 RESPONSE_MALFORMED without it).",
+    description:
+      "The wallet's answer, or its error response (which ends the verification as declined: reason DECLINED for access_denied, WALLET_ERROR for any other code). An error response must carry the `state` of the request object it answers (400 RESPONSE_MALFORMED without it).",
     body: { schema: S.DirectPost, type: 'application/x-www-form-urlencoded', limit: WALLET_BODY_LIMIT, required: true },
     ok: {
       status: 200,
@@ -228,7 +228,7 @@ export const OPERATIONS = {
     tag: 'sandbox',
     summary: 'Demo only: the sandbox wallet scans a QR link and answers',
     description:
-      'Exists only in `kakunin demo` (sandbox mode), never in `kakunin serve`. The sandbox wallet fetches the request object named by the `openid4vp://` link of a verification of this service and posts its answer, as a phone would. It talks only to this service\'s own URLs.',
+      "Exists only in `kakunin demo` (sandbox mode), never in `kakunin serve`. The sandbox wallet fetches the request object named by the `openid4vp://` link of a verification of this service and posts its answer, as a phone would. It talks only to this service's own URLs.",
     body: { schema: S.SandboxScan, type: 'application/json', limit: API_BODY_LIMIT, required: true },
     ok: { status: 200, description: 'The wallet posted its answer', type: 'application/json', schema: S.SandboxScanResult },
     otherAnswers: { '502': { description: "The service refused the wallet's answer", schema: S.SandboxScanResult } },
@@ -241,7 +241,7 @@ export const OPERATIONS = {
     tag: 'sandbox',
     summary: 'Demo only: what navigator.credentials.get resolves to, answered by the sandbox wallet',
     description:
-      'Exists only in `kakunin demo` (sandbox mode). Takes the `dcapi` argument of a verification and the page\'s origin and returns the DigitalCredential a wallet would (protocol and data), for the page to POST to `links.dcapi_response`.',
+      "Exists only in `kakunin demo` (sandbox mode). Takes the `dcapi` argument of a verification and the page's origin and returns the DigitalCredential a wallet would (protocol and data), for the page to POST to `links.dcapi_response`.",
     body: { schema: S.SandboxDcApi, type: 'application/json', limit: '64kb', required: true },
     ok: { status: 200, description: 'The DigitalCredential', type: 'application/json', schema: S.DigitalCredential },
     errors: ['WALLET_CANNOT_ANSWER'],

@@ -26,7 +26,7 @@ export const CreateVerification = Type.Object(
     account: Type.Optional(
       Type.Object(
         {
-          id: Type.String({ minLength: 1, maxLength: 128, description: "Your own opaque account id: returned as decision.value.account and in the receipt" }),
+          id: Type.String({ minLength: 1, maxLength: 128, description: 'Your own opaque account id: returned as decision.value.account and in the receipt' }),
           name: Type.String({ minLength: 1, maxLength: 256, description: 'The name you hold for the account (kanji as on the My Number Card, or Latin)' }),
           birth_date: Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'YYYY-MM-DD' }),
           address: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'The address you hold; given, it is compared too (and asked of the wallet)' })),
@@ -40,7 +40,12 @@ export const CreateVerification = Type.Object(
       Type.Object(
         {
           origin: Type.Optional(
-            Type.String({ pattern: ORIGIN, maxLength: 256, description: "Origin of the page that will call navigator.credentials.get (default: this service's origin)", examples: ['https://shop.example'] }),
+            Type.String({
+              pattern: ORIGIN,
+              maxLength: 256,
+              description: "Origin of the page that will call navigator.credentials.get (default: this service's origin)",
+              examples: ['https://shop.example'],
+            }),
           ),
           webhook_url: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 2048, description: 'Where to POST the verificationFinished webhook when the verification ends' })),
           redirect_uri: Type.Optional(
@@ -48,7 +53,7 @@ export const CreateVerification = Type.Object(
               pattern: '^https?://[^#]*$',
               maxLength: 2048,
               description:
-                "Your page, on `origin`, where the wallet brings the customer back after the same-device OpenID4VP flow (the wallet link on a phone without the Digital Credentials API), with `#response_code=...` appended (OpenID4VP 1.0 §8.2). The page trusts the result only after POST /v1/verifications/{id}/response-code. No fragment.",
+                'Your page, on `origin`, where the wallet brings the customer back after the same-device OpenID4VP flow (the wallet link on a phone without the Digital Credentials API), with `#response_code=...` appended (OpenID4VP 1.0 §8.2). The page trusts the result only after POST /v1/verifications/{id}/response-code. No fragment.',
               examples: ['https://shop.example/checkout'],
             }),
           ),
@@ -86,7 +91,7 @@ export const Verification = Type.Object(
     expires_at: Type.String({ format: 'date-time' }),
     receipt_audience: Type.String({
       description:
-        'The `aud` of this verification\'s receipt: the client that created it (`kakunin-client:<kid>.<mac>`, a keyed hash of its API key under a secret derived from the receipt key, whose kid it begins with; `kakunin-client:sandbox` without API keys). Check it, with iss, sub (the verification id) and exp, when you verify the receipt against /.well-known/jwks.json.',
+        "The `aud` of this verification's receipt: the client that created it (`kakunin-client:<kid>.<mac>`, a keyed hash of its API key under a secret derived from the receipt key, whose kid it begins with; `kakunin-client:sandbox` without API keys). Check it, with iss, sub (the verification id) and exp, when you verify the receipt against /.well-known/jwks.json.",
     }),
     origin: Type.String({
       description: "The web origin the Digital Credentials API request is bound to: the page that calls navigator.credentials.get must be on it (options.origin at creation, default PUBLIC_URL's)",
@@ -106,7 +111,10 @@ export const Verification = Type.Object(
 
 export const Reason = Type.Object(
   {
-    code: Type.String({ description: 'A failure code of the contract, ISSUER_NOT_ACCEPTED / DOCUMENT_NOT_ACCEPTED / VERIFICATION_FAILED, DECLINED (the holder or the wallet said no: access_denied, or a call the page saw cancelled), WALLET_ERROR (the wallet answered with another OpenID4VP error: it could not answer), CANCELLED_BY_VERIFIER (the page stopped waiting) or REQUEST_EXPIRED' }),
+    code: Type.String({
+      description:
+        'A failure code of the contract, ISSUER_NOT_ACCEPTED / DOCUMENT_NOT_ACCEPTED / VERIFICATION_FAILED, DECLINED (the holder or the wallet said no: access_denied, or a call the page saw cancelled), WALLET_ERROR (the wallet answered with another OpenID4VP error: it could not answer), CANCELLED_BY_VERIFIER (the page stopped waiting) or REQUEST_EXPIRED',
+    }),
     ja: Type.String(),
     en: Type.String(),
     retry: Type.Boolean({ description: 'A process failure: the same customer should try again (もう一度), rather than move on (次のお客様)' }),
@@ -135,19 +143,13 @@ export const Decision = Type.Object(
           },
           { additionalProperties: false },
         ),
-        Type.Object(
-          { kind: Type.Literal('attributes'), attributes: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])) },
-          { additionalProperties: false },
-        ),
+        Type.Object({ kind: Type.Literal('attributes'), attributes: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])) }, { additionalProperties: false }),
         Type.Object(
           {
             kind: Type.Literal('account_match'),
             account: Type.String({ description: 'Your account id, as given' }),
             match: Type.Boolean({ description: 'Every compared field is match or variant, and same_credential is not false' }),
-            fields: Type.Object(
-              { name: FIELD_RESULT, birth_date: FIELD_RESULT, address: Type.Optional(FIELD_RESULT) },
-              { additionalProperties: false, description: 'Per field: never the values' },
-            ),
+            fields: Type.Object({ name: FIELD_RESULT, birth_date: FIELD_RESULT, address: Type.Optional(FIELD_RESULT) }, { additionalProperties: false, description: 'Per field: never the values' }),
             same_credential: Type.Optional(Type.Boolean({ description: 'When account.binding was given: the same wallet credential as when that binding was made' })),
             binding: Type.Optional(Type.String({ description: "When account.bind was true: this credential's binding for you (a keyed hash; another merchant gets another)" })),
           },
@@ -157,10 +159,7 @@ export const Decision = Type.Object(
     ),
     docType: Type.Optional(Type.String()),
     issuer: Type.Optional(
-      Type.Object(
-        { subject: Type.String(), country: Type.Optional(Type.String()), trustSet: Type.Optional(Type.String()), anchor: Type.Optional(Type.String()) },
-        { additionalProperties: false },
-      ),
+      Type.Object({ subject: Type.String(), country: Type.Optional(Type.String()), trustSet: Type.Optional(Type.String()), anchor: Type.Optional(Type.String()) }, { additionalProperties: false }),
     ),
     failureCodes: Type.Array(Type.String({ description: 'Verification failure codes (DESIGN.md) and DOCUMENT_NOT_ACCEPTED, ISSUER_NOT_ACCEPTED, VERIFICATION_FAILED' })),
     revocation: Type.Optional(
@@ -204,11 +203,11 @@ export const DcApiResponse = Type.Object(
       minLength: 1,
       maxLength: 64,
       examples: ['org-iso-mdoc', 'openid4vp-v1-signed'],
-      description: 'The protocol the wallet answered in: one of those offered in `dcapi` (org-iso-mdoc, openid4vp-v1-signed or openid4vp-v1-multisigned); any other is refused with 400 PROTOCOL_UNSUPPORTED, and an answer whose form belongs to another of them (relabelled) with 400 PROTOCOL_MISMATCH.',
+      description:
+        'The protocol the wallet answered in: one of those offered in `dcapi` (org-iso-mdoc, openid4vp-v1-signed or openid4vp-v1-multisigned); any other is refused with 400 PROTOCOL_UNSUPPORTED, and an answer whose form belongs to another of them (relabelled) with 400 PROTOCOL_MISMATCH.',
     }),
     data: Type.Union([Type.Object({}), Type.String({ maxLength: 1_000_000 })], {
-      description:
-        'The DigitalCredential data as returned: {response: b64url EncryptedResponse} for org-iso-mdoc (ISO 18013-7 Annex C, HPKE), {response: JWE} for openid4vp-v1-signed (dc_api.jwt).',
+      description: 'The DigitalCredential data as returned: {response: b64url EncryptedResponse} for org-iso-mdoc (ISO 18013-7 Annex C, HPKE), {response: JWE} for openid4vp-v1-signed (dc_api.jwt).',
     }),
   },
   { additionalProperties: false },
@@ -217,7 +216,8 @@ export const DcApiResponse = Type.Object(
 export const Decline = Type.Object(
   {
     error: Type.Union([Type.Literal('user_cancelled'), Type.Literal('access_denied'), Type.Literal('not_supported'), Type.Literal('verifier_cancelled')], {
-      description: "How navigator.credentials.get ended, or verifier_cancelled: the page itself stopped waiting (a clerk's cancel), recorded with reason CANCELLED_BY_VERIFIER rather than the holder's DECLINED",
+      description:
+        "How navigator.credentials.get ended, or verifier_cancelled: the page itself stopped waiting (a clerk's cancel), recorded with reason CANCELLED_BY_VERIFIER rather than the holder's DECLINED",
     }),
   },
   { additionalProperties: false },
@@ -247,7 +247,8 @@ export const DirectPostAnswer = Type.Object(
     redirect_uri: Type.Optional(
       Type.String({
         format: 'uri',
-        description: "Where the wallet sends the customer's browser: the verification's `options.redirect_uri` with `#response_code=...` (absent when none was given: a cross-device QR has nowhere to go back to)",
+        description:
+          "Where the wallet sends the customer's browser: the verification's `options.redirect_uri` with `#response_code=...` (absent when none was given: a cross-device QR has nowhere to go back to)",
       }),
     ),
   },
@@ -275,7 +276,7 @@ export const ServiceConfig = Type.Object(
         },
         { additionalProperties: false },
       ),
-      { description: 'The purposes a counter can start: account_match purposes, which need the account reference from a merchant\'s backend, are not listed' },
+      { description: "The purposes a counter can start: account_match purposes, which need the account reference from a merchant's backend, are not listed" },
     ),
   },
   { additionalProperties: false },
@@ -285,10 +286,7 @@ export const Jwks = Type.Object({ keys: Type.Array(Type.Object({ kty: Type.Strin
 export const Health = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false });
 export const Readiness = Type.Object({ status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]), store: Type.String() }, { additionalProperties: false });
 
-export const SandboxScan = Type.Object(
-  { uri: Type.String({ maxLength: 4096, pattern: '^openid4vp://', description: '`qr.uri` of a verification' }) },
-  { additionalProperties: false },
-);
+export const SandboxScan = Type.Object({ uri: Type.String({ maxLength: 4096, pattern: '^openid4vp://', description: '`qr.uri` of a verification' }) }, { additionalProperties: false });
 export const SandboxScanResult = Type.Object(
   {
     wallet_post_status: Type.Integer(),

@@ -60,9 +60,7 @@ function mount(app: express.Express, op: Operation, route: Route): void {
   if (op.body) {
     const { schema, type, limit } = op.body;
     body.push(
-      type === 'application/json'
-        ? express.json({ limit, type: ['application/json', 'application/*+json'] })
-        : express.urlencoded({ extended: false, limit, parameterLimit: 20 }),
+      type === 'application/json' ? express.json({ limit, type: ['application/json', 'application/*+json'] }) : express.urlencoded({ extended: false, limit, parameterLimit: 20 }),
       (req, _res, next) => {
         req.body = validateBody<unknown>(schema, req.body ?? {});
         next();

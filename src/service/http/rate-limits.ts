@@ -65,7 +65,9 @@ export class RateLimits {
         // A store that cannot load its script at start is a Redis that is not there: start-up says
         // that once, naming it, rather than a line per limit here.
         error: (m: unknown, context?: unknown) =>
-          String(context).includes('store initialization') ? this.options.logger.debug({ err: messageOf(m) }, 'rate limiter: store not ready') : this.options.logger.error({ err: messageOf(m) }, 'rate limiter'),
+          String(context).includes('store initialization')
+            ? this.options.logger.debug({ err: messageOf(m) }, 'rate limiter: store not ready')
+            : this.options.logger.error({ err: messageOf(m) }, 'rate limiter'),
       },
       ...(this.redis ? { store: this.store(limit) } : {}),
     });

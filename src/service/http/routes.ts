@@ -9,7 +9,18 @@ import type { OperationId } from '../api/operations.js';
 import type { ServiceContext } from '../context.js';
 import { clientAddressKey } from './rate-limits.js';
 import { streamEvents } from './sse.js';
-import { acceptDcApiResponse, acceptDirectPost, createVerification, getDcApiRequest, declineFromPage, getVerification, qrSvg, requestObject, resumeWithResponseCode, type CreateVerificationOptions } from '../verifications/lifecycle.js';
+import {
+  acceptDcApiResponse,
+  acceptDirectPost,
+  createVerification,
+  getDcApiRequest,
+  declineFromPage,
+  getVerification,
+  qrSvg,
+  requestObject,
+  resumeWithResponseCode,
+  type CreateVerificationOptions,
+} from '../verifications/lifecycle.js';
 
 export interface Route {
   /** Runs before the body is read: what refuses a request cheaply comes first. */
@@ -37,8 +48,7 @@ const both =
 const param = (req: Request, name: string) => String(req.params[name]);
 /** RFC 9101 §9.4.1 registers the media type without parameters, and a wallet may compare it exactly:
  * sent as bytes, because Express adds `; charset=utf-8` to any string it sends. */
-const sendJar = (res: Response, jar: string) =>
-  void res.status(200).type('application/oauth-authz-req+jwt').set('cache-control', 'no-store').send(Buffer.from(jar, 'ascii'));
+const sendJar = (res: Response, jar: string) => void res.status(200).type('application/oauth-authz-req+jwt').set('cache-control', 'no-store').send(Buffer.from(jar, 'ascii'));
 
 /** The production routes (the sandbox wallet's are the demo's, see startup/serve.ts). */
 export function routes(ctx: ServiceContext, openapi: string): Record<Exclude<OperationId, 'sandboxWalletScan' | 'sandboxWalletDcApi'>, Route> {
@@ -101,12 +111,14 @@ export function routes(ctx: ServiceContext, openapi: string): Record<Exclude<Ope
           ...(ctx.config.counterName ? { counter_name: ctx.config.counterName } : {}),
           // What a counter can start: a purpose that compares with a merchant's reference
           // (account_match) is created by that merchant's backend, never from a counter.
-          purposes: [...ctx.purposes.values()].filter((p) => !p.forAccount).map((p) => ({
-            name: p.name,
-            label: p.label,
-            documents: p.documents.map((d) => d.docType),
-            ...(p.municipalities ? { municipalities: p.municipalities } : {}),
-          })),
+          purposes: [...ctx.purposes.values()]
+            .filter((p) => !p.forAccount)
+            .map((p) => ({
+              name: p.name,
+              label: p.label,
+              documents: p.documents.map((d) => d.docType),
+              ...(p.municipalities ? { municipalities: p.municipalities } : {}),
+            })),
         }),
     },
     jwks: { guards: [], handle: (_req, res) => void res.set('cache-control', 'public, max-age=300').json(ctx.receipts.jwks) },

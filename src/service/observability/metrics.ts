@@ -15,11 +15,9 @@ export interface Sample {
   value: number;
 }
 
-
 export class Metrics {
   readonly registry = new Registry();
-  private readonly counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-    new Counter<L>({ name, help, labelNames, registers: [this.registry] });
+  private readonly counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Counter<L>({ name, help, labelNames, registers: [this.registry] });
   readonly created = this.counter('kakunin_verifications_created_total', 'Verifications created, by purpose.', ['purpose']);
   readonly verifications = this.counter('kakunin_verifications_total', 'Verifications finished, by purpose and outcome.', ['purpose', 'outcome']);
   readonly failures = this.counter('kakunin_verification_failures_total', 'Failure codes of failed verifications, by purpose and code.', ['purpose', 'code']);
@@ -36,11 +34,11 @@ export class Metrics {
     'Connections refused before HTTP, by why: address (the per-address limit), total (no room: idle keep-alive connections were closed).',
     ['why'],
   );
-  readonly declines = this.counter(
-    'kakunin_declines_total',
-    "Verifications declined, by purpose, way (wallet: a wallet's error response; page: the page's decline) and reason.",
-    ['purpose', 'via', 'reason'],
-  );
+  readonly declines = this.counter('kakunin_declines_total', "Verifications declined, by purpose, way (wallet: a wallet's error response; page: the page's decline) and reason.", [
+    'purpose',
+    'via',
+    'reason',
+  ]);
   readonly declineBursts = this.counter(
     'kakunin_decline_bursts_total',
     "Times one API client's verifications were declined 20 times within a minute (someone who sees the QR code may be declining them), by client (its receipt audience).",
@@ -59,18 +57,30 @@ export class Metrics {
   });
   /** A gauge whose samples are read from `read` at each scrape. */
   gaugeReadAtScrape(name: string, help: string, labelNames: readonly string[], read: () => readonly Sample[]): void {
-    new Gauge({ name, help, labelNames, registers: [this.registry], collect() {
-      this.reset();
-      for (const s of read()) this.set(s.labels, s.value);
-    } });
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const s of read()) this.set(s.labels, s.value);
+      },
+    });
   }
 
   /** A counter kept by someone else (the refresher), read from `read` at each scrape. */
   counterReadAtScrape(name: string, help: string, labelNames: readonly string[], read: () => readonly Sample[]): void {
-    new Counter({ name, help, labelNames, registers: [this.registry], collect() {
-      this.reset();
-      for (const s of read()) this.inc(s.labels, s.value);
-    } });
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const s of read()) this.inc(s.labels, s.value);
+      },
+    });
   }
 
   constructor() {

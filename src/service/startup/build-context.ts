@@ -118,19 +118,28 @@ export async function preflight(config: ServiceConfig, options: PreflightOptions
   const main = await attempt('verifier-cert', () => verifierIdentity(config, now(), logger, options.writeDevelopmentIdentity ?? true));
   const additionalIdentities = await attempt('verifier-extra-certs', () => extraVerifierIdentities(config, now()));
   const verifierInfo = config.verifierInfoFile ? await attempt('verifier-info', () => loadVerifierInfo(config.verifierInfoFile!)) : undefined;
-  if (config.googleRpMetadata && main && additionalIdentities) await attempt('google-rp-metadata', () => checkGoogleMetadata(config.googleRpMetadata!, [main.identity, ...additionalIdentities], logger));
+  if (config.googleRpMetadata && main && additionalIdentities)
+    await attempt('google-rp-metadata', () => checkGoogleMetadata(config.googleRpMetadata!, [main.identity, ...additionalIdentities], logger));
   const cipher = storeCipher(config, logger);
   if (problems.length || !trust || !perPurpose || !receipts || !main || !additionalIdentities) throw new ConfigError(problems);
   return { logger, now, trust, perPurpose, receipts, identity: main.identity, notAfter: main.notAfter, additionalIdentities, ...(verifierInfo ? { verifierInfo } : {}), cipher };
 }
 
 /** A variable of the settings table in a message. */
-const NAMES_A_SETTING = new RegExp(`\\b(${Object.values(SETTINGS).map((s) => s.env).join('|')})\\b`);
+const NAMES_A_SETTING = new RegExp(
+  `\\b(${Object.values(SETTINGS)
+    .map((s) => s.env)
+    .join('|')})\\b`,
+);
 
 export async function buildContext(config: ServiceConfig, options: BuildOptions = {}): Promise<ServiceContext> {
   const { logger, now, trust, perPurpose, receipts, identity, notAfter, additionalIdentities, verifierInfo, cipher } = await preflight(config, options);
   const audience = ReceiptAudience.fromSecret(receipts.deriveSecret('receipt audience'), receipts.kid);
-  const sessions = options.store ?? (config.redisUrl ? RedisSessionStore.connect(config.redisUrl, cipher, config.redisPrefix, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs, cluster: config.redisCluster }) : new MemorySessionStore(() => now().getTime()));
+  const sessions =
+    options.store ??
+    (config.redisUrl
+      ? RedisSessionStore.connect(config.redisUrl, cipher, config.redisPrefix, undefined, { commandTimeoutMs: config.redisCommandTimeoutMs, cluster: config.redisCluster })
+      : new MemorySessionStore(() => now().getTime()));
   const store = storeUnavailableAs503(sessions);
   const metrics = new Metrics();
   metrics.verifierCertificateExpiry.set(Math.floor(notAfter.getTime() / 1000));
@@ -197,7 +206,8 @@ function loadTrust(config: ServiceConfig, extraTrust: TrustStore | undefined, lo
   }
   const existing = [...new Set([...trustSetsIn(config.trustDir), ...(extraTrust?.sets ?? [])])];
   const unknown = config.trustSets.filter((s) => !existing.includes(s));
-  if (unknown.length) throw new ConfigError(`KAKUNIN_TRUST_SETS (--trust-sets): no trust set ${unknown.map((s) => `"${s}"`).join(', ')} in ${config.trustDir}; the sets there are: ${existing.join(', ') || 'none'}`);
+  if (unknown.length)
+    throw new ConfigError(`KAKUNIN_TRUST_SETS (--trust-sets): no trust set ${unknown.map((s) => `"${s}"`).join(', ')} in ${config.trustDir}; the sets there are: ${existing.join(', ') || 'none'}`);
   let trust = loadTrustStore([config.trustDir], { ...(config.trustSets.length ? { sets: config.trustSets } : {}), includeTest: config.sandbox });
   for (const warning of trust.warnings) logger.warn({ warning }, 'trust store: a file was skipped');
   if (extraTrust) trust = TrustStore.merge(trust, extraTrust);
@@ -284,7 +294,10 @@ function checkGoogleMetadata(b64u: string, identities: VerifierIdentity[], logge
   }
   let check;
   try {
-    check = checkGoogleRpMetadata(identities.map((i) => i.x5chain[0]), parsed.bytes);
+    check = checkGoogleRpMetadata(
+      identities.map((i) => i.x5chain[0]),
+      parsed.bytes,
+    );
   } catch (e) {
     throw new ConfigError(`a verifier certificate's Google extension (${GOOGLE_RP_METADATA_OID}): ${(e as Error).message}`);
   }
@@ -352,8 +365,7 @@ function webhookQueue(config: ServiceConfig, cipher: StoreCipher, metrics: Metri
  * sandbox mode; the sandbox and the demo may run without it, on a key made for this process.
  */
 function storeCipher(config: ServiceConfig, logger: Logger): StoreCipher {
-  const onUnreadable = (reason: string) =>
-    logger.error({ reason }, 'a Redis value did not decrypt (answered 503 STORE_UNAVAILABLE): check that KAKUNIN_STORE_KEY is the same on every instance');
+  const onUnreadable = (reason: string) => logger.error({ reason }, 'a Redis value did not decrypt (answered 503 STORE_UNAVAILABLE): check that KAKUNIN_STORE_KEY is the same on every instance');
   if (config.storeKey) return StoreCipher.fromKey(config.storeKey, onUnreadable);
   // Without Redis the cipher only names log references: a process key is all it needs.
   if (!config.redisUrl) return StoreCipher.generate(onUnreadable);

@@ -26,7 +26,9 @@ export async function runCheck(argv: string[], env: Record<string, string | unde
     return 1;
   }
   if (args.includes('--help') || args.includes('-h')) {
-    io.out(`kakunin check [serve|demo] [--flag value ...]\n\nEvery check the start makes (settings, files, keys, certificates, trust sets, purposes, verifier_info,\nRedis answering), without listening or writing. Exit 1 listing every problem, 0 when the start would go ahead.\nThe mode is serve unless named or set by KAKUNIN_MODE. The settings, as for serve and demo:\n${settingsHelp()}`);
+    io.out(
+      `kakunin check [serve|demo] [--flag value ...]\n\nEvery check the start makes (settings, files, keys, certificates, trust sets, purposes, verifier_info,\nRedis answering), without listening or writing. Exit 1 listing every problem, 0 when the start would go ahead.\nThe mode is serve unless named or set by KAKUNIN_MODE. The settings, as for serve and demo:\n${settingsHelp()}`,
+    );
     return 0;
   }
   const problems: string[] = [];

@@ -5,7 +5,18 @@
  * answers themselves (Annex C org-iso-mdoc, OpenID4VP over the DC API, OpenID4VP by QR) are the
  * sandbox wallet's, a separate implementation from the verifier's.
  */
-import { createDocumentSigner, createIaca, issueMdoc, MDL_DOCTYPE, createMdlElements, MNC_DOCTYPE, createMyNumberCardElements, OID_MDOC_DS_EKU, drawSamplePortrait, type SandboxCa } from '../../sandbox/index.js';
+import {
+  createDocumentSigner,
+  createIaca,
+  issueMdoc,
+  MDL_DOCTYPE,
+  createMdlElements,
+  MNC_DOCTYPE,
+  createMyNumberCardElements,
+  OID_MDOC_DS_EKU,
+  drawSamplePortrait,
+  type SandboxCa,
+} from '../../sandbox/index.js';
 import { SandboxWallet } from '../../sandbox/wallet.js';
 import { answerDigitalCredentialRequest, type DigitalCredentialAnswer } from '../../sandbox/wallet-dcapi.js';
 import { answerOpenID4VPRedirect, requestUriInit } from '../../sandbox/wallet-openid4vp.js';
@@ -75,7 +86,8 @@ export class DemoWallet {
    */
   async answerQr(uri: string, fetchImpl: typeof fetch = ownConnectionFetch, ownPrefix?: string): Promise<Response> {
     const own = (url: string, what: string) => {
-      if (ownPrefix !== undefined && !url.startsWith(ownPrefix)) throw new ServiceError('WALLET_CANNOT_ANSWER', `${what} is not this service's (${ownPrefix}...): the demo wallet answers only its own service`);
+      if (ownPrefix !== undefined && !url.startsWith(ownPrefix))
+        throw new ServiceError('WALLET_CANNOT_ANSWER', `${what} is not this service's (${ownPrefix}...): the demo wallet answers only its own service`);
     };
     const answer = await answerOpenID4VPRedirect(this.wallet, uri, async (requestUri, walletNonce) => {
       own(requestUri, 'request_uri');
@@ -83,7 +95,8 @@ export class DemoWallet {
       if (!res.ok) throw new ServiceError('WALLET_CANNOT_ANSWER', `request_uri answered ${res.status}`);
       // As a strict wallet does: RFC 9101 §9.4.1 registers the media type with no parameters.
       const type = res.headers.get('content-type');
-      if (type !== 'application/oauth-authz-req+jwt') throw new ServiceError('WALLET_CANNOT_ANSWER', `request_uri answered with media type ${String(type).slice(0, 80)}, not application/oauth-authz-req+jwt`);
+      if (type !== 'application/oauth-authz-req+jwt')
+        throw new ServiceError('WALLET_CANNOT_ANSWER', `request_uri answered with media type ${String(type).slice(0, 80)}, not application/oauth-authz-req+jwt`);
       return res.text();
     });
     own(answer.responseUri, 'response_uri');

@@ -4,7 +4,20 @@
  * Anything wrong stops start-up with a message that names the setting.
  */
 import { PACKAGE_CERTS_DIR } from '../../runtime/trust-folder.js';
-import { ConfigError, defaultOf, inspectSettings, SECRET_KEYS, SETTINGS, settingsHelp, type ConfigOf, type DefaultsFor, type Setting, type SettingName, type Settings, type StartDefaults } from './settings.js';
+import {
+  ConfigError,
+  defaultOf,
+  inspectSettings,
+  SECRET_KEYS,
+  SETTINGS,
+  settingsHelp,
+  type ConfigOf,
+  type DefaultsFor,
+  type Setting,
+  type SettingName,
+  type Settings,
+  type StartDefaults,
+} from './settings.js';
 import { apiKeyWeakness } from '../http/api-key.js';
 import { descriptorLimit } from '../http/connection-limits.js';
 
@@ -66,7 +79,7 @@ export function inspectConfig(args: string[], env: Env, defaults: { sandbox: boo
   // every instance shares (a key made per process would leave each instance unable to read the others').
   if (given['redis-url'] && given['store-key'] === undefined && !sandbox) {
     problem(
-      "KAKUNIN_STORE_KEY (or --store-key) is required with REDIS_URL outside sandbox mode: the same 32-byte base64url key on every instance, e.g. node -e \"console.log(crypto.randomBytes(32).toString('base64url'))\"",
+      'KAKUNIN_STORE_KEY (or --store-key) is required with REDIS_URL outside sandbox mode: the same 32-byte base64url key on every instance, e.g. node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"',
     );
   }
   if (!!given['verifier-cert'] !== !!given['verifier-key']) {
@@ -95,7 +108,9 @@ export function inspectConfig(args: string[], env: Env, defaults: { sandbox: boo
   };
   const config = configOf(given, { sandbox }, atStart, problem);
   if (files && config.maxConnections > files - 64) {
-    problem(`KAKUNIN_MAX_CONNECTIONS (or --max-connections) ${config.maxConnections} leaves too few of this process's ${files} open files for Redis, webhooks and logs: at most ${files - 64}, or raise the limit (ulimit -n)`);
+    problem(
+      `KAKUNIN_MAX_CONNECTIONS (or --max-connections) ${config.maxConnections} leaves too few of this process's ${files} open files for Redis, webhooks and logs: at most ${files - 64}, or raise the limit (ulimit -n)`,
+    );
   }
   return { config, problems };
 }

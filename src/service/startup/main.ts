@@ -19,13 +19,19 @@ export async function startFromCommandLine(argv: string[]): Promise<void> {
   const mode = first === 'serve' || first === 'demo' ? first : (process.env.KAKUNIN_MODE ?? 'demo');
   const args = first === 'serve' || first === 'demo' ? rest : argv;
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`kakunin ${mode} [--flag value ...] [--print-config]\n\nEvery setting is a flag or an environment variable (flags win):\n${settingsHelp()}\n\n  --print-config             show the effective configuration (secrets masked) and exit; it checks the\n                             settings only: \`kakunin check\` makes every check of a start\n`);
+    process.stdout.write(
+      `kakunin ${mode} [--flag value ...] [--print-config]\n\nEvery setting is a flag or an environment variable (flags win):\n${settingsHelp()}\n\n  --print-config             show the effective configuration (secrets masked) and exit; it checks the\n                             settings only: \`kakunin check\` makes every check of a start\n`,
+    );
     return;
   }
   try {
     if (args.includes('--print-config')) {
       // What this process would run with, after defaults and checks; secrets shown as set or not.
-      const config = loadConfig(args.filter((a) => a !== '--print-config'), process.env, { sandbox: mode === 'demo' });
+      const config = loadConfig(
+        args.filter((a) => a !== '--print-config'),
+        process.env,
+        { sandbox: mode === 'demo' },
+      );
       // An empty KAKUNIN_TRUST_SETS means every set in the folder: show which those are.
       const described = { ...describeConfig(config), trustSets: config.trustSets.length ? config.trustSets : trustSetsIn(config.trustDir).filter((s) => config.sandbox || !TEST_SETS.has(s)) };
       process.stdout.write(`${JSON.stringify(described, null, 2)}\n`);

@@ -127,7 +127,10 @@ export class ServiceRevocation {
     if (r.ok) this.options.logger.debug({ url: r.url, kind: r.kind }, 'revocation list refreshed');
     else {
       const copy = this.copyOf(r, this.options.now());
-      this.options.logger.debug({ url: r.url, kind: r.kind, code: r.code, reason: r.message, copy }, copy === 'in use' ? 'revocation list not refreshed; the last good copy stays in use' : `revocation list not refreshed; ${copy === 'expired' ? 'the copy held has expired' : 'no copy is held'}`);
+      this.options.logger.debug(
+        { url: r.url, kind: r.kind, code: r.code, reason: r.message, copy },
+        copy === 'in use' ? 'revocation list not refreshed; the last good copy stays in use' : `revocation list not refreshed; ${copy === 'expired' ? 'the copy held has expired' : 'no copy is held'}`,
+      );
     }
     if (!this.cache) return;
     try {
@@ -170,7 +173,12 @@ export class ServiceRevocation {
       copies.expired ? `${copies.expired} hold only an expired copy` : '',
       copies.none ? `${copies.none} have no copy` : '',
     ].filter(Boolean);
-    const consequence = without === 0 ? '' : this.mode === 'fail' ? `; documents that need those fail with STATUS_UNAVAILABLE` : `; documents that need those pass with the check reported as not run (KAKUNIN_REVOCATION=warn)`;
+    const consequence =
+      without === 0
+        ? ''
+        : this.mode === 'fail'
+          ? `; documents that need those fail with STATUS_UNAVAILABLE`
+          : `; documents that need those pass with the check reported as not run (KAKUNIN_REVOCATION=warn)`;
     this.options.logger.warn(
       {
         attempted: results.length,
@@ -180,7 +188,9 @@ export class ServiceRevocation {
         withoutCopy: without,
         examples: failed.slice(0, 3).map((r) => ({ url: r.url, code: r.code, reason: r.message })),
       },
-      `revocation refresh: ${failed.length} of ${results.length} lists not refreshed (${Object.entries(codes).map(([c, n]) => `${c} ${n}`).join(', ')}); ${parts.join(', ')}${consequence}; tried again later`,
+      `revocation refresh: ${failed.length} of ${results.length} lists not refreshed (${Object.entries(codes)
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', ')}); ${parts.join(', ')}${consequence}; tried again later`,
     );
   }
 
@@ -192,10 +202,30 @@ export class ServiceRevocation {
         const v = f(m);
         return v === undefined ? [] : [{ labels: { url: m.url, kind: m.kind }, value: v }];
       });
-    metrics.gaugeReadAtScrape('kakunin_revocation_list_last_success_timestamp_seconds', 'When the copy in use of each CRL / status list was fetched (Unix time).', labelNames, samples((m) => seconds(m.lastSuccess)));
-    metrics.gaugeReadAtScrape('kakunin_revocation_list_age_seconds', 'Age of the copy in use of each CRL / status list.', labelNames, samples((m) => m.ageSeconds));
-    metrics.gaugeReadAtScrape('kakunin_revocation_list_valid_until_timestamp_seconds', 'Until when the copy in use may answer (nextUpdate / exp, Unix time).', labelNames, samples((m) => seconds(m.validUntil)));
-    metrics.gaugeReadAtScrape('kakunin_revocation_list_usable', '1 when the copy in use can answer now, 0 when verifications needing it get STATUS_UNAVAILABLE.', labelNames, samples((m) => (m.usable ? 1 : 0)));
+    metrics.gaugeReadAtScrape(
+      'kakunin_revocation_list_last_success_timestamp_seconds',
+      'When the copy in use of each CRL / status list was fetched (Unix time).',
+      labelNames,
+      samples((m) => seconds(m.lastSuccess)),
+    );
+    metrics.gaugeReadAtScrape(
+      'kakunin_revocation_list_age_seconds',
+      'Age of the copy in use of each CRL / status list.',
+      labelNames,
+      samples((m) => m.ageSeconds),
+    );
+    metrics.gaugeReadAtScrape(
+      'kakunin_revocation_list_valid_until_timestamp_seconds',
+      'Until when the copy in use may answer (nextUpdate / exp, Unix time).',
+      labelNames,
+      samples((m) => seconds(m.validUntil)),
+    );
+    metrics.gaugeReadAtScrape(
+      'kakunin_revocation_list_usable',
+      '1 when the copy in use can answer now, 0 when verifications needing it get STATUS_UNAVAILABLE.',
+      labelNames,
+      samples((m) => (m.usable ? 1 : 0)),
+    );
     metrics.counterReadAtScrape('kakunin_revocation_refresh_rounds_total', 'Background refresh rounds completed.', [], () => [{ labels: {}, value: this.refresher.rounds }]);
     metrics.counterReadAtScrape('kakunin_revocation_refresh_attempts_total', 'List fetches by the refresher, by kind and result (ok or the error code).', ['kind', 'result'], () =>
       [...this.attempts].map(([k, value]) => {

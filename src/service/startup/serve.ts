@@ -70,9 +70,7 @@ export async function runDemo(args: string[], options: RunOptions = {}): Promise
         '',
         `  Merchant checkout demo: ${running.url}/merchant.html     API: ${running.url}/openapi.json`,
         '  Sandbox mode: the sandbox IACA is trusted, no API key. Ctrl-C to stop.',
-        ...(config.appleTestIds
-          ? ['  TEST IDS ON: the sandbox wallet holds an Apple-style test mDL; every answer reads TEST, never verified.']
-          : []),
+        ...(config.appleTestIds ? ['  TEST IDS ON: the sandbox wallet holds an Apple-style test mDL; every answer reads TEST, never verified.'] : []),
         '',
       ].join('\n'),
     );
@@ -106,7 +104,11 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
   await ctx.revocation?.ready;
   const redis = options.store ? undefined : await redisReachable(config);
   // The connections reconnect by themselves; the operator learns once, here, that they have to.
-  if (redis?.why) ctx.logger.error({ redis: redis.address, reason: redis.why }, `Redis at ${redis.address} is unreachable (${redis.why}): verifications answer 503 and /readyz fails until it answers; the service keeps trying`);
+  if (redis?.why)
+    ctx.logger.error(
+      { redis: redis.address, reason: redis.why },
+      `Redis at ${redis.address} is unreachable (${redis.why}): verifications answer 503 and /readyz fails until it answers; the service keeps trying`,
+    );
   const app = createApp(ctx, wallet ? { routes: sandboxWalletRoutes(wallet, `${config.publicUrl}/v1/wallet/`) } : {});
   // Not app.listen: Express 5 calls its callback on errors too, so a port in use looked like a start.
   // Node's defaults hold a request open for 300 s: a client that trickles its body would keep a
@@ -123,7 +125,10 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
       // One line a minute at most: a flood must not become a flood of log lines. No address: that is personal data.
       if (Date.now() - lastRefusalLog > 60_000) {
         lastRefusalLog = Date.now();
-        ctx.logger.warn({ why, maxConnections: config.maxConnections, perAddress: config.maxConnectionsPerAddress }, why === 'address' ? 'connection refused: one client address holds its limit of open connections' : 'connection refused: no room for another connection (idle keep-alive connections closed)');
+        ctx.logger.warn(
+          { why, maxConnections: config.maxConnections, perAddress: config.maxConnectionsPerAddress },
+          why === 'address' ? 'connection refused: one client address holds its limit of open connections' : 'connection refused: no room for another connection (idle keep-alive connections closed)',
+        );
       }
     },
   });

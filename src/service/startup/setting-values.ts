@@ -53,7 +53,10 @@ export function trustProxyOf(value: string, setting: SettingNamed): boolean | nu
   if (value.toLowerCase() === 'false') return false;
   if (value.toLowerCase() === 'true') return true;
   if (/^\d{1,2}$/.test(value)) return Number(value);
-  const wrong = value.split(',').map((item) => item.trim()).filter((item) => !isProxyAddress(item));
+  const wrong = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => !isProxyAddress(item));
   if (wrong.length) throw new ConfigError(`--${setting.flag} / ${setting.env} must be ${setting.must}, got "${wrong.join(', ')}"`);
   return value;
 }

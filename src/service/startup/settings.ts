@@ -97,7 +97,7 @@ export const SETTINGS = {
     default: 'kakunin:',
     to: (prefix: string) => prefix.replace(/:?$/, ':'),
     help: 'what every Redis key and channel starts with',
-    doc: "what every Redis key and channel starts with (a `:` is added), so several services can share one Redis",
+    doc: 'what every Redis key and channel starts with (a `:` is added), so several services can share one Redis',
   },
   'store-key': {
     key: 'storeKey',
@@ -107,7 +107,7 @@ export const SETTINGS = {
     must: '32 random bytes in base64url (43 characters)',
     to: keyBytesOf,
     help: '32 random bytes, base64url: what is kept in Redis is sealed under it (required with Redis outside sandbox mode)',
-    doc: "32 random bytes, base64url: everything kept in or published through Redis is AES-256-GCM under it; required with `REDIS_URL` outside sandbox mode, the same on every instance (`node -e \"console.log(crypto.randomBytes(32).toString('base64url'))\"`)",
+    doc: '32 random bytes, base64url: everything kept in or published through Redis is AES-256-GCM under it; required with `REDIS_URL` outside sandbox mode, the same on every instance (`node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"`)',
   },
   'binding-key': {
     key: 'bindingKey',
@@ -302,7 +302,7 @@ export const SETTINGS = {
     schema: text({ pattern: '^[A-Za-z0-9_-]+={0,2}$' }),
     must: 'base64url',
     help: 'gw_rp_metadata_bytes Google gave with your certificate: checked at start against the certificate (sent in requests only with KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST)',
-    doc: '`gw_rp_metadata_bytes` Google gave with the certificate it signed: checked at start against that certificate\'s extension, the display name logged; sent in requests only with the next setting (see [docs/verifier-certificates.md](docs/verifier-certificates.md))',
+    doc: "`gw_rp_metadata_bytes` Google gave with the certificate it signed: checked at start against that certificate's extension, the display name logged; sent in requests only with the next setting (see [docs/verifier-certificates.md](docs/verifier-certificates.md))",
   },
   'google-rp-metadata-in-request': {
     key: 'googleRpMetadataInRequest',
@@ -318,7 +318,7 @@ export const SETTINGS = {
     schema: Type.Boolean(),
     default: false,
     help: "sandbox only: Apple Wallet's integrator test IDs answer as TEST (device authenticated, no issuer), never as verified",
-    doc: "sandbox mode only: Apple Wallet's integrator test IDs (mock data, a real device signature, no issuer) answer as `test`, never `verified`, with a TEST banner on every page and `\"test\": true` in the receipt; see [docs/verifier-certificates.md](docs/verifier-certificates.md#before-going-live-apples-test-ids)",
+    doc: 'sandbox mode only: Apple Wallet\'s integrator test IDs (mock data, a real device signature, no issuer) answer as `test`, never `verified`, with a TEST banner on every page and `"test": true` in the receipt; see [docs/verifier-certificates.md](docs/verifier-certificates.md#before-going-live-apples-test-ids)',
   },
   sandbox: {
     key: 'sandbox',
@@ -368,7 +368,11 @@ function parseFlags(raw: string[]): Record<string, string> {
     const { values } = parseArgs({ args, options: Object.fromEntries(Object.keys(SETTINGS).map((name) => [name, { type: 'string' as const }])), strict: true, allowPositionals: false });
     return Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => typeof e[1] === 'string'));
   } catch (e) {
-    throw new ConfigError(`${(e as Error).message} (known flags: ${Object.keys(SETTINGS).map((f) => `--${f}`).join(', ')})`);
+    throw new ConfigError(
+      `${(e as Error).message} (known flags: ${Object.keys(SETTINGS)
+        .map((f) => `--${f}`)
+        .join(', ')})`,
+    );
   }
 }
 
@@ -391,7 +395,11 @@ function must(s: Setting): string {
   if (s.must) return s.must;
   if (s.schema.type === 'integer') return `an integer ${s.schema.minimum}..${s.schema.maximum}`;
   if (s.schema.type === 'boolean') return `${[...BOOLEAN_WORDS.keys()].join(', ').replace(/, ([^,]+)$/, ' or $1')} (any case)`;
-  if (s.schema.anyOf) return (s.schema.anyOf as { const: string }[]).map((v) => v.const).join(', ').replace(/, ([^,]+)$/, ' or $1');
+  if (s.schema.anyOf)
+    return (s.schema.anyOf as { const: string }[])
+      .map((v) => v.const)
+      .join(', ')
+      .replace(/, ([^,]+)$/, ' or $1');
   return s.schema.maxLength ? `a text of 1 to ${s.schema.maxLength} characters` : 'a non-empty text';
 }
 

@@ -203,12 +203,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   private writeArgs(k: RecordKeys, session: VerificationSession, ttlSeconds: number): (string | number)[] {
-    return [
-      this.seal(k.s, JSON.stringify(session)),
-      ttlSeconds,
-      ttlSeconds + this.timings.tombstoneSeconds,
-      this.seal(k.e, JSON.stringify(publicView(session))),
-    ];
+    return [this.seal(k.s, JSON.stringify(session)), ttlSeconds, ttlSeconds + this.timings.tombstoneSeconds, this.seal(k.e, JSON.stringify(publicView(session)))];
   }
 
   private seal(name: string, plaintext: string): string {

@@ -38,8 +38,7 @@ export function kycRecord(verificationId: string, decision: Decision, at: Date):
   return {
     法令: '犯罪による収益の移転防止に関する法律 第6条（確認記録の作成義務）、同法施行規則 第20条（確認記録の記録事項）',
     確認日時: at.toISOString(),
-    確認方法:
-      'スマートフォンのウォレットからの電子的な提示: 発行者の電子署名（IACA までの証明書チェーン）と、提示に用いた端末の鍵による当該取引のための署名を検証（ISO/IEC 18013-5）',
+    確認方法: 'スマートフォンのウォレットからの電子的な提示: 発行者の電子署名（IACA までの証明書チェーン）と、提示に用いた端末の鍵による当該取引のための署名を検証（ISO/IEC 18013-5）',
     本人確認書類: { 種類: DOCUMENT_NAMES[docType] ?? docType, docType, 発行者: decision.issuer?.subject ?? '' },
     確認した本人特定事項: attributes.map((a) => ITEM_NAMES[a] ?? a),
     確認番号: verificationId,

@@ -196,9 +196,10 @@ export async function getDcApiRequest(ctx: ServiceContext, id: string): Promise<
   // (retrieved), and that change must not be undone.
   const session = await findSession(ctx, id);
   const refs = refsOf(session);
-  const written = session.dcapi === undefined && !FINAL_STATES.has(session.state)
-    ? await ctx.store.update({ ...session, dcapi: prepared.dcapi, secrets: { ...refs, dcapi: prepared.refs } }, remainingSeconds(ctx, session))
-    : false;
+  const written =
+    session.dcapi === undefined && !FINAL_STATES.has(session.state)
+      ? await ctx.store.update({ ...session, dcapi: prepared.dcapi, secrets: { ...refs, dcapi: prepared.refs } }, remainingSeconds(ctx, session))
+      : false;
   if (!written) {
     await ctx.protocols.release({ oid4vp: '', dcapi: prepared.refs }).catch(() => undefined);
     // Another call made it first (two tabs), or the session ended meanwhile.

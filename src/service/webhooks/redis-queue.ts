@@ -132,13 +132,17 @@ export class RedisWebhookQueue implements WebhookQueue {
 
   /** Queues a sealed delivery under its event id (a second add of one id is ignored), then clears its outbox entry. */
   private async add(entry: OutboxEntry, outbox: string): Promise<void> {
-    await this.queue.add(JOB, { sealed: entry.value }, {
-      jobId: entry.id,
-      attempts: this.attempts,
-      backoff: { type: 'exponential', delay: this.baseDelayMs, jitter: 0.5 },
-      removeOnComplete: { age: KEEP_DELIVERED_SECONDS },
-      removeOnFail: { age: DEAD_LETTER_SECONDS },
-    });
+    await this.queue.add(
+      JOB,
+      { sealed: entry.value },
+      {
+        jobId: entry.id,
+        attempts: this.attempts,
+        backoff: { type: 'exponential', delay: this.baseDelayMs, jitter: 0.5 },
+        removeOnComplete: { age: KEEP_DELIVERED_SECONDS },
+        removeOnFail: { age: DEAD_LETTER_SECONDS },
+      },
+    );
     await this.producer.hdel(outbox, entry.id);
   }
 
@@ -190,8 +194,15 @@ export class RedisWebhookQueue implements WebhookQueue {
     // their locks lapse so that another instance takes them over. With nothing under way there is
     // nothing to wait for.
     const outcome = this.active === 0 ? 'drained' : await withDeadline(this.worker.close(), ms);
-    if (this.active === 0 || outcome === 'timeout') await withDeadline(this.worker.close(true).catch(() => undefined), 1000);
-    await withDeadline(this.queue.close().catch(() => undefined), 1000);
+    if (this.active === 0 || outcome === 'timeout')
+      await withDeadline(
+        this.worker.close(true).catch(() => undefined),
+        1000,
+      );
+    await withDeadline(
+      this.queue.close().catch(() => undefined),
+      1000,
+    );
     await closeRedis(this.connections);
     return outcome;
   }

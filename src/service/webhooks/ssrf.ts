@@ -48,16 +48,20 @@ export function guardedFetch(policy: OutgoingPolicy): typeof fetch {
       if (why) return reject(new ServiceError('FETCH_BLOCKED', `${url.hostname}: ${why}`));
       const mod = url.protocol === 'https:' ? https : http;
       // agent: false: never reuse a pooled socket, whose address was checked under another policy.
-      const req = mod.request(url, { method: init.method ?? 'GET', agent: false, headers: init.headers as Record<string, string>, lookup: guardedLookup(policy), signal: init.signal ?? undefined }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          // The body is not used; keep at most 64 KiB of it.
-          if ((size += c.length) <= 65536) chunks.push(c);
-        });
-        res.on('end', () => resolve(new Response(res.statusCode === 204 || res.statusCode === 304 ? null : Buffer.concat(chunks), { status: res.statusCode ?? 500 })));
-        res.on('error', reject);
-      });
+      const req = mod.request(
+        url,
+        { method: init.method ?? 'GET', agent: false, headers: init.headers as Record<string, string>, lookup: guardedLookup(policy), signal: init.signal ?? undefined },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            // The body is not used; keep at most 64 KiB of it.
+            if ((size += c.length) <= 65536) chunks.push(c);
+          });
+          res.on('end', () => resolve(new Response(res.statusCode === 204 || res.statusCode === 304 ? null : Buffer.concat(chunks), { status: res.statusCode ?? 500 })));
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(typeof init.body === 'string' ? init.body : undefined);
     });

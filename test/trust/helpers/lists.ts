@@ -37,13 +37,7 @@ export class ListServer {
   }
 }
 
-export async function makeCrl(
-  issuer: SandboxCa,
-  revoked: { serial: string; date: Date }[],
-  thisUpdate: Date,
-  nextUpdate: Date,
-  extensions: x509.Extension[] = [],
-): Promise<Uint8Array> {
+export async function makeCrl(issuer: SandboxCa, revoked: { serial: string; date: Date }[], thisUpdate: Date, nextUpdate: Date, extensions: x509.Extension[] = []): Promise<Uint8Array> {
   const crl = await x509.X509CrlGenerator.create(
     {
       issuer: issuer.certificate.subject,
@@ -61,7 +55,12 @@ export async function makeCrl(
 
 /** COSE_Sign1 with typ in the protected header (what a Status List Token carries). ES256 only. */
 function signCwt(claims: Map<number, unknown>, typ: string, key: KeyObject, x5chain: Uint8Array[]): Uint8Array {
-  const protectedBytes = encodeCbor(new Map<number, unknown>([[1, -7], [16, typ]]));
+  const protectedBytes = encodeCbor(
+    new Map<number, unknown>([
+      [1, -7],
+      [16, typ],
+    ]),
+  );
   const payload = encodeCbor(claims);
   const sig = sign('sha256', toBeSigned('Signature1', protectedBytes, new Uint8Array(0), payload), { key, dsaEncoding: 'ieee-p1363' });
   const unprotected = new Map<number, unknown>([[33, x5chain.length === 1 ? x5chain[0] : x5chain]]);
@@ -82,7 +81,13 @@ export function makeStatusList(uri: string, statuses: number[], signer: ListSign
   const claims = new Map<number, unknown>([
     [2, uri],
     [6, Math.floor(iat.getTime() / 1000)],
-    [65533, new Map<string, unknown>([['bits', 1], ['lst', rawLst ?? new Uint8Array(deflateSync(bytes))]])],
+    [
+      65533,
+      new Map<string, unknown>([
+        ['bits', 1],
+        ['lst', rawLst ?? new Uint8Array(deflateSync(bytes))],
+      ]),
+    ],
   ]);
   if (exp) claims.set(4, Math.floor(exp.getTime() / 1000));
   if (ttl) claims.set(65534, ttl);
