@@ -16,3 +16,13 @@ export async function flow(base: string, wallet: DemoWallet, apiKey: string): Pr
   const result = (await (await fetch(`${base}/v1/verifications/${v.id}`)).json()) as { state: string };
   if (result.state !== 'verified') throw new Error(`result: ${result.state}`);
 }
+
+/**
+ * The `kakunin serve` flags both service benchmarks start with. Measured: the HTTP layer and the
+ * store. The sandbox IACA publishes no CRL (revocation would fail every answer under serve's default
+ * policy), and one client from one address would hit the per-IP rate limit: both are switched off,
+ * and the benchmarks say so in their output.
+ */
+export function benchServeArgs(port: number, trustDir: string, apiKey: string): string[] {
+  return ['--port', String(port), '--public-url', `http://127.0.0.1:${port}`, '--trust-dir', trustDir, '--api-keys', apiKey, '--revocation', 'off', '--rate-limit-ip', '0', '--rate-limit-key', '0'];
+}

@@ -27,7 +27,7 @@ import { DemoWallet } from '../src/service/startup/demo-wallet.js';
 import { openID4VPSessionTranscript } from '../src/protocols/transcript/index.js';
 import { TrustStore } from '../src/trust/index.js';
 import { startRedisCluster } from '../test/helpers/redis-cluster.js';
-import { flow as oneFlow } from './flow.js';
+import { benchServeArgs, flow as oneFlow } from './flow.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -47,23 +47,7 @@ async function startServer(port: number, trustDir: string, store: Store, cpu?: n
     ...prof,
     '--expose-gc',
     fileURLToPath(new URL('./http-server.mjs', import.meta.url)),
-    '--port',
-    String(port),
-    '--public-url',
-    `http://127.0.0.1:${port}`,
-    '--trust-dir',
-    trustDir,
-    '--api-keys',
-    KEY,
-    // Measured: the HTTP layer and the store. The sandbox IACA publishes no CRL (revocation would fail
-    // every answer under serve's default policy), and one client from one address would hit the
-    // per-IP rate limit: both are switched off here, and said so in the output.
-    '--revocation',
-    'off',
-    '--rate-limit-ip',
-    '0',
-    '--rate-limit-key',
-    '0',
+    ...benchServeArgs(port, trustDir, KEY),
     ...(store.kind === 'redis' ? ['--redis-url', store.url, '--redis-prefix', PREFIX, ...(store.cluster ? ['--redis-cluster'] : [])] : []),
   ];
   // Redis values are sealed (KAKUNIN_STORE_KEY, required by serve with Redis, the same for every

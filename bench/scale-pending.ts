@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { DemoWallet } from '../src/service/startup/demo-wallet.js';
-import { flow as oneFlow } from './flow.js';
+import { benchServeArgs, flow as oneFlow } from './flow.js';
 
 export interface ScaleRow {
   dimension: string;
@@ -46,21 +46,7 @@ async function startServer(port: number, trustDir: string, store: Store): Promis
     '--import',
     'tsx',
     fileURLToPath(new URL('./scale-server.ts', import.meta.url)),
-    '--port',
-    String(port),
-    '--public-url',
-    `http://127.0.0.1:${port}`,
-    '--trust-dir',
-    trustDir,
-    '--api-keys',
-    KEY,
-    // As in bench:http: the sandbox IACA has no CRL, and one client would hit the per-IP limit.
-    '--revocation',
-    'off',
-    '--rate-limit-ip',
-    '0',
-    '--rate-limit-key',
-    '0',
+    ...benchServeArgs(port, trustDir, KEY),
     // Pending verifications must outlive the fill and the flows (an hour, the most allowed).
     '--pending-ttl',
     '3600',
