@@ -25,7 +25,7 @@ export type TrustCode =
   | 'STATUS_LIST_UNTRUSTED'
   | 'STATUS_LIST_EXPIRED'
   | 'STATUS_LIST_SIGNATURE_INVALID'
-  /** More revocation lists than the configured bound. */
+  /** More revocation lists, or more bytes held by their copies, than the configured bounds. */
   | 'REVOCATION_LISTS_FULL'
   /** A list's address resolves to a private, loopback or otherwise refused address. */
   | 'FETCH_BLOCKED'

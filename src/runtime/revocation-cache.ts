@@ -298,7 +298,9 @@ export class RevocationCache {
     }
     const refused = (e: unknown) => {
       const code = (e as { code?: unknown }).code;
-      warn('revocation cache: cached copy does not verify, ignored', { file, ...(typeof code === 'string' ? { code } : {}) });
+      // A copy refused for room is good but left out: saying it does not verify would send an operator the wrong way.
+      const why = code === 'REVOCATION_LISTS_FULL' ? 'cached copy not restored: the revocation lists hold all the memory they may' : 'cached copy does not verify, ignored';
+      warn(`revocation cache: ${why}`, { file, ...(typeof code === 'string' ? { code } : {}) });
     };
     const fetchedAt = new Date(state.fetchedAt!);
     if (Number.isNaN(fetchedAt.getTime()) || fetchedAt > at) {

@@ -170,6 +170,11 @@ export class RevokedSerials {
     this.slots = slots;
   }
 
+  /** Bytes this table holds besides the DER: its arrays whole, with the unused tail their capacity left. */
+  get byteLength(): number {
+    return this.starts.buffer.byteLength + this.lengths.buffer.byteLength + this.hashes.buffer.byteLength + this.slots.buffer.byteLength;
+  }
+
   /** The revocation date of a serial (hex, any case, leading zeros or not), if the CRL lists it. */
   get(serialHex: string): Date | undefined {
     let hex = normalizeSerial(serialHex);

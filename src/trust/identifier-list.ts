@@ -96,6 +96,8 @@ export interface IdentifierListClaims {
   claims: Map<unknown, unknown>;
   /** The listed identifiers, hex; undefined when the payload has no identifier_list.identifiers. */
   identifiers?: Set<string>;
+  /** Their lengths added up, in bytes (twice that in hex characters). */
+  identifierBytes: number;
 }
 
 /**
@@ -105,6 +107,7 @@ export interface IdentifierListClaims {
 export function* readIdentifierListClaims(payload: Uint8Array): Generator<undefined, IdentifierListClaims> {
   const claims = new Map<unknown, unknown>();
   let identifiers: Set<string> | undefined;
+  let identifierBytes = 0;
   const top = mapHead(payload, 0, 'the CWT claims');
   let p = top.next;
   for (let i = 0; i < top.count; i++) {
@@ -140,6 +143,7 @@ export function* readIdentifierListClaims(payload: Uint8Array): Generator<undefi
         const hex = Buffer.from(payload.buffer, payload.byteOffset + id.next, id.arg).toString('hex');
         if (identifiers.has(hex)) bad('an identifier is listed twice');
         identifiers.add(hex);
+        identifierBytes += id.arg;
         const info = item(payload, idEnd);
         if (!(info.value instanceof Map)) bad('an IdentifierInfo is not a map');
         p = info.end;
@@ -149,5 +153,5 @@ export function* readIdentifierListClaims(payload: Uint8Array): Generator<undefi
     claims.set(IDENTIFIER_LIST_CLAIM, il);
   }
   if (p !== payload.length) bad(`${payload.length - p} trailing bytes after the claims`);
-  return { claims, ...(identifiers ? { identifiers } : {}) };
+  return { claims, identifierBytes, ...(identifiers ? { identifiers } : {}) };
 }

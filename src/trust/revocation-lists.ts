@@ -13,6 +13,7 @@ import type { KakuninCode } from '../codes/error-codes.js';
 import { crlDistributionPointsOf, parseCertificate, type ParsedCertificate } from './certificate.js';
 import { normalizeSerial, verifyCrl, verifyCrlAsync, type ParsedCrl } from './crl.js';
 import type { RevocationChecker, RevocationStatus } from './revocation.js';
+import { heldBytesOf, type HeldCopy } from './list-memory.js';
 import { readMsoStatus, statusAt, verifyStatusListToken, verifyStatusListTokenAsync, type VerifiedList, type VerifyListOptions } from './status-list.js';
 import type { TrustStore } from './store.js';
 
@@ -78,6 +79,8 @@ interface Entry {
   validUntil?: Date;
   /** A fresh copy should be fetched after then. */
   refreshAfter?: Date;
+  /** What the copy in use holds in memory (list-memory.ts). */
+  heldBytes?: number;
 }
 
 /** The state of one revocation list, for metrics and `kakunin trust lists`: last success and attempt, age, validity, last error. */
@@ -91,8 +94,14 @@ export interface RevocationListMetrics {
   validUntil?: string;
   /** The copy in use can answer at `at`. */
   usable: boolean;
+  /** What the copy in use holds in memory, in bytes; undefined when there is none. */
+  heldBytes?: number;
   lastError?: RevocationListError;
 }
+
+/** The default bound on the bytes all lists' copies hold together: a few national CRLs of a million
+ * serials (about 70 MB each with their lookup table) beside hundreds of small ones. */
+export const DEFAULT_MAX_HELD_BYTES = 512 * 1024 * 1024;
 
 /** The trust store whose lists are checked, the clock, and what to report to (metrics, warnings). */
 export interface RevocationListsOptions {
@@ -107,6 +116,11 @@ export interface RevocationListsOptions {
   /** At most this many lists are tracked (default 512): list URLs come from credentials, so an
    * unbounded table would let presented credentials grow memory and the refresher's work. */
   maxLists?: number;
+  /** At most this many bytes are held by the copies of all lists together (default
+   * DEFAULT_MAX_HELD_BYTES, 512 MiB; what a copy holds: list-memory.ts). A copy that would take the
+   * total beyond it is refused with REVOCATION_LISTS_FULL: the copies already held stay, and a list
+   * without a copy answers `unavailable`, never `good`. */
+  maxHeldBytes?: number;
   /** Called with the exact bytes of each copy that verified (to persist the last good copy);
    * acceptAsync waits for a promise it returns. */
   onAccepted?: (target: RevocationListTarget, bytes: Uint8Array, fetchedAt: Date) => void | Promise<void>;
@@ -139,6 +153,9 @@ export class RevocationLists implements RevocationChecker {
   private readonly crlsByIssuer = new Map<string, Set<string>>();
   private readonly maxAge: number;
   private readonly refresh: number;
+  private readonly maxHeldBytes: number;
+  /** What the copies in use hold together (the entries' heldBytes added up). */
+  private held = 0;
 
   /** Facts of certificates seen on verified paths, bounded (FACTS_MAX), owned by these lists. */
   private readonly facts = new Map<string, CertificateFacts>();
@@ -147,6 +164,7 @@ export class RevocationLists implements RevocationChecker {
     this.unavailablePolicy = options.unavailablePolicy;
     this.maxAge = options.maxAgeSeconds ?? 86_400;
     this.refresh = options.refreshSeconds ?? 3_600;
+    this.maxHeldBytes = options.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES;
   }
   private factsOf(der: Uint8Array): CertificateFacts {
     const sha = certificateSha(der);
@@ -272,18 +290,31 @@ export class RevocationLists implements RevocationChecker {
     return { anchors: [anchor.certificate.der], at, uri: target.url, certificate: target.certificate, clockSkewSeconds: this.options.clockSkewSeconds };
   }
 
-  /** Makes a verified copy the one in use, unless it is older than the copy held. */
-  private install(e: Entry, copy: { crl: ParsedCrl } | { list: VerifiedList }, fetchedAt: Date): void {
+  /** Makes a verified copy the one in use, unless it is older than the copy held or would take the
+   * lists' memory beyond maxHeldBytes. */
+  private install(e: Entry, copy: HeldCopy, fetchedAt: Date): void {
+    if ('crl' in copy && e.crl && copy.crl.thisUpdate < e.crl.thisUpdate) throw new KakuninError('CRL_EXPIRED', 'CRL is older than the copy held');
+    if ('list' in copy && e.list && copy.list.iat < e.list.iat) throw new KakuninError('STATUS_LIST_EXPIRED', 'list is older than the copy held');
+    const size = heldBytesOf(copy);
+    // The copy this one replaces is let go, so only the others count against it.
+    const others = this.held - (e.heldBytes ?? 0);
+    if (others + size > this.maxHeldBytes) {
+      const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+      throw new KakuninError(
+        'REVOCATION_LISTS_FULL',
+        `this copy would hold ${mb(size)} beside the ${mb(others)} the other revocation lists hold, beyond the limit of ${mb(this.maxHeldBytes)}: refused, the copies held stay`,
+      );
+    }
+    this.held = others + size;
+    e.heldBytes = size;
     if ('crl' in copy) {
       const { crl } = copy;
-      if (e.crl && crl.thisUpdate < e.crl.thisUpdate) throw new KakuninError('CRL_EXPIRED', 'CRL is older than the copy held');
       e.crl = crl;
       e.validUntil = crl.nextUpdate ?? plus(fetchedAt, this.maxAge);
       const next = plus(fetchedAt, this.refresh);
       e.refreshAfter = crl.nextUpdate && crl.nextUpdate < next ? crl.nextUpdate : next;
     } else {
       const { list } = copy;
-      if (e.list && list.iat < e.list.iat) throw new KakuninError('STATUS_LIST_EXPIRED', 'list is older than the copy held');
       e.list = list;
       e.validUntil = list.exp ?? plus(fetchedAt, this.maxAge);
       e.refreshAfter = plus(fetchedAt, Math.min(list.ttlSeconds ?? this.refresh, this.maxAge));
@@ -361,6 +392,11 @@ export class RevocationLists implements RevocationChecker {
     return { status: 'good' };
   }
 
+  /** What the copies in use hold in memory together, in bytes (at most maxHeldBytes). */
+  heldBytes(): number {
+    return this.held;
+  }
+
   /** Per-list state for /metrics and `kakunin trust list`. */
   metrics(at: Date): RevocationListMetrics[] {
     return [...this.entries.values()].map((e) => ({
@@ -371,6 +407,7 @@ export class RevocationLists implements RevocationChecker {
       ageSeconds: e.lastSuccess ? Math.max(0, Math.round((at.getTime() - e.lastSuccess.getTime()) / 1000)) : undefined,
       validUntil: e.validUntil?.toISOString(),
       usable: this.usable(e, at),
+      heldBytes: e.heldBytes,
       lastError: e.lastError,
     }));
   }

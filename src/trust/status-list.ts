@@ -72,6 +72,8 @@ export interface IdentifierList extends StatusListBase {
   kind: 'identifier_list';
   /** Listed identifiers, hex. */
   identifiers: Set<string>;
+  /** The identifiers' lengths added up, in bytes (what their hex holds: the list's size in memory). */
+  identifierBytes: number;
 }
 
 export type VerifiedList = StatusList | IdentifierList;
@@ -107,11 +109,12 @@ function* listReader(bytes: Uint8Array, options: VerifyListOptions): Generator<I
   let sign1;
   let claims: Map<unknown, unknown>;
   let identifiers: Set<string> | undefined;
+  let identifierBytes = 0;
   let chain: Uint8Array[];
   try {
     sign1 = parseCoseSign1(decodeCbor(bytes));
     if (sign1.payload === null) throw new KakuninError(CODE, 'no payload');
-    if (sign1.protectedHeaders.get(HEADER_TYP) === TYP_IDENTIFIER_LIST) ({ claims, identifiers } = yield* readIdentifierListClaims(sign1.payload));
+    if (sign1.protectedHeaders.get(HEADER_TYP) === TYP_IDENTIFIER_LIST) ({ claims, identifiers, identifierBytes } = yield* readIdentifierListClaims(sign1.payload));
     else claims = asMap(decodeCbor(sign1.payload), 'CWT claims', CODE);
     chain = x5chainOf(sign1, CODE);
   } catch (e) {
@@ -154,7 +157,7 @@ function* listReader(bytes: Uint8Array, options: VerifyListOptions): Generator<I
   }
   const il = asMap(required(claims, CLAIM.identifierList, 'CWT', CODE), 'identifier_list', CODE);
   asMap(required(il, 'identifiers', 'identifier_list', CODE), 'identifiers', CODE);
-  return { kind: 'identifier_list', ...base, identifiers: identifiers! };
+  return { kind: 'identifier_list', ...base, identifiers: identifiers!, identifierBytes };
 }
 
 const inflateError = () => new KakuninError(CODE, `lst is not zlib data within ${MAX_LIST_INFLATED} bytes`);

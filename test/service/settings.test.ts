@@ -83,6 +83,8 @@ describe('settings: one schema for flags and environment variables', () => {
     expect(loadConfig([], {}, { sandbox: true })).toMatchObject({ host: '127.0.0.1', revocation: 'warn', sandbox: true, apiKeys: [] });
     expect(loadConfig(['--trust-proxy', 'loopback'], KEYS, { sandbox: false })).toMatchObject({ maxConnectionsPerAddress: 0, keepAliveTimeoutSeconds: 65 });
     expect(loadConfig(['--revocation-cache', 'none'], KEYS, { sandbox: false }).revocationCacheDir).toBeUndefined();
+    expect(serve.revocationMaxHeldBytes).toBe(512 * 1024 * 1024);
+    expect(loadConfig([], { ...KEYS, KAKUNIN_REVOCATION_MAX_MB: '64' }, { sandbox: false }).revocationMaxHeldBytes).toBe(64 * 1024 * 1024);
   });
 
   it("README's settings table is the one npm run settings:readme writes from the table", () => {

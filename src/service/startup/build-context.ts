@@ -335,6 +335,7 @@ function revocationFor(
     ...(config.revocationCacheDir ? { cacheDir: config.revocationCacheDir } : {}),
     intervalSeconds: config.revocationRefreshSeconds,
     allowPrivate: config.revocationAllowPrivate,
+    maxHeldBytes: config.revocationMaxHeldBytes,
   });
 }
 

@@ -30,6 +30,8 @@ export interface ServiceRevocationOptions {
   intervalSeconds: number;
   /** Let list URLs reach loopback and private addresses (tests, an intranet mirror). */
   allowPrivate: boolean;
+  /** Bytes all lists' copies may hold together (KAKUNIN_REVOCATION_MAX_MB); RevocationLists' default when undefined. */
+  maxHeldBytes?: number;
   /** Replaceable for tests. */
   fetch?: (url: string) => Promise<Uint8Array>;
 }
@@ -50,6 +52,7 @@ export class ServiceRevocation {
     this.lists = new RevocationLists({
       trust: options.trust,
       unavailablePolicy: options.mode,
+      ...(options.maxHeldBytes !== undefined ? { maxHeldBytes: options.maxHeldBytes } : {}),
       onAccepted: (target, bytes, fetchedAt) => this.persist(target, bytes, fetchedAt),
       onWanted: () => this.refresher?.nudge(),
     });
@@ -179,6 +182,7 @@ export class ServiceRevocation {
         : this.mode === 'fail'
           ? `; documents that need those fail with STATUS_UNAVAILABLE`
           : `; documents that need those pass with the check reported as not run (KAKUNIN_REVOCATION=warn)`;
+    const full = codes.REVOCATION_LISTS_FULL ? `; REVOCATION_LISTS_FULL: the lists held fill KAKUNIN_REVOCATION_MAX_MB (or 512 lists are tracked), raise it to keep more` : '';
     this.options.logger.warn(
       {
         attempted: results.length,
@@ -190,7 +194,7 @@ export class ServiceRevocation {
       },
       `revocation refresh: ${failed.length} of ${results.length} lists not refreshed (${Object.entries(codes)
         .map(([c, n]) => `${c} ${n}`)
-        .join(', ')}); ${parts.join(', ')}${consequence}; tried again later`,
+        .join(', ')}); ${parts.join(', ')}${consequence}${full}; tried again later`,
     );
   }
 
@@ -226,6 +230,9 @@ export class ServiceRevocation {
       labelNames,
       samples((m) => (m.usable ? 1 : 0)),
     );
+    metrics.gaugeReadAtScrape('kakunin_revocation_lists_held_bytes', 'Bytes the copies in use of all CRLs / status lists hold in memory (bounded by KAKUNIN_REVOCATION_MAX_MB).', [], () => [
+      { labels: {}, value: this.lists.heldBytes() },
+    ]);
     metrics.counterReadAtScrape('kakunin_revocation_refresh_rounds_total', 'Background refresh rounds completed.', [], () => [{ labels: {}, value: this.refresher.rounds }]);
     metrics.counterReadAtScrape('kakunin_revocation_refresh_attempts_total', 'List fetches by the refresher, by kind and result (ok or the error code).', ['kind', 'result'], () =>
       [...this.attempts].map(([k, value]) => {

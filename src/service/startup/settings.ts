@@ -281,6 +281,15 @@ export const SETTINGS = {
     help: 'where verified lists are kept (none: memory only)',
   },
   'revocation-refresh': { key: 'revocationRefreshSeconds', env: 'KAKUNIN_REVOCATION_REFRESH', schema: integer(5, 86_400), default: 300, help: 'seconds between refresh rounds' },
+  'revocation-max-mb': {
+    key: 'revocationMaxHeldBytes',
+    env: 'KAKUNIN_REVOCATION_MAX_MB',
+    schema: integer(1, 1_048_576),
+    default: 512,
+    to: (mb: number) => mb * 1024 * 1024,
+    help: 'megabytes (MiB) the verified CRLs and status lists may hold in memory together; a list beyond it is refused (REVOCATION_LISTS_FULL) and documents that need it get STATUS_UNAVAILABLE',
+    doc: 'megabytes (MiB) the verified CRLs and status lists may hold in memory together (a CRL of a million serials holds about 70 MB with its lookup table). A copy that would go beyond it is refused with `REVOCATION_LISTS_FULL`: the copies already held stay, and a document that needs a list without a copy gets `STATUS_UNAVAILABLE` (under `fail`)',
+  },
   'revocation-allow-private': {
     key: 'revocationAllowPrivate',
     env: 'KAKUNIN_REVOCATION_ALLOW_PRIVATE',
