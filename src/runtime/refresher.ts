@@ -37,6 +37,7 @@ export interface RefreshResult {
 }
 
 const NUDGE_DELAY_MS = 1000;
+const FETCHES_AT_ONCE = 4;
 
 /**
  * A pause for work done in slices (RevocationLists.acceptAsync): it lets the event loop run (timers,
@@ -100,11 +101,18 @@ export class TrustRefresher {
 
   private async round(): Promise<RefreshResult[]> {
     const due = this.options.lists.due(this.options.now());
-    const results: RefreshResult[] = [];
-    // A few at a time: enough to keep up, not enough to look like a flood to an issuer.
-    for (let i = 0; i < due.length; i += 4) {
-      results.push(...(await Promise.all(due.slice(i, i + 4).map((t) => this.one(t)))));
-    }
+    const results = new Array<RefreshResult>(due.length);
+    // A few at a time: enough to keep up, not enough to look like a flood to an issuer. Each of the
+    // four takes the next list as soon as its own is done, so a slow list (a fetch may take up to its
+    // ceiling, 120 s by default) holds one slot, not three idle ones beside it.
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) {
+        const i = next++;
+        results[i] = await this.one(due[i]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(FETCHES_AT_ONCE, due.length) }, worker));
     for (const r of results) this.options.onResult?.(r);
     if (results.length) this.options.onRound?.(results);
     this.rounds++;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blockedReason, fetchTrustMaterial } from '../../src/runtime/fetch.js';
+import { blockedReason, DEFAULT_FETCH_TIMEOUT_MS, fetchTrustMaterial } from '../../src/runtime/fetch.js';
 import { TrustRefresher } from '../../src/runtime/refresher.js';
 import { RevocationLists } from '../../src/trust/revocation-lists.js';
 import { TrustStore } from '../../src/trust/store.js';
@@ -75,6 +75,80 @@ describe('SSRF guard', () => {
     await new Promise<void>((r) => silent.close(() => r()));
   });
 
+  describe('the idle timeout and the ceiling', () => {
+    /** A server that sends the response head, then `chunks` pieces of 100 bytes `everyMs` apart,
+     * then ends (chunks finite) or stops sending without ending (`stallAfter`). */
+    async function slowServer(options: { everyMs: number; chunks: number; stallAfter?: number }) {
+      const { createServer } = await import('node:http');
+      const timers = new Set<NodeJS.Timeout>();
+      const server = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        let sent = 0;
+        const tick = () => {
+          if (options.stallAfter !== undefined && sent >= options.stallAfter) return;
+          if (sent >= options.chunks) return void res.end();
+          res.write(Buffer.alloc(100, sent++));
+          const t = setTimeout(tick, options.everyMs);
+          timers.add(t);
+        };
+        tick();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+      const close = async () => {
+        for (const t of timers) clearTimeout(t);
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+      };
+      return { url, close };
+    }
+    const failure = async (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: { code?: string; message?: string }) => ({ code: e.code, message: e.message }),
+      );
+
+    it('a body that keeps coming is fetched however long it takes beyond the idle timeout, within the ceiling', async () => {
+      const slow = await slowServer({ everyMs: 100, chunks: 12 });
+      try {
+        const r = await fetchTrustMaterial(slow.url, { allowLoopback: true, idleTimeoutMs: 600, timeoutMs: 20_000 });
+        expect(r.body.length).toBe(1200);
+      } finally {
+        await slow.close();
+      }
+    });
+
+    it('a body that stops coming fails after the idle timeout, long before the ceiling', async () => {
+      const stalled = await slowServer({ everyMs: 10, chunks: 10, stallAfter: 3 });
+      try {
+        const t0 = performance.now();
+        expect(await failure(fetchTrustMaterial(stalled.url, { allowLoopback: true, idleTimeoutMs: 300, timeoutMs: 20_000 }))).toEqual({
+          code: 'FETCH_FAILED',
+          message: 'timed out: nothing received for 0.3 s',
+        });
+        expect(performance.now() - t0).toBeLessThan(10_000);
+      } finally {
+        await stalled.close();
+      }
+    });
+
+    it('a trickle that never stalls is stopped by the ceiling', async () => {
+      const trickle = await slowServer({ everyMs: 50, chunks: 1_000_000 });
+      try {
+        expect(await failure(fetchTrustMaterial(trickle.url, { allowLoopback: true, idleTimeoutMs: 5_000, timeoutMs: 1_000 }))).toEqual({
+          code: 'FETCH_FAILED',
+          message: 'timed out: the whole fetch took over 1 s',
+        });
+      } finally {
+        await trickle.close();
+      }
+    });
+
+    it('by default a fetch may take 120 s in all', () => {
+      expect(DEFAULT_FETCH_TIMEOUT_MS).toBe(120_000);
+    });
+  });
+
   it('the refresher records a blocked URL as an error, never as a list', async () => {
     const lists = new RevocationLists({ trust: new TrustStore([]), unavailablePolicy: 'fail' });
     const refresher = new TrustRefresher({ lists, now: () => new Date('2026-06-01T00:00:00Z'), intervalMs: 1000 });
@@ -104,6 +178,30 @@ describe('refresher scheduling', () => {
     expect(make(0).nextDelay()).toBe(10_000);
     expect(make(0.5).nextDelay()).toBe(11_000);
     expect(make(0.999999).nextDelay()).toBe(12_000);
+  });
+
+  it('a slow list holds one of the four fetch slots, not the round: the others go on to the next lists', async () => {
+    const lists = new RevocationLists({ trust: new TrustStore([]), unavailablePolicy: 'warn' });
+    for (let i = 0; i < 6; i++) lists.want({ url: `https://crl.example/${i}.crl`, kind: 'crl', issuer: new Uint8Array(0) });
+    const started: string[] = [];
+    let releaseSlow!: () => void;
+    const slow = new Promise<void>((r) => (releaseSlow = r));
+    const refresher = new TrustRefresher({
+      lists,
+      now: () => new Date(0),
+      intervalMs: 60_000,
+      fetch: async (url) => {
+        started.push(url);
+        if (url.endsWith('/0.crl')) await slow;
+        return new Uint8Array([0]);
+      },
+    });
+    const round = refresher.refreshOnce();
+    // Every other list is fetched while the first is still under way.
+    await waitFor('every list started', () => started.length === 6);
+    releaseSlow();
+    const results = await round;
+    expect(results.map((r) => r.url)).toEqual(Array.from({ length: 6 }, (_, i) => `https://crl.example/${i}.crl`));
   });
 
   it('runs rounds on its own timer until stopped', async () => {

@@ -84,6 +84,7 @@ describe('settings: one schema for flags and environment variables', () => {
     expect(loadConfig(['--trust-proxy', 'loopback'], KEYS, { sandbox: false })).toMatchObject({ maxConnectionsPerAddress: 0, keepAliveTimeoutSeconds: 65 });
     expect(loadConfig(['--revocation-cache', 'none'], KEYS, { sandbox: false }).revocationCacheDir).toBeUndefined();
     expect(serve.revocationMaxHeldBytes).toBe(512 * 1024 * 1024);
+    expect(serve.revocationFetchTimeoutSeconds).toBe(120);
     expect(loadConfig([], { ...KEYS, KAKUNIN_REVOCATION_MAX_MB: '64' }, { sandbox: false }).revocationMaxHeldBytes).toBe(64 * 1024 * 1024);
   });
 

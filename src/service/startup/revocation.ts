@@ -30,6 +30,8 @@ export interface ServiceRevocationOptions {
   intervalSeconds: number;
   /** Let list URLs reach loopback and private addresses (tests, an intranet mirror). */
   allowPrivate: boolean;
+  /** The ceiling on one list's fetch (KAKUNIN_REVOCATION_FETCH_TIMEOUT); runtime/fetch.ts's default when undefined. */
+  fetchTimeoutSeconds?: number;
   /** Bytes all lists' copies may hold together (KAKUNIN_REVOCATION_MAX_MB); RevocationLists' default when undefined. */
   maxHeldBytes?: number;
   /** Replaceable for tests. */
@@ -60,7 +62,11 @@ export class ServiceRevocation {
       lists: this.lists,
       now,
       intervalMs: options.intervalSeconds * 1000,
-      fetchPolicy: { allowLoopback: options.allowPrivate, allowPrivate: options.allowPrivate },
+      fetchPolicy: {
+        allowLoopback: options.allowPrivate,
+        allowPrivate: options.allowPrivate,
+        ...(options.fetchTimeoutSeconds !== undefined ? { timeoutMs: options.fetchTimeoutSeconds * 1000 } : {}),
+      },
       ...(options.fetch ? { fetch: options.fetch } : {}),
       onResult: (r) => this.recordResult(r),
       onRound: (results) => this.summarise(results),

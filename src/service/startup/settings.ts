@@ -281,6 +281,14 @@ export const SETTINGS = {
     help: 'where verified lists are kept (none: memory only)',
   },
   'revocation-refresh': { key: 'revocationRefreshSeconds', env: 'KAKUNIN_REVOCATION_REFRESH', schema: integer(5, 86_400), default: 300, help: 'seconds between refresh rounds' },
+  'revocation-fetch-timeout': {
+    key: 'revocationFetchTimeoutSeconds',
+    env: 'KAKUNIN_REVOCATION_FETCH_TIMEOUT',
+    schema: integer(10, 3600),
+    default: 120,
+    help: 'seconds one CRL or status list fetch may take in all; one that receives nothing for 10 s fails sooner',
+    doc: 'seconds one CRL or status list fetch may take in all, redirects included (a 42 MB CRL over a 5 Mbit/s link takes 67 s); a fetch that receives nothing for 10 s (connecting, the response head, or between two pieces of the body) fails sooner, whatever this says',
+  },
   'revocation-max-mb': {
     key: 'revocationMaxHeldBytes',
     env: 'KAKUNIN_REVOCATION_MAX_MB',
