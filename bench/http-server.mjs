@@ -3,12 +3,12 @@
  * JavaScript in dist/ (what `npm start` and the image run; `bench:http` builds it first), so the
  * figures carry no TypeScript loader.
  */
-import { runServe } from '../dist/service/startup/serve.js';
+import { startServe } from '../dist/service/startup/serve.js';
 import { createLogger } from '../dist/service/observability/logger.js';
 import { verifyDeviceResponse } from '../dist/mdoc/index.js';
 import { TrustStore } from '../dist/trust/index.js';
 
-const svc = await runServe(process.argv.slice(2), { signals: true, logger: createLogger('warn') });
+const svc = await startServe(process.argv.slice(2), { signals: true, logger: createLogger('warn') });
 process.stdout.write(`ready ${svc.url}\n`);
 
 /**

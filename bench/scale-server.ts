@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { newNonce, newRequestId, type PresentationState } from '../src/protocols/state/presentation-state.js';
 import { Redis } from 'ioredis';
-import { runServe } from '../src/service/startup/serve.js';
+import { startServe } from '../src/service/startup/serve.js';
 import { DEFAULT_TIMINGS } from '../src/service/store/session-store.js';
 import { recordKey } from '../src/service/store/redis-store.js';
 import { StoreCipher } from '../src/service/store/store-cipher.js';
@@ -28,7 +28,7 @@ import { createLogger } from '../src/service/observability/logger.js';
 import { createVerification } from '../src/service/verifications/lifecycle.js';
 import type { VerificationSession } from '../src/service/verifications/session.js';
 
-const svc = await runServe(process.argv.slice(2), { signals: true, logger: createLogger('warn') });
+const svc = await startServe(process.argv.slice(2), { signals: true, logger: createLogger('warn') });
 process.stdout.write(`ready ${svc.url}\n`);
 
 const delay = monitorEventLoopDelay({ resolution: 10 });

@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { createLogger } from '../src/service/observability/logger.js';
-import { runServe } from '../src/service/startup/serve.js';
+import { startServe } from '../src/service/startup/serve.js';
 import { TrustStore } from '../src/trust/store.js';
 
 const iaca = new Uint8Array(readFileSync(process.env.LOAD_IACA_FILE!));
-const running = await runServe(['--port', process.env.PORT!, '--host', '127.0.0.1', '--rate-limit-ip', '0', '--rate-limit-key', '0'], {
+const running = await startServe(['--port', process.env.PORT!, '--host', '127.0.0.1', '--rate-limit-ip', '0', '--rate-limit-key', '0'], {
   env: process.env,
   logger: createLogger(process.env.LOG_LEVEL ?? 'warn'),
   extraTrust: TrustStore.fromCertificates([iaca], { set: 'sandbox', name: 'load sandbox IACA', test: true }),

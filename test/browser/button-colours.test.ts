@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { buttonLooks, CHROMIUM_ARGS, chromiumPath } from '../helpers/browser.js';
 import { finalEvent, streamAnswers } from '../helpers/counter-events.js';
 import { createFails, testIdsOn, waitingWallet, withoutDcApi } from '../helpers/page-states.js';
@@ -24,11 +24,11 @@ const LANGS = ['ja', 'en'] as const;
 type Lang = (typeof LANGS)[number];
 const shots = process.env.KAKUNIN_SCREENSHOTS;
 
-let svc: RunningService;
+let svc: StartedService;
 let browser: Browser;
 
 beforeAll(async () => {
-  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent') });
+  svc = await startDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent') });
   browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
 });
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { TrustStore } from '../../src/trust/index.js';
 import { CHROMIUM_ARGS, chromiumPath, textLooks } from '../helpers/browser.js';
 import { testIdsOn, waitingWallet, withoutDcApi } from '../helpers/page-states.js';
@@ -24,7 +24,7 @@ type Size = keyof typeof SIZES;
 type Lang = 'ja' | 'en';
 const shots = process.env.KAKUNIN_SCREENSHOTS;
 
-let svc: RunningService;
+let svc: StartedService;
 let browser: Browser;
 /** A holder of 港区 (131130), under an issuer the service trusts; and a holder whose issuer it does not trust. */
 let elsewhere: DemoWallet;
@@ -34,7 +34,7 @@ beforeAll(async () => {
   elsewhere = await DemoWallet.create(new Date(), { localGovCode: '131130' });
   untrusted = await DemoWallet.create(new Date());
   const extraTrust = TrustStore.fromCertificates([elsewhere.iaca.der], { set: 'sandbox', name: 'another sandbox IACA', test: true });
-  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent'), extraTrust });
+  svc = await startDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent'), extraTrust });
   browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
 });
 afterAll(async () => {
@@ -529,7 +529,7 @@ describe('the sandbox person has a portrait', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kakunin-purposes-'));
     const file = join(dir, 'purposes.json');
     writeFileSync(file, JSON.stringify({ purposes: [{ name: 'kyc_portrait', kind: 'kyc', portrait: true, label: { ja: '本人確認（顔写真）', en: 'Identity (portrait)' } }] }));
-    const withPortrait = await runDemo(['--port', String(await freePort()), '--purposes', file], { env: {}, quiet: true, logger: createLogger('silent') });
+    const withPortrait = await startDemo(['--port', String(await freePort()), '--purposes', file], { env: {}, quiet: true, logger: createLogger('silent') });
     try {
       for (const size of ['tablet', 'phone'] as const) {
         const page = await browser.newPage({ locale: 'ja-JP', viewport: SIZES[size] });

@@ -4,16 +4,16 @@
  */
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { createLogger } from '../../src/service/observability/logger.js';
 import { freePort } from '../service/helpers.js';
 import { CHROMIUM_ARGS, chromiumPath, withSandboxWallet } from '../helpers/browser.js';
 
-let svc: RunningService;
+let svc: StartedService;
 let browser: Browser;
 
 beforeAll(async () => {
-  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent') });
+  svc = await startDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent') });
   browser = await chromium.launch({
     executablePath: chromiumPath(),
     args: CHROMIUM_ARGS,

@@ -13,13 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
 import { createLogger } from '../../src/service/observability/logger.js';
 import { TrustStore } from '../../src/trust/index.js';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { freePort } from '../service/helpers.js';
 
 const SHOTS = process.env.KAKUNIN_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'kakunin-shots-'));
 const SIZES = { counter: { width: 1280, height: 800 }, tablet: { width: 1024, height: 768 }, phone: { width: 390, height: 844 } };
 
-let svc: RunningService;
+let svc: StartedService;
 let browser: Browser;
 /** A holder born 2010 (under 20), whose issuer the service trusts; and one whose issuer it does not. */
 let young: DemoWallet;
@@ -31,7 +31,7 @@ beforeAll(async () => {
   young = await DemoWallet.create(new Date(), { birthDate: '2010-04-01' });
   untrusted = await DemoWallet.create(new Date());
   const extraTrust = TrustStore.fromCertificates([young.iaca.der], { set: 'sandbox', name: 'young holder IACA', test: true });
-  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent'), now: () => new Date(Date.now() + ahead), extraTrust });
+  svc = await startDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent'), now: () => new Date(Date.now() + ahead), extraTrust });
   const path = execSync('command -v chromium || command -v chromium-browser || true', { shell: '/bin/sh' }).toString().trim();
   browser = await chromium.launch({ executablePath: path, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
 });
@@ -286,7 +286,7 @@ describe('the merchant checkout demo', () => {
 
   it('expired: "timed out", not "under 20", and the customer may pay again', async () => {
     // A service whose requests live 10 s (the shortest allowed): its stream ends the wait by itself.
-    const short = await runDemo(['--port', String(await freePort()), '--pending-ttl', '10'], { env: {}, quiet: true, logger: createLogger('silent') });
+    const short = await startDemo(['--port', String(await freePort()), '--pending-ttl', '10'], { env: {}, quiet: true, logger: createLogger('silent') });
     try {
       const page = await merchant('en', 'phone', withoutDcApi, short.url);
       await page.getByRole('button', { name: 'Check age and buy' }).click();

@@ -13,18 +13,18 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { freePort } from '../service/helpers.js';
 import { CHROMIUM_ARGS, chromiumPath, withSandboxWallet } from '../helpers/browser.js';
 
 const SHOTS = process.env.KAKUNIN_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'kakunin-step-up-'));
 const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
 
-let svc: RunningService;
+let svc: StartedService;
 let browser: Browser;
 
 beforeAll(async () => {
-  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent') });
+  svc = await startDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent') });
   browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
 });
 afterAll(async () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { inspectSettings, SETTINGS } from '../../src/service/startup/settings.js';
-import { runServe } from '../../src/service/startup/serve.js';
+import { startServe } from '../../src/service/startup/serve.js';
 import { capturingLogger } from '../service/helpers.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -98,7 +98,7 @@ describe('kakunin check', () => {
 
   it('the start reports the same problems, all of them, by the same code', async () => {
     const args = ['--port', '0', '--host', '127.0.0.1', '--api-keys', API_KEY, '--receipt-key', '/nonexistent/r.pem', '--trust-sets', 'nope', '--verifier-info', '/nonexistent/i.json'];
-    const err = await runServe(args, { env: {}, logger: capturingLogger().logger }).then(
+    const err = await startServe(args, { env: {}, logger: capturingLogger().logger }).then(
       () => undefined,
       (e: Error & { problems?: string[] }) => e,
     );

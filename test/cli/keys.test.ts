@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runKeys } from '../../src/cli/keys.js';
 import { loadVerifierIdentity } from '../../src/runtime/verifier-identity-files.js';
-import { runServe } from '../../src/service/startup/serve.js';
+import { startServe } from '../../src/service/startup/serve.js';
 import { parseStoreKey } from '../../src/service/store/store-cipher.js';
 import { freePort } from '../service/helpers.js';
 
@@ -45,7 +45,7 @@ describe('kakunin keys init', () => {
     expect(readFileSync(join(dir, 'receipt.pem'), 'utf8')).not.toBe(before);
 
     // The service starts with exactly these files, as compose passes them.
-    const svc = await runServe(['--port', String(await freePort()), '--api-keys', env.KAKUNIN_API_KEYS], {
+    const svc = await startServe(['--port', String(await freePort()), '--api-keys', env.KAKUNIN_API_KEYS], {
       env: { KAKUNIN_RECEIPT_KEY_FILE: join(dir, 'receipt.pem'), KAKUNIN_VERIFIER_CERT_FILE: join(dir, 'verifier.pem'), KAKUNIN_VERIFIER_KEY_FILE: join(dir, 'verifier.key.pem'), LOG_LEVEL: 'silent' },
     });
     try {

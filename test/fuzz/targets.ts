@@ -32,7 +32,7 @@ import {
 import { openOid4vpResponse, verifyPresentations } from '../../src/protocols/verify-protocol-response.js';
 import { createDeviceResponse, MNC_JP_NS, MNC_NS } from '../../src/sandbox/index.js';
 import { SandboxProximityHolder } from '../../src/sandbox/holder-proximity.js';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { createLogger } from '../../src/service/observability/logger.js';
 import { AT, disclosed, hardeningWorld, transcriptFor, type HardeningWorld } from '../hardening/fixtures.js';
 import { decryptEcdhEsJwe } from '../../src/protocols/oid4vp/jwe-ecdh-es.js';
@@ -483,7 +483,7 @@ const HTTP_ENDPOINTS = ['create', 'dcapi-response', 'direct-post', 'request-post
 
 async function httpTarget(): Promise<FuzzTarget> {
   // Rate limits off: a long run creates a verification after every answer or decline (limits have their own tests).
-  const svc: RunningService = await runDemo(['--port', '0', '--public-url', 'http://127.0.0.1:0', '--rate-limit-ip', '0'], { env: {}, quiet: true, logger: createLogger('silent') });
+  const svc: StartedService = await startDemo(['--port', '0', '--public-url', 'http://127.0.0.1:0', '--rate-limit-ip', '0'], { env: {}, quiet: true, logger: createLogger('silent') });
   const base = svc.url;
   let session: { id: string; handle: string } | undefined;
   const fresh = async () => {

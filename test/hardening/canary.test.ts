@@ -10,7 +10,7 @@ import { issueMdoc, MNC_DOCTYPE, createMyNumberCardElements } from '../../src/sa
 import { answerAnnexC } from '../../src/sandbox/wallet-annex-c.js';
 import { answerOpenID4VPOverDcApi, answerOpenID4VPRedirect, requestUriInit } from '../../src/sandbox/wallet-openid4vp.js';
 import { SandboxWallet } from '../../src/sandbox/wallet.js';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { TrustStore } from '../../src/trust/store.js';
 import { capturingLogger, freePort } from '../service/helpers.js';
 import { CANARY, hardeningWorld, type HardeningWorld } from './fixtures.js';
@@ -34,7 +34,7 @@ const NEEDLES = [
 ];
 
 let w: HardeningWorld;
-let svc: RunningService;
+let svc: StartedService;
 const log = capturingLogger('debug');
 const scanned: { where: string; text: string }[] = [];
 let wallet: SandboxWallet;
@@ -58,7 +58,7 @@ beforeAll(async () => {
   const port = await freePort();
   // Sandbox mode: the sandbox IACA is accepted for every purpose (residency accepts only J-LIS
   // otherwise) and revocation runs in "warn" mode (the sandbox IACA publishes no CRL).
-  svc = await runDemo(['--port', String(port), '--public-url', `http://127.0.0.1:${port}`, '--municipalities', '131016'], {
+  svc = await startDemo(['--port', String(port), '--public-url', `http://127.0.0.1:${port}`, '--municipalities', '131016'], {
     env: {},
     quiet: true,
     logger: log.logger,

@@ -9,7 +9,7 @@ import { MAX_DOCUMENTS, MAX_ELEMENTS_PER_NAMESPACE, parseDeviceResponse } from '
 import { verifyDeviceResponse } from '../../src/mdoc/verify.js';
 import { checkResponseSize, DEFAULT_MAX_RESPONSE_BYTES } from '../../src/protocols/verify-protocol-response.js';
 import { createDeviceResponse, createDocumentSigner, createIaca, createIntermediateCa, issueMdoc, MNC_DOCTYPE, buildX5chain } from '../../src/sandbox/index.js';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { createLogger } from '../../src/service/observability/logger.js';
 import { MAX_CHAIN_LENGTH } from '../../src/trust/chain.js';
 import { TrustStore } from '../../src/trust/store.js';
@@ -149,9 +149,9 @@ describe('DeviceResponse limits', () => {
 });
 
 describe('HTTP body limits', () => {
-  let svc: RunningService;
+  let svc: StartedService;
   beforeAll(async () => {
-    svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent') });
+    svc = await startDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent') });
   });
   afterAll(async () => svc?.close());
 

@@ -9,7 +9,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
 import { freePort } from '../service/helpers.js';
 import { waitFor } from '../helpers/wait.js';
@@ -18,7 +18,7 @@ const REDIS_PORT = Number(new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:63
 let proxy: Server | undefined;
 const sockets = new Set<Socket>();
 let proxyPort: number;
-let svc: RunningService;
+let svc: StartedService;
 
 function openProxy(): Promise<void> {
   proxy = createServer((c) => {
@@ -42,7 +42,7 @@ function closeProxy(): Promise<void> {
 beforeAll(async () => {
   proxyPort = await freePort();
   await openProxy();
-  svc = await runDemo(['--port', String(await freePort())], {
+  svc = await startDemo(['--port', String(await freePort())], {
     env: {},
     quiet: true,
     logger: createLogger('silent'),
@@ -101,9 +101,9 @@ describe('Redis that accepts connections but never answers', () => {
     const port = await freePort();
     await new Promise<void>((r) => mute.listen(port, '127.0.0.1', () => r()));
     const store = RedisSessionStore.connect(`redis://127.0.0.1:${port}`, StoreCipher.generate(), `kakunin-mute:${randomUUID()}:`, undefined, { commandTimeoutMs: 300 });
-    const silent = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent'), store });
+    const silent = await startDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: createLogger('silent'), store });
     try {
-      // Connected: the TCP side is fine (the store connects in the background; runDemo does not wait for it).
+      // Connected: the TCP side is fine (the store connects in the background; startDemo does not wait for it).
       await waitFor('the store to connect to the mute server', () => held.size > 0);
       const started = performance.now();
       const created = await fetch(`${silent.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purpose: 'age_over' }) });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUBLIC_DIR } from '../../src/service/http/app.js';
 import { createLogger } from '../../src/service/observability/logger.js';
 import { loadConfig } from '../../src/service/startup/load-config.js';
-import { runDemo, runServe, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, startServe, type StartedService } from '../../src/service/startup/serve.js';
 import { guardedFetch } from '../../src/service/webhooks/ssrf.js';
 import { deliverWebhook } from '../../src/service/webhooks/delivery.js';
 import { fetchTrustMaterial } from '../../src/runtime/fetch.js';
@@ -21,12 +21,12 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const KEY_A = 'key-a-0123456789abcdef-QwErTyUiOpA';
 const KEY_B = 'key-b-0123456789abcdef-QwErTyUiOpA';
-let prod: RunningService; // https public URL, API keys, small rate limits
-let demo: RunningService; // http on loopback, sandbox
+let prod: StartedService; // https public URL, API keys, small rate limits
+let demo: StartedService; // http on loopback, sandbox
 let local: string;
 
 beforeAll(async () => {
-  prod = await runServe(
+  prod = await startServe(
     [
       '--port',
       String(await freePort()),
@@ -48,7 +48,7 @@ beforeAll(async () => {
     { env: {}, logger: createLogger('silent') },
   );
   local = `http://127.0.0.1:${(prod.server.address() as { port: number }).port}`;
-  demo = await runDemo(['--port', String(await freePort()), '--trust-proxy', 'loopback'], { env: {}, quiet: true, logger: createLogger('silent') });
+  demo = await startDemo(['--port', String(await freePort()), '--trust-proxy', 'loopback'], { env: {}, quiet: true, logger: createLogger('silent') });
 });
 afterAll(async () => {
   await prod?.close();
@@ -172,14 +172,17 @@ describe('rate limit on creating verifications', () => {
     const prefix = `kakunin-rl-${randomUUID().slice(0, 8)}`;
     const env = { REDIS_URL, KAKUNIN_REDIS_PREFIX: prefix, KAKUNIN_STORE_KEY: Buffer.from(randomBytes(32)).toString('base64url') };
     const start = async () =>
-      runServe(['--port', String(await freePort()), '--host', '127.0.0.1', '--api-keys', KEY_A, '--rate-limit-ip', '4', '--rate-limit-key', '0', '--trust-dir', 'certs', '--trust-proxy', 'loopback'], {
-        env,
-        logger: createLogger('silent'),
-      });
+      startServe(
+        ['--port', String(await freePort()), '--host', '127.0.0.1', '--api-keys', KEY_A, '--rate-limit-ip', '4', '--rate-limit-key', '0', '--trust-dir', 'certs', '--trust-proxy', 'loopback'],
+        {
+          env,
+          logger: createLogger('silent'),
+        },
+      );
     const [a, b] = [await start(), await start()];
     const redis = new Redis(REDIS_URL);
     try {
-      const on = (svc: RunningService) =>
+      const on = (svc: StartedService) =>
         fetch(`${svc.url.replace('localhost', '127.0.0.1')}/v1/verifications`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.200', authorization: `Bearer ${KEY_A}` },
@@ -269,7 +272,7 @@ describe('SSRF: no private or loopback destinations unless configured', () => {
 
 describe('trusted proxies are explicit', () => {
   it('without KAKUNIN_TRUST_PROXY a client cannot pick its own rate-limit key with X-Forwarded-For', async () => {
-    const svc = await runServe(['--port', String(await freePort()), '--host', '127.0.0.1', '--api-keys', KEY_A, '--rate-limit-ip', '3', '--rate-limit-key', '0'], {
+    const svc = await startServe(['--port', String(await freePort()), '--host', '127.0.0.1', '--api-keys', KEY_A, '--rate-limit-ip', '3', '--rate-limit-key', '0'], {
       env: {},
       logger: createLogger('silent'),
     });

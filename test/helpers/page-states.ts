@@ -6,7 +6,7 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { freePort } from '../service/helpers.js';
 import { CHROMIUM_ARGS, chromiumPath } from './browser.js';
 
@@ -40,10 +40,10 @@ export async function createFails(page: Page): Promise<void> {
 }
 
 /** The demo service (with `args`) and a Chromium, started before a file's tests and stopped after them. */
-export function demoInChromium(args: string[] = []): { readonly svc: RunningService; readonly browser: Browser } {
-  const running = {} as { svc: RunningService; browser: Browser };
+export function demoInChromium(args: string[] = []): { readonly svc: StartedService; readonly browser: Browser } {
+  const running = {} as { svc: StartedService; browser: Browser };
   beforeAll(async () => {
-    running.svc = await runDemo(['--port', String(await freePort()), ...args], { env: {}, quiet: true, logger: createLogger('silent') });
+    running.svc = await startDemo(['--port', String(await freePort()), ...args], { env: {}, quiet: true, logger: createLogger('silent') });
     running.browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   });
   afterAll(async () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { asksForMyNumber, parsePurposesConfig, presetPurposes } from '../../src/policy/index.js';
-import { runServe } from '../../src/service/startup/serve.js';
+import { startServe } from '../../src/service/startup/serve.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +34,7 @@ describe('the My Number is never asked for by accident', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kakunin-mynumber-'));
     writeFileSync(join(dir, 'purposes.json'), asking({ legalBasis: BASIS }));
     const log = capturingLogger();
-    const svc = await runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA', '--purposes', join(dir, 'purposes.json')], { env: {}, logger: log.logger });
+    const svc = await startServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA', '--purposes', join(dir, 'purposes.json')], { env: {}, logger: log.logger });
     try {
       const line = log.lines.map((l) => JSON.parse(l)).find((l) => l.purpose === 'payroll' && l.legalBasis);
       expect(line).toMatchObject({ legalBasis: BASIS, msg: expect.stringContaining('My Number') });
@@ -43,7 +43,7 @@ describe('the My Number is never asked for by accident', () => {
     }
     writeFileSync(join(dir, 'purposes.json'), asking());
     await expect(
-      runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA', '--purposes', join(dir, 'purposes.json')], { env: {}, logger: log.logger }),
+      startServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA', '--purposes', join(dir, 'purposes.json')], { env: {}, logger: log.logger }),
     ).rejects.toThrow(/番号法/);
   });
 });

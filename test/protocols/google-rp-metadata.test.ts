@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeCbor, Tagged } from '../../src/cbor/index.js';
 import { checkGoogleRpMetadata, GOOGLE_RP_METADATA_OID, googleRpMetadataDigest, parseGoogleRpMetadata } from '../../src/protocols/keys/google-rp-metadata.js';
 import { createDevelopmentIdentity } from '../../src/protocols/keys/verifier-identity.js';
-import { runDemo } from '../../src/service/startup/serve.js';
+import { startDemo } from '../../src/service/startup/serve.js';
 import { ConfigError } from '../../src/service/startup/settings.js';
 import { capturingLogger, freePort } from '../service/helpers.js';
 
@@ -98,7 +98,7 @@ describe('the service at start (KAKUNIN_GOOGLE_RP_METADATA)', () => {
     writeFileSync(join(dir, 'google.pem'), signed.leafPem);
     writeFileSync(join(dir, 'google.key.pem'), signed.keyPem);
     const { logger, lines } = capturingLogger('info');
-    const svc = await runDemo(['--port', String(await freePort())], {
+    const svc = await startDemo(['--port', String(await freePort())], {
       env: {
         KAKUNIN_VERIFIER_EXTRA_CERT_FILES: join(dir, 'google.pem'),
         KAKUNIN_VERIFIER_EXTRA_KEY_FILES: join(dir, 'google.key.pem'),
@@ -141,7 +141,7 @@ describe('gw_rp_metadata_bytes in the signed request (KAKUNIN_GOOGLE_RP_METADATA
     const signed = await createDevelopmentIdentity('localhost', new Date(), { extensions: [extensionFor(metadataBytes('Example Shop', 'Example IDV'))] });
     writeFileSync(join(dir, 'google.pem'), signed.leafPem);
     writeFileSync(join(dir, 'google.key.pem'), signed.keyPem);
-    const svc = await runDemo(['--port', String(await freePort())], {
+    const svc = await startDemo(['--port', String(await freePort())], {
       env: { KAKUNIN_VERIFIER_CERT_FILE: join(dir, 'google.pem'), KAKUNIN_VERIFIER_KEY_FILE: join(dir, 'google.key.pem'), KAKUNIN_GOOGLE_RP_METADATA: configured, KAKUNIN_REVOCATION: 'off', ...env },
       quiet: true,
       logger: capturingLogger('info').logger,
@@ -181,7 +181,7 @@ describe('gw_rp_metadata_bytes in the signed request (KAKUNIN_GOOGLE_RP_METADATA
   });
 
   it('on without KAKUNIN_GOOGLE_RP_METADATA stops the start', async () => {
-    await expect(runDemo(['--port', String(await freePort())], { env: { KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST: 'true' }, quiet: true, logger: capturingLogger('info').logger })).rejects.toThrow(
+    await expect(startDemo(['--port', String(await freePort())], { env: { KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST: 'true' }, quiet: true, logger: capturingLogger('info').logger })).rejects.toThrow(
       /KAKUNIN_GOOGLE_RP_METADATA_IN_REQUEST needs KAKUNIN_GOOGLE_RP_METADATA/,
     );
   });

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { checkVerifierIdentity } from '../../src/protocols/keys/verifier-identity-check.js';
 import { createDevelopmentIdentity } from '../../src/protocols/keys/verifier-identity.js';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runServe } from '../../src/service/startup/serve.js';
+import { startServe } from '../../src/service/startup/serve.js';
 import { freePort } from '../service/helpers.js';
 
 const DAY = 86_400_000;
@@ -62,7 +62,7 @@ describe('the service at start', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kakunin-vid-'));
     writeFileSync(join(dir, 'cert.pem'), past.leafPem);
     writeFileSync(join(dir, 'key.pem'), past.keyPem);
-    const start = runServe(
+    const start = startServe(
       ['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef01-QwErTyUiOpAsD', '--verifier-cert', join(dir, 'cert.pem'), '--verifier-key', join(dir, 'key.pem'), '--revocation', 'off'],
       { env: {}, logger: createLogger('silent') },
     );
@@ -75,7 +75,7 @@ describe('the service at start', () => {
     writeFileSync(join(dir, 'with-root.pem'), id.leafPem + id.rootPem);
     writeFileSync(join(dir, 'key.pem'), id.keyPem);
     const base = ['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef01-QwErTyUiOpAsD', '--revocation', 'off'];
-    const serve = (args: string[]) => runServe([...base, ...args], { env: {}, logger: createLogger('silent') });
+    const serve = (args: string[]) => startServe([...base, ...args], { env: {}, logger: createLogger('silent') });
     await expect(serve(['--verifier-cert', join(dir, 'with-root.pem'), '--verifier-key', join(dir, 'key.pem')])).rejects.toThrow(
       /KAKUNIN_VERIFIER_CERT_FILE \(--verifier-cert\) .*with-root\.pem: chain certificate 1 .* is self-signed/,
     );
@@ -85,7 +85,7 @@ describe('the service at start', () => {
   });
 
   it("exports the certificate's expiry as a metric an alert can watch", async () => {
-    const svc = await runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef01-QwErTyUiOpAsD', '--revocation', 'off'], { env: {}, logger: createLogger('silent') });
+    const svc = await startServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef01-QwErTyUiOpAsD', '--revocation', 'off'], { env: {}, logger: createLogger('silent') });
     try {
       const text = await (await fetch(`${svc.url}/metrics`)).text();
       const value = Number(/^kakunin_verifier_certificate_expiry_timestamp_seconds (\d+)$/m.exec(text)?.[1]);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runServe, type RunningService } from '../../src/service/startup/serve.js';
+import { startServe, type StartedService } from '../../src/service/startup/serve.js';
 import { SandboxWallet } from '../../src/sandbox/wallet.js';
 import { answerOpenID4VPOverDcApi } from '../../src/sandbox/wallet-openid4vp.js';
 import { answerAnnexC, type AnnexCRequestData } from '../../src/sandbox/wallet-annex-c.js';
@@ -21,8 +21,8 @@ import { freePort } from './helpers.js';
 const KEY = 'account-match-key-0123456789-QwErT';
 const OTHER_MERCHANT = 'account-match-other-merchant-key-Q';
 const BINDING_KEY = 'b'.repeat(43);
-let svc: RunningService;
-let relaxed: RunningService;
+let svc: StartedService;
+let relaxed: StartedService;
 let holder: DemoWallet;
 let stranger: DemoWallet;
 
@@ -33,22 +33,22 @@ beforeAll(async () => {
   stranger = await DemoWallet.create(new Date(), { birthDate: '1991-04-01' });
   const trust = TrustStore.merge(TrustStore.fromCertificates([holder.iaca.der], { set: 'sandbox', test: true }), TrustStore.fromCertificates([stranger.iaca.der], { set: 'sandbox', test: true }));
   const env = { KAKUNIN_REVOCATION: 'off', KAKUNIN_BINDING_KEY: BINDING_KEY };
-  svc = await runServe(['--port', String(await freePort()), '--api-keys', `${KEY},${OTHER_MERCHANT}`], { env, logger: createLogger('silent'), extraTrust: trust });
+  svc = await startServe(['--port', String(await freePort()), '--api-keys', `${KEY},${OTHER_MERCHANT}`], { env, logger: createLogger('silent'), extraTrust: trust });
   // A purposes file whose account_match also offers the OpenID4VP QR code, explicitly.
   const dir = mkdtempSync(join(tmpdir(), 'kakunin-account-'));
   const file = join(dir, 'purposes.json');
   writeFileSync(file, JSON.stringify({ purposes: [{ name: 'account_match_qr', kind: 'account_match', channels: ['dc_api', 'openid4vp'] }] }));
-  relaxed = await runServe(['--port', String(await freePort()), '--api-keys', KEY, '--purposes', file], { env, logger: createLogger('silent'), extraTrust: trust });
+  relaxed = await startServe(['--port', String(await freePort()), '--api-keys', KEY, '--purposes', file], { env, logger: createLogger('silent'), extraTrust: trust });
 });
 afterAll(async () => {
   await svc?.close();
   await relaxed?.close();
 });
 
-const base = (s: RunningService) => `http://localhost:${(s.server.address() as { port: number }).port}`;
+const base = (s: StartedService) => `http://localhost:${(s.server.address() as { port: number }).port}`;
 const origin = () => new URL(svc.url).origin;
 
-async function create(account: Record<string, unknown> | undefined, options: { key?: string; purpose?: string; service?: RunningService } = {}) {
+async function create(account: Record<string, unknown> | undefined, options: { key?: string; purpose?: string; service?: StartedService } = {}) {
   return fetch(`${base(options.service ?? svc)}/v1/verifications`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${options.key ?? KEY}` },

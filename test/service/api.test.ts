@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runServe, type RunningService } from '../../src/service/startup/serve.js';
+import { startServe, type StartedService } from '../../src/service/startup/serve.js';
 import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
 import { TrustStore } from '../../src/trust/index.js';
 import { freePort } from './helpers.js';
 
 const KEY = 'api-test-key-0123456789-QwErTyUiOp';
-let svc: RunningService;
+let svc: StartedService;
 let wallet: DemoWallet;
 let now = new Date();
 
 beforeAll(async () => {
   wallet = await DemoWallet.create(new Date());
-  svc = await runServe(['--port', String(await freePort()), '--api-keys', KEY, '--pending-ttl', '10'], {
+  svc = await startServe(['--port', String(await freePort()), '--api-keys', KEY, '--pending-ttl', '10'], {
     // The sandbox IACA publishes no CRL; revocation has its own tests (revocation-e2e).
     env: { KAKUNIN_REVOCATION: 'off' },
     logger: createLogger('silent'),

@@ -8,7 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runDemo } from '../../src/service/startup/serve.js';
+import { startDemo } from '../../src/service/startup/serve.js';
 import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
 import { capturingLogger, freePort } from './helpers.js';
 
@@ -24,7 +24,7 @@ describe('bearer values in Redis and logs', () => {
     const monitor = await admin.monitor();
     const seen: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => seen.push(args.join(' ')));
-    const svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: log.logger, store: RedisSessionStore.connect(REDIS_URL, cipher, prefix) });
+    const svc = await startDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: log.logger, store: RedisSessionStore.connect(REDIS_URL, cipher, prefix) });
     try {
       const created = (await (
         await fetch(`${svc.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purpose: 'age_over' }) })

@@ -16,7 +16,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runServe, type RunningService } from '../../src/service/startup/serve.js';
+import { startServe, type StartedService } from '../../src/service/startup/serve.js';
 import type { VerificationSession } from '../../src/service/verifications/session.js';
 import { type RedisRequestStateStore, RedisSessionStore, StoreCipher, type CompleteOutcome } from '../../src/service/store/index.js';
 import { TrustStore } from '../../src/trust/index.js';
@@ -62,8 +62,8 @@ const prefix = `kakunin-crash:${randomUUID()}:`;
 const redis = new Redis(REDIS_URL);
 const cipher = StoreCipher.generate(); // one KAKUNIN_STORE_KEY for both instances
 let storeA: InterruptedStore;
-let a: RunningService;
-let b: RunningService;
+let a: StartedService;
+let b: StartedService;
 let wallet: DemoWallet;
 
 beforeAll(async () => {
@@ -73,7 +73,7 @@ beforeAll(async () => {
   const keyFile = join(dir, 'receipt.pem');
   writeFileSync(keyFile, newKeyPair('P-256').privateKey.export({ format: 'pem', type: 'pkcs8' }));
   const start = async (store: RedisSessionStore) =>
-    runServe(['--port', String(await freePort()), '--public-url', publicUrl, '--receipt-key', keyFile, '--api-keys', API_KEY], {
+    startServe(['--port', String(await freePort()), '--public-url', publicUrl, '--receipt-key', keyFile, '--api-keys', API_KEY], {
       env: { KAKUNIN_REVOCATION: 'off' },
       logger: createLogger('silent'),
       extraTrust: trust,
@@ -89,9 +89,9 @@ afterAll(async () => {
   await redis.quit();
 });
 
-const local = (svc: RunningService) => `http://localhost:${(svc.server.address() as { port: number }).port}`;
+const local = (svc: StartedService) => `http://localhost:${(svc.server.address() as { port: number }).port}`;
 const via =
-  (svc: RunningService): typeof fetch =>
+  (svc: StartedService): typeof fetch =>
   (input, init) =>
     fetch(String(input).replace(publicUrl, local(svc)), init);
 
@@ -120,7 +120,7 @@ async function captureQrAnswer(uri: string): Promise<{ path: string; body: strin
   return answer!;
 }
 
-const post = (svc: RunningService, answer: { path: string; body: string }) =>
+const post = (svc: StartedService, answer: { path: string; body: string }) =>
   fetch(`${local(svc)}${answer.path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: answer.body });
 
 async function read(id: string): Promise<{ state: string; receipt?: string; decision?: { value: unknown } }> {

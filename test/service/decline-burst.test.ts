@@ -4,14 +4,14 @@
  * personal data and no bearer value; the clerk's own cancels do not count.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { DECLINE_BURST, DeclineWatch } from '../../src/service/verifications/decline-watch.js';
 import { capturingLogger, freePort } from './helpers.js';
 
-let svc: RunningService;
+let svc: StartedService;
 const log = capturingLogger('info');
 beforeAll(async () => {
-  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: log.logger });
+  svc = await startDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: log.logger });
 });
 afterAll(async () => svc?.close());
 

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { capturingLogger, freePort } from './helpers.js';
 
-let svc: RunningService;
+let svc: StartedService;
 const log = capturingLogger();
 
 beforeAll(async () => {
   const port = await freePort();
-  svc = await runDemo(['--port', String(port)], { env: {}, quiet: true, logger: log.logger });
+  svc = await startDemo(['--port', String(port)], { env: {}, quiet: true, logger: log.logger });
 });
 afterAll(async () => svc?.close());
 

@@ -12,10 +12,10 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { freePort } from './helpers.js';
 
-let svc: RunningService;
+let svc: StartedService;
 let proxy: Server;
 let direct: string;
 const seen = { connections: 0, reset: 0 };
@@ -45,7 +45,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const proxyPort = (proxy.address() as { port: number }).port;
   // Wallets and pages are told the proxy's URL; the test itself talks to the service directly.
-  svc = await runDemo(['--port', String(port), '--public-url', `http://127.0.0.1:${proxyPort}`], { env: {}, quiet: true });
+  svc = await startDemo(['--port', String(port), '--public-url', `http://127.0.0.1:${proxyPort}`], { env: {}, quiet: true });
   direct = `http://127.0.0.1:${port}`;
 });
 afterAll(async () => {

@@ -7,14 +7,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeCbor } from '../../src/cbor/index.js';
 import { loadConfig } from '../../src/service/startup/load-config.js';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { freePort } from './helpers.js';
 
-const running: RunningService[] = [];
+const running: StartedService[] = [];
 afterAll(async () => Promise.all(running.map((s) => s.close())));
 
 async function appleRequest(env: Record<string, string>) {
-  const svc = await runDemo(['--port', String(await freePort())], { env: { KAKUNIN_REVOCATION: 'off', ...env }, quiet: true, logger: createLogger('silent') });
+  const svc = await startDemo(['--port', String(await freePort())], { env: { KAKUNIN_REVOCATION: 'off', ...env }, quiet: true, logger: createLogger('silent') });
   running.push(svc);
   const post = (path: string, body: unknown) => fetch(`${svc.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const v = (await (await post('/v1/verifications', { purpose: 'age_over' })).json()) as { id: string; origin: string };

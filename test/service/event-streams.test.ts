@@ -6,14 +6,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
 import { StreamCounter } from '../../src/service/http/stream-counter.js';
 import { capturingLogger, freePort } from './helpers.js';
 import { waitFor } from '../helpers/wait.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-let svc: RunningService;
+let svc: StartedService;
 let store: RedisSessionStore;
 
 /** Redis whose SUBSCRIBE answers 50 ms late, so a client can go away in the middle of it every time. */
@@ -27,7 +27,7 @@ class SlowSubscribe extends RedisSessionStore {
 beforeAll(async () => {
   const { Redis } = await import('ioredis');
   store = new SlowSubscribe(new Redis(REDIS_URL), StoreCipher.fromKey(randomBytes(32)), `kakunin-sse-${randomUUID().slice(0, 8)}:`);
-  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: capturingLogger().logger, store });
+  svc = await startDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: capturingLogger().logger, store });
 });
 afterAll(async () => svc?.close());
 

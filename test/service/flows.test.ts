@@ -10,7 +10,7 @@ import { decodeJwt } from 'jose';
 import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
 import type { DigitalCredentialAnswer } from '../../src/sandbox/wallet-dcapi.js';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runServe, type RunningService } from '../../src/service/startup/serve.js';
+import { startServe, type StartedService } from '../../src/service/startup/serve.js';
 import type { RequestRefs } from '../../src/service/verifications/wallet-protocols.js';
 import { SandboxWallet } from '../../src/sandbox/wallet.js';
 import { answerAnnexC, type AnnexCRequestData } from '../../src/sandbox/wallet-annex-c.js';
@@ -18,7 +18,7 @@ import { TrustStore } from '../../src/trust/index.js';
 import { freePort } from './helpers.js';
 
 const KEY = 'flows-test-key-0123456789-QwErTyUi';
-let svc: RunningService;
+let svc: StartedService;
 let adult: DemoWallet;
 let minor: DemoWallet;
 let base: string;
@@ -28,7 +28,7 @@ beforeAll(async () => {
   adult = await DemoWallet.create(new Date());
   minor = await DemoWallet.create(new Date(), { birthDate: '2012-05-05' });
   const trust = TrustStore.merge(TrustStore.fromCertificates([adult.iaca.der], { set: 'sandbox', test: true }), TrustStore.fromCertificates([minor.iaca.der], { set: 'sandbox', test: true }));
-  svc = await runServe(['--port', String(await freePort()), '--api-keys', KEY], { env: { KAKUNIN_REVOCATION: 'off' }, logger: createLogger('silent'), extraTrust: trust });
+  svc = await startServe(['--port', String(await freePort()), '--api-keys', KEY], { env: { KAKUNIN_REVOCATION: 'off' }, logger: createLogger('silent'), extraTrust: trust });
   base = `http://localhost:${(svc.server.address() as { port: number }).port}`;
   origin = new URL(svc.url).origin;
 });

@@ -10,13 +10,13 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/service/api/openapi.js';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { freePort } from './helpers.js';
 
 type Json = Record<string, any>;
 const KEY = 'conformance-test-key-0123456789-Qw';
 const doc = openApiDocument();
-let svc: RunningService;
+let svc: StartedService;
 let now = new Date();
 const seen = new Set<string>();
 
@@ -83,7 +83,7 @@ const handleOf = (qrUri: string) => new URL(new URL(qrUri).searchParams.get('req
 const auth = { authorization: `Bearer ${KEY}` };
 
 beforeAll(async () => {
-  svc = await runDemo(['--port', String(await freePort()), '--api-keys', KEY, '--pending-ttl', '60'], {
+  svc = await startDemo(['--port', String(await freePort()), '--api-keys', KEY, '--pending-ttl', '60'], {
     env: { KAKUNIN_REVOCATION: 'off' },
     quiet: true,
     logger: createLogger('silent'),

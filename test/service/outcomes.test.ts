@@ -7,16 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAILURE_CODES } from '../../src/codes/failure-codes.js';
 import { createAgeOverPurpose } from '../../src/policy/index.js';
 import { REASON_CODES, reasonFor, type ReasonCode } from '../../src/service/verifications/reasons.js';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import type { WebhookDelivery } from '../../src/service/webhooks/delivery.js';
 import { capturingLogger, freePort } from './helpers.js';
 
-let svc: RunningService;
+let svc: StartedService;
 const delivered: WebhookDelivery[] = [];
 beforeAll(async () => {
   // Webhooks are captured here; their delivery has its own tests.
   const webhooks = { kind: 'memory' as const, underWay: 0, outboxEntry: () => undefined, enqueue: async (d: WebhookDelivery) => void delivered.push(d), close: async () => 'drained' as const };
-  svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: capturingLogger().logger, webhooks });
+  svc = await startDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: capturingLogger().logger, webhooks });
 });
 afterAll(async () => svc?.close());
 
@@ -216,7 +216,7 @@ describe('shutdown', () => {
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
     const hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`;
-    const own = await runDemo(['--port', String(await freePort())], { env: { KAKUNIN_WEBHOOK_ALLOW_PRIVATE: 'true' }, quiet: true, logger: capturingLogger().logger });
+    const own = await startDemo(['--port', String(await freePort())], { env: { KAKUNIN_WEBHOOK_ALLOW_PRIVATE: 'true' }, quiet: true, logger: capturingLogger().logger });
     try {
       const res = await fetch(`${own.url}/v1/verifications`, {
         method: 'POST',

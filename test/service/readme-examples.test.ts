@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { freePort } from './helpers.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -31,9 +31,9 @@ function shape(value: unknown, key = ''): unknown {
   return value;
 }
 
-let svc: RunningService;
+let svc: StartedService;
 beforeAll(async () => {
-  svc = await runDemo(['--port', String(await freePort())], { env: { LOG_LEVEL: 'silent' }, quiet: true });
+  svc = await startDemo(['--port', String(await freePort())], { env: { LOG_LEVEL: 'silent' }, quiet: true });
 });
 afterAll(async () => svc?.close());
 

@@ -11,7 +11,7 @@ import { newKeyPair } from '../../src/cose/key-pair.js';
 import { apiKeyWeakness, ReceiptAudience } from '../../src/service/http/api-key.js';
 import { createLogger } from '../../src/service/observability/logger.js';
 import { ConfigError, loadConfig } from '../../src/service/startup/load-config.js';
-import { runServe, type RunningService } from '../../src/service/startup/serve.js';
+import { startServe, type StartedService } from '../../src/service/startup/serve.js';
 import { ReceiptSigner } from '../../src/service/verifications/receipts.js';
 import { freePort } from './helpers.js';
 
@@ -19,14 +19,14 @@ import { freePort } from './helpers.js';
 const HUMAN_KEY = 'shop-tokyo-2026-apikey-password1';
 const keyFile = join(mkdtempSync(join(tmpdir(), 'kakunin-aud-')), 'receipt.pem');
 writeFileSync(keyFile, newKeyPair('P-256').privateKey.export({ format: 'pem', type: 'pkcs8' }));
-let svc: RunningService;
+let svc: StartedService;
 
 beforeAll(async () => {
-  svc = await runServe(['--port', String(await freePort()), '--api-keys', HUMAN_KEY, '--receipt-key', keyFile], { env: { KAKUNIN_REVOCATION: 'off' }, logger: createLogger('silent') });
+  svc = await startServe(['--port', String(await freePort()), '--api-keys', HUMAN_KEY, '--receipt-key', keyFile], { env: { KAKUNIN_REVOCATION: 'off' }, logger: createLogger('silent') });
 });
 afterAll(async () => svc?.close());
 
-async function audienceOf(service: RunningService, key: string): Promise<string> {
+async function audienceOf(service: StartedService, key: string): Promise<string> {
   const res = await fetch(`${service.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ purpose: 'age_over' }) });
   expect(res.status).toBe(201);
   return ((await res.json()) as { receipt_audience: string }).receipt_audience;
@@ -91,6 +91,6 @@ describe('API key strength at start-up', () => {
   });
 
   it('a weak key stops serve before it listens', async () => {
-    await expect(runServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef0123'], { env: {}, logger: createLogger('silent') })).rejects.toThrow(/KAKUNIN_API_KEYS/);
+    await expect(startServe(['--port', String(await freePort()), '--api-keys', 'k-0123456789abcdef0123'], { env: {}, logger: createLogger('silent') })).rejects.toThrow(/KAKUNIN_API_KEYS/);
   });
 });

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runServe, type RunningService } from '../../src/service/startup/serve.js';
+import { startServe, type StartedService } from '../../src/service/startup/serve.js';
 import { recordKey, RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
 import { connectRedis } from '../../src/service/store/redis-connection.js';
 import { TrustStore } from '../../src/trust/index.js';
@@ -25,13 +25,13 @@ const KEY = 'cluster-test-key-0123456789-QwErTy';
 const publicUrl = 'http://localhost:65001'; // the "load balancer"; never listened on
 let cluster: RedisClusterNodes;
 let wallet: DemoWallet;
-let a: RunningService;
-let b: RunningService;
+let a: StartedService;
+let b: StartedService;
 let hook: Server;
 const received: { eventId: string; verificationId: string; state: string }[] = [];
 const prefix = `kakunin-cluster-${randomUUID().slice(0, 8)}:`;
 
-const local = (svc: RunningService) => `http://localhost:${(svc.server.address() as { port: number }).port}`;
+const local = (svc: StartedService) => `http://localhost:${(svc.server.address() as { port: number }).port}`;
 
 beforeAll(async () => {
   cluster = await startRedisCluster();
@@ -51,7 +51,7 @@ beforeAll(async () => {
   writeFileSync(receiptKey, newKeyPair('P-256').privateKey.export({ format: 'pem', type: 'pkcs8' }));
   const storeKey = randomBytes(32).toString('base64url');
   const start = async () =>
-    runServe(['--port', String(await freePort()), '--public-url', publicUrl, '--receipt-key', receiptKey, '--api-keys', KEY, '--rate-limit-ip', '0', '--webhook-allow-private'], {
+    startServe(['--port', String(await freePort()), '--public-url', publicUrl, '--receipt-key', receiptKey, '--api-keys', KEY, '--rate-limit-ip', '0', '--webhook-allow-private'], {
       env: {
         REDIS_URL: cluster.url,
         KAKUNIN_REDIS_CLUSTER: 'true',

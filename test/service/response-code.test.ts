@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runServe, type RunningService } from '../../src/service/startup/serve.js';
+import { startServe, type StartedService } from '../../src/service/startup/serve.js';
 import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
 import { TrustStore } from '../../src/trust/index.js';
 import { freePort } from './helpers.js';
@@ -16,7 +16,7 @@ import { freePort } from './helpers.js';
 const KEY = 'response-code-test-key-0123456789-';
 const SHOP = 'https://shop.example';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-let svc: RunningService;
+let svc: StartedService;
 let wallet: DemoWallet;
 
 interface Created {
@@ -55,7 +55,7 @@ describe.each(['memory', 'redis'] as const)('redirect_uri and response_code (%s 
     wallet = await DemoWallet.create(new Date());
     const trust = TrustStore.fromCertificates([wallet.iaca.der], { set: 'sandbox', test: true });
     const store = kind === 'redis' ? { store: RedisSessionStore.connect(REDIS_URL, StoreCipher.generate(), `kakunin-rc:${randomUUID()}:`) } : {};
-    svc = await runServe(['--port', String(await freePort()), '--api-keys', KEY], { env: { KAKUNIN_REVOCATION: 'off' }, logger: createLogger('silent'), extraTrust: trust, ...store });
+    svc = await startServe(['--port', String(await freePort()), '--api-keys', KEY], { env: { KAKUNIN_REVOCATION: 'off' }, logger: createLogger('silent'), extraTrust: trust, ...store });
   });
   afterAll(async () => svc?.close());
 

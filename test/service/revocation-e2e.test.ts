@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runServe, type RunningService } from '../../src/service/startup/serve.js';
+import { startServe, type StartedService } from '../../src/service/startup/serve.js';
 import { createDocumentSigner, createIaca, issueMdoc, createMyNumberCardElements, type SandboxCa, type SandboxCertificate } from '../../src/sandbox/index.js';
 import { SandboxWallet } from '../../src/sandbox/wallet.js';
 import { answerOpenID4VPRedirect, requestUriInit } from '../../src/sandbox/wallet-openid4vp.js';
@@ -35,7 +35,7 @@ let goodStatus: Uint8Array;
 let deadPort: number;
 let cacheDir: string;
 let emptyCerts: string;
-let svc: RunningService;
+let svc: StartedService;
 let log: ReturnType<typeof capturingLogger>;
 
 async function wallet(signer: SandboxCertificate, status?: Map<string, unknown>): Promise<SandboxWallet> {
@@ -55,9 +55,9 @@ const statusRef = (uri: string, idx: number) =>
     ],
   ]);
 
-async function start(extraEnv: Record<string, string> = {}): Promise<RunningService> {
+async function start(extraEnv: Record<string, string> = {}): Promise<StartedService> {
   log = capturingLogger('debug');
-  const s = await runServe(['--port', String(await freePort()), '--api-keys', KEY, '--trust-dir', emptyCerts, '--revocation-cache', cacheDir, '--revocation-allow-private', 'true'], {
+  const s = await startServe(['--port', String(await freePort()), '--api-keys', KEY, '--trust-dir', emptyCerts, '--revocation-cache', cacheDir, '--revocation-allow-private', 'true'], {
     env: { KAKUNIN_REVOCATION: 'fail', ...extraEnv },
     logger: log.logger,
     extraTrust: TrustStore.fromCertificates([iaca.der], { set: 'sandbox' }),

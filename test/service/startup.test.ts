@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/service/startup/load-config.js';
-import { runServe } from '../../src/service/startup/serve.js';
+import { startServe } from '../../src/service/startup/serve.js';
 import { capturingLogger, freePort } from './helpers.js';
 
 const MAIN = fileURLToPath(new URL('../../src/service/startup/main.ts', import.meta.url));
@@ -36,15 +36,15 @@ describe('a port already in use', () => {
     }, 60_000);
   }
 
-  it('runServe rejects with a ConfigError and leaves nothing running', async () => {
-    await expect(runServe(['--port', String(port), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA'], { env: {} })).rejects.toThrow(/already in use \(EADDRINUSE\)/);
+  it('startServe rejects with a ConfigError and leaves nothing running', async () => {
+    await expect(startServe(['--port', String(port), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA'], { env: {} })).rejects.toThrow(/already in use \(EADDRINUSE\)/);
   });
 });
 
 describe('slow clients', () => {
   it("a body that trickles is cut off after KAKUNIN_REQUEST_TIMEOUT (408), not held for Node's 300 s", async () => {
     const { connect } = await import('node:net');
-    const svc = await runServe(['--port', String(await freePort()), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA', '--request-timeout', '2'], {
+    const svc = await startServe(['--port', String(await freePort()), '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA', '--request-timeout', '2'], {
       env: { LOG_LEVEL: 'silent' },
     });
     try {
@@ -100,10 +100,10 @@ describe('the configuration, as an operator sees it', () => {
 
   it('a missing receipt key file names KAKUNIN_RECEIPT_KEY_FILE; an unknown trust set lists the sets that exist', async () => {
     const base = ['--port', '0', '--host', '127.0.0.1', '--api-keys', 'k-0123456789abcdef0123-QwErTyUiOpA'];
-    await expect(runServe([...base, '--receipt-key', '/nonexistent/receipt.pem'], { env: {}, logger: capturingLogger().logger })).rejects.toThrow(
+    await expect(startServe([...base, '--receipt-key', '/nonexistent/receipt.pem'], { env: {}, logger: capturingLogger().logger })).rejects.toThrow(
       'KAKUNIN_RECEIPT_KEY_FILE (--receipt-key) /nonexistent/receipt.pem: no such file',
     );
-    await expect(runServe([...base, '--trust-sets', 'jp-jlis,nope'], { env: {}, logger: capturingLogger().logger })).rejects.toThrow(
+    await expect(startServe([...base, '--trust-sets', 'jp-jlis,nope'], { env: {}, logger: capturingLogger().logger })).rejects.toThrow(
       /KAKUNIN_TRUST_SETS \(--trust-sets\): no trust set "nope" in .*; the sets there are: apple, google-wallet, jp-jlis/,
     );
   });

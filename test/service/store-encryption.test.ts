@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/service/startup/load-config.js';
-import { runDemo, runServe, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, startServe, type StartedService } from '../../src/service/startup/serve.js';
 import { parseStoreKey, recordKey, RedisSessionStore, StoreCipher, StoreValueUnreadable } from '../../src/service/store/index.js';
 import { capturingLogger, freePort } from './helpers.js';
 import { waitFor } from '../helpers/wait.js';
@@ -105,7 +105,7 @@ describe('KAKUNIN_STORE_KEY', () => {
 
   it('is what serve seals with; without it the sandbox warns that a second instance cannot read its sessions', async () => {
     const key = randomBytes(32);
-    const svc = await runServe(['--port', String(await freePort()), '--redis-url', REDIS_URL, '--api-keys', env.KAKUNIN_API_KEYS], {
+    const svc = await startServe(['--port', String(await freePort()), '--redis-url', REDIS_URL, '--api-keys', env.KAKUNIN_API_KEYS], {
       env: { KAKUNIN_REVOCATION: 'off', KAKUNIN_STORE_KEY: key.toString('base64url') },
       logger: capturingLogger().logger,
     });
@@ -125,7 +125,7 @@ describe('KAKUNIN_STORE_KEY', () => {
       await svc.close();
     }
     const log = capturingLogger();
-    const demo = await runDemo(['--port', String(await freePort()), '--redis-url', REDIS_URL], { env: {}, quiet: true, logger: log.logger });
+    const demo = await startDemo(['--port', String(await freePort()), '--redis-url', REDIS_URL], { env: {}, quiet: true, logger: log.logger });
     await demo.close();
     expect(log.lines.join('\n')).toMatch(/KAKUNIN_STORE_KEY is not set.*a second instance cannot read these sessions/);
   });
@@ -137,15 +137,15 @@ describe('a kyc verification in Redis', () => {
   const stranger = capturingLogger();
   const subscriber = new Redis(REDIS_URL);
   const messages: { channel: string; message: string }[] = [];
-  let svc: RunningService;
-  let otherKey: RunningService;
+  let svc: StartedService;
+  let otherKey: StartedService;
 
   beforeAll(async () => {
     await subscriber.psubscribe(`${prefix}*`);
     subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => messages.push({ channel, message }));
-    svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: capturingLogger().logger, store: RedisSessionStore.connect(REDIS_URL, cipher, prefix) });
+    svc = await startDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: capturingLogger().logger, store: RedisSessionStore.connect(REDIS_URL, cipher, prefix) });
     // A second instance on the same Redis and prefix, misconfigured with another key.
-    otherKey = await runDemo(['--port', String(await freePort())], {
+    otherKey = await startDemo(['--port', String(await freePort())], {
       env: {},
       quiet: true,
       logger: stranger.logger,
@@ -162,7 +162,7 @@ describe('a kyc verification in Redis', () => {
     await subscriber.quit();
   });
 
-  const create = async (on: RunningService) => {
+  const create = async (on: StartedService) => {
     const res = await fetch(`${on.url}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purpose: 'kyc' }) });
     expect(res.status).toBe(201);
     return (await res.json()) as { id: string; qr: { uri: string } };
@@ -247,9 +247,9 @@ describe('a kyc verification in Redis', () => {
 describe('an account_match reference in Redis', () => {
   const prefix = `kakunin-sealed-account:${randomUUID()}:`;
   const cipher = StoreCipher.generate();
-  let svc: RunningService;
+  let svc: StartedService;
   beforeAll(async () => {
-    svc = await runDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: capturingLogger().logger, store: RedisSessionStore.connect(REDIS_URL, cipher, prefix) });
+    svc = await startDemo(['--port', String(await freePort())], { env: {}, quiet: true, logger: capturingLogger().logger, store: RedisSessionStore.connect(REDIS_URL, cipher, prefix) });
   });
   afterAll(async () => svc?.close());
 

@@ -9,7 +9,7 @@ import { ConfigError } from '../../src/service/startup/settings.js';
 import { loadConfig } from '../../src/service/startup/load-config.js';
 import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runDemo, runServe, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, startServe, type StartedService } from '../../src/service/startup/serve.js';
 import { freePort } from './helpers.js';
 
 const quiet = { quiet: true, logger: createLogger('silent') };
@@ -18,7 +18,7 @@ describe('the setting', () => {
   it('is refused outside sandbox mode, naming why', async () => {
     expect(() => loadConfig(['--apple-test-ids'], { KAKUNIN_API_KEYS: 'test-ids-key-0123456789-QwErTyUiOp' }, { sandbox: false })).toThrow(ConfigError);
     expect(() => loadConfig([], { KAKUNIN_API_KEYS: 'test-ids-key-0123456789-QwErTyUiOp', KAKUNIN_APPLE_TEST_IDS: 'true' }, { sandbox: false })).toThrow(/sandbox mode only/);
-    await expect(runServe(['--port', String(await freePort()), '--api-keys', 'test-ids-key-0123456789-QwErTyUiOp', '--apple-test-ids'], { env: {}, ...quiet })).rejects.toThrow(ConfigError);
+    await expect(startServe(['--port', String(await freePort()), '--api-keys', 'test-ids-key-0123456789-QwErTyUiOp', '--apple-test-ids'], { env: {}, ...quiet })).rejects.toThrow(ConfigError);
   });
   it('is off by default, and on in sandbox mode when asked', () => {
     expect(loadConfig([], {}, { sandbox: true }).appleTestIds).toBe(false);
@@ -34,9 +34,9 @@ async function create(base: string, purpose = 'age_over'): Promise<{ id: string;
 const read = async (base: string, id: string) => (await (await fetch(`${base}/v1/verifications/${id}`)).json()) as Record<string, any>;
 
 describe('sandbox with test IDs: the demo wallet holds an Apple-style test mDL', () => {
-  let svc: RunningService;
+  let svc: StartedService;
   let hooks: { body: Record<string, unknown> }[];
-  let hookServer: RunningService | undefined;
+  let hookServer: StartedService | undefined;
   beforeAll(async () => {
     hooks = [];
     const { createServer } = await import('node:http');
@@ -55,8 +55,8 @@ describe('sandbox with test IDs: the demo wallet holds an Apple-style test mDL',
           server.close(() => r());
           server.closeAllConnections();
         }),
-    } as RunningService;
-    svc = await runDemo(['--port', String(await freePort())], {
+    } as StartedService;
+    svc = await startDemo(['--port', String(await freePort())], {
       env: { KAKUNIN_APPLE_TEST_IDS: 'true', KAKUNIN_WEBHOOK_URL: `http://127.0.0.1:${port}/hook`, KAKUNIN_WEBHOOK_ALLOW_PRIVATE: 'true' },
       ...quiet,
     });
@@ -115,9 +115,9 @@ describe('sandbox with test IDs: the demo wallet holds an Apple-style test mDL',
 });
 
 describe('sandbox without test IDs', () => {
-  let svc: RunningService;
+  let svc: StartedService;
   beforeAll(async () => {
-    svc = await runDemo(['--port', String(await freePort())], { env: {}, ...quiet });
+    svc = await startDemo(['--port', String(await freePort())], { env: {}, ...quiet });
   });
   afterAll(async () => svc?.close());
 

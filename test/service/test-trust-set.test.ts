@@ -13,7 +13,7 @@ import { createDocumentSigner, createIaca, issueMdoc, createMyNumberCardElements
 import { SandboxWallet } from '../../src/sandbox/wallet.js';
 import { answerOpenID4VPRedirect, requestUriInit } from '../../src/sandbox/wallet-openid4vp.js';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runServe, type RunningService } from '../../src/service/startup/serve.js';
+import { startServe, type StartedService } from '../../src/service/startup/serve.js';
 import { freePort } from './helpers.js';
 
 const DAY = 86_400_000;
@@ -24,10 +24,10 @@ const trustDir = join(dir, 'certs');
 const purposesFile = join(dir, 'purposes.json');
 let iaca: SandboxCa;
 let wallet: SandboxWallet;
-let svc: RunningService | undefined;
+let svc: StartedService | undefined;
 
 const serve = async (args: string[], env: Record<string, string> = {}) =>
-  runServe(['--port', String(await freePort()), '--trust-dir', trustDir, '--purposes', purposesFile, '--revocation', 'off', ...args], { env, logger: createLogger('silent') });
+  startServe(['--port', String(await freePort()), '--trust-dir', trustDir, '--purposes', purposesFile, '--revocation', 'off', ...args], { env, logger: createLogger('silent') });
 
 beforeAll(async () => {
   iaca = await createIaca({ commonName: 'Example Integrator test IACA', notBefore: new Date(T0.getTime() - DAY), notAfter: new Date(T0.getTime() + 400 * DAY) });

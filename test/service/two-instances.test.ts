@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoWallet } from '../../src/service/startup/demo-wallet.js';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runServe, type RunningService } from '../../src/service/startup/serve.js';
+import { startServe, type StartedService } from '../../src/service/startup/serve.js';
 import { RedisSessionStore, StoreCipher } from '../../src/service/store/index.js';
 import { TrustStore } from '../../src/trust/index.js';
 import type { RequestRefs } from '../../src/service/verifications/wallet-protocols.js';
@@ -18,11 +18,11 @@ import { createDevelopmentIdentity } from '../../src/protocols/keys/verifier-ide
 import { capturingLogger, freePort } from './helpers.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-let a: RunningService;
-let b: RunningService;
+let a: StartedService;
+let b: StartedService;
 let wallet: DemoWallet;
 /** An instance on the same Redis with another verifier certificate (a misconfiguration). */
-let other: RunningService;
+let other: StartedService;
 const otherLog = capturingLogger('info');
 const publicUrl = 'http://localhost:65000'; // the "load balancer"; never listened on
 
@@ -35,7 +35,7 @@ beforeAll(async () => {
   const prefix = `kakunin-two:${randomUUID()}:`;
   const cipher = StoreCipher.generate(); // one KAKUNIN_STORE_KEY for both instances
   const start = async (env: Record<string, string> = {}, logger = createLogger('silent')) =>
-    runServe(['--port', String(await freePort()), '--public-url', publicUrl, '--receipt-key', keyFile, '--api-keys', 'test-key-0123456789abcdef-QwErTyUi'], {
+    startServe(['--port', String(await freePort()), '--public-url', publicUrl, '--receipt-key', keyFile, '--api-keys', 'test-key-0123456789abcdef-QwErTyUi'], {
       env: { KAKUNIN_REVOCATION: 'off', ...env },
       logger,
       extraTrust: trust,
@@ -64,7 +64,7 @@ async function createOnA(): Promise<{ id: string; qr: { uri: string } }> {
   return (await created.json()) as { id: string; qr: { uri: string } };
 }
 
-const local = (svc: RunningService) => `http://localhost:${(svc.server.address() as { port: number }).port}`;
+const local = (svc: StartedService) => `http://localhost:${(svc.server.address() as { port: number }).port}`;
 
 describe('two instances on one Redis', () => {
   it('serve one verification: created on A, answered on B, seen on A', async () => {
@@ -123,7 +123,7 @@ describe('two instances on one Redis', () => {
       return new Response('{}');
     };
     await wallet.answerQr(v.qr.uri, capture);
-    const post = (svc: RunningService) => fetch(`${local(svc)}${answer!.path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: answer!.body });
+    const post = (svc: StartedService) => fetch(`${local(svc)}${answer!.path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: answer!.body });
     const [onA, onB] = await Promise.all([post(a), post(b)]);
     expect([onA.status, onB.status].sort()).toEqual([200, 409]);
     const refused = onA.status === 409 ? onA : onB;

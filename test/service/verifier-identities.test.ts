@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevelopmentIdentity } from '../../src/protocols/keys/verifier-identity.js';
 import { createLogger } from '../../src/service/observability/logger.js';
-import { runDemo, type RunningService } from '../../src/service/startup/serve.js';
+import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
 import { loadVerifierInfo, MAX_VERIFIER_INFO_BYTES, MAX_VERIFIER_INFO_DEPTH } from '../../src/service/startup/verifier-info.js';
 import { freePort } from './helpers.js';
 
 const INFO = [{ format: 'registration_cert', data: 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln' }];
 const dir = mkdtempSync(join(tmpdir(), 'kakunin-identities-'));
-let svc: RunningService;
+let svc: StartedService;
 
 const decode = (b64u: string) => JSON.parse(Buffer.from(b64u, 'base64url').toString('utf8')) as Record<string, any>;
 const json = (path: string, body?: unknown) =>
@@ -29,7 +29,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'eco.pem'), ecosystem.leafPem);
   writeFileSync(join(dir, 'eco.key.pem'), ecosystem.keyPem);
   writeFileSync(join(dir, 'info.json'), JSON.stringify(INFO));
-  svc = await runDemo(['--port', String(await freePort())], {
+  svc = await startDemo(['--port', String(await freePort())], {
     env: { KAKUNIN_VERIFIER_EXTRA_CERT_FILES: join(dir, 'eco.pem'), KAKUNIN_VERIFIER_EXTRA_KEY_FILES: join(dir, 'eco.key.pem'), KAKUNIN_VERIFIER_INFO_FILE: join(dir, 'info.json') },
     quiet: true,
     logger: createLogger('silent'),
@@ -84,7 +84,7 @@ describe('more than one verifier certificate, and verifier_info', () => {
       ['bomb.json', nested(20_000)],
       ['huge.json', Array.from({ length: 16 }, () => entry(65_000))],
     ] as const) {
-      await expect(runDemo(['--port', String(await freePort())], { env: { KAKUNIN_VERIFIER_INFO_FILE: write(name, value) }, quiet: true, logger: createLogger('silent') })).rejects.toThrow(
+      await expect(startDemo(['--port', String(await freePort())], { env: { KAKUNIN_VERIFIER_INFO_FILE: write(name, value) }, quiet: true, logger: createLogger('silent') })).rejects.toThrow(
         new RegExp(`KAKUNIN_VERIFIER_INFO_FILE \\(--verifier-info\\) .*${name.replace('.', '\\.')}: `),
       );
     }
@@ -92,10 +92,10 @@ describe('more than one verifier certificate, and verifier_info', () => {
 
   it('a verifier_info file that is not an array of attestations, or extra certificates without keys, stop the start', async () => {
     writeFileSync(join(dir, 'bad.json'), JSON.stringify([{ format: 'x' }]));
-    await expect(runDemo(['--port', String(await freePort())], { env: { KAKUNIN_VERIFIER_INFO_FILE: join(dir, 'bad.json') }, quiet: true, logger: createLogger('silent') })).rejects.toThrow(
+    await expect(startDemo(['--port', String(await freePort())], { env: { KAKUNIN_VERIFIER_INFO_FILE: join(dir, 'bad.json') }, quiet: true, logger: createLogger('silent') })).rejects.toThrow(
       /KAKUNIN_VERIFIER_INFO_FILE \(--verifier-info\) .*bad\.json: \/0 must have required property 'data'/,
     );
-    await expect(runDemo(['--port', String(await freePort())], { env: { KAKUNIN_VERIFIER_EXTRA_CERT_FILES: join(dir, 'eco.pem') }, quiet: true, logger: createLogger('silent') })).rejects.toThrow(
+    await expect(startDemo(['--port', String(await freePort())], { env: { KAKUNIN_VERIFIER_EXTRA_CERT_FILES: join(dir, 'eco.pem') }, quiet: true, logger: createLogger('silent') })).rejects.toThrow(
       /KAKUNIN_VERIFIER_EXTRA_CERT_FILES \(--verifier-extra-certs\) and KAKUNIN_VERIFIER_EXTRA_KEY_FILES \(--verifier-extra-keys\) name as many files/,
     );
   });
