@@ -16,7 +16,7 @@ import { SandboxWallet } from '../../src/sandbox/wallet.js';
 import { answerOpenID4VPOverDcApi } from '../../src/sandbox/wallet-openid4vp.js';
 import { answerAnnexC, type AnnexCRequestData } from '../../src/sandbox/wallet-annex-c.js';
 import { TrustStore } from '../../src/trust/index.js';
-import { freePort } from './helpers.js';
+import { freePort, withoutTimes } from './helpers.js';
 
 const KEY = 'account-match-key-0123456789-QwErT';
 const OTHER_MERCHANT = 'account-match-other-merchant-key-Q';
@@ -89,7 +89,7 @@ describe('account_match: the comparison, field by field, never the values', () =
     expect(result.state).toBe('verified');
     expect(result.decision.value).toEqual({ kind: 'account_match', account: 'acct-1029', match, fields });
     const text = JSON.stringify(result) + Buffer.from(String(result.receipt).split('.')[1], 'base64url').toString('utf8');
-    expect(text).not.toMatch(/花子|千代田|1990|次郎/);
+    expect(withoutTimes(text)).not.toMatch(/花子|千代田|1990|次郎/);
   });
 
   it('asks the wallet for the address only when the reference holds one', async () => {

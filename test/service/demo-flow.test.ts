@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type StartedService } from '../../src/service/startup/serve.js';
-import { capturingLogger, freePort } from './helpers.js';
+import { capturingLogger, freePort, withoutTimes } from './helpers.js';
 
 let svc: StartedService;
 const log = capturingLogger();
@@ -78,9 +78,9 @@ describe('demo service, OpenID4VP by QR with the sandbox wallet', () => {
     expect(result.decision).toMatchObject({ outcome: 'verified', value: { kind: 'age_over', threshold: 20, over: true }, docType: 'org.iso.23220.1.jp.mnc', failureCodes: [] });
     const claims = await svc.ctx.receipts.verify(result.receipt);
     expect(claims).toMatchObject({ sub: v.id, purpose: 'age_over', outcome: 'verified', decision: { over: true, threshold: 20 }, doc_type: 'org.iso.23220.1.jp.mnc' });
-    expect(JSON.stringify(claims)).not.toMatch(/1990|花子|千代田/);
+    expect(withoutTimes(JSON.stringify(claims))).not.toMatch(/1990|花子|千代田/);
     // No personal data and no secrets in the logs.
-    expect(log.lines.join('\n')).not.toMatch(/1990|花子|千代田|"d":|nonce/);
+    expect(withoutTimes(log.lines.join('\n'))).not.toMatch(/1990|花子|千代田|"d":|nonce/);
   });
 
   it('answers a second response with 409 and keeps the first result', async () => {

@@ -24,3 +24,12 @@ export function capturingLogger(level = 'debug') {
   });
   return { logger: createLogger(level, sink), lines };
 }
+
+/**
+ * `text` without its clock readings (pino's "time" in ms, a JWT's iat/exp/nbf in s), before it is
+ * searched for personal data: a timestamp's digits hold "1990", the sandbox holder's birth year,
+ * about once in a few hundred log lines.
+ */
+export function withoutTimes(text: string): string {
+  return text.replace(/"(time|iat|exp|nbf)":\d+/g, '"$1":0');
+}
