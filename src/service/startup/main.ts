@@ -4,7 +4,7 @@
  * `npm start check [serve|demo]` makes the start's checks without starting (check.ts).
  */
 import { describeConfig, loadConfig, settingsHelp } from './load-config.js';
-import { runDemo, runServe } from './serve.js';
+import { startDemo, startServe } from './serve.js';
 import { runCheck } from './check.js';
 import { ConfigError } from './settings.js';
 import { trustSetsIn } from '../../runtime/trust-folder.js';
@@ -37,8 +37,8 @@ export async function startFromCommandLine(argv: string[]): Promise<void> {
       process.stdout.write(`${JSON.stringify(described, null, 2)}\n`);
       return;
     }
-    if (mode === 'serve') await runServe(args, { signals: true });
-    else if (mode === 'demo') await runDemo(args, { signals: true });
+    if (mode === 'serve') await startServe(args, { signals: true });
+    else if (mode === 'demo') await startDemo(args, { signals: true });
     else throw new ConfigError(`KAKUNIN_MODE must be serve or demo, got "${mode}"`);
   } catch (e) {
     process.stderr.write(`kakunin: cannot start: ${(e as Error).message}\n`);

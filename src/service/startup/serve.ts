@@ -4,44 +4,19 @@
  * walkthrough. They shut down gracefully on SIGTERM / SIGINT: stop accepting, finish what is in
  * flight, close the store.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { limitConnections } from '../http/connection-limits.js';
 import { TrustStore } from '../../trust/index.js';
 import { createApp } from '../http/app.js';
 import { buildContext, type BuildOptions } from './build-context.js';
 import { ConfigError, loadConfig, type ServiceConfig } from './load-config.js';
 import type { ServiceContext } from '../context.js';
+import type { RunningService, ServiceOptions } from './running-service.js';
 import { DemoWallet, sandboxWalletRoutes } from './demo-wallet.js';
 import { probeRedis, redisAddress } from '../store/redis-connection.js';
 import { withDeadline } from '../webhooks/queue.js';
 
 export { ConfigError };
-
-/**
- * How a service is started from code: the environment its settings are read from, the clock, extra trust anchors, and whether it handles SIGTERM/SIGINT itself.
- */
-export interface ServiceOptions {
-  /** Where the KAKUNIN_* settings are read; default process.env. Flags in `args` win over it. */
-  env?: Record<string, string | undefined>;
-  /** Install SIGTERM/SIGINT handlers that stop the service gracefully (the CLI does). Default false. */
-  signals?: boolean;
-  /** runDemo: do not print the walkthrough. */
-  quiet?: boolean;
-  /** The service's clock; default the system's. */
-  now?: () => Date;
-  /** Anchors trusted besides the configured trust folder. */
-  extraTrust?: TrustStore;
-}
-
-/**
- * A started service: the URL it listens on, its HTTP server, and close() for a graceful stop.
- */
-export interface RunningService {
-  url: string;
-  server: Server;
-  /** Stops accepting, finishes what is in flight, closes the store; resolves within the grace period. */
-  close(): Promise<void>;
-}
 
 /** What startServe and startDemo give the CLI, the tests and the benchmarks: a RunningService and the service's insides. */
 export interface StartedService extends RunningService {
@@ -50,39 +25,6 @@ export interface StartedService extends RunningService {
 
 /** startServe and startDemo's options: ServiceOptions and the parts tests replace (logger, store, webhook queue, revocation fetch). */
 export interface RunOptions extends ServiceOptions, BuildOptions {}
-
-// The public functions hand out only what RunningService names: the context stays internal at run time too.
-const publicView = (started: StartedService): RunningService => ({ url: started.url, server: started.server, close: () => started.close() });
-
-/**
- * Starts the verifier service (HTTP API, pages, wallet endpoints) with the flags and environment `kakunin serve` takes; resolves once it listens.
- *
- * @example
- * ```ts
- * import { runServe } from 'kakunin/service';
- * const svc = await runServe(['--port', '8080'], { env: process.env });
- * console.log(svc.url);
- * await svc.close();
- * ```
- */
-export async function runServe(args: string[], options: ServiceOptions = {}): Promise<RunningService> {
-  return publicView(await startServe(args, options));
-}
-
-/**
- * Starts the service in sandbox mode with the demo's sandbox wallet, as `kakunin demo` does.
- *
- * @example
- * ```ts
- * import { runDemo } from 'kakunin/service';
- * const demo = await runDemo(['--port', '0'], { env: {}, quiet: true });
- * console.log(demo.url); // the counter and checkout pages, answered by the sandbox wallet
- * await demo.close();
- * ```
- */
-export async function runDemo(args: string[], options: ServiceOptions = {}): Promise<RunningService> {
-  return publicView(await startDemo(args, options));
-}
 
 /** runServe with the service's insides: its context in the result, its parts replaceable in the options. */
 export async function startServe(args: string[], options: RunOptions = {}): Promise<StartedService> {
