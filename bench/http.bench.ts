@@ -13,21 +13,18 @@
  * (bench/http-server.mjs): the issue's goal is at most 6.
  * The last line is the memory store's `ratio server CPU per flow / core verification: N`.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { verifyDeviceResponse } from '../src/mdoc/index.js';
-import { createDeviceResponse } from '../src/sandbox/index.js';
 import { DemoWallet } from '../src/service/startup/demo-wallet.js';
-import { openID4VPSessionTranscript } from '../src/protocols/transcript/index.js';
 import { TrustStore } from '../src/trust/index.js';
 import { startRedisCluster } from '../test/helpers/redis-cluster.js';
-import { benchServeArgs, flow as oneFlow } from './flow.js';
+import { benchServeArgs, coreCpuOf, coreDocument, cpuOf, flow as oneFlow, HTTP_SERVER, startService } from './flow.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -39,37 +36,19 @@ const TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
 type Store = { kind: 'memory' } | { kind: 'redis'; url: string; cluster?: boolean };
 
-async function startServer(port: number, trustDir: string, store: Store, cpu?: number): Promise<ChildProcess> {
-  // BENCH_CPU_PROF=<folder>: the service process writes a V8 CPU profile there when it stops.
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+function startServer(port: number, trustDir: string, store: Store, cpu?: number): Promise<ChildProcess> {
   // The service runs from dist/ (the script builds it first), as `npm start` and the image run it.
-  const args = [
-    ...prof,
-    '--expose-gc',
-    fileURLToPath(new URL('./http-server.mjs', import.meta.url)),
-    ...benchServeArgs(port, trustDir, KEY),
-    ...(store.kind === 'redis' ? ['--redis-url', store.url, '--redis-prefix', PREFIX, ...(store.cluster ? ['--redis-cluster'] : [])] : []),
-  ];
   // Redis values are sealed (KAKUNIN_STORE_KEY, required by serve with Redis, the same for every
   // instance): the figures include it. `taskset -c N` pins an instance to core N where it exists.
-  const [command, argv] = cpu !== undefined && TASKSET ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args];
-  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, REDIS_URL: '', KAKUNIN_STORE_KEY: STORE_KEY } });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-    child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
+  return startService({
+    args: [HTTP_SERVER, ...benchServeArgs(port, trustDir, KEY), ...(store.kind === 'redis' ? ['--redis-url', store.url, '--redis-prefix', PREFIX, ...(store.cluster ? ['--redis-cluster'] : [])] : [])],
+    env: { KAKUNIN_STORE_KEY: STORE_KEY },
+    ...(cpu !== undefined && TASKSET ? { cpu } : {}),
+    ...(process.env.BENCH_CPU_PROF ? { profileDir: process.env.BENCH_CPU_PROF } : {}),
   });
-  return child;
 }
 
 const flow = (base: string, wallet: DemoWallet) => oneFlow(base, wallet, KEY);
-
-/** The child's CPU time so far, in microseconds (user + system). */
-function cpuOf(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    child.once('message', (m) => resolve((m as NodeJS.CpuUsage).user + (m as NodeJS.CpuUsage).system));
-    child.send('cpu');
-  });
-}
 
 /** The child's heap after a full collection, in bytes. */
 function heapOf(child: ChildProcess): Promise<number> {
@@ -183,25 +162,6 @@ async function scaling(wallet: DemoWallet, trustDir: string): Promise<void> {
     }
   }
   console.log(`${''.padEnd(14)} (${cores} cores${TASKSET ? ', instances pinned with taskset' : ', taskset missing: not pinned'}; the wallet side runs in this process on the same cores)`);
-}
-
-/** The DeviceResponse a flow verifies (the demo wallet's card, age_over_20 disclosed, device-signed),
- * with its SessionTranscript and the IACA, as the service process's core measurement takes them. */
-function coreDocument(wallet: DemoWallet): { response: Uint8Array; sessionTranscript: Uint8Array; iaca: Uint8Array; docTypes: string[] } {
-  const sessionTranscript = openID4VPSessionTranscript({ clientId: 'x509_hash:bench', nonce: 'n', jwkThumbprint: null, responseUri: 'https://bench/response' });
-  const mdoc = wallet.wallet.options.credentials[0];
-  const response = createDeviceResponse({ sessionTranscript, documents: [{ mdoc, disclose: { 'org.iso.23220.1': ['age_over_20'] }, deviceAuth: { kind: 'signature' } }] });
-  return { response, sessionTranscript, iaca: wallet.iaca.der, docTypes: ['org.iso.23220.1.jp.mnc'] };
-}
-
-/** CPU time of one core verification, measured in the service process itself (bench/http-server.mjs),
- * after its flows: the same process, the same compiled code, CPU time as the flows' figure is. */
-function coreCpuOf(child: ChildProcess, doc: ReturnType<typeof coreDocument>): Promise<{ verifications: number; cpuMs: number }> {
-  const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
-  return new Promise((resolve) => {
-    child.once('message', (m) => resolve((m as { core: { verifications: number; cpuMs: number } }).core));
-    child.send({ core: { response: b64(doc.response), sessionTranscript: b64(doc.sessionTranscript), iaca: b64(doc.iaca), docTypes: doc.docTypes, seconds: 3 } });
-  });
 }
 
 /** How the denominator was measured before 2026-12-06, printed for comparison only: wall time, in
