@@ -194,10 +194,10 @@ function revocationRows(dir: string, at: Date, warn: (m: string) => void): ListR
   const cache = new RevocationCache(dir);
   return cache
     .load((message, detail) => warn(`${message}: ${detail.file}`))
-    .map(({ state, bytes }) => ({
+    .map(({ state, copyFile }) => ({
       url: state.url,
       kind: state.kind,
-      ...(bytes && state.fetchedAt ? { fetchedAt: state.fetchedAt, ageSeconds: Math.max(0, Math.round((at.getTime() - Date.parse(state.fetchedAt)) / 1000)) } : {}),
+      ...(copyFile && state.fetchedAt ? { fetchedAt: state.fetchedAt, ageSeconds: Math.max(0, Math.round((at.getTime() - Date.parse(state.fetchedAt)) / 1000)) } : {}),
       ...(state.validUntil ? { validUntil: state.validUntil } : {}),
       ...(state.lastAttempt ? { lastAttempt: state.lastAttempt } : {}),
       ...(state.lastError ? { lastError: state.lastError } : {}),

@@ -38,8 +38,21 @@ export interface CachedListState {
 
 export interface CachedList {
   state: CachedListState;
-  /** The last good copy, when there is one. */
-  bytes?: Uint8Array;
+  /** The file of the last good copy, when the state says there is one. Read only as it is restored,
+   * one at a time: the copies together may be hundreds of megabytes (KAKUNIN_REVOCATION_MAX_MB). */
+  copyFile?: string;
+}
+
+/** The bytes of a cached copy, or undefined when there is none (no file, or a state without one). */
+async function readCopyAsync(file: string | undefined): Promise<Uint8Array | undefined> {
+  if (!file) return undefined;
+  try {
+    const b = await readFile(file);
+    return new Uint8Array(b.buffer, b.byteOffset, b.length);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    return undefined;
+  }
 }
 
 export type CacheWarning = (message: string, detail: { file: string; code?: string }) => void;
@@ -174,7 +187,7 @@ export class RevocationCache {
       const state = this.stateOf(name, text, warn);
       if (!state) continue;
       const bin = join(this.dir, `${name.slice(0, 32)}.bin`);
-      out.push({ state, ...(state.fetchedAt && existsSync(bin) ? { bytes: new Uint8Array(readFileSync(bin)) } : {}) });
+      out.push({ state, ...(state.fetchedAt && existsSync(bin) ? { copyFile: bin } : {}) });
     }
     return out;
   }
@@ -199,16 +212,8 @@ export class RevocationCache {
       }
       const state = this.stateOf(name, text, warn);
       if (!state) continue;
-      let bytes: Uint8Array | undefined;
-      if (state.fetchedAt) {
-        try {
-          const b = await readFile(join(this.dir, `${name.slice(0, 32)}.bin`));
-          bytes = new Uint8Array(b.buffer, b.byteOffset, b.length);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        }
-      }
-      out.push({ state, ...(bytes ? { bytes } : {}) });
+      // Whether the copy is there is found out when it is read (readCopyAsync).
+      out.push({ state, ...(state.fetchedAt ? { copyFile: join(this.dir, `${name.slice(0, 32)}.bin`) } : {}) });
     }
     return out;
   }
@@ -241,7 +246,7 @@ export class RevocationCache {
   restore(lists: RevocationLists, trust: TrustStore, at: Date, warn: CacheWarning = () => undefined): number {
     let restored = 0;
     for (const cached of this.load(warn)) {
-      const copy = this.copyToRestore(cached, lists, trust, at, warn);
+      const copy = this.copyToRestore(cached.state, cached.copyFile ? new Uint8Array(readFileSync(cached.copyFile)) : undefined, lists, trust, at, warn);
       if (!copy) continue;
       try {
         lists.accept(copy.target, copy.bytes, at, copy.fetchedAt);
@@ -261,7 +266,7 @@ export class RevocationCache {
   async restoreAsync(lists: RevocationLists, trust: TrustStore, at: Date, pause: () => Promise<void>, warn: CacheWarning = () => undefined): Promise<number> {
     let restored = 0;
     for (const cached of await this.loadAsync(warn)) {
-      const copy = this.copyToRestore(cached, lists, trust, at, warn);
+      const copy = this.copyToRestore(cached.state, await readCopyAsync(cached.copyFile), lists, trust, at, warn);
       if (!copy) continue;
       try {
         await lists.acceptAsync(copy.target, copy.bytes, at, pause, copy.fetchedAt);
@@ -276,7 +281,8 @@ export class RevocationCache {
   /** What restoring `cached` means: the target and bytes to accept, or undefined when it is not one
    * to restore (reported, or only wanted when it was never fetched with success). */
   private copyToRestore(
-    { state, bytes }: CachedList,
+    state: CachedListState,
+    bytes: Uint8Array | undefined,
     lists: RevocationLists,
     trust: TrustStore,
     at: Date,

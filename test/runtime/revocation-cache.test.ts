@@ -4,16 +4,16 @@
  * shows from it.
  */
 import 'reflect-metadata';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runTrust } from '../../src/cli/trust.js';
-import { createIaca, type SandboxCa } from '../../src/sandbox/index.js';
+import { createDocumentSigner, createIaca, type SandboxCa } from '../../src/sandbox/index.js';
 import { cacheKey, RevocationCache } from '../../src/runtime/revocation-cache.js';
 import { RevocationLists, type RevocationListTarget } from '../../src/trust/revocation-lists.js';
 import { TrustStore } from '../../src/trust/store.js';
-import { makeCrl } from '../trust/helpers/lists.js';
+import { makeCrl, makeStatusList } from '../trust/helpers/lists.js';
 
 const AT = new Date('2026-06-01T00:00:00Z');
 const VALIDITY = { notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: new Date('2035-01-01T00:00:00Z') };
@@ -74,6 +74,28 @@ describe('RevocationCache', () => {
     expect(warnings.join('\n')).toMatch(/malformed state file/);
     expect(warnings.join('\n')).toMatch(/does not verify, ignored CRL_SIGNATURE_INVALID/);
     expect(fresh.checkCertificate(iaca.der, iaca.der, AT).status).toBe('unavailable');
+  });
+
+  it('reads each cached copy only when its turn to be restored comes: never all of them at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kakunin-cache-'));
+    const cache = new RevocationCache(dir);
+    const signer = await createDocumentSigner(iaca, { ...VALIDITY, commonName: 'kakunin cache status list signer' });
+    for (const n of [1, 2, 3]) {
+      const url = `http://status.example/${n}`;
+      const token = makeStatusList(url, [0, 1, 0], { key: signer.keys.privateKey, chain: [signer.der] }, new Date('2026-05-31T00:00:00Z'));
+      cache.saveCopy({ url, kind: 'status_list', anchor: iaca.der }, token, AT);
+    }
+    // While the first copy is verified, every copy file goes away: only a copy not yet read is lost.
+    let pauses = 0;
+    const pause = async () => {
+      if (pauses++ === 0) for (const f of readdirSync(dir).filter((name) => name.endsWith('.bin'))) rmSync(join(dir, f));
+    };
+    const lists = new RevocationLists({ trust, unavailablePolicy: 'fail' });
+    expect(await new RevocationCache(dir).restoreAsync(lists, trust, AT, pause)).toBe(1);
+    expect(pauses).toBeGreaterThan(0);
+    // The other two are known and wanted again, not restored.
+    expect(lists.metrics(AT).filter((m) => m.usable)).toHaveLength(1);
+    expect(lists.due(AT)).toHaveLength(2);
   });
 
   it('a missing folder is an empty cache', () => {
