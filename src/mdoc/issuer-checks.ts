@@ -10,6 +10,7 @@ import type { Document } from './device-response.js';
 import { parseMso, type MobileSecurityObject } from './mso.js';
 import type { DocumentResult } from './result.js';
 import type { TrustStore } from '../trust/store.js';
+import type { ParsedCertificate } from '../trust/certificate.js';
 
 export type IssuerChain = ReturnType<typeof verifyIssuerChain>;
 
@@ -24,13 +25,26 @@ export function readIssuerAuth(doc: Document, checks: Checks): { issuerAuth?: Co
   }
 }
 
+/** Subjects as one line, per certificate: the DS and anchor objects are the chain cache's and the
+ * trust store's, so each is rewritten once rather than by a regex on every verification. */
+const subjectLines = new WeakMap<ParsedCertificate, string>();
+
+function subjectLine(c: ParsedCertificate): string {
+  let line = subjectLines.get(c);
+  if (line === undefined) {
+    line = c.subject.replace(/\n/g, ', ');
+    subjectLines.set(c, line);
+  }
+  return line;
+}
+
 /** issuer_certificate_chain and issuer_certificate_profile; says who signed in `result.issuer`. */
 export function checkIssuerChain(doc: Document, x5chain: Uint8Array[], trust: TrustStore, at: Date, checks: Checks, result: DocumentResult): IssuerChain {
   const chain = verifyIssuerChain(x5chain, trust, at, doc.docType);
   if (chain.ds) {
-    result.issuer = { subject: chain.ds.subject.replace(/\n/g, ', '), country: chain.ds.country };
+    result.issuer = { subject: subjectLine(chain.ds), country: chain.ds.country };
     if (chain.anchor) {
-      result.issuer.anchor = { name: chain.anchor.name, set: chain.anchor.set, subject: chain.anchor.certificate.subject.replace(/\n/g, ', ') };
+      result.issuer.anchor = { name: chain.anchor.name, set: chain.anchor.set, subject: subjectLine(chain.anchor.certificate) };
     }
   }
   if (chain.chain) checks.fail('issuer_certificate_chain', chain.chain.code, chain.chain.message);

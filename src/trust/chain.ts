@@ -5,11 +5,13 @@
  *
  * What is cached, and why it is safe: the path (which certificates, which anchor) and the signature
  * checks along it depend only on the certificate bytes and the trust store, so a path that reached
- * an anchor is kept for that store (bounded in bytes, gone with the store), under the exact x5chain
- * bytes. Paths that did
- * not reach an anchor are never kept: anyone can send those, and keeping them would let answers
- * grow memory. Everything that depends on the time (validity of each link) or the document (the
- * signer profile of its docType, the docTypes the anchor may sign) is checked on every call.
+ * an anchor is kept for that store (bounded in bytes, gone with the store), with the exact x5chain
+ * bytes it was built from: a lookup finds it by a short fingerprint and uses it only when every
+ * certificate is the same, byte for byte. Paths that did not reach an anchor are never kept: anyone
+ * can send those, and keeping them would let answers grow memory. Everything that depends on the
+ * time (validity of each link) is checked on every call; the signer profile, which depends on the
+ * path and the document's docType only, is kept for the last docType seen, and the docTypes the
+ * anchor may sign are checked on every call.
  */
 import { LRUCache } from 'lru-cache';
 import type { KakuninError } from '../codes/error.js';
@@ -41,15 +43,24 @@ export interface IssuerChain {
 /** Bytes of verified paths kept per trust store (each entry costs about 4x its certificates' DER). */
 export const CHAIN_CACHE_BYTES = 8 * 1024 * 1024;
 
-/** Paths that reached an anchor, one cache per trust store: it lives and dies with the store. */
-const pathsByStore = new WeakMap<TrustStore, LRUCache<string, IssuerChain>>();
+/** A verified path with the x5chain it was built from (copies) and the profile finding of the last docType. */
+interface CachedPath {
+  x5chain: Uint8Array[];
+  path: IssuerChain;
+  docType?: string;
+  profile?: Finding;
+  profiled: boolean;
+}
 
-function pathsOf(store: TrustStore): LRUCache<string, IssuerChain> {
+/** Paths that reached an anchor, one cache per trust store: it lives and dies with the store. */
+const pathsByStore = new WeakMap<TrustStore, LRUCache<string, CachedPath>>();
+
+function pathsOf(store: TrustStore): LRUCache<string, CachedPath> {
   let cache = pathsByStore.get(store);
   if (!cache) {
-    cache = new LRUCache<string, IssuerChain>({
+    cache = new LRUCache<string, CachedPath>({
       maxSize: CHAIN_CACHE_BYTES,
-      sizeCalculation: (value, key) => key.length + 4 * value.path.reduce((n, c) => n + c.der.length, 0) + 256,
+      sizeCalculation: (value, key) => key.length + value.x5chain.reduce((n, c) => n + c.length, 0) + 4 * value.path.path.reduce((n, c) => n + c.der.length, 0) + 256,
     });
     pathsByStore.set(store, cache);
   }
@@ -186,27 +197,61 @@ function checkDocType(anchor: TrustAnchor, docType: string | undefined): Finding
   return undefined;
 }
 
-function cacheKey(x5chain: Uint8Array[]): string {
+/** Bytes of each certificate's end that go into its fingerprint: its signature's last bytes. */
+const FINGERPRINT_BYTES = 24;
+
+/**
+ * A short fingerprint of the x5chain: each certificate's length and last bytes (the end of its
+ * signature). It only finds a candidate: a hit is used when every certificate equals the cached one
+ * byte for byte, so two chains with one fingerprint only cost a miss, and since only paths that
+ * reached an anchor are stored, a chain made to collide cannot push a trusted one out. Building a
+ * key of the whole DER (about 600 bytes per certificate) and hashing it cost more than the rest of
+ * the cache hit.
+ */
+function fingerprint(x5chain: Uint8Array[]): string {
   let key = '';
-  // latin1 maps each byte to one char: the cheapest exact-bytes key.
-  for (const c of x5chain) key += '|' + Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('latin1');
+  for (const c of x5chain) {
+    const from = Math.max(0, c.byteLength - FINGERPRINT_BYTES);
+    // latin1 maps each byte to one char.
+    key += `|${c.byteLength}:` + Buffer.from(c.buffer, c.byteOffset + from, c.byteLength - from).toString('latin1');
+  }
   return key;
+}
+
+function sameChain(a: Uint8Array[], b: Uint8Array[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].byteLength !== b[i].byteLength || Buffer.compare(a[i], b[i]) !== 0) return false;
+  return true;
 }
 
 /**
  * Checks the issuer's chain at time `at` for a document of `docType`.
  */
 export function verifyIssuerChain(x5chain: Uint8Array[], store: TrustStore, at: Date, docType?: string): IssuerChain {
-  const key = cacheKey(x5chain);
+  const key = fingerprint(x5chain);
   const cache = pathsOf(store);
-  let path = cache.get(key);
-  if (!path) {
+  let cached = cache.get(key);
+  if (cached && !sameChain(cached.x5chain, x5chain)) cached = undefined;
+  let path: IssuerChain;
+  if (cached) path = cached.path;
+  else {
     path = buildPath(x5chain, store);
-    if (path.anchor && !path.chain) cache.set(key, path);
+    if (path.anchor && !path.chain) {
+      cached = { x5chain: x5chain.map((c) => new Uint8Array(c)), path, profiled: false };
+      cache.set(key, cached);
+    }
   }
-  const result: IssuerChain = { ...path };
+  const result: IssuerChain = { ds: path.ds, path: path.path, anchor: path.anchor, chain: path.chain };
   if (result.chain || !result.anchor) return result;
-  result.profile = checkProfile(result.path, result.anchor, docType);
+  if (cached?.profiled && cached.docType === docType) result.profile = cached.profile;
+  else {
+    result.profile = checkProfile(result.path, result.anchor, docType);
+    if (cached) {
+      cached.docType = docType;
+      cached.profile = result.profile;
+      cached.profiled = true;
+    }
+  }
   const t = at.getTime();
   for (const c of result.path) {
     if (t < c.notBefore.getTime()) {

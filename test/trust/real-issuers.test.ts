@@ -210,6 +210,35 @@ describe('limits before parsing (hostile certificates are cheap)', () => {
     verifyIssuerChain(buildX5chain(good, iaca), fresh, AT, MDL_DOCTYPE);
     expect(cachedPathCount(fresh)).toBe(1);
   });
+
+  it('a kept path serves only the same certificates byte for byte: one byte changed before the signature is checked afresh', async () => {
+    const fresh = TrustStore.fromCertificates([iaca.der], { set: 'issuers' });
+    const good = await createDocumentSigner(iaca, DS_VALIDITY);
+    const x5chain = buildX5chain(good, iaca);
+    expect(verifyIssuerChain(x5chain, fresh, AT, MDL_DOCTYPE).chain).toBeUndefined();
+    expect(cachedPathCount(fresh)).toBe(1);
+    // Same length, same last bytes (the lookup's fingerprint), one byte of the serial number changed:
+    // the signature no longer covers it, so no anchor issued it.
+    const forged = new Uint8Array(x5chain[0]);
+    forged[15] ^= 0x01;
+    const r = verifyIssuerChain([forged, ...x5chain.slice(1)], fresh, AT, MDL_DOCTYPE);
+    expect(r.anchor).toBeUndefined();
+    expect(r.chain?.code).toBe('ISSUER_CERT_UNTRUSTED');
+    expect(cachedPathCount(fresh)).toBe(1);
+    expect(verifyIssuerChain(x5chain, fresh, AT, MDL_DOCTYPE).chain).toBeUndefined();
+  });
+
+  it("a kept path's signer profile follows each call's docType", async () => {
+    const fresh = TrustStore.fromCertificates([iaca.der], { set: 'issuers' });
+    const ds = await createDocumentSigner(iaca, { ...DS_VALIDITY, extendedKeyUsage: [OID_MDOC_DS_EKU] });
+    const x5chain = buildX5chain(ds, iaca);
+    for (let i = 0; i < 2; i++) {
+      expect(verifyIssuerChain(x5chain, fresh, AT, PHOTO_ID).profile).toBeUndefined();
+      expect(verifyIssuerChain(x5chain, fresh, AT, MDL_DOCTYPE).profile?.code).toBe('ISSUER_CERT_PROFILE');
+      expect(verifyIssuerChain(x5chain, fresh, AT, MDL_DOCTYPE).profile?.code).toBe('ISSUER_CERT_PROFILE');
+    }
+    expect(cachedPathCount(fresh)).toBe(1);
+  });
 });
 
 describe('docTypes that belong to one authority', () => {
