@@ -21,6 +21,15 @@ import type { NameSpaceValues } from './result.js';
  */
 export const ISSUING_COUNTRY_NAMESPACES = ['org.iso.18013.5.1', 'org.iso.23220.1', 'eu.europa.ec.eudi.pid.1'] as const;
 
+/** One claimed value against the document signer's attribute, into `problems` or `notes`. */
+function compare(ns: string, element: string, claimed: unknown, certified: string | undefined, attribute: string, problems: string[], notes: string[]): void {
+  // A signer that names no country (or subdivision) was not trusted for one: nothing to hold the
+  // claim to. A DS without countryName is the profile's question (issuer_certificate_profile).
+  if (certified === undefined) notes.push(`${ns}/${element} not compared: the document signer has no ${attribute}`);
+  else if (claimed === certified) notes.push(`${ns}/${element}`);
+  else problems.push(`${ns}/${element} ${JSON.stringify(claimed)} is not the document signer's ${attribute} ${JSON.stringify(certified)}`);
+}
+
 /** issuing_country: each presented issuing_country and issuing_jurisdiction agrees with the document signer. */
 export function checkIssuingCountry(verified: NameSpaceValues, chain: IssuerChain, checks: Checks): void {
   const ds = chain.ds;
@@ -30,19 +39,12 @@ export function checkIssuingCountry(verified: NameSpaceValues, chain: IssuerChai
   }
   const problems: string[] = [];
   const notes: string[] = [];
-  const compare = (ns: string, element: string, claimed: unknown, certified: string | undefined, attribute: string) => {
-    // A signer that names no country (or subdivision) was not trusted for one: nothing to hold the
-    // claim to. A DS without countryName is the profile's question (issuer_certificate_profile).
-    if (certified === undefined) notes.push(`${ns}/${element} not compared: the document signer has no ${attribute}`);
-    else if (claimed === certified) notes.push(`${ns}/${element}`);
-    else problems.push(`${ns}/${element} ${JSON.stringify(claimed)} is not the document signer's ${attribute} ${JSON.stringify(certified)}`);
-  };
   for (const ns of ISSUING_COUNTRY_NAMESPACES) {
     const values = verified[ns];
     if (!values) continue;
-    if ('issuing_country' in values) compare(ns, 'issuing_country', values.issuing_country, ds.country, 'countryName');
+    if ('issuing_country' in values) compare(ns, 'issuing_country', values.issuing_country, ds.country, 'countryName', problems, notes);
     if ('issuing_jurisdiction' in values && ds.stateOrProvince !== undefined) {
-      compare(ns, 'issuing_jurisdiction', values.issuing_jurisdiction, ds.stateOrProvince, 'stateOrProvinceName');
+      compare(ns, 'issuing_jurisdiction', values.issuing_jurisdiction, ds.stateOrProvince, 'stateOrProvinceName', problems, notes);
     }
   }
   if (problems.length) checks.fail('issuing_country', 'ISSUING_COUNTRY_MISMATCH', problems.join('; '));
