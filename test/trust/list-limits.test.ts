@@ -1,0 +1,204 @@
+/**
+ * Every size limit of the revocation and trust-list readers, at the limit (accepted) and one byte
+ * past it (refused with its code): a CRL (MAX_CRL_BYTES of input), a status list or identifier list
+ * token (MAX_LIST_BYTES), a status list's inflated bits (MAX_LIST_INFLATED) and a VICAL
+ * (MAX_VICAL_BYTES). The inputs at the limit are real signed lists made exactly that large: a CRL by
+ * one entry's extension, the COSE lists by a parameter in the unprotected header (which the
+ * signature does not cover), a status list by its own length.
+ */
+import 'reflect-metadata';
+import { sign } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeCbor } from '../../src/cbor/decode.js';
+import { encodeCbor } from '../../src/cbor/index.js';
+import { Tagged } from '../../src/cbor/types.js';
+import { createDocumentSigner, createIaca, type SandboxCa } from '../../src/sandbox/index.js';
+import { parseCertificate, readCertificates } from '../../src/trust/certificate.js';
+import { MAX_CRL_BYTES, verifyCrl, verifyCrlAsync } from '../../src/trust/crl.js';
+import { MAX_LIST_BYTES, MAX_LIST_INFLATED, statusAt, verifyStatusListToken, verifyStatusListTokenAsync } from '../../src/trust/status-list.js';
+import { MAX_VICAL_BYTES, verifyVical } from '../../src/trust/vical.js';
+import { makeCrl, makeIdentifierList, makeStatusList, type ListSigner } from './helpers/lists.js';
+
+const AT = new Date('2026-06-01T00:00:00Z');
+const IACA_VALIDITY = { notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: new Date('2035-01-01T00:00:00Z') };
+const THIS_UPDATE = new Date('2026-05-31T00:00:00Z');
+const NEXT_UPDATE = new Date('2026-06-07T00:00:00Z');
+const noPause = () => Promise.resolve();
+
+let iaca: SandboxCa;
+let signer: ListSigner;
+beforeAll(async () => {
+  iaca = await createIaca({ ...IACA_VALIDITY, commonName: 'kakunin list-limits IACA' });
+  const ds = await createDocumentSigner(iaca, { notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z'), commonName: 'kakunin list-limits list signer' });
+  signer = { key: ds.keys.privateKey, chain: [ds.der] };
+});
+
+const failure = async (f: () => unknown): Promise<{ code?: string; message: string } | undefined> => {
+  try {
+    await f();
+    return undefined;
+  } catch (e) {
+    return { code: (e as { code?: string }).code, message: (e as Error).message };
+  }
+};
+/** One byte more: the refusal must come from the size, whatever the bytes say. */
+const plusOne = (b: Uint8Array) => {
+  const out = new Uint8Array(b.length + 1);
+  out.set(b);
+  return out;
+};
+
+// DER, enough to rebuild a CRL around one large entry.
+function derLength(n: number): number[] {
+  if (n < 0x80) return [n];
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+  return [0x80 | bytes.length, ...bytes];
+}
+const tlv = (tag: number, ...content: Uint8Array[]) => {
+  const body = Buffer.concat(content);
+  return new Uint8Array(Buffer.concat([Buffer.from([tag, ...derLength(body.length)]), body]));
+};
+function children(b: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let p = b[1] & 0x80 ? 2 + (b[1] & 0x7f) : 2;
+  while (p < b.length) {
+    const n = b[p + 1] & 0x80 ? b[p + 1] & 0x7f : 0;
+    let len = n ? 0 : b[p + 1];
+    for (let i = 0; i < n; i++) len = len * 256 + b[p + 2 + i];
+    const end = p + 2 + n + len;
+    out.push(b.subarray(p, end));
+    p = end;
+  }
+  return out;
+}
+
+/**
+ * A CRL of exactly `total` bytes, signed by `ca`, revoking serial 0x1234: its one entry carries a
+ * non-critical private extension as large as it takes (a CRL reader skips those).
+ */
+async function crlOfSize(ca: SandboxCa, total: number): Promise<Uint8Array> {
+  const small = await makeCrl(ca, [{ serial: '1234', date: new Date('2026-05-15T00:00:00Z') }], THIS_UPDATE, NEXT_UPDATE);
+  const [tbs, algorithm] = children(small);
+  const parts = children(tbs);
+  const revokedAt = parts.findIndex((c, i) => i > 3 && c[0] === 0x30);
+  const [serial, date] = children(children(parts[revokedAt])[0]);
+  const build = (pad: number, signature: Uint8Array) => {
+    const extension = tlv(0x30, tlv(0x06, Uint8Array.of(0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x63, 0x01)), tlv(0x04, new Uint8Array(pad)));
+    const entry = tlv(0x30, serial, date, tlv(0x30, extension));
+    const newTbs = tlv(0x30, ...parts.map((c, i) => (i === revokedAt ? tlv(0x30, entry) : c)));
+    return { tbs: newTbs, crl: tlv(0x30, newTbs, algorithm, tlv(0x03, Uint8Array.of(0), signature)) };
+  };
+  // Sized for a 71-byte signature (the commonest DER length of P-256 ECDSA), then signed until one is that long.
+  let pad = total - build(0, new Uint8Array(71)).crl.length;
+  for (let made = build(pad, new Uint8Array(71)).crl.length; made !== total; made = build(pad, new Uint8Array(71)).crl.length) pad += total - made;
+  const { tbs: body } = build(pad, new Uint8Array(0));
+  for (;;) {
+    const signature = new Uint8Array(sign('sha256', body, ca.keys.privateKey));
+    if (signature.length === 71) return build(pad, signature).crl;
+  }
+}
+
+/** The COSE_Sign1 `token` made exactly `total` bytes long by an unprotected header parameter (not signed). */
+function coseOfSize(token: Uint8Array, total: number): Uint8Array {
+  const decoded = decodeCbor(token);
+  const array = (decoded instanceof Tagged ? decoded.value : decoded) as unknown[];
+  const unprotected = array[1] as Map<unknown, unknown>;
+  const encode = (pad: number) => {
+    unprotected.set(-65_537, new Uint8Array(pad));
+    return encodeCbor(decoded);
+  };
+  const first = encode(100_000);
+  const out = encode(100_000 + total - first.length);
+  expect(out.length).toBe(total);
+  return out;
+}
+
+describe(`CRL: ${MAX_CRL_BYTES} bytes (64 MiB) of input`, () => {
+  let atLimit: Uint8Array;
+  beforeAll(async () => {
+    atLimit = await crlOfSize(iaca, MAX_CRL_BYTES);
+  });
+
+  it('exactly at the limit: read, verified and answering, in one go and in slices', async () => {
+    const issuer = parseCertificate(iaca.der);
+    expect(atLimit.length).toBe(MAX_CRL_BYTES);
+    expect(verifyCrl(atLimit, issuer, { at: AT }).revoked.get('1234')).toEqual(new Date('2026-05-15T00:00:00Z'));
+    expect((await verifyCrlAsync(atLimit, issuer, { at: AT, pause: noPause })).revoked.get('1234')).toEqual(new Date('2026-05-15T00:00:00Z'));
+  });
+
+  it('one byte past: CRL_MALFORMED naming the limit, before anything is read', async () => {
+    const issuer = parseCertificate(iaca.der);
+    const expected = { code: 'CRL_MALFORMED', message: `CRL larger than ${MAX_CRL_BYTES} bytes` };
+    expect(await failure(() => verifyCrl(plusOne(atLimit), issuer, { at: AT }))).toEqual(expected);
+    expect(await failure(() => verifyCrlAsync(plusOne(atLimit), issuer, { at: AT, pause: noPause }))).toEqual(expected);
+  });
+});
+
+describe(`status list and identifier list tokens: ${MAX_LIST_BYTES} bytes (10 MiB)`, () => {
+  const uri = 'http://lists.example/limits';
+  const verify = (bytes: Uint8Array) => verifyStatusListToken(bytes, { anchors: [iaca.der], at: AT, uri });
+  const verifyAsync = (bytes: Uint8Array) => verifyStatusListTokenAsync(bytes, { anchors: [iaca.der], at: AT, uri, pause: noPause });
+  const expected = { code: 'STATUS_LIST_MALFORMED', message: `list larger than ${MAX_LIST_BYTES} bytes` };
+
+  it('a status list token exactly at the limit verifies and answers; one byte more is refused', async () => {
+    const token = coseOfSize(makeStatusList(uri, [0, 1, 0], signer, THIS_UPDATE), MAX_LIST_BYTES);
+    const list = verify(token);
+    expect(list.kind === 'status_list' && statusAt(list, 1)).toBe(1);
+    expect((await verifyAsync(token)).kind).toBe('status_list');
+    expect(await failure(() => verify(plusOne(token)))).toEqual(expected);
+    expect(await failure(() => verifyAsync(plusOne(token)))).toEqual(expected);
+  });
+
+  it('an identifier list exactly at the limit verifies and answers; one byte more is refused', async () => {
+    const token = coseOfSize(makeIdentifierList(uri, [Uint8Array.of(1, 2, 3)], signer, THIS_UPDATE), MAX_LIST_BYTES);
+    const list = verify(token);
+    expect(list.kind === 'identifier_list' && list.identifiers.has('010203')).toBe(true);
+    expect((await verifyAsync(token)).kind).toBe('identifier_list');
+    expect(await failure(() => verify(plusOne(token)))).toEqual(expected);
+    expect(await failure(() => verifyAsync(plusOne(token)))).toEqual(expected);
+  });
+});
+
+describe(`status list bits: ${MAX_LIST_INFLATED} bytes (64 MiB) inflated`, () => {
+  const uri = 'http://lists.example/inflated';
+  /** A token whose lst inflates to `n` bytes, the last one 0x01 (the last byte's first entry revoked). */
+  const tokenInflatingTo = (n: number) => {
+    const bits = new Uint8Array(n);
+    bits[n - 1] = 1;
+    return makeStatusList(uri, [], signer, THIS_UPDATE, undefined, undefined, new Uint8Array(deflateSync(bits, { level: 1 })));
+  };
+
+  it('exactly at the limit: inflated and answering, on the event loop and on the thread pool', async () => {
+    const token = tokenInflatingTo(MAX_LIST_INFLATED);
+    expect(token.length).toBeLessThan(MAX_LIST_BYTES);
+    const last = (MAX_LIST_INFLATED - 1) * 8;
+    for (const list of [verifyStatusListToken(token, { anchors: [iaca.der], at: AT, uri }), await verifyStatusListTokenAsync(token, { anchors: [iaca.der], at: AT, uri, pause: noPause })]) {
+      expect(list.kind === 'status_list' && list.lst.length).toBe(MAX_LIST_INFLATED);
+      expect(list.kind === 'status_list' && [statusAt(list, last - 1), statusAt(list, last), statusAt(list, last + 8)]).toEqual([0, 1, undefined]);
+    }
+  });
+
+  it('one byte past: STATUS_LIST_MALFORMED naming the limit (the inflate stops there: a zlib bomb costs nothing to send)', async () => {
+    const token = tokenInflatingTo(MAX_LIST_INFLATED + 1);
+    const expected = { code: 'STATUS_LIST_MALFORMED', message: `lst is not zlib data within ${MAX_LIST_INFLATED} bytes` };
+    expect(await failure(() => verifyStatusListToken(token, { anchors: [iaca.der], at: AT, uri }))).toEqual(expected);
+    expect(await failure(() => verifyStatusListTokenAsync(token, { anchors: [iaca.der], at: AT, uri, pause: noPause }))).toEqual(expected);
+  });
+});
+
+describe(`VICAL: ${MAX_VICAL_BYTES} bytes (8 MiB)`, () => {
+  const VEC = join(import.meta.dirname, '../vectors/vicals-multipaz-parser-test');
+  const aamva = new Uint8Array(readFileSync(join(VEC, 'aamva_vical_2024-09-24.cbor')));
+  const root = readCertificates(readFileSync(join(VEC, 'aamva_dts_root.pem')))[0];
+  const at = new Date('2024-09-24T18:00:00Z');
+
+  it("AAMVA's VICAL made exactly as large as the limit verifies; one byte more is refused with VICAL_MALFORMED", async () => {
+    const padded = coseOfSize(aamva, MAX_VICAL_BYTES);
+    expect(verifyVical(padded, { roots: [root], at }).vical.certificateInfos).toHaveLength(3);
+    expect(await failure(() => verifyVical(plusOne(padded), { roots: [root], at }))).toEqual({ code: 'VICAL_MALFORMED', message: `VICAL larger than ${MAX_VICAL_BYTES} bytes` });
+  });
+});
