@@ -103,6 +103,10 @@ export interface RevocationListMetrics {
  * serials (about 70 MB each with their lookup table) beside hundreds of small ones. */
 export const DEFAULT_MAX_HELD_BYTES = 512 * 1024 * 1024;
 
+/** The default bound on the lists tracked: the IACAs' CRLs of a national trust list and the status
+ * lists their issuers shard their credentials over. */
+export const DEFAULT_MAX_LISTS = 512;
+
 /** The trust store whose lists are checked, the clock, and what to report to (metrics, warnings). */
 export interface RevocationListsOptions {
   /** IACAs: status-list signers must chain to one of them. */
@@ -113,8 +117,9 @@ export interface RevocationListsOptions {
   /** How often to re-fetch a list that gives no ttl. Default 1 h. */
   refreshSeconds?: number;
   clockSkewSeconds?: number;
-  /** At most this many lists are tracked (default 512): list URLs come from credentials, so an
-   * unbounded table would let presented credentials grow memory and the refresher's work. */
+  /** At most this many lists are tracked (default DEFAULT_MAX_LISTS, 512): list URLs come from
+   * credentials, so an unbounded table would let presented credentials grow memory and the
+   * refresher's work. A list beyond it is never fetched: it answers `unavailable`, never `good`. */
   maxLists?: number;
   /** At most this many bytes are held by the copies of all lists together (default
    * DEFAULT_MAX_HELD_BYTES, 512 MiB; what a copy holds: list-memory.ts). A copy that would take the
@@ -126,8 +131,11 @@ export interface RevocationListsOptions {
   onAccepted?: (target: RevocationListTarget, bytes: Uint8Array, fetchedAt: Date) => void | Promise<void>;
   /** Called when a list is first asked for (the service nudges its refresher). */
   onWanted?: (target: RevocationListTarget) => void;
+  /** Called when a list is asked for but not tracked, maxLists being tracked already (the service warns). */
+  onUntracked?: (target: RevocationListTarget) => void;
 }
 
+const TOO_MANY = 'too many revocation lists tracked to add this one';
 const plus = (d: Date, s: number) => new Date(d.getTime() + s * 1000);
 
 /**
@@ -154,6 +162,7 @@ export class RevocationLists implements RevocationChecker {
   private readonly maxAge: number;
   private readonly refresh: number;
   private readonly maxHeldBytes: number;
+  private readonly maxLists: number;
   /** What the copies in use hold together (the entries' heldBytes added up). */
   private held = 0;
 
@@ -165,6 +174,7 @@ export class RevocationLists implements RevocationChecker {
     this.maxAge = options.maxAgeSeconds ?? 86_400;
     this.refresh = options.refreshSeconds ?? 3_600;
     this.maxHeldBytes = options.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES;
+    this.maxLists = options.maxLists ?? DEFAULT_MAX_LISTS;
   }
   private factsOf(der: Uint8Array): CertificateFacts {
     const sha = certificateSha(der);
@@ -186,7 +196,10 @@ export class RevocationLists implements RevocationChecker {
   want(target: RevocationListTarget): void {
     const k = this.key(target);
     if (this.entries.has(k)) return;
-    if (this.entries.size >= (this.options.maxLists ?? 512)) return;
+    if (this.entries.size >= this.maxLists) {
+      this.options.onUntracked?.(target);
+      return;
+    }
     const issuerSha = target.issuer ? certificateSha(target.issuer) : undefined;
     this.entries.set(k, { target, issuerSha });
     if (target.kind === 'crl' && issuerSha) {
@@ -263,7 +276,7 @@ export class RevocationLists implements RevocationChecker {
   private attempt(target: RevocationListTarget, at: Date): Entry {
     this.want(target);
     const e = this.entries.get(this.key(target));
-    if (!e) throw new KakuninError('REVOCATION_LISTS_FULL', 'too many revocation lists tracked');
+    if (!e) throw new KakuninError('REVOCATION_LISTS_FULL', TOO_MANY);
     e.lastAttempt = at;
     return e;
   }
@@ -346,7 +359,7 @@ export class RevocationLists implements RevocationChecker {
       if (crlUrlsUnreadable) return { status: 'unavailable', message: `no CRL is known for this issuer and ${crlUrlsUnreadable}` };
       if (crlUrls.length === 0) return { status: 'unavailable', message: 'no CRL is known for this issuer and the certificate names no CRL distribution point' };
       keys = this.crlsByIssuer.get(issuerSha);
-      if (!keys) return { status: 'unavailable', message: 'too many revocation lists tracked to add this one' };
+      if (!keys) return { status: 'unavailable', message: TOO_MANY };
     }
     let checked = false;
     for (const k of keys) {
@@ -375,7 +388,7 @@ export class RevocationLists implements RevocationChecker {
     const e = this.entries.get(key);
     if (!e) {
       this.want(target);
-      return { status: 'unavailable', message: 'status list not fetched yet' };
+      return { status: 'unavailable', message: this.entries.has(key) ? 'status list not fetched yet' : TOO_MANY };
     }
     if (!e.list || !this.usable(e, at)) {
       return { status: 'unavailable', message: `no current status list (${e.lastError?.code ?? 'not fetched yet'})` };

@@ -85,6 +85,8 @@ describe('settings: one schema for flags and environment variables', () => {
     expect(loadConfig(['--revocation-cache', 'none'], KEYS, { sandbox: false }).revocationCacheDir).toBeUndefined();
     expect(serve.revocationMaxHeldBytes).toBe(512 * 1024 * 1024);
     expect(serve.revocationFetchTimeoutSeconds).toBe(120);
+    expect(serve.revocationMaxLists).toBe(512);
+    expect(loadConfig([], { ...KEYS, KAKUNIN_REVOCATION_MAX_LISTS: '2000' }, { sandbox: false }).revocationMaxLists).toBe(2000);
     expect(loadConfig([], { ...KEYS, KAKUNIN_REVOCATION_MAX_MB: '64' }, { sandbox: false }).revocationMaxHeldBytes).toBe(64 * 1024 * 1024);
   });
 

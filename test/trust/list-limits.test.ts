@@ -4,7 +4,9 @@
  * token (MAX_LIST_BYTES), a status list's inflated bits (MAX_LIST_INFLATED) and a VICAL
  * (MAX_VICAL_BYTES). The inputs at the limit are real signed lists made exactly that large: a CRL by
  * one entry's extension, the COSE lists by a parameter in the unprotected header (which the
- * signature does not cover), a status list by its own length.
+ * signature does not cover), a status list by its own length. And the bound on the lists tracked
+ * (maxLists, KAKUNIN_REVOCATION_MAX_LISTS): the last one tracked is fetched and answers, the one
+ * past it is never tracked and answers `unavailable`, saying why.
  */
 import 'reflect-metadata';
 import { sign } from 'node:crypto';
@@ -20,6 +22,11 @@ import { parseCertificate, readCertificates } from '../../src/trust/certificate.
 import { MAX_CRL_BYTES, verifyCrl, verifyCrlAsync } from '../../src/trust/crl.js';
 import { MAX_LIST_BYTES, MAX_LIST_INFLATED, statusAt, verifyStatusListToken, verifyStatusListTokenAsync } from '../../src/trust/status-list.js';
 import { MAX_VICAL_BYTES, verifyVical } from '../../src/trust/vical.js';
+import { Metrics } from '../../src/service/observability/metrics.js';
+import { ServiceRevocation } from '../../src/service/startup/revocation.js';
+import { DEFAULT_MAX_LISTS, RevocationLists, type RevocationListTarget } from '../../src/trust/revocation-lists.js';
+import { TrustStore } from '../../src/trust/store.js';
+import { capturingLogger } from '../service/helpers.js';
 import { makeCrl, makeIdentifierList, makeStatusList, type ListSigner } from './helpers/lists.js';
 
 const AT = new Date('2026-06-01T00:00:00Z');
@@ -200,5 +207,71 @@ describe(`VICAL: ${MAX_VICAL_BYTES} bytes (8 MiB)`, () => {
     const padded = coseOfSize(aamva, MAX_VICAL_BYTES);
     expect(verifyVical(padded, { roots: [root], at }).vical.certificateInfos).toHaveLength(3);
     expect(await failure(() => verifyVical(plusOne(padded), { roots: [root], at }))).toEqual({ code: 'VICAL_MALFORMED', message: `VICAL larger than ${MAX_VICAL_BYTES} bytes` });
+  });
+});
+
+describe(`lists tracked: ${DEFAULT_MAX_LISTS} by default`, () => {
+  const target = (i: number): RevocationListTarget => ({ url: `http://lists.example/shard/${i}`, kind: 'status_list', anchor: iaca.der });
+  const status = (i: number) =>
+    new Map([
+      [
+        'status_list',
+        new Map<string, unknown>([
+          ['idx', 1],
+          ['uri', target(i).url],
+        ]),
+      ],
+    ]);
+
+  it('the last one within the bound is tracked, fetched and answers; the one past it is not tracked and says why, whichever way it comes', () => {
+    const trust = TrustStore.fromCertificates([iaca.der], { set: 'sandbox' });
+    const untracked: string[] = [];
+    const lists = new RevocationLists({ trust, unavailablePolicy: 'fail', onUntracked: (t) => untracked.push(t.url) });
+    for (let i = 1; i <= DEFAULT_MAX_LISTS; i++) expect(lists.checkMsoStatus(status(i), AT, iaca.der)).toEqual({ status: 'unavailable', message: 'status list not fetched yet' });
+    expect(lists.targets()).toHaveLength(DEFAULT_MAX_LISTS);
+    expect(lists.due(AT)).toHaveLength(DEFAULT_MAX_LISTS);
+    const last = target(DEFAULT_MAX_LISTS);
+    lists.accept(last, makeStatusList(last.url, [0, 1], signer, THIS_UPDATE), AT);
+    expect(lists.checkMsoStatus(status(DEFAULT_MAX_LISTS), AT, iaca.der)).toMatchObject({ status: 'revoked' });
+    expect(untracked).toEqual([]);
+
+    const past = target(DEFAULT_MAX_LISTS + 1);
+    expect(lists.checkMsoStatus(status(DEFAULT_MAX_LISTS + 1), AT, iaca.der)).toEqual({ status: 'unavailable', message: 'too many revocation lists tracked to add this one' });
+    lists.want(past);
+    expect(() => lists.accept(past, makeStatusList(past.url, [0, 1], signer, THIS_UPDATE), AT)).toThrow(expect.objectContaining({ code: 'REVOCATION_LISTS_FULL' }));
+    expect(lists.targets()).toHaveLength(DEFAULT_MAX_LISTS);
+    expect(lists.due(AT).map((t) => t.url)).not.toContain(past.url);
+    expect(untracked.length).toBeGreaterThan(0);
+    expect(new Set(untracked)).toEqual(new Set([past.url]));
+  });
+
+  it('KAKUNIN_REVOCATION_MAX_LISTS reaches the lists: an anchor CRL past it is not tracked, its documents are unavailable, and the first such list is logged once', async () => {
+    const crlAnchor = async (name: string) => {
+      const ca = await createIaca({ ...IACA_VALIDITY, commonName: `kakunin list-limits ${name}`, crlDistributionPoint: `http://lists.example/${name}.crl` });
+      const ds = await createDocumentSigner(ca, { notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z'), crlDistributionPoint: `http://lists.example/${name}.crl` });
+      return { ca, ds };
+    };
+    const [first, second] = [await crlAnchor('first'), await crlAnchor('second')];
+    const log = capturingLogger('info');
+    const revocation = new ServiceRevocation({
+      mode: 'fail',
+      trust: TrustStore.fromCertificates([first.ca.der, second.ca.der], { set: 'sandbox' }),
+      logger: log.logger,
+      now: () => AT,
+      metrics: new Metrics(),
+      intervalSeconds: 300,
+      allowPrivate: false,
+      maxLists: 1,
+      fetch: () => Promise.reject(new Error('not fetched in this test')),
+    });
+    await revocation.ready;
+    expect(revocation.lists.targets().map((t) => t.url)).toEqual(['http://lists.example/first.crl']);
+    for (let i = 0; i < 3; i++)
+      expect(revocation.lists.checkCertificate(second.ds.der, second.ca.der, AT)).toEqual({ status: 'unavailable', message: 'too many revocation lists tracked to add this one' });
+    const warnings = log.lines.map((l) => JSON.parse(l) as { level: number; msg: string; url?: string; code?: string }).filter((l) => l.level === 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ url: 'http://lists.example/second.crl', code: 'REVOCATION_LISTS_FULL' });
+    expect(warnings[0].msg).toContain('KAKUNIN_REVOCATION_MAX_LISTS');
+    await revocation.stop();
   });
 });

@@ -336,6 +336,7 @@ function revocationFor(
     intervalSeconds: config.revocationRefreshSeconds,
     allowPrivate: config.revocationAllowPrivate,
     maxHeldBytes: config.revocationMaxHeldBytes,
+    maxLists: config.revocationMaxLists,
     fetchTimeoutSeconds: config.revocationFetchTimeoutSeconds,
   });
 }

@@ -34,6 +34,8 @@ export interface ServiceRevocationOptions {
   fetchTimeoutSeconds?: number;
   /** Bytes all lists' copies may hold together (KAKUNIN_REVOCATION_MAX_MB); RevocationLists' default when undefined. */
   maxHeldBytes?: number;
+  /** Lists tracked at most (KAKUNIN_REVOCATION_MAX_LISTS); RevocationLists' default when undefined. */
+  maxLists?: number;
   /** Replaceable for tests. */
   fetch?: (url: string) => Promise<Uint8Array>;
 }
@@ -44,6 +46,7 @@ export class ServiceRevocation {
   readonly cache?: RevocationCache;
   readonly mode: 'fail' | 'warn';
   private restoring = false;
+  private untrackedWarned = false;
   private starting = false;
   private readonly attempts = new Map<string, number>();
 
@@ -55,6 +58,8 @@ export class ServiceRevocation {
       trust: options.trust,
       unavailablePolicy: options.mode,
       ...(options.maxHeldBytes !== undefined ? { maxHeldBytes: options.maxHeldBytes } : {}),
+      ...(options.maxLists !== undefined ? { maxLists: options.maxLists } : {}),
+      onUntracked: (target) => this.untracked(target),
       onAccepted: (target, bytes, fetchedAt) => this.persist(target, bytes, fetchedAt),
       onWanted: () => this.refresher?.nudge(),
     });
@@ -116,6 +121,16 @@ export class ServiceRevocation {
   async stop(graceMs = 1000): Promise<void> {
     this.starting = false;
     await Promise.race([this.refresher.stop(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+  }
+
+  /** Once per process: a list beyond the bound is asked for on every verification that needs it. */
+  private untracked(target: RevocationListTarget): void {
+    if (this.untrackedWarned) return;
+    this.untrackedWarned = true;
+    this.options.logger.warn(
+      { url: target.url, kind: target.kind, tracked: this.lists.targets().length, code: 'REVOCATION_LISTS_FULL' },
+      'revocation: a list beyond KAKUNIN_REVOCATION_MAX_LISTS is not tracked; documents that need it get STATUS_UNAVAILABLE (only this first one is logged)',
+    );
   }
 
   private async persist(target: RevocationListTarget, bytes: Uint8Array, fetchedAt: Date): Promise<void> {

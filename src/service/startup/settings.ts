@@ -298,6 +298,14 @@ export const SETTINGS = {
     help: 'megabytes (MiB) the verified CRLs and status lists may hold in memory together; a list beyond it is refused (REVOCATION_LISTS_FULL) and documents that need it get STATUS_UNAVAILABLE',
     doc: 'megabytes (MiB) the verified CRLs and status lists may hold in memory together (a CRL of a million serials holds about 70 MB with its lookup table). A copy that would go beyond it is refused with `REVOCATION_LISTS_FULL`: the copies already held stay, and a document that needs a list without a copy gets `STATUS_UNAVAILABLE` (under `fail`)',
   },
+  'revocation-max-lists': {
+    key: 'revocationMaxLists',
+    env: 'KAKUNIN_REVOCATION_MAX_LISTS',
+    schema: integer(1, 10_000),
+    default: 512,
+    help: 'CRLs and status lists tracked at most (list URLs come from credentials); one beyond it is never fetched and documents that need it get STATUS_UNAVAILABLE',
+    doc: "CRLs and status lists tracked at most: the IACAs' CRLs and every status list a presented credential names (an issuer may shard its credentials over many). List URLs come from credentials, so the table is bounded; a list beyond it is never fetched, the first one is logged (`REVOCATION_LISTS_FULL`), and a document that needs it gets `STATUS_UNAVAILABLE` (under `fail`). Memory is bounded by `KAKUNIN_REVOCATION_MAX_MB` whatever this says; this bounds the refresher's work and the per-list metrics",
+  },
   'revocation-allow-private': {
     key: 'revocationAllowPrivate',
     env: 'KAKUNIN_REVOCATION_ALLOW_PRIVATE',
