@@ -9,7 +9,6 @@ import { fail, type Checks } from './checks.js';
 import { digestMatches } from './digest.js';
 import type { Document } from './device-response.js';
 import { DIGEST_ALGORITHMS, type MobileSecurityObject } from './mso.js';
-import { addPresented } from './presented-elements.js';
 import type { NameSpaceIdentifiers, NameSpaceValues } from './result.js';
 
 interface IssuerSignedItem {
@@ -41,7 +40,11 @@ export function checkValueDigests(doc: Document, mso: MobileSecurityObject, chec
     const digests = mso.valueDigests.get(ns);
     const seenIds = new Set<number>();
     const values = Object.create(null) as Record<string, unknown>;
+    let matched = 0;
     const seenElements = new Set<string>();
+    // The namespace's presented list and a set of it, looked up once per namespace, not per item.
+    const names = (presented[ns] ??= []);
+    const named = new Set(names);
     for (const raw of items) {
       count++;
       let item: IssuerSignedItem;
@@ -51,25 +54,31 @@ export function checkValueDigests(doc: Document, mso: MobileSecurityObject, chec
         problems.push(`${ns}: ${(e as Error).message}`);
         continue;
       }
-      addPresented(presented, ns, item.elementIdentifier);
+      const id = item.elementIdentifier;
+      if (!named.has(id)) {
+        named.add(id);
+        names.push(id);
+      }
       const expected = digests?.get(item.digestID);
       if (!expected) {
-        problems.push(`${ns}/${item.elementIdentifier}: digestID ${item.digestID} not in the MSO`);
+        problems.push(`${ns}/${id}: digestID ${item.digestID} not in the MSO`);
         continue;
       }
-      if (seenIds.has(item.digestID) || seenElements.has(item.elementIdentifier)) {
-        problems.push(`${ns}/${item.elementIdentifier}: presented twice`);
+      if (seenIds.has(item.digestID) || seenElements.has(id)) {
+        problems.push(`${ns}/${id}: presented twice`);
         continue;
       }
       seenIds.add(item.digestID);
-      seenElements.add(item.elementIdentifier);
+      seenElements.add(id);
       if (!digestMatches(hash, raw.tagged, expected)) {
-        problems.push(`${ns}/${item.elementIdentifier}: digest does not match the MSO`);
+        problems.push(`${ns}/${id}: digest does not match the MSO`);
         continue;
       }
-      values[item.elementIdentifier] = item.elementValue;
+      values[id] = item.elementValue;
+      matched++;
     }
-    if (Object.keys(values).length > 0) verified[ns] = values;
+    if (names.length === 0) delete presented[ns];
+    if (matched > 0) verified[ns] = values;
   }
   if (problems.length) checks.fail('value_digests', 'DIGEST_MISMATCH', problems.join('; '));
   else checks.pass('value_digests', `${count} element${count === 1 ? '' : 's'}`);
