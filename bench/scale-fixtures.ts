@@ -10,7 +10,7 @@
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { createHash, sign, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { encodeCbor } from '../src/cbor/index.js';
 import { toBeSigned } from '../src/cose/sign1.js';
@@ -28,6 +28,7 @@ import {
   type SandboxCertificate,
 } from '../src/sandbox/index.js';
 import { parseCertificate } from '../src/trust/certificate.js';
+import { MAX_LIST_BYTES } from '../src/trust/status-list.js';
 
 export const SCALE_AT = new Date('2026-06-01T00:00:00Z');
 export const SCALE_TRANSCRIPT = encodeCbor([null, null, ['OpenID4VPHandover', new Uint8Array(createHash('sha256').update('scale').digest())]]);
@@ -158,6 +159,21 @@ export function largeStatusList(issuer: ScaleIssuer, count: number, options: { i
   const bits = new Uint8Array(Math.ceil(count / 8));
   for (let i = 0; i < count; i++) if (fillerRevoked(i)) bits[i >> 3] |= 1 << (i & 7);
   for (const i of options.revokedIndices ?? []) bits[i >> 3] |= 1 << (i & 7);
+  return signedStatusList(issuer, new Uint8Array(deflateSync(bits)), options);
+}
+
+/**
+ * A Token Status List as large as kakunin accepts: `lst` is random bits (which do not compress) up to
+ * MAX_LIST_BYTES less `slack` bytes, the first 8 entries good. A deployment's list is far smaller once
+ * deflated; this is the most a list's signature check and decoding can be asked to do in one load.
+ */
+export function statusListAtLimit(issuer: ScaleIssuer, options: { iat: Date; slack?: number }): Uint8Array {
+  const raw = randomBytes(MAX_LIST_BYTES - (options.slack ?? 100_000));
+  raw[0] = 0;
+  return signedStatusList(issuer, new Uint8Array(deflateSync(raw, { level: 0 })), options);
+}
+
+function signedStatusList(issuer: ScaleIssuer, lst: Uint8Array, options: { iat: Date; exp?: Date }): Uint8Array {
   const claims = new Map<number, unknown>([
     [2, issuer.statusListUrl],
     [6, Math.floor(options.iat.getTime() / 1000)],
@@ -165,7 +181,7 @@ export function largeStatusList(issuer: ScaleIssuer, count: number, options: { i
       65533,
       new Map<string, unknown>([
         ['bits', 1],
-        ['lst', new Uint8Array(deflateSync(bits))],
+        ['lst', lst],
       ]),
     ],
   ]);

@@ -8,7 +8,7 @@
  * scale-server.ts: one verification made by createVerification, the rest that record written again
  * with their own ids, nonces and URLs); flows go over HTTP on loopback as in `npm run bench:http`.
  * Redis records go under a prefix of this run's own, deleted at the end. BENCH_PENDING_MAX caps the
- * levels (default: all).
+ * levels (default: all); BENCH_PENDING_STORES=memory (or redis) measures one store only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +26,7 @@ export interface ScaleRow {
   metric: string;
   value: number;
   unit: 'ms' | 'µs' | 'bytes' | 'MB';
+  /** To the smallest size of the dimension; NaN where a reading is noise and a ratio would mean nothing (printed '-'). */
   ratio: number;
   beyond?: number;
   note?: string;
@@ -130,7 +131,8 @@ export async function pendingRows(quick: boolean): Promise<ScaleRow[]> {
   const rows: ScaleRow[] = [];
   const skipped: string[] = [];
   try {
-    for (const [i, store] of (['memory', 'redis'] as Store[]).entries()) {
+    const stores = (['memory', 'redis'] as Store[]).filter((s) => (process.env.BENCH_PENDING_STORES ?? 'memory,redis').split(',').includes(s));
+    for (const [i, store] of stores.entries()) {
       const child = await startServer(18_760 + i, trustDir, store);
       const base = `http://127.0.0.1:${18_760 + i}`;
       const measured: { n: number; cpuMs: number; p99: number; bytesEach: number; fillMs: number; delayMs: number }[] = [];

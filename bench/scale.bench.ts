@@ -5,7 +5,7 @@
  *   trust anchors 1 / 100 / 1,000 / 10,000        verification CPU, memory of the store
  *   CRL entries 10 / 100,000 / 1,000,000           load and refresh in the service (time, peak memory,
  *                                                  longest event-loop block), lookup per verification
- *   status list entries 1,000 .. 1,000,000         the same
+ *   status list entries 1,000 .. 1,000,000         the same; and a status list at the size limit (10 MB)
  *   documents in one response 1 / 2 / 5            verification CPU
  *   response size: no portrait, 50 KB, 100 KB      verification CPU, against SHA-256 of the same bytes
  *   pending verifications (bench/scale-pending.ts) service CPU per flow, bytes each, p99 of a flow
@@ -26,10 +26,23 @@ import { fileURLToPath } from 'node:url';
 import { verifyDeviceResponse, type VerifyDeviceResponseOptions } from '../src/mdoc/verify.js';
 import { MNC_DOCTYPE } from '../src/sandbox/index.js';
 import { RevocationLists } from '../src/trust/revocation-lists.js';
+import { MAX_LIST_BYTES } from '../src/trust/status-list.js';
 import { TrustStore } from '../src/trust/store.js';
 import { rates as measureRates } from './measure.js';
 import { pendingRows, type ScaleRow } from './scale-pending.js';
-import { createScaleIssuer, fillerAnchors, fillerRevoked, largeCrl, largeStatusList, SCALE_AT, SCALE_TRANSCRIPT, scaleMdoc, scaleResponse, type ScaleIssuer } from './scale-fixtures.js';
+import {
+  createScaleIssuer,
+  fillerAnchors,
+  fillerRevoked,
+  largeCrl,
+  largeStatusList,
+  SCALE_AT,
+  statusListAtLimit,
+  SCALE_TRANSCRIPT,
+  scaleMdoc,
+  scaleResponse,
+  type ScaleIssuer,
+} from './scale-fixtures.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -75,18 +88,39 @@ async function perVerification(dimension: string, cases: { size: string; bytes: 
   return us;
 }
 
+/** Anchors held, in all, each time a store size's memory is read: 2,000 one-anchor stores, 20 stores
+ * of 100, ... one of 10,000. A single small store is a few kilobytes, below what a heap reading
+ * resolves; many copies held at once are megabytes, where that noise is a fraction of a percent. */
+const ANCHORS_MEASURED = 2_000;
+
+/** Heap (JS + external) one result of `make` keeps alive: `copies` results built and held while the
+ * heap is read after full collections, divided by `copies`; the median of three readings (one when
+ * the copies hold 10,000 anchors or more: building them takes seconds, and the noise is then small). */
+function retainedBytes(make: () => unknown, copies: number, samples: number): number {
+  const readings = Array.from({ length: samples }, () => retainedOnce(make, copies));
+  return readings.sort((a, b) => a - b)[samples >> 1];
+}
+
+/** One reading. In a function of its own so that the copies of one reading are unreachable once it
+ * returns: held in the caller's loop, the previous reading's copies stayed alive until the next
+ * reading's were built, and their freeing was subtracted from it (a reading of 3 bytes a store). */
+function retainedOnce(make: () => unknown, copies: number): number {
+  gc();
+  gc();
+  const m0 = heap();
+  const held = Array.from({ length: copies }, make);
+  gc();
+  gc();
+  return (heap() - m0) / held.length;
+}
+
 async function anchors(issuer: ScaleIssuer, bytes: Uint8Array): Promise<void> {
   const fillers = await fillerAnchors(ANCHORS[ANCHORS.length - 1] - 1);
-  const stores: TrustStore[] = [];
-  const memory: number[] = [];
-  for (const n of ANCHORS) {
-    gc();
-    const m0 = heap();
-    const store = TrustStore.fromCertificates([issuer.iaca.der, ...fillers.slice(0, n - 1)], { set: 'scale', docTypes: [MNC_DOCTYPE] });
-    gc();
-    memory.push(heap() - m0);
-    stores.push(store);
-  }
+  const build = (n: number) => () => TrustStore.fromCertificates([issuer.iaca.der, ...fillers.slice(0, n - 1)], { set: 'scale', docTypes: [MNC_DOCTYPE] });
+  const stores = ANCHORS.map((n) => build(n)());
+  const copies = (n: number) => Math.ceil(ANCHORS_MEASURED / n);
+  const samples = (n: number) => (copies(n) * n >= 10_000 ? 1 : 3);
+  const memory = ANCHORS.map((n) => retainedBytes(build(n), copies(n), samples(n)));
   await perVerification(
     'trust anchors',
     ANCHORS.map((n, i) => ({ size: n.toLocaleString('en'), bytes, options: { trust: stores[i], at: SCALE_AT, sessionTranscript: SCALE_TRANSCRIPT } })),
@@ -101,7 +135,7 @@ async function anchors(issuer: ScaleIssuer, bytes: Uint8Array): Promise<void> {
       unit: 'bytes',
       ratio: memory[i] / memory[0],
       beyond: perAnchor / memory[0],
-      note: `${Math.round(perAnchor)} B per anchor`,
+      note: `${Math.round(perAnchor).toLocaleString('en')} B per anchor (${copies(n).toLocaleString('en')} stores held${samples(n) > 1 ? `, median of ${samples(n)}` : ''})`,
     });
   });
 }
@@ -137,16 +171,22 @@ function loads(dimension: string, kind: 'crl' | 'status_list', sizes: number[], 
       // more than a thousand, so per compressed byte the inflate looked like runaway growth).
       const units = (k: number) => (kind === 'crl' ? r[k].bytes : sizes[k]);
       const perByte = (v: number, base: number) => v / units(i) / (base / units(0));
-      const mb = (r[i].bytes / 2 ** 20).toFixed(1);
-      rows.push({ dimension, size, metric: `${mode} time`, value: r[i].ms, unit: 'ms', ratio: r[i].ms / r[0].ms, beyond: perByte(r[i].ms, r[0].ms), note: `${mb} MB list` });
+      rows.push({ dimension, size, metric: `${mode} time`, value: r[i].ms, unit: 'ms', ratio: r[i].ms / r[0].ms, beyond: perByte(r[i].ms, r[0].ms), note: `${byteSize(r[i].bytes)} list` });
+      // The peak is the process's RSS growth while loading, which also holds the verifications running
+      // meanwhile and the allocator's own steps: a few hundred kilobytes whatever the list. Set against a
+      // list of a megabyte or more it says what the list costs; against a smaller one it is that noise,
+      // and neither its multiple of the list nor its ratio to another such reading means anything.
+      const meaningful = (k: number) => r[k].bytes >= PEAK_RESOLVES;
       rows.push({
         dimension,
         size,
         metric: `${mode} peak memory`,
         value: r[i].peakBytes / 2 ** 20,
         unit: 'MB',
-        ratio: r[i].peakBytes / Math.max(r[0].peakBytes, 1),
-        note: `${(r[i].peakBytes / r[i].bytes).toFixed(1)}x the list's size`,
+        ratio: meaningful(i) && meaningful(0) ? r[i].peakBytes / r[0].peakBytes : NaN,
+        note: meaningful(i)
+          ? `${(r[i].peakBytes / r[i].bytes).toFixed(1)}x the list's size (limit 4x)`
+          : `list ${byteSize(r[i].bytes)}: below ${byteSize(PEAK_RESOLVES)} the peak is the process's own noise, not the list`,
       });
       rows.push({
         dimension,
@@ -188,8 +228,12 @@ async function statusLists(issuer: ScaleIssuer, trust: TrustStore): Promise<void
     return { size: n.toLocaleString('en'), bytes, options: { trust, at: SCALE_AT, sessionTranscript: SCALE_TRANSCRIPT, revocation: lists } };
   });
   await perVerification('status list entries', cases);
-  const make = (n: number, newer: boolean) => largeStatusList(issuer, n, { iat: newer ? new Date(SCALE_AT.getTime() + 3600_000) : WINDOW.thisUpdate });
-  loads('status list entries', 'status_list', LIST_SIZES, make, bytes, issuer);
+  const iat = (newer: boolean) => (newer ? new Date(SCALE_AT.getTime() + 3600_000) : WINDOW.thisUpdate);
+  loads('status list entries', 'status_list', LIST_SIZES, (n, newer) => largeStatusList(issuer, n, { iat: iat(newer) }), bytes, issuer);
+  // The largest token accepted (MAX_LIST_BYTES, random bits that do not deflate): its signature check
+  // hashes 10 MB, the most one load can ask of the main thread.
+  const atLimit = (MAX_LIST_BYTES - 100_000) * 8;
+  loads('status list at limit', 'status_list', [atLimit], (_n, newer) => statusListAtLimit(issuer, { iat: iat(newer) }), bytes, issuer);
 }
 
 async function documents(issuer: ScaleIssuer, trust: TrustStore): Promise<void> {
@@ -241,12 +285,23 @@ async function portraits(issuer: ScaleIssuer, trust: TrustStore): Promise<void> 
   });
 }
 
+/** A list smaller than this is within the noise of a load's RSS peak (see loads). */
+const PEAK_RESOLVES = 2 ** 20;
+
+/** Bytes as B, KB or MB, so that a 20 KB list does not read "0.0 MB". */
+function byteSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 2 ** 20) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 2 ** 20).toFixed(1)} MB`;
+}
+
 function print(): void {
-  const fmt = (r: Row) => (r.unit === 'bytes' ? Math.round(r.value).toLocaleString('en') : r.value < 10 ? r.value.toFixed(2) : r.value.toFixed(r.value < 100 ? 1 : 0));
+  const fmt = (r: Row) =>
+    r.unit === 'bytes' ? Math.round(r.value).toLocaleString('en') : r.unit === 'MB' && r.value < 0.1 ? '<0.1' : r.value < 10 ? r.value.toFixed(2) : r.value.toFixed(r.value < 100 ? 1 : 0);
   console.log(`${'dimension'.padEnd(22)} ${'size'.padEnd(16)} ${'metric'.padEnd(34)} ${'value'.padStart(12)}       ${'ratio'.padStart(8)} ${'beyond'.padStart(7)}  note`);
   for (const r of rows) {
     console.log(
-      `${r.dimension.padEnd(22)} ${r.size.padEnd(16)} ${r.metric.padEnd(34)} ${fmt(r).padStart(12)} ${r.unit.padEnd(5)} ${r.ratio.toFixed(2).padStart(8)} ${(r.beyond === undefined ? '-' : r.beyond.toFixed(2)).padStart(7)}  ${r.note ?? ''}`,
+      `${r.dimension.padEnd(22)} ${r.size.padEnd(16)} ${r.metric.padEnd(34)} ${fmt(r).padStart(12)} ${r.unit.padEnd(5)} ${(Number.isNaN(r.ratio) ? '-' : r.ratio.toFixed(2)).padStart(8)} ${(r.beyond === undefined ? '-' : r.beyond.toFixed(2)).padStart(7)}  ${r.note ?? ''}`,
     );
   }
 }

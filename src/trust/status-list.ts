@@ -14,7 +14,7 @@ import { inflate, inflateSync } from 'node:zlib';
 import { decodeCbor } from '../cbor/decode.js';
 import { KakuninError } from '../codes/error.js';
 import { asBytes, asInt, asMap, asText, required } from '../cbor/read.js';
-import { parseCoseSign1, verifyCoseSign1, x5chainOf } from '../cose/sign1.js';
+import { parseCoseSign1, verifyCoseSign1InSlices, x5chainOf } from '../cose/sign1.js';
 import { TRUST_CLOCK_SKEW_SECONDS } from './clock-skew.js';
 import { readIdentifierListClaims } from './identifier-list.js';
 import { verifySignerPath, type SignerPath } from './revocation-path.js';
@@ -100,8 +100,8 @@ interface InflateRequest {
 }
 
 /**
- * Verifies a list a step at a time: it yields nothing between slices of a large identifier list
- * (the driver may let other work run) and an InflateRequest for a status list's `lst`, whose answer
+ * Verifies a list a step at a time: it yields nothing between slices of the signature's hashing and
+ * of a large identifier list (the driver may let other work run) and an InflateRequest for a status list's `lst`, whose answer
  * is the inflated bytes. verifyStatusListToken drains it at once, verifyStatusListTokenAsync pauses.
  */
 function* listReader(bytes: Uint8Array, options: VerifyListOptions): Generator<InflateRequest | undefined, VerifiedList, Uint8Array | undefined> {
@@ -132,7 +132,8 @@ function* listReader(bytes: Uint8Array, options: VerifyListOptions): Generator<I
   const signerPath = verifySignerPath(chain, options.anchors, options.at, { kind: 'STATUS_LIST' });
   let ok: boolean;
   try {
-    ok = verifyCoseSign1(sign1, signerPath.signer.publicKey);
+    // In slices: a list may be 10 MB, and hashing it whole held the event loop ~20 ms.
+    ok = yield* verifyCoseSign1InSlices(sign1, signerPath.signer.publicKey);
   } catch (e) {
     throw new KakuninError('STATUS_LIST_SIGNATURE_INVALID', (e as Error).message);
   }
@@ -190,8 +191,8 @@ function inflateOnThreadPool(compressed: Uint8Array): Promise<Uint8Array> {
 /**
  * verifyStatusListToken for a process that serves requests while it loads: `lst` is inflated on
  * libuv's thread pool (up to 64 MB of output: a synchronous inflate of that held the event loop for
- * hundreds of milliseconds), and an identifier list is read in slices with `pause` called between
- * them (runtime's eventLoopPause yields once ~5 ms of work have passed). The same checks and errors.
+ * hundreds of milliseconds), and the signature's hashing and an identifier list go in slices with
+ * `pause` called between them (runtime's eventLoopPause yields once ~5 ms of work have passed). The same checks and errors.
  */
 export async function verifyStatusListTokenAsync(bytes: Uint8Array, options: VerifyListOptions & { pause: () => Promise<void> }): Promise<VerifiedList> {
   const reader = listReader(bytes, options);

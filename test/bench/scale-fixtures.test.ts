@@ -16,6 +16,7 @@ import {
   SCALE_AT,
   SCALE_TRANSCRIPT,
   scaleMdoc,
+  statusListAtLimit,
   scaleResponse,
 } from '../../bench/scale-fixtures.js';
 import { verifyDeviceResponse } from '../../src/mdoc/verify.js';
@@ -23,7 +24,7 @@ import { MNC_DOCTYPE } from '../../src/sandbox/index.js';
 import { parseCertificate } from '../../src/trust/certificate.js';
 import { verifyCrl } from '../../src/trust/crl.js';
 import { RevocationLists } from '../../src/trust/revocation-lists.js';
-import { statusAt, verifyStatusListToken, type StatusList } from '../../src/trust/status-list.js';
+import { MAX_LIST_BYTES, statusAt, verifyStatusListToken, type StatusList } from '../../src/trust/status-list.js';
 import { TrustStore } from '../../src/trust/store.js';
 
 const WINDOW = { thisUpdate: new Date('2026-05-31T00:00:00Z'), nextUpdate: new Date('2026-06-07T00:00:00Z') };
@@ -51,6 +52,16 @@ describe('scale fixtures (small sizes)', () => {
     for (let i = 0; i < 1000; i++) expect(statusAt(list, i)).toBe(i === 7 || fillerRevoked(i) ? 1 : 0);
     expect(statusAt(list, 1000)).toBeUndefined(); // 1,000 bits: 125 bytes, no padding
     expect(Array.from({ length: 1000 }, (_, i) => fillerRevoked(i)).filter(Boolean).length).toBeGreaterThan(3);
+  });
+
+  it('the status list at the size limit is within it, verifies, and its first entries are good', async () => {
+    const issuer = await createScaleIssuer();
+    const bytes = statusListAtLimit(issuer, { iat: WINDOW.thisUpdate });
+    expect(bytes.length).toBeLessThanOrEqual(MAX_LIST_BYTES);
+    expect(bytes.length).toBeGreaterThan(MAX_LIST_BYTES - 200_000);
+    const list = verifyStatusListToken(bytes, { anchors: [issuer.iaca.der], at: SCALE_AT, uri: issuer.statusListUrl }) as StatusList;
+    for (let i = 0; i < 8; i++) expect(statusAt(list, i)).toBe(0);
+    expect(list.lst.length).toBe(MAX_LIST_BYTES - 100_000);
   });
 
   it('filler anchors load into a trust store, each its own anchor', async () => {

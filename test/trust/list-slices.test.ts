@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScaleIssuer, fillerSerial, largeCrl, SCALE_AT, type ScaleIssuer } from '../../bench/scale-fixtures.js';
+import { createScaleIssuer, fillerSerial, largeCrl, SCALE_AT, statusListAtLimit, type ScaleIssuer } from '../../bench/scale-fixtures.js';
 import { RevocationCache } from '../../src/runtime/revocation-cache.js';
 import { createDocumentSigner } from '../../src/sandbox/index.js';
 import { createLogger } from '../../src/service/observability/logger.js';
@@ -116,6 +116,35 @@ describe('loading large lists in slices', () => {
       ]);
     expect(l.checkMsoStatus(at(57), SCALE_AT, issuer.iaca.der).status).toBe('revoked');
     expect(l.checkMsoStatus(at(58), SCALE_AT, issuer.iaca.der).status).toBe('good');
+  });
+
+  it('a status list at the size limit is hashed for its signature in slices, with a pause between them, and a changed byte still fails', async () => {
+    const bytes = statusListAtLimit(issuer, { iat: IAT });
+    const { pause, calls } = countingPause();
+    const l = lists();
+    const t: RevocationListTarget = { url: issuer.statusListUrl, kind: 'status_list', anchor: issuer.iaca.der };
+    await l.acceptAsync(t, bytes, SCALE_AT, pause);
+    // Between slices of the hashing, and once after the inflate: the whole-token hash paused once.
+    expect(calls()).toBeGreaterThan(10);
+    const whole = verifyStatusListToken(bytes, { anchors: [issuer.iaca.der], at: SCALE_AT, uri: issuer.statusListUrl }) as StatusList;
+    const revoked = Array.from({ length: 64 }, (_, i) => 8 + i).find((i) => statusAt(whole, i) === 1)!;
+    const at = (idx: number) =>
+      new Map([
+        [
+          'status_list',
+          new Map<string, unknown>([
+            ['idx', idx],
+            ['uri', issuer.statusListUrl],
+          ]),
+        ],
+      ]);
+    expect(l.checkMsoStatus(at(0), SCALE_AT, issuer.iaca.der).status).toBe('good');
+    expect(l.checkMsoStatus(at(revoked), SCALE_AT, issuer.iaca.der).status).toBe('revoked');
+    // A byte of the signed payload changed in its last slice: the sliced hash covers all of it.
+    const changed = new Uint8Array(bytes);
+    changed[changed.length - 200] ^= 1;
+    await expect(lists().acceptAsync(t, changed, SCALE_AT, countingPause().pause)).rejects.toMatchObject({ code: 'STATUS_LIST_SIGNATURE_INVALID' });
+    expect(() => verifyStatusListToken(changed, { anchors: [issuer.iaca.der], at: SCALE_AT, uri: issuer.statusListUrl })).toThrow(expect.objectContaining({ code: 'STATUS_LIST_SIGNATURE_INVALID' }));
   });
 
   it('a zlib bomb past 64 MB is refused by the thread-pool inflate as by the synchronous one', async () => {
