@@ -1,4 +1,5 @@
 import { ProtocolError } from '../errors.js';
+import { deadlineOf, stamp, valueOf } from './stamped-value.js';
 
 /**
  * Where a verifier keeps what it sent until the answer comes back: nonce, keys, origin, client_id.
@@ -44,44 +45,55 @@ export interface RequestStateStore {
  * ```
  */
 export class MemoryRequestStateStore implements RequestStateStore {
-  private readonly entries = new Map<string, { value: string; expiresAt: number; usedBy?: string }>();
+  /** Each state stamped with its expiry, one flat string a state (stamped-value.ts): a service may hold a million. */
+  private readonly entries = new Map<string, string>();
+  /** The digest of the answer that used each state up: only states used up and not yet released or expired. */
+  private readonly usedBy = new Map<string, string>();
   /** Where the incremental sweep stands (sweepSome). */
-  private cursor?: MapIterator<[string, { value: string; expiresAt: number; usedBy?: string }]>;
+  private cursor?: MapIterator<[string, string]>;
   constructor(private readonly now: () => number = Date.now) {}
 
   async put(id: string, state: string, ttlSeconds: number): Promise<void> {
     this.sweepSome();
     if (this.entries.has(id)) throw new ProtocolError('REQUEST_STATE_COLLISION', 'request state id collision');
-    this.entries.set(id, { value: state, expiresAt: this.now() + ttlSeconds * 1000 });
+    this.entries.set(id, stamp(this.now() + ttlSeconds * 1000, state));
   }
 
   async get(id: string, answerDigest?: string): Promise<string | undefined> {
     const e = this.live(id);
-    if (!e || (e.usedBy !== undefined && e.usedBy !== answerDigest)) return undefined;
-    return e.value;
+    if (e === undefined) return undefined;
+    const used = this.usedBy.get(id);
+    if (used !== undefined && used !== answerDigest) return undefined;
+    return valueOf(e);
   }
 
   async consume(id: string, answerDigest: string): Promise<string | undefined> {
     // No await between the read and the mark: atomic within this process.
     const e = this.live(id);
-    if (!e) return undefined;
-    if (e.usedBy === undefined) e.usedBy = answerDigest;
-    return e.usedBy === answerDigest ? e.value : undefined;
+    if (e === undefined) return undefined;
+    const used = this.usedBy.get(id);
+    if (used === undefined) this.usedBy.set(id, answerDigest);
+    return used === undefined || used === answerDigest ? valueOf(e) : undefined;
   }
 
   async release(id: string): Promise<void> {
-    this.entries.delete(id);
+    this.delete(id);
   }
 
   get size(): number {
     return this.entries.size;
   }
 
-  private live(id: string) {
+  private delete(id: string): void {
+    this.entries.delete(id);
+    this.usedBy.delete(id);
+  }
+
+  private live(id: string): string | undefined {
     const e = this.entries.get(id);
-    if (!e) return undefined;
-    if (e.expiresAt <= this.now()) {
-      this.entries.delete(id);
+    if (e === undefined) return undefined;
+    if (deadlineOf(e) <= this.now()) {
+      this.delete(id);
       return undefined;
     }
     return e;
@@ -106,7 +118,7 @@ export class MemoryRequestStateStore implements RequestStateStore {
         continue;
       }
       // Deleting the entry the iterator stands on is safe: a Map iterator skips deleted entries.
-      if (next.value[1].expiresAt <= now) this.entries.delete(next.value[0]);
+      if (deadlineOf(next.value[1]) <= now) this.delete(next.value[0]);
     }
   }
 }
