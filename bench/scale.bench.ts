@@ -135,7 +135,7 @@ async function anchors(issuer: ScaleIssuer, bytes: Uint8Array): Promise<void> {
       unit: 'bytes',
       ratio: memory[i] / memory[0],
       beyond: perAnchor / memory[0],
-      note: `${Math.round(perAnchor).toLocaleString('en')} B per anchor (${copies(n).toLocaleString('en')} stores held${samples(n) > 1 ? `, median of ${samples(n)}` : ''})`,
+      note: `${Math.round(perAnchor).toLocaleString('en')} B per anchor (${copies(n).toLocaleString('en')} ${copies(n) === 1 ? 'store' : 'stores'} held${samples(n) > 1 ? `, median of ${samples(n)}` : ''})`,
     });
   });
 }
