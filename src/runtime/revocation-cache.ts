@@ -9,13 +9,16 @@
  * place, so a crash never leaves a half-written copy under the real name.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RevocationListError, RevocationListKind, RevocationListMetrics, RevocationListTarget, RevocationLists } from '../trust/revocation-lists.js';
 import { parseCertificate } from '../trust/certificate.js';
 import type { TrustStore } from '../trust/store.js';
 import { KakuninError } from '../codes/error.js';
+import { MAX_CRL_BYTES } from '../trust/crl.js';
+import { MAX_LIST_BYTES } from '../trust/status-list.js';
+import { FileTooLargeError, readFileAtMost, readFileAtMostAsync } from './bounded-read.js';
 
 export const DEFAULT_REVOCATION_CACHE_DIR = '.kakunin/revocation';
 
@@ -43,14 +46,39 @@ export interface CachedList {
   copyFile?: string;
 }
 
-/** The bytes of a cached copy, or undefined when there is none (no file, or a state without one). */
-async function readCopyAsync(file: string | undefined): Promise<Uint8Array | undefined> {
-  if (!file) return undefined;
+/** The largest copy of each kind: what its reader accepts (a copy on disk is never larger unless it was damaged). */
+const MAX_COPY_BYTES: Record<RevocationListKind, number> = { crl: MAX_CRL_BYTES, status_list: MAX_LIST_BYTES };
+/** A state file holds a URL and up to three certificates in base64 (each at most 16 KiB of DER). */
+export const MAX_STATE_FILE_BYTES = 1024 * 1024;
+
+/** What reading a cached copy gave: its bytes, nothing (no file), or a file too large to be one. */
+type CopyRead = Uint8Array | undefined | FileTooLargeError;
+
+function copyRead(read: () => Uint8Array): CopyRead {
   try {
-    const b = await readFile(file);
-    return new Uint8Array(b.buffer, b.byteOffset, b.length);
+    return read();
   } catch (e) {
+    if (e instanceof FileTooLargeError) return e;
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    return undefined;
+  }
+}
+
+async function copyReadAsync(read: () => Promise<Uint8Array>): Promise<CopyRead> {
+  try {
+    return await read();
+  } catch (e) {
+    if (e instanceof FileTooLargeError) return e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    return undefined;
+  }
+}
+
+/** The text of a state file, or undefined when it cannot be read or is too large to be one. */
+function stateText(read: () => Uint8Array): string | undefined {
+  try {
+    return Buffer.from(read()).toString('utf8');
+  } catch {
     return undefined;
   }
 }
@@ -104,7 +132,7 @@ export class RevocationCache {
 
   private readState(key: string): CachedListState | undefined {
     try {
-      const parsed: unknown = JSON.parse(readFileSync(join(this.dir, `${key}.json`), 'utf8'));
+      const parsed: unknown = JSON.parse(stateText(() => readFileAtMost(join(this.dir, `${key}.json`), MAX_STATE_FILE_BYTES)) ?? '');
       return isState(parsed) ? parsed : undefined;
     } catch {
       return undefined;
@@ -178,12 +206,7 @@ export class RevocationCache {
     const out: CachedList[] = [];
     for (const name of readdirSync(this.dir).sort()) {
       if (!STATE_FILE.test(name)) continue;
-      let text: string | undefined;
-      try {
-        text = readFileSync(join(this.dir, name), 'utf8');
-      } catch {
-        text = undefined;
-      }
+      const text = stateText(() => readFileAtMost(join(this.dir, name), MAX_STATE_FILE_BYTES));
       const state = this.stateOf(name, text, warn);
       if (!state) continue;
       const bin = join(this.dir, `${name.slice(0, 32)}.bin`);
@@ -206,13 +229,13 @@ export class RevocationCache {
       if (!STATE_FILE.test(name)) continue;
       let text: string | undefined;
       try {
-        text = await readFile(join(this.dir, name), 'utf8');
+        text = Buffer.from(await readFileAtMostAsync(join(this.dir, name), MAX_STATE_FILE_BYTES)).toString('utf8');
       } catch {
         text = undefined;
       }
       const state = this.stateOf(name, text, warn);
       if (!state) continue;
-      // Whether the copy is there is found out when it is read (readCopyAsync).
+      // Whether the copy is there is found out when it is read (copyReadAsync).
       out.push({ state, ...(state.fetchedAt ? { copyFile: join(this.dir, `${name.slice(0, 32)}.bin`) } : {}) });
     }
     return out;
@@ -246,7 +269,8 @@ export class RevocationCache {
   restore(lists: RevocationLists, trust: TrustStore, at: Date, warn: CacheWarning = () => undefined): number {
     let restored = 0;
     for (const cached of this.load(warn)) {
-      const copy = this.copyToRestore(cached.state, cached.copyFile ? new Uint8Array(readFileSync(cached.copyFile)) : undefined, lists, trust, at, warn);
+      const { copyFile, state } = cached;
+      const copy = this.copyToRestore(state, copyFile ? copyRead(() => readFileAtMost(copyFile, MAX_COPY_BYTES[state.kind])) : undefined, lists, trust, at, warn);
       if (!copy) continue;
       try {
         lists.accept(copy.target, copy.bytes, at, copy.fetchedAt);
@@ -266,7 +290,8 @@ export class RevocationCache {
   async restoreAsync(lists: RevocationLists, trust: TrustStore, at: Date, pause: () => Promise<void>, warn: CacheWarning = () => undefined): Promise<number> {
     let restored = 0;
     for (const cached of await this.loadAsync(warn)) {
-      const copy = this.copyToRestore(cached.state, await readCopyAsync(cached.copyFile), lists, trust, at, warn);
+      const { copyFile, state } = cached;
+      const copy = this.copyToRestore(state, copyFile ? await copyReadAsync(() => readFileAtMostAsync(copyFile, MAX_COPY_BYTES[state.kind])) : undefined, lists, trust, at, warn);
       if (!copy) continue;
       try {
         await lists.acceptAsync(copy.target, copy.bytes, at, pause, copy.fetchedAt);
@@ -282,7 +307,7 @@ export class RevocationCache {
    * to restore (reported, or only wanted when it was never fetched with success). */
   private copyToRestore(
     state: CachedListState,
-    bytes: Uint8Array | undefined,
+    bytes: CopyRead,
     lists: RevocationLists,
     trust: TrustStore,
     at: Date,
@@ -308,9 +333,16 @@ export class RevocationCache {
       const why = code === 'REVOCATION_LISTS_FULL' ? 'cached copy not restored: the revocation lists hold all the memory they may' : 'cached copy does not verify, ignored';
       warn(`revocation cache: ${why}`, { file, ...(typeof code === 'string' ? { code } : {}) });
     };
+    const malformed = state.kind === 'crl' ? 'CRL_MALFORMED' : 'STATUS_LIST_MALFORMED';
+    if (bytes instanceof FileTooLargeError) {
+      // Damaged: never read beyond the limit. Fetched again rather than waiting for a credential to name it.
+      refused(new KakuninError(malformed, `cached copy larger than ${bytes.limit} bytes`));
+      lists.want(target);
+      return undefined;
+    }
     const fetchedAt = new Date(state.fetchedAt!);
     if (Number.isNaN(fetchedAt.getTime()) || fetchedAt > at) {
-      refused(new KakuninError(state.kind === 'crl' ? 'CRL_MALFORMED' : 'STATUS_LIST_MALFORMED', 'fetchedAt is not a past time'));
+      refused(new KakuninError(malformed, 'fetchedAt is not a past time'));
       return undefined;
     }
     return { target, bytes, fetchedAt, refused };

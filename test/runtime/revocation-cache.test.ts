@@ -4,16 +4,17 @@
  * shows from it.
  */
 import 'reflect-metadata';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runTrust } from '../../src/cli/trust.js';
 import { createDocumentSigner, createIaca, type SandboxCa } from '../../src/sandbox/index.js';
-import { cacheKey, RevocationCache } from '../../src/runtime/revocation-cache.js';
+import { cacheKey, MAX_STATE_FILE_BYTES, RevocationCache } from '../../src/runtime/revocation-cache.js';
+import { MAX_LIST_BYTES } from '../../src/trust/status-list.js';
 import { RevocationLists, type RevocationListTarget } from '../../src/trust/revocation-lists.js';
 import { TrustStore } from '../../src/trust/store.js';
-import { makeCrl, makeStatusList } from '../trust/helpers/lists.js';
+import { coseOfSize, makeCrl, makeStatusList } from '../trust/helpers/lists.js';
 
 const AT = new Date('2026-06-01T00:00:00Z');
 const VALIDITY = { notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: new Date('2035-01-01T00:00:00Z') };
@@ -96,6 +97,59 @@ describe('RevocationCache', () => {
     // The other two are known and wanted again, not restored.
     expect(lists.metrics(AT).filter((m) => m.usable)).toHaveLength(1);
     expect(lists.due(AT)).toHaveLength(2);
+  });
+
+  it("a copy of its kind's size limit is restored; a copy past it (damaged: a 3 GiB hole here) is refused from its size, unread, and fetched again; the others are restored", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kakunin-cache-'));
+    const cache = new RevocationCache(dir);
+    const signer = await createDocumentSigner(iaca, { ...VALIDITY, commonName: 'kakunin cache limits signer' });
+    const token = (url: string) => makeStatusList(url, [0, 1, 0], { key: signer.keys.privateKey, chain: [signer.der] }, new Date('2026-05-31T00:00:00Z'));
+    const at = { url: 'http://status.example/at', kind: 'status_list' as const, anchor: iaca.der };
+    const past = { url: 'http://status.example/past', kind: 'status_list' as const, anchor: iaca.der };
+    cache.saveCopy(at, coseOfSize(token(at.url), MAX_LIST_BYTES), AT);
+    cache.saveCopy(past, coseOfSize(token(past.url), MAX_LIST_BYTES), AT);
+    writeFileSync(join(dir, `${cacheKey('status_list', past.url)}.bin`), coseOfSize(token(past.url), MAX_LIST_BYTES + 1));
+    // A CRL's copy file as a hole: the filesystem gives 3 GiB of zeros without storing them.
+    writeFileSync(join(dir, `${cacheKey('crl', URL_)}.json`), JSON.stringify({ url: URL_, kind: 'crl', issuer: Buffer.from(iaca.der).toString('base64'), fetchedAt: AT.toISOString() }));
+    writeFileSync(join(dir, `${cacheKey('crl', URL_)}.bin`), '');
+    truncateSync(join(dir, `${cacheKey('crl', URL_)}.bin`), 3 * 1024 ** 3);
+
+    for (const restore of [
+      (lists: RevocationLists, warn: (m: string, d: { code?: string }) => void) => Promise.resolve(new RevocationCache(dir).restore(lists, trust, AT, warn)),
+      (lists: RevocationLists, warn: (m: string, d: { code?: string }) => void) => new RevocationCache(dir).restoreAsync(lists, trust, AT, () => Promise.resolve(), warn),
+    ]) {
+      const warnings: string[] = [];
+      const lists = new RevocationLists({ trust, unavailablePolicy: 'fail' });
+      expect(await restore(lists, (m, d) => warnings.push(`${m} ${d.code ?? ''}`))).toBe(1);
+      expect(
+        lists
+          .metrics(AT)
+          .filter((m) => m.usable)
+          .map((m) => m.url),
+      ).toEqual([at.url]);
+      expect(warnings.sort()).toEqual(['revocation cache: cached copy does not verify, ignored CRL_MALFORMED', 'revocation cache: cached copy does not verify, ignored STATUS_LIST_MALFORMED']);
+      expect(
+        lists
+          .due(AT)
+          .map((t) => t.url)
+          .sort(),
+      ).toEqual([URL_, past.url]);
+    }
+  });
+
+  it(`a state file of ${MAX_STATE_FILE_BYTES} bytes is read; one byte more is an unreadable state file, skipped`, () => {
+    const { dir } = filled();
+    const file = join(dir, `${cacheKey('crl', URL_)}.json`);
+    const state = JSON.stringify({ url: URL_, kind: 'crl', issuer: Buffer.from(iaca.der).toString('base64'), fetchedAt: AT.toISOString() });
+    for (const [size, restored] of [
+      [MAX_STATE_FILE_BYTES, 1],
+      [MAX_STATE_FILE_BYTES + 1, 0],
+    ] as const) {
+      writeFileSync(file, state + ' '.repeat(size - state.length));
+      const warnings: string[] = [];
+      expect(new RevocationCache(dir).restore(new RevocationLists({ trust, unavailablePolicy: 'fail' }), trust, AT, (m) => warnings.push(m))).toBe(restored);
+      expect(warnings).toEqual(restored ? [] : ['revocation cache: unreadable state file ignored']);
+    }
   });
 
   it('a missing folder is an empty cache', () => {
