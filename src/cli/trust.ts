@@ -4,15 +4,15 @@
  * Exit codes: 0 done, 1 the VICAL was rejected (bad signature, untrusted, expired, malformed),
  * 2 usage error or unreadable file.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { KakuninError } from '../codes/error.js';
 import { readCertificates } from '../trust/certificate.js';
 import { DEFAULT_REVOCATION_CACHE_DIR, RevocationCache } from '../runtime/revocation-cache.js';
 import { SOLE_AUTHORITY_DOCTYPES } from '../trust/document-signer-profiles.js';
 import type { TrustAnchor } from '../trust/store.js';
-import { loadTrustStore } from '../runtime/trust-folder.js';
-import { verifyVical } from '../trust/vical.js';
+import { FileTooLargeError, readFileAtMost } from '../runtime/bounded-read.js';
+import { loadTrustStore, MAX_TRUST_FILE_BYTES } from '../runtime/trust-folder.js';
+import { MAX_VICAL_BYTES, verifyVical } from '../trust/vical.js';
 import { importVical } from '../runtime/vical-import.js';
 import { UsageError } from './input.js';
 import { DEFAULT_TRUST_DIR, parseAt, type CliIo } from './options.js';
@@ -35,10 +35,12 @@ export const TRUST_USAGE = `Usage:
       default ${DEFAULT_REVOCATION_CACHE_DIR})
 Exit: 0 done, 1 VICAL rejected, 2 usage error or unreadable file.`;
 
-function readOrUsage(path: string): Uint8Array {
+/** The bytes of `path`, never more than `limit` of them read; past it FileTooLargeError, other failures a usage error. */
+function readOrUsage(path: string, limit: number): Uint8Array {
   try {
-    return new Uint8Array(readFileSync(path));
+    return readFileAtMost(path, limit);
   } catch (e) {
+    if (e instanceof FileTooLargeError) throw e;
     throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
@@ -74,12 +76,25 @@ function importCommand(args: ReturnType<typeof parse>, io: CliIo): number {
   if (!v.root?.length) throw new UsageError('--root PEM is required');
   if (!v.into || !/^[a-z0-9][a-z0-9-]*$/.test(v.into)) throw new UsageError('--into SET: a trust set name (lower case, digits, dashes)');
   if ((v.into === 'test' || v.into === 'sandbox') && !v.test) throw new UsageError(`--into ${v.into} needs --test`);
-  const roots = v.root.flatMap((p) => readCertificates(readOrUsage(p)));
+  const roots = v.root.flatMap((p) => {
+    try {
+      return readCertificates(readOrUsage(p, MAX_TRUST_FILE_BYTES));
+    } catch (e) {
+      throw e instanceof FileTooLargeError ? new UsageError(`--root ${e.message}`) : e;
+    }
+  });
   if (roots.length === 0) throw new UsageError('--root: no certificate found');
   const at = parseAt(v.at);
-  const bytes = readOrUsage(file);
   let verified;
   try {
+    let bytes: Uint8Array;
+    try {
+      bytes = readOrUsage(file, MAX_VICAL_BYTES);
+    } catch (e) {
+      // Refused as verifyVical refuses it, without reading more of the file than that.
+      if (e instanceof FileTooLargeError) throw new KakuninError('VICAL_MALFORMED', `VICAL larger than ${MAX_VICAL_BYTES} bytes`);
+      throw e;
+    }
     verified = verifyVical(bytes, { roots, at, allowStale: v['allow-stale'] === true });
   } catch (e) {
     if (e instanceof KakuninError) {

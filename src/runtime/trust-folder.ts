@@ -7,12 +7,13 @@
  * that is not a CA, or a side file that does not read or match is skipped with a warning naming the
  * file (store.warnings), so one bad file never stops verification with the others.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KakuninError } from '../codes/error.js';
 import { readCertificates } from '../trust/certificate.js';
 import { anchorFrom, TEST_SETS, TrustStore, type TrustAnchor, type TrustAnchorMeta } from '../trust/store.js';
+import { readFileAtMost } from './bounded-read.js';
 
 /** The trust sets shipped with the package (certs/ at its root, from src/runtime or dist/runtime):
  * the default of every command, whatever the working directory. */
@@ -21,18 +22,23 @@ export const PACKAGE_CERTS_DIR = fileURLToPath(new URL('../../certs', import.met
 /** Roots that sign VICALs, kept beside a set (certs/<set>/vical-signer-roots/): never IACAs. */
 const NOT_ANCHORS = new Set(['vical-signer-roots']);
 const CERT_EXTENSIONS = new Set(['.pem', '.der', '.crt', '.cer']);
+/** Any file of a trust folder, a certificate bundle or a side file: a VICAL, the largest list of IACAs
+ * kakunin reads, is at most 8 MiB (MAX_VICAL_BYTES), and its certificates in PEM about 4/3 of that.
+ * A file past it is skipped with a warning, never read whole. */
+export const MAX_TRUST_FILE_BYTES = 16 * 1024 * 1024;
 
 function readSideFile(side: string): TrustAnchorMeta {
   if (!existsSync(side)) return {};
   try {
-    const meta = JSON.parse(readFileSync(side, 'utf8')) as TrustAnchorMeta;
+    const meta = JSON.parse(Buffer.from(readFileAtMost(side, MAX_TRUST_FILE_BYTES)).toString('utf8')) as TrustAnchorMeta;
     for (const key of ['docTypes', 'documentSignerEku'] as const) {
       const v = meta[key];
       if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) throw new KakuninError('TRUST_STORE_INVALID', `${key} must be a list of strings`);
     }
     return meta;
   } catch (e) {
-    throw new KakuninError('TRUST_STORE_INVALID', `${side}: ${(e as Error).message}`);
+    const message = (e as Error).message;
+    throw new KakuninError('TRUST_STORE_INVALID', message.includes(side) ? message : `${side}: ${message}`);
   }
 }
 
@@ -40,7 +46,12 @@ function readSideFile(side: string): TrustAnchorMeta {
  * anchors (a file named on its own may be a directly trusted document signer, as test issuers do). */
 function loadFile(file: string, set: string, inFolder: boolean): TrustAnchor[] {
   const meta = readSideFile(file.slice(0, -extname(file).length) + '.json');
-  const ders = readCertificates(readFileSync(file));
+  let ders: Uint8Array[];
+  try {
+    ders = readCertificates(readFileAtMost(file, MAX_TRUST_FILE_BYTES));
+  } catch (e) {
+    throw new KakuninError('TRUST_STORE_INVALID', (e as Error).message);
+  }
   if (ders.length === 0) throw new KakuninError('TRUST_STORE_INVALID', `${file}: no certificate found`);
   const name = basename(file, extname(file));
   // A side file's sha256 describes a single-certificate file; bundles are taken as they are.
