@@ -12,7 +12,10 @@
  *   ratio vs signature floor: N   kakunin's cost per verification over the signature-only cost (example1)
  *   ratio vs signature+key-import floor: N   the same, the floor also importing the holder's device
  *                                 key once per verification (node:crypto validates the point: a cost
- *                                 every verification pays, since nothing about a holder is cached)
+ *                                 every verification pays, since nothing about a holder is cached),
+ *                                 through kakunin's own coseKeyToKeyObject: a JWK import, node's
+ *                                 fastest for P-curves (SPKI DER built from x and y costs more; the
+ *                                 figures are in docs/performance.md), so both sides import alike
  */
 import { createHmac, verify, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
