@@ -20,6 +20,7 @@ import { MAX_LIST_BYTES, MAX_LIST_INFLATED, statusAt, verifyStatusListToken, ver
 import { MAX_VICAL_BYTES, verifyVical } from '../../src/trust/vical.js';
 import { Metrics } from '../../src/service/observability/metrics.js';
 import { ServiceRevocation } from '../../src/service/startup/revocation.js';
+import { heldBytesOf } from '../../src/trust/list-memory.js';
 import { DEFAULT_MAX_LISTS, RevocationLists, type RevocationListTarget } from '../../src/trust/revocation-lists.js';
 import { TrustStore } from '../../src/trust/store.js';
 import { capturingLogger } from '../service/helpers.js';
@@ -203,5 +204,21 @@ describe(`lists tracked: ${DEFAULT_MAX_LISTS} by default`, () => {
     expect(warnings[0]).toMatchObject({ url: 'http://lists.example/second.crl', code: 'REVOCATION_LISTS_FULL' });
     expect(warnings[0].msg).toContain('KAKUNIN_REVOCATION_MAX_LISTS');
     await revocation.stop();
+  });
+});
+
+describe('memory of all lists together (maxHeldBytes, KAKUNIN_REVOCATION_MAX_MB)', () => {
+  it('a copy that takes the total to exactly the bound is kept; with one byte less of room it is refused with REVOCATION_LISTS_FULL', () => {
+    const trust = TrustStore.fromCertificates([iaca.der], { set: 'sandbox' });
+    const uri = 'http://lists.example/held';
+    const target: RevocationListTarget = { url: uri, kind: 'status_list', anchor: iaca.der };
+    const token = makeStatusList(uri, new Array<number>(80_000).fill(0), signer, THIS_UPDATE);
+    const size = heldBytesOf({ list: verifyStatusListToken(token, { anchors: [iaca.der], at: AT, uri }) });
+    const atBound = new RevocationLists({ trust, unavailablePolicy: 'fail', maxHeldBytes: size });
+    atBound.accept(target, token, AT);
+    expect(atBound.heldBytes()).toBe(size);
+    const past = new RevocationLists({ trust, unavailablePolicy: 'fail', maxHeldBytes: size - 1 });
+    expect(() => past.accept(target, token, AT)).toThrow(expect.objectContaining({ code: 'REVOCATION_LISTS_FULL' }));
+    expect(past.heldBytes()).toBe(0);
   });
 });
