@@ -22,6 +22,7 @@ import { Metrics } from '../../src/service/observability/metrics.js';
 import { ServiceRevocation } from '../../src/service/startup/revocation.js';
 import { heldBytesOf } from '../../src/trust/list-memory.js';
 import { DEFAULT_MAX_LISTS, RevocationLists, type RevocationListTarget } from '../../src/trust/revocation-lists.js';
+import { MAX_SIGNER_PATH } from '../../src/trust/revocation-path.js';
 import { TrustStore } from '../../src/trust/store.js';
 import { capturingLogger } from '../service/helpers.js';
 import { coseOfSize, crlOfSize, makeIdentifierList, makeStatusList, type ListSigner } from './helpers/lists.js';
@@ -220,5 +221,33 @@ describe('memory of all lists together (maxHeldBytes, KAKUNIN_REVOCATION_MAX_MB)
     const past = new RevocationLists({ trust, unavailablePolicy: 'fail', maxHeldBytes: size - 1 });
     expect(() => past.accept(target, token, AT)).toThrow(expect.objectContaining({ code: 'REVOCATION_LISTS_FULL' }));
     expect(past.heldBytes()).toBe(0);
+  });
+});
+
+describe('nesting and chains of a signed list', () => {
+  const uri = 'http://lists.example/structure';
+  const verify = (bytes: Uint8Array) => verifyStatusListToken(bytes, { anchors: [iaca.der], at: AT, uri });
+
+  it('an IdentifierInfo of 47 nested maps (the 48th level is its innermost item) is read; one level more is refused, STATUS_LIST_MALFORMED', async () => {
+    const nested = (levels: number) => {
+      let v: unknown = 0;
+      for (let i = 0; i < levels; i++) v = new Map([['a', v]]);
+      return v;
+    };
+    const list = verify(makeIdentifierList(uri, [Uint8Array.of(9)], signer, THIS_UPDATE, undefined, nested(47)));
+    expect(list.kind === 'identifier_list' && list.identifiers.has('09')).toBe(true);
+    expect(await failure(() => verify(makeIdentifierList(uri, [Uint8Array.of(9)], signer, THIS_UPDATE, undefined, nested(48))))).toEqual({
+      code: 'STATUS_LIST_MALFORMED',
+      message: 'identifier list: nested too deeply',
+    });
+  });
+
+  it(`an x5chain of ${MAX_SIGNER_PATH} certificates verifies (the path within it); ${MAX_SIGNER_PATH + 1} are refused, STATUS_LIST_MALFORMED`, async () => {
+    const chain = (n: number) => ({ key: signer.key, chain: [signer.chain[0], ...new Array<Uint8Array>(n - 1).fill(iaca.der)] });
+    expect(verify(makeStatusList(uri, [0, 1], chain(MAX_SIGNER_PATH), THIS_UPDATE)).kind).toBe('status_list');
+    expect(await failure(() => verify(makeStatusList(uri, [0, 1], chain(MAX_SIGNER_PATH + 1), THIS_UPDATE)))).toEqual({
+      code: 'STATUS_LIST_MALFORMED',
+      message: `certificate chain longer than ${MAX_SIGNER_PATH}`,
+    });
   });
 });

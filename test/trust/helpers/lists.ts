@@ -97,11 +97,12 @@ export function makeStatusList(uri: string, statuses: number[], signer: ListSign
   return signCwt(claims, 'application/statuslist+cwt', signer.key, signer.chain);
 }
 
-export function makeIdentifierList(uri: string, ids: Uint8Array[], signer: ListSigner, iat: Date, exp?: Date): Uint8Array {
+/** `info`: every identifier's IdentifierInfo (default an empty map). */
+export function makeIdentifierList(uri: string, ids: Uint8Array[], signer: ListSigner, iat: Date, exp?: Date, info: unknown = new Map()): Uint8Array {
   const claims = new Map<number, unknown>([
     [2, uri],
     [6, Math.floor(iat.getTime() / 1000)],
-    [65530, new Map<string, unknown>([['identifiers', new Map(ids.map((id) => [id, new Map()]))]])],
+    [65530, new Map<string, unknown>([['identifiers', new Map(ids.map((id) => [id, info]))]])],
   ]);
   if (exp) claims.set(4, Math.floor(exp.getTime() / 1000));
   return signCwt(claims, 'application/identifierlist+cwt', signer.key, signer.chain);
