@@ -15,9 +15,10 @@
  * runs in this process between the requests, never inside a measured span of the service's CPU.
  *
  * BENCH_SERVERS compares builds in one run: `label=path/to/http-server.mjs,...` (a copy of this
- * script's http-server.mjs in another checkout, with its own dist/). The builds take turns every
- * round (BENCH_ROUNDS), so a change in machine load touches them alike; the table gives each
- * build's CPU per request over all rounds and the lowest and highest round.
+ * script's http-server.mjs in another checkout, with its own dist/). The builds take turns kind by
+ * kind in every round (BENCH_ROUNDS), so a change in machine load touches them alike; the table
+ * gives each build's CPU per request over all rounds, the lowest and highest round, and the median
+ * of the rounds' ratios. BENCH_WARMUP flows (200) run first against each service.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,6 +33,7 @@ import { benchServeArgs, coreCpuOf, coreDocument, cpuOf, flow, HTTP_SERVER, star
 const N = Number(process.env.BENCH_N ?? 300);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 200);
 const KEY = 'bench-api-key-0123456789-QwErTyUiO';
 const SERVERS = (process.env.BENCH_SERVERS ?? `this=${HTTP_SERVER}`).split(',').map((s) => {
   const at = s.indexOf('=');
@@ -40,6 +42,11 @@ const SERVERS = (process.env.BENCH_SERVERS ?? `this=${HTTP_SERVER}`).split(',').
 
 const KINDS = ['create', 'request object', 'answer', 'result read', 'healthz kept alive', 'healthz own connection', 'flow'] as const;
 type Kind = (typeof KINDS)[number];
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 /** `count` calls of `one`, CONCURRENCY at a time. */
 async function many<T>(count: number, one: (i: number) => Promise<T>): Promise<T[]> {
@@ -65,44 +72,45 @@ async function measured(child: ChildProcess, work: () => Promise<unknown>): Prom
   return (await cpuOf(child)) - before;
 }
 
-/** One round against one service: every kind once, N requests each; CPU µs per kind. */
-async function round(base: string, child: ChildProcess, wallet: DemoWallet): Promise<Record<Kind, number>> {
-  const cpu = {} as Record<Kind, number>;
+/**
+ * One round's work against one service: a function per kind, N requests each, to be run in KINDS'
+ * order (the request objects are those of the verifications created before, the answers theirs).
+ */
+function phases(base: string, wallet: DemoWallet): Record<Kind, () => Promise<unknown>> {
   let created: { id: string; qr: { uri: string } }[] = [];
-  cpu.create = await measured(child, async () => {
-    created = await many(N, async () => {
-      const r = await ok(
-        await fetch(`${base}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: '{"purpose":"age_over"}' }),
-        201,
-        'create',
-      );
-      return (await r.json()) as { id: string; qr: { uri: string } };
-    });
-  });
-  // The wallet fetches each request object (over a connection of its own, as DemoWallet.answerQr)
-  // and builds its answer; only the fetch is the service's work.
   let answers: { responseUri: string; body: string }[] = [];
-  cpu['request object'] = await measured(child, async () => {
-    answers = await many(N, (i) =>
-      answerOpenID4VPRedirect(wallet.wallet, created[i].qr.uri, async (uri, walletNonce) => (await ok(await ownConnectionFetch(uri, requestUriInit(walletNonce)), 200, 'request object')).text()),
-    );
-  });
-  cpu.answer = await measured(child, () =>
-    many(N, async (i) => {
-      const r = await ownConnectionFetch(answers[i].responseUri, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: answers[i].body });
-      await ok(r, 200, 'answer');
-    }),
-  );
-  cpu['result read'] = await measured(child, () =>
-    many(N, async (i) => {
-      const view = (await (await ok(await fetch(`${base}/v1/verifications/${created[i].id}`), 200, 'result')).json()) as { state: string };
-      if (view.state !== 'verified') throw new Error(`result: ${view.state}`);
-    }),
-  );
-  cpu['healthz kept alive'] = await measured(child, () => many(N, async () => (await ok(await fetch(`${base}/healthz`), 200, 'healthz')).arrayBuffer()));
-  cpu['healthz own connection'] = await measured(child, () => many(N, async () => (await ok(await ownConnectionFetch(`${base}/healthz`), 200, 'healthz')).arrayBuffer()));
-  cpu.flow = await measured(child, () => many(N, () => flow(base, wallet, KEY)));
-  return cpu;
+  return {
+    create: async () => {
+      created = await many(N, async () => {
+        const r = await ok(
+          await fetch(`${base}/v1/verifications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: '{"purpose":"age_over"}' }),
+          201,
+          'create',
+        );
+        return (await r.json()) as { id: string; qr: { uri: string } };
+      });
+    },
+    // The wallet fetches each request object (over a connection of its own, as DemoWallet.answerQr)
+    // and builds its answer; only the fetch is the service's work.
+    'request object': async () => {
+      answers = await many(N, (i) =>
+        answerOpenID4VPRedirect(wallet.wallet, created[i].qr.uri, async (uri, walletNonce) => (await ok(await ownConnectionFetch(uri, requestUriInit(walletNonce)), 200, 'request object')).text()),
+      );
+    },
+    answer: () =>
+      many(N, async (i) => {
+        const r = await ownConnectionFetch(answers[i].responseUri, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: answers[i].body });
+        await ok(r, 200, 'answer');
+      }),
+    'result read': () =>
+      many(N, async (i) => {
+        const view = (await (await ok(await fetch(`${base}/v1/verifications/${created[i].id}`), 200, 'result')).json()) as { state: string };
+        if (view.state !== 'verified') throw new Error(`result: ${view.state}`);
+      }),
+    'healthz kept alive': () => many(N, async () => (await ok(await fetch(`${base}/healthz`), 200, 'healthz')).arrayBuffer()),
+    'healthz own connection': () => many(N, async () => (await ok(await ownConnectionFetch(`${base}/healthz`), 200, 'healthz')).arrayBuffer()),
+    flow: () => many(N, () => flow(base, wallet, KEY)),
+  };
 }
 
 const wallet = await DemoWallet.create(new Date());
@@ -129,9 +137,16 @@ console.log(
 );
 console.log(`${N} requests of each kind per round, ${CONCURRENCY} at once, ${ROUNDS} rounds; builds take turns: ${services.map((s) => s.label).join(', ')}`);
 try {
-  for (const s of services) for (let i = 0; i < 20; i++) await flow(s.base, wallet, KEY); // warm-up
+  // Warm-up: the figures are a running service's, after V8 has compiled its code (the core
+  // verification it is divided by is measured warm too).
+  for (const s of services) for (let i = 0; i < WARMUP; i++) await flow(s.base, wallet, KEY);
   for (let r = 0; r < ROUNDS; r++) {
-    for (const s of r % 2 ? [...services].reverse() : services) s.rounds.push(await round(s.base, s.child, wallet));
+    const order = r % 2 ? [...services].reverse() : services;
+    const work = new Map(order.map((s) => [s, phases(s.base, wallet)]));
+    const cpu = new Map(order.map((s) => [s, {} as Record<Kind, number>]));
+    // Kind by kind, the builds one after the other: a change of load hits both of a pair alike.
+    for (const kind of KINDS) for (const s of order) cpu.get(s)![kind] = await measured(s.child, work.get(s)![kind]);
+    for (const s of services) s.rounds.push(cpu.get(s)!);
   }
   const doc = coreDocument(wallet);
   const core = new Map<string, number>();
@@ -156,11 +171,15 @@ try {
     ['flow / core verification', (s) => ms(s, 'flow') / core.get(s.label)!, undefined],
   ];
   console.log(`\nservice CPU per request, ms (all rounds; lowest-highest round)`);
-  console.log(`${'kind'.padEnd(42)}${services.map((s) => s.label.padStart(10).padEnd(28)).join('')}${services.length > 1 ? `${services.at(-1)!.label}/${services[0].label}` : ''}`);
+  const pair = `${services.at(-1)!.label}/${services[0].label}`;
+  console.log(`${'kind'.padEnd(42)}${services.map((s) => s.label.padStart(10).padEnd(28)).join('')}${services.length > 1 ? `${pair.padEnd(8)}median of the rounds' ${pair}` : ''}`);
   for (const [name, value, kind] of rows) {
     const cells = services.map((s) => `${cell(value(s))}${kind ? ` (${range(s, kind)})` : ''}`.padEnd(28)).join('');
     const ratio = services.length > 1 ? (value(services.at(-1)!) / value(services[0])).toFixed(2) : '';
-    console.log(`${name.padEnd(42)}${cells}${ratio}`);
+    // Each round's ratio of the two builds (run one after the other) and their median: a change in
+    // load between rounds moves both builds of a round alike.
+    const perRound = services.length > 1 && kind ? median(services[0].rounds.map((r, i) => services.at(-1)!.rounds[i][kind] / r[kind])).toFixed(2) : '';
+    console.log(`${name.padEnd(42)}${cells}${ratio.padEnd(8)}${perRound}`);
   }
 } finally {
   for (const s of services) s.child.kill('SIGTERM');
