@@ -4,6 +4,7 @@
  * status codes/http-status.ts gives their code; anything else is logged without request data and
  * answered 500.
  */
+import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
@@ -13,6 +14,7 @@ import { openApiDocument } from '../api/openapi.js';
 import { expressPath, OPERATIONS, type Operation, type OperationId } from '../api/operations.js';
 import type { ServiceContext } from '../context.js';
 import { notFound, ServiceError } from '../errors.js';
+import { expressClasses, hotRoutes } from './hot-routes.js';
 import { cors, routes, type Route } from './routes.js';
 import { securityHeaders } from './security.js';
 import { validateBody } from './validation.js';
@@ -35,27 +37,59 @@ function bodyParserError(err: unknown): ServiceError | undefined {
   return new ServiceError('BAD_REQUEST', e.message ?? 'bad request');
 }
 
-export function createApp(ctx: ServiceContext, extras: AppExtras = {}): express.Express {
+/** The operations every verification flow calls: answered by hot-routes.ts without the router. */
+const HOT: OperationId[] = ['createVerification', 'getVerification', 'getRequestObject', 'postRequestObject', 'directPostJwt'];
+
+/** What the HTTP server runs: its request listener, and the classes it makes requests and responses from. */
+export interface HttpApp {
+  listener: (req: IncomingMessage, res: ServerResponse) => void;
+  /** For createServer: requests and responses with Express's API from the start (hot-routes.ts). */
+  serverOptions: Pick<ServerOptions, 'IncomingMessage' | 'ServerResponse'>;
+}
+
+/**
+ * The Express app, with the requests of the hot operations handed straight to the same middleware
+ * and handlers the app mounts for them (hot-routes.ts).
+ */
+export function createApp(ctx: ServiceContext, extras: AppExtras = {}): HttpApp {
   const app = express();
   app.disable('x-powered-by');
   // X-Forwarded-For is believed only from the proxies the operator names (KAKUNIN_TRUST_PROXY):
   // otherwise any local client could pick its own rate-limit key.
   app.set('trust proxy', ctx.config.trustProxy);
-  app.use(accessLog(ctx));
-  app.use(securityHeaders({ publicDir: PUBLIC_DIR, https: ctx.config.publicUrl.startsWith('https:') }));
+  const before: RequestHandler[] = [accessLog(ctx), securityHeaders({ publicDir: PUBLIC_DIR, https: ctx.config.publicUrl.startsWith('https:') })];
+  for (const handler of before) app.use(handler);
 
   app.options('/v1/verifications/:id{/:action}', cors);
   const table: Partial<Record<OperationId, Route>> = { ...routes(ctx, JSON.stringify(openApiDocument())), ...extras.routes };
-  for (const [id, route] of Object.entries(table) as [OperationId, Route][]) mount(app, OPERATIONS[id], route);
+  const handlers = new Map<OperationId, RequestHandler[]>();
+  for (const [id, route] of Object.entries(table) as [OperationId, Route][]) {
+    const op = OPERATIONS[id];
+    handlers.set(id, handlersOf(op, route));
+    app[op.method](expressPath(op.path), ...handlers.get(id)!);
+  }
 
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
   app.use((_req, _res, next) => next(notFound('path')));
-  app.use(errorHandler(ctx));
-  return app;
+  const fail = errorHandler(ctx);
+  app.use(fail);
+  const classes = expressClasses(app);
+  const hot = hotRoutes(
+    classes,
+    before,
+    HOT.filter((id) => handlers.has(id)).map((id) => ({ method: OPERATIONS[id].method === 'get' ? 'GET' : 'POST', path: expressPath(OPERATIONS[id].path), handlers: handlers.get(id)! })),
+    fail,
+  );
+  return {
+    listener: (req, res) => {
+      if (!hot(req, res)) app(req, res);
+    },
+    serverOptions: classes,
+  };
 }
 
 /** One operation: its guards, then its body read and checked against its schema, then its handler. */
-function mount(app: express.Express, op: Operation, route: Route): void {
+function handlersOf(op: Operation, route: Route): RequestHandler[] {
   const body: RequestHandler[] = [];
   if (op.body) {
     const { schema, type, limit } = op.body;
@@ -67,7 +101,7 @@ function mount(app: express.Express, op: Operation, route: Route): void {
       },
     );
   }
-  app[op.method](expressPath(op.path), ...route.guards, ...body, route.handle);
+  return [...route.guards, ...body, route.handle];
 }
 
 /** Access log and the HTTP counter: route pattern and status, never the URL's ids or a body. */

@@ -96,7 +96,7 @@ async function start(config: ServiceConfig, options: RunOptions, wallet?: DemoWa
   // socket and a parser for that long. Headers get 10 s (at most the request timeout), the whole
   // request KAKUNIN_REQUEST_TIMEOUT, checked every second.
   const requestTimeout = config.requestTimeoutSeconds * 1000;
-  const server = createServer({ requestTimeout, headersTimeout: Math.min(10_000, requestTimeout), connectionsCheckingInterval: 1000 }, app);
+  const server = createServer({ requestTimeout, headersTimeout: Math.min(10_000, requestTimeout), connectionsCheckingInterval: 1000, ...app.serverOptions }, app.listener);
   let lastRefusalLog = 0;
   limitConnections(server, {
     total: config.maxConnections,
