@@ -5,7 +5,7 @@
 import { decodeCbor, type DecodeLimits } from '../cbor/decode.js';
 import { KakuninError } from '../codes/error.js';
 import { asArray, asEmbedded, asInt, asMap, asText } from '../cbor/read.js';
-import type { EncodedCbor } from '../cbor/types.js';
+import { EncodedCbor } from '../cbor/types.js';
 
 /** Most documents accepted in one response. */
 export const MAX_DOCUMENTS = 16;
@@ -44,9 +44,10 @@ function parseDocument(value: unknown, index: number): Document {
       if (items.length > MAX_ELEMENTS_PER_NAMESPACE) {
         throw new KakuninError('CBOR_MALFORMED', `${where} namespace ${name} has ${items.length} elements, more than ${MAX_ELEMENTS_PER_NAMESPACE}`);
       }
+      // The message is written only for an item that is not embedded CBOR: a dozen or more per document.
       issuerNameSpaces.set(
         name,
-        items.map((item, i) => asEmbedded(item, `${where} ${name}[${i}]`)),
+        items.map((item, i) => (item instanceof EncodedCbor ? item : asEmbedded(item, `${where} ${name}[${i}]`))),
       );
     }
   }

@@ -49,13 +49,15 @@ export function parseMso(payload: Uint8Array): MobileSecurityObject {
   const { size } = DIGEST_ALGORITHMS[alg as DigestAlgorithm];
   const valueDigests = new Map<string, Map<number, Uint8Array>>();
   for (const [ns, digests] of asMap(required(m, 'valueDigests', 'MSO', CODE), 'MSO.valueDigests', CODE)) {
-    const byId = new Map<number, Uint8Array>();
-    for (const [id, d] of asMap(digests, `MSO.valueDigests ${String(ns)}`, CODE)) {
-      const digest = asBytes(d, 'MSO digest', CODE);
-      if (digest.length !== size) throw new KakuninError(CODE, `a ${alg} digest must be ${size} bytes`);
-      byId.set(asInt(id, 'MSO digestID', CODE), digest);
+    const name = asText(ns, 'MSO.valueDigests namespace', CODE);
+    const byId = asMap(digests, `MSO.valueDigests ${name}`, CODE);
+    // Every entry checked, then the decoded map kept as it is (no copy): its keys are integers and its
+    // values digests of the right size, and nothing else holds it.
+    for (const [id, d] of byId) {
+      asInt(id, 'MSO digestID', CODE);
+      if (asBytes(d, 'MSO digest', CODE).length !== size) throw new KakuninError(CODE, `a ${alg} digest must be ${size} bytes`);
     }
-    valueDigests.set(asText(ns, 'MSO.valueDigests namespace', CODE), byId);
+    valueDigests.set(name, byId as Map<number, Uint8Array>);
   }
   const dki = asMap(required(m, 'deviceKeyInfo', 'MSO', CODE), 'MSO.deviceKeyInfo', CODE);
   const vi = asMap(required(m, 'validityInfo', 'MSO', CODE), 'MSO.validityInfo', CODE);
