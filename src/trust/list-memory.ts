@@ -1,7 +1,7 @@
 /**
  * What a verified revocation list holds in memory, for RevocationLists' limit on all lists together.
  * Each list has its own limit (a CRL 64 MB of DER, a status list 64 MB inflated, an identifier list
- * 10 MB of token), but up to 512 lists are tracked: the lists' bytes need a bound of their own. The
+ * 10 MB of token), but up to maxLists (512 by default) are tracked: the lists' bytes need a bound of their own. The
  * figure is what the copy in use keeps alive, worked out from sizes already known (walking a million
  * identifiers to measure them would hold the event loop for tens of milliseconds).
  */
