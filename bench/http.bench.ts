@@ -28,6 +28,9 @@ import { benchServeArgs, coreCpuOf, coreDocument, cpuOf, flow as oneFlow, HTTP_S
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONNECTIONS ?? 8);
+// Flows before the timed ones. V8 is still compiling the service's code for the first few hundred
+// (docs/performance.md); 20 is what every figure so far used.
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEY = 'bench-api-key-0123456789-QwErTyUiO';
 const STORE_KEY = randomBytes(32).toString('base64url');
@@ -129,7 +132,7 @@ async function timedFlows(bases: string[], wallet: DemoWallet): Promise<number[]
 const quantile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1);
 
 async function run(label: string, base: string, wallet: DemoWallet, child: ChildProcess, store: Store): Promise<{ rate: number; cpuMsPerFlow: number }> {
-  for (let i = 0; i < 20; i++) await flow(base, wallet); // warm-up
+  for (let i = 0; i < WARMUP; i++) await flow(base, wallet); // warm-up
   const before = { heap: await heapOf(child), redis: await redisMemory(store) };
   const cpuBefore = await cpuOf(child);
   const latencies = await timedFlows([base], wallet);
