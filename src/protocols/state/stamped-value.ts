@@ -15,14 +15,19 @@ export function stamp(deadline: number, value: string): string {
   return [Math.ceil(deadline), value].join(':');
 }
 
-/** The deadline of a stamped value, read without allocating (the sweep reads millions). */
+/**
+ * The deadline of a stamped value, read without allocating (the sweep reads millions). A string
+ * without a stamp reads as deadline 0, long passed: such an entry is gone, never kept for ever.
+ */
 export function deadlineOf(stamped: string): number {
   let n = 0;
-  for (let i = 0; ; i++) {
+  for (let i = 0; i < stamped.length; i++) {
     const c = stamped.charCodeAt(i);
     if (c === 0x3a) return n;
+    if (c < 0x30 || c > 0x39) return 0;
     n = n * 10 + (c - 0x30);
   }
+  return 0;
 }
 
 /** The value of a stamped value. */
