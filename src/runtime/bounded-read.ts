@@ -6,14 +6,18 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { KakuninError } from '../codes/error.js';
 
-/** The file at `path` holds more than `limit` bytes. */
-export class FileTooLargeError extends Error {
+/**
+ * The file at `path` holds more than `limit` bytes. Its code says only that; every caller refuses
+ * the file with the code of what it was reading (TRUST_STORE_INVALID, CRL_MALFORMED, VICAL_MALFORMED…).
+ */
+export class FileTooLargeError extends KakuninError {
   constructor(
     readonly path: string,
     readonly limit: number,
   ) {
-    super(`${path}: larger than ${limit} bytes`);
+    super('PAYLOAD_TOO_LARGE', `${path}: larger than ${limit} bytes`);
   }
 }
 
