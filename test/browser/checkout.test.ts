@@ -209,12 +209,16 @@ describe('a phone without the Digital Credentials API', () => {
     const shop = await context.newPage();
     await shop.goto(`${demo.svc.url}/merchant.html`);
     await pay(shop);
+    // The link shows once the verification is made (a slow machine's click returns before that).
+    await shop.locator('#wallet-link[href]').waitFor();
     const uri = (await shop.locator('#wallet-link').getAttribute('href'))!;
     const kept = await shop.evaluate(() => localStorage.getItem('kakunin.checkout'));
     // The wallet app (the sandbox wallet) answers, and is told where to send the customer's browser.
     const scan = (await (await fetch(`${demo.svc.url}/v1/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri }) })).json()) as {
       redirect_uri: string;
     };
+    // The whole answer in the message: a wallet that could not answer has no redirect_uri to match.
+    expect(typeof scan.redirect_uri, `the sandbox wallet answered ${JSON.stringify(scan)}`).toBe('string');
     expect(scan.redirect_uri, `the sandbox wallet answered ${JSON.stringify(scan)}`).toMatch(new RegExp(`^${demo.svc.url}/merchant.html#response_code=[A-Za-z0-9_-]{22}$`));
     // The browser opens it (in a new tab, as a phone's wallet does): the page redeems the code first.
     const back = await context.newPage();
