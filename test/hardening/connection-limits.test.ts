@@ -74,8 +74,14 @@ describe('connection limits', () => {
     const answers = await Promise.all(Array.from({ length: 300 }, () => idleConnection(port, '127.0.0.1')));
     const ok = answers.filter((a) => a === 'HTTP/1.1 200 OK').length;
     const refused = answers.filter((a) => a === 'HTTP/1.1 429 Too Many Requests').length;
+    // A refused socket is answered 429 and closed; the server lets go of it a second later whether
+    // or not its peer has read. On a loaded machine this client may only write its request after
+    // that, and then meets a reset instead of the 429: still refused, never served. The 429 itself
+    // is checked once more below, on one connection.
+    const cutOff = answers.filter((a) => a === 'error' || a === 'closed').length;
     expect(ok).toBe(128);
-    expect(refused).toBe(300 - 128);
+    expect(refused + cutOff).toBe(300 - 128);
+    expect(refused).toBeGreaterThan(0);
     expect(await otherClient(port, '127.0.0.2')).toBe(200);
     // The refused ones were closed by the server; the 128 stay open (idle), and the address gets no more.
     expect(sockets.filter((s) => !s.destroyed && s.readyState === 'open').length).toBe(128);
